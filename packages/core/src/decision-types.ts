@@ -1,0 +1,32 @@
+/** What `decide` and `startRelease` return, and how a snapshot is persisted. */
+import type { ReleaseEffect } from './release-effects.js';
+import type { ReleaseContext } from './release-types.js';
+
+/** A persisted release snapshot: the machine's version plus XState's persisted snapshot (plain JSON). */
+export interface PersistedRelease {
+  machineVersion: number;
+  /** `releaseMachine`'s persisted snapshot (`getPersistedSnapshot`), JSON-serialisable. */
+  snapshot: unknown;
+}
+
+export interface Refusal {
+  /** Current machine state id, e.g. `sqlExecuting` or `sqlPending.failed`. */
+  state: string;
+  /** Event types the current state accepts. */
+  acceptedEvents: string[];
+  /** A sentence for an operator: why and what to do (e.g. when to retry). */
+  message: string;
+}
+
+export interface Decision {
+  /** True when the event changed the release (or produced effects); false when refused. */
+  accepted: boolean;
+  refusal: Refusal | null;
+  /** The next persisted snapshot (unchanged when refused). */
+  next: PersistedRelease;
+  /** Machine state id after the event, dotted for substates (`sqlPending.failed`). */
+  state: string;
+  context: ReleaseContext;
+  /** Effects to run, in order. */
+  effects: ReleaseEffect[];
+}

@@ -1,0 +1,107 @@
+/**
+ * The Jira workflow "cdflow" (statuses and transitions of the original export), as stable keys with
+ * configurable display names. Chinese names are the defaults; any site may rename them (e.g. English).
+ */
+
+/** Machine state ids that mirror a Jira status. `sqlPending.failed` mirrors the same status as `sqlPending`. */
+export const releaseStates = [
+  'sqlPending',
+  'sqlExecuting',
+  'configExecuting',
+  'codeExecuting',
+  'uatComplete',
+  'fixing',
+  'prodUpgrade',
+  'closed',
+] as const;
+export type ReleaseStateId = (typeof releaseStates)[number];
+
+/** Stable keys of the workflow's transitions (the name is configuration, the key is code). */
+export const jiraTransitionKeys = [
+  'create', // 开始升级流程 (issue creation) -> sqlPending
+  'submitSql', // 提交SQL: sqlPending -> sqlExecuting
+  'noSql', // 无SQL升级/已升级: sqlPending -> configExecuting
+  'triggerSubmitSql', // 触发提交SQL: sqlPending -> sqlPending
+  'sqlSucceeded', // SQL升级成功: sqlExecuting -> configExecuting
+  'sqlFailed', // SQL升级失败: sqlExecuting -> sqlPending
+  'configSucceeded', // 配置升级成功: configExecuting -> codeExecuting
+  'noConfig', // 无配置升级/已升级: configExecuting -> codeExecuting
+  'configFailed', // 配置升级失败: configExecuting -> fixing
+  'codeSucceeded', // 代码升级成功: codeExecuting -> uatComplete
+  'noCode', // 无代码升级/已升级: codeExecuting -> uatComplete
+  'codeFailed', // 代码升级失败: codeExecuting -> fixing
+  'resubmitConfig', // 重新提交配置: fixing -> configExecuting
+  'resubmitCode', // 重新提交代码: fixing -> codeExecuting
+  'resubmitIteration', // 重新提交UAT迭代升级: fixing -> sqlPending
+  'uatAutoIteration', // UAT自动迭代升级: uatComplete -> sqlPending
+  'uatManualIteration', // UAT手动迭代升级: uatComplete -> fixing
+  'promoteToProd', // 升级运营环境: uatComplete -> prodUpgrade
+  'finish', // 升级结束: uatComplete -> closed
+] as const;
+export type JiraTransitionKey = (typeof jiraTransitionKeys)[number];
+
+export interface JiraWorkflowNames {
+  statuses: Record<ReleaseStateId, string>;
+  transitions: Record<JiraTransitionKey, string>;
+}
+
+export const defaultJiraWorkflowNames: JiraWorkflowNames = {
+  statuses: {
+    sqlPending: 'SQL待执行',
+    sqlExecuting: 'SQL执行中',
+    configExecuting: 'CONFIG执行中',
+    codeExecuting: 'CODE执行中',
+    uatComplete: 'UAT升级完成',
+    fixing: '开发/运维修改',
+    prodUpgrade: '运营环境升级',
+    closed: '升级流程结束',
+  },
+  transitions: {
+    create: '开始升级流程',
+    submitSql: '提交SQL',
+    noSql: '无SQL升级/已升级',
+    triggerSubmitSql: '触发提交SQL',
+    sqlSucceeded: 'SQL升级成功',
+    sqlFailed: 'SQL升级失败',
+    configSucceeded: '配置升级成功',
+    noConfig: '无配置升级/已升级',
+    configFailed: '配置升级失败',
+    codeSucceeded: '代码升级成功',
+    noCode: '无代码升级/已升级',
+    codeFailed: '代码升级失败',
+    resubmitConfig: '重新提交配置',
+    resubmitCode: '重新提交代码',
+    resubmitIteration: '重新提交UAT迭代升级',
+    uatAutoIteration: 'UAT自动迭代升级',
+    uatManualIteration: 'UAT手动迭代升级',
+    promoteToProd: '升级运营环境',
+    finish: '升级结束',
+  },
+};
+
+/** The workflow graph by key: from-state, transition, to-state (issue creation has no from-state). */
+export const jiraWorkflowGraph: ReadonlyArray<{
+  key: JiraTransitionKey;
+  from: ReleaseStateId | null;
+  to: ReleaseStateId;
+}> = [
+  { key: 'create', from: null, to: 'sqlPending' },
+  { key: 'submitSql', from: 'sqlPending', to: 'sqlExecuting' },
+  { key: 'noSql', from: 'sqlPending', to: 'configExecuting' },
+  { key: 'triggerSubmitSql', from: 'sqlPending', to: 'sqlPending' },
+  { key: 'sqlSucceeded', from: 'sqlExecuting', to: 'configExecuting' },
+  { key: 'sqlFailed', from: 'sqlExecuting', to: 'sqlPending' },
+  { key: 'configSucceeded', from: 'configExecuting', to: 'codeExecuting' },
+  { key: 'noConfig', from: 'configExecuting', to: 'codeExecuting' },
+  { key: 'configFailed', from: 'configExecuting', to: 'fixing' },
+  { key: 'codeSucceeded', from: 'codeExecuting', to: 'uatComplete' },
+  { key: 'noCode', from: 'codeExecuting', to: 'uatComplete' },
+  { key: 'codeFailed', from: 'codeExecuting', to: 'fixing' },
+  { key: 'resubmitConfig', from: 'fixing', to: 'configExecuting' },
+  { key: 'resubmitCode', from: 'fixing', to: 'codeExecuting' },
+  { key: 'resubmitIteration', from: 'fixing', to: 'sqlPending' },
+  { key: 'uatAutoIteration', from: 'uatComplete', to: 'sqlPending' },
+  { key: 'uatManualIteration', from: 'uatComplete', to: 'fixing' },
+  { key: 'promoteToProd', from: 'uatComplete', to: 'prodUpgrade' },
+  { key: 'finish', from: 'uatComplete', to: 'closed' },
+];

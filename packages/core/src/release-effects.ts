@@ -1,0 +1,97 @@
+/**
+ * The effect vocabulary: what `decide` asks the host to do. Core never performs an effect; the host's
+ * runner executes each one after the decision is committed, through the ports (ports.ts), and reports
+ * the outcome as an `EffectResultEvent`.
+ *
+ * Every effect has a deterministic `idempotencyKey`: deciding the same event on the same snapshot gives
+ * the same keys, and a key names the upstream side effect so a retry or a restart never repeats it:
+ * - `archery.submitOrder`: `${releaseId}:sql:${sqlId}:${hash}` (the runner looks the order up by name and
+ *   content before submitting);
+ * - `cmdb.deploy`: `${releaseId}:deploy:${service}:${svnVersion}:i${iteration}:a${attempt}` (sent as CMDB
+ *   `request_id`);
+ * - `jira.ensureIssue`: `${releaseId}:issue` (the runner searches by summary before creating);
+ * - the others: `${releaseId}:i${iteration}:r${revision}:${type}[:detail]`, where revision counts the
+ *   decisions taken on the release, so each move, comment, poll or timer of a decision is its own effect.
+ *
+ * Jira effects carry no issue key: the runner uses the release's issue key at execution time (a
+ * release's effects run one at a time in order, so `jira.ensureIssue` has reported `ISSUE_READY` first).
+ */
+import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
+import type { ApolloItem, Env, PolicyFindingSummary, SqlItem } from './release-types.js';
+
+/** The readable text of the Jira issue's fields (one item per line); the host maps them to field ids. */
+export interface JiraIssueContent {
+  summary: string;
+  projectKey: string;
+  issueType: string;
+  upgradeType: string;
+  functionList: string;
+  sql: string;
+  config: string;
+  apollo: string;
+  code: string;
+}
+
+export type ReleaseEffect =
+  /** Find the issue by summary, or create it (in the workflow's first status). → ISSUE_READY */
+  | { type: 'jira.ensureIssue'; idempotencyKey: string; content: JiraIssueContent }
+  /** Write the issue's fields (before any transition of the same decision). → nothing */
+  | { type: 'jira.updateFields'; idempotencyKey: string; content: JiraIssueContent }
+  /** Move the issue to the status mirroring `state`, preferring the transition `via`. → nothing */
+  | { type: 'jira.moveTo'; idempotencyKey: string; state: ReleaseStateId; via: JiraTransitionKey }
+  /** Post a comment. → nothing */
+  | { type: 'jira.comment'; idempotencyKey: string; body: string }
+  /** Run the versioning policy over the SQL about to be submitted. → POLICY_CHECKED */
+  | {
+      type: 'policy.check';
+      idempotencyKey: string;
+      version: string | null;
+      previousVersion: string | null;
+      sql: SqlItem[];
+    }
+  /** Submit one SQL item as one Archery work order. → SQL_ORDER_SUBMITTED | SQL_SUBMIT_FAILED */
+  | {
+      type: 'archery.submitOrder';
+      idempotencyKey: string;
+      order: {
+        sqlId: string;
+        seq: number;
+        hash: string;
+        workflowName: string;
+        instance: string;
+        dbName: string;
+        group: string;
+        sql: string;
+      };
+    }
+  /** Read the current status of work orders (by workflow_id). → SQL_ORDERS_POLLED */
+  | { type: 'archery.pollOrders'; idempotencyKey: string; workflowIds: number[] }
+  /** Mode auto: audit (if still under review) and execute one order as the service user. → nothing */
+  | { type: 'archery.executeOrder'; idempotencyKey: string; workflowId: number; sqlId: string }
+  /** Write and publish Apollo items. → CONFIG_APPLIED | CONFIG_APPLY_FAILED */
+  | { type: 'apollo.apply'; idempotencyKey: string; env: Env; items: ApolloItem[] }
+  /** Start one CMDB deploy (request_id = idempotencyKey). → DEPLOY_STARTED | DEPLOY_FAILED */
+  | {
+      type: 'cmdb.deploy';
+      idempotencyKey: string;
+      env: Env;
+      service: string;
+      svnPath: string;
+      svnVersion: string;
+      tag: string;
+      attempt: number;
+    }
+  /** Read CMDB task states. → DEPLOY_TASKS_POLLED */
+  | {
+      type: 'cmdb.pollTasks';
+      idempotencyKey: string;
+      tasks: Array<{ service: string; attempt: number; taskId: string }>;
+    }
+  /** Persist a timer; the host fires TIMER_FIRED { timer } after `delayMs` (survives restarts). */
+  | { type: 'timer.schedule'; idempotencyKey: string; timer: string; delayMs: number }
+  /** Drop a pending timer of that name (no-op when none). */
+  | { type: 'timer.cancel'; idempotencyKey: string; timer: string };
+
+export type ReleaseEffectType = ReleaseEffect['type'];
+
+export type { PolicyFindingSummary };

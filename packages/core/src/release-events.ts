@@ -1,0 +1,70 @@
+/**
+ * Everything that can happen to a release, as machine events. Three sources:
+ * - people (a Jira status change mapped by `jiraChangeToEvent`, or an operator via the API): carry `by`;
+ * - the release system (a new request for an existing release): `NEW_ITERATION`;
+ * - the host's effect runner, reporting the outcome of an effect (see release-effects.ts).
+ */
+import type { ArcheryStatus, NormalizedRequest, PolicyFindingSummary } from './release-types.js';
+
+/** Decisions made by a person, in Jira or through the operator API. */
+export type PersonEvent =
+  | { type: 'SQL_CONFIRMED'; by: string } // SQL升级成功
+  | { type: 'SQL_REPORTED_FAILED'; by: string; reason?: string } // SQL升级失败
+  | { type: 'RETRY_SQL_SUBMIT'; by: string } // 触发提交SQL
+  | { type: 'CONFIG_CONFIRMED'; by: string } // 配置升级成功
+  | { type: 'CONFIG_REPORTED_FAILED'; by: string; reason?: string } // 配置升级失败
+  | { type: 'RESUBMIT_CONFIG'; by: string } // 重新提交配置
+  | { type: 'RESUBMIT_CODE'; by: string } // 重新提交代码
+  | { type: 'RESUBMIT_ITERATION'; by: string } // 重新提交UAT迭代升级 (re-plan the latest request)
+  | { type: 'UAT_AUTO_ITERATION'; by: string } // UAT自动迭代升级 (re-plan the latest request)
+  | { type: 'UAT_MANUAL_ITERATION'; by: string } // UAT手动迭代升级
+  | { type: 'PROMOTE_TO_PROD'; by: string } // 升级运营环境
+  | { type: 'FINISH'; by: string }; // 升级结束
+
+/** A new request for an existing release (same summary) from the release system. */
+export type IterationEvent = { type: 'NEW_ITERATION'; request: NormalizedRequest; by: string };
+
+/** Outcomes of effects, reported by the host's effect runner. */
+export type EffectResultEvent =
+  | { type: 'ISSUE_READY'; issueKey: string; created: boolean }
+  | { type: 'POLICY_CHECKED'; findings: PolicyFindingSummary[] }
+  | { type: 'SQL_ORDER_SUBMITTED'; sqlId: string; workflowId: number; status: ArcheryStatus }
+  | { type: 'SQL_SUBMIT_FAILED'; sqlId: string; reason: string }
+  | {
+      type: 'SQL_ORDERS_POLLED';
+      orders: Array<{ workflowId: number; status: ArcheryStatus; error: string | null }>;
+    }
+  | { type: 'CONFIG_APPLIED' }
+  | { type: 'CONFIG_APPLY_FAILED'; reason: string }
+  | { type: 'DEPLOY_STARTED'; service: string; attempt: number; taskId: string }
+  | { type: 'DEPLOY_FAILED'; service: string; attempt: number; reason: string }
+  | {
+      type: 'DEPLOY_TASKS_POLLED';
+      tasks: Array<{
+        service: string;
+        attempt: number;
+        status: 'pending' | 'running' | 'success' | 'failed';
+        message: string | null;
+      }>;
+    }
+  | { type: 'TIMER_FIRED'; timer: string }
+  /** An effect failed for good (not retryable, or retries exhausted). Recorded; the stage stays put. */
+  | { type: 'EFFECT_FAILED'; effectType: string; idempotencyKey: string; reason: string };
+
+export type ReleaseEvent = PersonEvent | IterationEvent | EffectResultEvent;
+export type ReleaseEventType = ReleaseEvent['type'];
+
+export const personEventTypes = [
+  'SQL_CONFIRMED',
+  'SQL_REPORTED_FAILED',
+  'RETRY_SQL_SUBMIT',
+  'CONFIG_CONFIRMED',
+  'CONFIG_REPORTED_FAILED',
+  'RESUBMIT_CONFIG',
+  'RESUBMIT_CODE',
+  'RESUBMIT_ITERATION',
+  'UAT_AUTO_ITERATION',
+  'UAT_MANUAL_ITERATION',
+  'PROMOTE_TO_PROD',
+  'FINISH',
+] as const satisfies ReadonlyArray<PersonEvent['type']>;

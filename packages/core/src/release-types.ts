@@ -1,0 +1,183 @@
+/**
+ * The plain, serialisable data a release carries: the normalised request, what was applied, the plan
+ * (what remains), the SQL orders and deployments of the current iteration. Everything here is JSON.
+ */
+
+export type Env = 'UAT' | 'PRO';
+export type SqlMode = 'manual' | 'watch' | 'auto';
+
+export interface SqlItem {
+  sqlId: string;
+  /** 1-based upgrade sequence order within the request (the order DBAs execute in). */
+  seq: number;
+  svnPath: string;
+  svnFile: string;
+  svnVersion: string;
+  sql: string;
+  /** Content hash of `sql` (stable, see `contentHash`). */
+  hash: string;
+  instance: string;
+  dbName: string;
+  group: string;
+}
+
+export interface ApolloItem {
+  appId: string;
+  namespace: string;
+  key: string;
+  value: string;
+  /** Apollo cluster; "default" when the request does not say. */
+  cluster: string;
+}
+
+export interface ConfigItem {
+  name: string;
+  content: string;
+  hash: string;
+}
+
+export interface CodeItem {
+  /** Service identity: the svn path (e.g. "a18/cc_merchant_console"). */
+  service: string;
+  svnPath: string;
+  svnVersion: string;
+  /** CMDB tag that selects the deploy target; "" in the request means "V1". */
+  tag: string;
+}
+
+/** A release request after schema validation and normalisation (see `normalizeReleaseRequest`). */
+export interface NormalizedRequest {
+  project: string;
+  jiraProject: string;
+  summary: string;
+  env: Env;
+  issueType: string;
+  upgradeType: string;
+  functionList: string[];
+  version: string | null;
+  sql: SqlItem[];
+  apollo: ApolloItem[];
+  config: ConfigItem[];
+  code: CodeItem[];
+  /** Items dropped by normalisation rules, with the rule that dropped them (kept for the audit trail). */
+  dropped: Array<{ section: 'sql' | 'code'; id: string; rule: string }>;
+}
+
+/** What has actually been applied to the environment for this release (not merely submitted). */
+export interface AppliedState {
+  sql: Record<string, { hash: string; workflowId: number | null; iteration: number }>;
+  apollo: Record<string, { value: string; iteration: number }>; // key: appId/cluster/namespace/key
+  config: Record<string, { hash: string; iteration: number }>; // key: name
+  code: Record<string, { svnVersion: string; tag: string; iteration: number }>; // key: service
+}
+
+export type PlanDecision = 'run' | 'skip';
+
+export interface PlanEntry<T> {
+  item: T;
+  decision: PlanDecision;
+  /** Why: 'new', 'content changed', 'already applied', 'value changed', 'version changed', ... */
+  reason: string;
+}
+
+export interface ReleasePlan {
+  sql: PlanEntry<SqlItem>[];
+  apollo: PlanEntry<ApolloItem>[];
+  config: PlanEntry<ConfigItem>[];
+  code: PlanEntry<CodeItem>[];
+}
+
+/** Archery statuses (exactly nine) plus cdflow's own pre-submission and person-confirmed marks. */
+export type ArcheryStatus =
+  | 'workflow_finish'
+  | 'workflow_abort'
+  | 'workflow_manreviewing'
+  | 'workflow_review_pass'
+  | 'workflow_timingtask'
+  | 'workflow_queuing'
+  | 'workflow_executing'
+  | 'workflow_autoreviewwrong'
+  | 'workflow_exception';
+
+export type SqlOrderStatus = 'pending' | 'submitting' | 'submit_failed' | ArcheryStatus;
+
+export interface SqlOrder {
+  sqlId: string;
+  seq: number;
+  hash: string;
+  iteration: number;
+  /** Archery `workflow_id` (never the content row `id`). */
+  workflowId: number | null;
+  status: SqlOrderStatus;
+  /** A person confirmed success in Jira (manual mode) without cdflow seeing `workflow_finish`. */
+  confirmedBy: string | null;
+  error: string | null;
+}
+
+export type DeploymentStatus = 'pending' | 'delayed' | 'started' | 'running' | 'success' | 'failed';
+
+export interface Deployment {
+  service: string;
+  svnVersion: string;
+  tag: string;
+  iteration: number;
+  attempt: number;
+  taskId: string | null;
+  status: DeploymentStatus;
+  message: string | null;
+}
+
+export interface PolicyFindingSummary {
+  ruleId: string;
+  severity: 'error' | 'warning';
+  location: string;
+  message: string;
+  suggestion: string;
+}
+
+/** Timings and limits the machine needs (copied from configuration into the release at creation). */
+export interface ReleaseSettings {
+  sqlMode: SqlMode;
+  archeryPollMs: number;
+  cmdbPollMs: number;
+  preDeployDelayMs: number;
+  deployTimeoutMs: number;
+  deployRetries: number;
+  /** Run the versioning policy gate before SQL is submitted. */
+  policyGate: boolean;
+}
+
+export const defaultReleaseSettings: ReleaseSettings = {
+  sqlMode: 'manual',
+  archeryPollMs: 5_000,
+  cmdbPollMs: 5_000,
+  preDeployDelayMs: 0,
+  deployTimeoutMs: 15 * 60_000,
+  deployRetries: 2,
+  policyGate: true,
+};
+
+export interface ReleaseFailure {
+  stage: 'sql' | 'config' | 'code' | 'policy' | 'jira';
+  reason: string;
+  at: string;
+}
+
+/** The machine's context: plain JSON, persisted in every snapshot. */
+export interface ReleaseContext {
+  /** Stable release id (derived from the summary by the host); prefix of every idempotency key. */
+  releaseId: string;
+  summary: string;
+  issueKey: string | null;
+  iteration: number;
+  settings: ReleaseSettings;
+  request: NormalizedRequest;
+  applied: AppliedState;
+  plan: ReleasePlan;
+  sqlOrders: SqlOrder[];
+  deployments: Deployment[];
+  warnings: PolicyFindingSummary[];
+  failure: ReleaseFailure | null;
+  /** The Jira status cdflow last moved the issue to (for echo detection); a state id. */
+  jiraMirror: string | null;
+}
