@@ -1,0 +1,69 @@
+/** The one error type every adapter throws: a stable code, the upstream's status and body, and a hint. */
+
+export type UpstreamName = 'jira' | 'archery' | 'cmdb' | 'apollo';
+
+export type UpstreamErrorCode =
+  | 'UNAUTHORIZED' // 401: credentials wrong or expired (never retried: Jira locks accounts behind CAPTCHA)
+  | 'FORBIDDEN' // 403: the service user lacks a permission
+  | 'NOT_FOUND' // 404
+  | 'CONFLICT' // 409
+  | 'VALIDATION' // 400/422: the upstream refused the request; its own error body is in `body`
+  | 'RATE_LIMITED' // 429 after retries
+  | 'UPSTREAM_UNAVAILABLE' // 5xx after retries
+  | 'TIMEOUT' // no answer within the timeout, after retries
+  | 'NETWORK' // connection refused/reset, DNS, ... after retries
+  | 'BAD_RESPONSE' // an answer that does not match the contract (e.g. HTML where JSON was due)
+  | 'NO_TARGET'; // a look-up found nothing to act on (e.g. no CMDB deploy target for a tag)
+
+const retryableCodes: ReadonlySet<UpstreamErrorCode> = new Set([
+  'RATE_LIMITED',
+  'UPSTREAM_UNAVAILABLE',
+  'TIMEOUT',
+  'NETWORK',
+  'CONFLICT',
+]);
+
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  readonly code: UpstreamErrorCode;
+  readonly upstream: UpstreamName;
+  /** HTTP status when the upstream answered. */
+  readonly status: number | undefined;
+  /** The upstream's error body (parsed JSON when possible, else text truncated to 2 KiB). */
+  readonly body: unknown;
+  /** Worth trying the whole operation again later (the stage stays where it is). */
+  readonly retryable: boolean;
+
+  constructor(input: {
+    upstream: UpstreamName;
+    code: UpstreamErrorCode;
+    message: string;
+    status?: number;
+    body?: unknown;
+    retryable?: boolean;
+    cause?: unknown;
+  }) {
+    super(input.message, input.cause === undefined ? undefined : { cause: input.cause });
+    this.upstream = input.upstream;
+    this.code = input.code;
+    this.status = input.status;
+    this.body = input.body;
+    this.retryable = input.retryable ?? retryableCodes.has(input.code);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      upstream: this.upstream,
+      code: this.code,
+      status: this.status,
+      message: this.message,
+      body: this.body,
+      retryable: this.retryable,
+    };
+  }
+}
+
+export function isUpstreamError(err: unknown): err is UpstreamError {
+  return err instanceof UpstreamError;
+}

@@ -1,0 +1,69 @@
+/**
+ * The validated configuration of a cdflow server (from environment variables and the optional
+ * CDFLOW_CONFIG file; see load-config.ts). Everything downstream reads this, never process.env.
+ */
+import type { JiraWorkflowNames, NormalizeOptions, SqlMode } from '@cdflow/core';
+
+export type JiraAuth = { kind: 'bearer'; token: string } | { kind: 'basic'; user: string; password: string };
+
+export interface JiraFieldIds {
+  functionList: string; // customfield_10200 功能列表
+  upgradeType: string; // customfield_10101 升级类型 ({"value": upgrade_type})
+  sql: string; // customfield_10201 SQL
+  config: string; // customfield_10100 配置
+  apollo: string; // customfield_10104 Apollo
+  code: string; // customfield_10103 代码
+}
+
+export interface JiraSettings {
+  baseUrl: string;
+  auth: JiraAuth;
+  /** Jira user name cdflow acts as: status changes by this user are echoes of cdflow's own moves. */
+  user: string;
+  issueType: string;
+  fields: JiraFieldIds;
+  names: JiraWorkflowNames;
+}
+
+export interface Timings {
+  preDeployDelayMs: number;
+  archeryPollMs: number;
+  cmdbPollMs: number;
+  deployTimeoutMs: number;
+  deployParallelism: number;
+  deployRetries: number;
+  /** Per-call timeout for every upstream request. */
+  upstreamTimeoutMs: number;
+  /** Retries of a retryable upstream failure inside one effect attempt (429/5xx/network). */
+  upstreamRetries: number;
+  /** Back-off of the effect runner between attempts of an effect that failed retryably. */
+  effectRetryBaseMs: number;
+  effectRetryMaxMs: number;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dbPath: string;
+  /** True when the upstream simulators run in-process (no upstream URL set, or CDFLOW_SANDBOX=1). */
+  sandbox: boolean;
+  intakeToken: string;
+  webhookSecret: string;
+  operatorToken: string;
+  /** Names of the secrets that were generated at start (sandbox mode only), to print them once. */
+  generatedSecrets: Array<'intakeToken' | 'webhookSecret' | 'operatorToken'>;
+  sqlMode: SqlMode;
+  jira: JiraSettings;
+  archery: { baseUrl: string; user: string; password: string };
+  cmdb: { baseUrl: string; token: string };
+  /** Optional: when set, apollo_info items are applied and published through the Apollo Open API. */
+  apollo: { baseUrl: string; token: string } | null;
+  normalize: NormalizeOptions;
+  timings: Timings;
+  policy: { gate: boolean; rules: Record<string, 'error' | 'warning' | 'off'> };
+  /** Largest request body accepted (intake, events); larger → 413. */
+  bodyLimitBytes: number;
+  /** Largest Jira webhook body accepted (Jira payloads carry the whole issue and can exceed 1 MiB). */
+  webhookBodyLimitBytes: number;
+  logLevel: string;
+}

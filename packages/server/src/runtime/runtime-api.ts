@@ -1,0 +1,106 @@
+/**
+ * What the HTTP layer needs from the durable release runtime. The routes call these; the runtime
+ * (release-runtime.ts) implements them over the store, core's `decide` and the effect runner.
+ */
+import type {
+  Deployment,
+  NormalizedRequest,
+  PersonEvent,
+  PolicyFindingSummary,
+  ReleaseFailure,
+  ReleasePlan,
+  Refusal,
+  SqlOrder,
+} from '@cdflow/core';
+
+/** A release as the query API shows it. */
+export interface ReleaseView {
+  /** Jira issue key (e.g. AC-101); null until the issue exists. */
+  key: string | null;
+  releaseId: string;
+  summary: string;
+  project: string;
+  jiraProject: string;
+  env: 'UAT' | 'PRO';
+  /** Machine state id, dotted for substates: `sqlPending.failed`, `uatComplete`, ... */
+  state: string;
+  /** Jira status name mirroring the state. */
+  jiraStatus: string;
+  iteration: number;
+  plan: ReleasePlan;
+  sqlOrders: SqlOrder[];
+  deployments: Deployment[];
+  warnings: PolicyFindingSummary[];
+  failure: ReleaseFailure | null;
+  acceptedEvents: string[];
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface HistoryEntry {
+  seq: number;
+  at: string;
+  /** 'intake' | 'jira' | 'operator' | 'runner' | 'system' */
+  source: string;
+  actor: string;
+  event: string;
+  fromState: string | null;
+  toState: string | null;
+  accepted: boolean;
+  detail: unknown;
+}
+
+export type IntakeResult =
+  | { outcome: 'created'; release: ReleaseView }
+  | { outcome: 'iteration'; release: ReleaseView }
+  | { outcome: 'refused'; release: ReleaseView; refusal: Refusal };
+
+export type EventResult =
+  | { outcome: 'applied'; release: ReleaseView }
+  | { outcome: 'refused'; release: ReleaseView; refusal: Refusal };
+
+/** One Jira webhook delivery, already authenticated and parsed by the route. */
+export interface JiraDelivery {
+  /** Derived dedupe key (Data Center sends no delivery id). */
+  dedupeKey: string;
+  webhookEvent: string;
+  issueKey: string | null;
+  /** The status change item of the changelog, when present (any position in `items`). */
+  statusChange: { from: string; to: string } | null;
+  /** Jira user name (or key) that made the change. */
+  user: string | null;
+  timestamp: number | null;
+}
+
+export interface ListFilter {
+  state?: string;
+  project?: string;
+  env?: 'UAT' | 'PRO';
+  limit: number;
+  offset: number;
+}
+
+export interface ReleaseRuntimeApi {
+  /** A validated, normalised request from the release system: create, iterate, or refuse (409). */
+  intake(request: NormalizedRequest, by: string): Promise<IntakeResult>;
+  /** A person's decision through the operator API. `ref` is the issue key or the release id. Null when unknown. */
+  sendEvent(ref: string, event: PersonEvent, source: 'operator'): Promise<EventResult | null>;
+  /**
+   * Persist the delivery (dedupe by key) and return at once; the work (re-read the issue, map the
+   * change, apply or refuse with a comment) happens after the caller has answered Jira.
+   */
+  acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): { duplicate: boolean };
+  getRelease(ref: string): ReleaseView | null;
+  findBySummary(summary: string): ReleaseView | null;
+  listReleases(filter: ListFilter): { total: number; items: ReleaseView[] };
+  history(ref: string): HistoryEntry[] | null;
+  /** Store reachable and runner alive. */
+  ready(): boolean;
+  /** Resume pending effects and timers; start the runner and the timer loop. */
+  start(): Promise<void>;
+  /** Stop taking work, finish in-flight effects (bounded), close the store. */
+  stop(): Promise<void>;
+  /** Resolves when no effect or timer due now is pending (for tests and the demo). */
+  idle(): Promise<void>;
+}
