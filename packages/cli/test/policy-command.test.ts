@@ -1,0 +1,205 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = join(root, 'packages/cli/bin/cdflow.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cdflow(args: string[], cwd: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+
+const allowedChangelog = `<databaseChangeLog>
+  <changeSet id="laboratory-1.2-001" author="registry">
+    <addColumn tableName="laboratory">
+      <column name="phone_number" type="varchar(7)"/>
+    </addColumn>
+  </changeSet>
+  <changeSet id="laboratory-1.2-002" author="registry">
+    <sql>
+      CREATE TABLE laboratory_hst_1_2 (LIKE laboratory_hst_1_1 INCLUDING ALL);
+      ALTER TABLE laboratory_hst_1_2 ADD COLUMN phone_number varchar(7);
+      INSERT INTO laboratory_hst_1_2 SELECT DISTINCT ON (h.laboratory_id) h.*, NULL FROM laboratory_hst_1_1 h;
+    </sql>
+  </changeSet>
+  <changeSet id="laboratory-1.2-003" author="registry">
+    <modifyDataType tableName="laboratory" columnName="phone_number" newDataType="varchar(255)"/>
+  </changeSet>
+</databaseChangeLog>
+`;
+
+beforeAll(() => {
+  // The CLI is tested as users run it: the built bin, spawned as a process.
+  execFileSync('npx', ['tsc', '-b', 'packages/cli'], { cwd: root, stdio: 'inherit' });
+  dir = mkdtempSync(join(tmpdir(), 'cdflow-cli-'));
+  mkdirSync(join(dir, 'allowed'));
+  writeFileSync(join(dir, 'allowed', 'changelog.xml'), allowedChangelog);
+  writeFileSync(join(dir, 'allowed', 'queues.txt'), 'create-laboratory-1.2-inbound\n');
+  writeFileSync(join(dir, 'allowed', 'notes.md'), '# not checked\n');
+  writeFileSync(
+    join(dir, 'rename.sql'),
+    'ALTER TABLE laboratory ADD CONSTRAINT lab_uq UNIQUE (code);\nALTER TABLE laboratory RENAME COLUMN name TO title;\n',
+  );
+  writeFileSync(join(dir, 'warn.sql'), 'ALTER TABLE laboratory ADD CONSTRAINT lab_uq UNIQUE (code);\n');
+  writeFileSync(
+    join(dir, 'add-column.xml'),
+    '<databaseChangeLog>\n  <changeSet id="1" author="a">\n    <addColumn tableName="laboratory">\n      <column name="phone" type="varchar(7)"/>\n    </addColumn>\n  </changeSet>\n</databaseChangeLog>\n',
+  );
+  writeFileSync(
+    join(dir, 'policy.yaml'),
+    'rules:\n  DF-D001: warning\ndistributedTables:\n  laboratory: laboratory_id\n',
+  );
+  writeFileSync(join(dir, 'bad-policy.yaml'), 'rules:\n  DF-NOPE: off\n');
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('cdflow policy check', () => {
+  it('exits 0 on a clean directory (seed examples with their history migration)', async () => {
+    const run = await cdflow(
+      ['policy', 'check', 'allowed', '--version', '1.2.0', '--previous', '1.1.0'],
+      dir,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('policy: no findings');
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 0 with warnings only', async () => {
+    const run = await cdflow(['policy', 'check', 'warn.sql', '--version', '1.2.0'], dir);
+    expect(run.stdout).toContain('warn.sql:1: warning DF-D006: constraint UNIQUE lab_uq');
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 1 on errors and says where and what to do', async () => {
+    const run = await cdflow(['policy', 'check', 'rename.sql', '--version', '1.2.0'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('rename.sql:2: error DF-D001: column laboratory.name is renamed to title');
+    expect(run.stdout).toContain('→ Keep name; add title as a new column');
+    expect(run.stdout).toContain('policy: 1 error, 1 warning');
+  });
+
+  it('--format json gives the findings and a summary', async () => {
+    const run = await cdflow(
+      ['policy', 'check', 'rename.sql', '--version', '1.2.0', '--format', 'json'],
+      dir,
+    );
+    expect(run.code).toBe(1);
+    const body = JSON.parse(run.stdout) as { findings: Array<Record<string, unknown>>; summary: unknown };
+    expect(body.summary).toEqual({ errors: 1, warnings: 1 });
+    expect(body.findings).toContainEqual(
+      expect.objectContaining({ ruleId: 'DF-D001', severity: 'error', file: 'rename.sql', line: 2 }),
+    );
+  });
+
+  it('--format sarif prints a SARIF 2.1.0 log', async () => {
+    const run = await cdflow(
+      ['policy', 'check', 'rename.sql', '--version', '1.2.0', '--format', 'sarif'],
+      dir,
+    );
+    expect(run.code).toBe(1);
+    const log = JSON.parse(run.stdout) as {
+      version: string;
+      runs: Array<{ tool: { driver: { name: string; version: string } }; results: unknown[] }>;
+    };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]?.tool.driver).toMatchObject({ name: 'cdflow-policy', version: '0.1.0' });
+    expect(log.runs[0]?.results).toHaveLength(2);
+  });
+
+  it('--config switches rule severities (an error made a warning exits 0)', async () => {
+    const run = await cdflow(
+      ['policy', 'check', 'rename.sql', '--version', '1.2.0', '--config', 'policy.yaml'],
+      dir,
+    );
+    expect(run.stdout).toContain('rename.sql:2: warning DF-D001');
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 2 naming a missing input', async () => {
+    const run = await cdflow(['policy', 'check', 'nope.sql', '--version', '1.2.0'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('cdflow: cannot read nope.sql: no such file or directory');
+  });
+
+  it('exits 2 without --version', async () => {
+    const run = await cdflow(['policy', 'check', 'rename.sql'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("required option '--version <version>' not specified");
+  });
+
+  it('exits 2 on an unknown format', async () => {
+    const run = await cdflow(['policy', 'check', 'rename.sql', '--version', '1.2.0', '--format', 'xml'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--format');
+  });
+
+  it('exits 2 on an invalid configuration, naming the problem', async () => {
+    const run = await cdflow(
+      ['policy', 'check', 'rename.sql', '--version', '1.2.0', '--config', 'bad-policy.yaml'],
+      dir,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('bad-policy.yaml: unknown rule "DF-NOPE"');
+  });
+
+  it('an invalid --version is a DF-V001 finding (exit 1)', async () => {
+    const run = await cdflow(['policy', 'check', 'warn.sql', '--version', '1.2'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('version: error DF-V001');
+  });
+
+  it('--suggest prints the missing history migration after the findings', async () => {
+    const run = await cdflow(['policy', 'check', 'add-column.xml', '--version', '1.2.0', '--suggest'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('add-column.xml:4: error DF-D007');
+    expect(run.stdout).toContain('Suggested history migrations:');
+    expect(run.stdout).toContain('CREATE TABLE laboratory_hst_1_2 (LIKE laboratory_hst_1_1 INCLUDING ALL);');
+  });
+});
+
+describe('cdflow policy fix', () => {
+  it('prints DF-D007/DF-D008 changesets that make the check pass', async () => {
+    const run = await cdflow(
+      ['policy', 'fix', 'add-column.xml', '--version', '1.2.0', '--config', 'policy.yaml'],
+      dir,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("SELECT create_distributed_table('laboratory_hst_1_2', 'laboratory_id');");
+    const changeSets = run.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('<!--'))
+      .join('\n');
+    writeFileSync(join(dir, 'fix.xml'), `<databaseChangeLog>\n${changeSets}\n</databaseChangeLog>\n`);
+    const check = await cdflow(
+      ['policy', 'check', 'add-column.xml', 'fix.xml', '--version', '1.2.0', '--config', 'policy.yaml'],
+      dir,
+    );
+    expect(check.stdout.trim()).toBe('policy: no findings');
+    expect(check.code).toBe(0);
+  });
+
+  it('says so when nothing is missing', async () => {
+    const run = await cdflow(['policy', 'fix', 'allowed/changelog.xml', '--version', '1.2.0'], dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('No history migration is missing');
+  });
+});

@@ -1,0 +1,108 @@
+import { parse as parseYaml } from 'yaml';
+import type { Severity } from './finding.js';
+import { policyRules } from './policy-rules.js';
+
+export type RuleSetting = Severity | 'off';
+
+/** Switches and facts the checker cannot infer from its inputs. */
+export interface PolicyConfig {
+  /** Per-rule override: `off` disables a rule, a severity replaces the rule's own. Absent = rule default. */
+  rules: Record<string, RuleSetting>;
+  /** Name of a history table; placeholders `{table}`, `{platform}`, `{major}`. */
+  historyTablePattern: string;
+  /** Tables distributed across nodes (Citus), table name → distribution column. */
+  distributedTables: Record<string, string>;
+}
+
+export const defaultPolicyConfig: PolicyConfig = {
+  rules: {},
+  historyTablePattern: '{table}_hst_{platform}_{major}',
+  distributedTables: {},
+};
+
+export class PolicyConfigError extends Error {
+  readonly code = 'POLICY_CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'PolicyConfigError';
+  }
+}
+
+/**
+ * Merges a partial configuration over the defaults, refusing what would silently disable a check:
+ * unknown rule ids, unknown settings, a history pattern without `{table}`.
+ */
+export function resolvePolicyConfig(config: unknown): PolicyConfig {
+  if (config === undefined || config === null) return { ...defaultPolicyConfig, rules: {} };
+  if (typeof config !== 'object' || Array.isArray(config)) {
+    throw new PolicyConfigError(
+      'policy configuration must be an object with `rules`, `historyTablePattern`, `distributedTables`',
+    );
+  }
+  const input = config as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    if (!['rules', 'historyTablePattern', 'distributedTables'].includes(key)) {
+      throw new PolicyConfigError(
+        `unknown policy configuration key "${key}"; expected rules, historyTablePattern or distributedTables`,
+      );
+    }
+  }
+  const rules: Record<string, RuleSetting> = {};
+  if (input.rules !== undefined) {
+    if (typeof input.rules !== 'object' || input.rules === null || Array.isArray(input.rules)) {
+      throw new PolicyConfigError('`rules` must map rule ids to error, warning or off');
+    }
+    for (const [id, setting] of Object.entries(input.rules)) {
+      if (!policyRules.some((rule) => rule.id === id)) {
+        throw new PolicyConfigError(
+          `unknown rule "${id}" in rules; known rules: ${policyRules.map((r) => r.id).join(', ')}`,
+        );
+      }
+      if (setting !== 'error' && setting !== 'warning' && setting !== 'off') {
+        throw new PolicyConfigError(
+          `rule ${id} is set to ${JSON.stringify(setting)}; use error, warning or off`,
+        );
+      }
+      rules[id] = setting;
+    }
+  }
+  let historyTablePattern = defaultPolicyConfig.historyTablePattern;
+  if (input.historyTablePattern !== undefined) {
+    if (typeof input.historyTablePattern !== 'string' || !input.historyTablePattern.includes('{table}')) {
+      throw new PolicyConfigError(
+        '`historyTablePattern` must be a string containing {table}, e.g. "{table}_hst_{platform}_{major}"',
+      );
+    }
+    historyTablePattern = input.historyTablePattern;
+  }
+  const distributedTables: Record<string, string> = {};
+  if (input.distributedTables !== undefined) {
+    if (
+      typeof input.distributedTables !== 'object' ||
+      input.distributedTables === null ||
+      Array.isArray(input.distributedTables)
+    ) {
+      throw new PolicyConfigError('`distributedTables` must map table names to their distribution column');
+    }
+    for (const [table, column] of Object.entries(input.distributedTables)) {
+      if (typeof column !== 'string' || column === '') {
+        throw new PolicyConfigError(`distributedTables.${table} must be the distribution column name`);
+      }
+      distributedTables[table.toLowerCase()] = column;
+    }
+  }
+  return { rules, historyTablePattern, distributedTables };
+}
+
+/** Reads a policy configuration file's text (YAML or JSON) and validates it like {@link resolvePolicyConfig}. */
+export function parsePolicyConfig(text: string): PolicyConfig {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new PolicyConfigError(
+      `policy configuration is not valid YAML/JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  return resolvePolicyConfig(value ?? {});
+}
