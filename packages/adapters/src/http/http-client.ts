@@ -45,7 +45,16 @@ export interface HttpResponse<T> {
 }
 
 const retryStatuses = [408, 429, 500, 502, 503, 504];
-const retryErrorCodes = ['ETIMEDOUT', 'ECONNRESET', 'EADDRINUSE', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN'];
+const retryErrorCodes = [
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EADDRINUSE',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+];
 
 export class HttpClient {
   readonly upstream: UpstreamName;
@@ -78,7 +87,12 @@ export class HttpClient {
         beforeRetry: [
           (error: RequestError, retryCount: number) => {
             options.logger?.warn(
-              { upstream: this.upstream, retry: retryCount, code: error.code, status: error.response?.statusCode },
+              {
+                upstream: this.upstream,
+                retry: retryCount,
+                code: error.code,
+                status: error.response?.statusCode,
+              },
               `retrying ${this.upstream} request`,
             );
           },
@@ -94,7 +108,7 @@ export class HttpClient {
     const retryLimit = req.idempotent === false ? 0 : undefined;
     let res: Response<string>;
     try {
-      res = await this.got(path, {
+      res = (await this.got(path, {
         method: req.method,
         ...(req.json === undefined ? {} : { json: req.json }),
         ...(req.searchParams ? { searchParams: cleanParams(req.searchParams) } : {}),
@@ -104,7 +118,7 @@ export class HttpClient {
           : {}),
         ...(retryLimit === 0 ? { retry: { limit: 0 } } : {}),
         responseType: 'text',
-      }) as Response<string>;
+      })) as Response<string>;
     } catch (err) {
       throw this.toUpstreamError(err, method, path);
     }
@@ -123,10 +137,22 @@ export class HttpClient {
       }
       return { status, body: (parsed ?? null) as T, headers: res.headers };
     }
-    throw this.httpError(status, parsed ?? text.slice(0, 2048), method, path);
+    throw this.httpError(
+      status,
+      parsed ?? text.slice(0, 2048),
+      method,
+      path,
+      retryAfterMs(res.headers['retry-after']),
+    );
   }
 
-  private httpError(status: number, body: unknown, method: string, path: string): UpstreamError {
+  private httpError(
+    status: number,
+    body: unknown,
+    method: string,
+    path: string,
+    retryAfter?: number,
+  ): UpstreamError {
     const code: UpstreamErrorCode =
       status === 401
         ? 'UNAUTHORIZED'
@@ -148,6 +174,7 @@ export class HttpClient {
       code,
       status,
       body: this.scrubValue(body),
+      ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
       message: this.scrub(
         `${this.upstream} refused ${method} /${path} with ${status}${detail ? `: ${detail}` : ''}. ${hint}`,
       ),
@@ -156,13 +183,13 @@ export class HttpClient {
 
   private toUpstreamError(err: unknown, method: string, path: string): UpstreamError {
     if (err instanceof UpstreamError) return err;
-    if (err instanceof HTTPError) return this.httpError(err.response.statusCode, err.response.body, method, path);
+    if (err instanceof HTTPError)
+      return this.httpError(err.response.statusCode, err.response.body, method, path);
     const e = err as RequestError;
     const timeout = e?.name === 'TimeoutError' || e?.code === 'ETIMEDOUT';
     return new UpstreamError({
       upstream: this.upstream,
       code: timeout ? 'TIMEOUT' : 'NETWORK',
-      cause: err,
       message: this.scrub(
         timeout
           ? `${this.upstream} did not answer ${method} /${path} in time (${this.options.timeoutMs ?? 10_000} ms per attempt). Check that ${this.options.baseUrl} is up.`
@@ -193,7 +220,7 @@ const hints: Record<UpstreamErrorCode, string> = {
   FORBIDDEN: "The service user lacks a permission for this call; grant it in the upstream's admin.",
   NOT_FOUND: 'The object does not exist upstream (or the base URL is wrong).',
   CONFLICT: 'The object changed concurrently; re-read and try again.',
-  VALIDATION: "The upstream rejected the request; its own message is above — fix the data and retry.",
+  VALIDATION: 'The upstream rejected the request; its own message is above — fix the data and retry.',
   RATE_LIMITED: 'The upstream is rate limiting; cdflow will retry later.',
   UPSTREAM_UNAVAILABLE: 'The upstream failed; cdflow will retry later.',
   TIMEOUT: '',
@@ -201,6 +228,16 @@ const hints: Record<UpstreamErrorCode, string> = {
   BAD_RESPONSE: '',
   NO_TARGET: '',
 };
+
+/** Retry-After as milliseconds (seconds or an HTTP date); undefined when absent or unreadable. */
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
 
 function cleanParams(params: Record<string, string | number | boolean | undefined>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -33,6 +33,8 @@ export class UpstreamError extends Error {
   readonly body: unknown;
   /** Worth trying the whole operation again later (the stage stays where it is). */
   readonly retryable: boolean;
+  /** The upstream's Retry-After (ms) on a 429/503, when it sent one. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(input: {
     upstream: UpstreamName;
@@ -41,9 +43,11 @@ export class UpstreamError extends Error {
     status?: number;
     body?: unknown;
     retryable?: boolean;
-    cause?: unknown;
+    retryAfterMs?: number;
   }) {
-    super(input.message, input.cause === undefined ? undefined : { cause: input.cause });
+    // No `cause`: got's errors hold the request options, headers (and so credentials) included.
+    super(input.message);
+    this.retryAfterMs = input.retryAfterMs;
     this.upstream = input.upstream;
     this.code = input.code;
     this.status = input.status;
@@ -60,6 +64,7 @@ export class UpstreamError extends Error {
       message: this.message,
       body: this.body,
       retryable: this.retryable,
+      retryAfterMs: this.retryAfterMs,
     };
   }
 }

@@ -1,0 +1,277 @@
+// Until the lead re-exports the Jira simulator from @cdflow/sandbox, import it from its folder.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { JiraSimulator } from '../../sandbox/src/jira/index.js';
+import { UpstreamError } from '../src/http/index.js';
+import { JiraClient, JiraWorkflowError } from '../src/jira/index.js';
+
+let sim: JiraSimulator;
+let client: JiraClient;
+const createRoute = 'POST /rest/api/2/issue';
+const transitionRoute = 'POST /rest/api/2/issue/:key/transitions';
+
+const fieldsFor = (summary: string, project = 'AC') => ({
+  project: { key: project },
+  issuetype: { name: '升级' },
+  summary,
+  customfield_10101: { value: '日常排版需求' },
+  customfield_10200: '【A18】数据导出',
+});
+
+beforeAll(async () => {
+  sim = await JiraSimulator.start();
+  client = new JiraClient({
+    baseUrl: sim.url,
+    auth: { kind: 'bearer', token: sim.credentials.token },
+    timeoutMs: 2000,
+  });
+});
+afterEach(() => sim.faults.clear());
+afterAll(() => sim.close());
+
+describe('JiraClient happy paths', () => {
+  it('ensures an issue exists: searches by exact summary first, creates once, finds it afterwards', async () => {
+    const summary = '【A18】【升级】20230101_01 [hotfix] (v1.2.0)';
+    expect(await client.findIssueBySummary('AC', summary)).toBeNull();
+    const first = await client.ensureIssue(fieldsFor(summary));
+    expect(first.created).toBe(true);
+    const again = await client.ensureIssue(fieldsFor(summary));
+    expect(again).toEqual({ key: first.key, created: false });
+    // A summary that merely contains the other is a different release.
+    const longer = await client.ensureIssue(fieldsFor(`${summary} bis`));
+    expect(longer.key).not.toBe(first.key);
+    expect(await client.findIssueBySummary('AC', summary)).toEqual({
+      key: first.key,
+      summary,
+      status: 'SQL待执行',
+    });
+    expect(sim.issues().filter((i) => i.summary === summary)).toHaveLength(1);
+  });
+
+  it('edits fields, reads the issue, comments, lists transitions and searches', async () => {
+    const { key } = await client.createIssue(fieldsFor('happy path'));
+    await client.updateFields(key, {
+      customfield_10201: 'a18-0001 05.act_ddl.sql',
+      customfield_10101: { value: '紧急需求' },
+    });
+    expect(sim.issue(key)?.fields).toMatchObject({
+      customfield_10201: 'a18-0001 05.act_ddl.sql',
+      customfield_10101: { value: '紧急需求' },
+    });
+    expect(await client.getIssue(key)).toEqual({ key, summary: 'happy path', status: 'SQL待执行' });
+    const details = await client.getIssueDetails(key, ['summary', 'status'], true);
+    expect(details.changelog?.histories[0]?.items.map((i) => i.field)).toEqual(['SQL', '升级类型']);
+    await client.comment(key, 'policy: no DROP TABLE');
+    expect(sim.issue(key)?.comments).toEqual(['policy: no DROP TABLE']);
+    expect((await client.listTransitions(key)).map((t) => t.to.name)).toEqual([
+      'SQL执行中',
+      'CONFIG执行中',
+      'SQL待执行',
+    ]);
+    const found = await client.search(`project = AC AND summary ~ "happy path"`);
+    expect(found.issues.map((i) => i.key)).toContain(key);
+    expect(await client.myself()).toMatchObject({ name: 'cdflow' });
+  });
+
+  it('works with preemptive basic auth', async () => {
+    const basic = new JiraClient({
+      baseUrl: sim.url,
+      auth: { kind: 'basic', user: 'cdflow', password: sim.credentials.password },
+    });
+    expect(await basic.myself()).toMatchObject({ name: 'cdflow' });
+  });
+});
+
+describe('JiraClient.moveToStatus', () => {
+  it('walks several steps along the workflow, skipping stages with the 无…/已升级 transitions', async () => {
+    const { key } = await client.createIssue(fieldsFor('multi-step'));
+    const moved = await client.moveToStatus(key, 'CODE执行中');
+    expect(moved).toEqual({
+      from: 'SQL待执行',
+      to: 'CODE执行中',
+      transitions: ['无SQL升级/已升级', '无配置升级/已升级'],
+    });
+    expect(sim.issue(key)?.status).toBe('CODE执行中');
+  });
+
+  it('prefers the named transition on the last step, and is a no-op when already there', async () => {
+    const { key } = await client.createIssue(fieldsFor('prefer'));
+    await client.moveToStatus(key, 'SQL执行中');
+    const moved = await client.moveToStatus(key, 'UAT升级完成', '代码升级成功');
+    expect(moved.transitions).toEqual(['SQL升级成功', '无配置升级/已升级', '代码升级成功']);
+    const before = sim.counters.get(transitionRoute);
+    expect(await client.moveToStatus(key, 'UAT升级完成')).toEqual({
+      from: 'UAT升级完成',
+      to: 'UAT升级完成',
+      transitions: [],
+    });
+    expect(sim.counters.get(transitionRoute)).toBe(before);
+  });
+
+  it('re-reads after a 409 and still arrives', async () => {
+    const { key } = await client.createIssue(fieldsFor('conflict'));
+    sim.faults.inject({
+      route: transitionRoute,
+      status: 409,
+      body: { errorMessages: ['conflict'], errors: {} },
+      times: 1,
+    });
+    const moved = await client.moveToStatus(key, 'CONFIG执行中');
+    expect(moved.to).toBe('CONFIG执行中');
+    expect(sim.issue(key)?.status).toBe('CONFIG执行中');
+  });
+
+  it("re-reads after Jira's stale-state refusal (someone moved the issue meanwhile)", async () => {
+    const { key } = await client.createIssue(fieldsFor('raced'));
+    const stale = {
+      errorMessages: [
+        `It seems that you have tried to perform a workflow operation (无SQL升级/已升级) that is not valid for the current state of this issue (${key}). The likely cause is that somebody has changed the issue recently, please look at the issue history for details.`,
+      ],
+      errors: {},
+    };
+    sim.faults.inject({ route: transitionRoute, status: 400, body: stale, times: 1 });
+    const before = sim.counters.get(transitionRoute);
+    const moved = await client.moveToStatus(key, 'CONFIG执行中', '无SQL升级/已升级');
+    expect(moved).toEqual({ from: 'SQL待执行', to: 'CONFIG执行中', transitions: ['无SQL升级/已升级'] });
+    expect(sim.counters.get(transitionRoute)).toBe(before + 2);
+  });
+
+  it('fails with a JiraWorkflowError naming the offered transitions when the target is not reachable', async () => {
+    const { key } = await client.createIssue(fieldsFor('unreachable'));
+    await client.moveToStatus(key, '升级流程结束');
+    const err = await client.moveToStatus(key, 'SQL待执行').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JiraWorkflowError);
+    expect(err).toMatchObject({ failure: 'NO_PATH', code: 'NO_TARGET', retryable: false });
+    const unknown = await client.moveToStatus(key, 'Nowhere').catch((e: unknown) => e);
+    expect((unknown as Error).message).toContain('offered: none');
+  });
+});
+
+describe('JiraClient against upstream faults', () => {
+  it('401 is surfaced once, never retried, with no secret in the error', async () => {
+    const bad = new JiraClient({
+      baseUrl: sim.url,
+      auth: { kind: 'bearer', token: 'wrong-token-value' },
+      retries: 3,
+    });
+    const before = sim.counters.get('GET /rest/api/2/myself');
+    const err = (await bad.myself().catch((e: unknown) => e)) as UpstreamError;
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ code: 'UNAUTHORIZED', status: 401, retryable: false });
+    expect(sim.counters.get('GET /rest/api/2/myself')).toBe(before + 1);
+    expect(JSON.stringify(err.toJSON()) + err.message).not.toContain('wrong-token-value');
+  });
+
+  it('403 becomes FORBIDDEN with the body', async () => {
+    const viewer = await JiraSimulator.start({
+      users: [{ name: 'auditor', password: 'auditor-pw', readOnly: true }],
+    });
+    try {
+      const owner = new JiraClient({
+        baseUrl: viewer.url,
+        auth: { kind: 'bearer', token: viewer.credentials.token },
+      });
+      const auditor = new JiraClient({
+        baseUrl: viewer.url,
+        auth: { kind: 'basic', user: 'auditor', password: 'auditor-pw' },
+      });
+      const { key } = await owner.createIssue(fieldsFor('forbidden'));
+      const err = await auditor.updateFields(key, { summary: 'nope' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 'FORBIDDEN',
+        status: 403,
+        body: { errorMessages: ['You do not have permission to edit issues in this project.'] },
+      });
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it("400 carries Jira's own error body and message, and is not retried", async () => {
+    const before = sim.counters.get(createRoute);
+    const err = (await client
+      .createIssue({ ...fieldsFor('bad select'), customfield_10101: '紧急需求' })
+      .catch((e: unknown) => e)) as UpstreamError;
+    expect(err).toMatchObject({
+      code: 'VALIDATION',
+      status: 400,
+      body: { errorMessages: [], errors: { customfield_10101: 'data was not an object' } },
+    });
+    expect(err.message).toContain('data was not an object');
+    expect(sim.counters.get(createRoute)).toBe(before + 1);
+  });
+
+  it('429 is retried after waiting at least Retry-After', async () => {
+    const { key } = await client.createIssue(fieldsFor('rate limited'));
+    const route = 'GET /rest/api/2/issue/:key';
+    sim.faults.inject({
+      route,
+      status: 429,
+      retryAfterSeconds: 1,
+      body: { errorMessages: ['Rate limit exceeded.'], errors: {} },
+      times: 1,
+    });
+    const from = sim.requestLog().length;
+    expect((await client.getIssue(key)).status).toBe('SQL待执行');
+    const calls = sim
+      .requestLog()
+      .slice(from)
+      .filter((r) => r.route === route);
+    expect(calls.map((c) => c.status)).toEqual([429, 200]);
+    expect(calls[1]!.receivedAt - calls[0]!.receivedAt).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('429 that persists ends as RATE_LIMITED, retryable', async () => {
+    const few = new JiraClient({
+      baseUrl: sim.url,
+      auth: { kind: 'bearer', token: sim.credentials.token },
+      retries: 1,
+    });
+    sim.faults.inject({
+      route: 'GET /rest/api/2/myself',
+      status: 429,
+      retryAfterSeconds: 0,
+      body: { errorMessages: [], errors: {} },
+    });
+    await expect(few.myself()).rejects.toMatchObject({ code: 'RATE_LIMITED', status: 429, retryable: true });
+  });
+
+  it('a call slower than the timeout fails as TIMEOUT', async () => {
+    const quick = new JiraClient({
+      baseUrl: sim.url,
+      auth: { kind: 'bearer', token: sim.credentials.token },
+      timeoutMs: 100,
+      retries: 0,
+    });
+    sim.faults.inject({ route: 'GET /rest/api/2/myself', latencyMs: 400 });
+    await expect(quick.myself()).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true });
+  });
+
+  it('a create whose answer is lost is not repeated: the retry finds the issue by summary', async () => {
+    const summary = 'lost answer 20240202_01';
+    sim.loseAnswers(createRoute, 1);
+    const before = sim.counters.get(createRoute);
+    const result = await client.ensureIssue(fieldsFor(summary));
+    expect(result.created).toBe(false);
+    expect(sim.counters.get(createRoute)).toBe(before + 1);
+    expect(
+      sim
+        .issues()
+        .filter((i) => i.summary === summary)
+        .map((i) => i.key),
+    ).toEqual([result.key]);
+  });
+
+  it('a create refused with 5xx is retried by ensureIssue without duplicating', async () => {
+    const summary = 'flaky create 20240202_02';
+    sim.faults.inject({ route: createRoute, status: 503, times: 1 });
+    const result = await client.ensureIssue(fieldsFor(summary));
+    expect(result.created).toBe(true);
+    expect(sim.issues().filter((i) => i.summary === summary)).toHaveLength(1);
+  });
+
+  it('a body that is not JSON is a BAD_RESPONSE', async () => {
+    sim.faults.inject({ route: 'GET /rest/api/2/myself', malformed: true, times: 1 });
+    await expect(client.myself()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+  });
+});

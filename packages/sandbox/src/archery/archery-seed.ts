@@ -1,0 +1,131 @@
+/**
+ * The Archery world the simulator starts with: users, Django permission groups (audit levels), resource
+ * groups, instances and the audit flow of each resource group. Exported so tests can start it alone and
+ * know the ids.
+ */
+
+export type ArcheryPermission =
+  | 'sql.sql_submit'
+  | 'sql.sql_review'
+  | 'sql.sql_execute'
+  | 'sql.sql_execute_for_resource_group';
+
+export interface ArcherySeedUser {
+  id: number;
+  username: string;
+  display: string;
+  password: string;
+  permissions: ArcheryPermission[];
+  /** Django auth groups (audit levels) the user belongs to, by id. */
+  authGroups: number[];
+  /** Resource groups the user belongs to, by name. */
+  resourceGroups: string[];
+  /** In setting `api_user_whitelist`: may call the reference endpoints (groups, instances, users). */
+  apiWhitelisted: boolean;
+}
+
+export interface ArcherySeedInstance {
+  id: number;
+  instanceName: string;
+  dbType: string;
+  host: string;
+  port: number;
+  /** Resource groups the instance is linked to, by name. */
+  resourceGroups: string[];
+}
+
+export interface ArcherySeedGroup {
+  groupId: number;
+  groupName: string;
+  /** Audit levels of SQL上线申请 in order, as Django auth group ids; absent = no audit flow configured. */
+  auditAuthGroups?: number[];
+}
+
+export interface ArcherySeed {
+  authGroups: Array<{ id: number; name: string }>;
+  groups: ArcherySeedGroup[];
+  instances: ArcherySeedInstance[];
+  users: ArcherySeedUser[];
+}
+
+/** Fake sandbox passwords, obviously not secrets. */
+export const archerySandboxPasswords = {
+  cdflow: 'cdflow-sandbox-password',
+  dba: 'dba-sandbox-password',
+  viewer: 'viewer-sandbox-password',
+} as const;
+
+export const archerySeed: ArcherySeed = {
+  authGroups: [
+    { id: 1, name: 'DBA' },
+    { id: 2, name: 'Leader' },
+  ],
+  groups: [
+    // Two audit levels (Leader then DBA), as the acceptance of the A18 line is configured.
+    { groupId: 1, groupName: 'A18', auditAuthGroups: [2, 1] },
+    { groupId: 2, groupName: 'A19', auditAuthGroups: [1] },
+    { groupId: 3, groupName: 'QC', auditAuthGroups: [1] },
+    // A group nobody configured an audit flow for: submitting there fails the way Archery does.
+    { groupId: 4, groupName: 'NOFLOW' },
+  ],
+  instances: [
+    {
+      id: 1,
+      instanceName: 'acc',
+      dbType: 'mysql',
+      host: '10.0.0.11',
+      port: 3306,
+      resourceGroups: ['A18', 'QC', 'NOFLOW'],
+    },
+    {
+      id: 2,
+      instanceName: 'report',
+      dbType: 'mysql',
+      host: '10.0.0.12',
+      port: 3306,
+      resourceGroups: ['A18', 'A19'],
+    },
+    // Linked to no resource group: nobody may submit to it ("你所在组未关联该实例！").
+    {
+      id: 3,
+      instanceName: 'acc_archive',
+      dbType: 'mysql',
+      host: '10.0.0.13',
+      port: 3306,
+      resourceGroups: [],
+    },
+  ],
+  users: [
+    {
+      id: 1,
+      username: 'cdflow',
+      display: 'cdflow service',
+      password: archerySandboxPasswords.cdflow,
+      permissions: ['sql.sql_submit', 'sql.sql_review', 'sql.sql_execute'],
+      authGroups: [1, 2],
+      resourceGroups: ['A18', 'A19', 'QC', 'NOFLOW'],
+      apiWhitelisted: true,
+    },
+    {
+      id: 2,
+      username: 'dba',
+      display: 'DBA on duty',
+      password: archerySandboxPasswords.dba,
+      permissions: ['sql.sql_submit', 'sql.sql_review', 'sql.sql_execute_for_resource_group'],
+      authGroups: [1, 2],
+      resourceGroups: ['A18', 'A19', 'QC', 'NOFLOW'],
+      apiWhitelisted: true,
+    },
+    {
+      // Logged in but without sql.sql_submit: Archery answers 403 to its submissions.
+      id: 3,
+      username: 'viewer',
+      display: 'read-only developer',
+      password: archerySandboxPasswords.viewer,
+      permissions: [],
+      authGroups: [],
+      resourceGroups: ['A18'],
+      apiWhitelisted: false,
+    },
+  ],
+};

@@ -1,0 +1,622 @@
+/**
+ * Archery (hhyo/Archery 1.9–1.14) as a real HTTP server: simplejwt login with expiry and refresh,
+ * reference look-ups, sqlcheck, SQL work orders with DRF validation and Archery's own error bodies, list
+ * paging and filters (`id` is the content row, `workflow_id` the order), audit and execute, plus a DBA API
+ * for tests. Throttling (429) and 500 pages come from the shared fault injector.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CallCounters } from '../common/call-counters.js';
+import type { FaultInjector, FaultRule } from '../common/fault-injector.js';
+import { createSimulatorApp, listenEphemeral } from '../common/simulator-app.js';
+import { ArcheryJwt } from './archery-jwt.js';
+import { ArcheryRefusal, validateRefusal } from './archery-refusal.js';
+import { type ArcherySeed, type ArcherySeedUser, archerySeed } from './archery-seed.js';
+import { reviewSql } from './archery-sql-review.js';
+import {
+  type ArcherySimStatus,
+  ArcheryWorkOrderBook,
+  type SimWorkOrder,
+  type SubmitInput,
+} from './archery-work-order-book.js';
+import {
+  booleanField,
+  charField,
+  drfMessages,
+  type FieldErrors,
+  integerChoiceField,
+  integerField,
+  naiveDateTimeField,
+  pythonTypeName,
+  stringChoiceField,
+} from './drf-field-validation.js';
+
+export interface ArcherySimulatorOptions {
+  host?: string;
+  /** Delay of each background step of an auto execution (queuing → executing → end). Default 100 ms. */
+  executeDelayMs?: number;
+  /** Lifetime of an access token. Default 4 h, as Archery's SIMPLE_JWT setting. */
+  accessTtlMs?: number;
+  /** Lifetime of a refresh token. Default 3 days. */
+  refreshTtlMs?: number;
+  seed?: ArcherySeed;
+}
+
+export interface ArcherySimOrderView {
+  workflowId: number;
+  /** The content row id (the list filter `id`), not the order id. */
+  id: number;
+  workflowName: string;
+  status: ArcherySimStatus;
+  dbName: string;
+  instance: string;
+  groupName: string;
+  sqlContent: string;
+  engineer: string;
+  createdAt: string;
+  /** Audit levels passed so far, of `auditLevels`. */
+  auditLevelsPassed: number;
+  auditLevels: number;
+}
+
+export interface ArcheryCallRecord {
+  route: string;
+  status: number;
+  /** Epoch ms when the request arrived. */
+  at: number;
+}
+
+const pageSizeDefault = 5;
+const pageSizeMax = 100;
+const unauthenticated = { detail: '身份认证信息未提供。' };
+const forbidden = { detail: '您没有执行该操作的权限。' };
+
+/** A DRF throttle answer for the fault injector: `faults.inject(archeryThrottleFault(route, 2))`. */
+export function archeryThrottleFault(route: string, retryAfterSeconds: number, times = 1): FaultRule {
+  return {
+    route,
+    status: 429,
+    retryAfterSeconds,
+    times,
+    body: { detail: `请求超过了限速。 Expected available in ${retryAfterSeconds} seconds.` },
+  };
+}
+
+export class ArcherySimulator {
+  readonly credentials: { username: 'cdflow'; password: string };
+  readonly dba: {
+    pass(workflowId: number): void;
+    execute(workflowId: number): void;
+    fail(workflowId: number, message?: string): void;
+    abort(workflowId: number): void;
+  };
+
+  private constructor(
+    readonly url: string,
+    readonly counters: CallCounters,
+    readonly faults: FaultInjector,
+    private readonly book: ArcheryWorkOrderBook,
+    private readonly jwt: ArcheryJwt,
+    private readonly seed: ArcherySeed,
+    private readonly callLog: ArcheryCallRecord[],
+    private readonly slowAnswers: number[],
+    private readonly closeServer: () => Promise<void>,
+  ) {
+    const cdflow = seed.users.find((u) => u.username === 'cdflow');
+    this.credentials = { username: 'cdflow', password: cdflow?.password ?? '' };
+    const order = (id: number): SimWorkOrder => {
+      const found = book.byWorkflowId(id);
+      if (!found) throw new Error(`no Archery work order with workflow_id ${id}`);
+      return found;
+    };
+    this.dba = {
+      pass: (id) => book.dbaPass(order(id)),
+      execute: (id) => book.dbaExecute(order(id)),
+      fail: (id, message = '执行失败：模拟的 SQL 错误') => book.dbaFail(order(id), message),
+      abort: (id) => book.dbaAbort(order(id)),
+    };
+  }
+
+  static async start(options: ArcherySimulatorOptions = {}): Promise<ArcherySimulator> {
+    const seed = options.seed ?? archerySeed;
+    const { app, counters, faults } = createSimulatorApp();
+    const book = new ArcheryWorkOrderBook(seed, options.executeDelayMs ?? 100);
+    const jwt = new ArcheryJwt();
+    const accessTtl = options.accessTtlMs ?? 4 * 3600_000;
+    const refreshTtl = options.refreshTtlMs ?? 3 * 24 * 3600_000;
+    const callLog: ArcheryCallRecord[] = [];
+    const slowAnswers: number[] = [];
+    const users = new Map(seed.users.map((u) => [u.id, u]));
+
+    app.addHook('onResponse', async (request, reply) => {
+      const pattern = request.routeOptions.url;
+      if (pattern === undefined || pattern.startsWith('/__sim/')) return;
+      callLog.push({
+        route: `${request.method} ${pattern}`,
+        status: reply.statusCode,
+        at: Date.now() - reply.elapsedTime,
+      });
+    });
+
+    app.setErrorHandler((error, _request, reply) => {
+      if (error instanceof ArcheryRefusal) {
+        if (typeof error.body === 'string')
+          return reply.code(error.status).type('text/html').send(error.body);
+        return reply.code(error.status).send(error.body);
+      }
+      const { statusCode: status, message } = error as { statusCode?: number; message?: string };
+      // Django answers an unparsable JSON body with DRF's ParseError.
+      if (status === 400) return reply.code(400).send({ detail: `JSON parse error - ${message ?? ''}` });
+      if (status === 415) return reply.code(415).send({ detail: '不支持请求中的媒体类型 “text/plain”。' });
+      return reply.code(500).type('text/html').send('<h1>Server Error (500)</h1>');
+    });
+
+    /** simplejwt authentication then IsAuthenticated: the 401 bodies Archery answers. */
+    const authenticate = (request: FastifyRequest, reply: FastifyReply): ArcherySeedUser => {
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/.exec(header) : null;
+      if (!match) {
+        reply.header('www-authenticate', 'Bearer realm="api"');
+        throw new ArcheryRefusal(401, unauthenticated);
+      }
+      const claims = jwt.verify(match[1] as string, 'access', Date.now());
+      if (!claims) {
+        reply.header('www-authenticate', 'Bearer realm="api"');
+        throw new ArcheryRefusal(401, {
+          detail: '此令牌对任何类型的令牌无效',
+          code: 'token_not_valid',
+          messages: [{ token_class: 'AccessToken', token_type: 'access', message: '令牌无效或已过期' }],
+        });
+      }
+      const user = users.get(claims.user_id);
+      if (!user) throw new ArcheryRefusal(401, { detail: '找不到该用户', code: 'user_not_found' });
+      return user;
+    };
+    const requirePermission = (user: ArcherySeedUser, permission: 'sql.sql_submit') => {
+      if (!user.permissions.includes(permission)) throw new ArcheryRefusal(403, forbidden);
+    };
+    const requireWhitelist = (user: ArcherySeedUser) => {
+      if (!user.apiWhitelisted) throw new ArcheryRefusal(403, forbidden);
+    };
+
+    // --- auth -------------------------------------------------------------------------------------------
+    app.post('/api/auth/token/', async (request) => {
+      const body = objectBody(request.body);
+      const errors: FieldErrors = {};
+      const username = requiredField(body, 'username', errors, (v) => charField(v));
+      const password = requiredField(body, 'password', errors, (v) => charField(v, { trim: false }));
+      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const user = seed.users.find((u) => u.username === username && u.password === password);
+      if (!user) throw new ArcheryRefusal(401, { detail: '找不到指定凭据对应的有效用户' });
+      const now = Date.now();
+      return {
+        refresh: jwt.issue('refresh', user.id, refreshTtl, now),
+        access: jwt.issue('access', user.id, accessTtl, now),
+      };
+    });
+    app.post('/api/auth/token/refresh/', async (request) => {
+      const body = objectBody(request.body);
+      const errors: FieldErrors = {};
+      const refresh = requiredField(body, 'refresh', errors, (v) => charField(v));
+      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const claims = jwt.verify(refresh as string, 'refresh', Date.now());
+      if (!claims || !users.has(claims.user_id)) {
+        throw new ArcheryRefusal(401, { detail: '令牌无效或已过期', code: 'token_not_valid' });
+      }
+      return { access: jwt.issue('access', claims.user_id, accessTtl, Date.now()) };
+    });
+    app.post('/api/auth/token/verify/', async (request) => {
+      const body = objectBody(request.body);
+      const token = typeof body.token === 'string' ? body.token : '';
+      const now = Date.now();
+      if (!jwt.verify(token, 'access', now) && !jwt.verify(token, 'refresh', now)) {
+        throw new ArcheryRefusal(401, { detail: '令牌无效或已过期', code: 'token_not_valid' });
+      }
+      return {};
+    });
+    app.get('/api/info', async () => ({ archery: { version: '1.11.3' }, django_q: { version: '1.3.9' } }));
+
+    // --- reference look-ups ------------------------------------------------------------------------------
+    app.get('/api/v1/user/resourcegroup/', async (request, reply) => {
+      requireWhitelist(authenticate(request, reply));
+      const q = query(request);
+      const rows = seed.groups
+        .filter(
+          (g) =>
+            !q.group_name__icontains ||
+            g.groupName.toLowerCase().includes(q.group_name__icontains.toLowerCase()),
+        )
+        .map((g) => ({
+          group_id: g.groupId,
+          group_name: g.groupName,
+          group_parent_id: 0,
+          group_sort: 0,
+          group_level: 1,
+          ding_webhook: '',
+          feishu_webhook: '',
+          qywx_webhook: '',
+          is_deleted: 0,
+          create_time: '2024-01-01T09:00:00',
+          sys_time: '2024-01-01T09:00:00',
+        }));
+      return paginate(request, rows);
+    });
+    app.get('/api/v1/instance/', async (request, reply) => {
+      requireWhitelist(authenticate(request, reply));
+      const q = query(request);
+      const needle = q.instance_name__icontains?.toLowerCase();
+      const rows = seed.instances
+        .filter((i) => needle === undefined || i.instanceName.toLowerCase().includes(needle))
+        .filter((i) => q.id === undefined || String(i.id) === q.id)
+        .map((i) => ({
+          id: i.id,
+          instance_name: i.instanceName,
+          type: 'master',
+          db_type: i.dbType,
+          host: i.host,
+          port: i.port,
+          user: 'archery',
+          db_name: '',
+          charset: 'utf8mb4',
+          create_time: '2024-01-01T09:00:00',
+          update_time: '2024-01-01T09:00:00',
+        }));
+      return paginate(request, rows);
+    });
+    app.get('/api/v1/user/', async (request, reply) => {
+      requireWhitelist(authenticate(request, reply));
+      const q = query(request);
+      const rows = seed.users
+        .filter((u) => q.username === undefined || u.username === q.username)
+        .map((u) => ({
+          id: u.id,
+          username: u.username,
+          display: u.display,
+          is_active: true,
+          is_superuser: false,
+        }));
+      return paginate(request, rows);
+    });
+
+    // --- sqlcheck ---------------------------------------------------------------------------------------
+    app.post('/api/v1/workflow/sqlcheck/', async (request, reply) => {
+      requirePermission(authenticate(request, reply), 'sql.sql_submit');
+      const body = objectBody(request.body);
+      const errors: FieldErrors = {};
+      const instanceId = requiredField(body, 'instance_id', errors, (v) => integerField(v));
+      requiredField(body, 'db_name', errors, (v) => charField(v));
+      const fullSql = requiredField(body, 'full_sql', errors, (v) => charField(v));
+      if (instanceId !== undefined && !seed.instances.some((i) => i.id === instanceId)) {
+        errors.instance_id = { errors: `不存在该实例：${instanceId}` };
+      }
+      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const review = reviewSql(fullSql as string);
+      return {
+        is_execute: false,
+        checked: null,
+        warning: null,
+        error: null,
+        warning_count: review.warningCount,
+        error_count: review.errorCount,
+        is_critical: false,
+        syntax_type: review.syntaxType,
+        rows: review.rows,
+        column_list: [],
+        status: null,
+        affected_rows: 0,
+      };
+    });
+
+    // --- work orders ------------------------------------------------------------------------------------
+    const contentView = (o: SimWorkOrder) => ({
+      id: o.contentId,
+      workflow_id: o.workflowId,
+      workflow: {
+        id: o.workflowId,
+        workflow_name: o.workflowName,
+        demand_url: o.demandUrl,
+        group_id: o.groupId,
+        group_name: o.groupName,
+        db_name: o.dbName,
+        syntax_type: o.syntaxType,
+        is_backup: o.isBackup,
+        engineer: o.engineer,
+        engineer_display: o.engineerDisplay,
+        status: o.status,
+        audit_auth_groups: o.auditAuthGroups,
+        run_date_start: o.runDateStart,
+        run_date_end: o.runDateEnd,
+        create_time: o.createTime,
+        finish_time: o.finishTime,
+        is_manual: o.isManual,
+        is_offline_export: o.isOfflineExport,
+        export_format: null,
+        file_name: null,
+        instance: o.instanceId,
+      },
+      sql_content: o.sqlContent,
+      review_content: o.reviewContent,
+      execute_result: o.executeResult,
+    });
+
+    app.get('/api/v1/workflow/', async (request, reply) => {
+      const user = authenticate(request, reply);
+      const q = query(request);
+      const intFilters = ['id', 'workflow_id', 'workflow__instance_id'] as const;
+      const filterErrors: FieldErrors = {};
+      for (const key of intFilters) {
+        if (q[key] !== undefined && q[key] !== '' && !/^-?\d+$/.test(q[key]))
+          filterErrors[key] = [drfMessages.enterANumber];
+      }
+      if (Object.keys(filterErrors).length > 0) throw new ArcheryRefusal(400, filterErrors);
+      const seesGroup =
+        user.permissions.includes('sql.sql_review') ||
+        user.permissions.includes('sql.sql_execute_for_resource_group');
+      const eq = (value: string | undefined, actual: string | number) =>
+        value === undefined || value === '' || String(actual) === value;
+      const rows = book
+        .all()
+        .filter((o) => (seesGroup ? user.resourceGroups.includes(o.groupName) : o.engineer === user.username))
+        .filter((o) => eq(q.id, o.contentId))
+        .filter((o) => eq(q.workflow_id, o.workflowId))
+        .filter((o) => eq(q.workflow__instance_id, o.instanceId))
+        .filter((o) => eq(q.workflow__db_name, o.dbName))
+        .filter((o) => eq(q.workflow__engineer, o.engineer))
+        .filter((o) => eq(q.workflow__status, o.status))
+        .filter(
+          (o) =>
+            !q.workflow__workflow_name__icontains ||
+            o.workflowName.toLowerCase().includes(q.workflow__workflow_name__icontains.toLowerCase()),
+        )
+        .filter((o) => !q.workflow__create_time__lt || o.createTime < q.workflow__create_time__lt)
+        .filter((o) => !q.workflow__create_time__gte || o.createTime >= q.workflow__create_time__gte)
+        .sort((a, b) => b.contentId - a.contentId)
+        .map(contentView);
+      return paginate(request, rows);
+    });
+
+    app.post('/api/v1/workflow/', async (request, reply) => {
+      const user = authenticate(request, reply);
+      requirePermission(user, 'sql.sql_submit');
+      const input = validateSubmission(request.body, (id) => seed.instances.some((i) => i.id === id), seed);
+      const order = book.submit(user, input);
+      const delay = slowAnswers.shift();
+      // The order is committed before the slow answer: what a client that times out must cope with.
+      if (delay !== undefined) await new Promise((r) => setTimeout(r, delay));
+      return reply.code(201).send(contentView(order));
+    });
+
+    app.post('/api/v1/workflow/audit/', async (request, reply) => {
+      authenticate(request, reply);
+      const body = objectBody(request.body);
+      const errors: FieldErrors = {};
+      const engineer = requiredField(body, 'engineer', errors, (v) => charField(v));
+      const workflowId = requiredField(body, 'workflow_id', errors, (v) => integerField(v));
+      requiredField(body, 'audit_remark', errors, (v) => charField(v));
+      requiredField(body, 'workflow_type', errors, (v) => strictChoice(v, [1, 2, 3]));
+      const auditType = requiredField(body, 'audit_type', errors, (v) =>
+        stringChoiceField(v, ['pass', 'cancel']),
+      );
+      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const actor = book.user(engineer as string);
+      if (!actor) throw validateRefusal(`不存在该用户：${engineer}`);
+      const order = book.byWorkflowId(workflowId as number);
+      // Only SQL orders (type 2) exist here; another type has no WorkflowAudit row for this id.
+      if (!order || body.workflow_type !== 2) throw validateRefusal('不存在该工单');
+      return { msg: book.audit(actor, order, auditType as 'pass' | 'cancel') };
+    });
+
+    app.post('/api/v1/workflow/execute/', async (request, reply) => {
+      authenticate(request, reply);
+      const body = objectBody(request.body);
+      const errors: FieldErrors = {};
+      const engineer = optionalField(body, 'engineer', errors, (v) => charField(v));
+      const workflowId = requiredField(body, 'workflow_id', errors, (v) => integerField(v));
+      const workflowType = requiredField(body, 'workflow_type', errors, (v) => strictChoice(v, [2, 3]));
+      const mode = optionalField(body, 'mode', errors, (v) => stringChoiceField(v, ['auto', 'manual']));
+      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      if (workflowType === 2) {
+        if (!mode) throw validateRefusal('缺少 mode');
+        if (!engineer) throw validateRefusal('缺少 engineer');
+      }
+      const actor = engineer ? book.user(engineer) : undefined;
+      if (workflowType === 2 && !actor) throw validateRefusal(`不存在该用户：${engineer}`);
+      const order = book.byWorkflowId(workflowId as number);
+      if (!order || workflowType !== 2 || !actor) throw validateRefusal('不存在该工单');
+      book.execute(actor, order, mode as 'auto' | 'manual');
+      return { msg: '开始执行，执行结果请到工单详情页查看' };
+    });
+
+    app.addHook('onClose', async () => book.close());
+    const url = await listenEphemeral(app, options.host ?? '127.0.0.1');
+    return new ArcherySimulator(url, counters, faults, book, jwt, seed, callLog, slowAnswers, async () => {
+      await app.close();
+    });
+  }
+
+  /** Every work order, newest last, with both ids. */
+  orders(): ArcherySimOrderView[] {
+    return this.book.all().map((o) => ({
+      workflowId: o.workflowId,
+      id: o.contentId,
+      workflowName: o.workflowName,
+      status: o.status,
+      dbName: o.dbName,
+      instance: this.seed.instances.find((i) => i.id === o.instanceId)?.instanceName ?? String(o.instanceId),
+      groupName: o.groupName,
+      sqlContent: o.sqlContent,
+      engineer: o.engineer,
+      createdAt: o.createTime,
+      auditLevelsPassed: o.audit.index,
+      auditLevels: o.audit.levels.length,
+    }));
+  }
+
+  /**
+   * Test API: the next `times` submissions are committed at once but answered only after `delayMs` (a slow
+   * notification after the commit), unlike a latency fault, which delays before the order exists.
+   */
+  slowSubmissionAnswers(delayMs: number, times = 1): void {
+    for (let i = 0; i < times; i++) this.slowAnswers.push(delayMs);
+  }
+
+  /** Test API: every access token issued so far is refused from now on (refresh tokens still work). */
+  expireAccessTokens(): void {
+    this.jwt.revokeIssued(['access']);
+  }
+
+  /** Test API: every token issued so far is refused, access and refresh (only a new login works). */
+  revokeAllTokens(): void {
+    this.jwt.revokeIssued(['access', 'refresh']);
+  }
+
+  /** Requests answered so far (including injected faults), with their arrival time, oldest first. */
+  calls(route?: string): ArcheryCallRecord[] {
+    return route === undefined ? [...this.callLog] : this.callLog.filter((c) => c.route === route);
+  }
+
+  async close(): Promise<void> {
+    await this.closeServer();
+  }
+}
+
+// --- request helpers ----------------------------------------------------------------------------------
+
+function objectBody(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ArcheryRefusal(400, { non_field_errors: [drfMessages.notADict(pythonTypeName(body ?? null))] });
+  }
+  return body as Record<string, unknown>;
+}
+
+function query(request: FastifyRequest): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    out[k] = Array.isArray(v) ? String(v[v.length - 1]) : v === undefined ? undefined : String(v);
+  }
+  return out;
+}
+
+type FieldResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function requiredField<T>(
+  body: Record<string, unknown>,
+  key: string,
+  errors: FieldErrors,
+  check: (v: unknown) => FieldResult<T>,
+): T | undefined {
+  if (!(key in body)) {
+    errors[key] = [drfMessages.required];
+    return undefined;
+  }
+  const r = check(body[key]);
+  if (!r.ok) {
+    errors[key] = [r.error];
+    return undefined;
+  }
+  return r.value;
+}
+
+function optionalField<T>(
+  body: Record<string, unknown>,
+  key: string,
+  errors: FieldErrors,
+  check: (v: unknown) => FieldResult<T>,
+): T | undefined {
+  if (!(key in body)) return undefined;
+  return requiredField(body, key, errors, check);
+}
+
+/** `workflow_type`: an integer first (strings refused, see integerField), then one of the choices. */
+function strictChoice(value: unknown, choices: number[]): FieldResult<number> {
+  const int = integerField(value, { strict: true });
+  if (!int.ok) return int;
+  return integerChoiceField(int.value, choices);
+}
+
+/** PageNumberPagination with `size`: absolute next/previous links, 404 无效页面。 outside the pages. */
+function paginate<T>(
+  request: FastifyRequest,
+  rows: T[],
+): { count: number; next: string | null; previous: string | null; results: T[] } {
+  const q = query(request);
+  let size = pageSizeDefault;
+  if (q.size !== undefined && /^\d+$/.test(q.size) && Number(q.size) > 0)
+    size = Math.min(Number(q.size), pageSizeMax);
+  const pages = Math.max(1, Math.ceil(rows.length / size));
+  const pageText = q.page ?? '1';
+  const page = pageText === 'last' ? pages : /^\d+$/.test(pageText) ? Number(pageText) : Number.NaN;
+  if (!Number.isInteger(page) || page < 1 || page > pages)
+    throw new ArcheryRefusal(404, { detail: drfMessages.invalidPage });
+  const link = (p: number) => {
+    const u = new URL(request.url, `http://${request.headers.host ?? 'localhost'}`);
+    if (p === 1 && u.searchParams.has('page')) u.searchParams.delete('page');
+    else u.searchParams.set('page', String(p));
+    return u.toString();
+  };
+  return {
+    count: rows.length,
+    next: page < pages ? link(page + 1) : null,
+    previous: page > 1 ? link(page - 1) : null,
+    results: rows.slice((page - 1) * size, page * size),
+  };
+}
+
+/** WorkflowContentSerializer(workflow=WorkflowSerializer()) validation, errors nested like DRF's. */
+function validateSubmission(
+  raw: unknown,
+  instanceExists: (id: number) => boolean,
+  seed: ArcherySeed,
+): SubmitInput {
+  const body = objectBody(raw);
+  const errors: FieldErrors = {};
+  const sqlContent = requiredField(body, 'sql_content', errors, (v) => charField(v));
+  let workflow: Partial<SubmitInput> | undefined;
+  if (!('workflow' in body)) errors.workflow = [drfMessages.required];
+  else if (body.workflow === null || typeof body.workflow !== 'object' || Array.isArray(body.workflow)) {
+    errors.workflow = { non_field_errors: [drfMessages.notADict(pythonTypeName(body.workflow))] };
+  } else {
+    const w = body.workflow as Record<string, unknown>;
+    const we: FieldErrors = {};
+    const workflowName = requiredField(w, 'workflow_name', we, (v) => charField(v, { maxLength: 50 }));
+    const groupId = requiredField(w, 'group_id', we, (v) => integerField(v));
+    if (groupId !== undefined && !seed.groups.some((g) => g.groupId === groupId)) {
+      we.group_id = { errors: `不存在该资源组：${groupId}` };
+    }
+    const instanceId = requiredField(w, 'instance', we, (v): FieldResult<number> => {
+      if (typeof v === 'boolean' || v === null || typeof v === 'object') {
+        return {
+          ok: false,
+          error: v === null ? drfMessages.null : drfMessages.pkIncorrectType(pythonTypeName(v)),
+        };
+      }
+      const id = Number(v);
+      if (!Number.isInteger(id)) return { ok: false, error: drfMessages.pkIncorrectType(pythonTypeName(v)) };
+      return instanceExists(id)
+        ? { ok: true, value: id }
+        : { ok: false, error: drfMessages.pkDoesNotExist(v) };
+    });
+    const dbName = requiredField(w, 'db_name', we, (v) => charField(v, { maxLength: 64 }));
+    const demandUrl = optionalField(w, 'demand_url', we, (v) =>
+      charField(v, { maxLength: 500, allowBlank: true }),
+    );
+    const isBackup = optionalField(w, 'is_backup', we, (v) => booleanField(v));
+    optionalField(w, 'engineer', we, (v) => charField(v, { maxLength: 30 }));
+    const runDateStart = optionalField(w, 'run_date_start', we, (v) => naiveDateTimeField(v));
+    const runDateEnd = optionalField(w, 'run_date_end', we, (v) => naiveDateTimeField(v));
+    const isOfflineExport = optionalField(w, 'is_offline_export', we, (v) => integerChoiceField(v, [0, 1]));
+    if (Object.keys(we).length > 0) errors.workflow = we;
+    workflow = {
+      workflowName: workflowName as string,
+      groupId: groupId as number,
+      instanceId: instanceId as number,
+      dbName: dbName as string,
+      demandUrl: demandUrl ?? '',
+      isBackup: isBackup ?? false,
+      runDateStart: runDateStart ?? null,
+      runDateEnd: runDateEnd ?? null,
+      isOfflineExport,
+    };
+  }
+  if (Object.keys(errors).length > 0 || !workflow) throw new ArcheryRefusal(400, errors);
+  return { ...(workflow as SubmitInput), sqlContent: sqlContent as string };
+}

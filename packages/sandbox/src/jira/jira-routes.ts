@@ -1,0 +1,193 @@
+/** The REST v2 routes of the simulated Jira (and its `/__sim/jira/` test-control routes). */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { commentJson, issueJson, transitionJson, userJson } from './jira-representation.js';
+import type { JiraSimUser } from './jira-seed.js';
+import { JiraSimError } from './jira-sim-error.js';
+import type { JiraSimState } from './jira-sim-state.js';
+import type { JiraWebhookDispatcher, JiraWebhookRegistration } from './jira-webhooks.js';
+
+export interface JiraRequestRecord {
+  method: string;
+  /** Route pattern as the counters name it, e.g. `POST /rest/api/2/issue`. */
+  route: string;
+  url: string;
+  /** When the request arrived (ms since epoch), so tests can measure a client's back-off. */
+  receivedAt: number;
+  status: number;
+}
+
+const base = '/rest/api/2';
+const notAuthenticated = {
+  errorMessages: ['You are not authenticated. Authentication required to perform this operation.'],
+  errors: {},
+};
+
+export function registerJiraRoutes(
+  app: FastifyInstance,
+  state: JiraSimState,
+  webhooks: JiraWebhookDispatcher,
+  requestLog: JiraRequestRecord[],
+  lostAnswers: Map<string, number>,
+  actAs: (user: string) => {
+    transition(issueKey: string, transitionName: string): Promise<void>;
+    edit(issueKey: string, fields: Record<string, unknown>): Promise<void>;
+  },
+): void {
+  const userOf = new WeakMap<FastifyRequest, JiraSimUser>();
+  const who = (request: FastifyRequest) => userOf.get(request)!;
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/rest/')) return;
+    const header = request.headers.authorization;
+    const user = state.authenticate(header);
+    if (!user) {
+      // Jira never challenges (no WWW-Authenticate for Basic); Seraph says why in a header.
+      reply.header('x-seraph-loginreason', header ? 'AUTHENTICATED_FAILED' : 'AUTHENTICATION_DENIED');
+      return reply.code(401).send(notAuthenticated);
+    }
+    userOf.set(request, user);
+    reply.header('x-ausername', user.name);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const pattern = request.routeOptions.url;
+    if (pattern === undefined || pattern.startsWith('/__sim/')) return;
+    requestLog.push({
+      method: request.method,
+      route: `${request.method} ${pattern}`,
+      url: request.url,
+      receivedAt: Date.now() - reply.elapsedTime,
+      status: reply.statusCode,
+    });
+  });
+
+  // "Done upstream, answer lost": the handler has run, then the connection drops before the answer.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    const route = `${request.method} ${request.routeOptions.url}`;
+    const left = lostAnswers.get(route) ?? 0;
+    if (left > 0) {
+      lostAnswers.set(route, left - 1);
+      request.raw.socket.destroy();
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+    if (error instanceof JiraSimError) return reply.code(error.status).send(error.body);
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      return reply
+        .code(status)
+        .type('text/html')
+        .send('<html><body><h1>Internal Server Error</h1></body></html>');
+    }
+    return reply.code(status).send({ errorMessages: [error.message], errors: {} });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ message: `null for uri: ${state.baseUrl}${request.url}`, 'status-code': 404 }),
+  );
+
+  type KeyParams = { Params: { key: string } };
+
+  app.get(`${base}/myself`, async (request) => ({
+    ...userJson(state, who(request).name),
+    groups: { size: 1, items: [] },
+  }));
+
+  app.post(`${base}/issue`, async (request, reply) => {
+    const issue = state.create(who(request), request.body);
+    return reply
+      .code(201)
+      .send({ id: String(issue.id), key: issue.key, self: `${state.baseUrl}${base}/issue/${issue.id}` });
+  });
+
+  app.get<KeyParams & { Querystring: { fields?: string; expand?: string } }>(
+    `${base}/issue/:key`,
+    async (request) => {
+      const issue = state.get(request.params.key);
+      const fields = request.query.fields?.split(',').map((f) => f.trim());
+      const expand = (request.query.expand ?? '').split(',').includes('changelog');
+      return issueJson(state, issue, fields, expand);
+    },
+  );
+
+  app.put<KeyParams>(`${base}/issue/:key`, async (request, reply) => {
+    state.edit(who(request), request.params.key, request.body);
+    return reply.code(204).send();
+  });
+
+  app.get<KeyParams>(`${base}/issue/:key/transitions`, async (request) => ({
+    expand: 'transitions',
+    transitions: state.available(who(request), request.params.key).map((t) => transitionJson(state, t)),
+  }));
+
+  app.post<KeyParams>(`${base}/issue/:key/transitions`, async (request, reply) => {
+    state.transition(who(request), request.params.key, request.body);
+    return reply.code(204).send();
+  });
+
+  app.get<KeyParams>(`${base}/issue/:key/comment`, async (request) => {
+    const issue = state.get(request.params.key);
+    return {
+      startAt: 0,
+      maxResults: issue.comments.length,
+      total: issue.comments.length,
+      comments: issue.comments.map((c) => commentJson(state, issue, c)),
+    };
+  });
+
+  app.post<KeyParams>(`${base}/issue/:key/comment`, async (request, reply) => {
+    const issue = state.get(request.params.key);
+    const comment = state.comment(who(request), issue.key, request.body);
+    return reply.code(201).send(commentJson(state, issue, comment));
+  });
+
+  const search = (input: { jql?: unknown; startAt?: unknown; maxResults?: unknown; fields?: unknown }) => {
+    const jql = typeof input.jql === 'string' ? input.jql : '';
+    const startAt = Math.max(0, Number(input.startAt ?? 0) || 0);
+    const maxResults = Math.min(1000, Math.max(0, Number(input.maxResults ?? 50) || 0));
+    const fields = Array.isArray(input.fields)
+      ? input.fields.map(String)
+      : typeof input.fields === 'string'
+        ? input.fields.split(',')
+        : ['*navigable'];
+    const result = state.search(jql, startAt, maxResults);
+    return {
+      expand: 'schema,names',
+      startAt,
+      maxResults,
+      total: result.total,
+      issues: result.issues.map((i) => issueJson(state, i, fields, false)),
+    };
+  };
+  app.post(`${base}/search`, async (request) => {
+    if (typeof request.body !== 'object' || request.body === null) {
+      throw JiraSimError.messages(
+        400,
+        'Can not deserialize instance of SearchRequestBean out of the request body',
+      );
+    }
+    return search(request.body as Record<string, unknown>);
+  });
+  app.get<{ Querystring: Record<string, string> }>(`${base}/search`, async (request) =>
+    search(request.query),
+  );
+
+  // Test control over HTTP, for tests that drive the simulator from another process.
+  app.post<{ Body: JiraWebhookRegistration }>('/__sim/jira/webhooks', async (request) => {
+    webhooks.register(request.body);
+    return { ok: true };
+  });
+  app.get('/__sim/jira/webhook-deliveries', async () =>
+    webhooks.deliveries().map(({ payload: _p, ...d }) => d),
+  );
+  app.post<{
+    Body: { user: string; issueKey: string; transition?: string; fields?: Record<string, unknown> };
+  }>('/__sim/jira/act', async (request) => {
+    const { user, issueKey, transition, fields } = request.body;
+    if (transition !== undefined) await actAs(user).transition(issueKey, transition);
+    if (fields !== undefined) await actAs(user).edit(issueKey, fields);
+    return { ok: true };
+  });
+}
