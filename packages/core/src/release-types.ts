@@ -112,6 +112,8 @@ export interface SqlOrder {
   /** A person confirmed success in Jira (manual mode) without cdflow seeing `workflow_finish`. */
   confirmedBy: string | null;
   error: string | null;
+  /** Mode auto: cdflow already asked Archery to execute this order (it asks once per order). */
+  executeRequested?: boolean;
 }
 
 export type DeploymentStatus = 'pending' | 'delayed' | 'started' | 'running' | 'success' | 'failed';
@@ -145,6 +147,8 @@ export interface ReleaseSettings {
   deployRetries: number;
   /** Run the versioning policy gate before SQL is submitted. */
   policyGate: boolean;
+  /** Apply and publish apollo_info through the Apollo Open API (when credentials are configured). */
+  apolloAutomatic: boolean;
 }
 
 export const defaultReleaseSettings: ReleaseSettings = {
@@ -155,11 +159,13 @@ export const defaultReleaseSettings: ReleaseSettings = {
   deployTimeoutMs: 15 * 60_000,
   deployRetries: 2,
   policyGate: true,
+  apolloAutomatic: false,
 };
 
 export interface ReleaseFailure {
   stage: 'sql' | 'config' | 'code' | 'policy' | 'jira';
   reason: string;
+  /** The machine state the failure happened in (a state id; core has no clock, the audit trail has times). */
   at: string;
 }
 
@@ -180,4 +186,10 @@ export interface ReleaseContext {
   failure: ReleaseFailure | null;
   /** The Jira status cdflow last moved the issue to (for echo detection); a state id. */
   jiraMirror: string | null;
+  /** Decisions taken on the release so far (1 after `startRelease`); part of effect idempotency keys. */
+  revision: number;
+  /** Names of the timers scheduled and neither fired nor cancelled (a stale TIMER_FIRED is refused). */
+  timers: string[];
+  /** The last version applied before this release (input of the policy gate, rule DF-V002). */
+  previousVersion: string | null;
 }

@@ -1,0 +1,107 @@
+/**
+ * Between machine states and Jira statuses (rule 8): the status a state mirrors, and what a person's
+ * status change in Jira means for the machine.
+ */
+
+import {
+  defaultJiraWorkflowNames,
+  type JiraTransitionKey,
+  type JiraWorkflowNames,
+  jiraWorkflowGraph,
+  type ReleaseStateId,
+  releaseStates,
+} from './jira-workflow.js';
+import { canAccept } from './release-decision.js';
+import type { PersonEvent } from './release-events.js';
+import type { ReleaseContext } from './release-types.js';
+
+/** The Jira status name a machine state mirrors (`sqlPending.failed` → SQL待执行). */
+export function jiraStatusForState(
+  state: string,
+  names: JiraWorkflowNames = defaultJiraWorkflowNames,
+): string {
+  const top = state.split('.')[0] as ReleaseStateId;
+  const name = names.statuses[top];
+  if (name === undefined)
+    throw new Error(`Unknown release state "${state}": expected one of ${releaseStates.join(', ')}`);
+  return name;
+}
+
+/** Transitions a person takes in Jira, as machine events; the others are cdflow's own automatic steps. */
+const personTransitions: Partial<Record<JiraTransitionKey, PersonEvent['type']>> = {
+  triggerSubmitSql: 'RETRY_SQL_SUBMIT',
+  sqlSucceeded: 'SQL_CONFIRMED',
+  sqlFailed: 'SQL_REPORTED_FAILED',
+  configSucceeded: 'CONFIG_CONFIRMED',
+  configFailed: 'CONFIG_REPORTED_FAILED',
+  resubmitConfig: 'RESUBMIT_CONFIG',
+  resubmitCode: 'RESUBMIT_CODE',
+  resubmitIteration: 'RESUBMIT_ITERATION',
+  uatAutoIteration: 'UAT_AUTO_ITERATION',
+  uatManualIteration: 'UAT_MANUAL_ITERATION',
+  promoteToProd: 'PROMOTE_TO_PROD',
+  finish: 'FINISH',
+};
+
+export type JiraChangeInterpretation =
+  | { kind: 'echo' }
+  | { kind: 'event'; event: PersonEvent }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'ignored'; reason: string };
+
+export interface JiraChange {
+  from: string;
+  to: string;
+  by: string;
+}
+
+function stateForStatus(status: string, names: JiraWorkflowNames): ReleaseStateId | undefined {
+  return releaseStates.find((s) => names.statuses[s] === status);
+}
+
+/**
+ * Rule 8: a change by cdflow's own user, or to the status the release mirrors now, is an echo; a
+ * person's (from, to) maps to an event along the workflow graph; a mapped event the machine would not
+ * accept now is refused (the host records it and answers with a Jira comment).
+ */
+export function interpretJiraChange(
+  current: { state: string; context: ReleaseContext },
+  change: JiraChange,
+  options: { names?: JiraWorkflowNames; cdflowUser?: string } = {},
+): JiraChangeInterpretation {
+  const names = options.names ?? defaultJiraWorkflowNames;
+  if (options.cdflowUser !== undefined && change.by === options.cdflowUser) return { kind: 'echo' };
+  const from = stateForStatus(change.from, names);
+  const to = stateForStatus(change.to, names);
+  if (!from || !to) {
+    const unknown = !from ? change.from : change.to;
+    return { kind: 'ignored', reason: `status "${unknown}" is not a status of the cdflow workflow` };
+  }
+  const mirrored = current.context.jiraMirror ?? current.state.split('.')[0];
+  if (from !== to && to === mirrored) return { kind: 'echo' };
+  const edge = jiraWorkflowGraph.find((e) => e.from === from && e.to === to);
+  if (!edge) {
+    return {
+      kind: 'ignored',
+      reason: `${change.from} → ${change.to} is not a transition of the cdflow workflow`,
+    };
+  }
+  const eventType = personTransitions[edge.key];
+  const transitionName = names.transitions[edge.key];
+  if (!eventType) {
+    return {
+      kind: 'refused',
+      reason: `${transitionName} (${change.from} → ${change.to}) is a step cdflow takes itself; it was not applied`,
+    };
+  }
+  const event = { type: eventType, by: change.by } as PersonEvent;
+  if (!canAccept(current, event)) {
+    return {
+      kind: 'refused',
+      reason:
+        `${transitionName} (${change.from} → ${change.to}) by ${change.by} is not allowed now: the release is in ` +
+        `${jiraStatusForState(current.state, names)} (${current.state}); it was not applied`,
+    };
+  }
+  return { kind: 'event', event };
+}

@@ -1,0 +1,178 @@
+import {
+  defaultJiraWorkflowNames,
+  interpretJiraChange,
+  type JiraWorkflowNames,
+  jiraIssueContent,
+  jiraStatusForState,
+  legacySqlStatuses,
+  legacyStatus,
+  machineDefinitionJson,
+  machineToMermaid,
+  releaseStates,
+} from '@cdflow/core';
+import { describe, expect, it } from 'vitest';
+import { Drive, normalizedFixture, settings } from './release-driver.js';
+
+const first = () => normalizedFixture('first-upgrade.json');
+
+function inSqlExecuting(): Drive {
+  const d = new Drive(first(), settings({ policyGate: false }));
+  d.send({
+    type: 'SQL_ORDER_SUBMITTED',
+    sqlId: 'a18-20261201-01',
+    workflowId: 11,
+    status: 'workflow_manreviewing',
+  });
+  d.send({
+    type: 'SQL_ORDER_SUBMITTED',
+    sqlId: 'a18-20261201-02',
+    workflowId: 12,
+    status: 'workflow_manreviewing',
+  });
+  return d;
+}
+
+describe('machine states and Jira statuses', () => {
+  it('maps every state (and substates) to its Chinese status by default, or to configured names', () => {
+    expect(jiraStatusForState('sqlPending.failed')).toBe('SQL待执行');
+    expect(jiraStatusForState('codeExecuting.deploying')).toBe('CODE执行中');
+    expect(releaseStates.map((s) => jiraStatusForState(s))).toEqual(
+      Object.values(defaultJiraWorkflowNames.statuses),
+    );
+    const english: JiraWorkflowNames = {
+      ...defaultJiraWorkflowNames,
+      statuses: {
+        ...defaultJiraWorkflowNames.statuses,
+        sqlExecuting: 'SQL in progress',
+        configExecuting: 'Config in progress',
+      },
+    };
+    expect(jiraStatusForState('sqlExecuting', english)).toBe('SQL in progress');
+  });
+
+  it("a person's SQL执行中 → CONFIG执行中 is SQL_CONFIRMED; cdflow's own change is an echo", () => {
+    const d = inSqlExecuting();
+    const current = { state: d.state, context: d.context };
+    expect(
+      interpretJiraChange(
+        current,
+        { from: 'SQL执行中', to: 'CONFIG执行中', by: 'dba.li' },
+        { cdflowUser: 'cdflow' },
+      ),
+    ).toEqual({
+      kind: 'event',
+      event: { type: 'SQL_CONFIRMED', by: 'dba.li' },
+    });
+    expect(
+      interpretJiraChange(
+        current,
+        { from: 'SQL待执行', to: 'SQL执行中', by: 'cdflow' },
+        { cdflowUser: 'cdflow' },
+      ),
+    ).toEqual({
+      kind: 'echo',
+    });
+    // A change to the status the release mirrors now is an echo whoever reports it.
+    expect(interpretJiraChange(current, { from: 'SQL待执行', to: 'SQL执行中', by: 'someone' })).toEqual({
+      kind: 'echo',
+    });
+  });
+
+  it('maps CONFIG执行中→开发/运维修改, 开发/运维修改→CODE执行中 and UAT升级完成→升级流程结束 by the graph', () => {
+    const d = inSqlExecuting();
+    d.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    expect(
+      interpretJiraChange(
+        { state: d.state, context: d.context },
+        { from: 'CONFIG执行中', to: '开发/运维修改', by: 'ops' },
+      ),
+    ).toEqual({
+      kind: 'event',
+      event: { type: 'CONFIG_REPORTED_FAILED', by: 'ops' },
+    });
+    d.send({ type: 'CONFIG_REPORTED_FAILED', by: 'ops' });
+    expect(
+      interpretJiraChange(
+        { state: d.state, context: d.context },
+        { from: '开发/运维修改', to: 'CODE执行中', by: 'dev' },
+      ),
+    ).toEqual({
+      kind: 'event',
+      event: { type: 'RESUBMIT_CODE', by: 'dev' },
+    });
+    const done = new Drive(
+      normalizedFixture('first-upgrade.json', (b) => {
+        b.sql_info = [];
+        b.apollo_info = [];
+        b.config_info = [];
+        b.code_info = [];
+      }),
+    );
+    expect(
+      interpretJiraChange(
+        { state: done.state, context: done.context },
+        { from: 'UAT升级完成', to: '升级流程结束', by: 'pm' },
+      ),
+    ).toEqual({
+      kind: 'event',
+      event: { type: 'FINISH', by: 'pm' },
+    });
+  });
+
+  it('refuses a change the machine does not allow now, or a step only cdflow takes; ignores unknown statuses', () => {
+    const d = inSqlExecuting();
+    const current = { state: d.state, context: d.context };
+    const skipAhead = interpretJiraChange(current, { from: 'CODE执行中', to: 'UAT升级完成', by: 'dev' });
+    expect(skipAhead.kind).toBe('refused');
+    expect(skipAhead.kind === 'refused' && skipAhead.reason).toContain('代码升级成功');
+    const notNow = interpretJiraChange(current, { from: 'UAT升级完成', to: '升级流程结束', by: 'pm' });
+    expect(notNow.kind).toBe('refused');
+    expect(notNow.kind === 'refused' && notNow.reason).toContain('SQL执行中');
+    expect(interpretJiraChange(current, { from: 'SQL执行中', to: 'Done', by: 'x' })).toEqual({
+      kind: 'ignored',
+      reason: 'status "Done" is not a status of the cdflow workflow',
+    });
+  });
+});
+
+describe('legacy status codes', () => {
+  it("uses the original's codes and cdflow's documented additions", () => {
+    const d = inSqlExecuting();
+    expect(legacyStatus({ state: d.state, context: d.context })).toEqual({ code: 102, label: 'SQL执行中' });
+    expect(legacySqlStatuses(d.context).map((s) => s.status)).toEqual([102, 102]);
+    d.send({ type: 'SQL_REPORTED_FAILED', by: 'dba' });
+    expect(legacyStatus({ state: d.state, context: d.context })).toEqual({ code: 150, label: 'SQL执行失败' });
+    const fixing = {
+      state: 'fixing',
+      context: { ...d.context, failure: { stage: 'code' as const, reason: 'x', at: 'codeExecuting' } },
+    };
+    expect(legacyStatus(fixing)).toEqual({ code: 151, label: '代码升级失败' });
+    expect(legacyStatus({ state: 'uatComplete', context: d.context }).code).toBe(100);
+    expect(legacyStatus({ state: 'sqlPending.submitting', context: d.context }).code).toBe(101);
+  });
+});
+
+describe('jira issue content and machine export', () => {
+  it('writes readable text, one item per line', () => {
+    const c = jiraIssueContent(first());
+    expect(c.functionList).toBe('【A18】订单导出\n【A18】按城市搜索门店');
+    expect(c.sql.split('\n')).toEqual([
+      '1. a18-20261201-01: database_acc/db_a18/acc/01.acc_ddl_store.sql@2301 -> A18/acc/acc',
+      '2. a18-20261201-02: database_acc/db_a18/acc/02.acc_dml_store.sql@2301 -> A18/acc/acc',
+    ]);
+    expect(c.code).toBe('a18/cc_merchant_console@1105 tag V1\na18/cc_report_service@912 tag v2');
+    expect(JSON.stringify(c)).not.toMatch(/\[\{|\['/);
+  });
+
+  it('exports the definition as JSON and a Mermaid stateDiagram-v2', () => {
+    const json = machineDefinitionJson() as { id: string; version: number; states: Record<string, unknown> };
+    expect(json.id).toBe('release');
+    expect(json.version).toBe(1);
+    expect(Object.keys(json.states)).toEqual([...releaseStates]);
+    const mermaid = machineToMermaid();
+    expect(mermaid.split('\n')[0]).toBe('stateDiagram-v2');
+    expect(mermaid).toContain('sqlExecuting --> configExecuting: SQL_CONFIRMED');
+    expect(mermaid).toContain('closed --> [*]');
+    expect(mermaid).toContain('state sqlPending {');
+  });
+});

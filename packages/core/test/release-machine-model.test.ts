@@ -1,0 +1,248 @@
+/**
+ * Model-based test: enumerate the shortest path to every distinct state with xstate/graph (effect results and person events
+ * included), replay each through startRelease/decide, and check the machine's promises on every step.
+ * The machine invokes no actors, so there are no xstate.done.actor events to list.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { getShortestPaths } from 'xstate/graph';
+import {
+  type Decision,
+  decide,
+  describeRelease,
+  isOrderDoneForTest,
+  isOrderFailedForTest,
+  type NormalizedRequest,
+  type ReleaseContext,
+  type ReleaseEvent,
+  type ReleaseSettings,
+  releaseMachine,
+  startRelease,
+} from './model-support.js';
+import { normalizedFixture, settings } from './release-driver.js';
+
+const request: NormalizedRequest = normalizedFixture('first-upgrade.json', (b) => {
+  (b.code_info as unknown[]).splice(1);
+});
+const fixed: NormalizedRequest = normalizedFixture('first-upgrade.json', (b) => {
+  (b.code_info as unknown[]).splice(1);
+  (b.sql_info as Array<Record<string, unknown>>)[0]!.sql_content =
+    'ALTER TABLE store ADD COLUMN city varchar(80);';
+});
+
+type Snap = { value: unknown; context: ReleaseContext };
+
+/** The events that can happen in a state: people, the release system, and every outcome of pending effects. */
+function eventsFor(snapshot: Snap): ReleaseEvent[] {
+  const c = snapshot.context;
+  const state = JSON.stringify(snapshot.value);
+  const events: ReleaseEvent[] = [];
+  const by = 'someone';
+  if (state.includes('awaitingPolicy')) {
+    events.push({ type: 'POLICY_CHECKED', findings: [] });
+    events.push({
+      type: 'POLICY_CHECKED',
+      findings: [
+        { ruleId: 'DF-V002', severity: 'error', location: 'version', message: 'backwards', suggestion: '' },
+      ],
+    });
+  }
+  const submitting = c.sqlOrders.find((o) => o.status === 'submitting');
+  if (submitting) {
+    const id = 10 * c.iteration + submitting.seq;
+    events.push({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: submitting.sqlId,
+      workflowId: id,
+      status: 'workflow_manreviewing',
+    });
+    events.push({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: submitting.sqlId,
+      workflowId: id,
+      status: 'workflow_autoreviewwrong',
+    });
+    events.push({ type: 'SQL_SUBMIT_FAILED', sqlId: submitting.sqlId, reason: 'Archery down' });
+  }
+  if (state.includes('sqlPending')) {
+    events.push({ type: 'RETRY_SQL_SUBMIT', by });
+    if (c.iteration < 2) events.push({ type: 'NEW_ITERATION', request: fixed, by: 'release-system' });
+  }
+  if (state.includes('sqlExecuting')) {
+    events.push({ type: 'SQL_CONFIRMED', by }, { type: 'SQL_REPORTED_FAILED', by });
+    events.push({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const ids = c.sqlOrders.map((o) => o.workflowId ?? 0);
+    const with_ = (statuses: Array<'workflow_finish' | 'workflow_exception' | 'workflow_review_pass'>) => ({
+      type: 'SQL_ORDERS_POLLED' as const,
+      orders: ids.map((workflowId, i) => ({
+        workflowId,
+        status: statuses[i] ?? 'workflow_finish',
+        error: null,
+      })),
+    });
+    events.push(with_(ids.map(() => 'workflow_finish')));
+    events.push(with_(['workflow_exception', 'workflow_finish']));
+    events.push(with_(['workflow_finish', 'workflow_review_pass']));
+    // Refused mid-stage (rule 7): part of the model so the refusal is exercised on every path here.
+    events.push({ type: 'NEW_ITERATION', request: fixed, by: 'release-system' });
+  }
+  if (state.includes('configExecuting')) {
+    events.push({ type: 'CONFIG_CONFIRMED', by }, { type: 'CONFIG_REPORTED_FAILED', by });
+    events.push({ type: 'CONFIG_APPLIED' }, { type: 'CONFIG_APPLY_FAILED', reason: 'apollo 500' });
+  }
+  if (state.includes('codeExecuting')) {
+    for (const t of ['deploy.delay', 'cmdb.poll', 'deploy.timeout'])
+      events.push({ type: 'TIMER_FIRED', timer: t });
+    for (const d of c.deployments) {
+      if (d.status === 'pending') {
+        events.push({
+          type: 'DEPLOY_STARTED',
+          service: d.service,
+          attempt: d.attempt,
+          taskId: `t${d.attempt}`,
+        });
+        events.push({ type: 'DEPLOY_FAILED', service: d.service, attempt: d.attempt, reason: 'no target' });
+      }
+      if (d.status === 'started' || d.status === 'running') {
+        for (const status of ['success', 'failed', 'running'] as const) {
+          events.push({
+            type: 'DEPLOY_TASKS_POLLED',
+            tasks: [{ service: d.service, attempt: d.attempt, status, message: null }],
+          });
+        }
+      }
+    }
+  }
+  if (state.includes('fixing')) {
+    events.push({ type: 'RESUBMIT_CONFIG', by }, { type: 'RESUBMIT_CODE', by });
+    // Iterations are bounded so the state space is finite.
+    if (c.iteration < 2)
+      events.push(
+        { type: 'RESUBMIT_ITERATION', by },
+        { type: 'NEW_ITERATION', request: fixed, by: 'release-system' },
+      );
+  }
+  if (state.includes('uatComplete')) {
+    events.push({ type: 'PROMOTE_TO_PROD', by }, { type: 'FINISH', by });
+    if (c.iteration < 2) {
+      events.push({ type: 'UAT_AUTO_ITERATION', by }, { type: 'UAT_MANUAL_ITERATION', by });
+      events.push({ type: 'NEW_ITERATION', request: fixed, by: 'release-system' });
+    }
+  }
+  events.push({ type: 'ISSUE_READY', issueKey: 'AC-1', created: true });
+  events.push({ type: 'EFFECT_FAILED', effectType: 'jira.moveTo', idempotencyKey: 'k', reason: '503' });
+  return events;
+}
+
+/** What distinguishes two states for the traversal (the rest of the context follows from it). */
+function serialize(snapshot: Snap): string {
+  const c = snapshot.context;
+  return JSON.stringify([
+    snapshot.value,
+    c.iteration,
+    c.sqlOrders.map((o) => [o.status, o.confirmedBy !== null, o.executeRequested === true]),
+    c.deployments.map((d) => [d.status, d.attempt]),
+    [...c.timers].sort(),
+    Object.keys(c.applied.sql).length,
+    Object.keys(c.applied.code).length,
+    c.issueKey !== null,
+    c.failure?.stage ?? null,
+  ]);
+}
+
+const variants: Array<[string, ReleaseSettings]> = [
+  ['manual', settings({ sqlMode: 'manual' })],
+  ['watch', settings({ sqlMode: 'watch', deployRetries: 1 })],
+  ['auto', settings({ sqlMode: 'auto', apolloAutomatic: true, preDeployDelayMs: 1000, deployRetries: 0 })],
+];
+
+const failedTerms = new Set([
+  'workflow_exception',
+  'workflow_abort',
+  'workflow_autoreviewwrong',
+  'submit_failed',
+]);
+const stateOf = (d: Decision) => d.state.split('.')[0]!;
+
+describe('the release machine, path by path', () => {
+  it('keeps its promises on every enumerated path', () => {
+    const reached = new Set<string>();
+    let checked = 0;
+    for (const [, s] of variants) {
+      const input = {
+        releaseId: 'rel-m',
+        request,
+        settings: s,
+        applied: { sql: {}, apollo: {}, config: {}, code: {} },
+        previousVersion: null,
+      };
+      const paths = getShortestPaths(releaseMachine, {
+        input,
+        events: (snapshot) => eventsFor(snapshot as unknown as Snap),
+        serializeState: (snapshot) => serialize(snapshot as unknown as Snap),
+        limit: 200_000,
+      });
+      for (const path of paths) {
+        checked++;
+        let d = startRelease({ releaseId: 'rel-m', request, settings: s });
+        const trace: Decision[] = [d];
+        for (const step of path.steps) {
+          if (step.event.type.startsWith('xstate.')) continue;
+          d = decide(d.next, step.event as ReleaseEvent);
+          trace.push(d);
+        }
+        let failedIteration: number | null = null;
+        for (const t of trace) {
+          const top = stateOf(t);
+          reached.add(t.state.startsWith('sqlPending.failed') ? 'sqlPending.failed' : top);
+          // Every effect has a deterministic idempotency key.
+          for (const e of t.effects) expect(e.idempotencyKey).toMatch(/^rel-m:/);
+          // Only closed and prodUpgrade are final.
+          expect(describeRelease(t.next).final).toBe(top === 'closed' || top === 'prodUpgrade');
+          // uatComplete is never reached with a failed or unconfirmed SQL order in the plan.
+          if (top === 'uatComplete') {
+            expect(t.context.sqlOrders.every((o) => isOrderDoneForTest(o) && !isOrderFailedForTest(o))).toBe(
+              true,
+            );
+            for (const entry of t.context.plan.sql) {
+              if (entry.decision === 'run')
+                expect(t.context.applied.sql[entry.item.sqlId]?.hash).toBe(entry.item.hash);
+            }
+          }
+          // A failed SQL order never reaches config or code without a new iteration.
+          if (t.context.sqlOrders.some((o) => failedTerms.has(o.status)))
+            failedIteration = t.context.iteration;
+          if ((top === 'configExecuting' || top === 'codeExecuting') && failedIteration !== null) {
+            expect(t.context.iteration).toBeGreaterThan(failedIteration);
+          }
+        }
+        // The path's end state is the state decide reached.
+        expect(d.state.split('.')[0]).toBe(
+          typeof path.state.value === 'string' ? path.state.value : Object.keys(path.state.value)[0],
+        );
+      }
+    }
+    console.log(`release machine: ${checked} paths checked across ${variants.length} settings variants`);
+    expect([...reached].sort()).toEqual(
+      [
+        'closed',
+        'codeExecuting',
+        'configExecuting',
+        'fixing',
+        'prodUpgrade',
+        'sqlExecuting',
+        'sqlPending',
+        'sqlPending.failed',
+        'uatComplete',
+      ].sort(),
+    );
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('only closed and prodUpgrade are final states of the machine', () => {
+    const finals = Object.entries(releaseMachine.root.states)
+      .filter(([, node]) => node.type === 'final')
+      .map(([key]) => key);
+    expect(finals.sort()).toEqual(['closed', 'prodUpgrade']);
+  });
+});

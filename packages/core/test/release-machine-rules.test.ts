@@ -1,0 +1,656 @@
+import {
+  decide,
+  describeRelease,
+  MachineVersionError,
+  type NormalizedRequest,
+  type PolicyFindingSummary,
+  releaseMachineVersion,
+} from '@cdflow/core';
+import { describe, expect, it } from 'vitest';
+import { Drive, normalizedFixture, settings, summarize } from './release-driver.js';
+
+const first = () => normalizedFixture('first-upgrade.json');
+const SQL1 = 'a18-20261201-01';
+const SQL2 = 'a18-20261201-02';
+const CONSOLE = 'a18/cc_merchant_console';
+const REPORT = 'a18/cc_report_service';
+
+const policyError: PolicyFindingSummary = {
+  ruleId: 'DF-D007',
+  severity: 'error',
+  location: '01.acc_ddl_store.sql:1',
+  message: 'column added without history migration',
+  suggestion: 'add the history table migration',
+};
+
+/** Drive to sqlExecuting with both orders submitted (workflow ids 11, 12). */
+function toSqlExecuting(request: NormalizedRequest = first(), s = settings()): Drive {
+  const d = new Drive(request, s);
+  d.send({ type: 'ISSUE_READY', issueKey: 'AC-7', created: true });
+  if (s.policyGate) d.send({ type: 'POLICY_CHECKED', findings: [] });
+  d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
+  d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_manreviewing' });
+  return d;
+}
+
+function toCodeExecuting(s = settings()): Drive {
+  const d = toSqlExecuting(first(), s);
+  d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+  d.send({ type: 'CONFIG_CONFIRMED', by: 'ops.wang' });
+  return d;
+}
+
+function toUatComplete(): Drive {
+  const d = toCodeExecuting();
+  d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
+  d.send({ type: 'DEPLOY_STARTED', service: REPORT, attempt: 1, taskId: 't2' });
+  d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+  d.send({
+    type: 'DEPLOY_TASKS_POLLED',
+    tasks: [
+      { service: CONSOLE, attempt: 1, status: 'success', message: null },
+      { service: REPORT, attempt: 1, status: 'success', message: null },
+    ],
+  });
+  return d;
+}
+
+describe('rule 1/2: starting a release', () => {
+  it('ensures the issue first, then runs the policy gate before any SQL is submitted', () => {
+    const d = new Drive(first());
+    expect(d.state).toBe('sqlPending.awaitingPolicy');
+    expect(d.context.iteration).toBe(1);
+    expect(summarize(d.last.effects)).toEqual(['jira.ensureIssue', 'policy.check']);
+    const check = d.last.effects[1]!;
+    expect(check.type === 'policy.check' && check.sql.map((s) => s.sqlId)).toEqual([SQL1, SQL2]);
+    expect(d.last.effects[0]!.idempotencyKey).toBe('rel-1:issue');
+  });
+
+  it('ISSUE_READY records the issue key and changes nothing else', () => {
+    const d = new Drive(first());
+    const r = d.send({ type: 'ISSUE_READY', issueKey: 'AC-7', created: true });
+    expect(r.accepted).toBe(true);
+    expect(r.context.issueKey).toBe('AC-7');
+    expect(r.state).toBe('sqlPending.awaitingPolicy');
+    expect(r.effects).toEqual([]);
+  });
+
+  it('submits orders one at a time in sequence order, then moves Jira to SQL执行中 via 提交SQL', () => {
+    const d = new Drive(first());
+    const afterPolicy = d.send({ type: 'POLICY_CHECKED', findings: [] });
+    expect(summarize(afterPolicy.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
+    const submit = afterPolicy.effects[0]!;
+    expect(submit.type === 'archery.submitOrder' && submit.order).toMatchObject({
+      seq: 1,
+      workflowName: '【A18】【升级】20261201_01',
+      instance: 'acc',
+      dbName: 'acc',
+      group: 'A18',
+    });
+    expect(submit.idempotencyKey).toMatch(new RegExp(`^rel-1:sql:${SQL1}:[0-9a-f]{64}$`));
+    const second = d.send({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: SQL1,
+      workflowId: 11,
+      status: 'workflow_manreviewing',
+    });
+    expect(summarize(second.effects)).toEqual([`archery.submitOrder ${SQL2}`]);
+    const done = d.send({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: SQL2,
+      workflowId: 12,
+      status: 'workflow_manreviewing',
+    });
+    expect(done.state).toBe('sqlExecuting');
+    expect(summarize(done.effects)).toEqual(['jira.moveTo sqlExecuting via submitSql']);
+    expect(done.context.sqlOrders.map((o) => o.workflowId)).toEqual([11, 12]);
+    expect(done.context.jiraMirror).toBe('sqlExecuting');
+  });
+
+  it('a policy violation fails the stage, comments the findings and submits nothing', () => {
+    const d = new Drive(first());
+    const r = d.send({ type: 'POLICY_CHECKED', findings: [policyError] });
+    expect(r.state).toBe('sqlPending.failed');
+    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    const comment = r.effects[0]!;
+    expect(comment.type === 'jira.comment' && comment.body).toContain('DF-D007');
+    expect(r.context.failure).toMatchObject({ stage: 'policy' });
+  });
+
+  it('policy warnings are kept and do not stop the submission', () => {
+    const d = new Drive(first());
+    const r = d.send({ type: 'POLICY_CHECKED', findings: [{ ...policyError, severity: 'warning' }] });
+    expect(r.state).toBe('sqlPending.submitting');
+    expect(r.context.warnings).toHaveLength(1);
+  });
+
+  it('without the policy gate, submission starts at once', () => {
+    const d = new Drive(first(), settings({ policyGate: false }));
+    expect(summarize(d.last.effects)).toEqual(['jira.ensureIssue', `archery.submitOrder ${SQL1}`]);
+  });
+
+  it('a submission failure → sqlPending.failed with the reason; RETRY_SQL_SUBMIT submits it again', () => {
+    const d = new Drive(first(), settings({ policyGate: false }));
+    const r = d.send({ type: 'SQL_SUBMIT_FAILED', sqlId: SQL1, reason: '你所在组未关联该实例！' });
+    expect(r.state).toBe('sqlPending.failed');
+    expect(r.context.failure?.reason).toContain('你所在组未关联该实例');
+    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    const retry = d.send({ type: 'RETRY_SQL_SUBMIT', by: 'dba.li' });
+    expect(retry.state).toBe('sqlPending.submitting');
+    expect(summarize(retry.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
+  });
+
+  it('an order Archery rejects at submission fails the stage; the next is not submitted', () => {
+    const d = new Drive(first(), settings({ policyGate: false }));
+    const r = d.send({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: SQL1,
+      workflowId: 11,
+      status: 'workflow_autoreviewwrong',
+    });
+    expect(r.state).toBe('sqlPending.failed');
+    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    expect(d.send({ type: 'RETRY_SQL_SUBMIT', by: 'dba.li' }).accepted).toBe(false);
+  });
+
+  it('no SQL → straight to config via 无SQL升级/已升级; nothing at all → through every stage to uatComplete', () => {
+    const noSql = normalizedFixture('first-upgrade.json', (b) => {
+      b.sql_info = [];
+    });
+    const d = new Drive(noSql);
+    expect(d.state).toBe('configExecuting.awaitingConfirmation');
+    expect(summarize(d.last.effects)).toEqual(['jira.ensureIssue', 'jira.moveTo configExecuting via noSql']);
+    const empty = normalizedFixture('first-upgrade.json', (b) => {
+      b.sql_info = [];
+      b.apollo_info = [];
+      b.config_info = [];
+      b.code_info = [];
+    });
+    const e = new Drive(empty);
+    expect(e.state).toBe('uatComplete');
+    expect(summarize(e.last.effects)).toEqual([
+      'jira.ensureIssue',
+      'jira.moveTo configExecuting via noSql',
+      'jira.moveTo codeExecuting via noConfig',
+      'jira.moveTo uatComplete via noCode',
+    ]);
+  });
+});
+
+describe('rule 3: sqlExecuting', () => {
+  it('manual: SQL升级成功 confirms the orders, records them applied, → configExecuting', () => {
+    const d = toSqlExecuting();
+    const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    expect(r.state).toBe('configExecuting.awaitingConfirmation');
+    expect(summarize(r.effects)).toEqual(['jira.moveTo configExecuting via sqlSucceeded']);
+    expect(r.context.sqlOrders.every((o) => o.confirmedBy === 'dba.li')).toBe(true);
+    expect(Object.keys(r.context.applied.sql)).toEqual([SQL1, SQL2]);
+  });
+
+  it('manual: no polling happens', () => {
+    const d = toSqlExecuting();
+    expect(d.context.timers).toEqual([]);
+    expect(d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' }).accepted).toBe(false);
+  });
+
+  it('a person reporting SQL升级失败 → sqlPending.failed', () => {
+    const d = toSqlExecuting();
+    const r = d.send({ type: 'SQL_REPORTED_FAILED', by: 'dba.li', reason: 'lock timeout' });
+    expect(r.state).toBe('sqlPending.failed');
+    expect(summarize(r.effects)).toEqual(['jira.moveTo sqlPending via sqlFailed']);
+    expect(r.context.failure?.reason).toContain('lock timeout');
+  });
+
+  it('watch: polls Archery on a timer and confirms itself when every order finished', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'watch', archeryPollMs: 3000 }));
+    expect(summarize(d.last.effects)).toEqual([
+      'jira.moveTo sqlExecuting via submitSql',
+      'timer.schedule archery.poll',
+    ]);
+    const schedule = d.last.effects[1]!;
+    expect(schedule.type === 'timer.schedule' && schedule.delayMs).toBe(3000);
+    const fired = d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    expect(summarize(fired.effects)).toEqual(['archery.pollOrders']);
+    expect(fired.effects[0]!.type === 'archery.pollOrders' && fired.effects[0]!.workflowIds).toEqual([
+      11, 12,
+    ]);
+    const waiting = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null },
+        { workflowId: 12, status: 'workflow_review_pass', error: null },
+      ],
+    });
+    expect(waiting.state).toBe('sqlExecuting');
+    expect(summarize(waiting.effects)).toEqual(['timer.schedule archery.poll']);
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const finished = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null },
+        { workflowId: 12, status: 'workflow_finish', error: null },
+      ],
+    });
+    expect(finished.state).toBe('configExecuting.awaitingConfirmation');
+    expect(summarize(finished.effects)).toEqual(['jira.moveTo configExecuting via sqlSucceeded']);
+    expect(finished.context.applied.sql[SQL2]?.workflowId).toBe(12);
+  });
+
+  it('watch: a failed order → sqlPending.failed with a comment; a later order run after it is recorded', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const r = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_exception', error: 'Duplicate column name city' },
+        { workflowId: 12, status: 'workflow_finish', error: null },
+      ],
+    });
+    expect(r.state).toBe('sqlPending.failed');
+    expect(summarize(r.effects)).toEqual(['jira.moveTo sqlPending via sqlFailed', 'jira.comment']);
+    const body = r.effects[1]!.type === 'jira.comment' ? r.effects[1]!.body : '';
+    expect(body).toContain('Duplicate column name city');
+    expect(body).toContain(`${SQL2} (order 12) was run after an earlier order failed`);
+    // The order that did run is applied, so it never runs again.
+    expect(Object.keys(r.context.applied.sql)).toEqual([SQL2]);
+  });
+
+  it('auto: executes the next order only when its predecessors finished, once per order', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'auto' }));
+    expect(summarize(d.last.effects)).toEqual([
+      'jira.moveTo sqlExecuting via submitSql',
+      'timer.schedule archery.poll',
+      'archery.executeOrder 11',
+    ]);
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const still = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_executing', error: null },
+        { workflowId: 12, status: 'workflow_manreviewing', error: null },
+      ],
+    });
+    expect(summarize(still.effects)).toEqual(['timer.schedule archery.poll']);
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const next = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null },
+        { workflowId: 12, status: 'workflow_manreviewing', error: null },
+      ],
+    });
+    expect(summarize(next.effects)).toEqual(['timer.schedule archery.poll', 'archery.executeOrder 12']);
+  });
+
+  it('leaving sqlExecuting cancels the pending poll timer', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
+    const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    expect(summarize(r.effects)).toEqual([
+      'timer.cancel archery.poll',
+      'jira.moveTo configExecuting via sqlSucceeded',
+    ]);
+    expect(r.context.timers).toEqual([]);
+  });
+});
+
+describe('rule 4: configExecuting', () => {
+  it('CONFIG执行中 waits for ops; 配置升级成功 records apollo/config applied and deploys code', () => {
+    const d = toSqlExecuting();
+    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    const r = d.send({ type: 'CONFIG_CONFIRMED', by: 'ops.wang' });
+    expect(r.state).toBe('codeExecuting.deploying');
+    expect(summarize(r.effects)).toEqual([
+      'jira.moveTo codeExecuting via configSucceeded',
+      `cmdb.deploy ${CONSOLE} a1`,
+      `cmdb.deploy ${REPORT} a1`,
+      'timer.schedule deploy.timeout',
+    ]);
+    expect(Object.keys(r.context.applied.config)).toEqual(['nginx/a18-console.conf']);
+    expect(Object.keys(r.context.applied.apollo)).toEqual([
+      'a18-console/default/application/order.export.enabled',
+    ]);
+  });
+
+  it('配置升级失败 → fixing', () => {
+    const d = toSqlExecuting();
+    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    const r = d.send({ type: 'CONFIG_REPORTED_FAILED', by: 'ops.wang', reason: 'nginx reload failed' });
+    expect(r.state).toBe('fixing');
+    expect(summarize(r.effects)).toEqual(['jira.moveTo fixing via configFailed']);
+    expect(r.context.failure).toMatchObject({ stage: 'config' });
+  });
+
+  it('apollo automatic: applies Apollo items, and confirms itself when no config_info item remains', () => {
+    const request = normalizedFixture('first-upgrade.json', (b) => {
+      b.config_info = [];
+    });
+    const d = toSqlExecuting(request, settings({ apolloAutomatic: true }));
+    const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    expect(r.state).toBe('configExecuting.applyingApollo');
+    expect(summarize(r.effects)).toEqual(['jira.moveTo configExecuting via sqlSucceeded', 'apollo.apply']);
+    const applied = d.send({ type: 'CONFIG_APPLIED' });
+    expect(applied.state).toBe('codeExecuting.deploying');
+    expect(summarize(applied.effects)[0]).toBe('jira.moveTo codeExecuting via configSucceeded');
+  });
+
+  it('apollo automatic with config_info left: waits for ops after applying; an apply failure → fixing', () => {
+    const d = toSqlExecuting(first(), settings({ apolloAutomatic: true }));
+    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    expect(d.send({ type: 'CONFIG_APPLIED' }).state).toBe('configExecuting.awaitingConfirmation');
+    const e = toSqlExecuting(first(), settings({ apolloAutomatic: true }));
+    e.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    const failed = e.send({ type: 'CONFIG_APPLY_FAILED', reason: '403 forbidden' });
+    expect(failed.state).toBe('fixing');
+    expect(summarize(failed.effects)).toEqual(['jira.moveTo fixing via configFailed', 'jira.comment']);
+  });
+});
+
+describe('rule 5: codeExecuting', () => {
+  it('deploys, polls CMDB, and all success → uatComplete via 代码升级成功 with code applied', () => {
+    const d = toCodeExecuting();
+    const started = d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
+    expect(summarize(started.effects)).toEqual(['timer.schedule cmdb.poll']);
+    expect(
+      summarize(d.send({ type: 'DEPLOY_STARTED', service: REPORT, attempt: 1, taskId: 't2' }).effects),
+    ).toEqual([]);
+    const poll = d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+    expect(poll.effects[0]!.type === 'cmdb.pollTasks' && poll.effects[0]!.tasks).toEqual([
+      { service: CONSOLE, attempt: 1, taskId: 't1' },
+      { service: REPORT, attempt: 1, taskId: 't2' },
+    ]);
+    const done = d.send({
+      type: 'DEPLOY_TASKS_POLLED',
+      tasks: [
+        { service: CONSOLE, attempt: 1, status: 'success', message: null },
+        { service: REPORT, attempt: 1, status: 'success', message: null },
+      ],
+    });
+    expect(done.state).toBe('uatComplete');
+    expect(summarize(done.effects)).toEqual([
+      'timer.cancel deploy.timeout',
+      'jira.moveTo uatComplete via codeSucceeded',
+    ]);
+    expect(done.context.applied.code[CONSOLE]).toEqual({ svnVersion: '1105', tag: 'V1', iteration: 1 });
+  });
+
+  it('a failed deploy is retried (deployRetries) and fails for good → fixing with the failures listed', () => {
+    const d = toCodeExecuting(settings({ deployRetries: 1 }));
+    d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
+    d.send({ type: 'DEPLOY_STARTED', service: REPORT, attempt: 1, taskId: 't2' });
+    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+    const retry = d.send({
+      type: 'DEPLOY_TASKS_POLLED',
+      tasks: [
+        { service: CONSOLE, attempt: 1, status: 'success', message: null },
+        { service: REPORT, attempt: 1, status: 'failed', message: 'image not found' },
+      ],
+    });
+    expect(retry.state).toBe('codeExecuting.deploying');
+    expect(summarize(retry.effects)).toEqual([`cmdb.deploy ${REPORT} a2`]);
+    expect(retry.effects[0]!.idempotencyKey).toBe(`rel-1:deploy:${REPORT}:912:i1:a2`);
+    d.send({ type: 'DEPLOY_STARTED', service: REPORT, attempt: 2, taskId: 't3' });
+    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+    const failed = d.send({
+      type: 'DEPLOY_TASKS_POLLED',
+      tasks: [{ service: REPORT, attempt: 2, status: 'failed', message: 'image not found' }],
+    });
+    expect(failed.state).toBe('fixing');
+    expect(summarize(failed.effects)).toEqual([
+      'timer.cancel deploy.timeout',
+      'jira.moveTo fixing via codeFailed',
+      'jira.comment',
+    ]);
+    expect(failed.effects[2]!.type === 'jira.comment' && failed.effects[2]!.body).toContain(`${REPORT}@912`);
+    // Only the service that succeeded is applied.
+    expect(Object.keys(failed.context.applied.code)).toEqual([CONSOLE]);
+  });
+
+  it('a deploy that cannot start (no CMDB target) counts as a failed attempt', () => {
+    const d = toCodeExecuting(settings({ deployRetries: 0 }));
+    d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
+    const r = d.send({
+      type: 'DEPLOY_FAILED',
+      service: REPORT,
+      attempt: 1,
+      reason: 'no CMDB target with tag v2',
+    });
+    expect(r.state).toBe('codeExecuting.deploying');
+    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+    const f = d.send({
+      type: 'DEPLOY_TASKS_POLLED',
+      tasks: [{ service: CONSOLE, attempt: 1, status: 'success', message: null }],
+    });
+    expect(f.state).toBe('fixing');
+  });
+
+  it('the deploy timeout fails what has not finished', () => {
+    const d = toCodeExecuting();
+    d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
+    const r = d.send({ type: 'TIMER_FIRED', timer: 'deploy.timeout' });
+    expect(r.state).toBe('fixing');
+    expect(r.context.deployments.every((x) => x.status === 'failed')).toBe(true);
+    expect(summarize(r.effects)).toEqual([
+      'timer.cancel cmdb.poll',
+      'jira.moveTo fixing via codeFailed',
+      'jira.comment',
+    ]);
+  });
+
+  it('a pre-deploy delay schedules a timer before deploying', () => {
+    const d = toCodeExecuting(settings({ preDeployDelayMs: 30_000 }));
+    expect(d.state).toBe('codeExecuting.delaying');
+    expect(summarize(d.last.effects)).toEqual([
+      'jira.moveTo codeExecuting via configSucceeded',
+      'timer.schedule deploy.delay',
+    ]);
+    const r = d.send({ type: 'TIMER_FIRED', timer: 'deploy.delay' });
+    expect(summarize(r.effects)).toEqual([
+      `cmdb.deploy ${CONSOLE} a1`,
+      `cmdb.deploy ${REPORT} a1`,
+      'timer.schedule deploy.timeout',
+    ]);
+  });
+
+  it('only code changed: the next iteration deploys only the changed service', () => {
+    const d = toUatComplete();
+    const r = d.send({
+      type: 'NEW_ITERATION',
+      request: normalizedFixture('code-only-iteration.json'),
+      by: 'release-system',
+    });
+    expect(r.context.iteration).toBe(2);
+    expect(r.state).toBe('codeExecuting.deploying');
+    expect(summarize(r.effects)).toEqual([
+      'jira.updateFields',
+      'jira.moveTo sqlPending via uatAutoIteration',
+      'jira.moveTo configExecuting via noSql',
+      'jira.moveTo codeExecuting via noConfig',
+      `cmdb.deploy ${CONSOLE} a1`,
+      'timer.schedule deploy.timeout',
+    ]);
+    expect(r.effects[4]!.idempotencyKey).toBe(`rel-1:deploy:${CONSOLE}:1106:i2:a1`);
+  });
+});
+
+describe('rules 6/7: fixing and new iterations', () => {
+  function toFixingAfterCode(): Drive {
+    const d = toCodeExecuting(settings({ deployRetries: 0 }));
+    d.send({ type: 'DEPLOY_FAILED', service: CONSOLE, attempt: 1, reason: 'x' });
+    d.send({ type: 'DEPLOY_FAILED', service: REPORT, attempt: 1, reason: 'y' });
+    expect(d.state).toBe('fixing');
+    return d;
+  }
+
+  it('重新提交代码 re-plans code against what was applied and deploys again', () => {
+    const d = toFixingAfterCode();
+    const r = d.send({ type: 'RESUBMIT_CODE', by: 'dev.zhao' });
+    expect(r.state).toBe('codeExecuting.deploying');
+    expect(summarize(r.effects)).toEqual([
+      'jira.moveTo codeExecuting via resubmitCode',
+      `cmdb.deploy ${CONSOLE} a1`,
+      `cmdb.deploy ${REPORT} a1`,
+      'timer.schedule deploy.timeout',
+    ]);
+  });
+
+  it('重新提交配置 → configExecuting; 重新提交UAT迭代升级 → new iteration in sqlPending', () => {
+    const d = toFixingAfterCode();
+    expect(d.send({ type: 'RESUBMIT_CONFIG', by: 'ops' }).state).toBe('codeExecuting.deploying');
+    const e = toFixingAfterCode();
+    const r = e.send({ type: 'RESUBMIT_ITERATION', by: 'dev' });
+    expect(r.context.iteration).toBe(2);
+    // SQL, apollo and config were applied in iteration 1: only code remains.
+    expect(summarize(r.effects).slice(0, 3)).toEqual([
+      'jira.moveTo sqlPending via resubmitIteration',
+      'jira.moveTo configExecuting via noSql',
+      'jira.moveTo codeExecuting via noConfig',
+    ]);
+  });
+
+  it('NEW_ITERATION is refused while a stage runs, saying why and when to retry', () => {
+    for (const d of [toSqlExecuting(), toCodeExecuting()]) {
+      const before = d.last.next;
+      const r = d.send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
+      expect(r.accepted).toBe(false);
+      expect(r.refusal?.message).toMatch(/refused while a stage is running.*Retry when the stage ends/);
+      expect(r.refusal?.acceptedEvents).not.toContain('NEW_ITERATION');
+      expect(r.next).toBe(before);
+      expect(r.effects).toEqual([]);
+    }
+  });
+
+  it('NEW_ITERATION in uatComplete updates the fields first, then moves Jira (UAT自动迭代升级)', () => {
+    const d = toUatComplete();
+    const r = d.send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
+    expect(summarize(r.effects)).toEqual([
+      'jira.updateFields',
+      'jira.moveTo sqlPending via uatAutoIteration',
+      'jira.moveTo configExecuting via noSql',
+      'jira.moveTo codeExecuting via noConfig',
+      'jira.moveTo uatComplete via noCode',
+    ]);
+    expect(r.state).toBe('uatComplete');
+    expect(r.context.iteration).toBe(2);
+  });
+
+  it('a new iteration after a failed order resubmits the fixed item and keeps the unexecuted later order', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_exception', error: 'syntax error' },
+        { workflowId: 12, status: 'workflow_manreviewing', error: null },
+      ],
+    });
+    expect(d.state).toBe('sqlPending.failed');
+    const fixed = normalizedFixture('first-upgrade.json', (b) => {
+      (b.sql_info as Array<Record<string, unknown>>)[0]!.sql_content =
+        'ALTER TABLE store ADD COLUMN city varchar(80);';
+    });
+    const r = d.send({ type: 'NEW_ITERATION', request: fixed, by: 'release-system' });
+    expect(r.state).toBe('sqlPending.awaitingPolicy');
+    expect(summarize(r.effects)).toEqual(['jira.updateFields', 'policy.check']);
+    const check = r.effects[1]!;
+    expect(check.type === 'policy.check' && check.sql.map((s) => s.sqlId)).toEqual([SQL1]);
+    const submitted = d.send({ type: 'POLICY_CHECKED', findings: [] });
+    expect(summarize(submitted.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
+    const done = d.send({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: SQL1,
+      workflowId: 21,
+      status: 'workflow_manreviewing',
+    });
+    expect(done.state).toBe('sqlExecuting');
+    expect(done.context.sqlOrders.map((o) => [o.seq, o.workflowId])).toEqual([
+      [1, 21],
+      [2, 12],
+    ]);
+  });
+
+  it('NEW_ITERATION in sqlPending re-plans in place', () => {
+    const d = new Drive(first());
+    const r = d.send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
+    expect(r.accepted).toBe(true);
+    expect(r.state).toBe('sqlPending.awaitingPolicy');
+    expect(summarize(r.effects)).toEqual(['jira.updateFields', 'policy.check']);
+  });
+
+  it('uatComplete: 升级结束 → closed, 升级运营环境 → prodUpgrade (both final), 手动迭代 → fixing', () => {
+    const a = toUatComplete();
+    const closed = a.send({ type: 'FINISH', by: 'pm' });
+    expect([closed.state, summarize(closed.effects)]).toEqual(['closed', ['jira.moveTo closed via finish']]);
+    expect(describeRelease(closed.next)).toMatchObject({ final: true, acceptedEvents: [] });
+    expect(a.send({ type: 'FINISH', by: 'pm' }).accepted).toBe(false);
+    expect(toUatComplete().send({ type: 'PROMOTE_TO_PROD', by: 'pm' }).state).toBe('prodUpgrade');
+    expect(toUatComplete().send({ type: 'UAT_MANUAL_ITERATION', by: 'pm' }).state).toBe('fixing');
+    const auto = toUatComplete().send({ type: 'UAT_AUTO_ITERATION', by: 'pm' });
+    expect([auto.state, auto.context.iteration]).toEqual(['uatComplete', 2]);
+  });
+});
+
+describe('decisions and snapshots', () => {
+  it('EFFECT_FAILED is recorded and does not change the state', () => {
+    const d = toSqlExecuting();
+    const r = d.send({
+      type: 'EFFECT_FAILED',
+      effectType: 'jira.moveTo',
+      idempotencyKey: 'k',
+      reason: '403 from Jira',
+    });
+    expect(r.accepted).toBe(true);
+    expect(r.state).toBe('sqlExecuting');
+    expect(r.context.failure).toEqual({
+      stage: 'jira',
+      reason: 'jira.moveTo failed: 403 from Jira',
+      at: 'sqlExecuting',
+    });
+  });
+
+  it('the same event on the same snapshot gives the same decision (deterministic keys)', () => {
+    const d = toCodeExecuting();
+    const e = { type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' } as const;
+    expect(decide(d.last.next, e)).toEqual(decide(d.last.next, e));
+  });
+
+  it('snapshots are plain JSON and survive a round trip', () => {
+    const d = toSqlExecuting();
+    const copy = JSON.parse(JSON.stringify(d.last.next));
+    expect(decide(copy, { type: 'SQL_CONFIRMED', by: 'x' }).state).toBe(
+      'configExecuting.awaitingConfirmation',
+    );
+    expect(describeRelease(copy)).toMatchObject({ state: 'sqlExecuting', final: false });
+    expect(describeRelease(copy).acceptedEvents).toEqual(
+      expect.arrayContaining(['SQL_CONFIRMED', 'SQL_REPORTED_FAILED', 'SQL_ORDERS_POLLED', 'TIMER_FIRED']),
+    );
+  });
+
+  it('a snapshot of another machine version is refused, never half-loaded', () => {
+    const d = toSqlExecuting();
+    const other = { machineVersion: releaseMachineVersion + 1, snapshot: d.last.next.snapshot };
+    expect(() => decide(other, { type: 'SQL_CONFIRMED', by: 'x' })).toThrow(MachineVersionError);
+    const unknownState = {
+      machineVersion: releaseMachineVersion,
+      snapshot: { ...(d.last.next.snapshot as object), value: 'nowhere' },
+    };
+    expect(() => describeRelease(unknownState)).toThrow(expect.objectContaining({ code: 'MACHINE_VERSION' }));
+  });
+
+  it('an event the state does not accept is refused with the state and the accepted events', () => {
+    const d = toSqlExecuting();
+    const r = d.send({ type: 'CONFIG_CONFIRMED', by: 'ops' });
+    expect(r.accepted).toBe(false);
+    expect(r.refusal).toMatchObject({ state: 'sqlExecuting' });
+    expect(r.refusal?.message).toContain('CONFIG_CONFIRMED is not accepted in sqlExecuting (SQL执行中)');
+    expect(r.refusal?.acceptedEvents).toContain('SQL_CONFIRMED');
+  });
+
+  it('revision counts decisions and makes keys of repeated effects distinct', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
+    const a = d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    d.send({ type: 'SQL_ORDERS_POLLED', orders: [] });
+    const b = d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    expect(a.effects[0]!.idempotencyKey).not.toBe(b.effects[0]!.idempotencyKey);
+    expect(b.context.revision).toBe(a.context.revision + 2);
+  });
+});
