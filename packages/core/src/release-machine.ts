@@ -45,6 +45,7 @@ import type {
   ReleaseFailure,
   ReleaseSettings,
 } from './release-types.js';
+import { archeryWorkOrderName } from './work-order-name.js';
 
 /** Version of the machine's states and context; persisted with every snapshot. */
 export const releaseMachineVersion = 1;
@@ -348,7 +349,7 @@ const submitNextOrder = releaseSetup.createAction(
           sqlId: item.sqlId,
           seq: item.seq,
           hash: item.hash,
-          workflowName: context.summary,
+          workflowName: archeryWorkOrderName(context.summary),
           instance: item.instance,
           dbName: item.dbName,
           group: item.group,

@@ -107,6 +107,15 @@ describe('rule 1/2: starting a release', () => {
     expect(done.context.jiraMirror).toBe('sqlExecuting');
   });
 
+  it('names work orders after the summary, cut to the 50 characters Archery accepts', () => {
+    const long = `【A18】【升级】${'很长的发布说明'.repeat(12)}`;
+    const d = new Drive(normalizedFixture('first-upgrade.json', (b) => Object.assign(b, { summary: long })));
+    const submit = d.send({ type: 'POLICY_CHECKED', findings: [] }).effects[0]!;
+    const name = submit.type === 'archery.submitOrder' ? submit.order.workflowName : '';
+    expect(Array.from(name)).toHaveLength(50);
+    expect(long.startsWith(name)).toBe(true);
+  });
+
   it('a policy violation fails the stage, comments the findings and submits nothing', () => {
     const d = new Drive(first());
     const r = d.send({ type: 'POLICY_CHECKED', findings: [policyError] });
