@@ -1,1 +1,5 @@
+export * from './apollo/index.js';
+export * from './archery/index.js';
+export * from './cmdb/index.js';
 export * from './http/index.js';
+export * from './jira/index.js';

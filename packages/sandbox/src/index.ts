@@ -1,1 +1,6 @@
+export * from './apollo/index.js';
+export * from './archery/index.js';
+export * from './cmdb/index.js';
 export * from './common/index.js';
+export * from './jira/index.js';
+export * from './start-sandbox.js';

@@ -1,0 +1,2 @@
+export * from './cmdb-client.js';
+export * from './select-target.js';

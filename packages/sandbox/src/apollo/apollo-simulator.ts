@@ -1,0 +1,435 @@
+/**
+ * An in-memory Apollo portal Open API (CONTRACTS.md "Apollo"): items per env/app/cluster/namespace and
+ * namespace releases. Like the real portal it refuses a wrong token (401), an app the token is not
+ * authorised for (403), a namespace that does not exist (404), a payload without
+ * `dataChangeLastModifiedBy` or from an unknown user (400), with `{status,message,timestamp,exception}`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  type CallCounters,
+  createSimulatorApp,
+  type FaultInjector,
+  listenEphemeral,
+} from '../common/index.js';
+import { apolloErrorBody } from './apollo-error.js';
+import {
+  type ApolloSeedNamespace,
+  apolloSeedForbiddenApp,
+  apolloSeedNamespaces,
+  apolloSeedUsers,
+} from './apollo-seed.js';
+
+export interface ApolloSimulatorOptions {
+  host?: string;
+  /** The Open API token to accept; random by default. */
+  token?: string;
+  /** Namespaces the token may change; default `apolloSeedNamespaces`. */
+  namespaces?: readonly ApolloSeedNamespace[];
+  /** Portal users allowed as operators; default `apolloSeedUsers`. */
+  users?: readonly string[];
+}
+
+export interface ApolloSimItem {
+  env: string;
+  appId: string;
+  cluster: string;
+  namespace: string;
+  key: string;
+  value: string;
+  comment: string;
+  dataChangeCreatedBy: string;
+  dataChangeLastModifiedBy: string;
+}
+
+export interface ApolloSimRelease {
+  id: number;
+  env: string;
+  appId: string;
+  cluster: string;
+  namespace: string;
+  name: string;
+  comment: string;
+  releasedBy: string;
+  configurations: Record<string, string>;
+  createdAt: string;
+}
+
+/** One request the simulator answered, with the time it arrived (to check back-off from the server side). */
+export interface ApolloSimRequest {
+  route: string;
+  status: number;
+  receivedAt: number;
+}
+
+interface NamespaceState {
+  ref: ApolloSeedNamespace;
+  authorized: boolean;
+  items: Map<string, ApolloSimItem & { createdAt: string; modifiedAt: string }>;
+}
+
+const ns = '/openapi/v1/envs/:env/apps/:appId/clusters/:cluster/namespaces/:namespace';
+type NsParams = { env: string; appId: string; cluster: string; namespace: string };
+
+export class ApolloSimulator {
+  readonly url: string;
+  readonly counters: CallCounters;
+  readonly faults: FaultInjector;
+  readonly credentials: { token: string };
+
+  private readonly namespaceStates = new Map<string, NamespaceState>();
+  private readonly users: Set<string>;
+  private readonly releaseList: ApolloSimRelease[] = [];
+  private readonly requestLog: ApolloSimRequest[] = [];
+  private lateAnswers: Array<{ route: string; delayMs: number; remaining: number }> = [];
+  private nextReleaseId = 2001;
+
+  private constructor(
+    private readonly app: FastifyInstance,
+    shell: { counters: CallCounters; faults: FaultInjector },
+    url: string,
+    token: string,
+    users: readonly string[],
+  ) {
+    this.url = url;
+    this.counters = shell.counters;
+    this.faults = shell.faults;
+    this.credentials = { token };
+    this.users = new Set(users);
+  }
+
+  static async start(options: ApolloSimulatorOptions = {}): Promise<ApolloSimulator> {
+    const shell = createSimulatorApp();
+    const token = options.token ?? `apollo-sim-${randomBytes(12).toString('hex')}`;
+    let sim: ApolloSimulator | undefined;
+    registerRoutes(shell.app, token, () => sim!);
+    const url = await listenEphemeral(shell.app, options.host);
+    sim = new ApolloSimulator(shell.app, shell, url, token, options.users ?? apolloSeedUsers);
+    for (const n of options.namespaces ?? apolloSeedNamespaces) sim.addNamespace(n);
+    if (options.namespaces === undefined) sim.addNamespace(apolloSeedForbiddenApp, { authorized: false });
+    return sim;
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+
+  /** Create a namespace (and its app/cluster); `authorized: false` makes the token get 403 on it. */
+  addNamespace(ref: ApolloSeedNamespace, options: { authorized?: boolean } = {}): void {
+    this.namespaceStates.set(nsKey(ref), {
+      ref: { ...ref },
+      authorized: options.authorized ?? true,
+      items: new Map(),
+    });
+  }
+
+  addUser(user: string): void {
+    this.users.add(user);
+  }
+
+  /** Every item of every namespace (current, not necessarily published, values). */
+  items(): ApolloSimItem[] {
+    return [...this.namespaceStates.values()].flatMap((state) =>
+      [...state.items.values()].map(({ createdAt: _c, modifiedAt: _m, ...item }) => ({ ...item })),
+    );
+  }
+
+  /** Every release published, oldest first. */
+  releases(): ApolloSimRelease[] {
+    return this.releaseList.map((r) => ({ ...r, configurations: { ...r.configurations } }));
+  }
+
+  /** Requests answered so far (API routes only), oldest first. */
+  requests(): ApolloSimRequest[] {
+    return [...this.requestLog];
+  }
+
+  /**
+   * Apply the next `times` calls of `route` (e.g. `POST /api/v1/projects/:id/upgrade`) and only then wait
+   * `delayMs` before answering: the upstream did the work but the caller may have given up. (A latency
+   * fault delays before the body is read, so a caller that gives up leaves nothing applied.)
+   */
+  answerLate(route: string, delayMs: number, times = 1): void {
+    this.lateAnswers.push({ route, delayMs, remaining: times });
+  }
+
+  /** @internal */
+  takeLateAnswer(route: string): number {
+    const rule = this.lateAnswers.find((r) => r.route === route && r.remaining > 0);
+    if (!rule) return 0;
+    rule.remaining -= 1;
+    this.lateAnswers = this.lateAnswers.filter((r) => r.remaining > 0);
+    return rule.delayMs;
+  }
+
+  /** @internal */
+  logRequest(entry: ApolloSimRequest): void {
+    this.requestLog.push(entry);
+  }
+
+  /** @internal */
+  isUser(name: string): boolean {
+    return this.users.has(name);
+  }
+
+  /** @internal */
+  namespaceState(params: NsParams): NamespaceState | undefined {
+    return this.namespaceStates.get(nsKey(params));
+  }
+
+  /** @internal */
+  appExists(env: string, appId: string): { authorized: boolean } | undefined {
+    const states = [...this.namespaceStates.values()].filter(
+      (s) => s.ref.env === env && s.ref.appId === appId,
+    );
+    if (states.length === 0) return undefined;
+    return { authorized: states.some((s) => s.authorized) };
+  }
+
+  /** @internal */
+  publish(
+    state: NamespaceState,
+    input: { name: string; comment: string; releasedBy: string },
+  ): ApolloSimRelease {
+    const configurations = Object.fromEntries([...state.items.values()].map((i) => [i.key, i.value]));
+    const release: ApolloSimRelease = {
+      id: this.nextReleaseId++,
+      env: state.ref.env,
+      appId: state.ref.appId,
+      cluster: state.ref.cluster,
+      namespace: state.ref.namespace,
+      name: input.name,
+      comment: input.comment,
+      releasedBy: input.releasedBy,
+      configurations,
+      createdAt: javaNow(),
+    };
+    this.releaseList.push(release);
+    return release;
+  }
+
+  /** @internal */
+  latestRelease(params: NsParams): ApolloSimRelease | undefined {
+    return this.releaseList.findLast(
+      (r) =>
+        r.env === params.env &&
+        r.appId === params.appId &&
+        r.cluster === params.cluster &&
+        r.namespace === params.namespace,
+    );
+  }
+}
+
+function nsKey(ref: NsParams): string {
+  return [ref.env, ref.appId, ref.cluster, ref.namespace].join('\u0000');
+}
+
+function javaNow(): string {
+  return new Date().toISOString().replace('Z', '+0000');
+}
+
+function fail(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).send(apolloErrorBody(status, message));
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+/** Jackson binds a JSON number or boolean to a String field; objects and arrays it refuses. */
+function asJavaString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function releaseDto(r: ApolloSimRelease): Record<string, unknown> {
+  return {
+    id: r.id,
+    appId: r.appId,
+    clusterName: r.cluster,
+    namespaceName: r.namespace,
+    name: r.name,
+    configurations: r.configurations,
+    comment: r.comment,
+    dataChangeCreatedBy: r.releasedBy,
+    dataChangeLastModifiedBy: r.releasedBy,
+    dataChangeCreatedTime: r.createdAt,
+    dataChangeLastModifiedTime: r.createdAt,
+  };
+}
+
+function registerRoutes(app: FastifyInstance, token: string, sim: () => ApolloSimulator): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const pattern = request.routeOptions.url;
+    if (pattern === undefined || pattern.startsWith('/__sim/')) return;
+    if (request.headers.authorization !== token) return fail(reply, 401, 'Unauthorized');
+  });
+  // Permission and existence are checked before the body, as the portal's filters and @PreAuthorize do.
+  app.addHook<{ Params: Partial<NsParams> }>('preValidation', async (request, reply) => {
+    const { env, appId, cluster, namespace } = request.params ?? {};
+    if (env === undefined || appId === undefined || cluster === undefined || namespace === undefined) return;
+    const appState = sim().appExists(env, appId);
+    if (appState && !appState.authorized) return fail(reply, 403, 'Access is denied');
+    if (!appState) return fail(reply, 404, `app not found: ${appId} in env ${env}`);
+    if (!sim().namespaceState({ env, appId, cluster, namespace })) {
+      return fail(reply, 404, `namespace not found: ${appId}/${cluster}/${namespace} in env ${env}`);
+    }
+  });
+  app.addHook('onSend', async (request, _reply, payload) => {
+    const pattern = request.routeOptions.url;
+    if (pattern === undefined || pattern.startsWith('/__sim/')) return payload;
+    const delayMs = sim().takeLateAnswer(`${request.method} ${pattern}`);
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const pattern = request.routeOptions.url;
+    if (pattern === undefined || pattern.startsWith('/__sim/')) return;
+    sim().logRequest({
+      route: `${request.method} ${pattern}`,
+      status: reply.statusCode,
+      receivedAt: Date.now() - reply.elapsedTime,
+    });
+  });
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
+    return fail(reply, status, status === 500 ? 'internal server error' : error.message);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    fail(reply, 404, `No handler found for ${request.method} ${request.url}`),
+  );
+
+  app.get<{ Params: NsParams }>(ns, async (request) => {
+    const state = sim().namespaceState(request.params)!;
+    return {
+      appId: state.ref.appId,
+      clusterName: state.ref.cluster,
+      namespaceName: state.ref.namespace,
+      comment: '',
+      format: 'properties',
+      isPublic: false,
+      items: [...state.items.values()].map((item) => ({
+        key: item.key,
+        value: item.value,
+        comment: item.comment,
+        dataChangeCreatedBy: item.dataChangeCreatedBy,
+        dataChangeLastModifiedBy: item.dataChangeLastModifiedBy,
+        dataChangeCreatedTime: item.createdAt,
+        dataChangeLastModifiedTime: item.modifiedAt,
+      })),
+    };
+  });
+
+  app.get<{ Params: NsParams & { key: string } }>(`${ns}/items/:key`, async (request, reply) => {
+    const state = sim().namespaceState(request.params)!;
+    const item = state.items.get(request.params.key);
+    if (!item) return fail(reply, 404, `Item not exists for key: ${request.params.key}`);
+    return {
+      key: item.key,
+      value: item.value,
+      comment: item.comment,
+      dataChangeCreatedBy: item.dataChangeCreatedBy,
+      dataChangeLastModifiedBy: item.dataChangeLastModifiedBy,
+      dataChangeCreatedTime: item.createdAt,
+      dataChangeLastModifiedTime: item.modifiedAt,
+    };
+  });
+
+  app.put<{ Params: NsParams & { key: string }; Querystring: { createIfNotExists?: string }; Body: unknown }>(
+    `${ns}/items/:key`,
+    async (request, reply) => {
+      const state = sim().namespaceState(request.params)!;
+      const body = request.body;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        return fail(reply, 400, 'Required request body is missing');
+      }
+      const item = body as Record<string, unknown>;
+      if (isEmpty(item.key) || isEmpty(item.dataChangeLastModifiedBy)) {
+        return fail(reply, 400, 'key and dataChangeLastModifiedBy should not be null or empty');
+      }
+      if (item.key !== request.params.key)
+        return fail(reply, 400, 'Key in path and payload is not consistent');
+      const modifiedBy = asJavaString(item.dataChangeLastModifiedBy);
+      if (modifiedBy === undefined || !sim().isUser(modifiedBy)) {
+        return fail(reply, 400, `User ${String(item.dataChangeLastModifiedBy)} doesn't exist!`);
+      }
+      const value = asJavaString(item.value);
+      if (value === undefined) return fail(reply, 400, 'value should not be null');
+      const comment = asJavaString(item.comment) ?? '';
+      const existing = state.items.get(request.params.key);
+      const now = javaNow();
+      if (!existing) {
+        if (request.query.createIfNotExists !== 'true') {
+          return fail(reply, 404, `Item not exists for key: ${request.params.key}`);
+        }
+        const createdBy = isEmpty(item.dataChangeCreatedBy)
+          ? modifiedBy
+          : asJavaString(item.dataChangeCreatedBy);
+        if (createdBy === undefined || !sim().isUser(createdBy)) {
+          return fail(reply, 400, `User ${String(item.dataChangeCreatedBy)} doesn't exist!`);
+        }
+        state.items.set(request.params.key, {
+          ...state.ref,
+          key: request.params.key,
+          value,
+          comment,
+          dataChangeCreatedBy: createdBy,
+          dataChangeLastModifiedBy: modifiedBy,
+          createdAt: now,
+          modifiedAt: now,
+        });
+      } else {
+        existing.value = value;
+        existing.comment = comment;
+        existing.dataChangeLastModifiedBy = modifiedBy;
+        existing.modifiedAt = now;
+      }
+      // The portal answers 200 with no body.
+      return reply.code(200).send();
+    },
+  );
+
+  app.delete<{ Params: NsParams & { key: string }; Querystring: { operator?: string } }>(
+    `${ns}/items/:key`,
+    async (request, reply) => {
+      const state = sim().namespaceState(request.params)!;
+      const operator = request.query.operator;
+      if (isEmpty(operator)) return fail(reply, 400, 'operator should not be null or empty');
+      if (!sim().isUser(operator!)) return fail(reply, 400, `User ${operator} doesn't exist!`);
+      if (!state.items.delete(request.params.key)) {
+        return fail(reply, 404, `Item not exists for key: ${request.params.key}`);
+      }
+      return reply.code(200).send();
+    },
+  );
+
+  app.post<{ Params: NsParams; Body: unknown }>(`${ns}/releases`, async (request, reply) => {
+    const state = sim().namespaceState(request.params)!;
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return fail(reply, 400, 'Required request body is missing');
+    }
+    const input = body as Record<string, unknown>;
+    if (isEmpty(input.releaseTitle) || isEmpty(input.releasedBy)) {
+      return fail(reply, 400, 'Params(releaseTitle and releasedBy) can not be empty');
+    }
+    const releasedBy = asJavaString(input.releasedBy);
+    if (releasedBy === undefined || !sim().isUser(releasedBy)) {
+      return fail(reply, 400, `user(releaseBy) not exists: ${String(input.releasedBy)}`);
+    }
+    const release = sim().publish(state, {
+      name: asJavaString(input.releaseTitle) ?? '',
+      comment: asJavaString(input.releaseComment) ?? '',
+      releasedBy,
+    });
+    return releaseDto(release);
+  });
+
+  app.get<{ Params: NsParams }>(`${ns}/releases/latest`, async (request, reply) => {
+    const latest = sim().latestRelease(request.params);
+    // The portal answers 200 with an empty body when the namespace was never released.
+    if (!latest) return reply.code(200).send();
+    return releaseDto(latest);
+  });
+}

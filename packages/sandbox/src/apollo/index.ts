@@ -1,0 +1,3 @@
+export * from './apollo-error.js';
+export * from './apollo-seed.js';
+export * from './apollo-simulator.js';

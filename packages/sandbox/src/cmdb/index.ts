@@ -1,0 +1,2 @@
+export * from './cmdb-seed.js';
+export * from './cmdb-simulator.js';
