@@ -7,9 +7,9 @@ import type {
   NormalizedRequest,
   PersonEvent,
   PolicyFindingSummary,
+  Refusal,
   ReleaseFailure,
   ReleasePlan,
-  Refusal,
   SqlOrder,
 } from '@cdflow/core';
 

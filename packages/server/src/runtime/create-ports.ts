@@ -1,0 +1,41 @@
+/** Wires the HTTP adapters to the ports the runtime needs, from the validated configuration. */
+import { ApolloClient, ArcheryClient, CmdbClient, JiraClient } from '@cdflow/adapters';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config/server-config.js';
+import type { RuntimePorts } from './effect-executor.js';
+
+export function createPorts(config: ServerConfig, logger: Logger): RuntimePorts {
+  const common = {
+    timeoutMs: config.timings.upstreamTimeoutMs,
+    retries: config.timings.upstreamRetries,
+  };
+  return {
+    jira: new JiraClient({
+      baseUrl: config.jira.baseUrl,
+      auth: config.jira.auth,
+      ...common,
+      logger: logger.child({ upstream: 'jira' }),
+    }),
+    archery: new ArcheryClient({
+      baseUrl: config.archery.baseUrl,
+      username: config.archery.user,
+      password: config.archery.password,
+      ...common,
+      logger: logger.child({ upstream: 'archery' }),
+    }),
+    cmdb: new CmdbClient({
+      baseUrl: config.cmdb.baseUrl,
+      token: config.cmdb.token,
+      ...common,
+      logger: logger.child({ upstream: 'cmdb' }),
+    }),
+    apollo: config.apollo
+      ? new ApolloClient({
+          baseUrl: config.apollo.baseUrl,
+          token: config.apollo.token,
+          ...common,
+          logger: logger.child({ upstream: 'apollo' }),
+        })
+      : null,
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Runs the outbox. Each release has at most one worker, which takes the release's oldest unfinished
+ * effect, executes it, and hands the outcome back to the runtime (which records it in the same
+ * transaction as the decision it causes) before moving on: a release's effects run strictly in order,
+ * different releases in parallel. A retryable failure leaves the effect pending with a back-off and the
+ * error in the history; the release's later effects wait behind it.
+ */
+import type { ReleaseEffect } from '@cdflow/core';
+import type { Logger } from 'pino';
+import type { OutboxRow, ReleaseRepository } from '../store/release-repository.js';
+import {
+  describeError,
+  type EffectExecutor,
+  type EffectOutcome,
+  failureEventFor,
+  isRetryable,
+} from './effect-executor.js';
+
+/** What happened to an effect, for the runtime to record. */
+export type EffectResult =
+  | EffectOutcome
+  | { kind: 'failed'; reason: string; event: ReturnType<typeof failureEventFor> };
+
+export interface EffectRunnerOptions {
+  repo: ReleaseRepository;
+  executor: EffectExecutor;
+  /** Records the outcome (and marks the outbox row) in one transaction, through the release's queue. */
+  record: (row: OutboxRow, effect: ReleaseEffect, result: EffectResult) => Promise<void>;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  logger: Logger;
+}
+
+export function retryDelayMs(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+export class EffectRunner {
+  private readonly workers = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private readonly wakeups = new Map<string, NodeJS.Timeout>();
+  private stopping = false;
+
+  constructor(private readonly options: EffectRunnerOptions) {}
+
+  /** Releases with a worker running now. */
+  get busy(): boolean {
+    return this.workers.size > 0;
+  }
+
+  /** Make sure the release's queue is being worked on (cheap when it already is). */
+  kick(releaseId: string): void {
+    if (this.stopping) return;
+    const wakeup = this.wakeups.get(releaseId);
+    if (wakeup) {
+      clearTimeout(wakeup);
+      this.wakeups.delete(releaseId);
+    }
+    if (this.workers.has(releaseId)) {
+      // The worker may have looked at the queue before the new rows were committed: look again after.
+      this.again.add(releaseId);
+      return;
+    }
+    const worker = this.drain(releaseId)
+      .catch((error: unknown) => {
+        this.options.logger.error(
+          { releaseId, err: describeError(error) },
+          'effect worker stopped on an error',
+        );
+      })
+      .finally(() => {
+        this.workers.delete(releaseId);
+        if (this.again.delete(releaseId)) this.kick(releaseId);
+      });
+    this.workers.set(releaseId, worker);
+  }
+
+  kickAll(): void {
+    for (const releaseId of this.options.repo.releasesWithPendingEffects()) this.kick(releaseId);
+  }
+
+  /** Stop starting effects; wait (at most `boundMs`) for the ones in flight to be recorded. */
+  async stop(boundMs: number): Promise<boolean> {
+    this.stopping = true;
+    for (const t of this.wakeups.values()) clearTimeout(t);
+    this.wakeups.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), boundMs);
+    });
+    const finished = Promise.allSettled([...this.workers.values()]).then(() => true as const);
+    const result = await Promise.race([finished, bound]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  private async drain(releaseId: string): Promise<void> {
+    const { repo } = this.options;
+    while (!this.stopping) {
+      this.again.delete(releaseId);
+      const head = repo.headEffect(releaseId);
+      if (!head) return;
+      const wait = head.nextAttemptAt - Date.now();
+      if (wait > 0) {
+        this.wakeups.set(
+          releaseId,
+          setTimeout(() => {
+            this.wakeups.delete(releaseId);
+            this.kick(releaseId);
+          }, wait),
+        );
+        return;
+      }
+      await this.runOne(head);
+    }
+  }
+
+  private async runOne(row: OutboxRow): Promise<void> {
+    const { repo, executor, logger } = this.options;
+    const effect = row.payload as ReleaseEffect;
+    const release = repo.getById(row.releaseId);
+    if (!release) {
+      repo.markEffect(row.id, 'failed', { lastError: 'release not found' });
+      return;
+    }
+    repo.markEffect(row.id, 'running');
+    logger.debug(
+      { releaseId: row.releaseId, effect: effect.type, key: row.idempotencyKey },
+      'effect started',
+    );
+    let result: EffectResult;
+    try {
+      result = await executor.execute(effect, { releaseId: row.releaseId, issueKey: release.issueKey });
+    } catch (error) {
+      const reason = describeError(error);
+      if (isRetryable(error)) {
+        const attempts = row.attempts + 1;
+        const delay = retryDelayMs(attempts, this.options.retryBaseMs, this.options.retryMaxMs);
+        const retryAt = Date.now() + delay;
+        logger.warn(
+          { releaseId: row.releaseId, effect: effect.type, attempts, retryInMs: delay, err: reason },
+          'effect failed, will retry',
+        );
+        repo.deferEffect(row.id, attempts, retryAt, reason, {
+          releaseId: row.releaseId,
+          source: 'runner',
+          actor: 'cdflow',
+          event: `effect:${effect.type}`,
+          fromState: release.state,
+          toState: release.state,
+          accepted: false,
+          detail: {
+            outcome: 'retrying',
+            idempotencyKey: row.idempotencyKey,
+            attempts,
+            error: reason,
+            retryAt: new Date(retryAt).toISOString(),
+          },
+        });
+        return;
+      }
+      logger.warn({ releaseId: row.releaseId, effect: effect.type, err: reason }, 'effect failed for good');
+      result = { kind: 'failed', reason, event: failureEventFor(effect, reason) };
+    }
+    await this.options.record(row, effect, result);
+  }
+}

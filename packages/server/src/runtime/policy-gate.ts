@@ -1,0 +1,31 @@
+/**
+ * The versioning policy gate as the runtime calls it: @cdflow/policy's `checkReleaseSql` with the
+ * configured rule switches (`config.policy.rules`: 'off' drops a rule, a severity replaces the rule's
+ * own; the checker applies them), findings mapped to the summary the machine keeps.
+ */
+import type { PolicyFindingSummary } from '@cdflow/core';
+import { checkReleaseSql } from '@cdflow/policy';
+import type { ServerConfig } from '../config/server-config.js';
+import type { CheckPolicy } from './effect-executor.js';
+
+export function createPolicyGate(config: ServerConfig): CheckPolicy {
+  return async (input) => {
+    // The gate switch lives in the release's settings too; this guard covers a release created before.
+    if (!config.policy.gate) return [];
+    const findings = await checkReleaseSql({
+      version: input.version,
+      previousVersion: input.previousVersion,
+      items: input.sql.map((item) => ({ id: item.sqlId, file: item.svnFile || item.sqlId, sql: item.sql })),
+      config: { rules: config.policy.rules },
+    });
+    return findings.map(
+      (finding): PolicyFindingSummary => ({
+        ruleId: finding.ruleId,
+        severity: finding.severity,
+        location: finding.line === null ? finding.file : `${finding.file}:${finding.line}`,
+        message: finding.message,
+        suggestion: finding.suggestion,
+      }),
+    );
+  };
+}

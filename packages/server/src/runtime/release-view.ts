@@ -1,0 +1,29 @@
+/** Builds the query API's view of a release from its stored row and snapshot. */
+import { describeRelease, type JiraWorkflowNames, jiraStatusForState } from '@cdflow/core';
+import type { ReleaseRow } from '../store/release-repository.js';
+import type { ReleaseView } from './runtime-api.js';
+
+export function toReleaseView(row: ReleaseRow, names: JiraWorkflowNames): ReleaseView {
+  const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
+  const context = described.context;
+  return {
+    key: row.issueKey,
+    releaseId: row.releaseId,
+    summary: row.summary,
+    project: row.project,
+    jiraProject: row.jiraProject,
+    env: row.env,
+    state: described.state,
+    jiraStatus: jiraStatusForState(described.state, names),
+    iteration: context.iteration,
+    plan: context.plan,
+    sqlOrders: context.sqlOrders,
+    deployments: context.deployments,
+    warnings: context.warnings,
+    failure: context.failure,
+    acceptedEvents: described.acceptedEvents,
+    revision: row.revision,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}

@@ -1,0 +1,4 @@
+export * from './delivery-repository.js';
+export * from './open-store.js';
+export * from './release-repository.js';
+export * from './schema.js';

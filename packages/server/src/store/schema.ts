@@ -1,0 +1,143 @@
+/**
+ * The SQLite schema of the server's store (drizzle-orm). Migrations in packages/server/drizzle are
+ * generated from this file by `pnpm --filter @cdflow/server db:generate`; never edit them by hand.
+ *
+ * SQL orders and deployments are not separate tables: they live in the release's snapshot (the machine's
+ * context), which is the single source of truth, so a projection could never disagree with it.
+ */
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** One row per release: the latest machine snapshot plus the columns the query API filters on. */
+export const releases = sqliteTable(
+  'releases',
+  {
+    releaseId: text('release_id').primaryKey(),
+    summary: text('summary').notNull(),
+    issueKey: text('issue_key'),
+    project: text('project').notNull(),
+    jiraProject: text('jira_project').notNull(),
+    env: text('env', { enum: ['UAT', 'PRO'] }).notNull(),
+    /** Machine state id, dotted for substates (`sqlPending.failed`). */
+    state: text('state').notNull(),
+    iteration: integer('iteration').notNull(),
+    machineVersion: integer('machine_version').notNull(),
+    /** XState persisted snapshot, JSON. */
+    snapshot: text('snapshot', { mode: 'json' }).notNull(),
+    /** Number of decisions written; every write checks it (optimistic concurrency). */
+    revision: integer('revision').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('releases_summary_unique').on(t.summary),
+    index('releases_issue_key_idx').on(t.issueKey),
+    index('releases_state_idx').on(t.state),
+    index('releases_created_idx').on(t.createdAt),
+  ],
+);
+
+/** Every accepted request from the release system, by iteration. */
+export const requests = sqliteTable(
+  'requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: text('release_id').notNull(),
+    iteration: integer('iteration').notNull(),
+    by: text('by').notNull(),
+    body: text('body', { mode: 'json' }).notNull(),
+    receivedAt: text('received_at').notNull(),
+  },
+  (t) => [index('requests_release_idx').on(t.releaseId, t.iteration)],
+);
+
+/** The audit trail: every event (accepted or refused), decision and effect outcome. */
+export const audit = sqliteTable(
+  'audit',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    releaseId: text('release_id').notNull(),
+    at: text('at').notNull(),
+    source: text('source').notNull(),
+    actor: text('actor').notNull(),
+    event: text('event').notNull(),
+    fromState: text('from_state'),
+    toState: text('to_state'),
+    accepted: integer('accepted', { mode: 'boolean' }).notNull(),
+    detail: text('detail', { mode: 'json' }),
+  },
+  (t) => [index('audit_release_idx').on(t.releaseId, t.seq)],
+);
+
+export const outboxStatuses = ['pending', 'running', 'done', 'failed'] as const;
+export type OutboxStatus = (typeof outboxStatuses)[number];
+
+/** Effects decided but not yet (fully) executed. A release's effects run in `id` order. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: text('release_id').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    type: text('type').notNull(),
+    payload: text('payload', { mode: 'json' }).notNull(),
+    status: text('status', { enum: outboxStatuses }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** Epoch milliseconds; the runner does not start the effect before. */
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('outbox_idempotency_key_unique').on(t.idempotencyKey),
+    index('outbox_release_status_idx').on(t.releaseId, t.status, t.id),
+    index('outbox_status_idx').on(t.status, t.nextAttemptAt),
+  ],
+);
+
+/** Wall-clock timers of the machine (polling, pre-deploy delay). One per (release, name). */
+export const timers = sqliteTable(
+  'timers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    releaseId: text('release_id').notNull(),
+    name: text('name').notNull(),
+    /** Epoch milliseconds. */
+    dueAt: integer('due_at').notNull(),
+    /** Idempotency key of the `timer.schedule` effect that set it: a fire checks it is still this one. */
+    scheduleKey: text('schedule_key').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('timers_release_name_unique').on(t.releaseId, t.name),
+    index('timers_due_idx').on(t.dueAt),
+  ],
+);
+
+export const deliveryStatuses = ['received', 'processed'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/** Jira webhook deliveries, deduplicated by a derived key (Data Center sends no delivery id). */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    dedupeKey: text('dedupe_key').notNull(),
+    receivedAt: text('received_at').notNull(),
+    webhookEvent: text('webhook_event').notNull(),
+    issueKey: text('issue_key'),
+    /** The delivery as the route parsed it (a hint: the issue is re-read before acting). */
+    delivery: text('delivery', { mode: 'json' }).notNull(),
+    rawSize: integer('raw_size').notNull(),
+    status: text('status', { enum: deliveryStatuses }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** 'applied' | 'refused' | 'echo' | 'ignored' | 'unknown-issue' | 'no-issue' | 'error' */
+    outcome: text('outcome'),
+    detail: text('detail', { mode: 'json' }),
+    processedAt: text('processed_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_dedupe_unique').on(t.dedupeKey),
+    index('webhook_deliveries_status_idx').on(t.status),
+  ],
+);

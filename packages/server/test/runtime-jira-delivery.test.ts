@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JiraDelivery } from '../src/runtime/runtime-api.js';
+import { DeliveryRepository } from '../src/store/delivery-repository.js';
+import { callsTo, type RuntimeHarness, releaseRequest, startRuntimeHarness } from './runtime-harness.js';
+
+let h: RuntimeHarness;
+
+afterEach(async () => {
+  await h?.close();
+});
+
+function delivery(
+  issueKey: string,
+  dedupeKey: string,
+  change: { from: string; to: string } | null,
+  user: string,
+): JiraDelivery {
+  return {
+    dedupeKey,
+    webhookEvent: 'jira:issue_updated',
+    issueKey,
+    statusChange: change,
+    user,
+    timestamp: Date.now(),
+  };
+}
+
+const comments = () => callsTo(h.sandbox.jira.counters, 'POST', /\/comment$/);
+
+describe('Jira deliveries', () => {
+  it('apply a person’s decision once, however many times and however often it is delivered', async () => {
+    h = await startRuntimeHarness({ sqlMode: 'manual' });
+    const request = releaseRequest();
+    await h.runtime.intake(request, 'release-system');
+    const executing = await h.waitFor(request.summary, (r) => r.state === 'sqlExecuting', 'sqlExecuting');
+    const key = executing.key!;
+    const workflowId = executing.sqlOrders[0]!.workflowId!;
+    await h.sandbox.archery.dba.pass(workflowId);
+    await h.sandbox.archery.dba.execute(workflowId);
+    await h.sandbox.jira.actAs('dba.wang').transition(key, 'SQL升级成功');
+
+    const change = { from: 'SQL执行中', to: 'CONFIG执行中' };
+    const same = Array.from({ length: 20 }, () =>
+      h.runtime.acceptJiraDelivery(delivery(key, `${key}:42:status`, change, 'dba.wang'), 2048),
+    );
+    // Jira Data Center may also deliver the same change again under another derived key.
+    const redelivered = Array.from({ length: 5 }, (_, i) =>
+      h.runtime.acceptJiraDelivery(delivery(key, `${key}:42:status:retry${i}`, change, 'dba.wang'), 2048),
+    );
+    expect(same.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(redelivered.every((r) => !r.duplicate)).toBe(true);
+
+    await h.waitFor(key, (r) => r.state === 'uatComplete', 'uatComplete');
+    const confirmations = (h.runtime.history(key) ?? []).filter((e) => e.event === 'SQL_CONFIRMED');
+    expect(confirmations).toHaveLength(1);
+    expect(confirmations[0]).toMatchObject({ source: 'jira', actor: 'dba.wang', accepted: true });
+    expect(comments()).toBe(0);
+    expect(callsTo(h.sandbox.cmdb.counters, 'POST', /upgrade$/)).toBe(1);
+  });
+
+  it('records a delivery about an issue cdflow does not manage, and does nothing else', async () => {
+    // No simulators: an unknown issue must not lead to any upstream call (the ports would fail the test).
+    h = await startRuntimeHarness({ upstreams: false });
+    const answer = h.runtime.acceptJiraDelivery(
+      delivery('ZZ-999', 'ZZ-999:1:status', { from: 'Open', to: 'Done' }, 'someone'),
+      512,
+    );
+    expect(answer.duplicate).toBe(false);
+    await h.runtime.idle();
+    const row = new DeliveryRepository(h.store).getByDedupeKey('ZZ-999:1:status');
+    expect(row).toMatchObject({
+      status: 'processed',
+      outcome: 'unknown-issue',
+      issueKey: 'ZZ-999',
+      rawSize: 512,
+    });
+  });
+
+  it('refuses a move the machine does not allow: recorded in the history and answered with a comment', async () => {
+    // A policy error keeps the release in sqlPending.failed, waiting for a new iteration.
+    h = await startRuntimeHarness({
+      checkPolicy: async () => [
+        {
+          ruleId: 'DF-V001',
+          severity: 'error',
+          location: 'version',
+          message: 'version must grow',
+          suggestion: 'bump it',
+        },
+      ],
+    });
+    const request = releaseRequest();
+    await h.runtime.intake(request, 'release-system');
+    const failed = await h.waitFor(
+      request.summary,
+      (r) => r.state === 'sqlPending.failed',
+      'sqlPending.failed',
+    );
+    const key = failed.key!;
+    const commentsBefore = comments();
+    await h.sandbox.jira.actAs('dev.li').transition(key, '提交SQL');
+
+    h.runtime.acceptJiraDelivery(
+      delivery(key, `${key}:7:status`, { from: 'SQL待执行', to: 'SQL执行中' }, 'dev.li'),
+      1024,
+    );
+    await h.runtime.idle();
+
+    const after = h.runtime.getRelease(key)!;
+    expect(after.state).toBe('sqlPending.failed');
+    expect(after.revision).toBe(failed.revision);
+    const refusal = (h.runtime.history(key) ?? []).find((e) => e.event === 'JIRA_STATUS_CHANGE');
+    expect(refusal).toMatchObject({ source: 'jira', actor: 'dev.li', accepted: false });
+    expect(JSON.stringify(refusal?.detail)).toMatch(/提交SQL/);
+    expect(comments()).toBe(commentsBefore + 1);
+    expect(new DeliveryRepository(h.store).getByDedupeKey(`${key}:7:status`)?.outcome).toBe('refused');
+  });
+});
