@@ -1,0 +1,110 @@
+/**
+ * The shape of the optional CDFLOW_CONFIG file (JSON or YAML). Every key is optional: the file holds
+ * partial overrides of the defaults. Unknown keys are refused so a typo never silently does nothing.
+ */
+import Type, { type Static } from 'typebox';
+
+const nonNegativeMs = Type.Integer({ minimum: 0, description: 'milliseconds, an integer ≥ 0' });
+const positiveInt = Type.Integer({ minimum: 1 });
+const nonEmpty = Type.String({ minLength: 1 });
+
+/** Status or transition names by stable key; the keys are checked in load-config.ts to name a typo. */
+const names = Type.Record(Type.String({ minLength: 1 }), nonEmpty);
+
+export const configFileSchema = Type.Object(
+  {
+    sqlMode: Type.Optional(Type.Union([Type.Literal('manual'), Type.Literal('watch'), Type.Literal('auto')])),
+    jira: Type.Optional(
+      Type.Object(
+        {
+          issueType: Type.Optional(nonEmpty),
+          /** The Jira user cdflow acts as (status changes by this user are echoes). */
+          user: Type.Optional(nonEmpty),
+          fields: Type.Optional(
+            Type.Object(
+              {
+                functionList: Type.Optional(nonEmpty),
+                upgradeType: Type.Optional(nonEmpty),
+                sql: Type.Optional(nonEmpty),
+                config: Type.Optional(nonEmpty),
+                apollo: Type.Optional(nonEmpty),
+                code: Type.Optional(nonEmpty),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          statuses: Type.Optional(names),
+          transitions: Type.Optional(names),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Release-system project → Jira project key (replaces the default mapping when given). */
+    projects: Type.Optional(Type.Record(Type.String({ minLength: 1 }), nonEmpty)),
+    /** Switches of core's normalisation rules (the original's UAT rules, CMDB tag rule, Archery routing). */
+    normalize: Type.Optional(
+      Type.Object(
+        {
+          rules: Type.Optional(
+            Type.Object(
+              {
+                dropOperationalSqlInUat: Type.Optional(Type.Boolean()),
+                skipProdPathsInUat: Type.Optional(Type.Boolean()),
+                emptySvnVersionMeansNoDeploy: Type.Optional(Type.Boolean()),
+                emptyTagMeansV1: Type.Optional(Type.Boolean()),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          routing: Type.Optional(
+            Type.Object({ instanceFromPath: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    policy: Type.Optional(
+      Type.Object(
+        {
+          gate: Type.Optional(Type.Boolean()),
+          rules: Type.Optional(
+            Type.Record(
+              Type.String({ minLength: 1 }),
+              Type.Union([Type.Literal('error'), Type.Literal('warning'), Type.Literal('off')]),
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    timings: Type.Optional(
+      Type.Object(
+        {
+          preDeployDelayMs: Type.Optional(nonNegativeMs),
+          archeryPollMs: Type.Optional(positiveInt),
+          cmdbPollMs: Type.Optional(positiveInt),
+          deployTimeoutMs: Type.Optional(positiveInt),
+          deployParallelism: Type.Optional(positiveInt),
+          deployRetries: Type.Optional(Type.Integer({ minimum: 0 })),
+          upstreamTimeoutMs: Type.Optional(positiveInt),
+          upstreamRetries: Type.Optional(Type.Integer({ minimum: 0 })),
+          effectRetryBaseMs: Type.Optional(positiveInt),
+          effectRetryMaxMs: Type.Optional(positiveInt),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          bodyLimitBytes: Type.Optional(positiveInt),
+          webhookBodyLimitBytes: Type.Optional(positiveInt),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type ConfigFile = Static<typeof configFileSchema>;

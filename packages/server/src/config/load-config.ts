@@ -1,0 +1,337 @@
+/**
+ * Reads the server's configuration from environment variables and the optional CDFLOW_CONFIG file
+ * (JSON or YAML), validates all of it at once, and either returns a `ServerConfig` or throws one
+ * `ConfigError` naming every bad setting. Secret values never appear in a message.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  defaultJiraWorkflowNames,
+  defaultNormalizeOptions,
+  type JiraWorkflowNames,
+  jiraTransitionKeys,
+  type NormalizeOptions,
+  releaseStates,
+  type SqlMode,
+} from '@cdflow/core';
+import { PolicyConfigError, resolvePolicyConfig } from '@cdflow/policy';
+import { Compile } from 'typebox/compile';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './config-error.js';
+import { type ConfigFile, configFileSchema } from './config-file-schema.js';
+import type { JiraAuth, JiraFieldIds, ServerConfig, Timings } from './server-config.js';
+
+export interface LoadConfigOptions {
+  /** Reads the CDFLOW_CONFIG file (default: fs.readFileSync as UTF-8). */
+  readFile?: (path: string) => string;
+  /** Generates a missing secret in sandbox mode (default: 32 random bytes, base64url). */
+  generateSecret?: () => string;
+}
+
+export const defaultTimings: Timings = {
+  preDeployDelayMs: 0,
+  archeryPollMs: 5_000,
+  cmdbPollMs: 5_000,
+  deployTimeoutMs: 15 * 60_000,
+  deployParallelism: 4,
+  deployRetries: 2,
+  upstreamTimeoutMs: 10_000,
+  upstreamRetries: 2,
+  effectRetryBaseMs: 1_000,
+  effectRetryMaxMs: 60_000,
+};
+
+/** Custom field ids of the original Jira project. */
+export const defaultJiraFieldIds: JiraFieldIds = {
+  functionList: 'customfield_10200',
+  upgradeType: 'customfield_10101',
+  sql: 'customfield_10201',
+  config: 'customfield_10100',
+  apollo: 'customfield_10104',
+  code: 'customfield_10103',
+};
+
+const defaultBodyLimitBytes = 1024 * 1024;
+// Jira Server payloads carry the whole issue (comments, attachments metadata) and can exceed 1 MiB.
+const defaultWebhookBodyLimitBytes = 16 * 1024 * 1024;
+const minSecretLength = 16;
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const sqlModes: readonly SqlMode[] = ['manual', 'watch', 'auto'];
+const compiledFileSchema = Compile(configFileSchema);
+
+const quote = (value: string) => JSON.stringify(value);
+
+export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): ServerConfig {
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const generateSecret = options.generateSecret ?? (() => randomBytes(32).toString('base64url'));
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const sandboxFlag = get('CDFLOW_SANDBOX');
+  if (sandboxFlag !== undefined && !['1', '0', 'true', 'false'].includes(sandboxFlag)) {
+    problems.push(`CDFLOW_SANDBOX: expected 1, 0, true or false, got ${quote(sandboxFlag)}`);
+  }
+  const upstreamUrlNames = ['JIRA_BASE_URL', 'ARCHERY_BASE_URL', 'CMDB_BASE_URL'];
+  const sandbox =
+    sandboxFlag === '1' || sandboxFlag === 'true' || upstreamUrlNames.every((n) => get(n) === undefined);
+
+  const file = readConfigFile(get('CDFLOW_CONFIG'), readFile, problems);
+
+  const host = get('CDFLOW_HOST') ?? '127.0.0.1';
+  // 0 asks the OS for a free port (tests, several servers on one machine).
+  const port = readInteger(get('CDFLOW_PORT'), 'CDFLOW_PORT', 0, 65_535, 8080, problems);
+  const dbPath = get('CDFLOW_DB') ?? './data/cdflow.sqlite';
+
+  const sqlModeRaw = get('CDFLOW_SQL_MODE');
+  let sqlMode: SqlMode = file.sqlMode ?? 'manual';
+  if (sqlModeRaw !== undefined) {
+    if ((sqlModes as readonly string[]).includes(sqlModeRaw)) sqlMode = sqlModeRaw as SqlMode;
+    else problems.push(`CDFLOW_SQL_MODE: expected manual, watch or auto, got ${quote(sqlModeRaw)}`);
+  }
+
+  const logLevelRaw = get('CDFLOW_LOG_LEVEL') ?? 'info';
+  if (!(logLevels as readonly string[]).includes(logLevelRaw)) {
+    problems.push(`CDFLOW_LOG_LEVEL: expected one of ${logLevels.join(', ')}, got ${quote(logLevelRaw)}`);
+  }
+
+  // Secrets: given ones are used as given; in sandbox mode missing ones are generated and listed.
+  const generatedSecrets: ServerConfig['generatedSecrets'] = [];
+  const secret = (name: string, field: ServerConfig['generatedSecrets'][number]): string => {
+    const value = get(name);
+    if (value !== undefined) {
+      if (!sandbox && value.length < minSecretLength) {
+        problems.push(
+          `${name}: expected at least ${minSecretLength} characters (a random token), got ${value.length}`,
+        );
+      }
+      return value;
+    }
+    if (sandbox) {
+      generatedSecrets.push(field);
+      return generateSecret();
+    }
+    problems.push(
+      `${name}: required outside sandbox mode (set it, or CDFLOW_SANDBOX=1 to run against the simulators)`,
+    );
+    return '';
+  };
+  const intakeToken = secret('CDFLOW_INTAKE_TOKEN', 'intakeToken');
+  const webhookSecret = secret('CDFLOW_WEBHOOK_SECRET', 'webhookSecret');
+  const operatorToken = secret('CDFLOW_OPERATOR_TOKEN', 'operatorToken');
+
+  // Upstreams: in sandbox mode main.ts fills URLs and credentials from the simulators.
+  const url = (name: string): string => {
+    const value = get(name);
+    if (value === undefined) {
+      if (!sandbox) problems.push(`${name}: required outside sandbox mode (the upstream's base URL)`);
+      return '';
+    }
+    return readUrl(value, name, problems);
+  };
+  const required = (name: string, what: string): string => {
+    const value = get(name);
+    if (value === undefined && !sandbox) problems.push(`${name}: required outside sandbox mode (${what})`);
+    return value ?? '';
+  };
+
+  const jiraBaseUrl = url('JIRA_BASE_URL');
+  const jiraToken = get('JIRA_TOKEN');
+  const jiraUser = get('JIRA_USER');
+  const jiraPassword = get('JIRA_PASSWORD');
+  let jiraAuth: JiraAuth = { kind: 'bearer', token: jiraToken ?? '' };
+  if (jiraToken === undefined) {
+    if (jiraUser !== undefined && jiraPassword !== undefined) {
+      jiraAuth = { kind: 'basic', user: jiraUser, password: jiraPassword };
+    } else if (!sandbox) {
+      problems.push(
+        jiraUser !== undefined
+          ? 'JIRA_PASSWORD: required with JIRA_USER for basic auth (or set JIRA_TOKEN, a personal access token)'
+          : 'JIRA_TOKEN: required outside sandbox mode (a personal access token; or JIRA_USER and JIRA_PASSWORD)',
+      );
+    }
+  }
+
+  const archery = {
+    baseUrl: url('ARCHERY_BASE_URL'),
+    user: required('ARCHERY_USER', 'the Archery service user'),
+    password: required('ARCHERY_PASSWORD', "the Archery service user's password"),
+  };
+  const cmdb = { baseUrl: url('CMDB_BASE_URL'), token: required('CMDB_TOKEN', 'the CMDB API token') };
+
+  const apolloUrl = get('APOLLO_BASE_URL');
+  const apolloToken = get('APOLLO_TOKEN');
+  let apollo: ServerConfig['apollo'] = null;
+  if (apolloUrl !== undefined && apolloToken !== undefined) {
+    apollo = { baseUrl: readUrl(apolloUrl, 'APOLLO_BASE_URL', problems), token: apolloToken };
+  } else if (apolloUrl !== undefined) {
+    problems.push('APOLLO_TOKEN: required when APOLLO_BASE_URL is set (the Apollo Open API token)');
+  } else if (apolloToken !== undefined) {
+    problems.push('APOLLO_BASE_URL: required when APOLLO_TOKEN is set (the Apollo portal URL)');
+  }
+
+  const names = workflowNames(file, problems);
+  const timings: Timings = { ...defaultTimings, ...file.timings };
+  if (timings.effectRetryMaxMs < timings.effectRetryBaseMs) {
+    problems.push(
+      `CDFLOW_CONFIG timings.effectRetryMaxMs: expected ≥ effectRetryBaseMs (${timings.effectRetryBaseMs}), got ${timings.effectRetryMaxMs}`,
+    );
+  }
+
+  // The checker refuses unknown rule ids; refusing them here tells the operator at start, not at the first release.
+  try {
+    resolvePolicyConfig({ rules: file.policy?.rules ?? {} });
+  } catch (error) {
+    if (!(error instanceof PolicyConfigError)) throw error;
+    problems.push(`CDFLOW_CONFIG policy.rules: ${error.message}`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const normalize: NormalizeOptions = {
+    projectMap: file.projects ?? defaultNormalizeOptions.projectMap,
+    rules: { ...defaultNormalizeOptions.rules, ...file.normalize?.rules },
+    routing: { ...defaultNormalizeOptions.routing, ...file.normalize?.routing },
+  };
+
+  return {
+    host,
+    port,
+    dbPath,
+    sandbox,
+    intakeToken,
+    webhookSecret,
+    operatorToken,
+    generatedSecrets,
+    sqlMode,
+    jira: {
+      baseUrl: jiraBaseUrl,
+      auth: jiraAuth,
+      user: jiraUser ?? file.jira?.user ?? '',
+      issueType: file.jira?.issueType ?? '升级',
+      fields: { ...defaultJiraFieldIds, ...file.jira?.fields },
+      names,
+    },
+    archery,
+    cmdb,
+    apollo,
+    normalize,
+    timings,
+    policy: { gate: file.policy?.gate ?? true, rules: file.policy?.rules ?? {} },
+    bodyLimitBytes: file.limits?.bodyLimitBytes ?? defaultBodyLimitBytes,
+    webhookBodyLimitBytes: file.limits?.webhookBodyLimitBytes ?? defaultWebhookBodyLimitBytes,
+    logLevel: logLevelRaw,
+  };
+}
+
+function readInteger(
+  raw: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+  problems: string[],
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    problems.push(`${name}: expected an integer ${min}–${max}, got ${quote(raw)}`);
+    return fallback;
+  }
+  return value;
+}
+
+function readUrl(raw: string, name: string, problems: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    problems.push(`${name}: expected an http(s) URL such as https://jira.example.com, got ${quote(raw)}`);
+    return '';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    problems.push(`${name}: expected an http or https URL, got the protocol ${quote(parsed.protocol)}`);
+    return '';
+  }
+  // Credentials in a URL would end up in logs; they belong in the token/password variables.
+  if (parsed.username !== '' || parsed.password !== '') {
+    problems.push(`${name}: must not contain credentials (use the matching token or password variable)`);
+    return '';
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function readConfigFile(
+  path: string | undefined,
+  readFile: (path: string) => string,
+  problems: string[],
+): ConfigFile {
+  if (path === undefined) return {};
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    problems.push(`CDFLOW_CONFIG: cannot read the file ${quote(path)} (${code})`);
+    return {};
+  }
+  let value: unknown;
+  try {
+    value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    problems.push(
+      `CDFLOW_CONFIG: ${quote(path)} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+    );
+    return {};
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push(
+      `CDFLOW_CONFIG: ${quote(path)} must hold an object of settings, got ${Array.isArray(value) ? 'an array' : typeof value}`,
+    );
+    return {};
+  }
+  const before = problems.length;
+  for (const error of compiledFileSchema.Errors(value)) {
+    if (error.keyword === 'boolean') continue; // reported by its parent as an unknown key
+    const at = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    if (error.keyword === 'additionalProperties') {
+      const unknown = (error.params as { additionalProperties?: string[] }).additionalProperties ?? [];
+      for (const key of unknown)
+        problems.push(`CDFLOW_CONFIG ${at === '' ? key : `${at}.${key}`}: unknown setting`);
+      continue;
+    }
+    const got = valueAt(value, error.instancePath);
+    problems.push(
+      `CDFLOW_CONFIG ${at === '' ? '(root)' : at}: ${error.message}, got ${JSON.stringify(got) ?? 'nothing'}`,
+    );
+  }
+  return problems.length === before ? (value as ConfigFile) : {};
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let current = root;
+  for (const part of pointer.split('/').slice(1)) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return current;
+}
+
+function workflowNames(file: ConfigFile, problems: string[]): JiraWorkflowNames {
+  const check = (given: Record<string, string> | undefined, keys: readonly string[], where: string) => {
+    for (const key of Object.keys(given ?? {})) {
+      if (!keys.includes(key)) {
+        problems.push(`CDFLOW_CONFIG jira.${where}.${key}: unknown key (expected one of ${keys.join(', ')})`);
+      }
+    }
+  };
+  check(file.jira?.statuses, releaseStates, 'statuses');
+  check(file.jira?.transitions, jiraTransitionKeys, 'transitions');
+  return {
+    statuses: { ...defaultJiraWorkflowNames.statuses, ...file.jira?.statuses },
+    transitions: { ...defaultJiraWorkflowNames.transitions, ...file.jira?.transitions },
+  };
+}

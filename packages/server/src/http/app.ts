@@ -1,0 +1,72 @@
+/**
+ * The Fastify application: intake, legacy status, Jira webhook, query/operator API, machine, health,
+ * OpenAPI document (/openapi.json) and docs page (/docs). No business rule lives here: routes validate,
+ * authenticate and hand over to the runtime.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { ServerConfig } from '../config/server-config.js';
+import type { ReleaseRuntimeApi } from '../runtime/runtime-api.js';
+import { installErrorHandling } from './error-handler.js';
+import type { CdflowApp } from './route-context.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerIntakeRoute } from './routes/intake-route.js';
+import { jiraWebhookRoutes } from './routes/jira-webhook-route.js';
+import { registerLegacyStatusRoute } from './routes/legacy-status-route.js';
+import { registerMachineRoute } from './routes/machine-route.js';
+import { registerReleaseRoutes } from './routes/release-routes.js';
+
+export interface BuildAppOptions {
+  runtime: ReleaseRuntimeApi;
+  config: ServerConfig;
+  /** A pino logger (see createLogger); its redaction keeps secrets out of request logs. */
+  logger: FastifyBaseLogger;
+}
+
+export async function buildApp({ runtime, config, logger }: BuildAppOptions): Promise<CdflowApp> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    // Request ids are not secrets and help match an answer to a log line.
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+    .setValidatorCompiler(TypeBoxValidatorCompiler)
+    .withTypeProvider<TypeBoxTypeProvider>() as CdflowApp;
+
+  installErrorHandling(app);
+  // Every endpoint speaks JSON: a text body is answered 415 instead of reaching validation as a string.
+  app.removeContentTypeParser('text/plain');
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'cdflow',
+        version: '0.1.0',
+        description:
+          'Release orchestrator: intake from the release system, Jira webhook target, query and operator API.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'intake token or operator token' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const context = { runtime, config };
+  registerHealthRoutes(app, context);
+  registerIntakeRoute(app, context);
+  registerLegacyStatusRoute(app, context);
+  registerReleaseRoutes(app, context);
+  registerMachineRoute(app);
+  await app.register(async (scope) => jiraWebhookRoutes(scope as CdflowApp, context));
+
+  return app;
+}

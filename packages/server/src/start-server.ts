@@ -1,0 +1,90 @@
+/**
+ * Composes a running cdflow server: (sandbox simulators) → store → adapters → runtime → HTTP app →
+ * listen → (webhook registration in the sandbox Jira). Used by main.ts, the tests and the demo.
+ */
+import type { AddressInfo } from 'node:net';
+import { type Sandbox, startSandbox } from '@cdflow/sandbox';
+import type { ServerConfig } from './config/server-config.js';
+import { buildApp } from './http/app.js';
+import { createLogger, type Logger } from './http/create-logger.js';
+import type { CdflowApp } from './http/route-context.js';
+import { createPorts } from './runtime/create-ports.js';
+import { createPolicyGate } from './runtime/policy-gate.js';
+import { ReleaseRuntime } from './runtime/release-runtime.js';
+import { withSandboxUpstreams } from './sandbox-mode.js';
+import { openStore } from './store/open-store.js';
+
+export interface StartServerOptions {
+  /** Defaults to a pino logger at `config.logLevel` writing to stdout. */
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  app: CdflowApp;
+  runtime: ReleaseRuntime;
+  /** The in-process simulators (sandbox mode only). */
+  sandbox: Sandbox | null;
+  /** The configuration in effect (in sandbox mode: with the simulators' URLs and credentials). */
+  config: ServerConfig;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
+  url: string;
+  logger: Logger;
+  /** Stop accepting requests, finish in-flight work, close the store and the simulators. */
+  close(): Promise<void>;
+}
+
+/** The name the runtime's end-to-end harness uses. */
+export type StartedServer = RunningServer;
+
+export async function startServer(
+  initial: ServerConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger({ level: initial.logLevel });
+  let sandbox: Sandbox | null = null;
+  let config = initial;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  try {
+    if (config.sandbox) {
+      sandbox = await startSandbox({ host: '127.0.0.1' });
+      cleanups.unshift(() => sandbox?.close());
+      config = withSandboxUpstreams(config, sandbox);
+      logger.info({ upstreams: sandbox.urls }, 'sandbox mode: simulators running in-process');
+    }
+
+    const store = openStore(config.dbPath);
+    const runtime = new ReleaseRuntime({
+      store,
+      ports: createPorts(config, logger),
+      checkPolicy: createPolicyGate(config),
+      config,
+      logger,
+    });
+    await runtime.start();
+    cleanups.unshift(() => runtime.stop());
+
+    const app = await buildApp({ runtime, config, logger });
+    cleanups.unshift(() => app.close());
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+
+    if (sandbox) {
+      await sandbox.jira.registerWebhook({ url: `${url}/cicdflow/jira/`, secret: config.webhookSecret });
+    }
+
+    let closing: Promise<void> | null = null;
+    const close = () => {
+      // app.close() first: no new request, in-flight ones answered; then the runtime finishes its effects.
+      closing ??= (async () => {
+        for (const cleanup of cleanups) await cleanup();
+      })();
+      return closing;
+    };
+    return { app, runtime, sandbox, config, url, logger, close };
+  } catch (error) {
+    for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * End-to-end harness: the four simulators, a cdflow server in-process (real HTTP, a real SQLite file in a
+ * temp dir) wired to them, the Jira webhook registered, and helpers to act as the release system, the
+ * DBA and ops, and to wait for states. Used by the e2e-*.test.ts files.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Sandbox, startSandbox } from '@cdflow/sandbox';
+import { loadConfig } from '../../src/config/load-config.js';
+import { type StartedServer, startServer } from '../../src/index.js';
+
+export const tokens = {
+  intake: 'test-intake-token-0123456789',
+  operator: 'test-operator-token-0123456789',
+  webhook: 'test-webhook-secret-0123456789',
+};
+
+export interface Harness {
+  sandbox: Sandbox;
+  server: StartedServer;
+  url: string;
+  dir: string;
+  dbPath: string;
+  intake(body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+  release(key: string): Promise<Record<string, unknown> & { state: string; jiraStatus: string }>;
+  history(key: string): Promise<Array<Record<string, unknown>>>;
+  operatorEvent(
+    key: string,
+    event: Record<string, unknown>,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  waitForState(
+    key: string,
+    state: string | ((s: string) => boolean),
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  sqlMode?: 'manual' | 'watch' | 'auto';
+  /** Extra keys merged into the CDFLOW_CONFIG file (timings, policy, ...). */
+  config?: Record<string, unknown>;
+  env?: Record<string, string>;
+  sandbox?: Sandbox;
+}
+
+export function environmentFor(
+  sandbox: Sandbox,
+  dbPath: string,
+  configPath: string,
+  sqlMode: string,
+): Record<string, string> {
+  return {
+    CDFLOW_HOST: '127.0.0.1',
+    CDFLOW_PORT: '0',
+    CDFLOW_DB: dbPath,
+    CDFLOW_CONFIG: configPath,
+    CDFLOW_SQL_MODE: sqlMode,
+    CDFLOW_INTAKE_TOKEN: tokens.intake,
+    CDFLOW_OPERATOR_TOKEN: tokens.operator,
+    CDFLOW_WEBHOOK_SECRET: tokens.webhook,
+    JIRA_BASE_URL: sandbox.urls.jira,
+    JIRA_TOKEN: sandbox.credentials.jira.token,
+    ARCHERY_BASE_URL: sandbox.urls.archery,
+    ARCHERY_USER: sandbox.credentials.archery.username,
+    ARCHERY_PASSWORD: sandbox.credentials.archery.password,
+    CMDB_BASE_URL: sandbox.urls.cmdb,
+    CMDB_TOKEN: sandbox.credentials.cmdb.token,
+    APOLLO_BASE_URL: sandbox.urls.apollo,
+    APOLLO_TOKEN: sandbox.credentials.apollo.token,
+    CDFLOW_LOG_LEVEL: 'warn',
+  };
+}
+
+/** Timings fast enough for tests (the defaults suit a real site). */
+export const fastTimings = {
+  timings: {
+    preDeployDelayMs: 0,
+    archeryPollMs: 50,
+    cmdbPollMs: 50,
+    deployTimeoutMs: 20_000,
+    deployParallelism: 4,
+    deployRetries: 0,
+    upstreamTimeoutMs: 3_000,
+    upstreamRetries: 1,
+    effectRetryBaseMs: 50,
+    effectRetryMaxMs: 500,
+  },
+};
+
+export function writeConfigFile(dir: string, extra: Record<string, unknown> = {}): string {
+  const path = join(dir, 'cdflow.config.json');
+  const merged: Record<string, unknown> = { ...fastTimings, ...extra };
+  if (extra.timings) merged.timings = { ...fastTimings.timings, ...(extra.timings as object) };
+  writeFileSync(path, JSON.stringify(merged, null, 2));
+  return path;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'cdflow-e2e-'));
+  const dbPath = join(dir, 'cdflow.sqlite');
+  const sandbox = options.sandbox ?? (await startSandbox());
+  const configPath = writeConfigFile(dir, options.config);
+  const env = { ...environmentFor(sandbox, dbPath, configPath, options.sqlMode ?? 'manual'), ...options.env };
+  const config = loadConfig(env);
+  const server = await startServer(config);
+  const url = server.url;
+  sandbox.jira.registerWebhook({ url: `${url}/cicdflow/jira/`, secret: tokens.webhook });
+  return harnessOver(sandbox, server, url, dir, dbPath, options.sandbox === undefined);
+}
+
+export function harnessOver(
+  sandbox: Sandbox,
+  server: StartedServer,
+  url: string,
+  dir: string,
+  dbPath: string,
+  ownsSandbox: boolean,
+): Harness {
+  const call = async (method: string, path: string, token: string | null, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  };
+  const h: Harness = {
+    sandbox,
+    server,
+    url,
+    dir,
+    dbPath,
+    intake: (body) => call('POST', '/cicdflow/', tokens.intake, body),
+    async release(key) {
+      const res = await call('GET', `/api/releases/${encodeURIComponent(key)}`, tokens.operator);
+      if (res.status !== 200)
+        throw new Error(`GET release ${key} → ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as Record<string, unknown> & { state: string; jiraStatus: string };
+    },
+    async history(key) {
+      const res = await call('GET', `/api/releases/${encodeURIComponent(key)}/history`, tokens.operator);
+      return (
+        Array.isArray(res.body) ? res.body : ((res.body.items ?? res.body.entries) as unknown[])
+      ) as Array<Record<string, unknown>>;
+    },
+    operatorEvent: (key, event) =>
+      call('POST', `/api/releases/${encodeURIComponent(key)}/events`, tokens.operator, event),
+    async waitForState(key, state, timeoutMs = 15_000) {
+      const match = typeof state === 'string' ? (s: string) => s === state : state;
+      const deadline = Date.now() + timeoutMs;
+      let last: Record<string, unknown> | undefined;
+      while (Date.now() < deadline) {
+        last = await h.release(key);
+        if (match(String(last.state))) return last;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(
+        `release ${key} did not reach ${String(state)} in ${timeoutMs} ms; last: ${JSON.stringify(last, null, 1)}`,
+      );
+    },
+    async close() {
+      await server.close();
+      if (ownsSandbox) await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** A release request as the release system sends it (our own sample, modelled on the original's payload). */
+export function sampleRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    project: 'A18',
+    summary: `【A18】【升级】20261122_${Math.random().toString(36).slice(2, 8)}`,
+    env: 'UAT',
+    issue_type: '升级',
+    upgrade_type: '日常版本需求',
+    function_list: ['【A18】商户后台导出报表', '【A18】实验室按城市搜索'],
+    version: '1.1.1',
+    sql_info: [
+      {
+        sql_id: 'a18-0001',
+        svn_path: 'database_acc/db_a18/acc',
+        svn_file: '01.acc_view_search_laboratory.sql',
+        svn_version: '1201',
+        sql_content:
+          'CREATE OR REPLACE VIEW search_laboratory_by_city AS SELECT id, name, city FROM laboratory;',
+      },
+      {
+        sql_id: 'a18-0002',
+        svn_path: 'database_acc/db_a18/acc',
+        svn_file: '02.acc_dml_laboratory.sql',
+        svn_version: '1201',
+        sql_content: "UPDATE laboratory SET city = 'Kyiv' WHERE city = 'Kiev';",
+      },
+    ],
+    apollo_info: [
+      { app_id: 'a18-console', namespace: 'application', key: 'report.export.enabled', value: 'true' },
+    ],
+    config_info: [{ name: 'nginx/a18-console.conf', content: 'client_max_body_size 20m;' }],
+    code_info: [
+      { svn_path: 'a18/cc_merchant_console', svn_version: '1061', tag: '' },
+      { svn_path: 'a18/cc_report_service', svn_version: '877', tag: 'v2' },
+    ],
+    ...overrides,
+  };
+}
