@@ -90,6 +90,7 @@ export const configFileSchema = Type.Object(
           upstreamRetries: Type.Optional(Type.Integer({ minimum: 0 })),
           effectRetryBaseMs: Type.Optional(positiveInt),
           effectRetryMaxMs: Type.Optional(positiveInt),
+          intakeIssueWaitMs: Type.Optional(nonNegativeMs),
         },
         { additionalProperties: false },
       ),

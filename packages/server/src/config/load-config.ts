@@ -39,6 +39,7 @@ export const defaultTimings: Timings = {
   upstreamRetries: 2,
   effectRetryBaseMs: 1_000,
   effectRetryMaxMs: 60_000,
+  intakeIssueWaitMs: 5_000,
 };
 
 /** Custom field ids of the original Jira project. */

@@ -204,7 +204,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   async intake(request: NormalizedRequest, by: string): Promise<IntakeResult> {
     this.assertRunning();
     const releaseId = releaseIdFor(request.summary);
-    return this.queue.run(releaseId, () => {
+    const result = await this.queue.run(releaseId, (): IntakeResult => {
       const existing = this.repo.getById(releaseId);
       if (!existing) return this.createRelease(releaseId, request, by);
       const decision = this.applyLocked(
@@ -217,6 +217,20 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         return { outcome: 'refused', release, refusal: decision.refusal };
       return { outcome: 'iteration', release };
     });
+    if (result.outcome !== 'created' || result.release.key !== null) return result;
+    // The issue is created by the effect runner after the commit; the release system wants its key in
+    // the answer, so wait a little for it. If Jira is slow the answer says key null and the release id.
+    const key = await this.waitForIssueKey(releaseId, this.config.timings.intakeIssueWaitMs);
+    return key === null ? result : { ...result, release: this.viewById(releaseId) };
+  }
+
+  private async waitForIssueKey(releaseId: string, timeoutMs: number): Promise<string | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const key = this.repo.getById(releaseId)?.issueKey ?? null;
+      if (key !== null || Date.now() >= deadline || this.stopping) return key;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   async sendEvent(ref: string, event: PersonEvent, source: 'operator'): Promise<EventResult | null> {

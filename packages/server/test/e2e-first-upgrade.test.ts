@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('first upgrade, manual SQL mode', () => {
+  it('reaches uatComplete once the DBA executes and confirms and ops confirm the config', async () => {
+    h = await startHarness({ sqlMode: 'manual' });
+    const body = sampleRequest();
+    const res = await h.intake(body);
+    expect(res.status).toBe(201);
+    const key = String(res.body.key);
+    const executing = await h.waitForState(key, 'sqlExecuting');
+    const orders = executing.sqlOrders as Array<{ workflowId: number }>;
+    expect(orders).toHaveLength(2);
+    for (const o of orders) {
+      h.sandbox.archery.dba.pass(o.workflowId);
+      h.sandbox.archery.dba.execute(o.workflowId);
+    }
+    await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
+    await h.waitForState(key, (s) => s.startsWith('configExecuting'));
+    await h.sandbox.jira.actAs('ops').transition(key, '配置升级成功');
+    const done = await h.waitForState(key, 'uatComplete');
+    expect(done.jiraStatus).toBe('UAT升级完成');
+    expect(h.sandbox.jira.issue(key)?.status).toBe('UAT升级完成');
+  });
+});
