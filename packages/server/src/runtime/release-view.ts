@@ -1,5 +1,11 @@
 /** Builds the query API's view of a release from its stored row and snapshot. */
-import { describeRelease, type JiraWorkflowNames, jiraStatusForState } from '@cdflow/core';
+import {
+  describeRelease,
+  type JiraWorkflowNames,
+  jiraStatusForState,
+  legacySqlStatuses,
+  legacyStatus,
+} from '@cdflow/core';
 import type { ReleaseRow } from '../store/release-repository.js';
 import type { ReleaseView } from './runtime-api.js';
 
@@ -22,6 +28,10 @@ export function toReleaseView(row: ReleaseRow, names: JiraWorkflowNames): Releas
     warnings: context.warnings,
     failure: context.failure,
     acceptedEvents: described.acceptedEvents,
+    legacy: {
+      upgradeStatus: legacyStatus({ state: described.state, context }),
+      sql: legacySqlStatuses(context),
+    },
     revision: row.revision,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

@@ -4,6 +4,8 @@
  */
 import type {
   Deployment,
+  LegacySqlStatus,
+  LegacyStatus,
   NormalizedRequest,
   PersonEvent,
   PolicyFindingSummary,
@@ -33,6 +35,8 @@ export interface ReleaseView {
   warnings: PolicyFindingSummary[];
   failure: ReleaseFailure | null;
   acceptedEvents: string[];
+  /** The original release system's status codes (core's `legacyStatus`), for GET /cicdflow/. */
+  legacy: { upgradeStatus: LegacyStatus; sql: LegacySqlStatus[] };
   revision: number;
   createdAt: string;
   updatedAt: string;

@@ -8,7 +8,6 @@
  * `upgrade_status` uses the original status codes (100 UAT升级完成, 101 SQL待执行, 102 SQL执行中,
  * 150 SQL执行失败, 151 代码升级失败, others from core's `legacyStatus`).
  */
-import { legacySqlStatuses, legacyStatus, type ReleaseContext } from '@cdflow/core';
 import type { ReleaseView } from '../../runtime/runtime-api.js';
 import { requireToken } from '../require-token.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
@@ -17,11 +16,8 @@ import { legacyQuery } from '../schemas.js';
 export const legacyCodes = { found: 10200, badRequest: 10400, unknownSummary: 10404 } as const;
 
 export function legacyStatusBody(release: ReleaseView, sqlId: string | undefined) {
-  const context = legacyContextOf(release);
-  const status = legacyStatus({ state: release.state, context });
-  const sql = legacySqlStatuses(context).filter(
-    (s) => sqlId === undefined || sqlId === '' || s.sqlId === sqlId,
-  );
+  const status = release.legacy.upgradeStatus;
+  const sql = release.legacy.sql.filter((s) => sqlId === undefined || sqlId === '' || s.sqlId === sqlId);
   return {
     code: legacyCodes.found,
     data: {
@@ -44,29 +40,6 @@ export function legacyStatusBody(release: ReleaseView, sqlId: string | undefined
       })),
     },
   };
-}
-
-/**
- * Core's legacy mapping reads the release context; the query view carries the parts it reads (the
- * failure, the SQL orders, the plan whose SQL entries are the request's items, skipped ones being
- * already applied). Rebuilt here so the HTTP layer needs nothing beyond `ReleaseView`.
- */
-function legacyContextOf(release: ReleaseView): ReleaseContext {
-  const applied = Object.fromEntries(
-    release.plan.sql
-      .filter((entry) => entry.decision === 'skip')
-      .map((entry) => [
-        entry.item.sqlId,
-        { hash: entry.item.hash, workflowId: null, iteration: release.iteration },
-      ]),
-  );
-  const partial = {
-    failure: release.failure,
-    sqlOrders: release.sqlOrders,
-    request: { sql: release.plan.sql.map((entry) => entry.item) },
-    applied: { sql: applied, apollo: {}, config: {}, code: {} },
-  };
-  return partial as unknown as ReleaseContext;
 }
 
 export function registerLegacyStatusRoute(app: CdflowApp, { runtime, config }: RouteContext): void {
