@@ -7,6 +7,7 @@ import { type AnyMachineSnapshot, initialTransition, transition } from 'xstate';
 import type { Decision, PersistedRelease, Refusal } from './decision-types.js';
 import { defaultJiraWorkflowNames } from './jira-workflow.js';
 import { emptyAppliedState } from './plan-release.js';
+import { productStateOf } from './product-state.js';
 import type { ReleaseEffect } from './release-effects.js';
 import { MachineVersionError } from './release-errors.js';
 import type { ReleaseEvent } from './release-events.js';
@@ -215,10 +216,11 @@ export function decide(persisted: PersistedRelease, event: ReleaseEvent): Decisi
   const current = restore(persisted);
   const before = describeSnapshot(current);
   if (before.final || !current.can(event)) {
+    const shown = productStateOf(before.state);
     const refusal: Refusal = {
-      state: before.state,
+      state: shown,
       acceptedEvents: before.acceptedEvents,
-      message: refusalMessage(before.state, event, before.acceptedEvents),
+      message: refusalMessage(shown, event, before.acceptedEvents),
     };
     return {
       accepted: false,

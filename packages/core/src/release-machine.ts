@@ -135,6 +135,10 @@ const releaseSetup = setup({
     removeTimer: assign(({ context }, params: { timer: string }) => ({
       timers: context.timers.filter((t) => t !== params.timer),
     })),
+    // The version now in the environment: later iterations are checked against it (DF-V002).
+    recordAppliedVersion: assign(({ context }) => ({
+      appliedVersion: context.request.version ?? context.appliedVersion ?? null,
+    })),
     recordIssue: assign(({ event }) => ({ issueKey: eventAs(event, 'ISSUE_READY').issueKey })),
     recordEffectFailure: assign(({ context, event }) => {
       const e = eventAs(event, 'EFFECT_FAILED');
@@ -177,10 +181,11 @@ const releaseSetup = setup({
         failure: failure('sql', `submitting ${e.sqlId} failed: ${e.reason}`, 'sqlPending'),
       };
     }),
-    recordPolicyFindings: assign(({ event }) => {
+    recordPolicyFindings: assign(({ context, event }) => {
       const findings = eventAs(event, 'POLICY_CHECKED').findings;
       const errors = policyErrors(findings);
       return {
+        policyPassedIteration: errors.length > 0 ? context.policyPassedIteration : context.iteration,
         warnings: findings.filter((f) => f.severity === 'warning'),
         failure:
           errors.length > 0
@@ -252,6 +257,14 @@ const releaseSetup = setup({
       }
       return { applied: { ...context.applied, apollo, config }, failure: null };
     }),
+    /** Ops confirmed config_info while cdflow still applies Apollo: the Apollo outcome decides next. */
+    recordManualConfigConfirmed: assign(({ context }) => {
+      const config = { ...context.applied.config };
+      for (const item of runItems(context.plan.config)) {
+        config[item.name] = { hash: item.hash, iteration: context.iteration };
+      }
+      return { applied: { ...context.applied, config } };
+    }),
     recordConfigFailure: assign(({ event }) => {
       const reason =
         event.type === 'CONFIG_APPLY_FAILED'
@@ -296,7 +309,14 @@ const releaseSetup = setup({
   guards: {
     // Rule 2: what sqlPending does next.
     hasOrdersToSubmit: ({ context }) => context.sqlOrders.some((o) => o.status === 'pending'),
-    policyGateOn: ({ context }) => context.settings.policyGate,
+    /**
+     * The gate runs once per iteration when there is SQL to submit or a version to check (DF-V rules),
+     * so a code-only release with a bad or backward version is stopped before anything is deployed.
+     */
+    policyGateDue: ({ context }) =>
+      context.settings.policyGate &&
+      context.policyPassedIteration !== context.iteration &&
+      (context.sqlOrders.some((o) => o.status === 'pending') || context.request.version !== null),
     hasSqlOrders: ({ context }) => context.sqlOrders.length > 0,
     policyFoundErrors: ({ event }) => policyErrors(eventAs(event, 'POLICY_CHECKED').findings).length > 0,
     isSubmittingOrder: ({ context, event }) =>
@@ -320,7 +340,8 @@ const releaseSetup = setup({
       runItems(context.plan.apollo).length === 0 && runItems(context.plan.config).length === 0,
     appliesApolloItself: ({ context }) =>
       context.settings.apolloAutomatic && runItems(context.plan.apollo).length > 0,
-    noManualConfig: ({ context }) => runItems(context.plan.config).length === 0,
+    noManualConfig: ({ context }) =>
+      runItems(context.plan.config).every((item) => context.applied.config[item.name]?.hash === item.hash),
     // Rule 5.
     nothingToDeploy: ({ context }) => runItems(context.plan.code).length === 0,
     preDeployDelay: ({ context }) => context.settings.preDeployDelayMs > 0,
@@ -497,7 +518,7 @@ export const releaseMachine = releaseSetup.createMachine({
       states: {
         routing: {
           always: [
-            { guard: and(['hasOrdersToSubmit', 'policyGateOn']), target: 'awaitingPolicy' },
+            { guard: 'policyGateDue', target: 'awaitingPolicy' },
             { guard: 'hasOrdersToSubmit', target: 'submitting' },
             {
               guard: 'hasSqlOrders',
@@ -534,7 +555,7 @@ export const releaseMachine = releaseSetup.createMachine({
                   },
                 ],
               },
-              { target: 'submitting', actions: 'recordPolicyFindings' },
+              { target: 'routing', actions: 'recordPolicyFindings' },
             ],
           },
         },
@@ -671,6 +692,9 @@ export const releaseMachine = releaseSetup.createMachine({
             params: ({ context }) => ({ env: context.request.env, items: runItems(context.plan.apollo) }),
           },
           on: {
+            // Ops may confirm config_info before the Apollo publish is answered: remember it, and let
+            // the Apollo outcome move the release on (a failed publish must not be skipped over).
+            CONFIG_CONFIRMED: { actions: 'recordManualConfigConfirmed' },
             CONFIG_APPLIED: [
               {
                 guard: 'noManualConfig',
@@ -789,6 +813,7 @@ export const releaseMachine = releaseSetup.createMachine({
     },
     uatComplete: {
       description: 'UAT升级完成: the environment is upgraded',
+      entry: 'recordAppliedVersion',
       on: {
         NEW_ITERATION: {
           target: 'sqlPending',

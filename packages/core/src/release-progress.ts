@@ -52,7 +52,9 @@ export function sqlItemOf(context: ReleaseContext, sqlId: string): SqlItem | und
  */
 export function beginIteration(context: ReleaseContext, request: NormalizedRequest): ReleaseContext {
   const iteration = context.iteration + 1;
-  return { ...firstIterationContext(context, request, iteration), summary: request.summary };
+  // Once a version reached the environment, a later iteration must not go below it (DF-V002).
+  const previousVersion = context.appliedVersion ?? context.previousVersion;
+  return { ...firstIterationContext(context, request, iteration), summary: request.summary, previousVersion };
 }
 
 export function firstIterationContext(

@@ -192,4 +192,8 @@ export interface ReleaseContext {
   timers: string[];
   /** The last version applied before this release (input of the policy gate, rule DF-V002). */
   previousVersion: string | null;
+  /** The request version this release last brought to uatComplete (absent until it did). */
+  appliedVersion?: string | null;
+  /** The iteration whose SQL and version passed the policy gate (absent until one did). */
+  policyPassedIteration?: number;
 }

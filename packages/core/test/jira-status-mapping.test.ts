@@ -8,6 +8,8 @@ import {
   legacyStatus,
   machineDefinitionJson,
   machineToMermaid,
+  matchesProductState,
+  productStateOf,
   releaseStates,
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
@@ -106,6 +108,7 @@ describe('machine states and Jira statuses', () => {
         b.apollo_info = [];
         b.config_info = [];
         b.code_info = [];
+        delete b.version; // no version: nothing for the gate, straight through to uatComplete
       }),
     );
     expect(
@@ -174,5 +177,17 @@ describe('jira issue content and machine export', () => {
     expect(mermaid).toContain('sqlExecuting --> configExecuting: SQL_CONFIRMED');
     expect(mermaid).toContain('closed --> [*]');
     expect(mermaid).toContain('state sqlPending {');
+  });
+});
+
+describe('product state ids', () => {
+  it('shows PRODUCT.md ids: top states, and sqlPending.failed as the one meaningful substate', () => {
+    expect(productStateOf('configExecuting.awaitingConfirmation')).toBe('configExecuting');
+    expect(productStateOf('sqlPending.awaitingPolicy')).toBe('sqlPending');
+    expect(productStateOf('sqlPending.failed')).toBe('sqlPending.failed');
+    expect(productStateOf('uatComplete')).toBe('uatComplete');
+    expect(matchesProductState('sqlPending.failed', 'sqlPending')).toBe(true);
+    expect(matchesProductState('sqlPending.submitting', 'sqlPending.failed')).toBe(false);
+    expect(matchesProductState('sqlPendingX', 'sqlPending')).toBe(false);
   });
 });

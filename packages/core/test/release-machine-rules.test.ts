@@ -116,6 +116,34 @@ describe('rule 1/2: starting a release', () => {
     expect(long.startsWith(name)).toBe(true);
   });
 
+  it('a code-only release is version-checked too: a refused version deploys nothing', () => {
+    const codeOnly = normalizedFixture('first-upgrade.json', (b) => {
+      b.sql_info = [];
+      b.apollo_info = [];
+      b.config_info = [];
+    });
+    const d = new Drive(codeOnly);
+    expect(summarize(d.last.effects)).toEqual(['jira.ensureIssue', 'policy.check']);
+    const check = d.last.effects[1]!;
+    expect(check.type === 'policy.check' && check.sql).toEqual([]);
+    const refused = d.send({
+      type: 'POLICY_CHECKED',
+      findings: [
+        {
+          ruleId: 'DF-V002',
+          severity: 'error',
+          location: 'version',
+          message: 'version 1.0.0 goes backwards from 1.1.1',
+          suggestion: 'publish a version ≥ 1.1.1',
+        },
+      ],
+    });
+    expect(refused.state).toBe('sqlPending.failed');
+    expect(summarize(refused.effects)).toEqual(['jira.comment']);
+    const comment = refused.effects[0]!;
+    expect(comment.type === 'jira.comment' && comment.body).toContain('DF-V002');
+  });
+
   it('a policy violation fails the stage, comments the findings and submits nothing', () => {
     const d = new Drive(first());
     const r = d.send({ type: 'POLICY_CHECKED', findings: [policyError] });
@@ -167,13 +195,18 @@ describe('rule 1/2: starting a release', () => {
       b.sql_info = [];
     });
     const d = new Drive(noSql);
+    // The request carries a version, so the gate checks it (DF-V rules) even without SQL.
+    expect(d.state).toBe('sqlPending.awaitingPolicy');
+    expect(summarize(d.last.effects)).toEqual(['jira.ensureIssue', 'policy.check']);
+    d.send({ type: 'POLICY_CHECKED', findings: [] });
     expect(d.state).toBe('configExecuting.awaitingConfirmation');
-    expect(summarize(d.last.effects)).toEqual(['jira.ensureIssue', 'jira.moveTo configExecuting via noSql']);
+    expect(summarize(d.last.effects)).toEqual(['jira.moveTo configExecuting via noSql']);
     const empty = normalizedFixture('first-upgrade.json', (b) => {
       b.sql_info = [];
       b.apollo_info = [];
       b.config_info = [];
       b.code_info = [];
+      delete b.version;
     });
     const e = new Drive(empty);
     expect(e.state).toBe('uatComplete');
@@ -468,16 +501,20 @@ describe('rule 5: codeExecuting', () => {
       by: 'release-system',
     });
     expect(r.context.iteration).toBe(2);
-    expect(r.state).toBe('codeExecuting.deploying');
     expect(summarize(r.effects)).toEqual([
       'jira.updateFields',
       'jira.moveTo sqlPending via uatAutoIteration',
+      'policy.check',
+    ]);
+    const checked = d.send({ type: 'POLICY_CHECKED', findings: [] });
+    expect(checked.state).toBe('codeExecuting.deploying');
+    expect(summarize(checked.effects)).toEqual([
       'jira.moveTo configExecuting via noSql',
       'jira.moveTo codeExecuting via noConfig',
       `cmdb.deploy ${CONSOLE} a1`,
       'timer.schedule deploy.timeout',
     ]);
-    expect(r.effects[4]!.idempotencyKey).toBe(`rel-1:deploy:${CONSOLE}:1106:i2:a1`);
+    expect(checked.effects[2]!.idempotencyKey).toBe(`rel-1:deploy:${CONSOLE}:1106:i2:a1`);
   });
 });
 
@@ -508,9 +545,10 @@ describe('rules 6/7: fixing and new iterations', () => {
     const e = toFixingAfterCode();
     const r = e.send({ type: 'RESUBMIT_ITERATION', by: 'dev' });
     expect(r.context.iteration).toBe(2);
+    expect(summarize(r.effects)).toEqual(['jira.moveTo sqlPending via resubmitIteration', 'policy.check']);
     // SQL, apollo and config were applied in iteration 1: only code remains.
-    expect(summarize(r.effects).slice(0, 3)).toEqual([
-      'jira.moveTo sqlPending via resubmitIteration',
+    const checked = e.send({ type: 'POLICY_CHECKED', findings: [] });
+    expect(summarize(checked.effects).slice(0, 2)).toEqual([
       'jira.moveTo configExecuting via noSql',
       'jira.moveTo codeExecuting via noConfig',
     ]);
@@ -530,10 +568,15 @@ describe('rules 6/7: fixing and new iterations', () => {
 
   it('NEW_ITERATION in uatComplete updates the fields first, then moves Jira (UAT自动迭代升级)', () => {
     const d = toUatComplete();
-    const r = d.send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
-    expect(summarize(r.effects)).toEqual([
+    const r0 = d.send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
+    expect(summarize(r0.effects)).toEqual([
       'jira.updateFields',
       'jira.moveTo sqlPending via uatAutoIteration',
+      'policy.check',
+    ]);
+    expect(r0.context.iteration).toBe(2);
+    const r = d.send({ type: 'POLICY_CHECKED', findings: [] });
+    expect(summarize(r.effects)).toEqual([
       'jira.moveTo configExecuting via noSql',
       'jira.moveTo codeExecuting via noConfig',
       'jira.moveTo uatComplete via noCode',
@@ -585,6 +628,20 @@ describe('rules 6/7: fixing and new iterations', () => {
     expect(summarize(r.effects)).toEqual(['jira.updateFields', 'policy.check']);
   });
 
+  it('a later iteration is version-checked against the version this release brought to UAT (DF-V002)', () => {
+    const d = toUatComplete();
+    expect(d.context.appliedVersion).toBe(d.context.request.version);
+    const lower = normalizedFixture('first-upgrade.json', (b) => {
+      b.version = '1.0.0';
+    });
+    const r = d.send({ type: 'NEW_ITERATION', request: lower, by: 'release-system' });
+    const check = r.effects.find((e) => e.type === 'policy.check');
+    expect(check?.type === 'policy.check' && [check.version, check.previousVersion]).toEqual([
+      '1.0.0',
+      d.context.appliedVersion,
+    ]);
+  });
+
   it('uatComplete: 升级结束 → closed, 升级运营环境 → prodUpgrade (both final), 手动迭代 → fixing', () => {
     const a = toUatComplete();
     const closed = a.send({ type: 'FINISH', by: 'pm' });
@@ -593,7 +650,9 @@ describe('rules 6/7: fixing and new iterations', () => {
     expect(a.send({ type: 'FINISH', by: 'pm' }).accepted).toBe(false);
     expect(toUatComplete().send({ type: 'PROMOTE_TO_PROD', by: 'pm' }).state).toBe('prodUpgrade');
     expect(toUatComplete().send({ type: 'UAT_MANUAL_ITERATION', by: 'pm' }).state).toBe('fixing');
-    const auto = toUatComplete().send({ type: 'UAT_AUTO_ITERATION', by: 'pm' });
+    const again = toUatComplete();
+    again.send({ type: 'UAT_AUTO_ITERATION', by: 'pm' });
+    const auto = again.send({ type: 'POLICY_CHECKED', findings: [] });
     expect([auto.state, auto.context.iteration]).toEqual(['uatComplete', 2]);
   });
 });

@@ -5,6 +5,7 @@ import {
   jiraStatusForState,
   legacySqlStatuses,
   legacyStatus,
+  productStateOf,
 } from '@cdflow/core';
 import type { ReleaseRow } from '../store/release-repository.js';
 import type { ReleaseView } from './runtime-api.js';
@@ -19,7 +20,8 @@ export function toReleaseView(row: ReleaseRow, names: JiraWorkflowNames): Releas
     project: row.project,
     jiraProject: row.jiraProject,
     env: row.env,
-    state: described.state,
+    state: productStateOf(described.state),
+    step: described.state,
     jiraStatus: jiraStatusForState(described.state, names),
     iteration: context.iteration,
     plan: context.plan,

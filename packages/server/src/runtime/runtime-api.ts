@@ -24,8 +24,10 @@ export interface ReleaseView {
   project: string;
   jiraProject: string;
   env: 'UAT' | 'PRO';
-  /** Machine state id, dotted for substates: `sqlPending.failed`, `uatComplete`, ... */
+  /** State as PRODUCT.md names it: `sqlPending`, `sqlPending.failed`, `uatComplete`, ... */
   state: string;
+  /** The machine's finer step inside that state (e.g. `configExecuting.awaitingConfirmation`). */
+  step: string;
   /** Jira status name mirroring the state. */
   jiraStatus: string;
   iteration: number;

@@ -3,7 +3,7 @@
  * one transaction that makes a decision durable: snapshot (with the revision check), audit entries,
  * effects and timers, and the completion of the effect or timer whose outcome caused it.
  */
-import { and, asc, count, desc, eq, inArray, lte, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Store, StoreDb } from './open-store.js';
 import { audit, type OutboxStatus, outbox, releases, requests, timers, webhookDeliveries } from './schema.js';
 
@@ -46,6 +46,8 @@ export interface DecisionWrite {
     issueKey: string | null;
     machineVersion: number;
     snapshot: unknown;
+    /** Set when this decision completes the UAT upgrade with a versioned request. */
+    appliedVersion?: string;
   };
   audit: AuditInput[];
   effects: EffectInput[];
@@ -110,7 +112,16 @@ export class ReleaseRepository {
     rows: ReleaseRow[];
   } {
     const conditions: SQL[] = [];
-    if (filter.state) conditions.push(eq(releases.state, filter.state));
+    // A product state covers the machine's steps inside it (`sqlPending` matches `sqlPending.failed`).
+    if (filter.state) {
+      const prefix = `${filter.state}.`;
+      conditions.push(
+        or(
+          eq(releases.state, filter.state),
+          sql`substr(${releases.state}, 1, ${prefix.length}) = ${prefix}`,
+        )!,
+      );
+    }
     if (filter.project) conditions.push(eq(releases.project, filter.project));
     if (filter.env) conditions.push(eq(releases.env, filter.env));
     const where = conditions.length > 0 ? and(...conditions) : undefined;
@@ -126,13 +137,32 @@ export class ReleaseRepository {
     return { total, rows };
   }
 
+  /** The version most recently brought to uatComplete by another release of the same project and env. */
+  lastAppliedVersion(project: string, env: 'UAT' | 'PRO', exceptReleaseId: string): string | null {
+    const row = this.db
+      .select({ version: releases.appliedVersion })
+      .from(releases)
+      .where(
+        and(
+          eq(releases.project, project),
+          eq(releases.env, env),
+          isNotNull(releases.appliedVersion),
+          ne(releases.releaseId, exceptReleaseId),
+        ),
+      )
+      .orderBy(desc(releases.appliedAt))
+      .limit(1)
+      .get();
+    return row?.version ?? null;
+  }
+
   history(releaseId: string): AuditRow[] {
     return this.db.select().from(audit).where(eq(audit.releaseId, releaseId)).orderBy(asc(audit.seq)).all();
   }
 
   /** Insert a new release with its first decision, in one transaction. */
   createRelease(
-    row: Omit<ReleaseRow, 'createdAt' | 'updatedAt' | 'revision'>,
+    row: Omit<ReleaseRow, 'createdAt' | 'updatedAt' | 'revision' | 'appliedVersion' | 'appliedAt'>,
     write: Omit<DecisionWrite, 'release' | 'releaseId'>,
   ): void {
     this.db.transaction(
@@ -163,6 +193,7 @@ export class ReleaseRepository {
               snapshot: r.snapshot,
               revision: r.expectedRevision + 1,
               updatedAt: at,
+              ...(r.appliedVersion === undefined ? {} : { appliedVersion: r.appliedVersion, appliedAt: at }),
             })
             .where(and(eq(releases.releaseId, write.releaseId), eq(releases.revision, r.expectedRevision)))
             .run();

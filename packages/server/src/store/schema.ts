@@ -23,6 +23,9 @@ export const releases = sqliteTable(
     machineVersion: integer('machine_version').notNull(),
     /** XState persisted snapshot, JSON. */
     snapshot: text('snapshot', { mode: 'json' }).notNull(),
+    /** The request version last brought to uatComplete (DF-V002: later releases never go below it). */
+    appliedVersion: text('applied_version'),
+    appliedAt: text('applied_at'),
     /** Number of decisions written; every write checks it (optimistic concurrency). */
     revision: integer('revision').notNull(),
     createdAt: text('created_at').notNull(),
@@ -33,6 +36,7 @@ export const releases = sqliteTable(
     index('releases_issue_key_idx').on(t.issueKey),
     index('releases_state_idx').on(t.state),
     index('releases_created_idx').on(t.createdAt),
+    index('releases_applied_idx').on(t.project, t.env, t.appliedAt),
   ],
 );
 

@@ -1,0 +1,20 @@
+/**
+ * The machine state ids PRODUCT.md names (and users see): the eight top states, with `sqlPending.failed`
+ * as the one substate that means something to a person. The machine's finer steps (`sqlPending.submitting`,
+ * `configExecuting.awaitingConfirmation`, ...) are internal.
+ */
+import type { ReleaseStateId } from './jira-workflow.js';
+
+export type ProductState = ReleaseStateId | 'sqlPending.failed';
+
+/** `sqlPending.failed` stays; any other dotted step becomes its top state (`codeExecuting.deploying` → `codeExecuting`). */
+export function productStateOf(machineState: string): ProductState {
+  if (machineState === 'sqlPending.failed' || machineState.startsWith('sqlPending.failed.'))
+    return 'sqlPending.failed';
+  return machineState.split('.')[0] as ReleaseStateId;
+}
+
+/** Whether a machine state falls under a product state filter (`sqlPending` covers `sqlPending.failed`). */
+export function matchesProductState(machineState: string, filter: string): boolean {
+  return machineState === filter || machineState.startsWith(`${filter}.`);
+}
