@@ -127,12 +127,15 @@ export class HttpClient {
     const parsed = parseBody(text);
     if (status >= 200 && status < 300) {
       if (text.length > 0 && parsed === undefined && !req.allowEmpty) {
+        // Garbage in a 2xx (a proxy's page, a cut-off body) is a transient fault, not a contract change:
+        // the caller may try the whole operation again later (effects look up before they create).
         throw new UpstreamError({
           upstream: this.upstream,
           code: 'BAD_RESPONSE',
           status,
           body: this.scrub(text.slice(0, 2048)),
           message: `${this.upstream} answered ${method} /${path} with ${status} but a body that is not JSON`,
+          retryable: true,
         });
       }
       return { status, body: (parsed ?? null) as T, headers: res.headers };
