@@ -8,6 +8,7 @@ import type { ServerConfig } from './config/server-config.js';
 import { buildApp } from './http/app.js';
 import { createLogger, type Logger } from './http/create-logger.js';
 import type { CdflowApp } from './http/route-context.js';
+import { withJiraServiceUser } from './jira-service-user.js';
 import { createPorts } from './runtime/create-ports.js';
 import { createPolicyGate } from './runtime/policy-gate.js';
 import { ReleaseRuntime } from './runtime/release-runtime.js';
@@ -52,6 +53,7 @@ export async function startServer(
       logger.info({ upstreams: sandbox.urls }, 'sandbox mode: simulators running in-process');
     }
 
+    config = await withJiraServiceUser(config, logger);
     const store = openStore(config.dbPath);
     const runtime = new ReleaseRuntime({
       store,

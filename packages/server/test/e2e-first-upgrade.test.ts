@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { eventually } from './support/e2e-scenario.js';
+
+/** People act on what Jira shows: cdflow moves the issue just after it commits the state. */
+async function jiraShows(harness: Harness, key: string, status: string): Promise<void> {
+  await eventually(`Jira issue ${key} in ${status}`, () =>
+    harness.sandbox.jira.issue(key)?.status === status ? true : undefined,
+  );
+}
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -21,11 +29,13 @@ describe('first upgrade, manual SQL mode', () => {
       h.sandbox.archery.dba.pass(o.workflowId);
       h.sandbox.archery.dba.execute(o.workflowId);
     }
+    await jiraShows(h, key, 'SQL执行中');
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
     await h.waitForState(key, (s) => s.startsWith('configExecuting'));
+    await jiraShows(h, key, 'CONFIG执行中');
     await h.sandbox.jira.actAs('ops').transition(key, '配置升级成功');
     const done = await h.waitForState(key, 'uatComplete');
     expect(done.jiraStatus).toBe('UAT升级完成');
-    expect(h.sandbox.jira.issue(key)?.status).toBe('UAT升级完成');
+    await jiraShows(h, key, 'UAT升级完成');
   });
 });

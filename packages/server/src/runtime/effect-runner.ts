@@ -15,6 +15,7 @@ import {
   failureEventFor,
   isRetryable,
 } from './effect-executor.js';
+import { isSupersededMove } from './superseded-move.js';
 
 /** What happened to an effect, for the runtime to record. */
 export type EffectResult =
@@ -128,6 +129,13 @@ export class EffectRunner {
       { releaseId: row.releaseId, effect: effect.type, key: row.idempotencyKey },
       'effect started',
     );
+    if (isSupersededMove(row, repo.effectsOf(row.releaseId))) {
+      await this.options.record(row, effect, {
+        kind: 'done',
+        detail: { skipped: 'a later decision moves the issue on; this move is out of date' },
+      });
+      return;
+    }
     let result: EffectResult;
     try {
       result = await executor.execute(effect, { releaseId: row.releaseId, issueKey: release.issueKey });

@@ -15,6 +15,7 @@ import {
   jiraWorkflowGraph,
   type NormalizedRequest,
   type PersonEvent,
+  productStateOf,
   type ReleaseEffect,
   type ReleaseEvent,
   type ReleaseSettings,
@@ -262,7 +263,13 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   }
 
   private createRelease(releaseId: string, request: NormalizedRequest, by: string): IntakeResult {
-    const decision = startRelease({ releaseId, request, settings: this.settings() });
+    const decision = startRelease({
+      releaseId,
+      request,
+      settings: this.settings(),
+      // DF-V002: a release never goes below the version last brought to UAT for the same project.
+      previous: { version: this.repo.lastAppliedVersion(request.project, request.env, releaseId) },
+    });
     const parts = this.splitEffects(decision.effects);
     this.repo.createRelease(
       {
@@ -341,6 +348,14 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         machineVersion: decision.next.machineVersion,
         snapshot: decision.next.snapshot,
       };
+      const version = decision.context.request.version;
+      if (
+        version !== null &&
+        productStateOf(decision.state) === 'uatComplete' &&
+        row.state !== decision.state
+      ) {
+        write.release.appliedVersion = version;
+      }
       if (meta.request) {
         write.request = {
           iteration: decision.context.iteration,

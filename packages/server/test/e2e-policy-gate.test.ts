@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sampleRequest } from './support/e2e-harness.js';
+import { eventually, ordersOf, type Scenario, startScenario } from './support/e2e-scenario.js';
+
+let h: Scenario | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+function oneSqlItem(sql: string) {
+  return [
+    {
+      sql_id: 'a18-0101',
+      svn_path: 'database_acc/db_a18/acc',
+      svn_file: '01.acc_ddl_laboratory.sql',
+      svn_version: '1301',
+      sql_content: sql,
+    },
+  ];
+}
+
+describe('the versioning policy gate', () => {
+  it('a column rename never reaches Archery: sqlPending.failed and the finding on the Jira issue', async () => {
+    h = await startScenario({ sqlMode: 'auto' });
+    const res = await h.intake(
+      sampleRequest({ sql_info: oneSqlItem('ALTER TABLE laboratory RENAME COLUMN name TO full_name;') }),
+    );
+    expect(res.status).toBe(201);
+    const key = String(res.body.key);
+
+    const failed = await h.waitForState(key, 'sqlPending.failed');
+    expect(failed.jiraStatus).toBe('SQL待执行');
+    expect((failed.failure as { stage: string }).stage).toBe('policy');
+    const comment = await eventually('the policy finding on the issue', () =>
+      h?.jiraComments(key).find((c) => c.includes('DF-D001')),
+    );
+    // The finding names the column and what to do instead: keep it, add the new column.
+    expect(comment).toContain('laboratory.name');
+    expect(comment).toContain('Keep name; add full_name as a new column');
+    expect(h.sandbox.archery.counters.get('POST /api/v1/workflow/')).toBe(0);
+    expect(h.sandbox.archery.orders()).toEqual([]);
+    expect(h.sandbox.jira.issue(key)?.status).toBe('SQL待执行');
+
+    // A person pushing the SQL on anyway (提交SQL is cdflow's step) is refused, and nothing is submitted.
+    await h.sandbox.jira.actAs('tester').transition(key, '提交SQL');
+    await eventually('the refusal answered on the issue', () =>
+      h?.jiraComments(key).find((c) => c.includes('提交SQL')),
+    );
+    const after = await h.release(key);
+    expect(after.state).toBe('sqlPending.failed');
+    expect(h.sandbox.archery.counters.get('POST /api/v1/workflow/')).toBe(0);
+    expect(h.sandbox.cmdb.deploys()).toEqual([]);
+  });
+
+  it('a warning-only change (a CHECK constraint) is submitted and the warning is on the release', async () => {
+    h = await startScenario({ sqlMode: 'manual' });
+    const body = sampleRequest({
+      sql_info: oneSqlItem(
+        "ALTER TABLE laboratory ADD CONSTRAINT laboratory_city_not_blank CHECK (city <> '');",
+      ),
+    });
+    const res = await h.intake(body);
+    const key = String(res.body.key);
+
+    const executing = await h.waitForState(key, 'sqlExecuting');
+    const warnings = executing.warnings as Array<{ ruleId: string; severity: string; message: string }>;
+    expect(warnings.map((w) => [w.ruleId, w.severity])).toEqual([['DF-D006', 'warning']]);
+    expect(ordersOf(h, String(body.summary))).toHaveLength(1);
+    expect(h.sandbox.archery.counters.get('POST /api/v1/workflow/')).toBe(1);
+  });
+});

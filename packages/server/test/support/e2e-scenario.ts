@@ -1,0 +1,125 @@
+/**
+ * Helpers shared by the e2e-*.test.ts release scenarios, on top of the e2e harness: a sandbox with short
+ * deploy tasks (owned and closed with the harness), the people's moves, and polling with a deadline.
+ */
+import { type Sandbox, startSandbox } from '@cdflow/sandbox';
+import { type Harness, type HarnessOptions, startHarness } from './e2e-harness.js';
+
+export interface Scenario extends Harness {
+  /** The Jira statuses the issue went through, oldest first (from the simulator's issue history). */
+  jiraStatuses(key: string): string[];
+  /** Comments on the issue, oldest first. */
+  jiraComments(key: string): string[];
+  /** Waits until the release's machine step (finer than its state, e.g. `configExecuting.applyingApollo`) is `step`. */
+  waitForStep(key: string, step: string): Promise<Record<string, unknown>>;
+  /** Waits until the Jira simulator shows the issue in `status` (cdflow moves Jira after its commit). */
+  waitForJiraStatus(key: string, status: string): Promise<void>;
+  /** Waits until every Archery order of `summary` is in one of `statuses`; returns the orders. */
+  waitForOrders(
+    summary: string,
+    statuses: string[],
+  ): Promise<ReturnType<Harness['sandbox']['archery']['orders']>>;
+}
+
+/** A person of the Jira simulator with a known password, to use Jira's REST API as people do. */
+export const jiraPerson = { name: 'alice', password: 'alice-test-password-0123' };
+
+/** Starts the harness over a sandbox whose CMDB tasks end quickly; closing the harness closes both. */
+export async function startScenario(options: Omit<HarnessOptions, 'sandbox'> = {}): Promise<Scenario> {
+  const sandbox: Sandbox = await startSandbox({
+    cmdb: { taskDurationMs: 100 },
+    jira: { users: [{ ...jiraPerson, displayName: 'Alice (release manager)' }] },
+  });
+  let h: Harness;
+  try {
+    h = await startHarness({ ...options, sandbox });
+  } catch (err) {
+    await sandbox.close();
+    throw err;
+  }
+  const close = h.close;
+  return Object.assign(h, {
+    async close() {
+      await close();
+      await sandbox.close();
+    },
+    jiraStatuses(key: string): string[] {
+      const issue = sandbox.jira.issue(key);
+      if (!issue) throw new Error(`no Jira issue ${key}`);
+      const statuses = ['SQL待执行'];
+      for (const change of issue.history)
+        for (const item of change.items)
+          if (item.field === 'status' && item.toString !== null) statuses.push(item.toString);
+      return statuses;
+    },
+    jiraComments(key: string): string[] {
+      return sandbox.jira.issue(key)?.comments ?? [];
+    },
+    waitForStep(key: string, step: string) {
+      return eventually(`release ${key} at step ${step}`, async () => {
+        const view = await h.release(key);
+        return view.step === step ? view : undefined;
+      });
+    },
+    async waitForJiraStatus(key: string, status: string): Promise<void> {
+      await eventually(`Jira issue ${key} in ${status}`, () =>
+        sandbox.jira.issue(key)?.status === status ? true : undefined,
+      );
+    },
+    waitForOrders(summary: string, statuses: string[]) {
+      return eventually(`orders of ${summary} in ${statuses.join('|')}`, () => {
+        const orders = ordersOf(h, summary);
+        return orders.length > 0 && orders.every((o) => statuses.includes(o.status)) ? orders : undefined;
+      });
+    },
+  });
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails with `what` at the deadline. */
+export async function eventually<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The Archery orders of a release (named after its summary), in order of creation. */
+export function ordersOf(h: Harness, summary: string) {
+  const name = Array.from(summary.trim()).slice(0, 50).join('');
+  return h.sandbox.archery.orders().filter((o) => o.workflowName === name);
+}
+
+/** Three SQL items in sequence order (a view, a DML and an index), all accepted by the policy. */
+export function threeSqlItems(): Array<Record<string, string>> {
+  return [
+    {
+      sql_id: 'a18-0001',
+      svn_path: 'database_acc/db_a18/acc',
+      svn_file: '01.acc_view_search_laboratory.sql',
+      svn_version: '1201',
+      sql_content:
+        'CREATE OR REPLACE VIEW search_laboratory_by_city AS SELECT id, name, city FROM laboratory;',
+    },
+    {
+      sql_id: 'a18-0002',
+      svn_path: 'database_acc/db_a18/acc',
+      svn_file: '02.acc_dml_laboratory.sql',
+      svn_version: '1201',
+      sql_content: "UPDATE laboratory SET city = 'Kyiv' WHERE city = 'Kiev';",
+    },
+    {
+      sql_id: 'a18-0003',
+      svn_path: 'database_acc/db_a18/acc',
+      svn_file: '03.acc_dml_merchant.sql',
+      svn_version: '1201',
+      sql_content: "UPDATE merchant SET region = 'EU' WHERE region = 'Europe';",
+    },
+  ];
+}
