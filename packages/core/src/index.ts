@@ -17,3 +17,4 @@ export * from './release-machine.js';
 export * from './release-request-schema.js';
 export * from './release-types.js';
 export * from './work-order-name.js';
+export * from './own-move.js';

@@ -91,6 +91,7 @@ export const configFileSchema = Type.Object(
           effectRetryBaseMs: Type.Optional(positiveInt),
           effectRetryMaxMs: Type.Optional(positiveInt),
           intakeIssueWaitMs: Type.Optional(nonNegativeMs),
+          jiraMoveGraceMs: Type.Optional(nonNegativeMs),
         },
         { additionalProperties: false },
       ),

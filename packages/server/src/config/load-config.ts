@@ -40,6 +40,7 @@ export const defaultTimings: Timings = {
   effectRetryBaseMs: 1_000,
   effectRetryMaxMs: 60_000,
   intakeIssueWaitMs: 5_000,
+  jiraMoveGraceMs: 10_000,
 };
 
 /** Custom field ids of the original Jira project. */

@@ -39,6 +39,8 @@ export interface Timings {
   /** Back-off of the effect runner between attempts of an effect that failed retryably. */
   effectRetryBaseMs: number;
   effectRetryMaxMs: number;
+  /** How long a move that would walk Jira back waits for a person's webhook before the machine's truth wins. */
+  jiraMoveGraceMs: number;
   /** How long intake waits for the Jira issue to exist so its answer can carry the key (0: never wait). */
   intakeIssueWaitMs: number;
 }

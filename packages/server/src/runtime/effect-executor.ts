@@ -15,6 +15,7 @@ import type {
   ReleaseEffect,
   SqlItem,
 } from '@cdflow/core';
+import { mayMoveIssue, releaseStateOfJiraStatus } from '@cdflow/core';
 import type { ServerConfig } from '../config/server-config.js';
 import type { Semaphore } from './semaphore.js';
 
@@ -65,12 +66,28 @@ export interface EffectExecutorOptions {
   deploySlots: Semaphore;
 }
 
+/**
+ * cdflow's move would walk the issue back over a status a person may just have chosen: wait once for
+ * their webhook (a newer decision then supersedes this move); after that the machine's truth wins.
+ */
+export class JiraMoveDeferral extends Error {
+  readonly code = 'JIRA_MOVE_DEFERRED';
+  readonly retryable = true;
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+    this.name = 'JiraMoveDeferral';
+  }
+}
+
 export class EffectExecutor {
   constructor(private readonly options: EffectExecutorOptions) {}
 
   async execute(
     effect: ReleaseEffect,
-    release: { releaseId: string; issueKey: string | null },
+    release: { releaseId: string; issueKey: string | null; attempts?: number },
   ): Promise<EffectOutcome> {
     const { ports, config } = this.options;
     switch (effect.type) {
@@ -96,8 +113,19 @@ export class EffectExecutor {
       }
       case 'jira.moveTo': {
         const issueKey = requireIssue(release, effect.type);
-        const status = config.jira.names.statuses[effect.state];
-        const via = config.jira.names.transitions[effect.via];
+        const names = config.jira.names;
+        const status = names.statuses[effect.state];
+        const via = names.transitions[effect.via];
+        const current = (await ports.jira.getIssue(issueKey)).status;
+        const currentState = releaseStateOfJiraStatus(current, names);
+        if (currentState !== null && !mayMoveIssue(currentState, effect.state, effect.via)) {
+          if ((release.attempts ?? 0) === 0) {
+            throw new JiraMoveDeferral(
+              `Jira shows ${current}, beyond this move to ${status}: waiting for a person's webhook before walking it back`,
+              config.timings.jiraMoveGraceMs,
+            );
+          }
+        }
         const moved = await ports.jira.moveToStatus(issueKey, status, via);
         // Recorded in the audit trail: the webhook that echoes this move is recognised by the actor
         // (cdflow's Jira user) and because the issue then matches the release's mirror.

@@ -14,6 +14,7 @@ import {
   type EffectOutcome,
   failureEventFor,
   isRetryable,
+  JiraMoveDeferral,
 } from './effect-executor.js';
 import { isSupersededMove } from './superseded-move.js';
 
@@ -138,12 +139,19 @@ export class EffectRunner {
     }
     let result: EffectResult;
     try {
-      result = await executor.execute(effect, { releaseId: row.releaseId, issueKey: release.issueKey });
+      result = await executor.execute(effect, {
+        releaseId: row.releaseId,
+        issueKey: release.issueKey,
+        attempts: row.attempts,
+      });
     } catch (error) {
       const reason = describeError(error);
       if (isRetryable(error)) {
         const attempts = row.attempts + 1;
-        const delay = retryDelayMs(attempts, this.options.retryBaseMs, this.options.retryMaxMs);
+        const delay =
+          error instanceof JiraMoveDeferral
+            ? error.delayMs
+            : retryDelayMs(attempts, this.options.retryBaseMs, this.options.retryMaxMs);
         const retryAt = Date.now() + delay;
         logger.warn(
           { releaseId: row.releaseId, effect: effect.type, attempts, retryInMs: delay, err: reason },

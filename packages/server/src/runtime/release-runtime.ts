@@ -586,6 +586,16 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       });
       return;
     }
+    if (delivery.statusChange === null) {
+      // Comments, field edits, creation: no decision of a person to map (and answering a comment with a
+      // comment would feed a loop). Recorded; the release's own state is untouched.
+      this.deliveries.finish(id, 'no-status-change', {
+        issueKey: delivery.issueKey,
+        webhookEvent: delivery.webhookEvent,
+        user: delivery.user,
+      });
+      return;
+    }
     const releaseId = release.releaseId;
     await this.queue.run(releaseId, async () => {
       let currentStatus: string;
@@ -624,11 +634,28 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     }
     const mirror = described.context.jiraMirror as ReleaseStateId | null;
     const from = mirror ? names.statuses[topState(mirror)] : (delivery.statusChange?.from ?? machineStatus);
-    const change = { from, to: currentStatus, by };
-    const interpreted = interpretJiraChange({ state: described.state, context: described.context }, change, {
-      names,
-      cdflowUser: this.config.jira.user,
-    });
+    let change = { from, to: currentStatus, by };
+    const current = { state: described.state, context: described.context };
+    const options = { names, cdflowUser: this.config.jira.user };
+    let interpreted = interpretJiraChange(current, change, options);
+    // Two quick moves by people (SQL升级成功 then 配置升级成功): the re-read jumps two steps, which is no
+    // transition. The delivery's own change, when it starts where the release is, is the first step;
+    // after applying it, the second is caught up from the re-read status.
+    const hint = delivery.statusChange;
+    let catchUpTo: string | null = null;
+    if (
+      (interpreted.kind === 'ignored' || interpreted.kind === 'refused') &&
+      hint !== null &&
+      hint.from === from &&
+      hint.to !== currentStatus
+    ) {
+      const first = interpretJiraChange(current, { from, to: hint.to, by }, options);
+      if (first.kind === 'event') {
+        interpreted = first;
+        change = { from, to: hint.to, by };
+        catchUpTo = currentStatus;
+      }
+    }
     switch (interpreted.kind) {
       case 'echo':
       case 'ignored': {
@@ -698,6 +725,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
             detail: {
               ...base,
               event: interpreted.event.type,
+              ...(catchUpTo ? { jiraNow: catchUpTo } : {}),
               ...(decision.refusal ? { refusal: decision.refusal } : {}),
             },
           }),
@@ -715,9 +743,29 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
                   ),
                 ],
         });
+        if (catchUpTo !== null) this.catchUpWithJira(releaseId, catchUpTo);
         return;
       }
     }
+  }
+
+  /** After a delivery's own step, apply the person's next step that the re-read status shows, if it is one. */
+  private catchUpWithJira(releaseId: string, currentStatus: string): void {
+    const row = this.repo.getById(releaseId);
+    if (!row) return;
+    const names = this.config.jira.names;
+    const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
+    if (names.statuses[topState(described.state)] === currentStatus) return;
+    const mirror = described.context.jiraMirror as ReleaseStateId | null;
+    if (!mirror) return;
+    const by = 'unknown (seen on re-reading Jira)';
+    const next = interpretJiraChange(
+      { state: described.state, context: described.context },
+      { from: names.statuses[topState(mirror)], to: currentStatus, by },
+      { names, cdflowUser: this.config.jira.user },
+    );
+    // Only an accepted step is caught up; anything else waits for that move's own delivery.
+    if (next.kind === 'event') this.applyLocked(releaseId, next.event, { source: 'jira', actor: by });
   }
 
   private refusalComment(

@@ -86,6 +86,7 @@ export const fastTimings = {
     upstreamRetries: 1,
     effectRetryBaseMs: 50,
     effectRetryMaxMs: 500,
+    jiraMoveGraceMs: 500,
   },
 };
 

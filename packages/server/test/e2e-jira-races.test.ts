@@ -1,0 +1,53 @@
+/**
+ * People act in Jira faster than webhooks arrive: two quick moves, and a move made while cdflow's own
+ * earlier move is still queued. Neither may lose a person's decision nor drag the issue backwards.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { sampleRequest } from './support/e2e-harness.js';
+import { type Scenario, startScenario } from './support/e2e-scenario.js';
+
+let h: Scenario | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('Jira races', () => {
+  it('two quick moves by people (SQL升级成功 then 配置升级成功) are both applied, in order', async () => {
+    h = await startScenario({ sqlMode: 'manual' });
+    const res = await h.intake(sampleRequest({ apollo_info: [] }));
+    const key = String(res.body.key);
+    const executing = await h.waitForState(key, 'sqlExecuting');
+    await h.waitForJiraStatus(key, 'SQL执行中');
+    for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
+      h.sandbox.archery.dba.pass(o.workflowId);
+      h.sandbox.archery.dba.execute(o.workflowId);
+    }
+    // Both moves land in Jira before cdflow has processed the first webhook.
+    await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
+    await h.sandbox.jira.actAs('ops').transition(key, '配置升级成功');
+
+    const done = await h.waitForState(key, 'uatComplete');
+    expect(done.jiraStatus).toBe('UAT升级完成');
+    const history = await h.history(key);
+    const applied = history.filter((e) => e.source === 'jira' && e.accepted).map((e) => e.event);
+    expect(applied).toEqual(expect.arrayContaining(['SQL_CONFIRMED', 'CONFIG_CONFIRMED']));
+    expect(applied.indexOf('SQL_CONFIRMED')).toBeLessThan(applied.indexOf('CONFIG_CONFIRMED'));
+    // Jira went forward only: never back through a failure transition.
+    expect(h.jiraStatuses(key)).not.toContain('开发/运维修改');
+    expect(h.sandbox.cmdb.deploys()).toHaveLength(2);
+  });
+
+  it('a comment by a person is recorded and answered by nothing', async () => {
+    h = await startScenario({ sqlMode: 'manual' });
+    const res = await h.intake(sampleRequest());
+    const key = String(res.body.key);
+    await h.waitForState(key, 'sqlExecuting');
+    const before = h.jiraComments(key).length;
+    await h.sandbox.jira.actAs('tester').comment(key, '请尽快执行，谢谢');
+    await h.sandbox.jira.flushWebhooks();
+    const release = await h.release(key);
+    expect(release.state).toBe('sqlExecuting');
+    expect(h.jiraComments(key)).toHaveLength(before + 1);
+  });
+});
