@@ -25,7 +25,11 @@ const forwardKeys: ReadonlySet<JiraTransitionKey> = new Set([
 ]);
 
 /** Whether cdflow may walk the issue from `current` to `target` for a move decided `via` a transition. */
-export function mayMoveIssue(current: ReleaseStateId, target: ReleaseStateId, via: JiraTransitionKey): boolean {
+export function mayMoveIssue(
+  current: ReleaseStateId,
+  target: ReleaseStateId,
+  via: JiraTransitionKey,
+): boolean {
   if (current === target) return true;
   const last = jiraWorkflowGraph.find((e) => e.key === via && e.to === target);
   if (last?.from == null) return false;
