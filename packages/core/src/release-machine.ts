@@ -105,6 +105,15 @@ const codeFailed = [
   },
 ] as const;
 
+/** A new request for the release: re-plan, then write the issue's fields (before any move: rule 7). */
+const beginIterationFromRequest = [
+  'beginIterationFromEvent',
+  {
+    type: 'jira.updateFields',
+    params: ({ context }: { context: ReleaseContext }) => ({ content: jiraIssueContent(context.request) }),
+  },
+] as const;
+
 const releaseSetup = setup({
   types: {
     context: {} as ReleaseContext,
@@ -500,13 +509,7 @@ export const releaseMachine = releaseSetup.createMachine({
         NEW_ITERATION: {
           target: '#release.sqlPending',
           reenter: true,
-          actions: [
-            'beginIterationFromEvent',
-            {
-              type: 'jira.updateFields',
-              params: ({ context }) => ({ content: jiraIssueContent(context.request) }),
-            },
-          ],
+          actions: [...beginIterationFromRequest],
         },
         RETRY_SQL_SUBMIT: {
           guard: 'noOrderFailedInArchery',
@@ -818,14 +821,7 @@ export const releaseMachine = releaseSetup.createMachine({
         NEW_ITERATION: {
           target: 'sqlPending',
           // Fields first, then the transition, so no webhook sees stale fields (rule 7).
-          actions: [
-            'beginIterationFromEvent',
-            {
-              type: 'jira.updateFields',
-              params: ({ context }) => ({ content: jiraIssueContent(context.request) }),
-            },
-            ...moveJira('sqlPending', 'uatAutoIteration'),
-          ],
+          actions: [...beginIterationFromRequest, ...moveJira('sqlPending', 'uatAutoIteration')],
         },
         UAT_AUTO_ITERATION: {
           target: 'sqlPending',
@@ -853,14 +849,7 @@ export const releaseMachine = releaseSetup.createMachine({
         },
         NEW_ITERATION: {
           target: 'sqlPending',
-          actions: [
-            'beginIterationFromEvent',
-            {
-              type: 'jira.updateFields',
-              params: ({ context }) => ({ content: jiraIssueContent(context.request) }),
-            },
-            ...moveJira('sqlPending', 'resubmitIteration'),
-          ],
+          actions: [...beginIterationFromRequest, ...moveJira('sqlPending', 'resubmitIteration')],
         },
       },
     },
