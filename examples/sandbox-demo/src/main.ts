@@ -22,6 +22,8 @@ async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'cdflow-demo-'));
   const base = loadConfig({
     CDFLOW_SANDBOX: '1',
+    // The seed's own flow: the DBA executes in Archery and confirms in Jira (this script acts as them).
+    CDFLOW_SQL_MODE: 'manual',
     CDFLOW_DB: join(dir, 'cdflow.sqlite'),
     CDFLOW_LOG_LEVEL: 'warn',
   });

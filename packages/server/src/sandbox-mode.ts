@@ -104,6 +104,13 @@ export function sandboxBanner(input: { url: string; config: ServerConfig; sandbo
     `  curl -sS -X POST ${url}/cicdflow/ -H 'Authorization: Bearer ${config.intakeToken}' -H 'Content-Type: application/json' -d ${shellQuote(body)}`,
     'Then watch it:',
     `  curl -sS ${url}/api/releases -H 'Authorization: Bearer ${config.intakeToken}'`,
+    config.sqlMode === 'manual'
+      ? `The SQL waits for the DBA (mode manual): confirm it as an operator, or act in the simulated Jira:`
+      : `cdflow executes the SQL itself (mode ${config.sqlMode}); the config change waits for ops — confirm it as an operator:`,
+    config.sqlMode === 'manual'
+      ? `  curl -sS -X POST ${url}/api/releases/<key>/events -H 'Authorization: Bearer ${config.operatorToken}' -H 'Content-Type: application/json' -d '{"type":"SQL_CONFIRMED","by":"dba"}'`
+      : '',
+    `  curl -sS -X POST ${url}/api/releases/<key>/events -H 'Authorization: Bearer ${config.operatorToken}' -H 'Content-Type: application/json' -d '{"type":"CONFIG_CONFIRMED","by":"ops"}'`,
     '',
   );
   return lines.join('\n');

@@ -43,8 +43,12 @@ describe('loadConfig: sandbox mode', () => {
       host: '127.0.0.1',
       port: 8080,
       dbPath: './data/cdflow.sqlite',
-      sqlMode: 'manual',
+      // A newcomer's sandbox release moves by itself through SQL; a given mode still wins.
+      sqlMode: 'auto',
     });
+    expect(loadConfig({ CDFLOW_SQL_MODE: 'manual' }).sqlMode).toBe('manual');
+    // At a real site the DBA executes and confirms unless configured otherwise (the seed's flow).
+    expect(loadConfig(productionEnv).sqlMode).toBe('manual');
   });
 
   it('uses tokens given in the environment as given and generates only the others', () => {

@@ -88,7 +88,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const dbPath = get('CDFLOW_DB') ?? './data/cdflow.sqlite';
 
   const sqlModeRaw = get('CDFLOW_SQL_MODE');
-  let sqlMode: SqlMode = file.sqlMode ?? 'manual';
+  // In sandbox mode a newcomer should see a release move: cdflow executes the SQL itself (the simulated
+  // Archery), unless a mode is set. A real site defaults to manual: the DBA executes and confirms.
+  let sqlMode: SqlMode = file.sqlMode ?? (sandbox ? 'auto' : 'manual');
   if (sqlModeRaw !== undefined) {
     if ((sqlModes as readonly string[]).includes(sqlModeRaw)) sqlMode = sqlModeRaw as SqlMode;
     else problems.push(`CDFLOW_SQL_MODE: expected manual, watch or auto, got ${quote(sqlModeRaw)}`);
