@@ -38,6 +38,27 @@ describe('Jira races', () => {
     expect(h.sandbox.cmdb.deploys()).toHaveLength(2);
   });
 
+  it('配置升级失败 then 重新提交代码 in quick succession: config is not taken as applied, code is redeployed', async () => {
+    h = await startScenario({ sqlMode: 'manual' });
+    const res = await h.intake(sampleRequest({ sql_info: [], apollo_info: [] }));
+    const key = String(res.body.key);
+    await h.waitForState(key, 'configExecuting');
+    await h.waitForJiraStatus(key, 'CONFIG执行中');
+    await h.sandbox.jira.actAs('ops').transition(key, '配置升级失败');
+    await h.sandbox.jira.actAs('ops').transition(key, '重新提交代码');
+
+    const done = await h.waitForState(key, 'uatComplete');
+    expect(done.jiraStatus).toBe('UAT升级完成');
+    const applied = (await h.history(key))
+      .filter((e) => e.source === 'jira' && e.accepted)
+      .map((e) => e.event);
+    expect(applied).toEqual(expect.arrayContaining(['CONFIG_REPORTED_FAILED', 'RESUBMIT_CODE']));
+    expect(applied).not.toContain('CONFIG_CONFIRMED');
+    // Jira was never dragged back to 开发/运维修改 after ops had moved on.
+    const statuses = h.jiraStatuses(key);
+    expect(statuses.filter((s) => s === '开发/运维修改')).toHaveLength(1);
+  });
+
   it('a comment by a person is recorded and answered by nothing', async () => {
     h = await startScenario({ sqlMode: 'manual' });
     const res = await h.intake(sampleRequest());

@@ -634,28 +634,24 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     }
     const mirror = described.context.jiraMirror as ReleaseStateId | null;
     const from = mirror ? names.statuses[topState(mirror)] : (delivery.statusChange?.from ?? machineStatus);
-    let change = { from, to: currentStatus, by };
     const current = { state: described.state, context: described.context };
     const options = { names, cdflowUser: this.config.jira.user };
-    let interpreted = interpretJiraChange(current, change, options);
-    // Two quick moves by people (SQL升级成功 then 配置升级成功): the re-read jumps two steps, which is no
-    // transition. The delivery's own change, when it starts where the release is, is the first step;
-    // after applying it, the second is caught up from the re-read status.
+    // The delivery's own change, when it starts where the release is, says exactly what the person did
+    // (Jira may show more since: two quick moves). It comes first; the re-read status is caught up after.
+    // Otherwise (out of order, or no usable change) the re-read status is interpreted from the mirror.
     const hint = delivery.statusChange;
+    let change = { from, to: currentStatus, by };
+    let interpreted: ReturnType<typeof interpretJiraChange> | null = null;
     let catchUpTo: string | null = null;
-    if (
-      (interpreted.kind === 'ignored' || interpreted.kind === 'refused') &&
-      hint !== null &&
-      hint.from === from &&
-      hint.to !== currentStatus
-    ) {
-      const first = interpretJiraChange(current, { from, to: hint.to, by }, options);
-      if (first.kind === 'event') {
-        interpreted = first;
+    if (hint !== null && hint.from === from && hint.to !== from) {
+      const step = interpretJiraChange(current, { from, to: hint.to, by }, options);
+      if (step.kind === 'event') {
+        interpreted = step;
         change = { from, to: hint.to, by };
-        catchUpTo = currentStatus;
+        catchUpTo = hint.to === currentStatus ? null : currentStatus;
       }
     }
+    interpreted ??= interpretJiraChange(current, change, options);
     switch (interpreted.kind) {
       case 'echo':
       case 'ignored': {
