@@ -287,4 +287,26 @@ describe('Archery simulator work order transitions', () => {
     expect(sim.counters.get('POST /api/v1/workflow/')).toBe(2);
     expect(sim.orders()).toHaveLength(1);
   });
+
+  it('saves a slow submission before its late answer, and answers a refused submission at once', async () => {
+    sim.slowSubmissionAnswers(1_000);
+    const post = (body: unknown, waitMs: number) =>
+      fetch(`${sim.url}/api/v1/workflow/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(waitMs),
+      }).then(
+        (res) => res.status,
+        () => 'gave up' as const,
+      );
+
+    // A refusal does not use up the slow answer: it is answered well within the wait.
+    expect(await post(validOrder({ group_id: 999 }), 500)).toBe(400);
+    expect(await post(validOrder({ workflow_name: 'slow' }), 100)).toBe('gave up');
+    expect(sim.orders().map((o) => o.workflowName)).toEqual(['slow']);
+    // Used up: the next submission is answered as usual.
+    await submit({ workflow_name: 'next' });
+    expect(sim.orders()).toHaveLength(2);
+  });
 });

@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
-  type CallCounters,
-  createSimulatorApp,
-  type FaultInjector,
-  listenEphemeral,
+  SimulatorBase,
+  type SimulatorRequest,
+  type SimulatorShell,
+  startSimulator,
 } from '../common/index.js';
 import { apolloErrorBody } from './apollo-error.js';
 import {
@@ -56,11 +56,7 @@ export interface ApolloSimRelease {
 }
 
 /** One request the simulator answered, with the time it arrived (to check back-off from the server side). */
-export interface ApolloSimRequest {
-  route: string;
-  status: number;
-  receivedAt: number;
-}
+export type ApolloSimRequest = SimulatorRequest;
 
 interface NamespaceState {
   ref: ApolloSeedNamespace;
@@ -71,47 +67,31 @@ interface NamespaceState {
 const ns = '/openapi/v1/envs/:env/apps/:appId/clusters/:cluster/namespaces/:namespace';
 type NsParams = { env: string; appId: string; cluster: string; namespace: string };
 
-export class ApolloSimulator {
-  readonly url: string;
-  readonly counters: CallCounters;
-  readonly faults: FaultInjector;
+/** `requests()` and `answerLate(route, delayMs, times)` come from `SimulatorBase`. */
+export class ApolloSimulator extends SimulatorBase {
   readonly credentials: { token: string };
 
   private readonly namespaceStates = new Map<string, NamespaceState>();
   private readonly users: Set<string>;
   private readonly releaseList: ApolloSimRelease[] = [];
-  private readonly requestLog: ApolloSimRequest[] = [];
-  private lateAnswers: Array<{ route: string; delayMs: number; remaining: number }> = [];
   private nextReleaseId = 2001;
 
-  private constructor(
-    private readonly app: FastifyInstance,
-    shell: { counters: CallCounters; faults: FaultInjector },
-    url: string,
-    token: string,
-    users: readonly string[],
-  ) {
-    this.url = url;
-    this.counters = shell.counters;
-    this.faults = shell.faults;
+  private constructor(shell: SimulatorShell, url: string, token: string, users: readonly string[]) {
+    super(url, shell);
     this.credentials = { token };
     this.users = new Set(users);
   }
 
   static async start(options: ApolloSimulatorOptions = {}): Promise<ApolloSimulator> {
-    const shell = createSimulatorApp();
     const token = options.token ?? `apollo-sim-${randomBytes(12).toString('hex')}`;
-    let sim: ApolloSimulator | undefined;
-    registerRoutes(shell.app, token, () => sim!);
-    const url = await listenEphemeral(shell.app, options.host);
-    sim = new ApolloSimulator(shell.app, shell, url, token, options.users ?? apolloSeedUsers);
+    const sim = await startSimulator(
+      options.host,
+      (app, current: () => ApolloSimulator) => registerRoutes(app, token, current),
+      (shell, url) => new ApolloSimulator(shell, url, token, options.users ?? apolloSeedUsers),
+    );
     for (const n of options.namespaces ?? apolloSeedNamespaces) sim.addNamespace(n);
     if (options.namespaces === undefined) sim.addNamespace(apolloSeedForbiddenApp, { authorized: false });
     return sim;
-  }
-
-  async close(): Promise<void> {
-    await this.app.close();
   }
 
   /** Create a namespace (and its app/cluster); `authorized: false` makes the token get 403 on it. */
@@ -137,34 +117,6 @@ export class ApolloSimulator {
   /** Every release published, oldest first. */
   releases(): ApolloSimRelease[] {
     return this.releaseList.map((r) => ({ ...r, configurations: { ...r.configurations } }));
-  }
-
-  /** Requests answered so far (API routes only), oldest first. */
-  requests(): ApolloSimRequest[] {
-    return [...this.requestLog];
-  }
-
-  /**
-   * Apply the next `times` calls of `route` (e.g. `POST /api/v1/projects/:id/upgrade`) and only then wait
-   * `delayMs` before answering: the upstream did the work but the caller may have given up. (A latency
-   * fault delays before the body is read, so a caller that gives up leaves nothing applied.)
-   */
-  answerLate(route: string, delayMs: number, times = 1): void {
-    this.lateAnswers.push({ route, delayMs, remaining: times });
-  }
-
-  /** @internal */
-  takeLateAnswer(route: string): number {
-    const rule = this.lateAnswers.find((r) => r.route === route && r.remaining > 0);
-    if (!rule) return 0;
-    rule.remaining -= 1;
-    this.lateAnswers = this.lateAnswers.filter((r) => r.remaining > 0);
-    return rule.delayMs;
-  }
-
-  /** @internal */
-  logRequest(entry: ApolloSimRequest): void {
-    this.requestLog.push(entry);
   }
 
   /** @internal */
@@ -275,22 +227,6 @@ function registerRoutes(app: FastifyInstance, token: string, sim: () => ApolloSi
     if (!sim().namespaceState({ env, appId, cluster, namespace })) {
       return fail(reply, 404, `namespace not found: ${appId}/${cluster}/${namespace} in env ${env}`);
     }
-  });
-  app.addHook('onSend', async (request, _reply, payload) => {
-    const pattern = request.routeOptions.url;
-    if (pattern === undefined || pattern.startsWith('/__sim/')) return payload;
-    const delayMs = sim().takeLateAnswer(`${request.method} ${pattern}`);
-    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-    return payload;
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const pattern = request.routeOptions.url;
-    if (pattern === undefined || pattern.startsWith('/__sim/')) return;
-    sim().logRequest({
-      route: `${request.method} ${pattern}`,
-      status: reply.statusCode,
-      receivedAt: Date.now() - reply.elapsedTime,
-    });
   });
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;

@@ -5,9 +5,9 @@
  * for tests. Throttling (429) and 500 pages come from the shared fault injector.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { CallCounters } from '../common/call-counters.js';
-import type { FaultInjector, FaultRule } from '../common/fault-injector.js';
-import { createSimulatorApp, listenEphemeral } from '../common/simulator-app.js';
+import type { FaultRule } from '../common/fault-injector.js';
+import { createSimulatorApp, listenEphemeral, type SimulatorShell } from '../common/simulator-app.js';
+import { SimulatorBase } from '../common/simulator-base.js';
 import { ArcheryJwt } from './archery-jwt.js';
 import { ArcheryRefusal, validateRefusal } from './archery-refusal.js';
 import { type ArcherySeed, type ArcherySeedUser, archerySeed } from './archery-seed.js';
@@ -81,7 +81,10 @@ export function archeryThrottleFault(route: string, retryAfterSeconds: number, t
   };
 }
 
-export class ArcherySimulator {
+/** The route of a work order submission (the one `slowSubmissionAnswers` slows). */
+const submitRoute = 'POST /api/v1/workflow/';
+
+export class ArcherySimulator extends SimulatorBase {
   readonly credentials: { username: 'cdflow'; password: string };
   readonly dba: {
     pass(workflowId: number): void;
@@ -91,16 +94,13 @@ export class ArcherySimulator {
   };
 
   private constructor(
-    readonly url: string,
-    readonly counters: CallCounters,
-    readonly faults: FaultInjector,
+    shell: SimulatorShell,
+    url: string,
     private readonly book: ArcheryWorkOrderBook,
     private readonly jwt: ArcheryJwt,
     private readonly seed: ArcherySeed,
-    private readonly callLog: ArcheryCallRecord[],
-    private readonly slowAnswers: number[],
-    private readonly closeServer: () => Promise<void>,
   ) {
+    super(url, shell);
     const cdflow = seed.users.find((u) => u.username === 'cdflow');
     this.credentials = { username: 'cdflow', password: cdflow?.password ?? '' };
     const order = (id: number): SimWorkOrder => {
@@ -118,24 +118,13 @@ export class ArcherySimulator {
 
   static async start(options: ArcherySimulatorOptions = {}): Promise<ArcherySimulator> {
     const seed = options.seed ?? archerySeed;
-    const { app, counters, faults } = createSimulatorApp();
+    const shell = createSimulatorApp();
+    const { app } = shell;
     const book = new ArcheryWorkOrderBook(seed, options.executeDelayMs ?? 100);
     const jwt = new ArcheryJwt();
     const accessTtl = options.accessTtlMs ?? 4 * 3600_000;
     const refreshTtl = options.refreshTtlMs ?? 3 * 24 * 3600_000;
-    const callLog: ArcheryCallRecord[] = [];
-    const slowAnswers: number[] = [];
     const users = new Map(seed.users.map((u) => [u.id, u]));
-
-    app.addHook('onResponse', async (request, reply) => {
-      const pattern = request.routeOptions.url;
-      if (pattern === undefined || pattern.startsWith('/__sim/')) return;
-      callLog.push({
-        route: `${request.method} ${pattern}`,
-        status: reply.statusCode,
-        at: Date.now() - reply.elapsedTime,
-      });
-    });
 
     app.setErrorHandler((error, _request, reply) => {
       if (error instanceof ArcheryRefusal) {
@@ -379,9 +368,7 @@ export class ArcherySimulator {
       requirePermission(user, 'sql.sql_submit');
       const input = validateSubmission(request.body, (id) => seed.instances.some((i) => i.id === id), seed);
       const order = book.submit(user, input);
-      const delay = slowAnswers.shift();
-      // The order is committed before the slow answer: what a client that times out must cope with.
-      if (delay !== undefined) await new Promise((r) => setTimeout(r, delay));
+      // A slow answer (slowSubmissionAnswers) is held back by the shell after this: the order is committed.
       return reply.code(201).send(contentView(order));
     });
 
@@ -428,9 +415,7 @@ export class ArcherySimulator {
 
     app.addHook('onClose', async () => book.close());
     const url = await listenEphemeral(app, options.host ?? '127.0.0.1');
-    return new ArcherySimulator(url, counters, faults, book, jwt, seed, callLog, slowAnswers, async () => {
-      await app.close();
-    });
+    return new ArcherySimulator(shell, url, book, jwt, seed);
   }
 
   /** Every work order, newest last, with both ids. */
@@ -456,7 +441,8 @@ export class ArcherySimulator {
    * notification after the commit), unlike a latency fault, which delays before the order exists.
    */
   slowSubmissionAnswers(delayMs: number, times = 1): void {
-    for (let i = 0; i < times; i++) this.slowAnswers.push(delayMs);
+    // Only a saved order (201) counts: a refused or faulted submission leaves the slow answer for the next.
+    this.shell.lateAnswers.add({ route: submitRoute, delayMs, times, status: 201 });
   }
 
   /** Test API: every access token issued so far is refused from now on (refresh tokens still work). */
@@ -471,11 +457,9 @@ export class ArcherySimulator {
 
   /** Requests answered so far (including injected faults), with their arrival time, oldest first. */
   calls(route?: string): ArcheryCallRecord[] {
-    return route === undefined ? [...this.callLog] : this.callLog.filter((c) => c.route === route);
-  }
-
-  async close(): Promise<void> {
-    await this.closeServer();
+    return this.shell.requests
+      .requests(route)
+      .map(({ route: r, status, receivedAt }) => ({ route: r, status, at: receivedAt }));
   }
 }
 

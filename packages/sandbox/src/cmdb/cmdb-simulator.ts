@@ -7,10 +7,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
-  type CallCounters,
-  createSimulatorApp,
-  type FaultInjector,
-  listenEphemeral,
+  SimulatorBase,
+  type SimulatorRequest,
+  type SimulatorShell,
+  startSimulator,
 } from '../common/index.js';
 import { type CmdbSeedTarget, cmdbSeedTargets } from './cmdb-seed.js';
 
@@ -42,11 +42,7 @@ export interface CmdbSimDeploy {
 }
 
 /** One request the simulator answered, with the time it arrived (to check back-off from the server side). */
-export interface CmdbSimRequest {
-  route: string;
-  status: number;
-  receivedAt: number;
-}
+export type CmdbSimRequest = SimulatorRequest;
 
 interface DeployRecord {
   targetId: number;
@@ -61,45 +57,34 @@ interface DeployRecord {
 
 const firstTargetId = 12;
 
-export class CmdbSimulator {
-  readonly url: string;
-  readonly counters: CallCounters;
-  readonly faults: FaultInjector;
+/** `requests()` and `answerLate(route, delayMs, times)` come from `SimulatorBase`. */
+export class CmdbSimulator extends SimulatorBase {
   readonly credentials: { token: string };
 
   private readonly targetList: CmdbSimTarget[] = [];
   private readonly deployList: DeployRecord[] = [];
   private readonly outcomes = new Map<string, { outcome: 'success' | 'failed'; message?: string }>();
-  private readonly requestLog: CmdbSimRequest[] = [];
-  private lateAnswers: Array<{ route: string; delayMs: number; remaining: number }> = [];
   private nextTargetId = firstTargetId;
 
   private constructor(
-    private readonly app: FastifyInstance,
-    shell: { counters: CallCounters; faults: FaultInjector },
+    shell: SimulatorShell,
     url: string,
     token: string,
     private readonly taskDurationMs: number,
   ) {
-    this.url = url;
-    this.counters = shell.counters;
-    this.faults = shell.faults;
+    super(url, shell);
     this.credentials = { token };
   }
 
   static async start(options: CmdbSimulatorOptions = {}): Promise<CmdbSimulator> {
-    const shell = createSimulatorApp();
     const token = options.token ?? `cmdb-sim-${randomBytes(12).toString('hex')}`;
-    let sim: CmdbSimulator | undefined;
-    registerRoutes(shell.app, token, () => sim!);
-    const url = await listenEphemeral(shell.app, options.host);
-    sim = new CmdbSimulator(shell.app, shell, url, token, options.taskDurationMs ?? 1500);
+    const sim = await startSimulator(
+      options.host,
+      (app, current: () => CmdbSimulator) => registerRoutes(app, token, current),
+      (shell, url) => new CmdbSimulator(shell, url, token, options.taskDurationMs ?? 1500),
+    );
     for (const target of options.targets ?? cmdbSeedTargets) sim.addTarget(target);
     return sim;
-  }
-
-  async close(): Promise<void> {
-    await this.app.close();
   }
 
   /** Add a deploy target; returns its id. */
@@ -133,34 +118,6 @@ export class CmdbSimulator {
         message,
       };
     });
-  }
-
-  /** Requests answered so far (API routes only), oldest first. */
-  requests(): CmdbSimRequest[] {
-    return [...this.requestLog];
-  }
-
-  /**
-   * Apply the next `times` calls of `route` (e.g. `POST /api/v1/projects/:id/upgrade`) and only then wait
-   * `delayMs` before answering: the upstream did the work but the caller may have given up. (A latency
-   * fault delays before the body is read, so a caller that gives up leaves nothing applied.)
-   */
-  answerLate(route: string, delayMs: number, times = 1): void {
-    this.lateAnswers.push({ route, delayMs, remaining: times });
-  }
-
-  /** @internal */
-  takeLateAnswer(route: string): number {
-    const rule = this.lateAnswers.find((r) => r.route === route && r.remaining > 0);
-    if (!rule) return 0;
-    rule.remaining -= 1;
-    this.lateAnswers = this.lateAnswers.filter((r) => r.remaining > 0);
-    return rule.delayMs;
-  }
-
-  /** @internal */
-  logRequest(entry: CmdbSimRequest): void {
-    this.requestLog.push(entry);
   }
 
   /** @internal */
@@ -239,22 +196,6 @@ function registerRoutes(app: FastifyInstance, token: string, sim: () => CmdbSimu
     const pattern = request.routeOptions.url;
     if (pattern === undefined || pattern.startsWith('/__sim/')) return;
     if (request.headers['access-token'] !== token) return fail(reply, 401, 'invalid or missing access-token');
-  });
-  app.addHook('onSend', async (request, _reply, payload) => {
-    const pattern = request.routeOptions.url;
-    if (pattern === undefined || pattern.startsWith('/__sim/')) return payload;
-    const delayMs = sim().takeLateAnswer(`${request.method} ${pattern}`);
-    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-    return payload;
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const pattern = request.routeOptions.url;
-    if (pattern === undefined || pattern.startsWith('/__sim/')) return;
-    sim().logRequest({
-      route: `${request.method} ${pattern}`,
-      status: reply.statusCode,
-      receivedAt: Date.now() - reply.elapsedTime,
-    });
   });
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;

@@ -1,4 +1,3 @@
-export type { JiraRequestRecord } from './jira-routes.js';
 export * from './jira-seed.js';
 export * from './jira-sim-error.js';
 export * from './jira-simulator.js';

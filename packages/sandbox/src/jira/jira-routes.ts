@@ -6,16 +6,6 @@ import { JiraSimError } from './jira-sim-error.js';
 import type { JiraSimState } from './jira-sim-state.js';
 import type { JiraWebhookDispatcher, JiraWebhookRegistration } from './jira-webhooks.js';
 
-export interface JiraRequestRecord {
-  method: string;
-  /** Route pattern as the counters name it, e.g. `POST /rest/api/2/issue`. */
-  route: string;
-  url: string;
-  /** When the request arrived (ms since epoch), so tests can measure a client's back-off. */
-  receivedAt: number;
-  status: number;
-}
-
 const base = '/rest/api/2';
 const notAuthenticated = {
   errorMessages: ['You are not authenticated. Authentication required to perform this operation.'],
@@ -26,8 +16,6 @@ export function registerJiraRoutes(
   app: FastifyInstance,
   state: JiraSimState,
   webhooks: JiraWebhookDispatcher,
-  requestLog: JiraRequestRecord[],
-  lostAnswers: Map<string, number>,
   actAs: (user: string) => {
     transition(issueKey: string, transitionName: string): Promise<void>;
     edit(issueKey: string, fields: Record<string, unknown>): Promise<void>;
@@ -47,29 +35,6 @@ export function registerJiraRoutes(
     }
     userOf.set(request, user);
     reply.header('x-ausername', user.name);
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const pattern = request.routeOptions.url;
-    if (pattern === undefined || pattern.startsWith('/__sim/')) return;
-    requestLog.push({
-      method: request.method,
-      route: `${request.method} ${pattern}`,
-      url: request.url,
-      receivedAt: Date.now() - reply.elapsedTime,
-      status: reply.statusCode,
-    });
-  });
-
-  // "Done upstream, answer lost": the handler has run, then the connection drops before the answer.
-  app.addHook('onSend', async (request, _reply, payload) => {
-    const route = `${request.method} ${request.routeOptions.url}`;
-    const left = lostAnswers.get(route) ?? 0;
-    if (left > 0) {
-      lostAnswers.set(route, left - 1);
-      request.raw.socket.destroy();
-    }
-    return payload;
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {

@@ -5,15 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { defaultJiraWorkflowNames, type JiraWorkflowNames } from '@cdflow/core';
-import type { FastifyInstance } from 'fastify';
 import {
-  type CallCounters,
-  createSimulatorApp,
-  type FaultInjector,
-  listenEphemeral,
+  SimulatorBase,
+  type SimulatorRequestRecord,
+  type SimulatorShell,
+  startSimulator,
 } from '../common/index.js';
 import { fieldValueString } from './jira-field-rules.js';
-import { type JiraRequestRecord, registerJiraRoutes } from './jira-routes.js';
+import { registerJiraRoutes } from './jira-routes.js';
 import { type JiraSimUser, jiraSeed } from './jira-seed.js';
 import { JiraSimError } from './jira-sim-error.js';
 import { JiraSimState, type SimIssue } from './jira-sim-state.js';
@@ -66,25 +65,25 @@ export interface JiraActor {
   comment(issueKey: string, body: string): Promise<void>;
 }
 
-export class JiraSimulator {
+/**
+ * One REST call the simulated Jira answered: the method, the route pattern as the counters name it (e.g.
+ * `POST /rest/api/2/issue`), the URL, the status and when it arrived (ms since epoch), so tests can
+ * measure a client's back-off.
+ */
+export type JiraRequestRecord = SimulatorRequestRecord;
+
+export class JiraSimulator extends SimulatorBase {
   readonly credentials: { token: string; user: string; password: string };
-  readonly counters: CallCounters;
-  readonly faults: FaultInjector;
   readonly workflow: JiraSimWorkflow;
 
   private constructor(
-    readonly url: string,
-    private readonly app: FastifyInstance,
+    shell: SimulatorShell,
+    url: string,
     private readonly state: JiraSimState,
     private readonly webhooks: JiraWebhookDispatcher,
-    private readonly log: JiraRequestRecord[],
-    private readonly lostAnswers: Map<string, number>,
-    counters: CallCounters,
-    faults: FaultInjector,
     credentials: { token: string; user: string; password: string },
   ) {
-    this.counters = counters;
-    this.faults = faults;
+    super(url, shell);
     this.credentials = credentials;
     this.workflow = state.workflow;
   }
@@ -114,7 +113,6 @@ export class JiraSimulator {
     for (const person of jiraSeed.people) add(person);
     for (const person of options.users ?? []) add(person);
 
-    const { app, counters, faults } = createSimulatorApp();
     const workflow = new JiraSimWorkflow(options.names ?? defaultJiraWorkflowNames);
     let dispatcher: JiraWebhookDispatcher | undefined;
     const state = new JiraSimState(
@@ -127,19 +125,20 @@ export class JiraSimulator {
       (event) => dispatcher?.dispatch(event),
     );
     dispatcher = new JiraWebhookDispatcher(state);
-    const log: JiraRequestRecord[] = [];
-    let sim: JiraSimulator | undefined;
-    const lostAnswers = new Map<string, number>();
-    registerJiraRoutes(app, state, dispatcher, log, lostAnswers, (user) => sim!.actAs(user));
-    const url = await listenEphemeral(app, options.host ?? '127.0.0.1');
-    state.baseUrl = url;
-    sim = new JiraSimulator(url, app, state, dispatcher, log, lostAnswers, counters, faults, credentials);
-    return sim;
+    return startSimulator(
+      options.host ?? '127.0.0.1',
+      (app, sim: () => JiraSimulator) =>
+        registerJiraRoutes(app, state, dispatcher, (user) => sim().actAs(user)),
+      (shell, url) => {
+        state.baseUrl = url;
+        return new JiraSimulator(shell, url, state, dispatcher, credentials);
+      },
+    );
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.webhooks.flush();
-    await this.app.close();
+    await super.close();
   }
 
   registerWebhook(hook: JiraWebhookRegistration): void {
@@ -161,12 +160,12 @@ export class JiraSimulator {
    * instead of answering: the change is made upstream and the client never learns it.
    */
   loseAnswers(route: string, times = 1): void {
-    this.lostAnswers.set(route, (this.lostAnswers.get(route) ?? 0) + times);
+    this.shell.lateAnswers.add({ route, times, dropConnection: true });
   }
 
   /** Every REST call answered, with its arrival time (for back-off measurements). */
   requestLog(): JiraRequestRecord[] {
-    return [...this.log];
+    return this.shell.requests.records();
   }
 
   actAs(user: string): JiraActor {
