@@ -4,45 +4,31 @@
  * For every event: take the release's queue slot (one event at a time per release, in arrival order),
  * load the snapshot, ask core's `decide`, and write snapshot + audit + effects + timers in ONE
  * transaction guarded by the release's revision. Only then are the effects run (EffectRunner) and the
- * timers armed (TimerLoop); their outcomes come back as events through the same path.
+ * timers armed (TimerLoop); their outcomes come back as events through the same path. Jira webhook
+ * deliveries are mapped to events by the JiraDeliveryProcessor, which decides through this same path.
  */
 import {
   type Decision,
   decide,
-  describeRelease,
-  type EffectResultEvent,
-  interpretJiraChange,
-  jiraWorkflowGraph,
   type NormalizedRequest,
   type PersonEvent,
   productStateOf,
   type ReleaseEffect,
   type ReleaseEvent,
   type ReleaseSettings,
-  type ReleaseStateId,
-  releaseStates,
   startRelease,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import { DeliveryRepository } from '../store/delivery-repository.js';
 import type { Store } from '../store/open-store.js';
-import {
-  type AuditInput,
-  type DecisionWrite,
-  type OutboxRow,
-  ReleaseRepository,
-  type TimerRow,
-} from '../store/release-repository.js';
-import {
-  type CheckPolicy,
-  describeError,
-  EffectExecutor,
-  isRetryable,
-  type RuntimePorts,
-} from './effect-executor.js';
-import { type EffectResult, EffectRunner, retryDelayMs } from './effect-runner.js';
+import { type AuditInput, type DecisionWrite, ReleaseRepository } from '../store/release-repository.js';
+import { type CheckPolicy, EffectExecutor, type RuntimePorts } from './effect-executor.js';
+import { EffectRunner } from './effect-runner.js';
+import { JiraDeliveryProcessor } from './jira-delivery-processor.js';
 import { KeyQueue } from './key-queue.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
+import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-decisions.js';
 import { releaseIdFor } from './release-id.js';
 import { toReleaseView } from './release-view.js';
 import type {
@@ -83,36 +69,28 @@ export class UnknownReleaseError extends Error {
   }
 }
 
-/** How many times a Jira delivery whose issue cannot be re-read is tried again (in this process). */
-const deliveryRetries = 5;
-
-interface ApplyMeta {
-  source: string;
-  actor: string;
-  completeEffect?: DecisionWrite['completeEffect'];
-  firedTimer?: DecisionWrite['firedTimer'];
-  finishDelivery?: (decision: Decision) => DecisionWrite['finishDelivery'];
-  /** Extra effects written with the decision (e.g. a Jira comment answering a refused move). */
-  extraEffects?: (decision: Decision) => ReleaseEffect[];
-  extraAudit?: AuditInput[];
-  /** Keep the request body when the decision accepts it (intake). */
-  request?: { by: string; body: NormalizedRequest };
-}
-
 export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly repo: ReleaseRepository;
-  private readonly deliveries: DeliveryRepository;
   private readonly queue = new KeyQueue();
   private readonly runner: EffectRunner;
   private readonly timers: TimerLoop;
-  private readonly background = new Set<Promise<unknown>>();
-  private readonly deliveryRetryTimers = new Set<NodeJS.Timeout>();
+  private readonly outcomes: OutcomeRecorder;
+  private readonly jiraDeliveries: JiraDeliveryProcessor;
   private started = false;
   private stopping = false;
 
   constructor(private readonly options: ReleaseRuntimeOptions) {
     this.repo = new ReleaseRepository(options.store);
-    this.deliveries = new DeliveryRepository(options.store);
+    const decisions: ReleaseDecisions = {
+      apply: (releaseId, event, meta) => this.applyLocked(releaseId, event, meta),
+      commit: (write, effects) => this.commitWithoutEvent(write, effects),
+    };
+    this.outcomes = new OutcomeRecorder({
+      repo: this.repo,
+      queue: this.queue,
+      logger: options.logger,
+      decisions,
+    });
     const timings = options.config.timings;
     const executor = new EffectExecutor({
       ports: options.ports,
@@ -123,12 +101,21 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.runner = new EffectRunner({
       repo: this.repo,
       executor,
-      record: (row, effect, result) => this.recordEffect(row, effect, result),
+      record: (row, effect, result) => this.outcomes.recordEffect(row, effect, result),
       retryBaseMs: timings.effectRetryBaseMs,
       retryMaxMs: timings.effectRetryMaxMs,
       logger: options.logger,
     });
-    this.timers = new TimerLoop(this.repo, (timer) => this.fireTimer(timer));
+    this.timers = new TimerLoop(this.repo, (timer) => this.outcomes.fireTimer(timer));
+    this.jiraDeliveries = new JiraDeliveryProcessor({
+      repo: this.repo,
+      deliveries: new DeliveryRepository(options.store),
+      queue: this.queue,
+      ports: options.ports,
+      config: options.config,
+      logger: options.logger,
+      decisions,
+    });
   }
 
   private get config(): ServerConfig {
@@ -149,15 +136,14 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     if (resumed > 0) this.logger.info({ resumed }, 'resuming effects interrupted by the last stop');
     this.runner.kickAll();
     this.timers.start();
-    for (const delivery of this.deliveries.unprocessed()) this.scheduleDelivery(delivery.id);
+    this.jiraDeliveries.resume();
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const bound = this.options.stopTimeoutMs ?? 10_000;
-    for (const t of this.deliveryRetryTimers) clearTimeout(t);
-    this.deliveryRetryTimers.clear();
+    this.jiraDeliveries.stop();
     await this.timers.stop();
     const finished = await this.runner.stop(bound);
     if (!finished)
@@ -166,7 +152,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         'effects still running at shutdown: they resume at the next start',
       );
     await Promise.race([
-      Promise.allSettled([this.queue.drained(), ...this.background]),
+      Promise.allSettled([this.queue.drained(), ...this.jiraDeliveries.inFlight]),
       new Promise((resolve) => setTimeout(resolve, bound).unref()),
     ]);
     this.options.store.close();
@@ -186,13 +172,13 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     for (;;) {
       if (this.stopping || !this.options.store.isOpen()) return;
       await this.queue.drained();
-      await Promise.allSettled([...this.background]);
+      await Promise.allSettled(this.jiraDeliveries.inFlight);
       const now = Date.now();
       const quiet =
         !this.runner.busy &&
         !this.timers.busy &&
         this.queue.activeKeys === 0 &&
-        this.background.size === 0 &&
+        !this.jiraDeliveries.busy &&
         !this.repo.hasDueEffects(now) &&
         this.repo.dueTimers(now).length === 0;
       if (quiet) return;
@@ -373,6 +359,13 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return decision;
   }
 
+  /** Commit a write that decides no event (an outcome recorded as it is, an echo, a refused move), then run `effects`. */
+  private commitWithoutEvent(write: WriteWithoutEvent, effects: ReleaseEffect[]): void {
+    const parts = this.splitEffects(effects);
+    this.repo.commitDecision({ ...write, ...parts });
+    this.afterCommit(write.releaseId, parts);
+  }
+
   private splitEffects(
     effects: ReleaseEffect[],
   ): Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'> {
@@ -407,385 +400,11 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     if (parts.scheduleTimers.length > 0 || parts.cancelTimers.length > 0) this.timers.arm();
   }
 
-  // ---- effect outcomes and timers --------------------------------------------------------------
-
-  private recordEffect(row: OutboxRow, effect: ReleaseEffect, result: EffectResult): Promise<void> {
-    return this.queue.run(row.releaseId, () => {
-      const release = this.repo.getById(row.releaseId);
-      const state = release?.state ?? null;
-      const outcomeEntry: AuditInput = {
-        source: 'runner',
-        actor: 'cdflow',
-        event: `effect:${effect.type}`,
-        fromState: state,
-        toState: state,
-        accepted: result.kind !== 'failed',
-        detail: {
-          outcome: result.kind === 'failed' ? 'failed' : 'done',
-          idempotencyKey: row.idempotencyKey,
-          attempts: row.attempts + 1,
-          ...(result.kind === 'failed' ? { error: result.reason } : {}),
-          ...(result.kind === 'done' && result.detail !== undefined ? { result: result.detail } : {}),
-        },
-      };
-      const complete = {
-        id: row.id,
-        status: result.kind === 'failed' ? ('failed' as const) : ('done' as const),
-        error: result.kind === 'failed' ? result.reason : null,
-      };
-      if (result.kind === 'done') {
-        this.repo.commitDecision({
-          releaseId: row.releaseId,
-          audit: [outcomeEntry],
-          effects: [],
-          scheduleTimers: [],
-          cancelTimers: [],
-          completeEffect: complete,
-        });
-        return;
-      }
-      try {
-        this.applyLocked(row.releaseId, result.event, {
-          source: 'runner',
-          actor: 'cdflow',
-          completeEffect: complete,
-          extraAudit: [outcomeEntry],
-        });
-      } catch (error) {
-        // The outcome cannot be decided (e.g. a snapshot of an unknown machine version): record it and
-        // move on, rather than retrying an effect whose result can never be applied.
-        const reason = describeError(error);
-        this.logger.error(
-          { releaseId: row.releaseId, effect: effect.type, err: reason },
-          'effect outcome not applied',
-        );
-        this.repo.commitDecision({
-          releaseId: row.releaseId,
-          audit: [
-            outcomeEntry,
-            {
-              source: 'runner',
-              actor: 'cdflow',
-              event: (result.event as EffectResultEvent).type,
-              fromState: state,
-              toState: state,
-              accepted: false,
-              detail: { error: reason },
-            },
-          ],
-          effects: [],
-          scheduleTimers: [],
-          cancelTimers: [],
-          completeEffect: { id: row.id, status: 'failed', error: reason },
-        });
-      }
-    });
-  }
-
-  private fireTimer(timer: TimerRow): Promise<void> {
-    return this.queue.run(timer.releaseId, () => {
-      const current = this.repo.getTimer(timer.id);
-      // Cancelled or rescheduled while waiting for the queue: the newer schedule fires on its own.
-      if (!current || current.scheduleKey !== timer.scheduleKey || current.dueAt > Date.now()) return;
-      try {
-        this.applyLocked(
-          timer.releaseId,
-          { type: 'TIMER_FIRED', timer: timer.name },
-          { source: 'system', actor: 'timer', firedTimer: { id: timer.id, scheduleKey: timer.scheduleKey } },
-        );
-      } catch (error) {
-        const reason = describeError(error);
-        this.logger.error(
-          { releaseId: timer.releaseId, timer: timer.name, err: reason },
-          'timer not applied',
-        );
-        this.repo.commitDecision({
-          releaseId: timer.releaseId,
-          audit: [
-            {
-              source: 'system',
-              actor: 'timer',
-              event: 'TIMER_FIRED',
-              fromState: null,
-              toState: null,
-              accepted: false,
-              detail: { timer: timer.name, error: reason },
-            },
-          ],
-          effects: [],
-          scheduleTimers: [],
-          cancelTimers: [],
-          firedTimer: { id: timer.id, scheduleKey: timer.scheduleKey },
-        });
-      }
-    });
-  }
-
   // ---- Jira deliveries -------------------------------------------------------------------------
 
   acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): { duplicate: boolean } {
     this.assertRunning();
-    const id = this.deliveries.insert({
-      dedupeKey: delivery.dedupeKey,
-      webhookEvent: delivery.webhookEvent,
-      issueKey: delivery.issueKey,
-      delivery,
-      rawSize,
-    });
-    if (id === null) return { duplicate: true };
-    this.scheduleDelivery(id);
-    return { duplicate: false };
-  }
-
-  /** Process after the caller has answered Jira (the delivery is already committed). */
-  private scheduleDelivery(id: number, delayMs = 0): void {
-    if (this.stopping) return;
-    let settle: () => void = () => {};
-    const tracked = new Promise<void>((resolve) => {
-      settle = resolve;
-    });
-    this.background.add(tracked);
-    const run = () => {
-      this.processDelivery(id)
-        .catch((error: unknown) => {
-          this.logger.error({ delivery: id, err: describeError(error) }, 'Jira delivery processing failed');
-        })
-        .finally(() => {
-          this.background.delete(tracked);
-          settle();
-        });
-    };
-    if (delayMs > 0) {
-      // A retry later is not "work in flight" for idle(): drop the marker until it runs.
-      this.background.delete(tracked);
-      settle();
-      const t = setTimeout(() => {
-        this.deliveryRetryTimers.delete(t);
-        this.scheduleDelivery(id);
-      }, delayMs);
-      this.deliveryRetryTimers.add(t);
-      return;
-    }
-    setImmediate(run);
-  }
-
-  private async processDelivery(id: number): Promise<void> {
-    const row = this.deliveries.get(id);
-    if (row?.status !== 'received' || this.stopping) return;
-    const delivery = row.delivery as JiraDelivery;
-    if (!delivery.issueKey) {
-      this.deliveries.finish(id, 'no-issue', { webhookEvent: delivery.webhookEvent });
-      return;
-    }
-    const release = this.repo.getByIssueKey(delivery.issueKey);
-    if (!release) {
-      this.logger.info({ issueKey: delivery.issueKey }, 'Jira delivery for an issue cdflow does not manage');
-      this.deliveries.finish(id, 'unknown-issue', {
-        issueKey: delivery.issueKey,
-        webhookEvent: delivery.webhookEvent,
-      });
-      return;
-    }
-    if (delivery.statusChange === null) {
-      // Comments, field edits, creation: no decision of a person to map (and answering a comment with a
-      // comment would feed a loop). Recorded; the release's own state is untouched.
-      this.deliveries.finish(id, 'no-status-change', {
-        issueKey: delivery.issueKey,
-        webhookEvent: delivery.webhookEvent,
-        user: delivery.user,
-      });
-      return;
-    }
-    const releaseId = release.releaseId;
-    await this.queue.run(releaseId, async () => {
-      let currentStatus: string;
-      try {
-        currentStatus = (await this.options.ports.jira.getIssue(delivery.issueKey as string)).status;
-      } catch (error) {
-        const reason = describeError(error);
-        const attempts = row.attempts + 1;
-        if (isRetryable(error) && attempts <= deliveryRetries) {
-          this.deliveries.recordAttempt(id, attempts, reason);
-          const t = this.config.timings;
-          this.scheduleDelivery(id, retryDelayMs(attempts, t.effectRetryBaseMs, t.effectRetryMaxMs));
-        } else {
-          this.deliveries.finish(id, 'error', { error: reason, attempts });
-        }
-        this.logger.warn({ issueKey: delivery.issueKey, err: reason }, 'could not re-read the Jira issue');
-        return;
-      }
-      this.decideDelivery(id, releaseId, delivery, currentStatus);
-    });
-  }
-
-  /** Map the issue's current status (the delivery is only a hint) to a decision. Inside the queue slot. */
-  private decideDelivery(id: number, releaseId: string, delivery: JiraDelivery, currentStatus: string): void {
-    const row = this.repo.getById(releaseId);
-    if (!row) return;
-    const names = this.config.jira.names;
-    const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
-    const machineStatus = names.statuses[topState(described.state)];
-    const by = delivery.user ?? 'unknown';
-    const base = { issueKey: delivery.issueKey, by, current: currentStatus, hint: delivery.statusChange };
-    if (currentStatus === machineStatus) {
-      // Jira already shows what the machine says: an echo, a duplicate or a late delivery. Nothing to decide.
-      this.deliveries.finish(id, 'in-sync', base);
-      return;
-    }
-    const mirror = described.context.jiraMirror as ReleaseStateId | null;
-    const from = mirror ? names.statuses[topState(mirror)] : (delivery.statusChange?.from ?? machineStatus);
-    const current = { state: described.state, context: described.context };
-    const options = { names, cdflowUser: this.config.jira.user };
-    // The delivery's own change, when it starts where the release is, says exactly what the person did
-    // (Jira may show more since: two quick moves). It comes first; the re-read status is caught up after.
-    // Otherwise (out of order, or no usable change) the re-read status is interpreted from the mirror.
-    const hint = delivery.statusChange;
-    let change = { from, to: currentStatus, by };
-    let interpreted: ReturnType<typeof interpretJiraChange> | null = null;
-    let catchUpTo: string | null = null;
-    if (hint !== null && hint.from === from && hint.to !== from) {
-      const step = interpretJiraChange(current, { from, to: hint.to, by }, options);
-      if (step.kind === 'event') {
-        interpreted = step;
-        change = { from, to: hint.to, by };
-        catchUpTo = hint.to === currentStatus ? null : currentStatus;
-      }
-    }
-    interpreted ??= interpretJiraChange(current, change, options);
-    switch (interpreted.kind) {
-      case 'echo':
-      case 'ignored': {
-        this.repo.commitDecision({
-          releaseId,
-          audit:
-            interpreted.kind === 'ignored'
-              ? [
-                  {
-                    source: 'jira',
-                    actor: by,
-                    event: 'JIRA_STATUS_CHANGE',
-                    fromState: row.state,
-                    toState: row.state,
-                    accepted: false,
-                    detail: { ...change, outcome: 'ignored', reason: interpreted.reason },
-                  },
-                ]
-              : [],
-          effects: [],
-          scheduleTimers: [],
-          cancelTimers: [],
-          finishDelivery: {
-            id,
-            outcome: interpreted.kind,
-            detail: { ...base, ...('reason' in interpreted ? { reason: interpreted.reason } : {}) },
-          },
-        });
-        return;
-      }
-      case 'refused': {
-        const comment = this.refusalComment(
-          releaseId,
-          id,
-          row.state,
-          change,
-          interpreted.reason,
-          described.acceptedEvents,
-        );
-        const parts = this.splitEffects([comment]);
-        this.repo.commitDecision({
-          releaseId,
-          audit: [
-            {
-              source: 'jira',
-              actor: by,
-              event: 'JIRA_STATUS_CHANGE',
-              fromState: row.state,
-              toState: row.state,
-              accepted: false,
-              detail: { ...change, outcome: 'refused', reason: interpreted.reason },
-            },
-          ],
-          ...parts,
-          finishDelivery: { id, outcome: 'refused', detail: { ...base, reason: interpreted.reason } },
-        });
-        this.afterCommit(releaseId, parts);
-        return;
-      }
-      case 'event': {
-        this.applyLocked(releaseId, interpreted.event, {
-          source: 'jira',
-          actor: by,
-          finishDelivery: (decision) => ({
-            id,
-            outcome: decision.accepted ? 'applied' : 'refused',
-            detail: {
-              ...base,
-              event: interpreted.event.type,
-              ...(catchUpTo ? { jiraNow: catchUpTo } : {}),
-              ...(decision.refusal ? { refusal: decision.refusal } : {}),
-            },
-          }),
-          extraEffects: (decision) =>
-            decision.accepted || !decision.refusal
-              ? []
-              : [
-                  this.refusalComment(
-                    releaseId,
-                    id,
-                    row.state,
-                    change,
-                    decision.refusal.message,
-                    decision.refusal.acceptedEvents,
-                  ),
-                ],
-        });
-        if (catchUpTo !== null) this.catchUpWithJira(releaseId, catchUpTo);
-        return;
-      }
-    }
-  }
-
-  /** After a delivery's own step, apply the person's next step that the re-read status shows, if it is one. */
-  private catchUpWithJira(releaseId: string, currentStatus: string): void {
-    const row = this.repo.getById(releaseId);
-    if (!row) return;
-    const names = this.config.jira.names;
-    const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
-    if (names.statuses[topState(described.state)] === currentStatus) return;
-    const mirror = described.context.jiraMirror as ReleaseStateId | null;
-    if (!mirror) return;
-    const by = 'unknown (seen on re-reading Jira)';
-    const next = interpretJiraChange(
-      { state: described.state, context: described.context },
-      { from: names.statuses[topState(mirror)], to: currentStatus, by },
-      { names, cdflowUser: this.config.jira.user },
-    );
-    // Only an accepted step is caught up; anything else waits for that move's own delivery.
-    if (next.kind === 'event') this.applyLocked(releaseId, next.event, { source: 'jira', actor: by });
-  }
-
-  private refusalComment(
-    releaseId: string,
-    deliveryId: number,
-    state: string,
-    change: { from: string; to: string; by: string },
-    reason: string,
-    acceptedEvents: string[],
-  ): ReleaseEffect {
-    const names = this.config.jira.names;
-    const top = topState(state);
-    const moves = jiraWorkflowGraph
-      .filter((t) => t.from === top && t.key !== 'create')
-      .map((t) => `${names.transitions[t.key]} → ${names.statuses[t.to]}`);
-    const body = [
-      `cdflow did not apply the move from "${change.from}" to "${change.to}" by ${change.by}: ${reason}`,
-      `The release stays in ${names.statuses[top]} (${state}); move the issue back to "${names.statuses[top]}".`,
-      moves.length > 0 ? `Moves cdflow accepts from here: ${moves.join('; ')}.` : '',
-      acceptedEvents.length > 0 ? `Events accepted now: ${acceptedEvents.join(', ')}.` : '',
-    ]
-      .filter(Boolean)
-      .join('\n');
-    return { type: 'jira.comment', idempotencyKey: `${releaseId}:delivery:${deliveryId}:comment`, body };
+    return this.jiraDeliveries.accept(delivery, rawSize);
   }
 
   // ---- queries ---------------------------------------------------------------------------------
@@ -830,11 +449,6 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private assertRunning(): void {
     if (this.stopping) throw new RuntimeStoppedError();
   }
-}
-
-function topState(state: string): ReleaseStateId {
-  const top = state.split('.')[0] as ReleaseStateId;
-  return (releaseStates as readonly string[]).includes(top) ? top : 'sqlPending';
 }
 
 function effectTypes(decision: Decision): string[] {

@@ -1,0 +1,339 @@
+/**
+ * Processes Jira webhook deliveries once they are committed and Jira has had its answer: re-read the
+ * issue (the delivery is only a hint), map its status to a person's decision, and apply it or refuse it
+ * with a comment. All the work on a release happens in that release's queue slot, like every other event.
+ */
+import {
+  describeRelease,
+  interpretJiraChange,
+  jiraWorkflowGraph,
+  type ReleaseEffect,
+  type ReleaseStateId,
+  releaseStates,
+} from '@cdflow/core';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config/server-config.js';
+import type { DeliveryRepository } from '../store/delivery-repository.js';
+import type { AuditInput, ReleaseRepository } from '../store/release-repository.js';
+import { describeError, isRetryable, type RuntimePorts } from './effect-executor.js';
+import { retryDelayMs } from './effect-runner.js';
+import type { KeyQueue } from './key-queue.js';
+import type { ReleaseDecisions } from './release-decisions.js';
+import type { JiraDelivery } from './runtime-api.js';
+
+/** How many times a Jira delivery whose issue cannot be re-read is tried again (in this process). */
+const deliveryRetries = 5;
+
+export interface JiraDeliveryProcessorOptions {
+  repo: ReleaseRepository;
+  deliveries: DeliveryRepository;
+  queue: KeyQueue;
+  ports: Pick<RuntimePorts, 'jira'>;
+  config: ServerConfig;
+  logger: Logger;
+  decisions: ReleaseDecisions;
+}
+
+export class JiraDeliveryProcessor {
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private stopping = false;
+
+  constructor(private readonly options: JiraDeliveryProcessorOptions) {}
+
+  /** Deliveries being processed now (a retry waiting for its time is not one). */
+  get inFlight(): Promise<unknown>[] {
+    return [...this.background];
+  }
+
+  get busy(): boolean {
+    return this.background.size > 0;
+  }
+
+  /** Persist the delivery (dedupe by key) and process it after the caller has answered Jira. */
+  accept(delivery: JiraDelivery, rawSize: number): { duplicate: boolean } {
+    const id = this.options.deliveries.insert({
+      dedupeKey: delivery.dedupeKey,
+      webhookEvent: delivery.webhookEvent,
+      issueKey: delivery.issueKey,
+      delivery,
+      rawSize,
+    });
+    if (id === null) return { duplicate: true };
+    this.schedule(id);
+    return { duplicate: false };
+  }
+
+  /** Process the deliveries accepted before the last stop and not processed since. */
+  resume(): void {
+    for (const delivery of this.options.deliveries.unprocessed()) this.schedule(delivery.id);
+  }
+
+  /** Take no more deliveries and drop the retries waiting for their time (they resume at the next start). */
+  stop(): void {
+    this.stopping = true;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+  }
+
+  /** Process after the caller has answered Jira (the delivery is already committed). */
+  private schedule(id: number, delayMs = 0): void {
+    if (this.stopping) return;
+    let settle: () => void = () => {};
+    const tracked = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.background.add(tracked);
+    const run = () => {
+      this.process(id)
+        .catch((error: unknown) => {
+          this.options.logger.error(
+            { delivery: id, err: describeError(error) },
+            'Jira delivery processing failed',
+          );
+        })
+        .finally(() => {
+          this.background.delete(tracked);
+          settle();
+        });
+    };
+    if (delayMs > 0) {
+      // A retry later is not "work in flight" for idle(): drop the marker until it runs.
+      this.background.delete(tracked);
+      settle();
+      const t = setTimeout(() => {
+        this.retryTimers.delete(t);
+        this.schedule(id);
+      }, delayMs);
+      this.retryTimers.add(t);
+      return;
+    }
+    setImmediate(run);
+  }
+
+  private async process(id: number): Promise<void> {
+    const { deliveries, logger } = this.options;
+    const row = deliveries.get(id);
+    if (row?.status !== 'received' || this.stopping) return;
+    const delivery = row.delivery as JiraDelivery;
+    if (!delivery.issueKey) {
+      deliveries.finish(id, 'no-issue', { webhookEvent: delivery.webhookEvent });
+      return;
+    }
+    const release = this.options.repo.getByIssueKey(delivery.issueKey);
+    if (!release) {
+      logger.info({ issueKey: delivery.issueKey }, 'Jira delivery for an issue cdflow does not manage');
+      deliveries.finish(id, 'unknown-issue', {
+        issueKey: delivery.issueKey,
+        webhookEvent: delivery.webhookEvent,
+      });
+      return;
+    }
+    if (delivery.statusChange === null) {
+      // Comments, field edits, creation: no decision of a person to map (and answering a comment with a
+      // comment would feed a loop). Recorded; the release's own state is untouched.
+      deliveries.finish(id, 'no-status-change', {
+        issueKey: delivery.issueKey,
+        webhookEvent: delivery.webhookEvent,
+        user: delivery.user,
+      });
+      return;
+    }
+    const releaseId = release.releaseId;
+    await this.options.queue.run(releaseId, async () => {
+      let currentStatus: string;
+      try {
+        currentStatus = (await this.options.ports.jira.getIssue(delivery.issueKey as string)).status;
+      } catch (error) {
+        const reason = describeError(error);
+        const attempts = row.attempts + 1;
+        if (isRetryable(error) && attempts <= deliveryRetries) {
+          deliveries.recordAttempt(id, attempts, reason);
+          const t = this.options.config.timings;
+          this.schedule(id, retryDelayMs(attempts, t.effectRetryBaseMs, t.effectRetryMaxMs));
+        } else {
+          deliveries.finish(id, 'error', { error: reason, attempts });
+        }
+        logger.warn({ issueKey: delivery.issueKey, err: reason }, 'could not re-read the Jira issue');
+        return;
+      }
+      this.decide(id, releaseId, delivery, currentStatus);
+    });
+  }
+
+  /** Map the issue's current status (the delivery is only a hint) to a decision. Inside the queue slot. */
+  private decide(id: number, releaseId: string, delivery: JiraDelivery, currentStatus: string): void {
+    const row = this.options.repo.getById(releaseId);
+    if (!row) return;
+    const { config, decisions } = this.options;
+    const names = config.jira.names;
+    const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
+    const machineStatus = names.statuses[topState(described.state)];
+    const by = delivery.user ?? 'unknown';
+    const base = { issueKey: delivery.issueKey, by, current: currentStatus, hint: delivery.statusChange };
+    if (currentStatus === machineStatus) {
+      // Jira already shows what the machine says: an echo, a duplicate or a late delivery. Nothing to decide.
+      this.options.deliveries.finish(id, 'in-sync', base);
+      return;
+    }
+    const mirror = described.context.jiraMirror as ReleaseStateId | null;
+    const from = mirror ? names.statuses[topState(mirror)] : (delivery.statusChange?.from ?? machineStatus);
+    const current = { state: described.state, context: described.context };
+    const options = { names, cdflowUser: config.jira.user };
+    // The delivery's own change, when it starts where the release is, says exactly what the person did
+    // (Jira may show more since: two quick moves). It comes first; the re-read status is caught up after.
+    // Otherwise (out of order, or no usable change) the re-read status is interpreted from the mirror.
+    const hint = delivery.statusChange;
+    let change = { from, to: currentStatus, by };
+    let interpreted: ReturnType<typeof interpretJiraChange> | null = null;
+    let catchUpTo: string | null = null;
+    if (hint !== null && hint.from === from && hint.to !== from) {
+      const step = interpretJiraChange(current, { from, to: hint.to, by }, options);
+      if (step.kind === 'event') {
+        interpreted = step;
+        change = { from, to: hint.to, by };
+        catchUpTo = hint.to === currentStatus ? null : currentStatus;
+      }
+    }
+    interpreted ??= interpretJiraChange(current, change, options);
+    switch (interpreted.kind) {
+      case 'echo':
+      case 'ignored': {
+        decisions.commit(
+          {
+            releaseId,
+            audit:
+              interpreted.kind === 'ignored'
+                ? [unappliedMove(row.state, change, 'ignored', interpreted.reason)]
+                : [],
+            finishDelivery: {
+              id,
+              outcome: interpreted.kind,
+              detail: { ...base, ...('reason' in interpreted ? { reason: interpreted.reason } : {}) },
+            },
+          },
+          [],
+        );
+        return;
+      }
+      case 'refused': {
+        const comment = this.refusalComment(
+          releaseId,
+          id,
+          row.state,
+          change,
+          interpreted.reason,
+          described.acceptedEvents,
+        );
+        decisions.commit(
+          {
+            releaseId,
+            audit: [unappliedMove(row.state, change, 'refused', interpreted.reason)],
+            finishDelivery: { id, outcome: 'refused', detail: { ...base, reason: interpreted.reason } },
+          },
+          [comment],
+        );
+        return;
+      }
+      case 'event': {
+        decisions.apply(releaseId, interpreted.event, {
+          source: 'jira',
+          actor: by,
+          finishDelivery: (decision) => ({
+            id,
+            outcome: decision.accepted ? 'applied' : 'refused',
+            detail: {
+              ...base,
+              event: interpreted.event.type,
+              ...(catchUpTo ? { jiraNow: catchUpTo } : {}),
+              ...(decision.refusal ? { refusal: decision.refusal } : {}),
+            },
+          }),
+          extraEffects: (decision) =>
+            decision.accepted || !decision.refusal
+              ? []
+              : [
+                  this.refusalComment(
+                    releaseId,
+                    id,
+                    row.state,
+                    change,
+                    decision.refusal.message,
+                    decision.refusal.acceptedEvents,
+                  ),
+                ],
+        });
+        if (catchUpTo !== null) this.catchUpWithJira(releaseId, catchUpTo);
+        return;
+      }
+    }
+  }
+
+  /** After a delivery's own step, apply the person's next step that the re-read status shows, if it is one. */
+  private catchUpWithJira(releaseId: string, currentStatus: string): void {
+    const row = this.options.repo.getById(releaseId);
+    if (!row) return;
+    const { config } = this.options;
+    const names = config.jira.names;
+    const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
+    if (names.statuses[topState(described.state)] === currentStatus) return;
+    const mirror = described.context.jiraMirror as ReleaseStateId | null;
+    if (!mirror) return;
+    const by = 'unknown (seen on re-reading Jira)';
+    const next = interpretJiraChange(
+      { state: described.state, context: described.context },
+      { from: names.statuses[topState(mirror)], to: currentStatus, by },
+      { names, cdflowUser: config.jira.user },
+    );
+    // Only an accepted step is caught up; anything else waits for that move's own delivery.
+    if (next.kind === 'event')
+      this.options.decisions.apply(releaseId, next.event, { source: 'jira', actor: by });
+  }
+
+  private refusalComment(
+    releaseId: string,
+    deliveryId: number,
+    state: string,
+    change: { from: string; to: string; by: string },
+    reason: string,
+    acceptedEvents: string[],
+  ): ReleaseEffect {
+    const names = this.options.config.jira.names;
+    const top = topState(state);
+    const moves = jiraWorkflowGraph
+      .filter((t) => t.from === top && t.key !== 'create')
+      .map((t) => `${names.transitions[t.key]} → ${names.statuses[t.to]}`);
+    const body = [
+      `cdflow did not apply the move from "${change.from}" to "${change.to}" by ${change.by}: ${reason}`,
+      `The release stays in ${names.statuses[top]} (${state}); move the issue back to "${names.statuses[top]}".`,
+      moves.length > 0 ? `Moves cdflow accepts from here: ${moves.join('; ')}.` : '',
+      acceptedEvents.length > 0 ? `Events accepted now: ${acceptedEvents.join(', ')}.` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+    return { type: 'jira.comment', idempotencyKey: `${releaseId}:delivery:${deliveryId}:comment`, body };
+  }
+}
+
+/** The audit entry of a person's move that decides no event: the release stays in `state`. */
+function unappliedMove(
+  state: string,
+  change: { from: string; to: string; by: string },
+  outcome: 'ignored' | 'refused',
+  reason: string,
+): AuditInput {
+  return {
+    source: 'jira',
+    actor: change.by,
+    event: 'JIRA_STATUS_CHANGE',
+    fromState: state,
+    toState: state,
+    accepted: false,
+    detail: { ...change, outcome, reason },
+  };
+}
+
+function topState(state: string): ReleaseStateId {
+  const top = state.split('.')[0] as ReleaseStateId;
+  return (releaseStates as readonly string[]).includes(top) ? top : 'sqlPending';
+}

@@ -1,0 +1,33 @@
+/**
+ * How the runtime's collaborators (the Jira delivery processor, the outcome recorder) write what they
+ * decide: through the runtime's own commit, so that a decision is written one way only, in one
+ * transaction, and its effects and timers are started after it. Called inside the release's queue slot.
+ */
+import type { Decision, NormalizedRequest, ReleaseEffect, ReleaseEvent } from '@cdflow/core';
+import type { AuditInput, DecisionWrite } from '../store/release-repository.js';
+
+export interface ApplyMeta {
+  source: string;
+  actor: string;
+  completeEffect?: DecisionWrite['completeEffect'];
+  firedTimer?: DecisionWrite['firedTimer'];
+  finishDelivery?: (decision: Decision) => DecisionWrite['finishDelivery'];
+  /** Extra effects written with the decision (e.g. a Jira comment answering a refused move). */
+  extraEffects?: (decision: Decision) => ReleaseEffect[];
+  extraAudit?: AuditInput[];
+  /** Keep the request body when the decision accepts it (intake). */
+  request?: { by: string; body: NormalizedRequest };
+}
+
+/** A write that decides no event: its effects are given as core's effects and split on commit. */
+export type WriteWithoutEvent = Omit<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'>;
+
+export interface ReleaseDecisions {
+  /**
+   * Decide `event` on the release and commit the decision. Must run inside the release's queue slot.
+   * A refused event changes nothing but is recorded.
+   */
+  apply(releaseId: string, event: ReleaseEvent, meta: ApplyMeta): Decision;
+  /** Commit a write that decides no event (e.g. an echo, or a refused move and its comment), then run `effects`. */
+  commit(write: WriteWithoutEvent, effects: ReleaseEffect[]): void;
+}
