@@ -92,6 +92,8 @@ export const configFileSchema = Type.Object(
           effectRetryMaxMs: Type.Optional(positiveInt),
           intakeIssueWaitMs: Type.Optional(nonNegativeMs),
           jiraMoveGraceMs: Type.Optional(nonNegativeMs),
+          jiraReconcileMs: Type.Optional(nonNegativeMs),
+          jiraReconcileWindowMs: Type.Optional(positiveInt),
         },
         { additionalProperties: false },
       ),

@@ -41,6 +41,8 @@ export const defaultTimings: Timings = {
   effectRetryMaxMs: 60_000,
   intakeIssueWaitMs: 5_000,
   jiraMoveGraceMs: 10_000,
+  jiraReconcileMs: 60_000,
+  jiraReconcileWindowMs: 14 * 24 * 3_600_000,
 };
 
 /** Custom field ids of the original Jira project. */

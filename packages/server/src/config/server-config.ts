@@ -39,6 +39,13 @@ export interface Timings {
   /** Back-off of the effect runner between attempts of an effect that failed retryably. */
   effectRetryBaseMs: number;
   effectRetryMaxMs: number;
+  /**
+   * Every this often, releases waiting on a person are compared with their Jira issue, so a decision
+   * whose webhook never arrived (cdflow was down, a delivery was lost) is still applied. 0: off.
+   */
+  jiraReconcileMs: number;
+  /** Only releases changed within this window are reconciled (older ones are left to operators). */
+  jiraReconcileWindowMs: number;
   /** How long a move that would walk Jira back waits for a person's webhook before the machine's truth wins. */
   jiraMoveGraceMs: number;
   /** How long intake waits for the Jira issue to exist so its answer can carry the key (0: never wait). */

@@ -26,6 +26,7 @@ import { type AuditInput, type DecisionWrite, ReleaseRepository } from '../store
 import { type CheckPolicy, EffectExecutor, type RuntimePorts } from './effect-executor.js';
 import { EffectRunner } from './effect-runner.js';
 import { JiraDeliveryProcessor } from './jira-delivery-processor.js';
+import { JiraReconciler } from './jira-reconciler.js';
 import { KeyQueue } from './key-queue.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-decisions.js';
@@ -76,6 +77,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly timers: TimerLoop;
   private readonly outcomes: OutcomeRecorder;
   private readonly jiraDeliveries: JiraDeliveryProcessor;
+  private readonly reconciler: JiraReconciler;
   private started = false;
   private stopping = false;
 
@@ -107,14 +109,23 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       logger: options.logger,
     });
     this.timers = new TimerLoop(this.repo, (timer) => this.outcomes.fireTimer(timer));
+    const deliveries = new DeliveryRepository(options.store);
     this.jiraDeliveries = new JiraDeliveryProcessor({
       repo: this.repo,
-      deliveries: new DeliveryRepository(options.store),
+      deliveries,
       queue: this.queue,
       ports: options.ports,
       config: options.config,
       logger: options.logger,
       decisions,
+    });
+    this.reconciler = new JiraReconciler({
+      repo: this.repo,
+      deliveries,
+      processor: this.jiraDeliveries,
+      ports: options.ports,
+      config: options.config,
+      logger: options.logger,
     });
   }
 
@@ -137,12 +148,14 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.runner.kickAll();
     this.timers.start();
     this.jiraDeliveries.resume();
+    this.reconciler.start();
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const bound = this.options.stopTimeoutMs ?? 10_000;
+    this.reconciler.stop();
     this.jiraDeliveries.stop();
     await this.timers.stop();
     const finished = await this.runner.stop(bound);

@@ -1,5 +1,5 @@
 /** Jira webhook deliveries: dedupe on insert, then the outcome once processed. */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Store } from './open-store.js';
 import { webhookDeliveries } from './schema.js';
 
@@ -22,6 +22,18 @@ export class DeliveryRepository {
       .onConflictDoNothing({ target: webhookDeliveries.dedupeKey })
       .run();
     return result.changes === 1 ? Number(result.lastInsertRowid) : null;
+  }
+
+  /** When cdflow last heard from Jira about this issue (ISO time), or null. */
+  lastReceivedAt(issueKey: string): string | null {
+    const row = this.store.db
+      .select({ at: webhookDeliveries.receivedAt })
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.issueKey, issueKey))
+      .orderBy(desc(webhookDeliveries.id))
+      .limit(1)
+      .get();
+    return row?.at ?? null;
   }
 
   get(id: number): DeliveryRow | undefined {

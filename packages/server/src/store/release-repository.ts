@@ -137,6 +137,30 @@ export class ReleaseRepository {
     return { total, rows };
   }
 
+  /**
+   * Releases whose next step is a person's (the states named), last changed inside [since, before):
+   * what the Jira reconciliation looks at. Oldest change first, at most `limit`.
+   */
+  awaitingPeople(states: readonly string[], since: string, before: string, limit: number): ReleaseRow[] {
+    const inStates = states.map((s) =>
+      or(eq(releases.state, s), sql`substr(${releases.state}, 1, ${s.length + 1}) = ${`${s}.`}`),
+    );
+    return this.db
+      .select()
+      .from(releases)
+      .where(
+        and(
+          or(...inStates),
+          isNotNull(releases.issueKey),
+          sql`${releases.updatedAt} >= ${since}`,
+          sql`${releases.updatedAt} < ${before}`,
+        ),
+      )
+      .orderBy(asc(releases.updatedAt))
+      .limit(limit)
+      .all();
+  }
+
   /** The version most recently brought to uatComplete by another release of the same project and env. */
   lastAppliedVersion(project: string, env: 'UAT' | 'PRO', exceptReleaseId: string): string | null {
     const row = this.db

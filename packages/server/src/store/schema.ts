@@ -37,6 +37,7 @@ export const releases = sqliteTable(
     index('releases_state_idx').on(t.state),
     index('releases_created_idx').on(t.createdAt),
     index('releases_applied_idx').on(t.project, t.env, t.appliedAt),
+    index('releases_state_updated_idx').on(t.state, t.updatedAt),
   ],
 );
 
@@ -143,5 +144,6 @@ export const webhookDeliveries = sqliteTable(
   (t) => [
     uniqueIndex('webhook_deliveries_dedupe_unique').on(t.dedupeKey),
     index('webhook_deliveries_status_idx').on(t.status),
+    index('webhook_deliveries_issue_idx').on(t.issueKey, t.id),
   ],
 );

@@ -43,6 +43,8 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   env?: Record<string, string>;
   sandbox?: Sandbox;
+  /** Register cdflow's webhook in the Jira simulator (default true; false: Jira never calls cdflow). */
+  registerWebhook?: boolean;
 }
 
 export function environmentFor(
@@ -87,6 +89,8 @@ export const fastTimings = {
     effectRetryBaseMs: 50,
     effectRetryMaxMs: 500,
     jiraMoveGraceMs: 500,
+    // Off by default in tests (deterministic webhooks); e2e-jira-reconcile turns it on.
+    jiraReconcileMs: 0,
   },
 };
 
@@ -107,7 +111,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = loadConfig(env);
   const server = await startServer(config);
   const url = server.url;
-  sandbox.jira.registerWebhook({ url: `${url}/cicdflow/jira/`, secret: tokens.webhook });
+  if (options.registerWebhook !== false) {
+    sandbox.jira.registerWebhook({ url: `${url}/cicdflow/jira/`, secret: tokens.webhook });
+  }
   return harnessOver(sandbox, server, url, dir, dbPath, options.sandbox === undefined);
 }
 

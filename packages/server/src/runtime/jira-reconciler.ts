@@ -1,0 +1,107 @@
+/**
+ * Jira Server does not deliver a webhook again: a person's move made while cdflow was down, or whose
+ * delivery was lost, would leave the release waiting forever. Every `jiraReconcileMs` the releases that
+ * wait on a person are compared with their issue; a difference is fed to the delivery processor as a
+ * delivery of its own, so it is mapped, applied or refused exactly like a webhook.
+ */
+import { describeRelease, productStateOf, type ReleaseStateId } from '@cdflow/core';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config/server-config.js';
+import type { DeliveryRepository } from '../store/delivery-repository.js';
+import type { ReleaseRepository } from '../store/release-repository.js';
+import { describeError, type RuntimePorts } from './effect-executor.js';
+import type { JiraDeliveryProcessor } from './jira-delivery-processor.js';
+
+/** States whose next step is a person's decision in Jira. */
+const awaitingPeople = ['sqlExecuting', 'configExecuting', 'fixing', 'uatComplete', 'sqlPending.failed'];
+/** Releases compared per sweep (oldest change first), so one sweep stays a bounded number of Jira reads. */
+const sweepLimit = 100;
+
+export interface JiraReconcilerOptions {
+  repo: ReleaseRepository;
+  deliveries: DeliveryRepository;
+  processor: JiraDeliveryProcessor;
+  ports: Pick<RuntimePorts, 'jira'>;
+  config: ServerConfig;
+  logger: Logger;
+}
+
+export class JiraReconciler {
+  private timer: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(private readonly options: JiraReconcilerOptions) {}
+
+  start(): void {
+    if (this.options.config.timings.jiraReconcileMs > 0) this.arm();
+  }
+
+  stop(): void {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.sweep()
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: describeError(error) }, 'Jira reconciliation sweep failed'),
+        )
+        .finally(() => this.arm());
+    }, this.options.config.timings.jiraReconcileMs);
+  }
+
+  /** Compare the releases waiting on people with Jira; returns how many differences were handed on. */
+  async sweep(): Promise<number> {
+    const { repo, deliveries, processor, ports, config, logger } = this.options;
+    const t = config.timings;
+    const now = Date.now();
+    // Changes younger than the grace period may still have their webhook on the way.
+    const before = new Date(now - t.jiraMoveGraceMs).toISOString();
+    const since = new Date(now - t.jiraReconcileWindowMs).toISOString();
+    let handed = 0;
+    for (const row of repo.awaitingPeople(awaitingPeople, since, before, sweepLimit)) {
+      if (this.stopping) break;
+      const issueKey = row.issueKey;
+      if (issueKey === null) continue;
+      // cdflow is still working on it (its own moves pending), or heard from Jira since its last decision.
+      if (repo.headEffect(row.releaseId)) continue;
+      const heard = deliveries.lastReceivedAt(issueKey);
+      if (heard !== null && heard >= row.updatedAt) continue;
+      let status: string;
+      try {
+        status = (await ports.jira.getIssue(issueKey)).status;
+      } catch (error) {
+        logger.warn({ issueKey, err: describeError(error) }, 'reconciliation could not read the Jira issue');
+        continue;
+      }
+      const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
+      const names = config.jira.names;
+      const top = productStateOf(described.state).split('.')[0] as ReleaseStateId;
+      if (status === names.statuses[top]) continue;
+      const mirror = (described.context.jiraMirror as ReleaseStateId | null) ?? top;
+      const { duplicate } = processor.accept(
+        {
+          dedupeKey: `reconcile:${row.releaseId}:r${row.revision}:${status}`,
+          webhookEvent: 'cdflow:reconcile',
+          issueKey,
+          statusChange: { from: names.statuses[mirror], to: status },
+          user: 'unknown (reconciled from Jira)',
+          timestamp: now,
+        },
+        0,
+      );
+      if (!duplicate) {
+        handed += 1;
+        logger.info(
+          { issueKey, jira: status, release: described.state },
+          'Jira differs from the release and no webhook said so: reconciling',
+        );
+      }
+    }
+    return handed;
+  }
+}
