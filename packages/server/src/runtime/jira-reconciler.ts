@@ -29,6 +29,8 @@ export interface JiraReconcilerOptions {
 export class JiraReconciler {
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** Where the last sweep stopped (a release's updatedAt): the next one goes on from there. */
+  private cursor: string | null = null;
 
   constructor(private readonly options: JiraReconcilerOptions) {}
 
@@ -61,9 +63,13 @@ export class JiraReconciler {
     const now = Date.now();
     // Changes younger than the grace period may still have their webhook on the way.
     const before = new Date(now - t.jiraMoveGraceMs).toISOString();
-    const since = new Date(now - t.jiraReconcileWindowMs).toISOString();
+    const windowStart = new Date(now - t.jiraReconcileWindowMs).toISOString();
+    const since = this.cursor !== null && this.cursor > windowStart ? this.cursor : windowStart;
+    const rows = repo.awaitingPeople(awaitingPeople, since, before, sweepLimit);
+    // A full page: go on after it next time; a short one: the next sweep starts over from the window.
+    this.cursor = rows.length === sweepLimit ? rows[rows.length - 1]!.updatedAt : null;
     let handed = 0;
-    for (const row of repo.awaitingPeople(awaitingPeople, since, before, sweepLimit)) {
+    for (const row of rows) {
       if (this.stopping) break;
       const issueKey = row.issueKey;
       if (issueKey === null) continue;

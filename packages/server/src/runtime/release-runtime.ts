@@ -415,6 +415,12 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   // ---- Jira deliveries -------------------------------------------------------------------------
 
+  /** One reconciliation sweep now (it also runs every `jiraReconcileMs`); how many differences it found. */
+  reconcileNow(): Promise<number> {
+    this.assertRunning();
+    return this.reconciler.sweep();
+  }
+
   acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): { duplicate: boolean } {
     this.assertRunning();
     return this.jiraDeliveries.accept(delivery, rawSize);

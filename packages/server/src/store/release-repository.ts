@@ -138,8 +138,9 @@ export class ReleaseRepository {
   }
 
   /**
-   * Releases whose next step is a person's (the states named), last changed inside [since, before):
-   * what the Jira reconciliation looks at. Oldest change first, at most `limit`.
+   * Releases whose next step is a person's (the states named), last changed inside (since, before):
+   * what the Jira reconciliation looks at. Oldest change first, at most `limit`; `since` moves forward as
+   * a cursor so every release gets its turn.
    */
   awaitingPeople(states: readonly string[], since: string, before: string, limit: number): ReleaseRow[] {
     const inStates = states.map((s) =>
@@ -152,7 +153,7 @@ export class ReleaseRepository {
         and(
           or(...inStates),
           isNotNull(releases.issueKey),
-          sql`${releases.updatedAt} >= ${since}`,
+          sql`${releases.updatedAt} > ${since}`,
           sql`${releases.updatedAt} < ${before}`,
         ),
       )
