@@ -1,4 +1,11 @@
-import { type Decision, decide, describeRelease, type ReleaseEvent, startRelease } from '@cdflow/core';
+import {
+  type Decision,
+  decide,
+  describeRelease,
+  personEventTypes,
+  type ReleaseEvent,
+  startRelease,
+} from '@cdflow/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizedFixture, settings } from './release-driver.js';
@@ -18,22 +25,7 @@ const archery = fc.constantFrom(
 ) as fc.Arbitrary<'workflow_finish'>;
 
 const event: fc.Arbitrary<ReleaseEvent> = fc.oneof(
-  fc
-    .constantFrom(
-      'SQL_CONFIRMED',
-      'SQL_REPORTED_FAILED',
-      'RETRY_SQL_SUBMIT',
-      'CONFIG_CONFIRMED',
-      'CONFIG_REPORTED_FAILED',
-      'RESUBMIT_CONFIG',
-      'RESUBMIT_CODE',
-      'RESUBMIT_ITERATION',
-      'UAT_AUTO_ITERATION',
-      'UAT_MANUAL_ITERATION',
-      'PROMOTE_TO_PROD',
-      'FINISH',
-    )
-    .chain((type) => by.map((who) => ({ type, by: who }) as ReleaseEvent)),
+  fc.constantFrom(...personEventTypes).chain((type) => by.map((who) => ({ type, by: who }) as ReleaseEvent)),
   fc.constant<ReleaseEvent>({ type: 'NEW_ITERATION', request, by: 'release-system' }),
   fc.constant<ReleaseEvent>({ type: 'POLICY_CHECKED', findings: [] }),
   fc

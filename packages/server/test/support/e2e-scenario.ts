@@ -3,7 +3,7 @@
  * deploy tasks (owned and closed with the harness), the people's moves, and polling with a deadline.
  */
 import { type Sandbox, startSandbox } from '@cdflow/sandbox';
-import { type Harness, type HarnessOptions, startHarness } from './e2e-harness.js';
+import { type Harness, type HarnessOptions, sampleRequest, startHarness } from './e2e-harness.js';
 
 export interface Scenario extends Harness {
   /** The Jira statuses the issue went through, oldest first (from the simulator's issue history). */
@@ -96,24 +96,10 @@ export function ordersOf(h: Harness, summary: string) {
   return h.sandbox.archery.orders().filter((o) => o.workflowName === name);
 }
 
-/** Three SQL items in sequence order (a view, a DML and an index), all accepted by the policy. */
+/** Three SQL items in sequence order (the sample's view and DML, then another DML), all accepted by the policy. */
 export function threeSqlItems(): Array<Record<string, string>> {
   return [
-    {
-      sql_id: 'a18-0001',
-      svn_path: 'database_acc/db_a18/acc',
-      svn_file: '01.acc_view_search_laboratory.sql',
-      svn_version: '1201',
-      sql_content:
-        'CREATE OR REPLACE VIEW search_laboratory_by_city AS SELECT id, name, city FROM laboratory;',
-    },
-    {
-      sql_id: 'a18-0002',
-      svn_path: 'database_acc/db_a18/acc',
-      svn_file: '02.acc_dml_laboratory.sql',
-      svn_version: '1201',
-      sql_content: "UPDATE laboratory SET city = 'Kyiv' WHERE city = 'Kiev';",
-    },
+    ...(sampleRequest().sql_info as Array<Record<string, string>>),
     {
       sql_id: 'a18-0003',
       svn_path: 'database_acc/db_a18/acc',
