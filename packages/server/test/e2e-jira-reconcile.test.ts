@@ -42,6 +42,26 @@ describe('Jira reconciliation', () => {
     expect(reconciled.map((e) => e.event)).toEqual(['SQL_CONFIRMED', 'CONFIG_CONFIRMED']);
   });
 
+  it('with webhooks working, one lost delivery is still found (echoes of cdflow’s own moves do not hide it)', async () => {
+    h = await startHarness({ sqlMode: 'manual', config: reconcileQuickly });
+    const res = await h.intake(sampleRequest({ apollo_info: [] }));
+    const key = String(res.body.key);
+    const executing = await h.waitForState(key, 'sqlExecuting');
+    await eventually('Jira in SQL执行中', () =>
+      h?.sandbox.jira.issue(key)?.status === 'SQL执行中' ? true : undefined,
+    );
+    await h.sandbox.jira.flushWebhooks(); // the echo of cdflow's own move has reached cdflow
+    for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
+      h.sandbox.archery.dba.pass(o.workflowId);
+      h.sandbox.archery.dba.execute(o.workflowId);
+    }
+    h.sandbox.jira.loseWebhooks(1);
+    await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
+    await h.waitForState(key, 'configExecuting');
+    const confirmed = (await h.history(key)).find((e) => e.event === 'SQL_CONFIRMED' && e.accepted === true);
+    expect(String(confirmed?.actor)).toContain('reconciled');
+  });
+
   it('changes nothing while Jira and the release agree', async () => {
     h = await startHarness({ sqlMode: 'manual', registerWebhook: false, config: reconcileQuickly });
     const res = await h.intake(sampleRequest());

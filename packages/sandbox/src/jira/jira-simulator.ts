@@ -145,6 +145,11 @@ export class JiraSimulator extends SimulatorBase {
     this.webhooks.register(hook);
   }
 
+  /** The next `times` webhook deliveries are never sent (the receiver was down; Jira does not retry). */
+  loseWebhooks(times: number): void {
+    this.webhooks.loseNext(times);
+  }
+
   /** Deliveries so far, in order (with the raw body, its signature and the receiver's answer). */
   webhookDeliveries(): JiraWebhookDelivery[] {
     return this.webhooks.deliveries();

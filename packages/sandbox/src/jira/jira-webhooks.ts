@@ -32,12 +32,18 @@ export class JiraWebhookDispatcher {
   private readonly hooks: Array<JiraWebhookRegistration & { query: JqlQuery | null }> = [];
   private readonly log: JiraWebhookDelivery[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private lost = 0;
 
   constructor(private readonly state: JiraSimState) {}
 
   register(hook: JiraWebhookRegistration): void {
     const query = hook.jql ? parseJql(hook.jql, this.state.vocabulary()) : null;
     this.hooks.push({ ...hook, query });
+  }
+
+  /** The next `times` deliveries are never sent, as when the receiver was down: Jira Server does not retry. */
+  loseNext(times: number): void {
+    this.lost += Math.max(0, times);
   }
 
   deliveries(): JiraWebhookDelivery[] {
@@ -71,6 +77,11 @@ export class JiraWebhookDispatcher {
         error: null,
       };
       this.log.push(delivery);
+      if (this.lost > 0) {
+        this.lost -= 1;
+        delivery.error = 'lost (never sent)';
+        continue;
+      }
       const sending = new Promise<void>((resolve) => setImmediate(resolve))
         .then(() => this.send(delivery))
         .finally(() => this.inFlight.delete(sending));

@@ -64,11 +64,15 @@ export interface EffectExecutorOptions {
   checkPolicy: CheckPolicy;
   /** Serialises CMDB deploy starts across releases (config.timings.deployParallelism). */
   deploySlots: Semaphore;
+  /** The Jira status the newest processed webhook of the issue showed cdflow, or null (none did). */
+  lastSeenJiraStatus?: (issueKey: string) => string | null;
 }
 
 /**
  * cdflow's move would walk the issue back over a status a person may just have chosen: wait once for
- * their webhook (a newer decision then supersedes this move); after that the machine's truth wins.
+ * their webhook (a newer decision then supersedes this move). After that, if a webhook did show cdflow
+ * that status (the person's move was decided on), the machine's truth wins and the issue is walked back;
+ * if none did, the move is left undone and the Jira reconciliation reads the status as their decision.
  */
 export class JiraMoveDeferral extends Error {
   readonly code = 'JIRA_MOVE_DEFERRED';
@@ -124,6 +128,18 @@ export class EffectExecutor {
               `Jira shows ${current}, beyond this move to ${status}: waiting for a person's webhook before walking it back`,
               config.timings.jiraMoveGraceMs,
             );
+          }
+          const seen = this.options.lastSeenJiraStatus?.(issueKey) ?? current;
+          if (seen !== current) {
+            return {
+              kind: 'done',
+              detail: {
+                issueKey,
+                expected: status,
+                current,
+                skipped: `Jira shows ${current}, which no webhook reported: left for the reconciliation to read as a person's decision`,
+              },
+            };
           }
         }
         const moved = await ports.jira.moveToStatus(issueKey, status, via);

@@ -73,10 +73,10 @@ export class JiraReconciler {
       if (this.stopping) break;
       const issueKey = row.issueKey;
       if (issueKey === null) continue;
-      // cdflow is still working on it (its own moves pending), or heard from Jira since its last decision.
+      // cdflow is still working on it (its own moves pending), or a delivery about it is being processed.
       if (repo.headEffect(row.releaseId)) continue;
-      const heard = deliveries.lastReceivedAt(issueKey);
-      if (heard !== null && heard >= row.updatedAt) continue;
+      const latest = deliveries.latestFor(issueKey);
+      if (latest?.status === 'received') continue;
       let status: string;
       try {
         status = (await ports.jira.getIssue(issueKey)).status;
@@ -88,6 +88,10 @@ export class JiraReconciler {
       const names = config.jira.names;
       const top = productStateOf(described.state).split('.')[0] as ReleaseStateId;
       if (status === names.statuses[top]) continue;
+      // The last delivery since the release's last change already saw Jira like this (and was refused or
+      // ignored, with its comment): nothing new. An echo of cdflow's own move saw another status.
+      const seen = (latest?.detail as { current?: unknown } | null | undefined)?.current;
+      if (latest && latest.receivedAt >= row.updatedAt && seen === status) continue;
       const mirror = (described.context.jiraMirror as ReleaseStateId | null) ?? top;
       const { duplicate } = processor.accept(
         {

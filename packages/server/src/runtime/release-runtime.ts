@@ -94,11 +94,13 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       decisions,
     });
     const timings = options.config.timings;
+    const deliveries = new DeliveryRepository(options.store);
     const executor = new EffectExecutor({
       ports: options.ports,
       config: options.config,
       checkPolicy: options.checkPolicy,
       deploySlots: new Semaphore(timings.deployParallelism),
+      lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
     });
     this.runner = new EffectRunner({
       repo: this.repo,
@@ -109,7 +111,6 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       logger: options.logger,
     });
     this.timers = new TimerLoop(this.repo, (timer) => this.outcomes.fireTimer(timer));
-    const deliveries = new DeliveryRepository(options.store);
     this.jiraDeliveries = new JiraDeliveryProcessor({
       repo: this.repo,
       deliveries,

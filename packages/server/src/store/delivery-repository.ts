@@ -24,16 +24,31 @@ export class DeliveryRepository {
     return result.changes === 1 ? Number(result.lastInsertRowid) : null;
   }
 
-  /** When cdflow last heard from Jira about this issue (ISO time), or null. */
-  lastReceivedAt(issueKey: string): string | null {
-    const row = this.store.db
-      .select({ at: webhookDeliveries.receivedAt })
+  /** The last delivery about this issue (the newest received), or undefined. */
+  latestFor(issueKey: string): DeliveryRow | undefined {
+    return this.store.db
+      .select()
       .from(webhookDeliveries)
       .where(eq(webhookDeliveries.issueKey, issueKey))
       .orderBy(desc(webhookDeliveries.id))
       .limit(1)
       .get();
-    return row?.at ?? null;
+  }
+
+  /** The Jira status the newest processed delivery of the issue found on re-reading it, or null. */
+  lastSeenStatus(issueKey: string): string | null {
+    const rows = this.store.db
+      .select({ detail: webhookDeliveries.detail })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.issueKey, issueKey), eq(webhookDeliveries.status, 'processed')))
+      .orderBy(desc(webhookDeliveries.id))
+      .limit(20)
+      .all();
+    for (const row of rows) {
+      const current = (row.detail as { current?: unknown } | null)?.current;
+      if (typeof current === 'string') return current;
+    }
+    return null;
   }
 
   get(id: number): DeliveryRow | undefined {
