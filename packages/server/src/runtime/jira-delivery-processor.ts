@@ -6,6 +6,7 @@
 import {
   describeRelease,
   interpretJiraChange,
+  jiraStatusForState,
   jiraWorkflowGraph,
   type ReleaseEffect,
   type ReleaseStateId,
@@ -168,7 +169,7 @@ export class JiraDeliveryProcessor {
     const { config, decisions } = this.options;
     const names = config.jira.names;
     const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
-    const machineStatus = names.statuses[topState(described.state)];
+    const machineStatus = jiraStatusForState(described.state, names);
     const by = delivery.user ?? 'unknown';
     const base = { issueKey: delivery.issueKey, by, current: currentStatus, hint: delivery.statusChange };
     if (currentStatus === machineStatus) {
@@ -177,7 +178,7 @@ export class JiraDeliveryProcessor {
       return;
     }
     const mirror = described.context.jiraMirror as ReleaseStateId | null;
-    const from = mirror ? names.statuses[topState(mirror)] : (delivery.statusChange?.from ?? machineStatus);
+    const from = mirror ? jiraStatusForState(mirror, names) : (delivery.statusChange?.from ?? machineStatus);
     const current = { state: described.state, context: described.context };
     const options = { names, cdflowUser: config.jira.user };
     // The delivery's own change, when it starts where the release is, says exactly what the person did
@@ -276,13 +277,13 @@ export class JiraDeliveryProcessor {
     const { config } = this.options;
     const names = config.jira.names;
     const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
-    if (names.statuses[topState(described.state)] === currentStatus) return;
+    if (jiraStatusForState(described.state, names) === currentStatus) return;
     const mirror = described.context.jiraMirror as ReleaseStateId | null;
     if (!mirror) return;
     const by = 'unknown (seen on re-reading Jira)';
     const next = interpretJiraChange(
       { state: described.state, context: described.context },
-      { from: names.statuses[topState(mirror)], to: currentStatus, by },
+      { from: jiraStatusForState(mirror, names), to: currentStatus, by },
       { names, cdflowUser: config.jira.user },
     );
     // Only an accepted step is caught up; anything else waits for that move's own delivery.

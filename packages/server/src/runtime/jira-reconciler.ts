@@ -4,7 +4,7 @@
  * wait on a person are compared with their issue; a difference is fed to the delivery processor as a
  * delivery of its own, so it is mapped, applied or refused exactly like a webhook.
  */
-import { describeRelease, productStateOf, type ReleaseStateId } from '@cdflow/core';
+import { describeRelease, jiraStatusForState } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { DeliveryRepository } from '../store/delivery-repository.js';
@@ -86,19 +86,18 @@ export class JiraReconciler {
       }
       const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
       const names = config.jira.names;
-      const top = productStateOf(described.state).split('.')[0] as ReleaseStateId;
-      if (status === names.statuses[top]) continue;
+      if (status === jiraStatusForState(described.state, names)) continue;
       // The last delivery since the release's last change already saw Jira like this (and was refused or
       // ignored, with its comment): nothing new. An echo of cdflow's own move saw another status.
       const seen = (latest?.detail as { current?: unknown } | null | undefined)?.current;
       if (latest && latest.receivedAt >= row.updatedAt && seen === status) continue;
-      const mirror = (described.context.jiraMirror as ReleaseStateId | null) ?? top;
+      const mirror = described.context.jiraMirror ?? described.state;
       const { duplicate } = processor.accept(
         {
           dedupeKey: `reconcile:${row.releaseId}:r${row.revision}:${status}`,
           webhookEvent: 'cdflow:reconcile',
           issueKey,
-          statusChange: { from: names.statuses[mirror], to: status },
+          statusChange: { from: jiraStatusForState(mirror, names), to: status },
           user: 'unknown (reconciled from Jira)',
           timestamp: now,
         },
