@@ -184,6 +184,13 @@ function fail(reply: FastifyReply, status: number, message: string): FastifyRepl
   return reply.code(status).send(apolloErrorBody(status, message));
 }
 
+/** The request body as a JSON object, or null (Spring answers "Required request body is missing"). */
+function jsonObject(body: unknown): Record<string, unknown> | null {
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : null;
+}
+
 function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }
@@ -276,11 +283,8 @@ function registerRoutes(app: FastifyInstance, token: string, sim: () => ApolloSi
     `${ns}/items/:key`,
     async (request, reply) => {
       const state = sim().namespaceState(request.params)!;
-      const body = request.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        return fail(reply, 400, 'Required request body is missing');
-      }
-      const item = body as Record<string, unknown>;
+      const item = jsonObject(request.body);
+      if (item === null) return fail(reply, 400, 'Required request body is missing');
       if (isEmpty(item.key) || isEmpty(item.dataChangeLastModifiedBy)) {
         return fail(reply, 400, 'key and dataChangeLastModifiedBy should not be null or empty');
       }
@@ -342,11 +346,8 @@ function registerRoutes(app: FastifyInstance, token: string, sim: () => ApolloSi
 
   app.post<{ Params: NsParams; Body: unknown }>(`${ns}/releases`, async (request, reply) => {
     const state = sim().namespaceState(request.params)!;
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return fail(reply, 400, 'Required request body is missing');
-    }
-    const input = body as Record<string, unknown>;
+    const input = jsonObject(request.body);
+    if (input === null) return fail(reply, 400, 'Required request body is missing');
     if (isEmpty(input.releaseTitle) || isEmpty(input.releasedBy)) {
       return fail(reply, 400, 'Params(releaseTitle and releasedBy) can not be empty');
     }

@@ -3,21 +3,14 @@
  * background, manual at once) and the nine statuses with only their real transitions. HTTP-free: the
  * simulator's routes validate bodies and call this; refusals are thrown as `ArcheryRefusal`.
  */
+import type { ArcheryStatus } from '@cdflow/core';
 import { ArcheryRefusal, djangoServerErrorPage, errorsRefusal } from './archery-refusal.js';
 import type { ArcherySeed, ArcherySeedUser } from './archery-seed.js';
 import { type ArcheryReviewRow, reviewSql } from './archery-sql-review.js';
 import { naiveLocalTime, parseNaiveLocalTime } from './naive-local-time.js';
 
-export type ArcherySimStatus =
-  | 'workflow_finish'
-  | 'workflow_abort'
-  | 'workflow_manreviewing'
-  | 'workflow_review_pass'
-  | 'workflow_timingtask'
-  | 'workflow_queuing'
-  | 'workflow_executing'
-  | 'workflow_autoreviewwrong'
-  | 'workflow_exception';
+/** The nine statuses, as cdflow's contract names them (core's `ArcheryStatus`). */
+export type ArcherySimStatus = ArcheryStatus;
 
 /** WorkflowAudit.current_status: 0 待审核, 1 审核通过, 2 审核不通过, 3 审核取消. */
 type AuditStatus = 0 | 1 | 2 | 3;
