@@ -44,7 +44,7 @@ async function waitForTask(
 describe('CmdbClient against the CMDB simulator', () => {
   it('finds the targets of an svn path in one env and selects the one of the tag ("" means V1)', async () => {
     const c = client();
-    const targets = await c.findTargets('UAT', 'a18/cc_report_service');
+    const targets = await c.listTargets('UAT', 'a18/cc_report_service');
     expect(targets.map((t) => t.tag).sort()).toEqual(['V1', 'V2']);
     expect(targets.every((t) => t.env === 'UAT' && t.svnPath === 'a18/cc_report_service')).toBe(true);
     expect(selectTarget(targets, '').name).toBe('UAT_a18_report_V1');
@@ -68,7 +68,7 @@ describe('CmdbClient against the CMDB simulator', () => {
   it('deploys, then the task runs and succeeds with a message', async () => {
     const c = client();
     const target = await c.findTarget('UAT', 'a18/cc_merchant_console', '');
-    const started = await c.deploy(target.id, {
+    const started = await c.deploy(target, {
       version: '1061',
       operator: 'cdflow',
       requestId: 'rel-1:code:1',
@@ -86,7 +86,7 @@ describe('CmdbClient against the CMDB simulator', () => {
     sim.setOutcome('a18/cc_report_service', 'failed', 'health check failed on port 8080');
     const c = client();
     const target = await c.findTarget('UAT', 'a18/cc_report_service', 'V2');
-    const started = await c.deploy(target.id, {
+    const started = await c.deploy(target, {
       version: '877',
       operator: 'cdflow',
       requestId: 'rel-1:code:2',
@@ -101,8 +101,8 @@ describe('CmdbClient against the CMDB simulator', () => {
     const c = client();
     const target = await c.findTarget('UAT', 'a18/cc_merchant_console', 'V1');
     const input = { version: '1061', operator: 'cdflow', requestId: 'rel-2:code:1' };
-    const parallel = await Promise.all(Array.from({ length: 8 }, () => c.deploy(target.id, input)));
-    const again = await c.deploy(target.id, input);
+    const parallel = await Promise.all(Array.from({ length: 8 }, () => c.deploy(target, input)));
+    const again = await c.deploy(target, input);
     const taskIds = new Set([...parallel, again].map((t) => t.taskId));
     expect(taskIds.size).toBe(1);
     expect(sim.deploys()).toHaveLength(1);
@@ -114,7 +114,7 @@ describe('CmdbClient against the CMDB simulator', () => {
     sim.answerLate('POST /api/v1/projects/:id/upgrade', 400);
     const c = client({ timeoutMs: 150, retries: 2 });
     const target = await c.findTarget('UAT', 'a18/cc_merchant_console', '');
-    const started = await c.deploy(target.id, {
+    const started = await c.deploy(target, {
       version: '1062',
       operator: 'cdflow',
       requestId: 'rel-3:code:1',
@@ -127,9 +127,9 @@ describe('CmdbClient against the CMDB simulator', () => {
   it('refuses a reused request_id for another version with 409 and the CMDB error body', async () => {
     const c = client();
     const target = await c.findTarget('UAT', 'a18/cc_merchant_console', '');
-    await c.deploy(target.id, { version: '1061', operator: 'cdflow', requestId: 'rel-4:code:1' });
+    await c.deploy(target, { version: '1061', operator: 'cdflow', requestId: 'rel-4:code:1' });
     const err = await rejection(
-      c.deploy(target.id, { version: '1070', operator: 'cdflow', requestId: 'rel-4:code:1' }),
+      c.deploy(target, { version: '1070', operator: 'cdflow', requestId: 'rel-4:code:1' }),
     );
     expect(err.code).toBe('CONFLICT');
     expect(err.status).toBe(409);
@@ -139,7 +139,7 @@ describe('CmdbClient against the CMDB simulator', () => {
 
   it('surfaces 401 as UNAUTHORIZED without the token in the error', async () => {
     const c = client({ token: 'wrong-token-123456' });
-    const err = await rejection(c.findTargets('UAT', 'a18/cc_merchant_console'));
+    const err = await rejection(c.listTargets('UAT', 'a18/cc_merchant_console'));
     expect(err.code).toBe('UNAUTHORIZED');
     expect(err.status).toBe(401);
     expect(err.body).toEqual({ error: 'invalid or missing access-token' });
@@ -149,7 +149,7 @@ describe('CmdbClient against the CMDB simulator', () => {
 
   it('surfaces a 400 with the CMDB error body and does not retry it', async () => {
     const c = client();
-    const err = await rejection(c.findTargets('UAT', ''));
+    const err = await rejection(c.listTargets('UAT', ''));
     expect(err.code).toBe('VALIDATION');
     expect(err.status).toBe(400);
     expect(err.body).toEqual({ error: 'svn_path is required' });
@@ -159,7 +159,9 @@ describe('CmdbClient against the CMDB simulator', () => {
 
   it('answers 404 for an unknown target and an unknown task', async () => {
     const c = client();
-    const deploy = await rejection(c.deploy(999, { version: '1', operator: 'cdflow', requestId: 'x' }));
+    const deploy = await rejection(
+      c.deploy({ id: 999 }, { version: '1', operator: 'cdflow', requestId: 'x' }),
+    );
     expect(deploy.code).toBe('NOT_FOUND');
     expect(deploy.body).toEqual({ error: 'project 999 not found' });
     const task = await rejection(c.getTask('no-such-task'));
@@ -175,7 +177,7 @@ describe('CmdbClient against the CMDB simulator', () => {
       times: 1,
     });
     const c = client();
-    const targets = await c.findTargets('UAT', 'a18/cc_merchant_console');
+    const targets = await c.listTargets('UAT', 'a18/cc_merchant_console');
     expect(targets).toHaveLength(1);
     const calls = sim.requests().filter((r) => r.route === 'GET /api/v1/projects');
     expect(calls.map((r) => r.status)).toEqual([429, 200]);
@@ -204,7 +206,7 @@ describe('CmdbClient against the CMDB simulator', () => {
 
   it('turns a malformed answer into BAD_RESPONSE', async () => {
     sim.faults.inject({ route: 'GET /api/v1/projects', malformed: true, times: 1 });
-    const err = await rejection(client().findTargets('UAT', 'a18/cc_merchant_console'));
+    const err = await rejection(client().listTargets('UAT', 'a18/cc_merchant_console'));
     expect(err.code).toBe('BAD_RESPONSE');
   });
 });

@@ -8,7 +8,7 @@ export * from './machine-export.js';
 export * from './normalize-release-request.js';
 export * from './own-move.js';
 export * from './plan-release.js';
-export * from './ports.js';
+export * from './ports/index.js';
 export * from './product-state.js';
 export * from './release-decision.js';
 export * from './release-effects.js';

@@ -44,7 +44,7 @@ describe('startSandbox', () => {
     const cmdb = new CmdbClient({ baseUrl: sandbox.urls.cmdb, token: sandbox.credentials.cmdb.token });
     const target = await cmdb.findTarget('PRO', 'a18/cc_report_service', 'V2');
     expect(target.name).toBe('PRO_a18_report_V2');
-    const { taskId } = await cmdb.deploy(target.id, {
+    const { taskId } = await cmdb.deploy(target, {
       version: '877',
       operator: 'cdflow',
       requestId: 'sandbox-1',

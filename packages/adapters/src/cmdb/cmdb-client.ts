@@ -2,9 +2,9 @@
  * CMDB deploy API client (CONTRACTS.md "CMDB deploy API"): find deploy targets, deploy a version with an
  * idempotency key, poll the deploy task. Header `access-token: <token>`.
  */
-import type { CmdbPort, CmdbTarget, CmdbTaskStatus, Env } from '@cdflow/core';
+import type { CmdbDeployResult, CmdbPort, CmdbTarget, CmdbTaskStatus, Env } from '@cdflow/core';
 import { type AdapterLogger, HttpClient, UpstreamError } from '../http/index.js';
-import { selectTarget } from './select-target.js';
+import { normalizeCmdbTag, selectTarget } from './select-target.js';
 
 export interface CmdbClientOptions {
   baseUrl: string;
@@ -45,8 +45,14 @@ export class CmdbClient implements CmdbPort {
     });
   }
 
+  /** The deploy targets the code item's `tag` selects ("" means V1) among those of its svn path. */
+  async findTargets(env: Env, item: { svnPath: string; tag: string }): Promise<CmdbTarget[]> {
+    const wanted = normalizeCmdbTag(item.tag);
+    return (await this.listTargets(env, item.svnPath)).filter((t) => normalizeCmdbTag(t.tag) === wanted);
+  }
+
   /** Every deploy target of `svnPath` in `env` (one per tag, usually). */
-  async findTargets(env: Env, svnPath: string): Promise<CmdbTarget[]> {
+  async listTargets(env: Env, svnPath: string): Promise<CmdbTarget[]> {
     const res = await this.http.request<unknown>({
       method: 'GET',
       path: 'api/v1/projects',
@@ -61,22 +67,22 @@ export class CmdbClient implements CmdbPort {
 
   /** The single target the code item's `tag` selects ("" means V1); `NO_TARGET` when there is none. */
   async findTarget(env: Env, svnPath: string, tag: string): Promise<CmdbTarget> {
-    return selectTarget(await this.findTargets(env, svnPath), tag, { env, svnPath });
+    return selectTarget(await this.listTargets(env, svnPath), tag, { env, svnPath });
   }
 
   async deploy(
-    targetId: number,
+    target: Pick<CmdbTarget, 'id'>,
     input: CmdbDeployInput,
-  ): Promise<{ taskId: string; status: CmdbTaskStatus }> {
+  ): Promise<Extract<CmdbDeployResult, { kind: 'task' }>> {
     const res = await this.http.request<unknown>({
       method: 'POST',
-      path: `api/v1/projects/${encodeURIComponent(String(targetId))}/upgrade`,
+      path: `api/v1/projects/${encodeURIComponent(String(target.id))}/upgrade`,
       json: { version: input.version, operator: input.operator, request_id: input.requestId },
       // Safe to repeat: the CMDB returns the existing task for a request_id it has seen.
       idempotent: true,
     });
     const task = this.parse('POST /api/v1/projects/{id}/upgrade', res.body, parseTask);
-    return { taskId: task.taskId, status: task.status };
+    return { kind: 'task', taskId: task.taskId, status: task.status };
   }
 
   async getTask(taskId: string): Promise<CmdbTask> {

@@ -233,11 +233,13 @@ export class EffectExecutor {
         return { kind: 'event', event: { type: 'CONFIG_APPLIED' } };
       }
       case 'cmdb.deploy': {
-        const targets = await ports.cmdb.findTargets(effect.env, effect.svnPath);
+        const targets = await ports.cmdb.findTargets(effect.env, {
+          svnPath: effect.svnPath,
+          tag: effect.tag,
+        });
         const wanted = normaliseTag(effect.tag);
-        const target = targets.find((t) => normaliseTag(t.tag) === wanted);
+        const target = targets.length === 1 ? targets[0] : undefined;
         if (!target) {
-          const tags = targets.map((t) => t.tag || 'V1');
           return {
             kind: 'event',
             event: {
@@ -245,26 +247,29 @@ export class EffectExecutor {
               service: effect.service,
               attempt: effect.attempt,
               reason:
-                `No CMDB deploy target for ${effect.svnPath} with tag ${wanted} in ${effect.env}` +
-                (tags.length > 0 ? ` (targets have tags ${tags.join(', ')})` : ' (no target at all)') +
-                ': register it in the CMDB or fix the tag of the code item.',
+                targets.length === 0
+                  ? `No CMDB deploy target for ${effect.svnPath} with tag ${wanted} in ${effect.env}: register it in the CMDB or fix the tag of the code item.`
+                  : `Several CMDB deploy targets for ${effect.svnPath} with tag ${wanted} in ${effect.env} (${targets.map((t) => t.name).join(', ')}): cdflow will not guess which one to deploy.`,
             },
           };
         }
-        const task = await this.options.deploySlots.use(() =>
-          ports.cmdb.deploy(target.id, {
+        const started = await this.options.deploySlots.use(() =>
+          ports.cmdb.deploy(target, {
             version: effect.svnVersion,
             operator: cdflowOperator,
             requestId: effect.idempotencyKey,
           }),
         );
+        if (started.kind === 'finished') {
+          throw new EffectPreconditionError('a synchronous CMDB is not supported by this runtime yet');
+        }
         return {
           kind: 'event',
           event: {
             type: 'DEPLOY_STARTED',
             service: effect.service,
             attempt: effect.attempt,
-            taskId: task.taskId,
+            taskId: started.taskId,
           },
         };
       }
