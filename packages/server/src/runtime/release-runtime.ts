@@ -23,7 +23,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import { DeliveryRepository } from '../store/delivery-repository.js';
 import type { Store } from '../store/open-store.js';
 import { type AuditInput, type DecisionWrite, ReleaseRepository } from '../store/release-repository.js';
-import { type CheckPolicy, EffectExecutor, type RuntimePorts } from './effect-executor.js';
+import { type CheckPolicy, describeError, EffectExecutor, type RuntimePorts } from './effect-executor.js';
 import { EffectRunner } from './effect-runner.js';
 import { JiraDeliveryProcessor } from './jira-delivery-processor.js';
 import { JiraReconciler } from './jira-reconciler.js';
@@ -38,6 +38,7 @@ import type {
   IntakeResult,
   JiraDelivery,
   ListFilter,
+  ReleaseChange,
   ReleaseRuntimeApi,
   ReleaseView,
 } from './runtime-api.js';
@@ -78,6 +79,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly outcomes: OutcomeRecorder;
   private readonly jiraDeliveries: JiraDeliveryProcessor;
   private readonly reconciler: JiraReconciler;
+  private readonly listeners = new Set<(change: ReleaseChange) => void>();
   private started = false;
   private stopping = false;
 
@@ -409,9 +411,21 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     releaseId: string,
     parts: Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'>,
   ): void {
+    for (const listener of this.listeners) {
+      try {
+        listener({ releaseId });
+      } catch (error) {
+        this.logger.warn({ releaseId, err: describeError(error) }, 'a release change listener failed');
+      }
+    }
     if (!this.started || this.stopping) return;
     if (parts.effects.length > 0) this.runner.kick(releaseId);
     if (parts.scheduleTimers.length > 0 || parts.cancelTimers.length > 0) this.timers.arm();
+  }
+
+  subscribe(listener: (change: ReleaseChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   // ---- Jira deliveries -------------------------------------------------------------------------

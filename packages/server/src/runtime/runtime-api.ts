@@ -79,6 +79,11 @@ export interface JiraDelivery {
   timestamp: number | null;
 }
 
+/** A release changed (a decision was committed); read it again for its new state. */
+export interface ReleaseChange {
+  releaseId: string;
+}
+
 export interface ListFilter {
   state?: string;
   project?: string;
@@ -101,6 +106,8 @@ export interface ReleaseRuntimeApi {
   findBySummary(summary: string): ReleaseView | null;
   listReleases(filter: ListFilter): { total: number; items: ReleaseView[] };
   history(ref: string): HistoryEntry[] | null;
+  /** Be told after every committed change of any release; returns the unsubscribe function. */
+  subscribe(listener: (change: ReleaseChange) => void): () => void;
   /** Store reachable and runner alive. */
   ready(): boolean;
   /** Resume pending effects and timers; start the runner and the timer loop. */
