@@ -92,8 +92,7 @@ export function jiraMoveDecision(input: {
       reason: `Jira shows ${input.jiraNow}, beyond this move to ${target}: waiting for a person's webhook before walking it back`,
     };
   }
-  const seen = input.lastSeenByWebhook ?? input.jiraNow;
-  if (seen !== input.jiraNow) {
+  if (input.lastSeenByWebhook !== input.jiraNow) {
     return {
       kind: 'leave',
       reason: `Jira shows ${input.jiraNow}, which no webhook reported: left for the reconciliation to read as a person's decision`,

@@ -5,27 +5,24 @@
  * different releases in parallel. A retryable failure leaves the effect pending with a back-off and the
  * error in the history; the release's later effects wait behind it.
  */
-import type { ReleaseEffect } from '@cdflow/core';
+import {
+  type EffectResultEvent,
+  effectFailedEvent,
+  isSupersededMove,
+  type ReleaseEffect,
+} from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { OutboxRow, ReleaseRepository } from '../store/release-repository.js';
-import {
-  describeError,
-  type EffectExecutor,
-  type EffectOutcome,
-  failureEventFor,
-  isRetryable,
-  JiraMoveDeferral,
-} from './effect-executor.js';
-import { isSupersededMove } from './superseded-move.js';
+import { describeError, isRetryable, JiraMoveDeferral } from './effects/effect-errors.js';
+import type { EffectDeps, EffectOutcome } from './effects/effect-handler.js';
+import { performEffect } from './effects/effect-handlers.js';
 
 /** What happened to an effect, for the runtime to record. */
-export type EffectResult =
-  | EffectOutcome
-  | { kind: 'failed'; reason: string; event: ReturnType<typeof failureEventFor> };
+export type EffectResult = EffectOutcome | { kind: 'failed'; reason: string; event: EffectResultEvent };
 
 export interface EffectRunnerOptions {
   repo: ReleaseRepository;
-  executor: EffectExecutor;
+  deps: EffectDeps;
   /** Records the outcome (and marks the outbox row) in one transaction, through the release's queue. */
   record: (row: OutboxRow, effect: ReleaseEffect, result: EffectResult) => Promise<void>;
   retryBaseMs: number;
@@ -118,7 +115,7 @@ export class EffectRunner {
   }
 
   private async runOne(row: OutboxRow): Promise<void> {
-    const { repo, executor, logger } = this.options;
+    const { repo, deps, logger } = this.options;
     const effect = row.payload as ReleaseEffect;
     const release = repo.getById(row.releaseId);
     if (!release) {
@@ -130,7 +127,11 @@ export class EffectRunner {
       { releaseId: row.releaseId, effect: effect.type, key: row.idempotencyKey },
       'effect started',
     );
-    if (isSupersededMove(row, repo.effectsOf(row.releaseId))) {
+    const queued = repo
+      .effectsOf(row.releaseId)
+      .filter((o) => o.id > row.id && (o.status === 'pending' || o.status === 'running'))
+      .map((o) => o.payload as ReleaseEffect);
+    if (isSupersededMove(effect, queued)) {
       await this.options.record(row, effect, {
         kind: 'done',
         detail: { skipped: 'a later decision moves the issue on; this move is out of date' },
@@ -139,11 +140,11 @@ export class EffectRunner {
     }
     let result: EffectResult;
     try {
-      result = await executor.execute(effect, {
-        releaseId: row.releaseId,
-        issueKey: release.issueKey,
-        attempts: row.attempts,
-      });
+      result = await performEffect(
+        effect,
+        { releaseId: row.releaseId, issueKey: release.issueKey, attempts: row.attempts },
+        deps,
+      );
     } catch (error) {
       const reason = describeError(error);
       if (isRetryable(error)) {
@@ -176,7 +177,7 @@ export class EffectRunner {
         return;
       }
       logger.warn({ releaseId: row.releaseId, effect: effect.type, err: reason }, 'effect failed for good');
-      result = { kind: 'failed', reason, event: failureEventFor(effect, reason) };
+      result = { kind: 'failed', reason, event: effectFailedEvent(effect, reason) };
     }
     await this.options.record(row, effect, result);
   }

@@ -12,7 +12,6 @@ import {
   decide,
   type NormalizedRequest,
   type PersonEvent,
-  productStateOf,
   type ReleaseEffect,
   type ReleaseEvent,
   type ReleaseSettings,
@@ -23,8 +22,9 @@ import type { ServerConfig } from '../config/server-config.js';
 import { DeliveryRepository } from '../store/delivery-repository.js';
 import type { Store } from '../store/open-store.js';
 import { type AuditInput, type DecisionWrite, ReleaseRepository } from '../store/release-repository.js';
-import { type CheckPolicy, describeError, EffectExecutor, type RuntimePorts } from './effect-executor.js';
 import { EffectRunner } from './effect-runner.js';
+import { describeError } from './effects/effect-errors.js';
+import type { CheckPolicy, RuntimePorts } from './effects/runtime-ports.js';
 import { JiraDeliveryProcessor } from './jira-delivery-processor.js';
 import { JiraReconciler } from './jira-reconciler.js';
 import { KeyQueue } from './key-queue.js';
@@ -97,16 +97,15 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     });
     const timings = options.config.timings;
     const deliveries = new DeliveryRepository(options.store);
-    const executor = new EffectExecutor({
-      ports: options.ports,
-      config: options.config,
-      checkPolicy: options.checkPolicy,
-      deploySlots: new Semaphore(timings.deployParallelism),
-      lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
-    });
     this.runner = new EffectRunner({
       repo: this.repo,
-      executor,
+      deps: {
+        ports: options.ports,
+        config: options.config,
+        checkPolicy: options.checkPolicy,
+        deploySlots: new Semaphore(timings.deployParallelism),
+        lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
+      },
       record: (row, effect, result) => this.outcomes.recordEffect(row, effect, result),
       retryBaseMs: timings.effectRetryBaseMs,
       retryMaxMs: timings.effectRetryMaxMs,
@@ -350,14 +349,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         machineVersion: decision.next.machineVersion,
         snapshot: decision.next.snapshot,
       };
-      const version = decision.context.request.version;
-      if (
-        version !== null &&
-        productStateOf(decision.state) === 'uatComplete' &&
-        row.state !== decision.state
-      ) {
-        write.release.appliedVersion = version;
-      }
+      if (decision.appliedVersion !== null) write.release.appliedVersion = decision.appliedVersion;
       if (meta.request) {
         write.request = {
           iteration: decision.context.iteration,
