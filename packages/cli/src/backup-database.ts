@@ -76,17 +76,23 @@ function checkRequest({ source, target, force }: BackupRequest): void {
   }
 }
 
-/** Opens the server's database without writing to it, and checks that it is cdflow's. */
+/**
+ * Opens the server's database for reading only (query_only), and checks that it is cdflow's. Not a
+ * read-only connection: that one would leave -wal/-shm files it cannot delete beside a stopped server's
+ * database, owned by whoever ran the backup (root in a cron job), which the server may then be unable
+ * to open. A query_only connection changes no data, and when it is the last one it removes them.
+ */
 function openSource(Sqlite: DatabaseConstructor, source: string): Database.Database {
   let db: Database.Database;
   try {
-    db = new Sqlite(source, { readonly: true, fileMustExist: true });
+    db = new Sqlite(source, { fileMustExist: true });
   } catch (error) {
     throw new CliUsageError('CLI_UNREADABLE_INPUT', `cannot open ${source}: ${message(error)}`);
   }
   try {
     // The server holds write locks only for short transactions; wait for them rather than fail.
     db.pragma('busy_timeout = 5000');
+    db.pragma('query_only = ON');
     const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'releases'").get();
     if (table === undefined) {
       throw new CliUsageError(
@@ -109,6 +115,13 @@ function openSource(Sqlite: DatabaseConstructor, source: string): Database.Datab
   }
 }
 
+/** The copy is page for page the database: a copy that fails its check means the database is damaged. */
+class DamagedCopy extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
 /**
  * Makes the copy a single self-contained file (rollback journal instead of WAL: no -wal/-shm beside it;
  * the server switches it back to WAL when it opens it), checks it page by page, and counts its releases.
@@ -117,8 +130,11 @@ function sealCopy(Sqlite: DatabaseConstructor, path: string): number {
   const copy = new Sqlite(path, { fileMustExist: true });
   try {
     copy.pragma('journal_mode = DELETE');
-    const check = copy.pragma('quick_check', { simple: true });
-    if (check !== 'ok') throw new Error(`the copy fails SQLite's quick_check: ${String(check)}`);
+    // At most three problems: enough to say what is wrong in one line.
+    const problems = (copy.pragma('quick_check(3)') as Array<Record<string, unknown>>)
+      .flatMap((row) => String(Object.values(row)[0]).split('\n'))
+      .filter((line) => line !== 'ok' && !line.startsWith('*** '));
+    if (problems.length > 0) throw new DamagedCopy(problems.slice(0, 3));
     const row = copy.prepare('SELECT count(*) AS releases FROM releases').get() as { releases: number };
     return row.releases;
   } finally {
@@ -192,6 +208,12 @@ export async function backupDatabase(request: BackupRequest): Promise<BackupResu
     try {
       releases = sealCopy(Sqlite, partial);
     } catch (error) {
+      if (error instanceof DamagedCopy) {
+        throw new BackupFailedError(
+          `the copy of ${source} fails SQLite's quick_check (${error.message}), so the database itself is ` +
+            `damaged; ${target} was not written. Keep the last good backup; see "Restoring" in the CLI README`,
+        );
+      }
       throw new BackupFailedError(
         `the copy of ${source} could not be checked: ${message(error)}; ${target} was not written`,
         { cause: error },
