@@ -117,8 +117,9 @@ function openSource(Sqlite: DatabaseConstructor, source: string): Database.Datab
 
 /** The copy is page for page the database: a copy that fails its check means the database is damaged. */
 class DamagedCopy extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(problems: string[]) {
     super(problems.join('; '));
+    this.name = 'DamagedCopy';
   }
 }
 
@@ -197,12 +198,8 @@ export async function backupDatabase(request: BackupRequest): Promise<BackupResu
       });
       pages = progress.totalPages;
     } catch (error) {
-      throw new BackupFailedError(
-        `the backup of ${source} failed: ${message(error)}; ${target} was not written`,
-        {
-          cause: error,
-        },
-      );
+      const reason = `the backup of ${source} failed: ${message(error)}`;
+      throw new BackupFailedError(`${reason}; ${target} was not written`, { cause: error });
     }
     let releases: number;
     try {
