@@ -212,7 +212,8 @@ export class JiraClient implements JiraPort {
         performed.push(chosen.name);
         current = chosen.to.name;
       } catch (err) {
-        if (!mayBeStale(err) || staleRetries >= maxStaleRetries) throw err;
+        if (!(err instanceof UpstreamError) || !mayBeStale(err) || staleRetries >= maxStaleRetries)
+          throw err;
         // Judge the refusal by where the issue is now, not by Jira's (localised) error text.
         const now = (await this.getIssue(issueKey)).status;
         if (now === chosen.to.name) {
@@ -221,7 +222,8 @@ export class JiraClient implements JiraPort {
           current = now;
           continue;
         }
-        if (now === current) throw err; // not moved: the refusal stands
+        // Not moved: the refusal stands (a 409 is Jira's own "concurrent transition, try again").
+        if (now === current && err.code !== 'CONFLICT') throw err;
         if (options.expectedFrom !== undefined) throw movedMeanwhile(issueKey, current, now);
         staleRetries += 1;
         current = now;
