@@ -121,7 +121,7 @@ describe('JiraClient.moveToStatus', () => {
     expect(sim.issue(key)?.status).toBe('CONFIG执行中');
   });
 
-  it("re-reads after Jira refuses a transition because someone moved the issue meanwhile", async () => {
+  it('re-reads after Jira refuses a transition because someone moved the issue meanwhile', async () => {
     const { key } = await client.createIssue(fieldsFor('raced'));
     // Jira answers the list of transitions, then a person moves the issue before cdflow's transition
     // arrives: Jira refuses it (its own 400, in its own language), and cdflow re-reads and goes on.

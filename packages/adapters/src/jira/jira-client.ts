@@ -212,8 +212,7 @@ export class JiraClient implements JiraPort {
         performed.push(chosen.name);
         current = chosen.to.name;
       } catch (err) {
-        if (!(err instanceof UpstreamError) || !mayBeStale(err) || staleRetries >= maxStaleRetries)
-          throw err;
+        if (!(err instanceof UpstreamError) || !mayBeStale(err) || staleRetries >= maxStaleRetries) throw err;
         // Judge the refusal by where the issue is now, not by Jira's (localised) error text.
         const now = (await this.getIssue(issueKey)).status;
         if (now === chosen.to.name) {
