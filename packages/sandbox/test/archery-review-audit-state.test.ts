@@ -296,14 +296,17 @@ describe('Archery state across a restart', () => {
     const b = (await first.submit('ALTER TABLE b ADD COLUMN c INT;')).json as { workflow_id: number };
     first.sim.dba.pass(a.workflow_id);
     first.sim.dba.execute(a.workflow_id, 'auto');
-    const snapshot = JSON.parse(JSON.stringify(first.sim.snapshotState())) as unknown;
-    await first.sim.close();
-
-    const second = await start({ state: snapshot });
-    expect(second.sim.orders().map((o) => [o.workflowId, o.status])).toEqual([
+    const saved = first.sim.snapshotState();
+    expect(saved.orders.map((o) => [o.workflowId, o.status])).toEqual([
       [a.workflow_id, 'workflow_queuing'],
       [b.workflow_id, 'workflow_manreviewing'],
     ]);
+    const snapshot = JSON.parse(JSON.stringify(saved)) as unknown;
+    await first.sim.close();
+
+    const second = await start({ state: snapshot });
+    expect(second.sim.orders().map((o) => o.workflowName)).toEqual(['REL-1 upgrade', 'REL-1 upgrade']);
+    expect(second.sim.orders()[1]!.status).toBe('workflow_manreviewing');
     await until(
       async () => (await second.order(a.workflow_id)).workflow.status === 'workflow_finish',
       'finish',
