@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import type AjvDraft04 from 'ajv-draft-04';
+import type addFormatsPlugin from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, repoRoot, run, shellWord } from './support/cdflow-process.js';
 
@@ -12,6 +12,9 @@ import { buildCli, repoRoot, run, shellWord } from './support/cdflow-process.js'
 // (the same schema the policy package's SARIF test validates with).
 const require = createRequire(import.meta.url);
 const schema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json') as object;
+// CommonJS modules whose default export TypeScript sees as the module object: load them as Node does.
+const Ajv = require('ajv-draft-04') as typeof AjvDraft04.default;
+const addFormats = require('ajv-formats') as typeof addFormatsPlugin.default;
 
 function sarifValidator() {
   const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false }); // the schema's language pattern is not valid in unicode mode

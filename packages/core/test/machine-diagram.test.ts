@@ -4,8 +4,8 @@
  * `CDFLOW_WRITE_MACHINE_MD=1 npx vitest run packages/core/test/machine-diagram.test.ts`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
 import { machineToMermaid, releaseMachineVersion } from '@cdflow/core';
+import { describe, expect, it } from 'vitest';
 
 const path = new URL('../MACHINE.md', import.meta.url);
 
