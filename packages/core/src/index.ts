@@ -1,3 +1,4 @@
+export * from './cdflow-error.js';
 export * from './content-hash.js';
 export * from './decision-types.js';
 export * from './jira-issue-content.js';
