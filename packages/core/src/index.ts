@@ -18,4 +18,5 @@ export * from './release-events.js';
 export * from './release-machine.js';
 export * from './release-request-schema.js';
 export * from './release-types.js';
+export * from './retry-policy.js';
 export * from './work-order-name.js';
