@@ -1,3 +1,4 @@
+export * from './cdflow-error.js';
 export * from './content-hash.js';
 export * from './decision-types.js';
 export * from './jira-issue-content.js';
@@ -17,5 +18,6 @@ export * from './release-events.js';
 export * from './release-machine.js';
 export * from './release-request-schema.js';
 export * from './release-types.js';
+export * from './retry-policy.js';
 export * from './sql-text.js';
 export * from './work-order-name.js';
