@@ -3,6 +3,7 @@
  * files Chinese Windows editors write — a configured fallback encoding (GB18030 by default). Decided once
  * when the file is fetched, so the text stored with the release and its hash never change afterwards.
  */
+import { CdflowError } from './cdflow-error.js';
 
 // Core compiles without the DOM or Node libraries; TextDecoder is a WHATWG global in every runtime cdflow
 // runs on (Node 20 ships it with full ICU, GB18030 and GBK included).
@@ -19,15 +20,20 @@ export interface DecodedSqlText {
   bom: boolean;
 }
 
-/** The bytes are neither UTF-8 nor valid in the fallback encoding, or the fallback is not an encoding. */
-export class SqlTextEncodingError extends Error {
-  readonly code = 'SQL_TEXT_ENCODING';
+/**
+ * The bytes are neither UTF-8 nor valid in the fallback encoding, or the fallback is not an encoding.
+ * Code `INVALID_REQUEST_ITEM` (not retryable): the SQL item's file must change first.
+ */
+export class SqlTextEncodingError extends CdflowError {
+  declare readonly code: 'INVALID_REQUEST_ITEM';
   readonly fallback: string;
 
   constructor(fallback: string, detail: string) {
     super(
+      'INVALID_REQUEST_ITEM',
       `The SQL file is not valid UTF-8 and ${detail}. Save the file as UTF-8 (or set the SQL source's ` +
         'fallback encoding to the one its editor writes, e.g. gb18030), commit it and send the release again.',
+      { details: { fallback } },
     );
     this.name = 'SqlTextEncodingError';
     this.fallback = fallback;

@@ -58,7 +58,8 @@ describe('decodeSqlText', () => {
     }
     expect(error).toBeInstanceOf(SqlTextEncodingError);
     const e = error as SqlTextEncodingError;
-    expect(e.code).toBe('SQL_TEXT_ENCODING');
+    expect(e.code).toBe('INVALID_REQUEST_ITEM');
+    expect(e.retryable).toBe(false);
     expect(e.fallback).toBe('gb18030');
     expect(e.message).toContain('not valid UTF-8');
     expect(e.message).toContain('not valid gb18030 either');
