@@ -16,13 +16,14 @@ afterEach(async () => {
 });
 
 function client(
-  options: { token?: string; timeoutMs?: number; pageSize?: number } = {},
+  options: { token?: string; upgradeTimeoutMs?: number; pageSize?: number } = {},
 ): JiracdflowCmdbClient {
   return new JiracdflowCmdbClient({
     searchUrl: sim.searchUrl,
     upgradeUrl: sim.upgradeUrl,
     token: options.token ?? sim.credentials.token,
-    timeoutMs: options.timeoutMs ?? 2000,
+    timeoutMs: 2000,
+    upgradeTimeoutMs: options.upgradeTimeoutMs ?? 2000,
     retries: 2,
     ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
   });
@@ -105,7 +106,7 @@ describe('JiracdflowCmdbClient against the CMDB simulator', () => {
     expect(sim.upgrades()).toEqual([]);
 
     sim.answerLate(upgradeRoute, 600);
-    const late = await failure(client({ timeoutMs: 150 }).deploy({ id: 12 }, { version: '1061' }));
+    const late = await failure(client({ upgradeTimeoutMs: 150 }).deploy({ id: 12 }, { version: '1061' }));
     expect(late.code).toBe('TIMEOUT');
     expect(sim.counters.get(upgradeRoute)).toBe(2);
     // The CMDB did upgrade: the outcome is unknown to the caller, and nothing was sent twice.

@@ -27,7 +27,10 @@ export interface JiracdflowCmdbClientOptions {
   /** The upgrade URL; the project id is appended as it is (so it usually ends with `/`). */
   upgradeUrl: string;
   token: string;
+  /** Per-attempt timeout of the search. Default 10 s. */
   timeoutMs?: number;
+  /** Timeout of the synchronous upgrade, which answers when the deploy is done. Default 300 s. */
+  upgradeTimeoutMs?: number;
   /** Retries of the search (a GET that changes nothing). The upgrade is never retried. */
   retries?: number;
   logger?: AdapterLogger;
@@ -55,8 +58,7 @@ export class JiracdflowCmdbClient implements CmdbPort {
 
   constructor(private readonly options: JiracdflowCmdbClientOptions) {
     this.pageSize = options.pageSize ?? 50;
-    const clients = new Map<string, HttpClient>();
-    const endpoint = (url: string, setting: string): Endpoint => {
+    const endpoint = (url: string, setting: string, timeoutMs: number | undefined): Endpoint => {
       let parsed: URL;
       try {
         parsed = new URL(url);
@@ -69,22 +71,26 @@ export class JiracdflowCmdbClient implements CmdbPort {
           },
         );
       }
-      let http = clients.get(parsed.origin);
-      if (!http) {
-        http = new HttpClient({
-          upstream: 'cmdb',
-          baseUrl: parsed.origin,
-          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-          ...(options.retries === undefined ? {} : { retries: options.retries }),
-          ...(options.logger === undefined ? {} : { logger: options.logger }),
-          headers: () => ({ 'access-token': options.token }),
-        });
-        clients.set(parsed.origin, http);
-      }
+      const http = new HttpClient({
+        upstream: 'cmdb',
+        baseUrl: parsed.origin,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        ...(options.retries === undefined ? {} : { retries: options.retries }),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+        headers: () => ({ 'access-token': options.token }),
+      });
       return { http, path: parsed.pathname.replace(/^\//, '') };
     };
-    this.search = endpoint(options.searchUrl, options.settingNames?.searchUrl ?? 'CMDB_SEARCH_URL');
-    this.upgrade = endpoint(options.upgradeUrl, options.settingNames?.upgradeUrl ?? 'CMDB_UPGRADE_URL');
+    this.search = endpoint(
+      options.searchUrl,
+      options.settingNames?.searchUrl ?? 'CMDB_SEARCH_URL',
+      options.timeoutMs,
+    );
+    this.upgrade = endpoint(
+      options.upgradeUrl,
+      options.settingNames?.upgradeUrl ?? 'CMDB_UPGRADE_URL',
+      options.upgradeTimeoutMs ?? 300_000,
+    );
   }
 
   /** The projects the code item selects by the original's rules (`selectJiracdflowProjects`); [] when none. */
