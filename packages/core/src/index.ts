@@ -1,4 +1,5 @@
 export * from './archery-status.js';
+export * from './cdflow-error.js';
 export * from './content-hash.js';
 export * from './decision-types.js';
 export * from './effect-outcome.js';
@@ -23,4 +24,6 @@ export * from './release-request-schema.js';
 export * from './release-timers.js';
 export * from './release-types.js';
 export * from './release-waits.js';
+export * from './retry-policy.js';
+export * from './sql-text.js';
 export * from './work-order-name.js';

@@ -30,13 +30,21 @@ export interface RequestOptions {
   /** Path relative to the base URL (no leading slash needed). */
   path: string;
   searchParams?: Record<string, string | number | boolean | undefined>;
+  /** A JSON body; allowed on GET too (the original program's CMDB reads a JSON body on a GET). */
   json?: unknown;
   headers?: Record<string, string>;
   /** A POST/PUT is retried only when repeating it cannot duplicate anything upstream. */
   idempotent?: boolean;
   /** Expected statuses with no JSON body (e.g. 204). */
   allowEmpty?: boolean;
+  /**
+   * How a 2xx body is returned: parsed JSON (default), the text, or the raw bytes (any content type; a
+   * file read from SVN/GitLab is never "not JSON"). Error answers are summarised as text either way.
+   */
+  responseType?: HttpResponseType;
 }
+
+export type HttpResponseType = 'json' | 'text' | 'buffer';
 
 export interface HttpResponse<T> {
   status: number;
@@ -102,30 +110,37 @@ export class HttpClient {
   }
 
   /** Perform a request; a non-2xx answer throws `UpstreamError` with the upstream's body. */
-  async request<T>(req: RequestOptions): Promise<HttpResponse<T>> {
+  request(req: RequestOptions & { responseType: 'buffer' }): Promise<HttpResponse<Buffer>>;
+  request(req: RequestOptions & { responseType: 'text' }): Promise<HttpResponse<string>>;
+  request<T>(req: RequestOptions): Promise<HttpResponse<T>>;
+  async request<T>(req: RequestOptions): Promise<HttpResponse<T | string | Buffer>> {
     const path = req.path.replace(/^\//, '');
     const method = req.method.toUpperCase();
     const retryLimit = req.idempotent === false ? 0 : undefined;
-    let res: Response<string>;
+    let res: Response<Buffer>;
     try {
       res = (await this.got(path, {
         method: req.method,
         ...(req.json === undefined ? {} : { json: req.json }),
+        ...(req.json !== undefined && method === 'GET' ? { allowGetBody: true } : {}),
         ...(req.searchParams ? { searchParams: cleanParams(req.searchParams) } : {}),
         ...(req.headers ? { headers: req.headers } : {}),
         ...(req.idempotent && (method === 'POST' || method === 'PATCH')
           ? { retry: { methods: ['POST', 'PATCH', 'GET', 'PUT', 'DELETE'] } }
           : {}),
         ...(retryLimit === 0 ? { retry: { limit: 0 } } : {}),
-        responseType: 'text',
-      })) as Response<string>;
+        responseType: 'buffer',
+      })) as Response<Buffer>;
     } catch (err) {
       throw this.toUpstreamError(err, method, path);
     }
     const status = res.statusCode;
-    const text = res.body;
+    const ok = status >= 200 && status < 300;
+    if (ok && req.responseType === 'buffer') return { status, body: res.body, headers: res.headers };
+    const text = res.body.toString('utf8');
+    if (ok && req.responseType === 'text') return { status, body: text, headers: res.headers };
     const parsed = parseBody(text);
-    if (status >= 200 && status < 300) {
+    if (ok) {
       if (text.length > 0 && parsed === undefined && !req.allowEmpty) {
         // Garbage in a 2xx (a proxy's page, a cut-off body) is a transient fault, not a contract change:
         // the caller may try the whole operation again later (effects look up before they create).
