@@ -143,12 +143,18 @@ export const errorCodes = {
     retryable: true,
     meaning: "cdflow's Jira move waits for a person's webhook before walking the issue back.",
   },
-  // Configuration.
+  // Configuration and storage at start.
   CONFIG_INVALID: {
     status: 500,
     httpError: 'internal',
     retryable: false,
     meaning: 'A setting is missing or wrong; the message names each one and what was expected.',
+  },
+  STORE_OPEN_FAILED: {
+    status: 500,
+    httpError: 'internal',
+    retryable: false,
+    meaning: 'The SQLite database could not be opened (path not writable, file held by another program).',
   },
   // Upstreams (UpstreamError and the adapters' local refusals). An answer reporting one is a gateway error.
   UNAUTHORIZED: {

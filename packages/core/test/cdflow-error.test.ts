@@ -37,6 +37,7 @@ describe('errorCodes: one vocabulary from domain error to HTTP answer', () => {
     ['EFFECT_PRECONDITION', 500, 'internal'],
     ['JIRA_MOVE_DEFERRED', 500, 'internal'],
     ['CONFIG_INVALID', 500, 'internal'],
+    ['STORE_OPEN_FAILED', 500, 'internal'],
   ] as const)('%s answers %i with error "%s"', (code, status, httpError) => {
     expect(errorCodes[code]).toMatchObject({ status, httpError });
   });
