@@ -52,6 +52,12 @@ export const errorCodes = {
     retryable: false,
     meaning: "The caller's token or webhook secret is missing or wrong.",
   },
+  PERMISSION_DENIED: {
+    status: 403,
+    httpError: 'forbidden',
+    retryable: false,
+    meaning: 'The authenticated person may not do this (e.g. not in a Jira group allowed to send the event).',
+  },
   NOT_FOUND: {
     status: 404,
     httpError: 'not_found',

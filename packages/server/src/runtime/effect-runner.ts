@@ -10,28 +10,29 @@ import {
   effectFailedEvent,
   isSupersededMove,
   type ReleaseEffect,
+  type RetryPolicy,
+  retryDelayMs,
+  shouldRetry,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { OutboxRow, ReleaseRepository } from '../store/release-repository.js';
-import { describeError, isRetryable, JiraMoveDeferral } from './effects/effect-errors.js';
+import { describeError } from './effects/effect-errors.js';
 import type { EffectDeps, EffectOutcome } from './effects/effect-handler.js';
 import { performEffect } from './effects/effect-handlers.js';
 
 /** What happened to an effect, for the runtime to record. */
-export type EffectResult = EffectOutcome | { kind: 'failed'; reason: string; event: EffectResultEvent };
+export type EffectResult =
+  | Exclude<EffectOutcome, { kind: 'later' }>
+  | { kind: 'failed'; reason: string; event: EffectResultEvent };
 
 export interface EffectRunnerOptions {
   repo: ReleaseRepository;
   deps: EffectDeps;
   /** Records the outcome (and marks the outbox row) in one transaction, through the release's queue. */
   record: (row: OutboxRow, effect: ReleaseEffect, result: EffectResult) => Promise<void>;
-  retryBaseMs: number;
-  retryMaxMs: number;
+  /** How a retryable failure is tried again (attempts, intervals, back-off). */
+  retryPolicy: RetryPolicy;
   logger: Logger;
-}
-
-export function retryDelayMs(attempts: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
 export class EffectRunner {
@@ -140,45 +141,60 @@ export class EffectRunner {
     }
     let result: EffectResult;
     try {
-      result = await performEffect(
+      const outcome = await performEffect(
         effect,
         { releaseId: row.releaseId, issueKey: release.issueKey, attempts: row.attempts },
         deps,
       );
+      if (outcome.kind === 'later') {
+        this.tryAgainLater(row, effect, release.state, outcome.delayMs, outcome.reason, 'waiting');
+        return;
+      }
+      result = outcome;
     } catch (error) {
       const reason = describeError(error);
-      if (isRetryable(error)) {
-        const attempts = row.attempts + 1;
-        const delay =
-          error instanceof JiraMoveDeferral
-            ? error.delayMs
-            : retryDelayMs(attempts, this.options.retryBaseMs, this.options.retryMaxMs);
-        const retryAt = Date.now() + delay;
+      const attempts = row.attempts + 1;
+      if (shouldRetry(this.options.retryPolicy, attempts, error)) {
+        const delay = retryDelayMs(this.options.retryPolicy, attempts, error);
         logger.warn(
           { releaseId: row.releaseId, effect: effect.type, attempts, retryInMs: delay, err: reason },
           'effect failed, will retry',
         );
-        repo.deferEffect(row.id, attempts, retryAt, reason, {
-          releaseId: row.releaseId,
-          source: 'runner',
-          actor: 'cdflow',
-          event: `effect:${effect.type}`,
-          fromState: release.state,
-          toState: release.state,
-          accepted: false,
-          detail: {
-            outcome: 'retrying',
-            idempotencyKey: row.idempotencyKey,
-            attempts,
-            error: reason,
-            retryAt: new Date(retryAt).toISOString(),
-          },
-        });
+        this.tryAgainLater(row, effect, release.state, delay, reason, 'retrying');
         return;
       }
       logger.warn({ releaseId: row.releaseId, effect: effect.type, err: reason }, 'effect failed for good');
       result = { kind: 'failed', reason, event: effectFailedEvent(effect, reason) };
     }
     await this.options.record(row, effect, result);
+  }
+
+  /** The effect stays at the head of its release's queue until `delayMs` from now; the history says why. */
+  private tryAgainLater(
+    row: OutboxRow,
+    effect: ReleaseEffect,
+    state: string,
+    delayMs: number,
+    reason: string,
+    outcome: 'retrying' | 'waiting',
+  ): void {
+    const attempts = row.attempts + 1;
+    const retryAt = Date.now() + delayMs;
+    this.options.repo.deferEffect(row.id, attempts, retryAt, reason, {
+      releaseId: row.releaseId,
+      source: 'runner',
+      actor: 'cdflow',
+      event: `effect:${effect.type}`,
+      fromState: state,
+      toState: state,
+      accepted: false,
+      detail: {
+        outcome,
+        idempotencyKey: row.idempotencyKey,
+        attempts,
+        ...(outcome === 'retrying' ? { error: reason } : { reason }),
+        retryAt: new Date(retryAt).toISOString(),
+      },
+    });
   }
 }

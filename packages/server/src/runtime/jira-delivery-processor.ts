@@ -8,21 +8,20 @@ import {
   interpretJiraDelivery,
   jiraDecisionRefusedComment,
   type ReleaseEffect,
+  retryDelayMs,
   seenOnReadingJira,
+  shouldRetry,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { DeliveryRepository } from '../store/delivery-repository.js';
 import type { AuditInput, ReleaseRepository } from '../store/release-repository.js';
-import { retryDelayMs } from './effect-runner.js';
-import { describeError, isRetryable } from './effects/effect-errors.js';
+import { describeError } from './effects/effect-errors.js';
 import type { RuntimePorts } from './effects/runtime-ports.js';
 import type { KeyQueue } from './key-queue.js';
 import type { ReleaseDecisions } from './release-decisions.js';
+import { deliveryRetryPolicy } from './retry-policies.js';
 import type { JiraDelivery } from './runtime-api.js';
-
-/** How many times a Jira delivery whose issue cannot be re-read is tried again (in this process). */
-const deliveryRetries = 5;
 
 export interface JiraDeliveryProcessorOptions {
   repo: ReleaseRepository;
@@ -147,10 +146,10 @@ export class JiraDeliveryProcessor {
       } catch (error) {
         const reason = describeError(error);
         const attempts = row.attempts + 1;
-        if (isRetryable(error) && attempts <= deliveryRetries) {
+        const policy = deliveryRetryPolicy(this.options.config.timings);
+        if (shouldRetry(policy, attempts, error)) {
           deliveries.recordAttempt(id, attempts, reason);
-          const t = this.options.config.timings;
-          this.schedule(id, retryDelayMs(attempts, t.effectRetryBaseMs, t.effectRetryMaxMs));
+          this.schedule(id, retryDelayMs(policy, attempts, error));
         } else {
           deliveries.finish(id, 'error', { error: reason, attempts });
         }

@@ -8,6 +8,7 @@
  * deliveries are mapped to events by the JiraDeliveryProcessor, which decides through this same path.
  */
 import {
+  CdflowError,
   type Decision,
   decide,
   type NormalizedRequest,
@@ -32,6 +33,7 @@ import { OutcomeRecorder } from './outcome-recorder.js';
 import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-decisions.js';
 import { releaseIdFor } from './release-id.js';
 import { toReleaseView } from './release-view.js';
+import { effectRetryPolicy } from './retry-policies.js';
 import type {
   EventResult,
   HistoryEntry,
@@ -55,18 +57,23 @@ export interface ReleaseRuntimeOptions {
   stopTimeoutMs?: number;
 }
 
-export class RuntimeStoppedError extends Error {
-  readonly code = 'RUNTIME_STOPPED';
+export class RuntimeStoppedError extends CdflowError {
   constructor() {
-    super('cdflow is shutting down and takes no new work: send the request again once it is back.');
+    super(
+      'RUNTIME_STOPPED',
+      'cdflow is shutting down and takes no new work: send the request again once it is back.',
+      { retryAfterMs: 5_000 },
+    );
     this.name = 'RuntimeStoppedError';
   }
 }
 
-export class UnknownReleaseError extends Error {
-  readonly code = 'UNKNOWN_RELEASE';
+export class UnknownReleaseError extends CdflowError {
   constructor(ref: string) {
-    super(`No release ${ref}: use the Jira issue key, the release id or the summary of an existing release.`);
+    super(
+      'UNKNOWN_RELEASE',
+      `No release ${ref}: use the Jira issue key, the release id or the summary of an existing release.`,
+    );
     this.name = 'UnknownReleaseError';
   }
 }
@@ -107,8 +114,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
       },
       record: (row, effect, result) => this.outcomes.recordEffect(row, effect, result),
-      retryBaseMs: timings.effectRetryBaseMs,
-      retryMaxMs: timings.effectRetryMaxMs,
+      retryPolicy: effectRetryPolicy(timings),
       logger: options.logger,
     });
     this.timers = new TimerLoop(this.repo, (timer) => this.outcomes.fireTimer(timer));

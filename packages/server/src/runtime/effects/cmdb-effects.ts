@@ -1,5 +1,5 @@
 /** The CMDB effects: start a deploy of one code item, read the deploy tasks. */
-import { EffectPreconditionError } from './effect-errors.js';
+import { NonRetryableError } from '@cdflow/core';
 import { cdflowOperator, type EffectHandler } from './effect-handler.js';
 
 export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, _release, { ports, deploySlots }) => {
@@ -28,7 +28,7 @@ export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, _release, { p
     }),
   );
   if (started.kind === 'finished') {
-    throw new EffectPreconditionError('a synchronous CMDB is not supported by this runtime yet');
+    throw new NonRetryableError('a synchronous CMDB is not supported by this runtime yet');
   }
   return {
     kind: 'event',

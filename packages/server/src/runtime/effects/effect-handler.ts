@@ -1,12 +1,17 @@
 /** The shape every effect handler has: one upstream's effects per file, one handler per effect type. */
-import type { EffectResultEvent, ReleaseEffect } from '@cdflow/core';
+import { type EffectResultEvent, NonRetryableError, type ReleaseEffect } from '@cdflow/core';
 import type { ServerConfig } from '../../config/server-config.js';
 import type { Semaphore } from '../semaphore.js';
-import { EffectPreconditionError } from './effect-errors.js';
 import type { CheckPolicy, RuntimePorts } from './runtime-ports.js';
 
-/** What performing an effect came to: an event for the machine, or simply done (with a detail for the history). */
-export type EffectOutcome = { kind: 'event'; event: EffectResultEvent } | { kind: 'done'; detail?: unknown };
+/**
+ * What performing an effect came to: an event for the machine; simply done (with a detail for the
+ * history); or `later`: not now, try again after `delayMs` (a deliberate wait, not a failure).
+ */
+export type EffectOutcome =
+  | { kind: 'event'; event: EffectResultEvent }
+  | { kind: 'done'; detail?: unknown }
+  | { kind: 'later'; delayMs: number; reason: string };
 
 /** The release an effect runs for, as it is when the effect starts. */
 export interface EffectRelease {
@@ -43,7 +48,7 @@ export const cdflowOperator = 'cdflow';
 /** The release's Jira issue: every Jira effect after `jira.ensureIssue` needs it. */
 export function requireIssue(release: EffectRelease, effectType: string): string {
   if (release.issueKey) return release.issueKey;
-  throw new EffectPreconditionError(
+  throw new NonRetryableError(
     `${effectType} for release ${release.releaseId} has no Jira issue yet: jira.ensureIssue must succeed first.`,
   );
 }

@@ -1,7 +1,6 @@
 /** The Jira effects: find or create the issue, write its fields, move it along the workflow, comment. */
 import { type JiraIssueContent, jiraMoveDecision } from '@cdflow/core';
 import type { ServerConfig } from '../../config/server-config.js';
-import { JiraMoveDeferral } from './effect-errors.js';
 import { type EffectHandler, requireIssue } from './effect-handler.js';
 
 /** The issue's field values as Jira REST v2 wants them (custom field ids from configuration). */
@@ -55,7 +54,9 @@ export const moveTo: EffectHandler<'jira.moveTo'> = async (effect, release, deps
     lastSeenByWebhook: deps.lastSeenJiraStatus(issueKey),
     names,
   });
-  if (decision.kind === 'defer') throw new JiraMoveDeferral(decision.reason, config.timings.jiraMoveGraceMs);
+  if (decision.kind === 'defer') {
+    return { kind: 'later', delayMs: config.timings.jiraMoveGraceMs, reason: decision.reason };
+  }
   if (decision.kind === 'leave') {
     return {
       kind: 'done',
