@@ -94,7 +94,10 @@ async function runRelease(server: RunningServer): Promise<number> {
       return 1;
     }
     const key = release.key;
-    if (stage === 'sqlExecuting' && key && !done.has('sql')) {
+    // People act in Jira once the issue shows the stage (cdflow moves it just after its own decision).
+    const jiraShows = (state: 'sqlExecuting' | 'configExecuting') =>
+      key !== null && sandbox.jira.issue(key)?.status === config.jira.names.statuses[state];
+    if (stage === 'sqlExecuting' && key && jiraShows('sqlExecuting') && !done.has('sql')) {
       done.add('sql');
       const orders = [...release.sqlOrders].sort((a, b) => a.seq - b.seq);
       for (const order of orders) {
@@ -109,7 +112,7 @@ async function runRelease(server: RunningServer): Promise<number> {
       say(`   DBA confirms in Jira: ${key} → ${transition}`);
       await sandbox.jira.actAs('dba').transition(key, transition);
     }
-    if (stage === 'configExecuting' && key && !done.has('config')) {
+    if (stage === 'configExecuting' && key && jiraShows('configExecuting') && !done.has('config')) {
       done.add('config');
       const transition = config.jira.names.transitions.configSucceeded;
       say(`   Ops applies nginx/a18-console.conf and confirms in Jira: ${key} → ${transition}`);

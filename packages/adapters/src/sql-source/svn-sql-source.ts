@@ -79,6 +79,17 @@ export class SvnSqlSource implements SqlSourcePort {
     if (!(err instanceof UpstreamError)) return err;
     const where = `svn (${this.options.baseUrl})`;
     const status = err.status === undefined ? {} : { status: err.status };
+    // mod_dav_svn redirects a directory named without its trailing slash (cdflow never sends `r=`, the
+    // only other redirect): that is not a SQL file either.
+    if (err.status === 301 || err.status === 302) {
+      return new UpstreamError({
+        upstream: 'svn',
+        code: 'NOT_FOUND',
+        ...status,
+        retryable: false,
+        message: `${label} is a directory in ${where}, not a file. Fix svn_path and svn_file of the item.`,
+      });
+    }
     if (err.code === 'NOT_FOUND') {
       const dav = davHumanReadable(err.body);
       const message =
