@@ -12,8 +12,29 @@ export function effectFailedEvent(effect: ReleaseEffect, reason: string): Effect
       return { type: 'SQL_SUBMIT_FAILED', sqlId: effect.order.sqlId, reason };
     case 'apollo.apply':
       return { type: 'CONFIG_APPLY_FAILED', reason };
+    case 'archery.resolveRoutes':
+      return {
+        type: 'SQL_ROUTES_FAILED',
+        failures: effect.routes.map((r) => ({
+          sqlId: r.sqlId,
+          instance: r.instance,
+          group: r.group,
+          reason,
+        })),
+      };
+    case 'cmdb.findTargets':
+      return { type: 'DEPLOY_FAILED', service: effect.service, reason };
     case 'cmdb.deploy':
-      return { type: 'DEPLOY_FAILED', service: effect.service, attempt: effect.attempt, reason };
+      return {
+        type: 'DEPLOYS_REPORTED',
+        deploys: effect.deploys.map((d) => ({
+          service: d.service,
+          targetId: d.target.id,
+          attempt: d.attempt,
+          outcome: 'failed' as const,
+          message: reason,
+        })),
+      };
     default:
       return {
         type: 'EFFECT_FAILED',

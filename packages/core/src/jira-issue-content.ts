@@ -15,7 +15,7 @@ export function jiraIssueContent(request: NormalizedRequest): JiraIssueContent {
     sql: request.sql
       .map(
         (s) =>
-          `${s.seq}. ${s.sqlId}: ${s.svnPath}/${s.svnFile}@${s.svnVersion} -> ${s.group}/${s.instance}/${s.dbName}`,
+          `${s.seq}. ${s.sqlId}: ${s.svnPath}/${s.svnFile}@${s.svnVersion} -> ${s.group}/${s.instance}${s.dbName ? `/${s.dbName}` : ''}`,
       )
       .join('\n'),
     config: request.config.map((c) => c.name).join('\n'),

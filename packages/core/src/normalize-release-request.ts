@@ -7,6 +7,48 @@ import { InvalidRequestItemError, RoutingError, UnknownProjectError } from './re
 import type { ReleaseRequest } from './release-request-schema.js';
 import type { CodeItem, NormalizedRequest, SqlItem } from './release-types.js';
 
+/** Where a routing map sends the SQL of one path segment. */
+export interface RoutingMapEntry {
+  instance: string;
+  /** The database, when the map fixes it; otherwise cdflow reads it from Archery. */
+  dbName?: string;
+  /** Overrides the map's group for this entry. */
+  group?: string;
+}
+
+/**
+ * How a project's SQL items find their Archery instance and resource group (and database):
+ * - `path`: the original's rule: instance = the svn_path's last segment, group = the upper-cased suffix
+ *   after the last "_" of the segment before ("database_acc/db_a18/acc" → instance "acc", group "A18");
+ * - `map`: a fixed map from the svn_path's last segment to an instance, all in `group` (the original's QC
+ *   map, `jiracdflowQcRouting`);
+ * - `none`: every item names its instance and group itself.
+ * An item's own `instance`, `db_name` and `group` always win over the rule.
+ */
+export type RoutingRule =
+  | { rule: 'path' }
+  | { rule: 'map'; group: string; instances: Record<string, RoutingMapEntry> }
+  | { rule: 'none' };
+
+/**
+ * The original program's fixed map for QC (`utils/cicdflow_util.py`, `get_sql_commit_data`): the last
+ * segment of the svn_path names the instance, every one in resource group QC. Not a default: a site
+ * turns it on for its QC project (`normalize.routing.projects.QC: jiracdflow-qc`).
+ */
+export const jiracdflowQcRouting: Extract<RoutingRule, { rule: 'map' }> = {
+  rule: 'map',
+  group: 'QC',
+  instances: {
+    rex_merchant_qc: { instance: 'qc-merchant' },
+    rex_admin: { instance: 'qc-admin' },
+    rex_rpt: { instance: 'qc-report' },
+    rex_merchant_b01: { instance: 'b01-merchant' },
+    rex_merchant_rs8: { instance: 'rs8-merchant' },
+    rex_merchant_fpb: { instance: 'fpb-merchant' },
+    rex_merchant_psl: { instance: 'psl-merchant' },
+  },
+};
+
 export interface NormalizeOptions {
   /** Release-system project → Jira project key. */
   projectMap: Record<string, string>;
@@ -21,8 +63,10 @@ export interface NormalizeOptions {
     emptyTagMeansV1: boolean;
   };
   routing: {
-    /** Derive instance/db/group from svn_path when the item does not give them (the original's rule). */
+    /** The rule of projects without their own: the path rule when true, `none` when false. */
     instanceFromPath: boolean;
+    /** A rule per release-system project (the request's `project`); absent projects use the default. */
+    projects?: Record<string, RoutingRule>;
   };
 }
 
@@ -46,19 +90,68 @@ export const defaultNormalizeOptions: NormalizeOptions = {
   routing: { instanceFromPath: true },
 };
 
+/** The routing rule of `project` under `options`. */
+export function routingRuleFor(project: string, options: NormalizeOptions['routing']): RoutingRule {
+  return options.projects?.[project] ?? (options.instanceFromPath ? { rule: 'path' } : { rule: 'none' });
+}
+
 function endsInProd(svnPath: string): boolean {
   return /prod\/*$/i.test(svnPath);
 }
 
-/** The original's rule: "database_acc/db_a18/acc" → instance "acc", group "A18", db_name "acc". */
-function routeFromPath(svnPath: string): { instance: string; dbName: string; group: string } | null {
-  const segments = svnPath.split('/').filter((s) => s.length > 0);
-  if (segments.length < 2) return null;
+interface Route {
+  instance: string;
+  dbName: string;
+  group: string;
+}
+
+function segmentsOf(svnPath: string): string[] {
+  return svnPath.split('/').filter((s) => s.length > 0);
+}
+
+/** The original's rule: "database_acc/db_a18/acc" → instance "acc", group "A18" (the database from Archery). */
+function routeFromPath(svnPath: string): Partial<Route> | string {
+  const segments = segmentsOf(svnPath);
+  if (segments.length < 2) return `svn_path "${svnPath}" does not end in "<prefix>_<group>/<instance>"`;
   const instance = segments[segments.length - 1]!;
   const parent = segments[segments.length - 2]!;
   const underscore = parent.lastIndexOf('_');
-  if (underscore < 0 || underscore === parent.length - 1) return null;
-  return { instance, dbName: instance, group: parent.slice(underscore + 1).toUpperCase() };
+  if (underscore < 0 || underscore === parent.length - 1) {
+    return `svn_path "${svnPath}" does not end in "<prefix>_<group>/<instance>"`;
+  }
+  return { instance, group: parent.slice(underscore + 1).toUpperCase() };
+}
+
+/** A fixed map: the svn_path's last segment names the instance. */
+function routeFromMap(svnPath: string, rule: Extract<RoutingRule, { rule: 'map' }>): Partial<Route> | string {
+  const last = segmentsOf(svnPath).at(-1) ?? '';
+  const entry = rule.instances[last];
+  if (!entry) {
+    return `the routing map has no instance for "${last}" (the last segment of svn_path "${svnPath}"; known: ${Object.keys(rule.instances).join(', ') || 'none'})`;
+  }
+  return {
+    instance: entry.instance,
+    group: entry.group ?? rule.group,
+    ...(entry.dbName ? { dbName: entry.dbName } : {}),
+  };
+}
+
+/** The item's route: the rule's, overridden field by field by what the item names itself. */
+function routeOf(
+  item: { svn_path: string; instance?: string; db_name?: string; group?: string },
+  rule: RoutingRule,
+): Route | string {
+  const derived =
+    rule.rule === 'path'
+      ? routeFromPath(item.svn_path)
+      : rule.rule === 'map'
+        ? routeFromMap(item.svn_path, rule)
+        : 'instance and group are missing and the project has no routing rule';
+  const base = typeof derived === 'string' ? {} : derived;
+  const instance = item.instance || base.instance;
+  const group = item.group || base.group;
+  if (!instance || !group) return typeof derived === 'string' ? derived : 'instance or group is missing';
+  return { instance, group, dbName: item.db_name || base.dbName || '' };
 }
 
 export function normalizeReleaseRequest(
@@ -70,6 +163,7 @@ export function normalizeReleaseRequest(
     throw new UnknownProjectError(request.project, Object.keys(options.projectMap));
   }
   const uat = request.env === 'UAT';
+  const rule = routingRuleFor(request.project, options.routing);
   const dropped: NormalizedRequest['dropped'] = [];
 
   const sql: SqlItem[] = [];
@@ -88,27 +182,8 @@ export function normalizeReleaseRequest(
         'is required: core has no SQL source, fetch the text (e.g. from SVN) before normalising',
       );
     }
-    let route: { instance: string; dbName: string; group: string } | null = null;
-    if (item.instance && item.db_name && item.group) {
-      route = { instance: item.instance, dbName: item.db_name, group: item.group };
-    } else if (options.routing.instanceFromPath) {
-      const derived = routeFromPath(item.svn_path);
-      if (derived) {
-        route = {
-          instance: item.instance || derived.instance,
-          dbName: item.db_name || item.instance || derived.dbName,
-          group: item.group || derived.group,
-        };
-      }
-    }
-    if (!route) {
-      throw new RoutingError(
-        item.sql_id,
-        options.routing.instanceFromPath
-          ? `svn_path "${item.svn_path}" does not end in "<prefix>_<group>/<instance>"`
-          : 'instance, db_name and group are missing and routing from svn_path is off',
-      );
-    }
+    const route = routeOf(item, rule);
+    if (typeof route === 'string') throw new RoutingError(item.sql_id, route);
     sql.push({
       sqlId: item.sql_id,
       seq: sql.length + 1,

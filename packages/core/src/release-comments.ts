@@ -2,9 +2,12 @@
  * The texts cdflow writes on the Jira issue: what happened, and what a person can do next. One place
  * for them, so the chart stays readable and a reader finds every message a person may see.
  */
+
+import { deployFailureLines } from './deploy-progress.js';
 import type { JiraWorkflowNames, ReleaseStateId } from './jira-workflow.js';
 import { jiraWorkflowGraph } from './jira-workflow.js';
-import { deployFailureLines, sqlFailureLines } from './release-progress.js';
+import type { OrderListEntry } from './release-effects.js';
+import { sqlFailureLines } from './release-progress.js';
 import type { Deployment, PolicyFindingSummary, SqlOrder } from './release-types.js';
 
 export function policyRefusedComment(findings: readonly PolicyFindingSummary[]): string {
@@ -26,6 +29,41 @@ export function rejectedAtSubmissionComment(orders: readonly SqlOrder[]): string
 
 export function sqlFailedComment(orders: readonly SqlOrder[]): string {
   return `SQL failed in Archery; the orders after it must not run:\n${sqlFailureLines([...orders]).join('\n')}`;
+}
+
+export function routesFailedComment(
+  failures: ReadonlyArray<{ sqlId: string; instance: string; group: string; reason: string }>,
+): string {
+  const lines = failures.map((f) => `- ${f.sqlId} (instance ${f.instance}, group ${f.group}): ${f.reason}`);
+  return `SQL cannot be routed to Archery; nothing was submitted. Fix the routing (configuration or the items' instance/group/db_name) or Archery, then submit again:\n${lines.join('\n')}`;
+}
+
+export function finishedOutOfOrderComment(orders: readonly SqlOrder[]): string {
+  const lines = orders.map(
+    (o) =>
+      `- #${o.seq} ${o.sqlId} (order ${o.workflowId}) finished before #${(o.finishedBefore ?? []).join(', #')}`,
+  );
+  return `SQL orders ran out of sequence in Archery (the sequence is the order the SQL must run in): check the data they touch:\n${lines.join('\n')}`;
+}
+
+/**
+ * The release's Archery orders as Jira shows them (a comment or a field): one line per order with its
+ * Archery id, a link (`link(workflowId)`, null for none) and its status.
+ */
+export function orderListText(
+  entries: readonly OrderListEntry[],
+  link: (workflowId: number) => string | null,
+): string {
+  const lines = entries.map((e) => {
+    const id = e.workflowId === null ? 'not submitted' : `Archery ${e.workflowId}`;
+    const url = e.workflowId === null ? null : link(e.workflowId);
+    const name = e.workflowName ? ` "${e.workflowName}"` : '';
+    const confirmed = e.confirmedBy ? ` (confirmed by ${e.confirmedBy})` : '';
+    const early = e.finishedBefore.length > 0 ? ` (finished before #${e.finishedBefore.join(', #')})` : '';
+    const replaced = e.replaced ? ` (${e.replaced})` : '';
+    return `- #${e.seq} ${e.sqlId}: ${id}${name}${url ? ` ${url}` : ''}: ${e.status}${confirmed}${early}${replaced}`;
+  });
+  return `SQL work orders:\n${lines.join('\n')}`;
 }
 
 export function codeFailedComment(deployments: readonly Deployment[]): string {

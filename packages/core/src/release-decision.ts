@@ -113,6 +113,7 @@ function scopeInput() {
       preDeployDelayMs: 0,
       deployTimeoutMs: 1,
       deployRetries: 0,
+      deployRetryPauseMs: 1,
       policyGate: false,
       apolloAutomatic: false,
     },
@@ -201,12 +202,12 @@ function toEffects(
       case 'archery.submitOrder':
         key = `${context.releaseId}:sql:${effect.order.sqlId}:${effect.order.hash}`;
         break;
-      case 'cmdb.deploy': {
-        const iteration =
-          context.deployments.find((d) => d.service === effect.service)?.iteration ?? context.iteration;
-        key = `${context.releaseId}:deploy:${effect.service}:${effect.svnVersion}:i${iteration}:a${effect.attempt}`;
+      case 'archery.cancelOrder':
+        key = `${context.releaseId}:cancel:${effect.workflowId}`;
         break;
-      }
+      case 'cmdb.findTargets':
+        key = `${base}:${effect.type}:${effect.service}`;
+        break;
       case 'jira.moveTo':
         key = `${base}:${effect.type}:${effect.state}`;
         break;

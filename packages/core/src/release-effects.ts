@@ -7,8 +7,10 @@
  * the same keys, and a key names the upstream side effect so a retry or a restart never repeats it:
  * - `archery.submitOrder`: `${releaseId}:sql:${sqlId}:${hash}` (the runner looks the order up by name and
  *   content before submitting);
- * - `cmdb.deploy`: `${releaseId}:deploy:${service}:${svnVersion}:i${iteration}:a${attempt}` (sent as CMDB
- *   `request_id`);
+ * - `archery.cancelOrder`: `${releaseId}:cancel:${workflowId}`;
+ * - each deploy of `cmdb.deploy` carries its own `requestId`,
+ *   `${releaseId}:deploy:${service}:${svnVersion}:i${iteration}:t${targetId}:a${attempt}` (sent as the tasks
+ *   dialect's `request_id`: one per target and attempt);
  * - `jira.ensureIssue`: `${releaseId}:issue` (the runner searches by summary before creating);
  * - the others: `${releaseId}:i${iteration}:r${revision}:${type}[:detail]`, where revision counts the
  *   decisions taken on the release, so each move, comment, poll or timer of a decision is its own effect.
@@ -60,6 +62,16 @@ export type ReleaseEffect =
       previousVersion: string | null;
       sql: SqlItem[];
     }
+  /**
+   * Find, in Archery, the resource group, the instance and the database of each route (the database is
+   * the one named, or read from the instance). → SQL_ROUTES_RESOLVED | SQL_ROUTES_FAILED
+   */
+  | {
+      type: 'archery.resolveRoutes';
+      idempotencyKey: string;
+      revision: number;
+      routes: Array<{ sqlId: string; instance: string; group: string; dbName: string | null }>;
+    }
   /** Submit one SQL item as one Archery work order. → SQL_ORDER_SUBMITTED | SQL_SUBMIT_FAILED */
   | {
       type: 'archery.submitOrder';
@@ -75,6 +87,10 @@ export type ReleaseEffect =
         group: string;
         sql: string;
       };
+      /** The release's summary: orders it submitted earlier are found by it, whatever their numbering. */
+      summary: string;
+      /** Orders the release already recorded: never taken for this one. */
+      recordedWorkflowIds: number[];
     }
   /** Read the current status of work orders (by workflow_id). → SQL_ORDERS_POLLED */
   | { type: 'archery.pollOrders'; idempotencyKey: string; revision: number; workflowIds: number[] }
@@ -86,31 +102,76 @@ export type ReleaseEffect =
       workflowId: number;
       sqlId: string;
     }
+  /** Cancel (`audit_type: cancel`, as the submitter) an unexecuted order an iteration replaced. → nothing */
+  | {
+      type: 'archery.cancelOrder';
+      idempotencyKey: string;
+      revision: number;
+      workflowId: number;
+      sqlId: string;
+      reason: string;
+    }
+  /** Show the release's Archery orders on the issue (a comment or a field, as configured). → nothing */
+  | { type: 'jira.showOrders'; idempotencyKey: string; revision: number; orders: OrderListEntry[] }
   /** Write and publish Apollo items. → CONFIG_APPLIED | CONFIG_APPLY_FAILED */
   | { type: 'apollo.apply'; idempotencyKey: string; revision: number; env: Env; items: ApolloItem[] }
-  /** Start one CMDB deploy (request_id = idempotencyKey). → DEPLOY_STARTED | DEPLOY_FAILED */
+  /** Ask the CMDB for the deploy targets of one code item. → DEPLOY_TARGETS_FOUND | DEPLOY_FAILED */
   | {
-      type: 'cmdb.deploy';
+      type: 'cmdb.findTargets';
       idempotencyKey: string;
       revision: number;
       env: Env;
       service: string;
       svnPath: string;
-      svnVersion: string;
       tag: string;
-      attempt: number;
+    }
+  /**
+   * Deploy to targets (every pending deploy of the decision, so a synchronous CMDB deploys them side by
+   * side, within `deployParallelism`). → DEPLOYS_REPORTED
+   */
+  | {
+      type: 'cmdb.deploy';
+      idempotencyKey: string;
+      revision: number;
+      env: Env;
+      deploys: Array<{
+        service: string;
+        svnPath: string;
+        svnVersion: string;
+        tag: string;
+        target: { id: number; name: string };
+        attempt: number;
+        /** The tasks dialect's `request_id`: the same deploy is never started twice. */
+        requestId: string;
+      }>;
     }
   /** Read CMDB task states. → DEPLOY_TASKS_POLLED */
   | {
       type: 'cmdb.pollTasks';
       idempotencyKey: string;
       revision: number;
-      tasks: Array<{ service: string; attempt: number; taskId: string }>;
+      tasks: Array<{ service: string; targetId: number; attempt: number; taskId: string }>;
     }
   /** Persist a timer; the host fires TIMER_FIRED { timer } after `delayMs` (survives restarts). */
   | { type: 'timer.schedule'; idempotencyKey: string; revision: number; timer: TimerName; delayMs: number }
   /** Drop a pending timer of that name (no-op when none). */
   | { type: 'timer.cancel'; idempotencyKey: string; revision: number; timer: TimerName };
+
+/** One line of the order list shown on the Jira issue. */
+export interface OrderListEntry {
+  seq: number;
+  sqlId: string;
+  workflowId: number | null;
+  workflowName: string | null;
+  /** Archery's status, cdflow's own mark (`pending`, `submit_failed`), or `cancelled`. */
+  status: string;
+  /** Who confirmed it in Jira (manual mode), if someone did. */
+  confirmedBy: string | null;
+  /** Earlier orders (by seq) it finished before. */
+  finishedBefore: number[];
+  /** Set for an order an iteration replaced: why. */
+  replaced: string | null;
+}
 
 export type ReleaseEffectType = ReleaseEffect['type'];
 
@@ -122,11 +183,15 @@ export const releaseEffectTypes = [
   'jira.updateFields',
   'jira.moveTo',
   'jira.comment',
+  'jira.showOrders',
   'policy.check',
+  'archery.resolveRoutes',
   'archery.submitOrder',
   'archery.pollOrders',
   'archery.executeOrder',
+  'archery.cancelOrder',
   'apollo.apply',
+  'cmdb.findTargets',
   'cmdb.deploy',
   'cmdb.pollTasks',
   'timer.schedule',

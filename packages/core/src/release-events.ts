@@ -29,20 +29,45 @@ export type IterationEvent = { type: 'NEW_ITERATION'; request: NormalizedRequest
 export type EffectResultEvent =
   | { type: 'ISSUE_READY'; issueKey: string; created: boolean }
   | { type: 'POLICY_CHECKED'; findings: PolicyFindingSummary[] }
-  | { type: 'SQL_ORDER_SUBMITTED'; sqlId: string; workflowId: number; status: ArcheryStatus }
+  /** Archery's instance, group and database of every pending order (before anything is submitted). */
+  | { type: 'SQL_ROUTES_RESOLVED'; routes: Array<{ sqlId: string; dbName: string }> }
+  /** Some routes lead nowhere in Archery: the iteration submits nothing. */
+  | {
+      type: 'SQL_ROUTES_FAILED';
+      failures: Array<{ sqlId: string; instance: string; group: string; reason: string }>;
+    }
+  | {
+      type: 'SQL_ORDER_SUBMITTED';
+      sqlId: string;
+      workflowId: number;
+      status: ArcheryStatus;
+      /** The order's name in Archery (an order found there may carry an earlier numbering). */
+      workflowName?: string;
+    }
   | { type: 'SQL_SUBMIT_FAILED'; sqlId: string; reason: string }
   | {
       type: 'SQL_ORDERS_POLLED';
-      orders: Array<{ workflowId: number; status: ArcheryStatus; error: string | null }>;
+      orders: Array<{
+        workflowId: number;
+        status: ArcheryStatus;
+        error: string | null;
+        /** Archery's `finish_time` (naive local time), when it finished. */
+        finishedAt?: string | null;
+      }>;
     }
   | { type: 'CONFIG_APPLIED' }
   | { type: 'CONFIG_APPLY_FAILED'; reason: string }
-  | { type: 'DEPLOY_STARTED'; service: string; attempt: number; taskId: string }
-  | { type: 'DEPLOY_FAILED'; service: string; attempt: number; reason: string }
+  /** The CMDB targets of a code item ([] when it has none: the item fails naming path and tag). */
+  | { type: 'DEPLOY_TARGETS_FOUND'; service: string; targets: Array<{ id: number; name: string }> }
+  /** What became of the deploys one `cmdb.deploy` effect sent. */
+  | { type: 'DEPLOYS_REPORTED'; deploys: DeployReport[] }
+  /** A code item could not be deployed at all (its targets could not be looked up). */
+  | { type: 'DEPLOY_FAILED'; service: string; reason: string }
   | {
       type: 'DEPLOY_TASKS_POLLED';
       tasks: Array<{
         service: string;
+        targetId: number;
         attempt: number;
         status: 'pending' | 'running' | 'success' | 'failed';
         message: string | null;
@@ -51,6 +76,23 @@ export type EffectResultEvent =
   | { type: 'TIMER_FIRED'; timer: TimerName }
   /** An effect failed for good (not retryable, or retries exhausted). Recorded; the stage stays put. */
   | { type: 'EFFECT_FAILED'; effectType: string; idempotencyKey: string; reason: string };
+
+/**
+ * One deploy's outcome: `started` (a CMDB task to poll), `success`/`failed` (a synchronous CMDB answered,
+ * or the deploy could not be sent), `queued` (no deploy slot was free: sent again at the next poll).
+ */
+export type DeployReport = {
+  service: string;
+  targetId: number;
+  attempt: number;
+  /** Sent without knowing whether an earlier send ran (restart, lost answer) to a CMDB without idempotency. */
+  resent?: boolean;
+} & (
+  | { outcome: 'started'; taskId: string }
+  | { outcome: 'success'; message: string | null }
+  | { outcome: 'failed'; message: string }
+  | { outcome: 'queued'; message: string }
+);
 
 export type ReleaseEvent = PersonEvent | IterationEvent | EffectResultEvent;
 export type ReleaseEventType = ReleaseEvent['type'];

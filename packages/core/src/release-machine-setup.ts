@@ -4,36 +4,52 @@
  * Effects are declared, never implemented: `decide` turns them into typed `ReleaseEffect`s and the host
  * performs them after the decision commits.
  */
-import { and, assertEvent, assign, enqueueActions, not, setup } from 'xstate';
+import { assertEvent, assign, enqueueActions, not, setup } from 'xstate';
+import {
+  applyDeployEvent,
+  buildDeployments,
+  cmdbPollNeeded,
+  type DeployEvent,
+  type DeployOutcome,
+  deployOutcome,
+  deploysToSend,
+  markSending,
+  requeueWaitingForSlot,
+  retryPending,
+  startRetries,
+  tasksToPoll,
+  timeOutDeployments,
+  withAppliedCode,
+} from './deploy-progress.js';
 import { jiraIssueContent } from './jira-issue-content.js';
 import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
 import { apolloItemKey, planRelease } from './plan-release.js';
+import { finishedOutOfOrderComment } from './release-comments.js';
 import type { ReleaseEffect } from './release-effects.js';
 import type { ReleaseEvent } from './release-events.js';
 import {
   beginIteration,
-  buildDeployments,
-  deploymentFor,
-  deployOutcome,
   failure,
   isOrderFailed,
+  markFinishedOutOfOrder,
   mergePolledOrders,
   nextOrderToExecute,
   nextPendingOrder,
+  orderListEntries,
+  ordersReplacedNow,
   policyErrors,
-  recordDeployFailed,
-  recordDeployPolled,
-  recordDeployStarted,
+  recordedWorkflowIds,
+  recordRoutes,
   recordSubmitFailed,
   recordSubmitted,
   resetUnsubmitted,
+  routesToResolve,
   runItems,
   sqlItemOf,
   sqlOutcome,
   submittingOrder,
-  timeOutDeployments,
-  withAppliedCode,
   withAppliedSql,
+  withRecordedOrderId,
 } from './release-progress.js';
 import { type TimerName, timerDelayMs } from './release-timers.js';
 import type {
@@ -110,11 +126,15 @@ export const releaseSetup = setup({
     'jira.updateFields': declared('jira.updateFields'),
     'jira.moveTo': declared('jira.moveTo'),
     'jira.comment': declared('jira.comment'),
+    'jira.showOrders': declared('jira.showOrders'),
     'policy.check': declared('policy.check'),
+    'archery.resolveRoutes': declared('archery.resolveRoutes'),
     'archery.submitOrder': declared('archery.submitOrder'),
     'archery.pollOrders': declared('archery.pollOrders'),
     'archery.executeOrder': declared('archery.executeOrder'),
+    'archery.cancelOrder': declared('archery.cancelOrder'),
     'apollo.apply': declared('apollo.apply'),
+    'cmdb.findTargets': declared('cmdb.findTargets'),
     'cmdb.deploy': declared('cmdb.deploy'),
     'cmdb.pollTasks': declared('cmdb.pollTasks'),
     'timer.schedule': declared('timer.schedule'),
@@ -160,8 +180,28 @@ export const releaseSetup = setup({
     }),
     recordSubmittedOrder: assign(({ context, event }) => {
       assertEvent(event, 'SQL_ORDER_SUBMITTED');
-      return { sqlOrders: recordSubmitted(context, event) };
+      return {
+        sqlOrders: recordSubmitted(context, event),
+        archeryOrderIds: withRecordedOrderId(context, event.workflowId),
+      };
     }),
+    recordRoutes: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_ROUTES_RESOLVED');
+      return { sqlOrders: recordRoutes(context, event), failure: null };
+    }),
+    recordRouteFailures: assign(({ event }) => {
+      assertEvent(event, 'SQL_ROUTES_FAILED');
+      return {
+        failure: failure(
+          'sql',
+          `SQL cannot be routed to Archery: ${event.failures
+            .map((f) => `${f.sqlId} (instance ${f.instance}, group ${f.group}): ${f.reason}`)
+            .join('; ')}`,
+          'sqlPending',
+        ),
+      };
+    }),
+    markOrderListShown: assign((_, params: { signature: string }) => ({ shownOrderList: params.signature })),
     recordRejectedAtSubmission: assign(({ context }) => ({
       failure: failure(
         'sql',
@@ -218,7 +258,7 @@ export const releaseSetup = setup({
     }),
     recordPolledOrders: assign(({ context, event }) => {
       assertEvent(event, 'SQL_ORDERS_POLLED');
-      const sqlOrders = mergePolledOrders(context, event);
+      const sqlOrders = markFinishedOutOfOrder(mergePolledOrders(context, event)).orders;
       const failed = sqlOrders.filter(isOrderFailed);
       return {
         sqlOrders,
@@ -261,18 +301,12 @@ export const releaseSetup = setup({
       failure: null,
     })),
     prepareDeployments: assign(({ context }) => ({ deployments: buildDeployments(context) })),
-    recordDeployStarted: assign(({ context, event }) => {
-      assertEvent(event, 'DEPLOY_STARTED');
-      return { deployments: recordDeployStarted(context, event) };
-    }),
-    recordDeployFailed: assign(({ context, event }) => {
-      assertEvent(event, 'DEPLOY_FAILED');
-      return { deployments: recordDeployFailed(context, event) };
-    }),
-    recordDeployPolled: assign(({ context, event }) => {
-      assertEvent(event, 'DEPLOY_TASKS_POLLED');
-      return { deployments: recordDeployPolled(context, event) };
-    }),
+    recordDeployEvent: assign(({ context, event }) => ({
+      deployments: applyDeployEvent(context, event as DeployEvent) ?? context.deployments,
+    })),
+    markDeploysSending: assign(({ context }) => ({ deployments: markSending(context) })),
+    startDeployRetries: assign(({ context }) => ({ deployments: startRetries(context) })),
+    requeueDeploys: assign(({ context }) => ({ deployments: requeueWaitingForSlot(context) })),
     timeOutDeployments: assign(({ context }) => ({ deployments: timeOutDeployments(context) })),
     // Services that deployed are applied even when others failed: they never deploy again unchanged.
     recordCodeApplied: assign(({ context }) => ({ applied: withAppliedCode(context) })),
@@ -331,21 +365,12 @@ export const releaseSetup = setup({
     // Rule 5.
     nothingToDeploy: ({ context }) => runItems(context.plan.code).length === 0,
     preDeployDelay: ({ context }) => context.settings.preDeployDelayMs > 0,
-    knownDeployment: ({ context, event }) => {
-      assertEvent(event, ['DEPLOY_STARTED', 'DEPLOY_FAILED']);
-      return deploymentFor(context, event.service, event.attempt)?.status === 'pending';
-    },
-    deployFailedForGood: ({ context, event }) => {
-      assertEvent(event, 'DEPLOY_FAILED');
-      return deployOutcome(recordDeployFailed(context, event)) === 'failed';
-    },
-    polledDeploySucceeded: ({ context, event }) => {
-      assertEvent(event, 'DEPLOY_TASKS_POLLED');
-      return deployOutcome(recordDeployPolled(context, event)) === 'succeeded';
-    },
-    polledDeployFailed: ({ context, event }) => {
-      assertEvent(event, 'DEPLOY_TASKS_POLLED');
-      return deployOutcome(recordDeployPolled(context, event)) === 'failed';
+    routesToResolve: ({ context }) => routesToResolve(context).length > 0,
+    /** The deploy event concerns something the release waits for (a stale answer does not). */
+    deployEventApplies: ({ context, event }) => applyDeployEvent(context, event as DeployEvent) !== null,
+    deployEventEndsStage: ({ context, event }, params: { outcome: DeployOutcome }) => {
+      const after = applyDeployEvent(context, event as DeployEvent);
+      return after !== null && deployOutcome(after) === params.outcome;
     },
   },
 });
@@ -353,7 +378,6 @@ export const releaseSetup = setup({
 // ---- guards composed from the ones above (XState's own combinators) ----
 
 export const noOrderFailedInArchery = not('orderFailedInArchery');
-export const deployFailsForGood = and(['knownDeployment', 'deployFailedForGood']);
 
 // ---- chart vocabulary: named actions in the order the chart runs them ----
 
@@ -391,15 +415,6 @@ export const cancelTimers = (timers: readonly TimerName[]) =>
     }),
   );
 
-/** A new request for the release: re-plan, then write the issue's fields (before any move: rule 7). */
-export const beginIterationFromRequest = [
-  'beginIterationFromEvent',
-  {
-    type: 'jira.updateFields',
-    params: ({ context }: { context: ReleaseContext }) => ({ content: jiraIssueContent(context.request) }),
-  },
-] as const;
-
 /** Submit the order marked `submitting` as one Archery work order, named after the release. */
 export const submitNextOrder = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
@@ -413,12 +428,17 @@ export const submitNextOrder = releaseSetup.createAction(
           sqlId: item.sqlId,
           seq: item.seq,
           hash: item.hash,
-          workflowName: archeryWorkOrderName(context.summary),
+          workflowName: archeryWorkOrderName(context.summary, {
+            seq: item.seq,
+            total: context.request.sql.length,
+          }),
           instance: item.instance,
-          dbName: item.dbName,
+          dbName: order.dbName ?? item.dbName,
           group: item.group,
           sql: item.sql,
         },
+        summary: context.summary,
+        recordedWorkflowIds: recordedWorkflowIds(context),
       },
     });
   }),
@@ -447,32 +467,33 @@ export const startSqlWatch = releaseSetup.createAction(
   }),
 );
 
-/** Ask the CMDB to deploy every deployment still pending (first attempts and retries). */
-export const deployPending = releaseSetup.createAction(
+/** Ask the CMDB for the targets of every item that does not know them yet. */
+export const lookUpTargets = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
     for (const d of context.deployments) {
-      if (d.status !== 'pending') continue;
-      const item = context.plan.code.find((e) => e.item.service === d.service)?.item;
+      if (d.targets !== null) continue;
       enqueue({
-        type: 'cmdb.deploy',
-        params: {
-          env: context.request.env,
-          service: d.service,
-          svnPath: item?.svnPath ?? d.service,
-          svnVersion: d.svnVersion,
-          tag: d.tag,
-          attempt: d.attempt,
-        },
+        type: 'cmdb.findTargets',
+        params: { env: context.request.env, service: d.service, svnPath: d.svnPath, tag: d.tag },
       });
     }
   }),
 );
 
-/** Poll the CMDB while a deploy it started is running (one poll timer at a time). */
+/** Send every pending deploy in one effect, once every item's targets are known. */
+export const deployPending = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    const deploys = deploysToSend(context);
+    if (deploys.length === 0) return;
+    enqueue('markDeploysSending');
+    enqueue({ type: 'cmdb.deploy', params: { env: context.request.env, deploys } });
+  }),
+);
+
+/** Poll the CMDB while a task runs or a deploy waits for a slot (one poll timer at a time). */
 export const ensureCmdbPoll = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
-    const watching = context.deployments.some((d) => d.status === 'started' || d.status === 'running');
-    if (watching && !context.timers.includes('cmdb.poll')) {
+    if (cmdbPollNeeded(context.deployments) && !context.timers.includes('cmdb.poll')) {
       enqueue({ type: 'addTimer', params: { timer: 'cmdb.poll' } });
       enqueue({
         type: 'timer.schedule',
@@ -481,3 +502,80 @@ export const ensureCmdbPoll = releaseSetup.createAction(
     }
   }),
 );
+
+/**
+ * A failed deploy with attempts left is sent again after the retry pause (the original waited 10 s). One
+ * timer: a deploy that fails while it runs goes with the others when it fires.
+ */
+export const ensureRetryTimer = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    if (retryPending(context.deployments) && !context.timers.includes('deploy.retry')) {
+      enqueue({ type: 'addTimer', params: { timer: 'deploy.retry' } });
+      enqueue({
+        type: 'timer.schedule',
+        params: { timer: 'deploy.retry', delayMs: timerDelayMs(context.settings, 'deploy.retry') },
+      });
+    }
+  }),
+);
+
+/** Read the CMDB tasks that run. */
+export const pollCmdbTasks = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    const tasks = tasksToPoll(context.deployments);
+    if (tasks.length > 0) enqueue({ type: 'cmdb.pollTasks', params: { tasks } });
+  }),
+);
+
+/** Cancel in Archery the unexecuted orders the new iteration replaced. */
+export const cancelReplacedOrders = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    for (const o of ordersReplacedNow(context)) {
+      enqueue({
+        type: 'archery.cancelOrder',
+        params: {
+          workflowId: o.workflowId,
+          sqlId: o.sqlId,
+          reason: `replaced by iteration ${o.iteration} of ${context.releaseId} (${o.reason})`,
+        },
+      });
+    }
+  }),
+);
+
+/** Show the order list on the issue when it changed since it was last shown (and once an order is in Archery). */
+export const showOrderList = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    const orders = orderListEntries(context);
+    if (!orders.some((o) => o.workflowId !== null)) return;
+    const signature = JSON.stringify(orders);
+    if (signature === context.shownOrderList) return;
+    enqueue({ type: 'markOrderListShown', params: { signature } });
+    enqueue({ type: 'jira.showOrders', params: { orders } });
+  }),
+);
+
+/** Record polled statuses; orders seen finished before an earlier one are commented once. */
+export const recordPolled = releaseSetup.createAction(
+  enqueueActions(({ context, event, enqueue }) => {
+    assertEvent(event, 'SQL_ORDERS_POLLED');
+    const { newly } = markFinishedOutOfOrder(mergePolledOrders(context, event));
+    enqueue('recordPolledOrders');
+    if (newly.length > 0) {
+      enqueue({ type: 'jira.comment', params: { body: finishedOutOfOrderComment(newly) } });
+    }
+  }),
+);
+
+/** A new request for the release: re-plan, write the issue's fields (before any move: rule 7), cancel what it replaced. */
+export const beginIterationFromRequest = [
+  'beginIterationFromEvent',
+  {
+    type: 'jira.updateFields',
+    params: ({ context }: { context: ReleaseContext }) => ({ content: jiraIssueContent(context.request) }),
+  },
+  cancelReplacedOrders,
+] as const;
+
+/** The latest request again (重新提交UAT迭代升级, UAT自动迭代升级): re-plan and cancel what it replaced. */
+export const beginIterationFromLatestRequest = ['beginIterationFromLatest', cancelReplacedOrders] as const;

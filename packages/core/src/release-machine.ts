@@ -17,24 +17,30 @@ import {
   codeFailedComment,
   policyRefusedComment,
   rejectedAtSubmissionComment,
+  routesFailedComment,
   sqlFailedComment,
   submitFailedComment,
 } from './release-comments.js';
 import {
+  beginIterationFromLatestRequest,
   beginIterationFromRequest,
   cancelTimers,
-  deployFailsForGood,
   deployPending,
   ensureCmdbPoll,
+  ensureRetryTimer,
   executeNextOrder,
+  lookUpTargets,
   moveJira,
   noOrderFailedInArchery,
+  pollCmdbTasks,
+  recordPolled,
   releaseSetup,
   scheduleTimer,
+  showOrderList,
   startSqlWatch,
   submitNextOrder,
 } from './release-machine-setup.js';
-import { firstIterationContext, runItems, sqlItemOf } from './release-progress.js';
+import { firstIterationContext, routesToResolve, runItems, sqlItemOf } from './release-progress.js';
 import { codeStageTimers, sqlStageTimers } from './release-timers.js';
 import type { ReleaseContext } from './release-types.js';
 
@@ -56,6 +62,28 @@ const codeFailed = [
     params: ({ context }: { context: ReleaseContext }) => ({ body: codeFailedComment(context.deployments) }),
   },
 ] as const;
+
+/**
+ * What a deploy event does in the code stage: all items succeeded → uatComplete; all ended and one failed
+ * → fixing; otherwise record it and send what is due (retries after their pause, deploys that waited
+ * for the look-ups or for a slot). A stale answer is refused.
+ */
+function onDeployEvent(options: { deploys: boolean }) {
+  const next = options.deploys ? [deployPending, ensureCmdbPoll, ensureRetryTimer] : [];
+  return [
+    {
+      guard: { type: 'deployEventEndsStage', params: { outcome: 'succeeded' } },
+      target: '#release.uatComplete',
+      actions: ['recordDeployEvent', 'recordCodeApplied', ...moveJira('uatComplete', 'codeSucceeded')],
+    },
+    {
+      guard: { type: 'deployEventEndsStage', params: { outcome: 'failed' } },
+      target: '#release.fixing',
+      actions: ['recordDeployEvent', ...codeFailed],
+    },
+    { guard: 'deployEventApplies', actions: ['recordDeployEvent', ...next] },
+  ] as const;
+}
 
 export const releaseMachine = releaseSetup.createMachine({
   id: 'release',
@@ -110,6 +138,7 @@ export const releaseMachine = releaseSetup.createMachine({
         routing: {
           always: [
             { guard: 'policyGateDue', target: 'awaitingPolicy' },
+            { guard: 'routesToResolve', target: 'resolvingRoutes' },
             { guard: 'hasOrdersToSubmit', target: 'submitting' },
             {
               guard: 'hasSqlOrders',
@@ -150,6 +179,30 @@ export const releaseMachine = releaseSetup.createMachine({
               },
               { target: 'routing', actions: 'recordPolicyFindings' },
             ],
+          },
+        },
+        // Where each order goes in Archery (group, instance, database), before anything is submitted.
+        resolvingRoutes: {
+          meta: { waitsOn: 'upstream' },
+          entry: {
+            type: 'archery.resolveRoutes',
+            params: ({ context }) => ({ routes: routesToResolve(context) }),
+          },
+          on: {
+            SQL_ROUTES_RESOLVED: { target: 'routing', actions: 'recordRoutes' },
+            SQL_ROUTES_FAILED: {
+              target: 'failed',
+              actions: [
+                'recordRouteFailures',
+                {
+                  type: 'jira.comment',
+                  params: ({ event }) => {
+                    assertEvent(event, 'SQL_ROUTES_FAILED');
+                    return { body: routesFailedComment(event.failures) };
+                  },
+                },
+              ],
+            },
           },
         },
         submitting: {
@@ -198,6 +251,7 @@ export const releaseMachine = releaseSetup.createMachine({
         },
         failed: {
           meta: { waitsOn: 'person' },
+          entry: showOrderList,
           description:
             'SQL执行失败: an order failed or was rejected, or the policy refused the SQL; waits for a new iteration',
         },
@@ -206,12 +260,12 @@ export const releaseMachine = releaseSetup.createMachine({
     sqlExecuting: {
       description: 'SQL执行中: the DBA reviews and executes the orders in sequence order',
       meta: { waitsOn: 'person' },
-      entry: [startSqlWatch, executeNextOrder],
+      entry: [startSqlWatch, executeNextOrder, showOrderList],
       exit: cancelTimers(sqlStageTimers),
       on: {
         SQL_CONFIRMED: {
           target: 'configExecuting',
-          actions: ['confirmSqlOrders', ...moveJira('configExecuting', 'sqlSucceeded')],
+          actions: ['confirmSqlOrders', showOrderList, ...moveJira('configExecuting', 'sqlSucceeded')],
         },
         SQL_REPORTED_FAILED: {
           target: 'sqlPending.failed',
@@ -234,7 +288,7 @@ export const releaseMachine = releaseSetup.createMachine({
             guard: 'polledOrderFailed',
             target: 'sqlPending.failed',
             actions: [
-              'recordPolledOrders',
+              recordPolled,
               ...moveJira('sqlPending', 'sqlFailed'),
               {
                 type: 'jira.comment',
@@ -245,10 +299,10 @@ export const releaseMachine = releaseSetup.createMachine({
           {
             guard: 'polledAllFinished',
             target: 'configExecuting',
-            actions: ['recordPolledOrders', ...moveJira('configExecuting', 'sqlSucceeded')],
+            actions: [recordPolled, showOrderList, ...moveJira('configExecuting', 'sqlSucceeded')],
           },
           {
-            actions: ['recordPolledOrders', scheduleTimer('archery.poll'), executeNextOrder],
+            actions: [recordPolled, scheduleTimer('archery.poll'), executeNextOrder, showOrderList],
           },
         ],
       },
@@ -316,9 +370,9 @@ export const releaseMachine = releaseSetup.createMachine({
       },
     },
     codeExecuting: {
-      description: 'CODE执行中: cdflow deploys changed code through the CMDB',
+      description: 'CODE执行中: cdflow deploys changed code to every CMDB target of each item',
       initial: 'routing',
-      entry: 'prepareDeployments',
+      entry: ['prepareDeployments', lookUpTargets],
       exit: cancelTimers(codeStageTimers),
       states: {
         routing: {
@@ -334,7 +388,7 @@ export const releaseMachine = releaseSetup.createMachine({
         },
         delaying: {
           meta: { waitsOn: 'timer' },
-          // The original waited for image sync before deploying.
+          // The original waited for image sync before deploying; the targets are looked up meanwhile.
           entry: scheduleTimer('deploy.delay'),
           on: {
             TIMER_FIRED: {
@@ -342,37 +396,36 @@ export const releaseMachine = releaseSetup.createMachine({
               target: 'deploying',
               actions: { type: 'removeTimer', params: { timer: 'deploy.delay' } },
             },
+            DEPLOY_TARGETS_FOUND: onDeployEvent({ deploys: false }),
+            DEPLOY_FAILED: onDeployEvent({ deploys: false }),
           },
         },
         deploying: {
           meta: { waitsOn: 'upstream' },
           entry: [deployPending, scheduleTimer('deploy.timeout')],
           on: {
-            DEPLOY_STARTED: { guard: 'knownDeployment', actions: ['recordDeployStarted', ensureCmdbPoll] },
-            DEPLOY_FAILED: [
-              {
-                guard: deployFailsForGood,
-                target: '#release.fixing',
-                actions: ['recordDeployFailed', ...codeFailed],
-              },
-              // Retry: deploy the next attempt.
-              { guard: 'knownDeployment', actions: ['recordDeployFailed', deployPending, ensureCmdbPoll] },
-            ],
+            DEPLOY_TARGETS_FOUND: onDeployEvent({ deploys: true }),
+            DEPLOY_FAILED: onDeployEvent({ deploys: true }),
+            DEPLOYS_REPORTED: onDeployEvent({ deploys: true }),
+            DEPLOY_TASKS_POLLED: onDeployEvent({ deploys: true }),
             TIMER_FIRED: [
               {
+                // Poll the running tasks; deploys that found no free slot are sent again.
                 guard: { type: 'timerPending', params: { timer: 'cmdb.poll' } },
                 actions: [
                   { type: 'removeTimer', params: { timer: 'cmdb.poll' } },
-                  {
-                    type: 'cmdb.pollTasks',
-                    params: ({ context }) => ({
-                      tasks: context.deployments.flatMap((d) =>
-                        d.taskId !== null && (d.status === 'started' || d.status === 'running')
-                          ? [{ service: d.service, attempt: d.attempt, taskId: d.taskId }]
-                          : [],
-                      ),
-                    }),
-                  },
+                  'requeueDeploys',
+                  pollCmdbTasks,
+                  deployPending,
+                ],
+              },
+              {
+                // The retry pause is over: failed deploys with attempts left are sent again.
+                guard: { type: 'timerPending', params: { timer: 'deploy.retry' } },
+                actions: [
+                  { type: 'removeTimer', params: { timer: 'deploy.retry' } },
+                  'startDeployRetries',
+                  deployPending,
                 ],
               },
               {
@@ -385,23 +438,6 @@ export const releaseMachine = releaseSetup.createMachine({
                   ...codeFailed,
                 ],
               },
-            ],
-            DEPLOY_TASKS_POLLED: [
-              {
-                guard: 'polledDeploySucceeded',
-                target: '#release.uatComplete',
-                actions: [
-                  'recordDeployPolled',
-                  'recordCodeApplied',
-                  ...moveJira('uatComplete', 'codeSucceeded'),
-                ],
-              },
-              {
-                guard: 'polledDeployFailed',
-                target: '#release.fixing',
-                actions: ['recordDeployPolled', ...codeFailed],
-              },
-              { actions: ['recordDeployPolled', deployPending, ensureCmdbPoll] },
             ],
           },
         },
@@ -419,7 +455,7 @@ export const releaseMachine = releaseSetup.createMachine({
         },
         UAT_AUTO_ITERATION: {
           target: 'sqlPending',
-          actions: ['beginIterationFromLatest', ...moveJira('sqlPending', 'uatAutoIteration')],
+          actions: [...beginIterationFromLatestRequest, ...moveJira('sqlPending', 'uatAutoIteration')],
         },
         UAT_MANUAL_ITERATION: { target: 'fixing', actions: moveJira('fixing', 'uatManualIteration') },
         PROMOTE_TO_PROD: { target: 'prodUpgrade', actions: moveJira('prodUpgrade', 'promoteToProd') },
@@ -440,7 +476,7 @@ export const releaseMachine = releaseSetup.createMachine({
         },
         RESUBMIT_ITERATION: {
           target: 'sqlPending',
-          actions: ['beginIterationFromLatest', ...moveJira('sqlPending', 'resubmitIteration')],
+          actions: [...beginIterationFromLatestRequest, ...moveJira('sqlPending', 'resubmitIteration')],
         },
         NEW_ITERATION: {
           target: 'sqlPending',

@@ -1,16 +1,18 @@
 /**
- * Pure context transitions of the release machine: how SQL orders, deployments and the applied state
- * move when an event arrives. The machine (release-machine.ts) decides *when*; these say *what*.
+ * Pure context transitions of the release machine: how SQL orders and the applied state move when an
+ * event arrives (deployments: deploy-progress.ts). The machine (release-machine.ts) decides *when*;
+ * these say *what*.
  */
 import { isFailedArcheryStatus } from './archery-status.js';
 import { planRelease } from './plan-release.js';
+import type { OrderListEntry } from './release-effects.js';
 import type { EffectResultEvent } from './release-events.js';
 import type {
-  Deployment,
   NormalizedRequest,
   PolicyFindingSummary,
   ReleaseContext,
   ReleaseFailure,
+  ReplacedOrder,
   SqlItem,
   SqlOrder,
 } from './release-types.js';
@@ -47,17 +49,28 @@ export function beginIteration(context: ReleaseContext, request: NormalizedReque
   return { ...firstIterationContext(context, request, iteration), summary: request.summary, previousVersion };
 }
 
+/** Archery statuses in which an order has not run and cdflow may still cancel it. */
+const unexecutedStatuses: readonly SqlOrder['status'][] = [
+  'workflow_manreviewing',
+  'workflow_review_pass',
+  'workflow_timingtask',
+];
+
 export function firstIterationContext(
   context: ReleaseContext,
   request: NormalizedRequest,
   iteration: number,
 ): ReleaseContext {
   const plan = planRelease(context.applied, request);
+  const kept = new Set<SqlOrder>();
   const sqlOrders: SqlOrder[] = runItems(plan.sql).map((item) => {
-    const kept = context.sqlOrders.find(
+    const previous = context.sqlOrders.find(
       (o) => o.sqlId === item.sqlId && o.hash === item.hash && o.workflowId !== null && !isOrderFailed(o),
     );
-    if (kept) return { ...kept, seq: item.seq };
+    if (previous) {
+      kept.add(previous);
+      return { ...previous, seq: item.seq };
+    }
     return {
       sqlId: item.sqlId,
       seq: item.seq,
@@ -69,6 +82,24 @@ export function firstIterationContext(
       error: null,
     };
   });
+  // Unexecuted orders the new request no longer wants as they are: cancelled in Archery, so a DBA
+  // working down the list never runs a replaced version.
+  const replaced: ReplacedOrder[] = context.sqlOrders.flatMap((o) =>
+    !kept.has(o) && o.workflowId !== null && o.confirmedBy === null && unexecutedStatuses.includes(o.status)
+      ? [
+          {
+            sqlId: o.sqlId,
+            seq: o.seq,
+            workflowId: o.workflowId,
+            workflowName: o.workflowName ?? null,
+            iteration,
+            reason: request.sql.some((item) => item.sqlId === o.sqlId)
+              ? ('content changed' as const)
+              : ('removed from the request' as const),
+          },
+        ]
+      : [],
+  );
   return {
     ...context,
     iteration,
@@ -78,7 +109,33 @@ export function firstIterationContext(
     deployments: [],
     warnings: [],
     failure: null,
+    ...(replaced.length > 0 ? { replacedOrders: [...(context.replacedOrders ?? []), ...replaced] } : {}),
   };
+}
+
+/** The orders the current iteration replaced (and cdflow cancels). */
+export function ordersReplacedNow(context: ReleaseContext): ReplacedOrder[] {
+  return (context.replacedOrders ?? []).filter((o) => o.iteration === context.iteration);
+}
+
+/** Pending orders whose Archery route (group, instance, database) is not resolved yet. */
+export function routesToResolve(
+  context: ReleaseContext,
+): Array<{ sqlId: string; instance: string; group: string; dbName: string | null }> {
+  return context.sqlOrders.flatMap((o) => {
+    if (o.status !== 'pending' || o.dbName !== undefined) return [];
+    const item = sqlItemOf(context, o.sqlId);
+    return item
+      ? [{ sqlId: o.sqlId, instance: item.instance, group: item.group, dbName: item.dbName || null }]
+      : [];
+  });
+}
+
+export function recordRoutes(context: ReleaseContext, event: EventOf<'SQL_ROUTES_RESOLVED'>): SqlOrder[] {
+  return context.sqlOrders.map((o) => {
+    const route = event.routes.find((r) => r.sqlId === o.sqlId);
+    return route && o.status === 'pending' ? { ...o, dbName: route.dbName } : o;
+  });
 }
 
 export function failure(stage: ReleaseFailure['stage'], reason: string, at: string): ReleaseFailure {
@@ -106,7 +163,23 @@ export function recordSubmitted(context: ReleaseContext, event: EventOf<'SQL_ORD
     workflowId: event.workflowId,
     status: event.status,
     error: null,
+    ...(event.workflowName === undefined ? {} : { workflowName: event.workflowName }),
   });
+}
+
+/** Every order id the release recorded, with the one just submitted. */
+export function withRecordedOrderId(context: ReleaseContext, workflowId: number): number[] {
+  const known = context.archeryOrderIds ?? [];
+  return known.includes(workflowId) ? known : [...known, workflowId];
+}
+
+/** Order ids a new submission must never take as its own: every order the release ever recorded. */
+export function recordedWorkflowIds(context: ReleaseContext): number[] {
+  const ids = new Set<number>(context.archeryOrderIds ?? []);
+  for (const o of context.sqlOrders) if (o.workflowId !== null) ids.add(o.workflowId);
+  for (const o of context.replacedOrders ?? []) ids.add(o.workflowId);
+  for (const a of Object.values(context.applied.sql)) if (a.workflowId !== null) ids.add(a.workflowId);
+  return [...ids].sort((a, b) => a - b);
 }
 
 export function recordSubmitFailed(context: ReleaseContext, event: EventOf<'SQL_SUBMIT_FAILED'>): SqlOrder[] {
@@ -140,7 +213,9 @@ export function withAppliedSql(context: ReleaseContext, orders: SqlOrder[]): Rel
 export function mergePolledOrders(context: ReleaseContext, event: EventOf<'SQL_ORDERS_POLLED'>): SqlOrder[] {
   return context.sqlOrders.map((o) => {
     const seen = event.orders.find((p) => o.workflowId !== null && p.workflowId === o.workflowId);
-    return seen ? { ...o, status: seen.status, error: seen.error } : o;
+    if (!seen) return o;
+    const finishedAt = seen.finishedAt === undefined ? {} : { finishedAt: seen.finishedAt };
+    return { ...o, status: seen.status, error: seen.error, ...finishedAt };
   });
 }
 
@@ -175,6 +250,69 @@ export function sqlFailureLines(orders: SqlOrder[]): string[] {
   return lines;
 }
 
+/**
+ * Orders seen finished before an earlier one (by seq) finished: an earlier order not done yet, or done
+ * later by Archery's finish times. Each is marked once (`finishedBefore`); returns the orders and the
+ * newly marked ones.
+ */
+export function markFinishedOutOfOrder(orders: SqlOrder[]): { orders: SqlOrder[]; newly: SqlOrder[] } {
+  const newly: SqlOrder[] = [];
+  const marked = orders.map((o) => {
+    if (o.status !== 'workflow_finish' || o.finishedBefore !== undefined) return o;
+    const before = orders
+      .filter((e) => e.seq < o.seq)
+      .filter((e) => {
+        // An earlier order that failed is the failure's comment (sqlFailureLines), not this one.
+        if (isOrderFailed(e)) return false;
+        if (!isOrderDone(e)) return true;
+        return (
+          e.status === 'workflow_finish' &&
+          typeof e.finishedAt === 'string' &&
+          typeof o.finishedAt === 'string' &&
+          e.finishedAt > o.finishedAt
+        );
+      })
+      .map((e) => e.seq)
+      .sort((a, b) => a - b);
+    if (before.length === 0) return o;
+    const next = { ...o, finishedBefore: before };
+    newly.push(next);
+    return next;
+  });
+  return { orders: marked, newly };
+}
+
+/** The order list as the Jira issue shows it: the iteration's orders by seq, then those it replaced. */
+export function orderListEntries(context: ReleaseContext): OrderListEntry[] {
+  const current = [...context.sqlOrders]
+    .sort((a, b) => a.seq - b.seq)
+    .map(
+      (o): OrderListEntry => ({
+        seq: o.seq,
+        sqlId: o.sqlId,
+        workflowId: o.workflowId,
+        workflowName: o.workflowName ?? null,
+        status: o.status,
+        confirmedBy: o.confirmedBy,
+        finishedBefore: o.finishedBefore ?? [],
+        replaced: null,
+      }),
+    );
+  const replaced = ordersReplacedNow(context).map(
+    (o): OrderListEntry => ({
+      seq: o.seq,
+      sqlId: o.sqlId,
+      workflowId: o.workflowId,
+      workflowName: o.workflowName,
+      status: 'cancelled',
+      confirmedBy: null,
+      finishedBefore: [],
+      replaced: `replaced by iteration ${o.iteration}: ${o.reason}`,
+    }),
+  );
+  return [...current, ...replaced];
+}
+
 /** Mode auto: the next order whose predecessors all finished and that cdflow has not asked to run yet. */
 export function nextOrderToExecute(orders: SqlOrder[]): SqlOrder | undefined {
   const sorted = [...orders].sort((a, b) => a.seq - b.seq);
@@ -182,98 +320,4 @@ export function nextOrderToExecute(orders: SqlOrder[]): SqlOrder | undefined {
   if (!next || next.workflowId === null || next.executeRequested) return undefined;
   if (next.status !== 'workflow_manreviewing' && next.status !== 'workflow_review_pass') return undefined;
   return next;
-}
-
-export function buildDeployments(context: ReleaseContext): Deployment[] {
-  return runItems(context.plan.code).map((item) => ({
-    service: item.service,
-    svnVersion: item.svnVersion,
-    tag: item.tag,
-    iteration: context.iteration,
-    attempt: 1,
-    taskId: null,
-    status: 'pending',
-    message: null,
-  }));
-}
-
-function retryOrFail(context: ReleaseContext, d: Deployment, message: string | null): Deployment {
-  if (d.attempt < context.settings.deployRetries + 1) {
-    return { ...d, attempt: d.attempt + 1, taskId: null, status: 'pending', message };
-  }
-  return { ...d, status: 'failed', message };
-}
-
-export function deploymentFor(
-  context: ReleaseContext,
-  service: string,
-  attempt: number,
-): Deployment | undefined {
-  return context.deployments.find((d) => d.service === service && d.attempt === attempt);
-}
-
-export function recordDeployStarted(context: ReleaseContext, event: EventOf<'DEPLOY_STARTED'>): Deployment[] {
-  return context.deployments.map((d) =>
-    d.service === event.service && d.attempt === event.attempt && d.status === 'pending'
-      ? { ...d, taskId: event.taskId, status: 'started' }
-      : d,
-  );
-}
-
-export function recordDeployFailed(context: ReleaseContext, event: EventOf<'DEPLOY_FAILED'>): Deployment[] {
-  return context.deployments.map((d) =>
-    d.service === event.service &&
-    d.attempt === event.attempt &&
-    d.status !== 'success' &&
-    d.status !== 'failed'
-      ? retryOrFail(context, d, event.reason)
-      : d,
-  );
-}
-
-export function recordDeployPolled(
-  context: ReleaseContext,
-  event: EventOf<'DEPLOY_TASKS_POLLED'>,
-): Deployment[] {
-  return context.deployments.map((d) => {
-    const task = event.tasks.find((t) => t.service === d.service && t.attempt === d.attempt);
-    if (!task || d.status === 'success' || d.status === 'failed' || d.status === 'pending') return d;
-    if (task.status === 'success') return { ...d, status: 'success', message: task.message };
-    if (task.status === 'failed') return retryOrFail(context, d, task.message ?? 'deploy failed');
-    if (task.status === 'running') return { ...d, status: 'running', message: task.message };
-    return d;
-  });
-}
-
-export function timeOutDeployments(context: ReleaseContext): Deployment[] {
-  return context.deployments.map((d) =>
-    d.status === 'success' || d.status === 'failed'
-      ? d
-      : { ...d, status: 'failed', message: `not finished within ${context.settings.deployTimeoutMs} ms` },
-  );
-}
-
-export type DeployOutcome = 'succeeded' | 'failed' | 'running';
-
-export function deployOutcome(deployments: Deployment[]): DeployOutcome {
-  if (deployments.every((d) => d.status === 'success')) return 'succeeded';
-  if (deployments.every((d) => d.status === 'success' || d.status === 'failed')) return 'failed';
-  return 'running';
-}
-
-export function deployFailureLines(deployments: Deployment[]): string[] {
-  return deployments
-    .filter((d) => d.status === 'failed')
-    .map(
-      (d) => `- ${d.service}@${d.svnVersion} (tag ${d.tag}, attempt ${d.attempt}): ${d.message ?? 'failed'}`,
-    );
-}
-
-export function withAppliedCode(context: ReleaseContext): ReleaseContext['applied'] {
-  const code = { ...context.applied.code };
-  for (const d of context.deployments) {
-    if (d.status === 'success')
-      code[d.service] = { svnVersion: d.svnVersion, tag: d.tag, iteration: d.iteration };
-  }
-  return { ...context.applied, code };
 }

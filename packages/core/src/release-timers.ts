@@ -4,13 +4,24 @@
  */
 import type { ReleaseSettings } from './release-types.js';
 
-export const timerNames = ['archery.poll', 'cmdb.poll', 'deploy.delay', 'deploy.timeout'] as const;
+export const timerNames = [
+  'archery.poll',
+  'cmdb.poll',
+  'deploy.delay',
+  'deploy.timeout',
+  'deploy.retry',
+] as const;
 export type TimerName = (typeof timerNames)[number];
 
 /** Timers of the SQL stage (cancelled when it is left). */
 export const sqlStageTimers: readonly TimerName[] = ['archery.poll'];
 /** Timers of the code stage (cancelled when it is left). */
-export const codeStageTimers: readonly TimerName[] = ['deploy.delay', 'deploy.timeout', 'cmdb.poll'];
+export const codeStageTimers: readonly TimerName[] = [
+  'deploy.delay',
+  'deploy.timeout',
+  'cmdb.poll',
+  'deploy.retry',
+];
 
 export function timerDelayMs(settings: ReleaseSettings, timer: TimerName): number {
   switch (timer) {
@@ -22,6 +33,9 @@ export function timerDelayMs(settings: ReleaseSettings, timer: TimerName): numbe
       return settings.preDeployDelayMs;
     case 'deploy.timeout':
       return settings.deployTimeoutMs;
+    case 'deploy.retry':
+      // Releases started before the pause was a setting wait as the original did.
+      return settings.deployRetryPauseMs ?? 10_000;
   }
 }
 

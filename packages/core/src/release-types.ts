@@ -18,7 +18,12 @@ export interface SqlItem {
   sql: string;
   /** Content hash of `sql` (stable, see `contentHash`). */
   hash: string;
+  /** The Archery instance and resource group the SQL runs on (the project's routing rule). */
   instance: string;
+  /**
+   * The database, when the request or the routing map names it; "" otherwise: cdflow then reads the
+   * instance's database from Archery before submitting (never the instance name taken as a database).
+   */
   dbName: string;
   group: string;
 }
@@ -116,17 +121,72 @@ export interface SqlOrder {
   error: string | null;
   /** Mode auto: cdflow already asked Archery to execute this order (it asks once per order). */
   executeRequested?: boolean;
+  /** The work order's name in Archery, as submitted (absent until it was). */
+  workflowName?: string;
+  /** The database the order runs in, read from Archery when its route was resolved (absent until then). */
+  dbName?: string;
+  /** When Archery says the order finished (`finish_time`, naive local time), once cdflow saw it. */
+  finishedAt?: string | null;
+  /** Earlier orders (by `seq`) this one finished before; recorded (and commented) once, when first seen. */
+  finishedBefore?: number[];
+}
+
+/** An unexecuted order an iteration replaced: cdflow cancels it in Archery so nobody runs it by mistake. */
+export interface ReplacedOrder {
+  sqlId: string;
+  seq: number;
+  workflowId: number;
+  workflowName: string | null;
+  /** The iteration that replaced it. */
+  iteration: number;
+  reason: 'content changed' | 'removed from the request';
 }
 
 export type DeploymentStatus = 'pending' | 'delayed' | 'started' | 'running' | 'success' | 'failed';
 
+/**
+ * Where one deploy of a target is: `pending` (to send), `sending` (the deploy effect is queued),
+ * `queued` (no deploy slot free: sent again at the next CMDB poll), `started`/`running` (a CMDB task),
+ * `retrying` (failed; sent again after the retry pause), `success`, `failed` (for good).
+ */
+export type DeployTargetStatus =
+  | 'pending'
+  | 'sending'
+  | 'queued'
+  | 'started'
+  | 'running'
+  | 'retrying'
+  | 'success'
+  | 'failed';
+
+/** One CMDB deploy target of a code item (a CMDB project) and its deploy. */
+export interface DeployTarget {
+  id: number;
+  name: string;
+  status: DeployTargetStatus;
+  /** 1 for the first deploy; each retry adds one (at most `deployRetries + 1`). */
+  attempt: number;
+  /** The CMDB task (tasks dialect); null for a synchronous CMDB, which answers the outcome itself. */
+  taskId: string | null;
+  /** The CMDB's answer or the failure (a synchronous CMDB's `状态` text). */
+  message: string | null;
+  /**
+   * The deploy was sent again without knowing whether the earlier one ran (a restart or a lost answer)
+   * to a CMDB without idempotency key: the same version may have been deployed twice (harmless).
+   */
+  resent?: boolean;
+}
+
+/** A code item to deploy: to every CMDB target it selects; it succeeds only when all of them did. */
 export interface Deployment {
   service: string;
+  svnPath: string;
   svnVersion: string;
   tag: string;
   iteration: number;
-  attempt: number;
-  taskId: string | null;
+  /** The CMDB targets of the item; null until the CMDB was asked, [] when it has none. */
+  targets: DeployTarget[] | null;
+  /** The item as a whole: `success` when every target succeeded, `failed` when all ended and one failed. */
   status: DeploymentStatus;
   message: string | null;
 }
@@ -147,6 +207,8 @@ export interface ReleaseSettings {
   preDeployDelayMs: number;
   deployTimeoutMs: number;
   deployRetries: number;
+  /** Pause before a failed deploy is sent again (the original waited 10 s). */
+  deployRetryPauseMs: number;
   /** Run the versioning policy gate before SQL is submitted. */
   policyGate: boolean;
   /** Apply and publish apollo_info through the Apollo Open API (when credentials are configured). */
@@ -160,6 +222,7 @@ export const defaultReleaseSettings: ReleaseSettings = {
   preDeployDelayMs: 0,
   deployTimeoutMs: 15 * 60_000,
   deployRetries: 2,
+  deployRetryPauseMs: 10_000,
   policyGate: true,
   apolloAutomatic: false,
 };
@@ -198,4 +261,10 @@ export interface ReleaseContext {
   appliedVersion?: string | null;
   /** The iteration whose SQL and version passed the policy gate (absent until one did). */
   policyPassedIteration?: number;
+  /** Every Archery work order id the release recorded: never reused for another submission. */
+  archeryOrderIds?: number[];
+  /** Unexecuted orders later iterations replaced (and cdflow cancelled in Archery). */
+  replacedOrders?: ReplacedOrder[];
+  /** The order list last shown on the Jira issue (its signature), so it is shown again only when it changed. */
+  shownOrderList?: string;
 }

@@ -19,6 +19,7 @@ const first = () => normalizedFixture('first-upgrade.json');
 
 function inSqlExecuting(): Drive {
   const d = new Drive(first(), settings({ policyGate: false }));
+  d.resolveRoutes();
   d.send({
     type: 'SQL_ORDER_SUBMITTED',
     sqlId: 'a18-20261201-01',
@@ -160,8 +161,8 @@ describe('jira issue content and machine export', () => {
     const c = jiraIssueContent(first());
     expect(c.functionList).toBe('【A18】订单导出\n【A18】按城市搜索门店');
     expect(c.sql.split('\n')).toEqual([
-      '1. a18-20261201-01: database_acc/db_a18/acc/01.acc_ddl_store.sql@2301 -> A18/acc/acc',
-      '2. a18-20261201-02: database_acc/db_a18/acc/02.acc_dml_store.sql@2301 -> A18/acc/acc',
+      '1. a18-20261201-01: database_acc/db_a18/acc/01.acc_ddl_store.sql@2301 -> A18/acc',
+      '2. a18-20261201-02: database_acc/db_a18/acc/02.acc_dml_store.sql@2301 -> A18/acc',
     ]);
     expect(c.code).toBe('a18/cc_merchant_console@1105 tag V1\na18/cc_report_service@912 tag v2');
     expect(JSON.stringify(c)).not.toMatch(/\[\{|\['/);

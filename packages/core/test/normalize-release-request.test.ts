@@ -2,6 +2,7 @@ import {
   contentHash,
   defaultNormalizeOptions,
   InvalidRequestItemError,
+  jiracdflowQcRouting,
   type NormalizeOptions,
   normalizeReleaseRequest,
   RoutingError,
@@ -20,9 +21,10 @@ describe('normalising a release request', () => {
   it('maps the project, routes SQL from svn_path and numbers the items in request order', () => {
     const n = normalizeReleaseRequest(requestFrom(fixture('first-upgrade.json')));
     expect(n.jiraProject).toBe('AC');
+    // The path rule names instance and group; the database is read from Archery later (never guessed).
     expect(n.sql.map((s) => [s.seq, s.sqlId, s.instance, s.dbName, s.group])).toEqual([
-      [1, 'a18-20261201-01', 'acc', 'acc', 'A18'],
-      [2, 'a18-20261201-02', 'acc', 'acc', 'A18'],
+      [1, 'a18-20261201-01', 'acc', '', 'A18'],
+      [2, 'a18-20261201-02', 'acc', '', 'A18'],
     ]);
     expect(n.sql[0]!.hash).toBe(contentHash('ALTER TABLE store ADD COLUMN city varchar(64);'));
     expect(n.apollo[0]!.cluster).toBe('default');
@@ -107,10 +109,67 @@ describe('normalising a release request', () => {
     });
     const n = normalizeReleaseRequest(requestFrom(body));
     expect(n.sql[0]).toMatchObject({ instance: 'acc-uat', dbName: 'acc2', group: 'G1' });
-    expect(n.sql[1]).toMatchObject({ instance: 'acc', dbName: 'acc', group: 'A18' });
+    expect(n.sql[1]).toMatchObject({ instance: 'acc', dbName: '', group: 'A18' });
     const noRouting = { ...defaultNormalizeOptions, routing: { instanceFromPath: false } };
     expect(() => normalizeReleaseRequest(requestFrom(body), noRouting)).toThrow(
       expect.objectContaining({ code: 'SQL_ROUTING', sqlId: 'a18-20261201-02' }),
+    );
+  });
+
+  it("a fixed map routes by the path's last segment (the original's QC map), per project", () => {
+    const body = fixture('first-upgrade.json');
+    body.project = 'QC';
+    const items = body.sql_info as Array<Record<string, unknown>>;
+    items[0]!.svn_path = 'database_qc/qc/rex_merchant_qc';
+    items[1]!.svn_path = 'database_qc/qc/rex_rpt';
+    const options: NormalizeOptions = {
+      ...defaultNormalizeOptions,
+      routing: { instanceFromPath: true, projects: { QC: jiracdflowQcRouting } },
+    };
+    const n = normalizeReleaseRequest(requestFrom(body), options);
+    expect(n.sql.map((s) => [s.instance, s.group, s.dbName])).toEqual([
+      ['qc-merchant', 'QC', ''],
+      ['qc-report', 'QC', ''],
+    ]);
+    // A18 keeps the path rule.
+    const a18 = normalizeReleaseRequest(requestFrom(fixture('first-upgrade.json')), options);
+    expect(a18.sql[0]).toMatchObject({ instance: 'acc', group: 'A18' });
+    // A map entry may fix the database and the group.
+    const fixed: NormalizeOptions = {
+      ...defaultNormalizeOptions,
+      routing: {
+        instanceFromPath: true,
+        projects: {
+          QC: {
+            rule: 'map',
+            group: 'QC',
+            instances: { rex_merchant_qc: { instance: 'qc-m', dbName: 'rex', group: 'QC2' } },
+          },
+        },
+      },
+    };
+    items.splice(1, 1);
+    expect(normalizeReleaseRequest(requestFrom(body), fixed).sql[0]).toMatchObject({
+      instance: 'qc-m',
+      dbName: 'rex',
+      group: 'QC2',
+    });
+  });
+
+  it('a segment the map does not know is a routing error naming it and the known ones', () => {
+    const body = fixture('first-upgrade.json');
+    body.project = 'QC';
+    (body.sql_info as Array<Record<string, unknown>>)[0]!.svn_path = 'database_qc/qc/rex_unknown';
+    const options: NormalizeOptions = {
+      ...defaultNormalizeOptions,
+      routing: { instanceFromPath: true, projects: { QC: jiracdflowQcRouting } },
+    };
+    expect(() => normalizeReleaseRequest(requestFrom(body), options)).toThrow(
+      expect.objectContaining({
+        code: 'SQL_ROUTING',
+        sqlId: 'a18-20261201-01',
+        message: expect.stringContaining('no instance for "rex_unknown"'),
+      }),
     );
   });
 

@@ -56,6 +56,21 @@ export class Drive {
     return this.last;
   }
 
+  /** Answer the pending `archery.resolveRoutes` effect: every route resolves, to `databases[instance]` or the instance's name. */
+  resolveRoutes(databases: Record<string, string> = {}): Decision {
+    const effect = this.last.effects.find((e) => e.type === 'archery.resolveRoutes');
+    if (effect?.type !== 'archery.resolveRoutes') {
+      throw new Error(`no archery.resolveRoutes effect in the last decision (state ${this.state})`);
+    }
+    return this.send({
+      type: 'SQL_ROUTES_RESOLVED',
+      routes: effect.routes.map((r) => ({
+        sqlId: r.sqlId,
+        dbName: r.dbName ?? databases[r.instance] ?? r.instance,
+      })),
+    });
+  }
+
   get state(): string {
     return this.last.state;
   }
@@ -75,8 +90,12 @@ export function summarize(effects: ReleaseEffect[]): string[] {
         return `archery.submitOrder ${e.order.sqlId}`;
       case 'archery.executeOrder':
         return `archery.executeOrder ${e.workflowId}`;
+      case 'cmdb.findTargets':
+        return `cmdb.findTargets ${e.service}`;
       case 'cmdb.deploy':
-        return `cmdb.deploy ${e.service} a${e.attempt}`;
+        return `cmdb.deploy ${e.deploys.map((d) => `${d.service}@${d.target.id} a${d.attempt}`).join(', ')}`;
+      case 'archery.cancelOrder':
+        return `archery.cancelOrder ${e.workflowId}`;
       case 'timer.schedule':
       case 'timer.cancel':
         return `${e.type} ${e.timer}`;

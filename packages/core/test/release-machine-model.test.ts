@@ -64,6 +64,22 @@ function eventsFor(snapshot: Snap): ReleaseEvent[] {
     });
     events.push({ type: 'SQL_SUBMIT_FAILED', sqlId: submitting.sqlId, reason: 'Archery down' });
   }
+  if (state.includes('resolvingRoutes')) {
+    const pending = c.sqlOrders.filter((o) => o.status === 'pending' && o.dbName === undefined);
+    events.push({
+      type: 'SQL_ROUTES_RESOLVED',
+      routes: pending.map((o) => ({ sqlId: o.sqlId, dbName: 'acc' })),
+    });
+    events.push({
+      type: 'SQL_ROUTES_FAILED',
+      failures: pending.map((o) => ({
+        sqlId: o.sqlId,
+        instance: 'acc',
+        group: 'A18',
+        reason: 'no such instance',
+      })),
+    });
+  }
   if (state.includes('sqlPending')) {
     events.push({ type: 'RETRY_SQL_SUBMIT', by });
     if (c.iteration < 2) events.push({ type: 'NEW_ITERATION', request: fixed, by: 'release-system' });
@@ -91,24 +107,36 @@ function eventsFor(snapshot: Snap): ReleaseEvent[] {
     events.push({ type: 'CONFIG_APPLIED' }, { type: 'CONFIG_APPLY_FAILED', reason: 'apollo 500' });
   }
   if (state.includes('codeExecuting')) {
-    for (const t of ['deploy.delay', 'cmdb.poll', 'deploy.timeout'] as const)
+    for (const t of ['deploy.delay', 'cmdb.poll', 'deploy.timeout', 'deploy.retry'] as const)
       events.push({ type: 'TIMER_FIRED', timer: t });
     for (const d of c.deployments) {
-      if (d.status === 'pending') {
+      if (d.targets === null) {
         events.push({
-          type: 'DEPLOY_STARTED',
+          type: 'DEPLOY_TARGETS_FOUND',
           service: d.service,
-          attempt: d.attempt,
-          taskId: `t${d.attempt}`,
+          targets: [{ id: 12, name: 'UAT_x' }],
         });
-        events.push({ type: 'DEPLOY_FAILED', service: d.service, attempt: d.attempt, reason: 'no target' });
+        events.push({ type: 'DEPLOY_TARGETS_FOUND', service: d.service, targets: [] });
+        events.push({ type: 'DEPLOY_FAILED', service: d.service, reason: 'cmdb 403' });
       }
-      if (d.status === 'started' || d.status === 'running') {
-        for (const status of ['success', 'failed', 'running'] as const) {
+      for (const t of d.targets ?? []) {
+        const at = { service: d.service, targetId: t.id, attempt: t.attempt };
+        if (t.status === 'sending') {
           events.push({
-            type: 'DEPLOY_TASKS_POLLED',
-            tasks: [{ service: d.service, attempt: d.attempt, status, message: null }],
+            type: 'DEPLOYS_REPORTED',
+            deploys: [{ ...at, outcome: 'started', taskId: `t${t.attempt}` }],
           });
+          events.push({
+            type: 'DEPLOYS_REPORTED',
+            deploys: [{ ...at, outcome: 'success', message: '成功' }],
+          });
+          events.push({ type: 'DEPLOYS_REPORTED', deploys: [{ ...at, outcome: 'failed', message: '失败' }] });
+          events.push({ type: 'DEPLOYS_REPORTED', deploys: [{ ...at, outcome: 'queued', message: 'busy' }] });
+        }
+        if (t.status === 'started' || t.status === 'running') {
+          for (const status of ['success', 'failed', 'running'] as const) {
+            events.push({ type: 'DEPLOY_TASKS_POLLED', tasks: [{ ...at, status, message: null }] });
+          }
         }
       }
     }
@@ -141,7 +169,7 @@ function serialize(snapshot: Snap): string {
     snapshot.value,
     c.iteration,
     c.sqlOrders.map((o) => [o.status, o.confirmedBy !== null, o.executeRequested === true]),
-    c.deployments.map((d) => [d.status, d.attempt]),
+    c.deployments.map((d) => [d.status, (d.targets ?? []).map((t) => [t.status, t.attempt])]),
     [...c.timers].sort(),
     Object.keys(c.applied.sql).length,
     Object.keys(c.applied.code).length,

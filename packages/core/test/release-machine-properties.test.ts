@@ -45,21 +45,60 @@ const event: fc.Arbitrary<ReleaseEvent> = fc.oneof(
     )
     .map((orders) => ({ type: 'SQL_ORDERS_POLLED', orders }) as ReleaseEvent),
   fc
-    .constantFrom('archery.poll', 'cmdb.poll', 'deploy.timeout', 'deploy.delay')
+    .constantFrom('archery.poll', 'cmdb.poll', 'deploy.timeout', 'deploy.delay', 'deploy.retry')
     .map((timer) => ({ type: 'TIMER_FIRED', timer }) as ReleaseEvent),
+  fc.record({ service: fc.constantFrom(...services), found: fc.boolean() }).map(
+    (e) =>
+      ({
+        type: 'DEPLOY_TARGETS_FOUND',
+        service: e.service,
+        targets: e.found ? [{ id: 12, name: 'UAT_x' }] : [],
+      }) as ReleaseEvent,
+  ),
   fc
-    .record({ service: fc.constantFrom(...services), attempt: fc.integer({ min: 1, max: 3 }) })
-    .map((e) => ({ type: 'DEPLOY_STARTED', ...e, taskId: `t-${e.service}-${e.attempt}` }) as ReleaseEvent),
+    .constantFrom(...services)
+    .map((service) => ({ type: 'DEPLOY_FAILED', service, reason: 'x' }) as ReleaseEvent),
   fc
-    .record({ service: fc.constantFrom(...services), attempt: fc.integer({ min: 1, max: 3 }) })
-    .map((e) => ({ type: 'DEPLOY_FAILED', ...e, reason: 'x' }) as ReleaseEvent),
+    .record({
+      service: fc.constantFrom(...services),
+      attempt: fc.integer({ min: 1, max: 3 }),
+      outcome: fc.constantFrom('started', 'success', 'failed', 'queued'),
+    })
+    .map(
+      (e) =>
+        ({
+          type: 'DEPLOYS_REPORTED',
+          deploys: [
+            e.outcome === 'started'
+              ? {
+                  service: e.service,
+                  targetId: 12,
+                  attempt: e.attempt,
+                  outcome: 'started',
+                  taskId: `t-${e.attempt}`,
+                }
+              : { service: e.service, targetId: 12, attempt: e.attempt, outcome: e.outcome, message: 'x' },
+          ],
+        }) as ReleaseEvent,
+    ),
   fc
     .record({
       service: fc.constantFrom(...services),
       attempt: fc.integer({ min: 1, max: 3 }),
       status: fc.constantFrom('pending', 'running', 'success', 'failed') as fc.Arbitrary<'success'>,
     })
-    .map((t) => ({ type: 'DEPLOY_TASKS_POLLED', tasks: [{ ...t, message: null }] }) as ReleaseEvent),
+    .map(
+      (t) =>
+        ({ type: 'DEPLOY_TASKS_POLLED', tasks: [{ ...t, targetId: 12, message: null }] }) as ReleaseEvent,
+    ),
+  fc.constant<ReleaseEvent>({
+    type: 'SQL_ROUTES_RESOLVED',
+    routes: sqlIds.map((sqlId) => ({ sqlId, dbName: 'acc' })),
+  }),
+  fc.constant<ReleaseEvent>({
+    type: 'SQL_ROUTES_FAILED',
+    failures: [{ sqlId: sqlIds[0]!, instance: 'acc', group: 'A18', reason: 'none' }],
+  }),
   fc.constantFrom<ReleaseEvent>({ type: 'CONFIG_APPLIED' }, { type: 'CONFIG_APPLY_FAILED', reason: 'x' }),
   fc.constant<ReleaseEvent>({ type: 'ISSUE_READY', issueKey: 'AC-9', created: false }),
 );

@@ -28,6 +28,7 @@ function toSqlExecuting(request: NormalizedRequest = first(), s = settings()): D
   const d = new Drive(request, s);
   d.send({ type: 'ISSUE_READY', issueKey: 'AC-7', created: true });
   if (s.policyGate) d.send({ type: 'POLICY_CHECKED', findings: [] });
+  d.resolveRoutes();
   d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
   d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_manreviewing' });
   return d;
@@ -40,16 +41,36 @@ function toCodeExecuting(s = settings()): Drive {
   return d;
 }
 
+/** The CMDB targets of the fixture's services: the console deploys to two, the report service to one. */
+function findTargets(d: Drive): Drive {
+  d.send({
+    type: 'DEPLOY_TARGETS_FOUND',
+    service: CONSOLE,
+    targets: [
+      { id: 12, name: 'UAT_a18_console' },
+      { id: 13, name: 'UAT_a18_console_job' },
+    ],
+  });
+  d.send({ type: 'DEPLOY_TARGETS_FOUND', service: REPORT, targets: [{ id: 20, name: 'UAT_a18_report_V2' }] });
+  return d;
+}
+
+const started = (service: string, targetId: number, attempt: number, taskId: string) =>
+  ({ service, targetId, attempt, outcome: 'started', taskId }) as const;
+
 function toUatComplete(): Drive {
-  const d = toCodeExecuting();
-  d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
-  d.send({ type: 'DEPLOY_STARTED', service: REPORT, attempt: 1, taskId: 't2' });
+  const d = findTargets(toCodeExecuting());
+  d.send({
+    type: 'DEPLOYS_REPORTED',
+    deploys: [started(CONSOLE, 12, 1, 't1'), started(CONSOLE, 13, 1, 't2'), started(REPORT, 20, 1, 't3')],
+  });
   d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
   d.send({
     type: 'DEPLOY_TASKS_POLLED',
     tasks: [
-      { service: CONSOLE, attempt: 1, status: 'success', message: null },
-      { service: REPORT, attempt: 1, status: 'success', message: null },
+      { service: CONSOLE, targetId: 12, attempt: 1, status: 'success', message: null },
+      { service: CONSOLE, targetId: 13, attempt: 1, status: 'success', message: null },
+      { service: REPORT, targetId: 20, attempt: 1, status: 'success', message: null },
     ],
   });
   return d;
@@ -78,13 +99,20 @@ describe('rule 1/2: starting a release', () => {
   it('submits orders one at a time in sequence order, then moves Jira to SQL执行中 via 提交SQL', () => {
     const d = new Drive(first());
     const afterPolicy = d.send({ type: 'POLICY_CHECKED', findings: [] });
-    expect(summarize(afterPolicy.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
-    const submit = afterPolicy.effects[0]!;
+    expect(summarize(afterPolicy.effects)).toEqual(['archery.resolveRoutes']);
+    const resolve = afterPolicy.effects[0]!;
+    expect(resolve.type === 'archery.resolveRoutes' && resolve.routes).toEqual([
+      { sqlId: SQL1, instance: 'acc', group: 'A18', dbName: null },
+      { sqlId: SQL2, instance: 'acc', group: 'A18', dbName: null },
+    ]);
+    const routed = d.resolveRoutes({ acc: 'acc_main' });
+    expect(summarize(routed.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
+    const submit = routed.effects[0]!;
     expect(submit.type === 'archery.submitOrder' && submit.order).toMatchObject({
       seq: 1,
-      workflowName: '【A18】【升级】20261201_01',
+      workflowName: '【A18】【升级】20261201_01 #1/2',
       instance: 'acc',
-      dbName: 'acc',
+      dbName: 'acc_main',
       group: 'A18',
     });
     expect(submit.idempotencyKey).toMatch(new RegExp(`^rel-1:sql:${SQL1}:[0-9a-f]{64}$`));
@@ -102,18 +130,27 @@ describe('rule 1/2: starting a release', () => {
       status: 'workflow_manreviewing',
     });
     expect(done.state).toBe('sqlExecuting');
-    expect(summarize(done.effects)).toEqual(['jira.moveTo sqlExecuting via submitSql']);
+    expect(summarize(done.effects)).toEqual(['jira.moveTo sqlExecuting via submitSql', 'jira.showOrders']);
+    const shown = done.effects[1]!;
+    expect(
+      shown.type === 'jira.showOrders' && shown.orders.map((o) => [o.seq, o.workflowId, o.status]),
+    ).toEqual([
+      [1, 11, 'workflow_manreviewing'],
+      [2, 12, 'workflow_manreviewing'],
+    ]);
     expect(done.context.sqlOrders.map((o) => o.workflowId)).toEqual([11, 12]);
     expect(done.context.jiraMirror).toBe('sqlExecuting');
   });
 
-  it('names work orders after the summary, cut to the 50 characters Archery accepts', () => {
+  it('names work orders <summary> #<seq>/<total>, cutting the summary (not the suffix) to 50 characters', () => {
     const long = `【A18】【升级】${'很长的发布说明'.repeat(12)}`;
     const d = new Drive(normalizedFixture('first-upgrade.json', (b) => Object.assign(b, { summary: long })));
-    const submit = d.send({ type: 'POLICY_CHECKED', findings: [] }).effects[0]!;
+    d.send({ type: 'POLICY_CHECKED', findings: [] });
+    const submit = d.resolveRoutes().effects[0]!;
     const name = submit.type === 'archery.submitOrder' ? submit.order.workflowName : '';
     expect(Array.from(name)).toHaveLength(50);
-    expect(long.startsWith(name)).toBe(true);
+    expect(name.endsWith(' #1/2')).toBe(true);
+    expect(long.startsWith(name.slice(0, -' #1/2'.length))).toBe(true);
   });
 
   it('a code-only release is version-checked too: a refused version deploys nothing', () => {
@@ -157,17 +194,20 @@ describe('rule 1/2: starting a release', () => {
   it('policy warnings are kept and do not stop the submission', () => {
     const d = new Drive(first());
     const r = d.send({ type: 'POLICY_CHECKED', findings: [{ ...policyError, severity: 'warning' }] });
-    expect(r.state).toBe('sqlPending.submitting');
+    expect(r.state).toBe('sqlPending.resolvingRoutes');
+    expect(d.resolveRoutes().state).toBe('sqlPending.submitting');
     expect(r.context.warnings).toHaveLength(1);
   });
 
   it('without the policy gate, submission starts at once', () => {
     const d = new Drive(first(), settings({ policyGate: false }));
-    expect(summarize(d.last.effects)).toEqual(['jira.ensureIssue', `archery.submitOrder ${SQL1}`]);
+    expect(summarize(d.last.effects)).toEqual(['jira.ensureIssue', 'archery.resolveRoutes']);
+    expect(summarize(d.resolveRoutes().effects)).toEqual([`archery.submitOrder ${SQL1}`]);
   });
 
   it('a submission failure → sqlPending.failed with the reason; RETRY_SQL_SUBMIT submits it again', () => {
     const d = new Drive(first(), settings({ policyGate: false }));
+    d.resolveRoutes();
     const r = d.send({ type: 'SQL_SUBMIT_FAILED', sqlId: SQL1, reason: '你所在组未关联该实例！' });
     expect(r.state).toBe('sqlPending.failed');
     expect(r.context.failure?.reason).toContain('你所在组未关联该实例');
@@ -179,6 +219,7 @@ describe('rule 1/2: starting a release', () => {
 
   it('an order Archery rejects at submission fails the stage; the next is not submitted', () => {
     const d = new Drive(first(), settings({ policyGate: false }));
+    d.resolveRoutes();
     const r = d.send({
       type: 'SQL_ORDER_SUBMITTED',
       sqlId: SQL1,
@@ -186,7 +227,7 @@ describe('rule 1/2: starting a release', () => {
       status: 'workflow_autoreviewwrong',
     });
     expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    expect(summarize(r.effects)).toEqual(['jira.comment', 'jira.showOrders']);
     expect(d.send({ type: 'RETRY_SQL_SUBMIT', by: 'dba.li' }).accepted).toBe(false);
   });
 
@@ -224,7 +265,13 @@ describe('rule 3: sqlExecuting', () => {
     const d = toSqlExecuting();
     const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
     expect(r.state).toBe('configExecuting.awaitingConfirmation');
-    expect(summarize(r.effects)).toEqual(['jira.moveTo configExecuting via sqlSucceeded']);
+    // The order list on the issue shows who confirmed them.
+    expect(summarize(r.effects)).toEqual(['jira.showOrders', 'jira.moveTo configExecuting via sqlSucceeded']);
+    const shown = r.effects[0]!;
+    expect(shown.type === 'jira.showOrders' && shown.orders.map((o) => o.confirmedBy)).toEqual([
+      'dba.li',
+      'dba.li',
+    ]);
     expect(r.context.sqlOrders.every((o) => o.confirmedBy === 'dba.li')).toBe(true);
     expect(Object.keys(r.context.applied.sql)).toEqual([SQL1, SQL2]);
   });
@@ -248,6 +295,7 @@ describe('rule 3: sqlExecuting', () => {
     expect(summarize(d.last.effects)).toEqual([
       'jira.moveTo sqlExecuting via submitSql',
       'timer.schedule archery.poll',
+      'jira.showOrders',
     ]);
     const schedule = d.last.effects[1]!;
     expect(schedule.type === 'timer.schedule' && schedule.delayMs).toBe(3000);
@@ -264,7 +312,18 @@ describe('rule 3: sqlExecuting', () => {
       ],
     });
     expect(waiting.state).toBe('sqlExecuting');
-    expect(summarize(waiting.effects)).toEqual(['timer.schedule archery.poll']);
+    // The list changed (order 11 finished): shown again.
+    expect(summarize(waiting.effects)).toEqual(['timer.schedule archery.poll', 'jira.showOrders']);
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const same = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null },
+        { workflowId: 12, status: 'workflow_review_pass', error: null },
+      ],
+    });
+    // Nothing changed: not shown again.
+    expect(summarize(same.effects)).toEqual(['timer.schedule archery.poll']);
     d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
     const finished = d.send({
       type: 'SQL_ORDERS_POLLED',
@@ -274,7 +333,10 @@ describe('rule 3: sqlExecuting', () => {
       ],
     });
     expect(finished.state).toBe('configExecuting.awaitingConfirmation');
-    expect(summarize(finished.effects)).toEqual(['jira.moveTo configExecuting via sqlSucceeded']);
+    expect(summarize(finished.effects)).toEqual([
+      'jira.showOrders',
+      'jira.moveTo configExecuting via sqlSucceeded',
+    ]);
     expect(finished.context.applied.sql[SQL2]?.workflowId).toBe(12);
   });
 
@@ -289,7 +351,11 @@ describe('rule 3: sqlExecuting', () => {
       ],
     });
     expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual(['jira.moveTo sqlPending via sqlFailed', 'jira.comment']);
+    expect(summarize(r.effects)).toEqual([
+      'jira.moveTo sqlPending via sqlFailed',
+      'jira.comment',
+      'jira.showOrders',
+    ]);
     const body = r.effects[1]!.type === 'jira.comment' ? r.effects[1]!.body : '';
     expect(body).toContain('Duplicate column name city');
     expect(body).toContain(`${SQL2} (order 12) was run after an earlier order failed`);
@@ -303,6 +369,7 @@ describe('rule 3: sqlExecuting', () => {
       'jira.moveTo sqlExecuting via submitSql',
       'timer.schedule archery.poll',
       'archery.executeOrder 11',
+      'jira.showOrders',
     ]);
     d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
     const still = d.send({
@@ -312,7 +379,7 @@ describe('rule 3: sqlExecuting', () => {
         { workflowId: 12, status: 'workflow_manreviewing', error: null },
       ],
     });
-    expect(summarize(still.effects)).toEqual(['timer.schedule archery.poll']);
+    expect(summarize(still.effects)).toEqual(['timer.schedule archery.poll', 'jira.showOrders']);
     d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
     const next = d.send({
       type: 'SQL_ORDERS_POLLED',
@@ -321,7 +388,11 @@ describe('rule 3: sqlExecuting', () => {
         { workflowId: 12, status: 'workflow_manreviewing', error: null },
       ],
     });
-    expect(summarize(next.effects)).toEqual(['timer.schedule archery.poll', 'archery.executeOrder 12']);
+    expect(summarize(next.effects)).toEqual([
+      'timer.schedule archery.poll',
+      'archery.executeOrder 12',
+      'jira.showOrders',
+    ]);
   });
 
   it('leaving sqlExecuting cancels the pending poll timer', () => {
@@ -329,6 +400,7 @@ describe('rule 3: sqlExecuting', () => {
     const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
     expect(summarize(r.effects)).toEqual([
       'timer.cancel archery.poll',
+      'jira.showOrders',
       'jira.moveTo configExecuting via sqlSucceeded',
     ]);
     expect(r.context.timers).toEqual([]);
@@ -341,10 +413,11 @@ describe('rule 4: configExecuting', () => {
     d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
     const r = d.send({ type: 'CONFIG_CONFIRMED', by: 'ops.wang' });
     expect(r.state).toBe('codeExecuting.deploying');
+    // The targets of each item are looked up first; nothing deploys before all are known.
     expect(summarize(r.effects)).toEqual([
       'jira.moveTo codeExecuting via configSucceeded',
-      `cmdb.deploy ${CONSOLE} a1`,
-      `cmdb.deploy ${REPORT} a1`,
+      `cmdb.findTargets ${CONSOLE}`,
+      `cmdb.findTargets ${REPORT}`,
       'timer.schedule deploy.timeout',
     ]);
     expect(Object.keys(r.context.applied.config)).toEqual(['nginx/a18-console.conf']);
@@ -369,7 +442,11 @@ describe('rule 4: configExecuting', () => {
     const d = toSqlExecuting(request, settings({ apolloAutomatic: true }));
     const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
     expect(r.state).toBe('configExecuting.applyingApollo');
-    expect(summarize(r.effects)).toEqual(['jira.moveTo configExecuting via sqlSucceeded', 'apollo.apply']);
+    expect(summarize(r.effects)).toEqual([
+      'jira.showOrders',
+      'jira.moveTo configExecuting via sqlSucceeded',
+      'apollo.apply',
+    ]);
     const applied = d.send({ type: 'CONFIG_APPLIED' });
     expect(applied.state).toBe('codeExecuting.deploying');
     expect(summarize(applied.effects)[0]).toBe('jira.moveTo codeExecuting via configSucceeded');
@@ -388,24 +465,63 @@ describe('rule 4: configExecuting', () => {
 });
 
 describe('rule 5: codeExecuting', () => {
-  it('deploys, polls CMDB, and all success → uatComplete via 代码升级成功 with code applied', () => {
+  it('deploys every target of every item in one effect, polls CMDB, and all success → uatComplete', () => {
     const d = toCodeExecuting();
-    const started = d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
+    const first = d.send({
+      type: 'DEPLOY_TARGETS_FOUND',
+      service: CONSOLE,
+      targets: [
+        { id: 12, name: 'UAT_a18_console' },
+        { id: 13, name: 'UAT_a18_console_job' },
+      ],
+    });
+    // The report service's targets are not known yet: nothing is sent.
+    expect(summarize(first.effects)).toEqual([]);
+    const all = d.send({
+      type: 'DEPLOY_TARGETS_FOUND',
+      service: REPORT,
+      targets: [{ id: 20, name: 'UAT_a18_report_V2' }],
+    });
+    expect(summarize(all.effects)).toEqual([
+      `cmdb.deploy ${CONSOLE}@12 a1, ${CONSOLE}@13 a1, ${REPORT}@20 a1`,
+    ]);
+    const deploy = all.effects[0]!;
+    // A request_id per target and attempt.
+    expect(deploy.type === 'cmdb.deploy' && deploy.deploys.map((x) => x.requestId)).toEqual([
+      `rel-1:deploy:${CONSOLE}:1105:i1:t12:a1`,
+      `rel-1:deploy:${CONSOLE}:1105:i1:t13:a1`,
+      `rel-1:deploy:${REPORT}:912:i1:t20:a1`,
+    ]);
+    const started = d.send({
+      type: 'DEPLOYS_REPORTED',
+      deploys: [
+        { service: CONSOLE, targetId: 12, attempt: 1, outcome: 'started', taskId: 't1' },
+        { service: CONSOLE, targetId: 13, attempt: 1, outcome: 'started', taskId: 't2' },
+        { service: REPORT, targetId: 20, attempt: 1, outcome: 'started', taskId: 't3' },
+      ],
+    });
     expect(summarize(started.effects)).toEqual(['timer.schedule cmdb.poll']);
-    expect(
-      summarize(d.send({ type: 'DEPLOY_STARTED', service: REPORT, attempt: 1, taskId: 't2' }).effects),
-    ).toEqual([]);
     const poll = d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
     expect(poll.effects[0]!.type === 'cmdb.pollTasks' && poll.effects[0]!.tasks).toEqual([
-      { service: CONSOLE, attempt: 1, taskId: 't1' },
-      { service: REPORT, attempt: 1, taskId: 't2' },
+      { service: CONSOLE, targetId: 12, attempt: 1, taskId: 't1' },
+      { service: CONSOLE, targetId: 13, attempt: 1, taskId: 't2' },
+      { service: REPORT, targetId: 20, attempt: 1, taskId: 't3' },
     ]);
-    const done = d.send({
+    // One target of the console done, the other still running: the item is not done.
+    const half = d.send({
       type: 'DEPLOY_TASKS_POLLED',
       tasks: [
-        { service: CONSOLE, attempt: 1, status: 'success', message: null },
-        { service: REPORT, attempt: 1, status: 'success', message: null },
+        { service: CONSOLE, targetId: 12, attempt: 1, status: 'success', message: null },
+        { service: CONSOLE, targetId: 13, attempt: 1, status: 'running', message: null },
+        { service: REPORT, targetId: 20, attempt: 1, status: 'success', message: null },
       ],
+    });
+    expect(half.state).toBe('codeExecuting.deploying');
+    expect(half.context.deployments.map((x) => x.status)).toEqual(['running', 'success']);
+    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+    const done = d.send({
+      type: 'DEPLOY_TASKS_POLLED',
+      tasks: [{ service: CONSOLE, targetId: 13, attempt: 1, status: 'success', message: null }],
     });
     expect(done.state).toBe('uatComplete');
     expect(summarize(done.effects)).toEqual([
@@ -415,59 +531,120 @@ describe('rule 5: codeExecuting', () => {
     expect(done.context.applied.code[CONSOLE]).toEqual({ svnVersion: '1105', tag: 'V1', iteration: 1 });
   });
 
-  it('a failed deploy is retried (deployRetries) and fails for good → fixing with the failures listed', () => {
-    const d = toCodeExecuting(settings({ deployRetries: 1 }));
-    d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
-    d.send({ type: 'DEPLOY_STARTED', service: REPORT, attempt: 1, taskId: 't2' });
-    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
-    const retry = d.send({
-      type: 'DEPLOY_TASKS_POLLED',
-      tasks: [
-        { service: CONSOLE, attempt: 1, status: 'success', message: null },
-        { service: REPORT, attempt: 1, status: 'failed', message: 'image not found' },
+  it('a synchronous CMDB answers the outcome itself: no poll; one failing target fails the item with its text', () => {
+    const d = findTargets(toCodeExecuting(settings({ deployRetries: 0 })));
+    const r = d.send({
+      type: 'DEPLOYS_REPORTED',
+      deploys: [
+        { service: CONSOLE, targetId: 12, attempt: 1, outcome: 'success', message: '成功' },
+        { service: CONSOLE, targetId: 13, attempt: 1, outcome: 'failed', message: '失败: 镜像拉取超时' },
+        { service: REPORT, targetId: 20, attempt: 1, outcome: 'success', message: '成功' },
       ],
     });
-    expect(retry.state).toBe('codeExecuting.deploying');
-    expect(summarize(retry.effects)).toEqual([`cmdb.deploy ${REPORT} a2`]);
-    expect(retry.effects[0]!.idempotencyKey).toBe(`rel-1:deploy:${REPORT}:912:i1:a2`);
-    d.send({ type: 'DEPLOY_STARTED', service: REPORT, attempt: 2, taskId: 't3' });
-    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
-    const failed = d.send({
-      type: 'DEPLOY_TASKS_POLLED',
-      tasks: [{ service: REPORT, attempt: 2, status: 'failed', message: 'image not found' }],
-    });
-    expect(failed.state).toBe('fixing');
-    expect(summarize(failed.effects)).toEqual([
+    expect(r.state).toBe('fixing');
+    expect(summarize(r.effects)).toEqual([
       'timer.cancel deploy.timeout',
       'jira.moveTo fixing via codeFailed',
       'jira.comment',
     ]);
-    expect(failed.effects[2]!.type === 'jira.comment' && failed.effects[2]!.body).toContain(`${REPORT}@912`);
-    // Only the service that succeeded is applied.
+    const comment = r.effects[2]!;
+    expect(comment.type === 'jira.comment' && comment.body).toContain(
+      `${CONSOLE}@1105 (tag V1) on UAT_a18_console_job (attempt 1): 失败: 镜像拉取超时`,
+    );
+    expect(r.context.deployments[0]).toMatchObject({
+      status: 'failed',
+      message: 'UAT_a18_console_job: 失败: 镜像拉取超时',
+    });
+    // Only the item whose every target succeeded is applied.
+    expect(Object.keys(r.context.applied.code)).toEqual([REPORT]);
+  });
+
+  it('a failed deploy is retried after the pause (deployRetries), then fails for good → fixing', () => {
+    const d = findTargets(toCodeExecuting(settings({ deployRetries: 1, deployRetryPauseMs: 10_000 })));
+    const r = d.send({
+      type: 'DEPLOYS_REPORTED',
+      deploys: [
+        { service: CONSOLE, targetId: 12, attempt: 1, outcome: 'success', message: '成功' },
+        { service: CONSOLE, targetId: 13, attempt: 1, outcome: 'success', message: '成功' },
+        { service: REPORT, targetId: 20, attempt: 1, outcome: 'failed', message: 'image not found' },
+      ],
+    });
+    expect(r.state).toBe('codeExecuting.deploying');
+    // Not at once: after the pause.
+    expect(summarize(r.effects)).toEqual(['timer.schedule deploy.retry']);
+    const pause = r.effects[0]!;
+    expect(pause.type === 'timer.schedule' && pause.delayMs).toBe(10_000);
+    const retry = d.send({ type: 'TIMER_FIRED', timer: 'deploy.retry' });
+    expect(summarize(retry.effects)).toEqual([`cmdb.deploy ${REPORT}@20 a2`]);
+    const failed = d.send({
+      type: 'DEPLOYS_REPORTED',
+      deploys: [{ service: REPORT, targetId: 20, attempt: 2, outcome: 'failed', message: 'image not found' }],
+    });
+    expect(failed.state).toBe('fixing');
+    const comment = failed.effects.find((e) => e.type === 'jira.comment');
+    expect(comment?.type === 'jira.comment' && comment.body).toContain(
+      `${REPORT}@912 (tag V2) on UAT_a18_report_V2 (attempt 2)`,
+    );
     expect(Object.keys(failed.context.applied.code)).toEqual([CONSOLE]);
   });
 
-  it('a deploy that cannot start (no CMDB target) counts as a failed attempt', () => {
+  it('an item with no CMDB target fails naming its path and tag; the others still deploy', () => {
     const d = toCodeExecuting(settings({ deployRetries: 0 }));
-    d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
-    const r = d.send({
-      type: 'DEPLOY_FAILED',
-      service: REPORT,
-      attempt: 1,
-      reason: 'no CMDB target with tag v2',
+    d.send({
+      type: 'DEPLOY_TARGETS_FOUND',
+      service: CONSOLE,
+      targets: [{ id: 12, name: 'UAT_a18_console' }],
     });
+    const r = d.send({ type: 'DEPLOY_TARGETS_FOUND', service: REPORT, targets: [] });
     expect(r.state).toBe('codeExecuting.deploying');
-    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+    expect(r.context.deployments[1]).toMatchObject({
+      status: 'failed',
+      message: `No CMDB deploy target for ${REPORT} with tag V2 in UAT: register it in the CMDB or fix the tag of the code item.`,
+    });
+    expect(summarize(r.effects)).toEqual([`cmdb.deploy ${CONSOLE}@12 a1`]);
     const f = d.send({
-      type: 'DEPLOY_TASKS_POLLED',
-      tasks: [{ service: CONSOLE, attempt: 1, status: 'success', message: null }],
+      type: 'DEPLOYS_REPORTED',
+      deploys: [{ service: CONSOLE, targetId: 12, attempt: 1, outcome: 'success', message: '成功' }],
     });
     expect(f.state).toBe('fixing');
+    expect(f.context.failure?.reason).toBe(`deploy failed: ${REPORT}`);
+  });
+
+  it('a deploy that found no free slot is sent again at the next CMDB poll', () => {
+    const d = findTargets(toCodeExecuting());
+    const queued = d.send({
+      type: 'DEPLOYS_REPORTED',
+      deploys: [
+        { service: CONSOLE, targetId: 12, attempt: 1, outcome: 'started', taskId: 't1' },
+        { service: CONSOLE, targetId: 13, attempt: 1, outcome: 'queued', message: '4 deploys in flight' },
+        { service: REPORT, targetId: 20, attempt: 1, outcome: 'queued', message: '4 deploys in flight' },
+      ],
+    });
+    expect(summarize(queued.effects)).toEqual(['timer.schedule cmdb.poll']);
+    const poll = d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+    expect(summarize(poll.effects)).toEqual([
+      'cmdb.pollTasks',
+      `cmdb.deploy ${CONSOLE}@13 a1, ${REPORT}@20 a1`,
+    ]);
+  });
+
+  it('a stale or repeated answer is refused and changes nothing', () => {
+    const d = findTargets(toCodeExecuting());
+    const report = {
+      type: 'DEPLOYS_REPORTED',
+      deploys: [{ service: CONSOLE, targetId: 12, attempt: 1, outcome: 'started', taskId: 't1' }],
+    } as const;
+    expect(d.send(report).accepted).toBe(true);
+    expect(d.send(report).accepted).toBe(false);
+    expect(d.send({ type: 'DEPLOY_TARGETS_FOUND', service: CONSOLE, targets: [] }).accepted).toBe(false);
   });
 
   it('the deploy timeout fails what has not finished', () => {
-    const d = toCodeExecuting();
-    d.send({ type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' });
+    const d = findTargets(toCodeExecuting());
+    d.send({
+      type: 'DEPLOYS_REPORTED',
+      deploys: [{ service: CONSOLE, targetId: 12, attempt: 1, outcome: 'started', taskId: 't1' }],
+    });
     const r = d.send({ type: 'TIMER_FIRED', timer: 'deploy.timeout' });
     expect(r.state).toBe('fixing');
     expect(r.context.deployments.every((x) => x.status === 'failed')).toBe(true);
@@ -478,18 +655,33 @@ describe('rule 5: codeExecuting', () => {
     ]);
   });
 
-  it('a pre-deploy delay schedules a timer before deploying', () => {
-    const d = toCodeExecuting(settings({ preDeployDelayMs: 30_000 }));
+  it('a pre-deploy delay schedules a timer; targets are looked up meanwhile, deploys wait for it', () => {
+    const d = toCodeExecuting(settings({ preDeployDelayMs: 60_000 }));
     expect(d.state).toBe('codeExecuting.delaying');
     expect(summarize(d.last.effects)).toEqual([
       'jira.moveTo codeExecuting via configSucceeded',
+      `cmdb.findTargets ${CONSOLE}`,
+      `cmdb.findTargets ${REPORT}`,
       'timer.schedule deploy.delay',
     ]);
+    findTargets(d);
+    expect(summarize(d.last.effects)).toEqual([]);
     const r = d.send({ type: 'TIMER_FIRED', timer: 'deploy.delay' });
     expect(summarize(r.effects)).toEqual([
-      `cmdb.deploy ${CONSOLE} a1`,
-      `cmdb.deploy ${REPORT} a1`,
+      `cmdb.deploy ${CONSOLE}@12 a1, ${CONSOLE}@13 a1, ${REPORT}@20 a1`,
       'timer.schedule deploy.timeout',
+    ]);
+  });
+
+  it('during the delay, items that all have no target fail at once', () => {
+    const d = toCodeExecuting(settings({ preDeployDelayMs: 60_000 }));
+    d.send({ type: 'DEPLOY_TARGETS_FOUND', service: CONSOLE, targets: [] });
+    const r = d.send({ type: 'DEPLOY_FAILED', service: REPORT, reason: 'cmdb answered 403' });
+    expect(r.state).toBe('fixing');
+    expect(summarize(r.effects)).toEqual([
+      'timer.cancel deploy.delay',
+      'jira.moveTo fixing via codeFailed',
+      'jira.comment',
     ]);
   });
 
@@ -511,18 +703,26 @@ describe('rule 5: codeExecuting', () => {
     expect(summarize(checked.effects)).toEqual([
       'jira.moveTo configExecuting via noSql',
       'jira.moveTo codeExecuting via noConfig',
-      `cmdb.deploy ${CONSOLE} a1`,
+      `cmdb.findTargets ${CONSOLE}`,
       'timer.schedule deploy.timeout',
     ]);
-    expect(checked.effects[2]!.idempotencyKey).toBe(`rel-1:deploy:${CONSOLE}:1106:i2:a1`);
+    const found = d.send({
+      type: 'DEPLOY_TARGETS_FOUND',
+      service: CONSOLE,
+      targets: [{ id: 12, name: 'UAT_a18_console' }],
+    });
+    const deploy = found.effects[0]!;
+    expect(deploy.type === 'cmdb.deploy' && deploy.deploys[0]!.requestId).toBe(
+      `rel-1:deploy:${CONSOLE}:1106:i2:t12:a1`,
+    );
   });
 });
 
 describe('rules 6/7: fixing and new iterations', () => {
   function toFixingAfterCode(): Drive {
     const d = toCodeExecuting(settings({ deployRetries: 0 }));
-    d.send({ type: 'DEPLOY_FAILED', service: CONSOLE, attempt: 1, reason: 'x' });
-    d.send({ type: 'DEPLOY_FAILED', service: REPORT, attempt: 1, reason: 'y' });
+    d.send({ type: 'DEPLOY_FAILED', service: CONSOLE, reason: 'x' });
+    d.send({ type: 'DEPLOY_FAILED', service: REPORT, reason: 'y' });
     expect(d.state).toBe('fixing');
     return d;
   }
@@ -533,8 +733,8 @@ describe('rules 6/7: fixing and new iterations', () => {
     expect(r.state).toBe('codeExecuting.deploying');
     expect(summarize(r.effects)).toEqual([
       'jira.moveTo codeExecuting via resubmitCode',
-      `cmdb.deploy ${CONSOLE} a1`,
-      `cmdb.deploy ${REPORT} a1`,
+      `cmdb.findTargets ${CONSOLE}`,
+      `cmdb.findTargets ${REPORT}`,
       'timer.schedule deploy.timeout',
     ]);
   });
@@ -605,8 +805,12 @@ describe('rules 6/7: fixing and new iterations', () => {
     expect(summarize(r.effects)).toEqual(['jira.updateFields', 'policy.check']);
     const check = r.effects[1]!;
     expect(check.type === 'policy.check' && check.sql.map((s) => s.sqlId)).toEqual([SQL1]);
-    const submitted = d.send({ type: 'POLICY_CHECKED', findings: [] });
+    d.send({ type: 'POLICY_CHECKED', findings: [] });
+    const submitted = d.resolveRoutes();
     expect(summarize(submitted.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
+    const submit = submitted.effects[0]!;
+    // Orders the release recorded are never taken for the new one, whatever their name.
+    expect(submit.type === 'archery.submitOrder' && submit.recordedWorkflowIds).toEqual([11, 12]);
     const done = d.send({
       type: 'SQL_ORDER_SUBMITTED',
       sqlId: SQL1,
@@ -618,6 +822,133 @@ describe('rules 6/7: fixing and new iterations', () => {
       [1, 21],
       [2, 12],
     ]);
+  });
+
+  it('an iteration that changes an unexecuted order cancels it in Archery; the new orders run in sequence', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_exception', error: 'syntax error' },
+        { workflowId: 12, status: 'workflow_review_pass', error: null },
+      ],
+    });
+    const both = normalizedFixture('first-upgrade.json', (b) => {
+      const items = b.sql_info as Array<Record<string, unknown>>;
+      items[0]!.sql_content = 'ALTER TABLE store ADD COLUMN city varchar(80);';
+      items[1]!.sql_content = 'UPDATE store SET city = NULL;';
+    });
+    const r = d.send({ type: 'NEW_ITERATION', request: both, by: 'release-system' });
+    // The failed order needs nothing; the unexecuted one is cancelled before anything is submitted.
+    expect(summarize(r.effects)).toEqual(['jira.updateFields', 'archery.cancelOrder 12', 'policy.check']);
+    const cancel = r.effects[1]!;
+    expect(cancel.type === 'archery.cancelOrder' && [cancel.idempotencyKey, cancel.reason]).toEqual([
+      'rel-1:cancel:12',
+      'replaced by iteration 2 of rel-1 (content changed)',
+    ]);
+    d.send({ type: 'POLICY_CHECKED', findings: [] });
+    const first1 = d.resolveRoutes();
+    expect(summarize(first1.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
+    const second = d.send({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: SQL1,
+      workflowId: 21,
+      status: 'workflow_manreviewing',
+    });
+    expect(summarize(second.effects)).toEqual([`archery.submitOrder ${SQL2}`]);
+    const done = d.send({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: SQL2,
+      workflowId: 22,
+      status: 'workflow_manreviewing',
+    });
+    expect(done.state).toBe('sqlExecuting');
+    const shown = done.effects.find((e) => e.type === 'jira.showOrders');
+    expect(
+      shown?.type === 'jira.showOrders' &&
+        shown.orders.map((o) => [o.seq, o.workflowId, o.status, o.replaced]),
+    ).toEqual([
+      [1, 21, 'workflow_manreviewing', null],
+      [2, 22, 'workflow_manreviewing', null],
+      [2, 12, 'cancelled', 'replaced by iteration 2: content changed'],
+    ]);
+    expect(done.context.replacedOrders).toEqual([
+      { sqlId: SQL2, seq: 2, workflowId: 12, workflowName: null, iteration: 2, reason: 'content changed' },
+    ]);
+  });
+
+  it('an unexecuted order whose item left the request is cancelled too', () => {
+    const d = new Drive(first(), settings({ policyGate: false }));
+    d.resolveRoutes();
+    d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
+    d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_autoreviewwrong' });
+    expect(d.state).toBe('sqlPending.failed');
+    const onlySecond = normalizedFixture('first-upgrade.json', (b) => {
+      (b.sql_info as unknown[]).splice(0, 1);
+    });
+    const r = d.send({ type: 'NEW_ITERATION', request: onlySecond, by: 'release-system' });
+    expect(summarize(r.effects)).toContain('archery.cancelOrder 11');
+    expect(r.context.replacedOrders?.[0]).toMatchObject({
+      workflowId: 11,
+      reason: 'removed from the request',
+    });
+  });
+
+  it('a later order seen finished before an earlier one is recorded and commented once', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const polled = {
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_review_pass', error: null },
+        { workflowId: 12, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:00:00' },
+      ],
+    } as const;
+    const r = d.send(polled);
+    expect(summarize(r.effects)).toEqual(['jira.comment', 'timer.schedule archery.poll', 'jira.showOrders']);
+    const comment = r.effects[0]!;
+    expect(comment.type === 'jira.comment' && comment.body).toContain(
+      `#2 ${SQL2} (order 12) finished before #1`,
+    );
+    expect(r.context.sqlOrders[1]!.finishedBefore).toEqual([1]);
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    expect(summarize(d.send(polled).effects)).toEqual(['timer.schedule archery.poll']);
+  });
+
+  it("Archery's finish times tell a later order that finished first, even when both are seen finished together", () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const r = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:05:00' },
+        { workflowId: 12, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:00:00' },
+      ],
+    });
+    expect(r.state).toBe('configExecuting.awaitingConfirmation');
+    expect(summarize(r.effects)[0]).toBe('jira.comment');
+    expect(r.context.sqlOrders.map((o) => o.finishedBefore ?? [])).toEqual([[], [1]]);
+  });
+
+  it('a route Archery does not have fails the iteration naming instance and group; 触发提交SQL resolves again', () => {
+    const d = new Drive(first());
+    d.send({ type: 'POLICY_CHECKED', findings: [] });
+    const r = d.send({
+      type: 'SQL_ROUTES_FAILED',
+      failures: [
+        { sqlId: SQL1, instance: 'acc', group: 'A18', reason: 'Archery has no instance named "acc"' },
+      ],
+    });
+    expect(r.state).toBe('sqlPending.failed');
+    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    const comment = r.effects[0]!;
+    expect(comment.type === 'jira.comment' && comment.body).toContain(
+      `${SQL1} (instance acc, group A18): Archery has no instance named "acc"`,
+    );
+    expect(r.context.failure).toMatchObject({ stage: 'sql' });
+    const retry = d.send({ type: 'RETRY_SQL_SUBMIT', by: 'dba.li' });
+    expect(summarize(retry.effects)).toEqual(['archery.resolveRoutes']);
   });
 
   it('NEW_ITERATION in sqlPending re-plans in place', () => {
@@ -677,7 +1008,11 @@ describe('decisions and snapshots', () => {
 
   it('the same event on the same snapshot gives the same decision (deterministic keys)', () => {
     const d = toCodeExecuting();
-    const e = { type: 'DEPLOY_STARTED', service: CONSOLE, attempt: 1, taskId: 't1' } as const;
+    const e = {
+      type: 'DEPLOY_TARGETS_FOUND',
+      service: CONSOLE,
+      targets: [{ id: 12, name: 'UAT_a18_console' }],
+    } as const;
     expect(decide(d.last.next, e)).toEqual(decide(d.last.next, e));
   });
 
