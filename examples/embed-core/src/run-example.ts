@@ -47,7 +47,9 @@ function describeEffect(effect: ReleaseEffect): string {
     case 'archery.submitOrder':
       return `archery.submitOrder #${effect.order.seq} ${effect.order.sqlId} -> ${effect.order.instance}/${effect.order.dbName}`;
     case 'cmdb.deploy':
-      return `cmdb.deploy ${effect.service}@${effect.svnVersion} tag ${effect.tag} attempt ${effect.attempt}`;
+      return `cmdb.deploy ${effect.deploys
+        .map((d) => `${d.service}@${d.svnVersion} to ${d.target.name} attempt ${d.attempt}`)
+        .join(', ')}`;
     case 'timer.schedule':
       return `timer.schedule ${effect.timer} in ${effect.delayMs} ms`;
     default:
@@ -87,6 +89,8 @@ export function runExample(print: (line: string) => void = console.log): string[
   const script: ReleaseEvent[] = [
     { type: 'ISSUE_READY', issueKey: 'AC-101', created: true },
     { type: 'POLICY_CHECKED', findings: [] },
+    // The host read the instance's database from Archery.
+    { type: 'SQL_ROUTES_RESOLVED', routes: [{ sqlId: 'a18-20261201-01', dbName: 'acc' }] },
     {
       type: 'SQL_ORDER_SUBMITTED',
       sqlId: 'a18-20261201-01',
@@ -96,11 +100,30 @@ export function runExample(print: (line: string) => void = console.log): string[
     { type: 'NEW_ITERATION', request, by: 'release-system' },
     { type: 'SQL_CONFIRMED', by: 'dba.li' },
     { type: 'CONFIG_CONFIRMED', by: 'ops.wang' },
-    { type: 'DEPLOY_STARTED', service: 'a18/cc_merchant_console', attempt: 1, taskId: 'task-9' },
+    // The CMDB has one target for the console; its deploy starts a task, polled until it ends.
+    {
+      type: 'DEPLOY_TARGETS_FOUND',
+      service: 'a18/cc_merchant_console',
+      targets: [{ id: 12, name: 'UAT_a18_console' }],
+    },
+    {
+      type: 'DEPLOYS_REPORTED',
+      deploys: [
+        {
+          service: 'a18/cc_merchant_console',
+          targetId: 12,
+          attempt: 1,
+          outcome: 'started',
+          taskId: 'task-9',
+        },
+      ],
+    },
     { type: 'TIMER_FIRED', timer: 'cmdb.poll' },
     {
       type: 'DEPLOY_TASKS_POLLED',
-      tasks: [{ service: 'a18/cc_merchant_console', attempt: 1, status: 'success', message: null }],
+      tasks: [
+        { service: 'a18/cc_merchant_console', targetId: 12, attempt: 1, status: 'success', message: null },
+      ],
     },
   ];
   for (const event of script) {

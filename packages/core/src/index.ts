@@ -1,3 +1,4 @@
+export * from './archery-route.js';
 export * from './archery-status.js';
 export * from './cdflow-error.js';
 export * from './content-hash.js';

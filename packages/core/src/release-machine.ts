@@ -265,7 +265,7 @@ export const releaseMachine = releaseSetup.createMachine({
       on: {
         SQL_CONFIRMED: {
           target: 'configExecuting',
-          actions: ['confirmSqlOrders', showOrderList, ...moveJira('configExecuting', 'sqlSucceeded')],
+          actions: ['confirmSqlOrders', ...moveJira('configExecuting', 'sqlSucceeded'), showOrderList],
         },
         SQL_REPORTED_FAILED: {
           target: 'sqlPending.failed',
@@ -299,7 +299,7 @@ export const releaseMachine = releaseSetup.createMachine({
           {
             guard: 'polledAllFinished',
             target: 'configExecuting',
-            actions: [recordPolled, showOrderList, ...moveJira('configExecuting', 'sqlSucceeded')],
+            actions: [recordPolled, ...moveJira('configExecuting', 'sqlSucceeded'), showOrderList],
           },
           {
             actions: [recordPolled, scheduleTimer('archery.poll'), executeNextOrder, showOrderList],

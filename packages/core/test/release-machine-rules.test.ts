@@ -266,8 +266,8 @@ describe('rule 3: sqlExecuting', () => {
     const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
     expect(r.state).toBe('configExecuting.awaitingConfirmation');
     // The order list on the issue shows who confirmed them.
-    expect(summarize(r.effects)).toEqual(['jira.showOrders', 'jira.moveTo configExecuting via sqlSucceeded']);
-    const shown = r.effects[0]!;
+    expect(summarize(r.effects)).toEqual(['jira.moveTo configExecuting via sqlSucceeded', 'jira.showOrders']);
+    const shown = r.effects[1]!;
     expect(shown.type === 'jira.showOrders' && shown.orders.map((o) => o.confirmedBy)).toEqual([
       'dba.li',
       'dba.li',
@@ -334,8 +334,8 @@ describe('rule 3: sqlExecuting', () => {
     });
     expect(finished.state).toBe('configExecuting.awaitingConfirmation');
     expect(summarize(finished.effects)).toEqual([
-      'jira.showOrders',
       'jira.moveTo configExecuting via sqlSucceeded',
+      'jira.showOrders',
     ]);
     expect(finished.context.applied.sql[SQL2]?.workflowId).toBe(12);
   });
@@ -400,8 +400,8 @@ describe('rule 3: sqlExecuting', () => {
     const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
     expect(summarize(r.effects)).toEqual([
       'timer.cancel archery.poll',
-      'jira.showOrders',
       'jira.moveTo configExecuting via sqlSucceeded',
+      'jira.showOrders',
     ]);
     expect(r.context.timers).toEqual([]);
   });
@@ -443,8 +443,8 @@ describe('rule 4: configExecuting', () => {
     const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
     expect(r.state).toBe('configExecuting.applyingApollo');
     expect(summarize(r.effects)).toEqual([
-      'jira.showOrders',
       'jira.moveTo configExecuting via sqlSucceeded',
+      'jira.showOrders',
       'apollo.apply',
     ]);
     const applied = d.send({ type: 'CONFIG_APPLIED' });

@@ -18,11 +18,20 @@ export function withSandboxUpstreams(config: ServerConfig, sandbox: Sandbox): Se
       user: credentials.jira.user,
     },
     archery: {
+      ...config.archery,
       baseUrl: urls.archery,
       user: credentials.archery.username,
       password: credentials.archery.password,
+      uiUrl: urls.archery,
     },
-    cmdb: { baseUrl: urls.cmdb, token: credentials.cmdb.token },
+    // The CMDB simulator speaks both dialects: CMDB_DIALECT chooses (default tasks).
+    cmdb: {
+      dialect: config.cmdb.dialect,
+      baseUrl: urls.cmdb,
+      searchUrl: urls.cmdbSearch,
+      upgradeUrl: urls.cmdbUpgrade,
+      token: credentials.cmdb.token,
+    },
     apollo: { baseUrl: urls.apollo, token: credentials.apollo.token },
   };
 }
@@ -89,7 +98,7 @@ export function sandboxBanner(input: { url: string; config: ServerConfig; sandbo
     `  cdflow    ${url}   (docs: ${url}/docs)`,
     `  jira      ${sandbox.urls.jira}`,
     `  archery   ${sandbox.urls.archery}`,
-    `  cmdb      ${sandbox.urls.cmdb}`,
+    `  cmdb      ${config.cmdb.dialect === 'jiracdflow' ? `${sandbox.urls.cmdbSearch} (dialect jiracdflow)` : sandbox.urls.cmdb}`,
     `  apollo    ${sandbox.urls.apollo}`,
     `  database  ${config.dbPath}`,
   ];

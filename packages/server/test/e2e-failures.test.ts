@@ -146,6 +146,8 @@ describe('config and code failures', () => {
     const key = String(res.body.key);
     const executing = await h.waitForState(key, 'sqlExecuting');
     await h.waitForJiraStatus(key, 'SQL执行中');
+    // The effects of the last decision (the move, the order list on the issue) are done.
+    await h.server.runtime.idle();
     const submits = h.sandbox.archery.counters.get('POST /api/v1/workflow/');
     const historyLength = (await h.history(key)).length;
 

@@ -20,11 +20,15 @@ describe.each(modes)('first upgrade with SQL, Apollo, config and code, SQL mode 
     const key = String(res.body.key);
     const summary = String(body.summary);
 
-    // Every item became one work order named after the summary, created in sequence order.
+    // Every item became one work order named after the summary and its place, created in sequence order.
     const executing = await h.waitForState(key, (s) => s === 'sqlExecuting' || s.startsWith('config'));
     const orders = ordersOf(h, summary);
     expect(orders.map((o) => o.sqlContent.trim())).toEqual(threeSqlItems().map((i) => i.sql_content));
-    expect(orders.map((o) => o.workflowName)).toEqual([summary, summary, summary]);
+    expect(orders.map((o) => o.workflowName)).toEqual([
+      `${summary} #1/3`,
+      `${summary} #2/3`,
+      `${summary} #3/3`,
+    ]);
     expect(h.sandbox.archery.orders()).toHaveLength(3);
     const viewOrders = executing.sqlOrders as Array<{ sqlId: string; workflowId: number }>;
     expect(viewOrders.map((o) => o.sqlId)).toEqual(['a18-0001', 'a18-0002', 'a18-0003']);

@@ -75,7 +75,10 @@ describe('loadConfig: outside sandbox mode', () => {
       baseUrl: 'https://archery.example.test',
       user: 'cdflow',
       password: 'fake-archery-password',
+      uiUrl: 'https://archery.example.test',
+      isBackup: true,
     });
+    expect(config.cmdb).toMatchObject({ dialect: 'tasks', baseUrl: 'https://cmdb.example.test' });
     expect(config.apollo).toBeNull();
     expect(config.sqlMode).toBe('watch');
     expect(config.port).toBe(9090);

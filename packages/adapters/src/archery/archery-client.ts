@@ -4,7 +4,7 @@
  * naive local text, names at most 50 characters, look-ups by `workflow_id` (never the content row `id`),
  * and a submission is never blindly repeated: after an ambiguous failure the orders are re-read first.
  */
-import type { ArcheryPort, ArcheryWorkOrderRef } from '@cdflow/core';
+import type { ArcheryPort, ArcheryRouteLookup, ArcheryWorkOrderRef } from '@cdflow/core';
 import { type AdapterLogger, HttpClient, type RequestOptions } from '../http/http-client.js';
 import { isUpstreamError, UpstreamError } from '../http/upstream-error.js';
 import { ArcheryInputError } from './archery-input-error.js';
@@ -12,6 +12,7 @@ import { ArcheryStatus, archeryStatusLabels, isArcheryStatus } from './archery-s
 import { ArcheryTokenSession } from './archery-token-session.js';
 import type {
   ArcheryCheckRowWire,
+  ArcheryInstanceResourceWire,
   ArcheryInstanceWire,
   ArcheryPage,
   ArcheryResourceGroupWire,
@@ -29,6 +30,8 @@ export interface ArcheryClientOptions {
   /** Retries of retryable failures (and of a submission proven not to have landed). Default 2. */
   retries?: number;
   logger?: AdapterLogger;
+  /** How long an instance's list of databases is kept before it is read again. Default 10 min. */
+  databasesTtlMs?: number;
 }
 
 export interface ArcheryResourceGroup {
@@ -41,6 +44,10 @@ export interface ArcheryInstance {
   instanceName: string;
   dbType: string;
   host: string;
+  /** The instance's own `db_name` (the default database of its connection; usually ""). */
+  dbName: string;
+  /** Resource groups the instance is linked to, when Archery lists them (`resource_group`). */
+  resourceGroupIds: number[] | null;
 }
 
 export interface ArcherySqlCheckRow {
@@ -109,6 +116,7 @@ export class ArcheryClient implements ArcheryPort {
   private readonly session: ArcheryTokenSession;
   private readonly groups = new Map<string, Promise<ArcheryResourceGroup>>();
   private readonly instances = new Map<string, Promise<ArcheryInstance>>();
+  private readonly databases = new Map<number, { at: number; names: Promise<string[]> }>();
   private readonly timeoutMs: number;
   private readonly retries: number;
 
@@ -158,8 +166,62 @@ export class ArcheryClient implements ArcheryPort {
           `Archery has no instance named "${instanceName}"; fix the Archery routing or register the instance.`,
         );
       }
-      return { id: row.id, instanceName: row.instance_name, dbType: row.db_type, host: row.host };
+      return {
+        id: row.id,
+        instanceName: row.instance_name,
+        dbType: row.db_type,
+        host: row.host,
+        dbName: typeof row.db_name === 'string' ? row.db_name : '',
+        resourceGroupIds: Array.isArray(row.resource_group)
+          ? row.resource_group.filter((g): g is number => typeof g === 'number')
+          : null,
+      };
     });
+  }
+
+  /**
+   * The instance's databases, read from the instance itself (`POST /api/v1/instance/resource/`,
+   * `resource_type: database`), kept `databasesTtlMs` (a database a DBA adds is seen soon after).
+   */
+  async instanceDatabases(instanceName: string): Promise<string[]> {
+    const instance = await this.findInstance(instanceName);
+    const ttl = this.options.databasesTtlMs ?? 10 * 60_000;
+    const hit = this.databases.get(instance.id);
+    if (hit && Date.now() - hit.at < ttl) return hit.names;
+    const names = this.call<ArcheryInstanceResourceWire>({
+      method: 'POST',
+      path: 'api/v1/instance/resource/',
+      json: { instance_id: instance.id, resource_type: 'database' },
+      idempotent: true, // a read
+    }).then((body) => (Array.isArray(body.result) ? body.result.filter((n) => typeof n === 'string') : []));
+    this.databases.set(instance.id, { at: Date.now(), names });
+    names.catch(() => this.databases.delete(instance.id));
+    return names;
+  }
+
+  /** What Archery has for a route: the group, the instance (null when absent) and its databases. */
+  async lookUpRoute(route: { groupName: string; instanceName: string }): Promise<ArcheryRouteLookup> {
+    const absent = <T>(promise: Promise<T>): Promise<T | null> =>
+      promise.catch((err: unknown) => {
+        if (isUpstreamError(err) && err.code === 'NO_TARGET') return null;
+        throw err;
+      });
+    const [group, instance] = await Promise.all([
+      absent(this.findResourceGroup(route.groupName)),
+      absent(this.findInstance(route.instanceName)),
+    ]);
+    return {
+      group: group ? { id: group.groupId, name: group.groupName } : null,
+      instance: instance
+        ? {
+            id: instance.id,
+            name: instance.instanceName,
+            defaultDbName: instance.dbName,
+            groupIds: instance.resourceGroupIds,
+          }
+        : null,
+      databases: instance ? await this.instanceDatabases(instance.instanceName) : [],
+    };
   }
 
   /** Review SQL without submitting it (goInception rows: errlevel 0 ok / 1 warning / 2 error). */
@@ -294,6 +356,14 @@ export class ArcheryClient implements ArcheryPort {
       .sort((a, b) => a.workflowId - b.workflowId);
   }
 
+  /** Orders whose name contains `text` (Archery's icontains), in submission order (oldest first). */
+  async findWorkOrdersContaining(text: string): Promise<ArcheryWorkOrder[]> {
+    const rows = await this.allPages<ArcheryWorkflowContentWire>('api/v1/workflow/', {
+      workflow__workflow_name__icontains: text,
+    });
+    return rows.map(toWorkOrder).sort((a, b) => a.workflowId - b.workflowId);
+  }
+
   /** The order with this `workflow_id` (Archery has no detail endpoint: the list is filtered). */
   async getWorkOrder(workflowId: number): Promise<ArcheryWorkOrder> {
     const page = await this.listWorkOrders({ workflowId });
@@ -377,6 +447,27 @@ export class ArcheryClient implements ArcheryPort {
     });
   }
 
+  /**
+   * Cancel an order (`audit_type: cancel`): Archery lets only its submitter do it, so this cancels orders
+   * the service user submitted. It ends `workflow_abort`. Not repeated: cancelling twice is refused.
+   */
+  async cancel(workflowId: number, remark: string): Promise<void> {
+    if (remark.trim().length === 0)
+      throw new ArcheryInputError('remark', 'Archery refuses a blank audit_remark.');
+    await this.call<{ msg: string }>({
+      method: 'POST',
+      path: 'api/v1/workflow/audit/',
+      json: {
+        engineer: this.options.username,
+        workflow_id: workflowId,
+        audit_remark: remark,
+        workflow_type: sqlWorkflowType,
+        audit_type: 'cancel',
+      },
+      idempotent: false,
+    });
+  }
+
   /** Authenticated request: on a 401 refresh (or log in again) once and repeat once; never loop. */
   private async call<T>(request: RequestOptions): Promise<T> {
     await this.session.ensure();
@@ -425,6 +516,7 @@ function toWorkOrder(row: ArcheryWorkflowContentWire): ArcheryWorkOrder {
     dbName: row.workflow.db_name,
     sqlContent: row.sql_content,
     error: failureReason(status, row),
+    finishedAt: row.workflow.finish_time ?? null,
     groupName: row.workflow.group_name,
     instanceId: row.workflow.instance,
     engineer: row.workflow.engineer,

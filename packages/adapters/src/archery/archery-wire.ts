@@ -24,6 +24,16 @@ export interface ArcheryInstanceWire {
   db_type: string;
   host: string;
   port?: number;
+  /** The connection's default database (usually ""), not the list of databases. */
+  db_name?: string;
+  /** Resource group ids the instance is linked to. */
+  resource_group?: unknown[];
+}
+
+/** `POST /api/v1/instance/resource/`: the instance's databases (or a database's tables). */
+export interface ArcheryInstanceResourceWire {
+  count: number;
+  result: unknown[];
 }
 
 export interface ArcheryWorkflowWire {

@@ -8,6 +8,30 @@ const nonNegativeMs = Type.Integer({ minimum: 0, description: 'milliseconds, an 
 const positiveInt = Type.Integer({ minimum: 1 });
 const nonEmpty = Type.String({ minLength: 1 });
 
+/** A routing map entry: the instance, or the instance with its database and group. */
+const routingMapEntry = Type.Union([
+  nonEmpty,
+  Type.Object(
+    { instance: nonEmpty, dbName: Type.Optional(nonEmpty), group: Type.Optional(nonEmpty) },
+    { additionalProperties: false },
+  ),
+]);
+
+/** How one project's SQL finds its Archery instance and group (core's `RoutingRule`). */
+const routingRule = Type.Union([
+  Type.Literal('path'),
+  Type.Literal('none'),
+  Type.Literal('jiracdflow-qc'),
+  Type.Object(
+    {
+      rule: Type.Literal('map'),
+      group: nonEmpty,
+      instances: Type.Record(Type.String({ minLength: 1 }), routingMapEntry),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 /** Status or transition names by stable key; the keys are checked in load-config.ts to name a typo. */
 const names = Type.Record(Type.String({ minLength: 1 }), nonEmpty);
 
@@ -29,10 +53,13 @@ export const configFileSchema = Type.Object(
                 config: Type.Optional(nonEmpty),
                 apollo: Type.Optional(nonEmpty),
                 code: Type.Optional(nonEmpty),
+                sqlOrders: Type.Optional(nonEmpty),
               },
               { additionalProperties: false },
             ),
           ),
+          /** How the list of Archery orders is shown: a comment per change, or the `fields.sqlOrders` field. */
+          orderList: Type.Optional(Type.Union([Type.Literal('comment'), Type.Literal('field')])),
           statuses: Type.Optional(names),
           transitions: Type.Optional(names),
         },
@@ -57,8 +84,24 @@ export const configFileSchema = Type.Object(
             ),
           ),
           routing: Type.Optional(
-            Type.Object({ instanceFromPath: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+            Type.Object(
+              {
+                instanceFromPath: Type.Optional(Type.Boolean()),
+                /** A rule per release-system project: `path`, `none`, `jiracdflow-qc` or a fixed map. */
+                projects: Type.Optional(Type.Record(Type.String({ minLength: 1 }), routingRule)),
+              },
+              { additionalProperties: false },
+            ),
           ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    archery: Type.Optional(
+      Type.Object(
+        {
+          /** `is_backup` of every submitted order (default true, as the original sent). */
+          isBackup: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
       ),
@@ -86,6 +129,8 @@ export const configFileSchema = Type.Object(
           deployTimeoutMs: Type.Optional(positiveInt),
           deployParallelism: Type.Optional(positiveInt),
           deployRetries: Type.Optional(Type.Integer({ minimum: 0 })),
+          deployRetryPauseMs: Type.Optional(nonNegativeMs),
+          cmdbUpgradeTimeoutMs: Type.Optional(positiveInt),
           upstreamTimeoutMs: Type.Optional(positiveInt),
           upstreamRetries: Type.Optional(Type.Integer({ minimum: 0 })),
           effectRetryBaseMs: Type.Optional(positiveInt),

@@ -9,8 +9,10 @@ import {
   defaultJiraWorkflowNames,
   defaultNormalizeOptions,
   type JiraWorkflowNames,
+  jiracdflowQcRouting,
   jiraTransitionKeys,
   type NormalizeOptions,
+  type RoutingRule,
   releaseStates,
   type SqlMode,
 } from '@cdflow/core';
@@ -19,7 +21,14 @@ import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.js';
 import { type ConfigFile, configFileSchema } from './config-file-schema.js';
-import type { JiraAuth, JiraFieldIds, ServerConfig, Timings } from './server-config.js';
+import {
+  type CmdbDialect,
+  cmdbDialects,
+  type JiraAuth,
+  type JiraFieldIds,
+  type ServerConfig,
+  type Timings,
+} from './server-config.js';
 
 export interface LoadConfigOptions {
   /** Reads the CDFLOW_CONFIG file (default: fs.readFileSync as UTF-8). */
@@ -35,6 +44,8 @@ export const defaultTimings: Timings = {
   deployTimeoutMs: 15 * 60_000,
   deployParallelism: 4,
   deployRetries: 2,
+  deployRetryPauseMs: 10_000,
+  cmdbUpgradeTimeoutMs: 300_000,
   upstreamTimeoutMs: 10_000,
   upstreamRetries: 2,
   effectRetryBaseMs: 1_000,
@@ -44,6 +55,9 @@ export const defaultTimings: Timings = {
   jiraReconcileMs: 60_000,
   jiraReconcileWindowMs: 14 * 24 * 3_600_000,
 };
+
+/** The pre-deploy delay outside sandbox mode (the original waited 30–90 s for images to sync). */
+export const siteDefaultPreDeployDelayMs = 60_000;
 
 /** Custom field ids of the original Jira project. */
 export const defaultJiraFieldIds: JiraFieldIds = {
@@ -78,7 +92,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   if (sandboxFlag !== undefined && !['1', '0', 'true', 'false'].includes(sandboxFlag)) {
     problems.push(`CDFLOW_SANDBOX: expected 1, 0, true or false, got ${quote(sandboxFlag)}`);
   }
-  const upstreamUrlNames = ['JIRA_BASE_URL', 'ARCHERY_BASE_URL', 'CMDB_BASE_URL'];
+  const upstreamUrlNames = [
+    'JIRA_BASE_URL',
+    'ARCHERY_BASE_URL',
+    'CMDB_BASE_URL',
+    'CMDB_SEARCH_URL',
+    'CMDB_UPGRADE_URL',
+  ];
   const sandbox =
     sandboxFlag === '1' || sandboxFlag === 'true' || upstreamUrlNames.every((n) => get(n) === undefined);
 
@@ -160,13 +180,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     }
   }
 
+  const archeryBaseUrl = url('ARCHERY_BASE_URL');
+  const archeryUiRaw = get('ARCHERY_UI_URL');
   const archery = {
-    baseUrl: url('ARCHERY_BASE_URL'),
+    baseUrl: archeryBaseUrl,
     user: required('ARCHERY_USER', 'the Archery service user'),
     password: required('ARCHERY_PASSWORD', "the Archery service user's password"),
+    uiUrl: archeryUiRaw === undefined ? archeryBaseUrl : readUrl(archeryUiRaw, 'ARCHERY_UI_URL', problems),
+    isBackup: file.archery?.isBackup ?? true,
   };
-  const cmdb = { baseUrl: url('CMDB_BASE_URL'), token: required('CMDB_TOKEN', 'the CMDB API token') };
-
+  const cmdb = readCmdb(get, sandbox, problems);
   const apolloUrl = get('APOLLO_BASE_URL');
   const apolloToken = get('APOLLO_TOKEN');
   let apollo: ServerConfig['apollo'] = null;
@@ -179,7 +202,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   }
 
   const names = workflowNames(file, problems);
-  const timings: Timings = { ...defaultTimings, ...file.timings };
+  const timings: Timings = {
+    ...defaultTimings,
+    // A real site waits for image sync before deploying; the sandbox's simulated CMDB needs no wait.
+    preDeployDelayMs: sandbox ? 0 : siteDefaultPreDeployDelayMs,
+    ...file.timings,
+  };
+  const orderList = file.jira?.orderList ?? 'comment';
+  if (orderList === 'field' && file.jira?.fields?.sqlOrders === undefined) {
+    problems.push(
+      'CDFLOW_CONFIG jira.orderList: "field" needs jira.fields.sqlOrders (the id of a text field for the list of Archery orders)',
+    );
+  }
   if (timings.effectRetryMaxMs < timings.effectRetryBaseMs) {
     problems.push(
       `CDFLOW_CONFIG timings.effectRetryMaxMs: expected ≥ effectRetryBaseMs (${timings.effectRetryBaseMs}), got ${timings.effectRetryMaxMs}`,
@@ -199,7 +233,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const normalize: NormalizeOptions = {
     projectMap: file.projects ?? defaultNormalizeOptions.projectMap,
     rules: { ...defaultNormalizeOptions.rules, ...file.normalize?.rules },
-    routing: { ...defaultNormalizeOptions.routing, ...file.normalize?.routing },
+    routing: {
+      instanceFromPath:
+        file.normalize?.routing?.instanceFromPath ?? defaultNormalizeOptions.routing.instanceFromPath,
+      ...routingProjects(file),
+    },
   };
 
   return {
@@ -219,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       issueType: file.jira?.issueType ?? '升级',
       fields: { ...defaultJiraFieldIds, ...file.jira?.fields },
       names,
+      orderList,
     },
     archery,
     cmdb,
@@ -229,6 +268,84 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     bodyLimitBytes: file.limits?.bodyLimitBytes ?? defaultBodyLimitBytes,
     webhookBodyLimitBytes: file.limits?.webhookBodyLimitBytes ?? defaultWebhookBodyLimitBytes,
     logLevel: logLevelRaw,
+  };
+}
+
+/** The routing rules of the file's `normalize.routing.projects` as core's `RoutingRule`s. */
+function routingProjects(file: ConfigFile): { projects?: Record<string, RoutingRule> } {
+  const given = file.normalize?.routing?.projects;
+  if (given === undefined) return {};
+  const projects: Record<string, RoutingRule> = {};
+  for (const [project, rule] of Object.entries(given)) {
+    if (rule === 'path' || rule === 'none') projects[project] = { rule };
+    else if (rule === 'jiracdflow-qc') projects[project] = jiracdflowQcRouting;
+    else {
+      projects[project] = {
+        rule: 'map',
+        group: rule.group,
+        instances: Object.fromEntries(
+          Object.entries(rule.instances).map(([segment, entry]) => [
+            segment,
+            typeof entry === 'string' ? { instance: entry } : entry,
+          ]),
+        ),
+      };
+    }
+  }
+  return { projects };
+}
+
+/**
+ * The CMDB settings of the chosen dialect: `tasks` needs CMDB_BASE_URL, `jiracdflow` CMDB_SEARCH_URL and
+ * CMDB_UPGRADE_URL (the original's `CMDB.search_url`/`upgrade_url`); the other dialect's URLs are refused
+ * so a half-switched configuration is caught at start.
+ */
+function readCmdb(
+  get: (name: string) => string | undefined,
+  sandbox: boolean,
+  problems: string[],
+): ServerConfig['cmdb'] {
+  const raw = get('CMDB_DIALECT') ?? 'tasks';
+  let dialect: CmdbDialect = 'tasks';
+  if ((cmdbDialects as readonly string[]).includes(raw)) dialect = raw as CmdbDialect;
+  else problems.push(`CMDB_DIALECT: expected ${cmdbDialects.join(' or ')}, got ${quote(raw)}`);
+  const token = get('CMDB_TOKEN');
+  if (token === undefined && !sandbox)
+    problems.push('CMDB_TOKEN: required outside sandbox mode (the CMDB API token)');
+  const ownUrls = dialect === 'tasks' ? ['CMDB_BASE_URL'] : ['CMDB_SEARCH_URL', 'CMDB_UPGRADE_URL'];
+  const otherUrls = dialect === 'tasks' ? ['CMDB_SEARCH_URL', 'CMDB_UPGRADE_URL'] : ['CMDB_BASE_URL'];
+  for (const name of otherUrls) {
+    if (get(name) !== undefined) {
+      problems.push(
+        `${name}: not used with CMDB_DIALECT=${dialect} (${ownUrls.join(' and ')} ${ownUrls.length > 1 ? 'are' : 'is'}): set CMDB_DIALECT=${dialect === 'tasks' ? 'jiracdflow' : 'tasks'} or remove ${name}`,
+      );
+    }
+  }
+  const urlOf = (name: string, keepTrailingSlash: boolean): string => {
+    const value = get(name);
+    if (value === undefined) {
+      if (!sandbox && ownUrls.includes(name)) {
+        problems.push(`${name}: required with CMDB_DIALECT=${dialect} outside sandbox mode`);
+      }
+      return '';
+    }
+    const checked = readUrl(value, name, problems);
+    return keepTrailingSlash && checked !== '' ? value : checked;
+  };
+  const baseUrl = urlOf('CMDB_BASE_URL', false);
+  const searchUrl = urlOf('CMDB_SEARCH_URL', false);
+  const upgradeUrl = urlOf('CMDB_UPGRADE_URL', true);
+  if (upgradeUrl !== '' && !upgradeUrl.endsWith('/') && !upgradeUrl.endsWith('=')) {
+    problems.push(
+      `CMDB_UPGRADE_URL: the project id is appended to it (as the original did), so it must end with "/" or "=", got ${quote(upgradeUrl)}`,
+    );
+  }
+  return {
+    dialect,
+    baseUrl,
+    searchUrl,
+    upgradeUrl,
+    token: token ?? '',
   };
 }
 

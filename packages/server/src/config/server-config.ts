@@ -4,6 +4,11 @@
  */
 import type { JiraWorkflowNames, NormalizeOptions, SqlMode } from '@cdflow/core';
 
+/** Which CMDB API cdflow deploys through. */
+export type CmdbDialect = 'tasks' | 'jiracdflow';
+
+export const cmdbDialects: readonly CmdbDialect[] = ['tasks', 'jiracdflow'];
+
 export type JiraAuth = { kind: 'bearer'; token: string } | { kind: 'basic'; user: string; password: string };
 
 export interface JiraFieldIds {
@@ -13,7 +18,12 @@ export interface JiraFieldIds {
   config: string; // customfield_10100 配置
   apollo: string; // customfield_10104 Apollo
   code: string; // customfield_10103 代码
+  /** Optional: a text field for the list of Archery orders (with `jira.orderList: field`). */
+  sqlOrders?: string;
 }
+
+/** How Jira shows the release's Archery orders: a comment whenever the list changes, or a field. */
+export type OrderListMode = 'comment' | 'field';
 
 export interface JiraSettings {
   baseUrl: string;
@@ -23,15 +33,23 @@ export interface JiraSettings {
   issueType: string;
   fields: JiraFieldIds;
   names: JiraWorkflowNames;
+  /** Where the list of Archery orders is shown (default a comment per change). */
+  orderList: OrderListMode;
 }
 
 export interface Timings {
+  /** Wait before deploying, for the images to sync (the original waited 30–90 s). 60 s; 0 in sandbox mode. */
   preDeployDelayMs: number;
   archeryPollMs: number;
   cmdbPollMs: number;
   deployTimeoutMs: number;
+  /** Deploys in flight (started and not finished) at once, across releases. */
   deployParallelism: number;
   deployRetries: number;
+  /** Pause before a failed deploy is sent again (the original: 10 s). */
+  deployRetryPauseMs: number;
+  /** How long the synchronous (jiracdflow) CMDB may take to answer an upgrade. */
+  cmdbUpgradeTimeoutMs: number;
   /** Per-call timeout for every upstream request. */
   upstreamTimeoutMs: number;
   /** Retries of a retryable upstream failure inside one effect attempt (429/5xx/network). */
@@ -65,8 +83,17 @@ export interface ServerConfig {
   generatedSecrets: Array<'intakeToken' | 'webhookSecret' | 'operatorToken'>;
   sqlMode: SqlMode;
   jira: JiraSettings;
-  archery: { baseUrl: string; user: string; password: string };
-  cmdb: { baseUrl: string; token: string };
+  archery: {
+    baseUrl: string;
+    user: string;
+    password: string;
+    /** Base of Archery's web pages (an order's page is `{uiUrl}/detail/{workflow_id}/`). */
+    uiUrl: string;
+    /** `is_backup` of every submitted order. */
+    isBackup: boolean;
+  };
+  /** The CMDB: `tasks` (cdflow's contract, `baseUrl`) or `jiracdflow` (the original's, `searchUrl`/`upgradeUrl`). */
+  cmdb: { dialect: CmdbDialect; baseUrl: string; searchUrl: string; upgradeUrl: string; token: string };
   /** Optional: when set, apollo_info items are applied and published through the Apollo Open API. */
   apollo: { baseUrl: string; token: string } | null;
   normalize: NormalizeOptions;

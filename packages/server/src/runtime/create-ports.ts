@@ -1,5 +1,5 @@
 /** Wires the HTTP adapters to the ports the runtime needs, from the validated configuration. */
-import { ApolloClient, ArcheryClient, CmdbClient, JiraClient } from '@cdflow/adapters';
+import { ApolloClient, ArcheryClient, CmdbClient, JiraClient, JiracdflowCmdbClient } from '@cdflow/adapters';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { RuntimePorts } from './effects/runtime-ports.js';
@@ -23,12 +23,22 @@ export function createPorts(config: ServerConfig, logger: Logger): RuntimePorts 
       ...common,
       logger: logger.child({ upstream: 'archery' }),
     }),
-    cmdb: new CmdbClient({
-      baseUrl: config.cmdb.baseUrl,
-      token: config.cmdb.token,
-      ...common,
-      logger: logger.child({ upstream: 'cmdb' }),
-    }),
+    cmdb:
+      config.cmdb.dialect === 'jiracdflow'
+        ? new JiracdflowCmdbClient({
+            searchUrl: config.cmdb.searchUrl,
+            upgradeUrl: config.cmdb.upgradeUrl,
+            token: config.cmdb.token,
+            ...common,
+            upgradeTimeoutMs: config.timings.cmdbUpgradeTimeoutMs,
+            logger: logger.child({ upstream: 'cmdb' }),
+          })
+        : new CmdbClient({
+            baseUrl: config.cmdb.baseUrl,
+            token: config.cmdb.token,
+            ...common,
+            logger: logger.child({ upstream: 'cmdb' }),
+          }),
     apollo: config.apollo
       ? new ApolloClient({
           baseUrl: config.apollo.baseUrl,

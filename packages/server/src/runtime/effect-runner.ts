@@ -39,6 +39,8 @@ export class EffectRunner {
   private readonly workers = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly wakeups = new Map<string, NodeJS.Timeout>();
+  /** Outbox rows a previous process left running (their outcome unknown), until they are run again. */
+  private readonly interrupted = new Set<number>();
   private stopping = false;
 
   constructor(private readonly options: EffectRunnerOptions) {}
@@ -73,6 +75,14 @@ export class EffectRunner {
         if (this.again.delete(releaseId)) this.kick(releaseId);
       });
     this.workers.set(releaseId, worker);
+  }
+
+  /** Remember the effects a previous process left running; call at start, before they are reset. */
+  noteInterruptedEffects(): void {
+    const { repo } = this.options;
+    for (const releaseId of repo.releasesWithPendingEffects()) {
+      for (const row of repo.effectsOf(releaseId)) if (row.status === 'running') this.interrupted.add(row.id);
+    }
   }
 
   kickAll(): void {
@@ -141,9 +151,10 @@ export class EffectRunner {
     }
     let result: EffectResult;
     try {
+      const resumed = this.interrupted.delete(row.id);
       const outcome = await performEffect(
         effect,
-        { releaseId: row.releaseId, issueKey: release.issueKey, attempts: row.attempts },
+        { releaseId: row.releaseId, issueKey: release.issueKey, attempts: row.attempts, resumed },
         deps,
       );
       if (outcome.kind === 'later') {

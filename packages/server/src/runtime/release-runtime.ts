@@ -24,6 +24,7 @@ import { DeliveryRepository } from '../store/delivery-repository.js';
 import type { Store } from '../store/open-store.js';
 import { type AuditInput, type DecisionWrite, ReleaseRepository } from '../store/release-repository.js';
 import { EffectRunner } from './effect-runner.js';
+import { CmdbDeploySlots } from './effects/cmdb-deploy-slots.js';
 import { describeError } from './effects/effect-errors.js';
 import type { CheckPolicy, RuntimePorts } from './effects/runtime-ports.js';
 import { JiraDeliveryProcessor } from './jira-delivery-processor.js';
@@ -44,7 +45,6 @@ import type {
   ReleaseRuntimeApi,
   ReleaseView,
 } from './runtime-api.js';
-import { Semaphore } from './semaphore.js';
 import { TimerLoop } from './timer-loop.js';
 
 export interface ReleaseRuntimeOptions {
@@ -110,7 +110,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         ports: options.ports,
         config: options.config,
         checkPolicy: options.checkPolicy,
-        deploySlots: new Semaphore(timings.deployParallelism),
+        deploySlots: new CmdbDeploySlots(timings.deployParallelism, timings.deployTimeoutMs),
         lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
       },
       record: (row, effect, result) => this.outcomes.recordEffect(row, effect, result),
@@ -150,7 +150,9 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    // Effects interrupted by a crash are run again: each is idempotent by its key or a look-up.
+    // Effects interrupted by a crash are run again: each is idempotent by its key or a look-up (the
+    // runner tells the handler it resumes one, for upstreams without either).
+    this.runner.noteInterruptedEffects();
     const resumed = this.repo.resetRunningEffects();
     if (resumed > 0) this.logger.info({ resumed }, 'resuming effects interrupted by the last stop');
     this.runner.kickAll();
@@ -264,6 +266,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       preDeployDelayMs: t.preDeployDelayMs,
       deployTimeoutMs: t.deployTimeoutMs,
       deployRetries: t.deployRetries,
+      deployRetryPauseMs: t.deployRetryPauseMs,
       policyGate: this.config.policy.gate,
       apolloAutomatic: this.config.apollo !== null,
     };

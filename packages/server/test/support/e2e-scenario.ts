@@ -2,6 +2,7 @@
  * Helpers shared by the e2e-*.test.ts release scenarios, on top of the e2e harness: a sandbox with short
  * deploy tasks (owned and closed with the harness), the people's moves, and polling with a deadline.
  */
+import { workOrderPositionOf } from '@cdflow/core';
 import { type Sandbox, startSandbox } from '@cdflow/sandbox';
 import { type Harness, type HarnessOptions, sampleRequest, startHarness } from './e2e-harness.js';
 
@@ -90,10 +91,9 @@ export async function eventually<T>(
   }
 }
 
-/** The Archery orders of a release (named after its summary), in order of creation. */
+/** The Archery orders of a release (named `<summary> #<seq>/<total>`), in order of creation. */
 export function ordersOf(h: Harness, summary: string) {
-  const name = Array.from(summary.trim()).slice(0, 50).join('');
-  return h.sandbox.archery.orders().filter((o) => o.workflowName === name);
+  return h.sandbox.archery.orders().filter((o) => workOrderPositionOf(o.workflowName, summary) !== null);
 }
 
 /** Three SQL items in sequence order (the sample's view and DML, then another DML), all accepted by the policy. */

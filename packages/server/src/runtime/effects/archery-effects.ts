@@ -1,17 +1,68 @@
-/** The Archery effects: submit a work order (reusing one already there), read statuses, execute (mode auto). */
-import { isFailedArcheryStatus } from '@cdflow/core';
+/**
+ * The Archery effects: resolve routes (group, instance, database), submit a work order (reusing one
+ * already there), read statuses, execute (mode auto), cancel an order an iteration replaced.
+ */
+import {
+  type ArcheryRouteLookup,
+  CdflowError,
+  chooseArcheryDatabase,
+  isFailedArcheryStatus,
+  workOrderNameSearchText,
+  workOrderPositionOf,
+} from '@cdflow/core';
+import { describeError } from './effect-errors.js';
 import type { EffectHandler } from './effect-handler.js';
 
 function sameSql(a: string, b: string): boolean {
   return a.replace(/\r\n/g, '\n').trim() === b.replace(/\r\n/g, '\n').trim();
 }
 
-export const submitOrder: EffectHandler<'archery.submitOrder'> = async (effect, _release, { ports }) => {
+export const resolveRoutes: EffectHandler<'archery.resolveRoutes'> = async (effect, _release, { ports }) => {
+  const lookups = new Map<string, Promise<ArcheryRouteLookup>>();
+  const routes: Array<{ sqlId: string; dbName: string }> = [];
+  const failures: Array<{ sqlId: string; instance: string; group: string; reason: string }> = [];
+  for (const route of effect.routes) {
+    const key = JSON.stringify([route.group, route.instance]);
+    let lookup = lookups.get(key);
+    if (!lookup) {
+      lookup = ports.archery.lookUpRoute({ groupName: route.group, instanceName: route.instance });
+      lookups.set(key, lookup);
+    }
+    const choice = chooseArcheryDatabase(route, await lookup);
+    if ('dbName' in choice) routes.push({ sqlId: route.sqlId, dbName: choice.dbName });
+    else
+      failures.push({
+        sqlId: route.sqlId,
+        instance: route.instance,
+        group: route.group,
+        reason: choice.reason,
+      });
+  }
+  return {
+    kind: 'event',
+    event:
+      failures.length > 0 ? { type: 'SQL_ROUTES_FAILED', failures } : { type: 'SQL_ROUTES_RESOLVED', routes },
+  };
+};
+
+export const submitOrder: EffectHandler<'archery.submitOrder'> = async (
+  effect,
+  release,
+  { ports, config },
+) => {
   const { order } = effect;
-  // An order submitted before a crash or a lost answer is found by its name and content, never doubled.
-  const existing = await ports.archery.findWorkOrders(order.workflowName);
+  // An order submitted before a crash or a lost answer is found by the release's name and its content,
+  // never doubled, whatever numbering it was submitted under (an iteration may have renumbered the
+  // items since); orders the release already recorded belong to other items and are never taken.
+  const recorded = new Set(effect.recordedWorkflowIds);
+  const existing = await ports.archery.findWorkOrdersContaining(workOrderNameSearchText(effect.summary));
   const reusable = existing.find(
-    (o) => sameSql(o.sqlContent, order.sql) && o.dbName === order.dbName && !isFailedArcheryStatus(o.status),
+    (o) =>
+      workOrderPositionOf(o.workflowName, effect.summary) !== null &&
+      !recorded.has(o.workflowId) &&
+      sameSql(o.sqlContent, order.sql) &&
+      o.dbName === order.dbName &&
+      !isFailedArcheryStatus(o.status),
   );
   const submitted =
     reusable ??
@@ -21,6 +72,8 @@ export const submitOrder: EffectHandler<'archery.submitOrder'> = async (effect, 
       instanceName: order.instance,
       dbName: order.dbName,
       sql: order.sql,
+      isBackup: config.archery.isBackup,
+      ...(release.issueKey ? { demandUrl: `${config.jira.baseUrl}/browse/${release.issueKey}` } : {}),
     }));
   return {
     kind: 'event',
@@ -29,6 +82,7 @@ export const submitOrder: EffectHandler<'archery.submitOrder'> = async (effect, 
       sqlId: order.sqlId,
       workflowId: submitted.workflowId,
       status: submitted.status,
+      workflowName: submitted.workflowName,
     },
   };
 };
@@ -37,7 +91,12 @@ export const pollOrders: EffectHandler<'archery.pollOrders'> = async (effect, _r
   const orders = [];
   for (const workflowId of effect.workflowIds) {
     const order = await ports.archery.getWorkOrder(workflowId);
-    orders.push({ workflowId, status: order.status, error: order.error });
+    orders.push({
+      workflowId,
+      status: order.status,
+      error: order.error,
+      finishedAt: order.finishedAt ?? null,
+    });
   }
   return { kind: 'event', event: { type: 'SQL_ORDERS_POLLED', orders } };
 };
@@ -54,4 +113,29 @@ export const executeOrder: EffectHandler<'archery.executeOrder'> = async (effect
   }
   await ports.archery.execute(effect.workflowId, 'auto');
   return { kind: 'done', detail: { workflowId: effect.workflowId, executed: true } };
+};
+
+/** Statuses in which an order has not run: cancelling it is safe. */
+const cancellable: readonly string[] = [
+  'workflow_manreviewing',
+  'workflow_review_pass',
+  'workflow_timingtask',
+];
+
+export const cancelOrder: EffectHandler<'archery.cancelOrder'> = async (effect, _release, { ports }) => {
+  const order = await ports.archery.getWorkOrder(effect.workflowId);
+  // Someone ran it or ended it meanwhile: it is not cdflow's to cancel any more (the history says so).
+  if (!cancellable.includes(order.status)) {
+    return { kind: 'done', detail: { workflowId: effect.workflowId, notCancelled: `it is ${order.status}` } };
+  }
+  try {
+    await ports.archery.cancel(effect.workflowId, `cdflow: ${effect.reason}`);
+  } catch (error) {
+    // Archery refused (e.g. an order cdflow did not submit): recorded, the release goes on.
+    if (error instanceof CdflowError && !error.retryable) {
+      return { kind: 'done', detail: { workflowId: effect.workflowId, notCancelled: describeError(error) } };
+    }
+    throw error;
+  }
+  return { kind: 'done', detail: { workflowId: effect.workflowId, cancelled: true, reason: effect.reason } };
 };

@@ -1,7 +1,7 @@
 /** The shape every effect handler has: one upstream's effects per file, one handler per effect type. */
 import { type EffectResultEvent, NonRetryableError, type ReleaseEffect } from '@cdflow/core';
 import type { ServerConfig } from '../../config/server-config.js';
-import type { Semaphore } from '../semaphore.js';
+import type { CmdbDeploySlots } from './cmdb-deploy-slots.js';
 import type { CheckPolicy, RuntimePorts } from './runtime-ports.js';
 
 /**
@@ -19,6 +19,11 @@ export interface EffectRelease {
   issueKey: string | null;
   /** Attempts of this effect made before (0 on the first). */
   attempts: number;
+  /**
+   * An earlier run of this effect was interrupted by a stop (its outbox row was running): whatever it
+   * did upstream is unknown. Effects guarded by a look-up or a key need not care; the others say so.
+   */
+  resumed?: boolean;
 }
 
 /** What handlers may use. */
@@ -26,8 +31,8 @@ export interface EffectDeps {
   ports: RuntimePorts;
   config: ServerConfig;
   checkPolicy: CheckPolicy;
-  /** Bounds CMDB deploys in flight across releases (config.timings.deployParallelism). */
-  deploySlots: Semaphore;
+  /** Bounds CMDB deploys in flight (sent, not finished) across releases (timings.deployParallelism). */
+  deploySlots: CmdbDeploySlots;
   /** The Jira status the newest processed webhook of the issue showed cdflow, or null (none did). */
   lastSeenJiraStatus: (issueKey: string) => string | null;
 }

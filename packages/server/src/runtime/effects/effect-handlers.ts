@@ -5,8 +5,8 @@
  */
 import type { ReleaseEffect } from '@cdflow/core';
 import { applyApollo } from './apollo-effects.js';
-import { executeOrder, pollOrders, submitOrder } from './archery-effects.js';
-import { deploy, pollTasks } from './cmdb-effects.js';
+import { cancelOrder, executeOrder, pollOrders, resolveRoutes, submitOrder } from './archery-effects.js';
+import { deploy, findTargets, pollTasks } from './cmdb-effects.js';
 import type {
   EffectDeps,
   EffectHandler,
@@ -14,7 +14,7 @@ import type {
   EffectOutcome,
   EffectRelease,
 } from './effect-handler.js';
-import { comment, ensureIssue, moveTo, updateFields } from './jira-effects.js';
+import { comment, ensureIssue, moveTo, showOrders, updateFields } from './jira-effects.js';
 import { checkPolicy } from './policy-effects.js';
 
 /** Timers are rows written with the decision, never outbox entries: nothing to perform. */
@@ -25,11 +25,15 @@ export const effectHandlers = {
   'jira.updateFields': updateFields,
   'jira.moveTo': moveTo,
   'jira.comment': comment,
+  'jira.showOrders': showOrders,
   'policy.check': checkPolicy,
+  'archery.resolveRoutes': resolveRoutes,
   'archery.submitOrder': submitOrder,
   'archery.pollOrders': pollOrders,
   'archery.executeOrder': executeOrder,
+  'archery.cancelOrder': cancelOrder,
   'apollo.apply': applyApollo,
+  'cmdb.findTargets': findTargets,
   'cmdb.deploy': deploy,
   'cmdb.pollTasks': pollTasks,
   'timer.schedule': timerRow,

@@ -1,3 +1,4 @@
+export * from './cmdb-deploy-slots.js';
 export * from './effect-errors.js';
 export * from './effect-handler.js';
 export * from './effect-handlers.js';

@@ -1,5 +1,5 @@
 /** The Jira effects: find or create the issue, write its fields, move it along the workflow, comment. */
-import { type JiraIssueContent, jiraMoveDecision } from '@cdflow/core';
+import { type JiraIssueContent, jiraMoveDecision, orderListText } from '@cdflow/core';
 import type { ServerConfig } from '../../config/server-config.js';
 import { type EffectHandler, requireIssue } from './effect-handler.js';
 
@@ -75,4 +75,18 @@ export const comment: EffectHandler<'jira.comment'> = async (effect, release, { 
   const issueKey = requireIssue(release, effect.type);
   await ports.jira.comment(issueKey, effect.body);
   return { kind: 'done', detail: { issueKey } };
+};
+
+/** The release's Archery orders on the issue: a comment (default) or the configured field, with links. */
+export const showOrders: EffectHandler<'jira.showOrders'> = async (effect, release, { ports, config }) => {
+  const issueKey = requireIssue(release, effect.type);
+  const ui = config.archery.uiUrl;
+  const text = orderListText(effect.orders, (workflowId) => (ui ? `${ui}/detail/${workflowId}/` : null));
+  const field = config.jira.fields.sqlOrders;
+  if (config.jira.orderList === 'field' && field) {
+    await ports.jira.updateFields(issueKey, { [field]: text });
+    return { kind: 'done', detail: { issueKey, field } };
+  }
+  await ports.jira.comment(issueKey, text);
+  return { kind: 'done', detail: { issueKey, comment: true } };
 };
