@@ -41,7 +41,8 @@ export interface HarnessOptions {
   sqlMode?: 'manual' | 'watch' | 'auto';
   /** Extra keys merged into the CDFLOW_CONFIG file (timings, policy, ...). */
   config?: Record<string, unknown>;
-  env?: Record<string, string>;
+  /** Environment variables over the harness's (a function of the sandbox for its URLs). */
+  env?: Record<string, string> | ((sandbox: Sandbox) => Record<string, string>);
   sandbox?: Sandbox;
   /** Register cdflow's webhook in the Jira simulator (default true; false: Jira never calls cdflow). */
   registerWebhook?: boolean;
@@ -107,7 +108,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dbPath = join(dir, 'cdflow.sqlite');
   const sandbox = options.sandbox ?? (await startSandbox());
   const configPath = writeConfigFile(dir, options.config);
-  const env = { ...environmentFor(sandbox, dbPath, configPath, options.sqlMode ?? 'manual'), ...options.env };
+  const extra = typeof options.env === 'function' ? options.env(sandbox) : options.env;
+  const env = { ...environmentFor(sandbox, dbPath, configPath, options.sqlMode ?? 'manual'), ...extra };
   const config = loadConfig(env);
   const server = await startServer(config);
   const url = server.url;

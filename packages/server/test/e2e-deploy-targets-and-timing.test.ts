@@ -1,0 +1,93 @@
+/**
+ * Deploying as the site needs it, through the tasks dialect (cdflow's CMDB contract) end to end: every
+ * CMDB target of an item is deployed (each with its own `request_id`), deploys in flight are bounded by
+ * `deployParallelism` across releases until they end (not only while their request is sent), and the
+ * pre-deploy delay lets images sync first.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { sampleRequest } from './support/e2e-harness.js';
+import { type Scenario, startScenario } from './support/e2e-scenario.js';
+
+let h: Scenario | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const upgradeRoute = 'POST /api/v1/projects/:id/upgrade';
+
+function codeRelease(code: Array<Record<string, string>>): Record<string, unknown> {
+  return sampleRequest({
+    sql_info: [],
+    apollo_info: [],
+    config_info: [],
+    version: undefined,
+    code_info: code,
+  });
+}
+
+describe('deploying code items (CMDB dialect tasks)', () => {
+  it('deploys every target an item selects, each with its own request_id', async () => {
+    h = await startScenario({ sqlMode: 'auto' });
+    const res = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '505', tag: '' }]));
+    const key = String(res.body.key);
+    const done = await h.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
+    expect(done.state).toBe('uatComplete');
+    const deploys = h.sandbox.cmdb.deploys();
+    const names = new Map(h.sandbox.cmdb.targets().map((t) => [t.id, t.name]));
+    expect(deploys.map((d) => names.get(d.targetId)).sort()).toEqual([
+      'UAT_a18_gateway',
+      'UAT_a18_gateway_job',
+    ]);
+    expect(new Set(deploys.map((d) => d.requestId)).size).toBe(2);
+    expect(deploys.every((d) => d.status === 'success' && d.version === '505')).toBe(true);
+  });
+
+  it('deployParallelism bounds the deploys in flight across releases, from start to end', async () => {
+    h = await startScenario({
+      sqlMode: 'auto',
+      config: { timings: { deployParallelism: 1, cmdbPollMs: 20 } },
+    });
+    const a = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '506', tag: '' }]));
+    const b = await h.intake(
+      codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1080', tag: '' }]),
+    );
+    for (const res of [a, b]) {
+      const done = await h.waitForState(String(res.body.key), (s) => s === 'uatComplete' || s === 'fixing');
+      expect(done.state).toBe('uatComplete');
+    }
+    // Three deploys (two targets of one release, one of the other), each started only after the one
+    // before had ended: the simulator's tasks run 100 ms.
+    const starts = h.sandbox.cmdb
+      .requests()
+      .filter((r) => r.route === upgradeRoute && r.status === 202)
+      .map((r) => r.receivedAt);
+    expect(starts).toHaveLength(3);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(100);
+    // A deploy that found no free slot said so, and was sent again later.
+    const histories = [...(await h.history(String(a.body.key))), ...(await h.history(String(b.body.key)))];
+    const reports = histories
+      .filter((e) => e.event === 'DEPLOYS_REPORTED')
+      .flatMap((e) => (e.detail as { event: { deploys: Array<{ outcome: string }> } }).event.deploys);
+    expect(reports.some((r) => r.outcome === 'queued')).toBe(true);
+    expect(reports.filter((r) => r.outcome === 'started')).toHaveLength(3);
+  });
+
+  it('waits the pre-deploy delay before deploying (the targets are looked up meanwhile)', async () => {
+    h = await startScenario({ sqlMode: 'auto', config: { timings: { preDeployDelayMs: 400 } } });
+    const res = await h.intake(
+      codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1081', tag: '' }]),
+    );
+    const key = String(res.body.key);
+    await h.waitForState(key, 'uatComplete');
+    const history = await h.history(key);
+    const delayed = history.find((e) => e.toState === 'codeExecuting.delaying');
+    expect(delayed).toBeDefined();
+    const lookUp = h.sandbox.cmdb.requests().find((r) => r.route === 'GET /api/v1/projects');
+    const upgrade = h.sandbox.cmdb.requests().find((r) => r.route === upgradeRoute);
+    const delayStart = Date.parse(String(delayed?.at));
+    // Looked up at once; deployed only once the delay was over.
+    expect(lookUp!.receivedAt).toBeLessThan(upgrade!.receivedAt);
+    expect(upgrade!.receivedAt - delayStart).toBeGreaterThanOrEqual(400);
+  });
+});
