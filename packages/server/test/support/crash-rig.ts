@@ -34,6 +34,8 @@ export interface CrashRigOptions {
   latencyMs?: number;
   cmdbTaskDurationMs?: number;
   archeryExecuteDelayMs?: number;
+  /** Environment variables over the rig's (e.g. another CMDB dialect through the CMDB gate). */
+  env?: (rig: { sandbox: Sandbox; gates: CrashRig['gates'] }) => Record<string, string>;
 }
 
 export async function startCrashRig(options: CrashRigOptions): Promise<CrashRig> {
@@ -62,6 +64,7 @@ export async function startCrashRig(options: CrashRigOptions): Promise<CrashRig>
     ARCHERY_BASE_URL: gates.archery.url,
     CMDB_BASE_URL: gates.cmdb.url,
     APOLLO_BASE_URL: gates.apollo.url,
+    ...options.env?.({ sandbox, gates }),
   };
   const client = cdflowClient(`http://127.0.0.1:${port}`);
   sandbox.jira.registerWebhook({ url: `${client.url}/cicdflow/jira/`, secret: tokens.webhook });
