@@ -4,6 +4,7 @@ import {
   MachineVersionError,
   type NormalizedRequest,
   type PolicyFindingSummary,
+  type ReleaseEvent,
   releaseMachineVersion,
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
@@ -630,10 +631,10 @@ describe('rule 5: codeExecuting', () => {
 
   it('a stale or repeated answer is refused and changes nothing', () => {
     const d = findTargets(toCodeExecuting());
-    const report = {
+    const report: ReleaseEvent = {
       type: 'DEPLOYS_REPORTED',
       deploys: [{ service: CONSOLE, targetId: 12, attempt: 1, outcome: 'started', taskId: 't1' }],
-    } as const;
+    };
     expect(d.send(report).accepted).toBe(true);
     expect(d.send(report).accepted).toBe(false);
     expect(d.send({ type: 'DEPLOY_TARGETS_FOUND', service: CONSOLE, targets: [] }).accepted).toBe(false);
@@ -898,13 +899,13 @@ describe('rules 6/7: fixing and new iterations', () => {
   it('a later order seen finished before an earlier one is recorded and commented once', () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
     d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const polled = {
+    const polled: ReleaseEvent = {
       type: 'SQL_ORDERS_POLLED',
       orders: [
         { workflowId: 11, status: 'workflow_review_pass', error: null },
         { workflowId: 12, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:00:00' },
       ],
-    } as const;
+    };
     const r = d.send(polled);
     expect(summarize(r.effects)).toEqual(['jira.comment', 'timer.schedule archery.poll', 'jira.showOrders']);
     const comment = r.effects[0]!;
@@ -1008,11 +1009,11 @@ describe('decisions and snapshots', () => {
 
   it('the same event on the same snapshot gives the same decision (deterministic keys)', () => {
     const d = toCodeExecuting();
-    const e = {
+    const e: ReleaseEvent = {
       type: 'DEPLOY_TARGETS_FOUND',
       service: CONSOLE,
       targets: [{ id: 12, name: 'UAT_a18_console' }],
-    } as const;
+    };
     expect(decide(d.last.next, e)).toEqual(decide(d.last.next, e));
   });
 

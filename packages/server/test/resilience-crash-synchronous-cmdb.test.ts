@@ -62,8 +62,7 @@ describe('kill -9 during a synchronous CMDB upgrade', () => {
     expect(deployment?.targets[0]?.message).toMatch(/^sent again after a restart or a lost answer .*: 成功$/);
     const history = await rig.client.history(summary);
     const report = history.find((e) => e.event === 'DEPLOYS_REPORTED');
-    expect(
-      (report?.detail as { event: { deploys: Array<{ resent?: boolean }> } }).event.deploys[0]?.resent,
-    ).toBe(true);
+    const detail = report?.detail as { event: { deploys: Array<{ resent?: boolean }> } } | undefined;
+    expect(detail?.event.deploys[0]?.resent).toBe(true);
   }, 90_000);
 });

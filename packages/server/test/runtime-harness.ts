@@ -127,8 +127,8 @@ function nowhere(config: ServerConfig): ServerConfig {
   return {
     ...config,
     jira: { ...config.jira, baseUrl: url, auth: { kind: 'bearer', token: 'unused-token' }, user: 'cdflow' },
-    archery: { baseUrl: url, user: 'cdflow', password: 'unused-password' },
-    cmdb: { baseUrl: url, token: 'unused-token' },
+    archery: { ...config.archery, baseUrl: url, user: 'cdflow', password: 'unused-password' },
+    cmdb: { ...config.cmdb, baseUrl: url, token: 'unused-token' },
     apollo: null,
   };
 }
