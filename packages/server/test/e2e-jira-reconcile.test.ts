@@ -67,13 +67,16 @@ describe('Jira reconciliation', () => {
     const res = await h.intake(sampleRequest());
     const key = String(res.body.key);
     await h.waitForState(key, 'sqlExecuting');
+    // The effects of the last decision (the move, the order list on the issue) are done.
+    await h.server.runtime.idle();
     const before = (await h.release(key)).revision;
+    const commented = h.sandbox.jira.issue(key)?.comments.length ?? 0;
     const reads = h.sandbox.jira.counters.get('GET /rest/api/2/issue/:key');
     // Several sweeps pass (each reads the issue) without any decision.
     await eventually('a few reconciliation reads', () =>
       h!.sandbox.jira.counters.get('GET /rest/api/2/issue/:key') >= reads + 3 ? true : undefined,
     );
     expect((await h.release(key)).revision).toBe(before);
-    expect(h.sandbox.jira.issue(key)?.comments ?? []).toHaveLength(0);
+    expect(h.sandbox.jira.issue(key)?.comments ?? []).toHaveLength(commented);
   });
 });

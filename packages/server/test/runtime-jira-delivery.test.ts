@@ -54,7 +54,10 @@ describe('Jira deliveries', () => {
     const confirmations = (h.runtime.history(key) ?? []).filter((e) => e.event === 'SQL_CONFIRMED');
     expect(confirmations).toHaveLength(1);
     expect(confirmations[0]).toMatchObject({ source: 'jira', actor: 'dba.wang', accepted: true });
-    expect(comments()).toBe(0);
+    // No refusal was commented: the only comments are the order list (when the orders were submitted,
+    // and once the DBA confirmed them).
+    expect(h.sandbox.jira.issue(key)?.comments.filter((c) => !c.startsWith('SQL work orders:'))).toEqual([]);
+    expect(comments()).toBe(2);
     expect(callsTo(h.sandbox.cmdb.counters, 'POST', /upgrade$/)).toBe(1);
   });
 

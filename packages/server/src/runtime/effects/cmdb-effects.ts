@@ -28,16 +28,30 @@ function outcomeUnknown(error: unknown): boolean {
   return code === 'TIMEOUT' || code === 'NETWORK' || code === 'UPSTREAM_UNAVAILABLE';
 }
 
+/** A failure the runner tries again (network, 5xx, garbage in a 2xx). */
+function retryable(error: unknown): boolean {
+  return (error as { retryable?: unknown }).retryable === true;
+}
+
+/** One deploy's report, and the error it failed with (for the batch to decide, see `deploy`). */
+interface Attempt {
+  report: DeployReport;
+  error?: unknown;
+}
+
 export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, release, deps) => {
   const { ports, deploySlots, config } = deps;
+  const synchronous = config.cmdb.dialect === 'jiracdflow';
   // A synchronous CMDB has no idempotency key: an effect run again after a stop (or after a failed
   // attempt) may deploy what the earlier run already deployed. Harmless (the same version), but said.
-  const resent = config.cmdb.dialect === 'jiracdflow' && (release.resumed === true || release.attempts > 0);
+  const resent = synchronous && (release.resumed === true || release.attempts > 0);
   const note = resent
     ? 'sent again after a restart or a lost answer (the earlier send may have deployed it: the same version twice is harmless): '
     : '';
+  /** Slot keys this run holds, to give back if the whole effect is run again. */
+  const held = new Set<string>();
 
-  const one = async (d: Deploy): Promise<DeployReport> => {
+  const one = async (d: Deploy): Promise<Attempt> => {
     const at = {
       service: d.service,
       targetId: d.target.id,
@@ -45,12 +59,10 @@ export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, release, deps
       ...(resent ? { resent } : {}),
     };
     if (!deploySlots.take(d.requestId)) {
-      return {
-        ...at,
-        outcome: 'queued',
-        message: `${deploySlots.size} deploy(s) already in flight (deployParallelism): sent again at the next CMDB poll`,
-      };
+      const message = `${deploySlots.size} deploy(s) already in flight (deployParallelism): sent again at the next CMDB poll`;
+      return { report: { ...at, outcome: 'queued', message } };
     }
+    held.add(d.requestId);
     let keepSlot = false;
     try {
       const target = {
@@ -66,33 +78,47 @@ export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, release, deps
         requestId: d.requestId,
       });
       if (result.kind === 'task') {
-        if (result.status === 'success') return { ...at, outcome: 'success', message: null };
+        if (result.status === 'success') return { report: { ...at, outcome: 'success', message: null } };
         if (result.status === 'failed') {
-          return { ...at, outcome: 'failed', message: `CMDB task ${result.taskId} failed` };
+          return { report: { ...at, outcome: 'failed', message: `CMDB task ${result.taskId} failed` } };
         }
-        deploySlots.move(d.requestId, cmdbTaskSlot(result.taskId));
+        const slot = cmdbTaskSlot(result.taskId);
+        deploySlots.move(d.requestId, slot);
+        held.add(slot);
         keepSlot = true;
-        return { ...at, outcome: 'started', taskId: result.taskId };
+        return { report: { ...at, outcome: 'started', taskId: result.taskId } };
       }
-      return result.status === 'success'
-        ? { ...at, outcome: 'success', message: `${note}${result.message ?? ''}` || null }
-        : { ...at, outcome: 'failed', message: `${note}${result.message ?? 'deploy failed'}` };
+      return {
+        report:
+          result.status === 'success'
+            ? { ...at, outcome: 'success', message: `${note}${result.message ?? ''}` || null }
+            : { ...at, outcome: 'failed', message: `${note}${result.message ?? 'deploy failed'}` },
+      };
     } catch (error) {
-      // Reported per deploy (the machine retries it after its pause), never thrown: throwing would run
-      // the whole effect again and send the deploys that did succeed a second time.
-      const reason = describeError(error);
       const unknown =
-        config.cmdb.dialect === 'jiracdflow' && outcomeUnknown(error)
+        synchronous && outcomeUnknown(error)
           ? ' (no answer: the CMDB may have deployed it; a retry deploys the same version again)'
           : '';
-      return { ...at, outcome: 'failed', message: `${note}${reason}${unknown}` };
+      return {
+        report: { ...at, outcome: 'failed', message: `${note}${describeError(error)}${unknown}` },
+        error,
+      };
     } finally {
       if (!keepSlot) deploySlots.free(d.requestId);
     }
   };
 
-  const deploys = await Promise.all(effect.deploys.map(one));
-  return { kind: 'event', event: { type: 'DEPLOYS_REPORTED', deploys } };
+  const attempts = await Promise.all(effect.deploys.map(one));
+  // The tasks dialect is idempotent by request_id: a retryable failure runs the whole effect again (the
+  // deploys that started get their tasks back, none twice). A synchronous CMDB is not: each failure is
+  // reported as that deploy's, for the machine to retry it alone after its pause, and the deploys that
+  // did succeed are never sent again.
+  const again = synchronous ? undefined : attempts.find((a) => a.error !== undefined && retryable(a.error));
+  if (again) {
+    for (const key of held) deploySlots.free(key);
+    throw again.error;
+  }
+  return { kind: 'event', event: { type: 'DEPLOYS_REPORTED', deploys: attempts.map((a) => a.report) } };
 };
 
 export const pollTasks: EffectHandler<'cmdb.pollTasks'> = async (
