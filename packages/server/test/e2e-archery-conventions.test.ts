@@ -110,6 +110,24 @@ describe('Archery work orders as DBAs use them', () => {
     }
   });
 
+  it('writes the order list to a field instead, when configured', async () => {
+    // The Jira simulator has a fixed set of fields: a text field this release leaves empty stands in.
+    await start({
+      sqlMode: 'manual',
+      config: { jira: { orderList: 'field', fields: { sqlOrders: 'customfield_10104' } } },
+    });
+    const res = await h!.intake(sqlRelease({}));
+    const key = String(res.body.key);
+    await h!.waitForState(key, 'sqlExecuting');
+    const orders = sandbox!.archery.orders();
+    const field = await eventually('the order list field', () => {
+      const value = sandbox!.jira.issue(key)?.fields.customfield_10104;
+      return typeof value === 'string' && value.startsWith('SQL work orders:') ? value : undefined;
+    });
+    expect(field).toContain(`Archery ${orders[1]!.workflowId}`);
+    expect(comments(key).some((c) => c.startsWith('SQL work orders:'))).toBe(false);
+  });
+
   it('an iteration replacing an unexecuted order cancels it in Archery; the new orders run in order', async () => {
     await start({ sqlMode: 'auto' });
     // Archery's review refuses the second item: the first order stays unexecuted (under review).
@@ -179,6 +197,28 @@ describe('Archery work orders as DBAs use them', () => {
     expect(
       comments(key).some((c) => c.includes(`Archery ${oldFirst?.workflowId}`) && c.includes('cancelled')),
     ).toBe(true);
+  });
+
+  it('records and comments a later order the DBA ran before an earlier one (mode watch)', async () => {
+    await start({ sqlMode: 'watch' });
+    const body = sqlRelease({});
+    const res = await h!.intake(body);
+    const key = String(res.body.key);
+    await h!.waitForState(key, 'sqlExecuting');
+    const [first, second] = ordersOf(h!, String(body.summary));
+    sandbox!.archery.dba.pass(second!.workflowId);
+    sandbox!.archery.dba.execute(second!.workflowId, 'manual');
+    const comment = await eventually('the out-of-sequence comment', () =>
+      comments(key).find((c) => c.startsWith('SQL orders ran out of sequence')),
+    );
+    expect(comment).toContain(`#2 a18-0002 (order ${second!.workflowId}) finished before #1`);
+    const view = await h!.release(key);
+    expect((view.sqlOrders as Array<{ finishedBefore?: number[] }>)[1]?.finishedBefore).toEqual([1]);
+    // The DBA then runs the first one: the release moves on, the comment is not repeated.
+    sandbox!.archery.dba.pass(first!.workflowId);
+    sandbox!.archery.dba.execute(first!.workflowId, 'manual');
+    await h!.waitForState(key, (s) => s.startsWith('configExecuting') || s === 'uatComplete');
+    expect(comments(key).filter((c) => c.startsWith('SQL orders ran out of sequence'))).toHaveLength(1);
   });
 
   it('finds an order already in Archery under an earlier numbering instead of submitting it again', async () => {
