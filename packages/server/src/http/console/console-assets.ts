@@ -4,9 +4,9 @@
  * build has new names. Brotli/gzip twins written by the build are served to browsers that accept them.
  * Without a build, `/` says so plainly and the API works as before.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
 import type { CdflowApp, RouteContext } from '../route-context.js';
@@ -19,19 +19,6 @@ export function defaultConsoleDist(): string | null {
   } catch {
     return null;
   }
-}
-
-function filesUnder(root: string): Set<string> {
-  const files = new Set<string>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.add(relative(root, path).split(sep).join('/'));
-    }
-  };
-  walk(root);
-  return files;
 }
 
 /** The page runs only its own scripts and talks only to this server. */
@@ -72,7 +59,6 @@ export async function registerConsoleAssets(app: CdflowApp, { config }: RouteCon
     return;
   }
 
-  const files = filesUnder(dist);
   // The page cache headers are set here; @fastify/static keeps ETag/Last-Modified and ranges.
   await app.register(fastifyStatic, { root: dist, serve: false, cacheControl: false, preCompressed: true });
 
@@ -83,18 +69,13 @@ export async function registerConsoleAssets(app: CdflowApp, { config }: RouteCon
   app.get('/ui', ui, async (_request, reply) => reply.redirect('/ui/'));
   app.get<{ Params: { '*': string } }>('/ui/*', ui, async (request, reply) => {
     const path = request.params['*'];
+    // Bundles have content hashes in their names: cached for good. One that is not there (an old page
+    // asking for a bundle of an earlier build) is a 404 from @fastify/static, never the page as JavaScript.
     if (path.startsWith('assets/')) {
-      if (!files.has(path)) {
-        // An old page asking for a bundle of an earlier build: a 404, never the page as JavaScript.
-        return reply
-          .code(404)
-          .send({ error: 'not_found', message: `no console asset ${path}: reload the page` });
-      }
-      return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(path);
+      // send sets Cache-Control only when it serves the file (a 404 must not be cached for a year).
+      return reply.sendFile(path, { cacheControl: true, maxAge: '365d', immutable: true });
     }
-    if (files.has(path) && path !== 'index.html') {
-      return reply.header('cache-control', 'public, max-age=3600').sendFile(path);
-    }
+    // Any other address under /ui/ is a page of the console, which routes in the browser.
     return sendPage(reply);
   });
 }
