@@ -70,7 +70,8 @@ export const peopleFileSchema = Type.Object(
       ),
     ),
     events: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Array(groupName))),
-    sessionTtlMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 60 })),
+    // Minutes, fractions allowed (a short session for a test or a kiosk), at most a week.
+    sessionTtlMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 7 * 24 * 60 })),
     secureCookies: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('always')])),
   },
   { additionalProperties: false },
@@ -78,7 +79,7 @@ export const peopleFileSchema = Type.Object(
 
 export const consoleFileSchema = Type.Object(
   {
-    stuckAfterMinutes: Type.Optional(Type.Integer({ minimum: 1 })),
+    stuckAfterMinutes: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     archeryUrl: Type.Optional(Type.String({ minLength: 1 })),
     jiraUrl: Type.Optional(Type.String({ minLength: 1 })),
     distDir: Type.Optional(Type.String({ minLength: 1 })),

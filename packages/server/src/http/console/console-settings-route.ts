@@ -28,7 +28,7 @@ export const transitionOfEvent: Record<PersonEventType, JiraTransitionKey> = {
 
 const settingsAnswer = Type.Object(
   {
-    stuckAfterMinutes: Type.Integer(),
+    stuckAfterMinutes: Type.Number(),
     jiraUrl: Type.String({ description: 'base of issue links (/browse/KEY)' }),
     archeryUrl: Type.String({ description: 'base of work order links (/detail/ID/)' }),
     jiraStatuses: Type.Record(Type.String(), Type.String(), {

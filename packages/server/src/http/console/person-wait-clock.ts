@@ -2,8 +2,9 @@
  * Since when a release has been waiting on a person, and whether that is longer than
  * `console.stuckAfterMinutes`. Waiting on a person: the DBA (sqlExecuting, sqlPending.failed), ops
  * (configExecuting.awaitingConfirmation), the developers (fixing). uatComplete is a resting state, not a
- * wait. The moment a release entered its wait is remembered from the live feed (the view's updatedAt when
- * the state changed) or, for a release not seen change since the server started, read once from its history.
+ * wait. The moment a release entered its wait is read from its history once per wait and remembered until
+ * the live feed shows the release in another wait or none (a release polled every few seconds while it
+ * waits, as sqlExecuting in watch mode, costs one history read, not one per poll).
  */
 import { productStateOf } from '@cdflow/core';
 import type { HistoryEntry, ReleaseRuntimeApi, ReleaseView } from '../../runtime/runtime-api.js';
@@ -42,17 +43,13 @@ export class PersonWaitClock {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A fresh view from the live feed: a change of wait restarts the clock at the change's time. */
+  /**
+   * A fresh view from the live feed: a different wait (or none) forgets the remembered start, so the next
+   * answer reads it from the history. Polls inside one wait (sqlExecuting) keep it, without a history read.
+   * Caveat: a round trip out of a wait and back within one coalescing window (≈100 ms) keeps the old start.
+   */
   observe(view: ReleaseView): void {
-    const wait = personWaitOf(view.step);
-    if (wait === null) {
-      this.since.delete(view.releaseId);
-      return;
-    }
-    // Caveat: a round trip out of the wait and back within one coalescing window (≈100 ms) keeps the old start.
-    if (this.since.get(view.releaseId)?.wait !== wait) {
-      this.since.set(view.releaseId, { wait, since: view.updatedAt });
-    }
+    if (this.since.get(view.releaseId)?.wait !== personWaitOf(view.step)) this.since.delete(view.releaseId);
   }
 
   annotate(view: ReleaseView): WaitingView {

@@ -1,7 +1,8 @@
 /**
  * One subscriber to the runtime's change notifications for every live view: bursts are coalesced per
  * release (a release that changed five times in one window is read once), and the fresh view of each
- * changed release is handed to the listeners (the event stream, the person-wait clock).
+ * changed release is handed to the listeners (the event stream, the person-wait clock). A commit that only
+ * recorded an effect's outcome is a change too (the history grew) even though the revision stayed.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReleaseRuntimeApi, ReleaseView } from '../../runtime/runtime-api.js';
