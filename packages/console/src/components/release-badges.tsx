@@ -32,7 +32,7 @@ export function WaitBadge({
   stuckAfterMinutes,
   now,
 }: {
-  release: Pick<Release, 'waitingSince'>;
+  release: Pick<Release, 'waitingSince' | 'stuck'>;
   stuckAfterMinutes: number;
   now: number;
 }) {

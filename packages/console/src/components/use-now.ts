@@ -9,3 +9,7 @@ export function useNow(everyMs = 30_000): number {
   }, [everyMs]);
   return now;
 }
+
+/** How often stuck marks are re-checked: every 30 s, or a quarter of a (short) threshold. */
+export const stuckCheckMs = (stuckAfterMinutes: number) =>
+  Math.min(30_000, Math.max(250, stuckAfterMinutes * 15_000));

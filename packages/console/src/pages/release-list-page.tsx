@@ -9,7 +9,7 @@ import type { Release, ReleaseList } from '../api/api-types.js';
 import { useApp } from '../app-context.js';
 import { isStuck, StateBadge, WaitBadge } from '../components/release-badges.js';
 import { durationText, timeText } from '../components/time-text.js';
-import { useNow } from '../components/use-now.js';
+import { stuckCheckMs, useNow } from '../components/use-now.js';
 import { translateOr, useI18n } from '../i18n/language.js';
 import { followInPage, navigate, releasePath } from '../router.js';
 
@@ -57,7 +57,7 @@ function searchOf(filters: Filters): string {
 export function ReleaseListPage({ search }: { search: string }) {
   const { t, lang } = useI18n();
   const { settings, live, sessionEnded } = useApp();
-  const now = useNow();
+  const now = useNow(stuckCheckMs(settings.stuckAfterMinutes));
   const filters = useMemo(() => filtersOf(search), [search]);
   const [typed, setTyped] = useState(filters.q);
   const [list, setList] = useState<ReleaseList | null>(null);
@@ -197,9 +197,11 @@ export function ReleaseListPage({ search }: { search: string }) {
             {t('list.count', { count: list.total })}
             {stuckCount > 0 && (
               <span class="wait-badge stuck">
-                {' '}
-                {t('stuck.badge', { duration: `≥ ${durationText(t, settings.stuckAfterMinutes * 60_000)}` })}{' '}
-                × {stuckCount}
+                {' · '}
+                {t('list.stuckCount', {
+                  count: stuckCount,
+                  duration: durationText(t, settings.stuckAfterMinutes * 60_000),
+                })}
               </span>
             )}
           </p>

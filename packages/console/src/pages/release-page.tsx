@@ -11,7 +11,7 @@ import { HistoryTimeline } from '../components/history-timeline.js';
 import { StateBadge, WaitBadge } from '../components/release-badges.js';
 import { DeploymentsSection, PlanSection, SqlOrdersSection } from '../components/release-sections.js';
 import { timeText } from '../components/time-text.js';
-import { useNow } from '../components/use-now.js';
+import { stuckCheckMs, useNow } from '../components/use-now.js';
 import { type MachineGraph, machineGraph, productStateOf } from '../diagram/machine-graph.js';
 import { StateDiagram } from '../diagram/state-diagram.js';
 import { useI18n } from '../i18n/language.js';
@@ -30,7 +30,7 @@ function loadGraph(): Promise<MachineGraph> {
 export function ReleasePage({ releaseRef }: { releaseRef: string }) {
   const { t, lang } = useI18n();
   const { settings, live, sessionEnded } = useApp();
-  const now = useNow();
+  const now = useNow(stuckCheckMs(settings.stuckAfterMinutes));
   const [release, setRelease] = useState<Release | null>(null);
   const [history, setHistory] = useState<HistoryEntry[]>([]);
   const [graph, setGraph] = useState<MachineGraph | null>(null);
