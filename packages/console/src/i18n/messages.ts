@@ -124,6 +124,10 @@ export const en = {
   'reason.version changed': 'version changed',
   'reason.tag changed': 'tag changed',
   'reason.no deploy (empty svn_version)': 'no deploy (empty svn_version)',
+  'error.invalid_credentials': 'Jira refused the user name or password.',
+  'error.jira_login_denied':
+    'Jira denied the sign-in (after failed attempts it asks for a CAPTCHA): sign in to Jira in a browser once, then try again.',
+  'error.jira_unavailable': 'cdflow could not reach Jira to check the sign-in; try again later.',
   'error.forbidden': 'Not allowed: {message}',
   'error.generic': 'Failed: {message}',
 } as const;
@@ -251,6 +255,9 @@ export const zh: Record<MessageKey, string> = {
   'reason.version changed': '版本变更',
   'reason.tag changed': '标签变更',
   'reason.no deploy (empty svn_version)': '不部署（svn_version 为空）',
+  'error.invalid_credentials': 'Jira 拒绝了该用户名或密码。',
+  'error.jira_login_denied': 'Jira 拒绝登录（多次失败后需要验证码）：请先在浏览器中登录一次 Jira，再重试。',
+  'error.jira_unavailable': 'cdflow 暂时无法连接 Jira 校验登录，请稍后重试。',
   'error.forbidden': '无权操作：{message}',
   'error.generic': '失败：{message}',
 };

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ApiFailure, api } from '../api/api-client.js';
 import type { Person } from '../api/api-types.js';
-import { useI18n } from '../i18n/language.js';
+import { translateOr, useI18n } from '../i18n/language.js';
 
 export function SignInPage({ expired, onSignedIn }: { expired: boolean; onSignedIn(person: Person): void }) {
   const { t } = useI18n();
@@ -18,7 +18,12 @@ export function SignInPage({ expired, onSignedIn }: { expired: boolean; onSigned
     try {
       onSignedIn(await api.signIn(username.trim(), password));
     } catch (failure) {
-      setError(failure instanceof ApiFailure ? failure.message : String(failure));
+      // Known refusals in the page's language; anything else as the server said it.
+      setError(
+        failure instanceof ApiFailure
+          ? translateOr(t, `error.${failure.code}`, failure.message)
+          : String(failure),
+      );
       setPassword('');
     } finally {
       setBusy(false);

@@ -38,6 +38,11 @@ export function registerReleaseEventStream(app: CdflowApp, options: ReleaseEvent
     listener.res.end();
   };
   const send = (listener: Listener, chunk: string) => {
+    // The client went away and 'close' is still on its way: never write to a finished response.
+    if (listener.res.writableEnded || listener.res.destroyed) {
+      listeners.delete(listener);
+      return;
+    }
     if (listener.sessionId !== null && people.sessions.find(listener.sessionId) === null) {
       listener.res.write('event: session-ended\ndata: {}\n\n');
       drop(listener);
@@ -98,6 +103,7 @@ export function registerReleaseEventStream(app: CdflowApp, options: ReleaseEvent
         `retry: ${reconnectMs}\n\nevent: ready\ndata: ${JSON.stringify({ person: person.name })}\n\n`,
       );
       request.log.debug({ person: person.name }, 'event stream opened');
+      res.on('error', () => listeners.delete(listener));
       res.on('close', () => {
         listeners.delete(listener);
         request.log.debug({ person: person.name }, 'event stream closed');
