@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './lib/machine.js';
 import { machineLine, renderMarkdown, renderText } from './lib/report.js';
+import { runClient } from './suites/client.js';
 import { runCore } from './suites/core.js';
 import { runE2e } from './suites/e2e.js';
 import { runHttp } from './suites/http.js';
 import { runScale } from './suites/scale.js';
 
-const suites = { http: runHttp, core: runCore, scale: runScale, e2e: runE2e };
+const suites = { http: runHttp, core: runCore, scale: runScale, e2e: runE2e, client: runClient };
 
 class UsageError extends Error {
   code = 'BENCH_USAGE';

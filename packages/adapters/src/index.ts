@@ -3,3 +3,4 @@ export * from './archery/index.js';
 export * from './cmdb/index.js';
 export * from './http/index.js';
 export * from './jira/index.js';
+export * from './sql-source/index.js';

@@ -47,19 +47,29 @@ describe('CmdbClient against the CMDB simulator', () => {
     const targets = await c.listTargets('UAT', 'a18/cc_report_service');
     expect(targets.map((t) => t.tag).sort()).toEqual(['V1', 'V2']);
     expect(targets.every((t) => t.env === 'UAT' && t.svnPath === 'a18/cc_report_service')).toBe(true);
-    expect(selectTarget(targets, '').name).toBe('UAT_a18_report_V1');
+    expect(selectTarget(targets, '').name).toBe('UAT_a18_report');
     expect(selectTarget(targets, 'v2').name).toBe('UAT_a18_report_V2');
-    expect((await c.findTarget('PRO', 'a18/cc_merchant_console', '')).name).toBe('PRO_a18_console_V1');
+    expect((await c.findTarget('PRO', 'a18/cc_merchant_console', '')).name).toBe('PRO_a18_console');
+  });
+
+  it('findTargets answers every target of the tag: one, both services of a shared path, or none', async () => {
+    const c = client();
+    const names = async (svnPath: string, tag: string) =>
+      (await c.findTargets('UAT', { svnPath, tag })).map((t) => t.name);
+    expect(await names('a18/cc_merchant_console', '')).toEqual(['UAT_a18_console']);
+    expect(await names('a18/cc_merchant_console', 'test')).toEqual(['UAT_a18_console_TEST']);
+    expect(await names('a18/cc_gateway', 'v1')).toEqual(['UAT_a18_gateway', 'UAT_a18_gateway_job']);
+    expect(await names('a18/cc_merchant_console', 'V3')).toEqual([]);
   });
 
   it('fails with NO_TARGET naming the svn path, the tag and the tags that exist', async () => {
     const c = client();
-    const err = await rejection(c.findTarget('UAT', 'a18/cc_merchant_console', 'V2'));
+    const err = await rejection(c.findTarget('UAT', 'a18/cc_merchant_console', 'V3'));
     expect(err.code).toBe('NO_TARGET');
     expect(err.retryable).toBe(false);
     expect(err.message).toContain('a18/cc_merchant_console');
-    expect(err.message).toContain('tag V2');
-    expect(err.message).toContain('tags that exist: V1');
+    expect(err.message).toContain('tag V3');
+    expect(err.message).toContain('tags that exist: TEST, V1, V2');
     const none = await rejection(c.findTarget('UAT', 'a18/unknown', ''));
     expect(none.message).toContain('a18/unknown');
     expect(none.message).toContain('no target at all');
@@ -178,7 +188,7 @@ describe('CmdbClient against the CMDB simulator', () => {
     });
     const c = client();
     const targets = await c.listTargets('UAT', 'a18/cc_merchant_console');
-    expect(targets).toHaveLength(1);
+    expect(targets).toHaveLength(3);
     const calls = sim.requests().filter((r) => r.route === 'GET /api/v1/projects');
     expect(calls.map((r) => r.status)).toEqual([429, 200]);
     expect(calls[1]!.receivedAt - calls[0]!.receivedAt).toBeGreaterThanOrEqual(1000);

@@ -121,19 +121,39 @@ describe('JiraClient.moveToStatus', () => {
     expect(sim.issue(key)?.status).toBe('CONFIG执行中');
   });
 
-  it("re-reads after Jira's stale-state refusal (someone moved the issue meanwhile)", async () => {
+  it('re-reads after Jira refuses a transition because someone moved the issue meanwhile', async () => {
     const { key } = await client.createIssue(fieldsFor('raced'));
-    const stale = {
-      errorMessages: [
-        `It seems that you have tried to perform a workflow operation (无SQL升级/已升级) that is not valid for the current state of this issue (${key}). The likely cause is that somebody has changed the issue recently, please look at the issue history for details.`,
-      ],
-      errors: {},
-    };
-    sim.faults.inject({ route: transitionRoute, status: 400, body: stale, times: 1 });
+    // Jira answers the list of transitions, then a person moves the issue before cdflow's transition
+    // arrives: Jira refuses it (its own 400, in its own language), and cdflow re-reads and goes on.
+    sim.answerLate('GET /rest/api/2/issue/:key/transitions', 150);
+    const moving = client.moveToStatus(key, 'CODE执行中', '无SQL升级/已升级');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sim.actAs('dba').transition(key, '提交SQL');
+    const moved = await moving;
+    expect(moved.from).toBe('SQL待执行');
+    expect(moved.to).toBe('CODE执行中');
+    expect(sim.issue(key)?.status).toBe('CODE执行中');
+  });
+
+  it('does not retry a refused transition when the issue did not move (whatever the error text)', async () => {
+    const { key } = await client.createIssue(fieldsFor('refused'));
+    const refusal = { errorMessages: ['字段 SQL 不能为空'], errors: {} };
+    sim.faults.inject({ route: transitionRoute, status: 400, body: refusal, times: 1 });
     const before = sim.counters.get(transitionRoute);
-    const moved = await client.moveToStatus(key, 'CONFIG执行中', '无SQL升级/已升级');
-    expect(moved).toEqual({ from: 'SQL待执行', to: 'CONFIG执行中', transitions: ['无SQL升级/已升级'] });
-    expect(sim.counters.get(transitionRoute)).toBe(before + 2);
+    const err = await client.moveToStatus(key, 'CONFIG执行中', '无SQL升级/已升级').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'VALIDATION' });
+    expect(sim.counters.get(transitionRoute)).toBe(before + 1);
+    expect(sim.issue(key)?.status).toBe('SQL待执行');
+  });
+
+  it('with expectedFrom, stops instead of walking over a move it did not see', async () => {
+    const { key } = await client.createIssue(fieldsFor('expected'));
+    await sim.actAs('dba').transition(key, '提交SQL');
+    const err = await client
+      .moveToStatus(key, 'CONFIG执行中', '无SQL升级/已升级', { expectedFrom: 'SQL待执行' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CONFLICT', retryable: true });
+    expect(sim.issue(key)?.status).toBe('SQL执行中');
   });
 
   it('fails with a JiraWorkflowError naming the offered transitions when the target is not reachable', async () => {

@@ -10,5 +10,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
+  env: process.env,
   toolVersion: packageJson.version,
 });

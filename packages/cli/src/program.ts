@@ -1,150 +1,34 @@
-import { readFile } from 'node:fs/promises';
-import {
-  checkFiles,
-  type Finding,
-  formatText,
-  type HistoryMigration,
-  HistoryMigrationError,
-  type PolicyConfig,
-  PolicyConfigError,
-  parsePolicyConfig,
-  readSchemaChanges,
-  suggestMissingHistoryMigrations,
-  toSarif,
-} from '@cdflow/policy';
-import { Command, CommanderError, Option } from 'commander';
-import { CliUsageError } from './cli-error.js';
-import { readInputs } from './read-inputs.js';
+import { Command, CommanderError } from 'commander';
+import { backupCommand } from './backup-command.js';
+import { CliError } from './cli-error.js';
+import type { CliIo } from './cli-io.js';
+import { policyCommand } from './policy-command.js';
+import type { SubCommand } from './sub-command.js';
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  cwd: string;
-  toolVersion: string;
-}
+/**
+ * The top-level commands, in the order `cdflow --help` lists them. A new command is one entry here
+ * (see SubCommand); `cdflow import jiracdflow <export.json>` is planned to be added this way.
+ */
+export const subCommands: readonly SubCommand[] = [policyCommand, backupCommand];
 
-interface CheckOptions {
-  version: string;
-  previous?: string;
-  format: 'text' | 'json' | 'sarif';
-  config?: string;
-  suggest?: boolean;
-}
-
-async function loadConfig(path: string | undefined): Promise<Partial<PolicyConfig> | undefined> {
-  if (!path) return undefined;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new CliUsageError(
-      'CLI_BAD_CONFIG',
-      `cannot read the policy configuration ${path}: ${(error as { code?: string }).code === 'ENOENT' ? 'no such file' : String(error)}`,
-    );
-  }
-  try {
-    return parsePolicyConfig(text);
-  } catch (error) {
-    if (error instanceof PolicyConfigError)
-      throw new CliUsageError('CLI_BAD_CONFIG', `${path}: ${error.message}`);
-    throw error;
-  }
-}
-
-function renderMigrations(migrations: HistoryMigration[]): string {
-  return migrations
-    .map(
-      (m) =>
-        `<!-- ${m.table}: history migration ${m.previousHistoryTable} → ${m.historyTable}; add to the changelog -->\n${m.changeSetXml}`,
-    )
-    .join('\n');
-}
-
-/** Runs the `cdflow` command line; resolves to the exit code (0 clean, 1 policy errors, 2 bad usage/input). */
+/**
+ * Runs the `cdflow` command line; resolves to the exit code: 0 success, 1 the command found problems or
+ * failed (policy errors, a backup that could not be written), 2 bad usage or unreadable input.
+ */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode = 0;
   const program = new Command('cdflow')
     .description('cdflow: release orchestrator tools')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run `cdflow policy check --help` for usage)');
-  const policy = program
-    .command('policy')
-    .description('the data-platform versioning policy (POLICY.md)')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-
-  policy
-    .command('check')
-    .description('check changelogs, SQL, manifests and queue/repository lists against the versioning policy')
-    .argument('<paths...>', 'files or directories (walked for .sql .xml .yaml .yml .json .txt)')
-    .requiredOption('--version <version>', 'release version, platform.major.minor (e.g. 1.2.0)')
-    .option('--previous <version>', 'last applied version of the regulation')
-    .addOption(
-      new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'),
-    )
-    .option(
-      '--config <file>',
-      'policy configuration (YAML/JSON): rules, historyTablePattern, distributedTables',
-    )
-    .option('--suggest', 'also print the history-migration changesets missing for added columns')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], options: CheckOptions) => {
-      const config = await loadConfig(options.config);
-      const inputs = await readInputs(paths, io.cwd);
-      const checkOptions = {
-        version: options.version,
-        ...(options.previous ? { previousVersion: options.previous } : {}),
-        ...(config ? { config } : {}),
-      };
-      const findings = await checkFiles(inputs, checkOptions);
-      const migrations = options.suggest ? await missingMigrations(inputs, checkOptions, findings) : [];
-      if (options.format === 'json') {
-        const errors = findings.filter((f) => f.severity === 'error').length;
-        const body = {
-          findings,
-          summary: { errors, warnings: findings.length - errors },
-          ...(options.suggest ? { suggestions: migrations } : {}),
-        };
-        io.stdout(`${JSON.stringify(body, null, 2)}\n`);
-      } else if (options.format === 'sarif') {
-        io.stdout(`${JSON.stringify(toSarif(findings, { toolVersion: io.toolVersion }), null, 2)}\n`);
-      } else {
-        io.stdout(`${formatText(findings)}\n`);
-        if (migrations.length > 0)
-          io.stdout(`\nSuggested history migrations:\n${renderMigrations(migrations)}\n`);
-      }
-      exitCode = findings.some((f) => f.severity === 'error') ? 1 : 0;
-    });
-
-  policy
-    .command('fix')
-    .description('print the DF-D007/DF-D008 changesets missing for columns added to operational tables')
-    .argument('<paths...>', 'changelogs or SQL files (or directories) of the change')
-    .requiredOption('--version <version>', 'release version, platform.major.minor (e.g. 1.2.0)')
-    .option('--previous <version>', 'last applied version (names the history table to copy from)')
-    .option('--config <file>', 'policy configuration (YAML/JSON)')
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .action(async (paths: string[], options: Omit<CheckOptions, 'format' | 'suggest'>) => {
-      const config = await loadConfig(options.config);
-      const inputs = await readInputs(paths, io.cwd);
-      const checkOptions = {
-        version: options.version,
-        ...(options.previous ? { previousVersion: options.previous } : {}),
-        ...(config ? { config } : {}),
-      };
-      const migrations = await missingMigrations(inputs, checkOptions, []);
-      if (migrations.length === 0) {
-        io.stdout(
-          'No history migration is missing: every added column already has its DF-D007/DF-D008 changesets.\n',
-        );
-      } else {
-        io.stdout(`${renderMigrations(migrations)}\n`);
-      }
-      exitCode = 0;
-    });
+    .showHelpAfterError('(add --help for usage)');
+  const context = {
+    io,
+    setExitCode: (code: 0 | 1) => {
+      exitCode = code;
+    },
+  };
+  for (const command of subCommands) command.register(program, context);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -158,32 +42,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ? 0
         : 2;
     }
-    if (error instanceof CliUsageError) {
+    if (error instanceof CliError) {
       io.stderr(`cdflow: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof HistoryMigrationError || error instanceof PolicyConfigError) {
-      io.stderr(`cdflow: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-}
-
-async function missingMigrations(
-  inputs: Awaited<ReturnType<typeof readInputs>>,
-  options: { version: string; previousVersion?: string; config?: Partial<PolicyConfig> },
-  findings: Finding[],
-): Promise<HistoryMigration[]> {
-  // Without a valid version the history table cannot be named; DF-V001 already says why.
-  if (findings.some((f) => f.ruleId === 'DF-V001')) return [];
-  const { changes } = await readSchemaChanges(inputs);
-  try {
-    return suggestMissingHistoryMigrations(changes, options);
-  } catch (error) {
-    if (error instanceof HistoryMigrationError) throw error;
-    if (error instanceof Error && (error as { code?: string }).code === 'VERSION_FORMAT') {
-      throw new CliUsageError('CLI_BAD_USAGE', error.message);
+      return error.exitCode;
     }
     throw error;
   }

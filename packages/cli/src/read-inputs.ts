@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { checkedExtensions, type FileInput } from '@cdflow/policy';
 import { CliUsageError } from './cli-error.js';
 
@@ -28,25 +28,27 @@ async function walk(directory: string): Promise<string[]> {
 
 /**
  * Reads the named files, and the checked files (.sql .xml .yaml .yml .json .txt) under named directories,
- * in a stable order. Paths in findings are relative to the working directory.
+ * in a stable order. Paths are resolved against `cwd`; paths in findings are relative to it (absolute for
+ * files outside it).
  */
 export async function readInputs(paths: string[], cwd: string = process.cwd()): Promise<FileInput[]> {
   const files: string[] = [];
   for (const path of paths) {
+    const absolute = resolve(cwd, path);
     let info: Awaited<ReturnType<typeof stat>>;
     try {
-      info = await stat(path);
+      info = await stat(absolute);
     } catch (error) {
       throw new CliUsageError('CLI_UNREADABLE_INPUT', `cannot read ${path}: ${reason(error)}`);
     }
     if (info.isDirectory()) {
       try {
-        files.push(...(await walk(path)));
+        files.push(...(await walk(absolute)));
       } catch (error) {
         throw new CliUsageError('CLI_UNREADABLE_INPUT', `cannot read directory ${path}: ${reason(error)}`);
       }
     } else {
-      files.push(path);
+      files.push(absolute);
     }
   }
   const inputs: FileInput[] = [];
@@ -54,7 +56,9 @@ export async function readInputs(paths: string[], cwd: string = process.cwd()): 
     try {
       const content = await readFile(file, 'utf8');
       const rel = relative(cwd, file);
-      inputs.push({ path: rel.startsWith('..') ? file : rel || file, content });
+      // A file outside the working directory keeps its absolute path (SARIF gives it a file: URI).
+      const outside = rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+      inputs.push({ path: outside ? file : rel, content });
     } catch (error) {
       throw new CliUsageError('CLI_UNREADABLE_INPUT', `cannot read ${file}: ${reason(error)}`);
     }

@@ -1,27 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'packages/cli/bin/cdflow.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cdflow(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { buildCli, cdflow } from './support/cdflow-process.js';
 
 let dir: string;
 
@@ -44,9 +25,9 @@ const allowedChangelog = `<databaseChangeLog>
 </databaseChangeLog>
 `;
 
-beforeAll(() => {
+beforeAll(async () => {
   // The CLI is tested as users run it: the built bin, spawned as a process.
-  execFileSync('npx', ['tsc', '-b', 'packages/cli'], { cwd: root, stdio: 'inherit' });
+  await buildCli();
   dir = mkdtempSync(join(tmpdir(), 'cdflow-cli-'));
   mkdirSync(join(dir, 'allowed'));
   writeFileSync(join(dir, 'allowed', 'changelog.xml'), allowedChangelog);

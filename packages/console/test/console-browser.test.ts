@@ -40,10 +40,9 @@ async function signIn(page: Page, name: string, password: string): Promise<void>
   await page.click('button[type=submit]');
 }
 
-/** A mark that survives only as long as the page is not reloaded. */
-const markPage = (page: Page) => page.evaluate(() => Object.assign(window, { cdflowTestMark: 'no-reload' }));
-const pageMark = (page: Page) =>
-  page.evaluate(() => (window as unknown as { cdflowTestMark?: string }).cdflowTestMark ?? null);
+/** A mark that survives only as long as the page is not reloaded (page scripts as text: no DOM types here). */
+const markPage = (page: Page) => page.evaluate("window.cdflowTestMark = 'no-reload'");
+const pageMark = (page: Page) => page.evaluate<string | null>('window.cdflowTestMark ?? null');
 
 describe('the console in a real browser', () => {
   it('a person signs in with their Jira account; a wrong password is refused on the page', async () => {
@@ -108,11 +107,12 @@ describe('the console in a real browser', () => {
     await signIn(page, people.bob.name, people.bob.password);
     await page.waitForSelector('main.release-list table.releases');
     await page.fill('input[name=q]', 'console_search_');
-    await page.waitForFunction(() => new URL(location.href).searchParams.get('q') === 'console_search_');
-    await page.waitForFunction((summary) => {
-      const rows = [...document.querySelectorAll('table.releases tbody tr')];
-      return rows.length === 1 && rows[0]?.textContent?.includes(summary);
-    }, marked);
+    await expect
+      .poll(() => new URL(page.url()).searchParams.get('q'), { timeout: 20_000 })
+      .toBe('console_search_');
+    const rows = page.locator('table.releases tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(1);
+    await expect(rows.first().textContent()).resolves.toContain(marked);
     await page.selectOption('select[name=state]', 'closed');
     await page.waitForSelector('main.release-list p.empty');
     expect(new URL(page.url()).searchParams.get('state')).toBe('closed');
@@ -125,7 +125,7 @@ describe('the console in a real browser', () => {
     await expect(page.locator('table.releases th').first().textContent()).resolves.toBe('Key');
     await page.click('fieldset.language button[lang=zh]');
     await expect(page.locator('table.releases th').first().textContent()).resolves.toBe('编号');
-    await expect(page.evaluate(() => document.documentElement.lang)).resolves.toBe('zh-CN');
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('zh-CN');
     await page.reload();
     await page.waitForSelector('main.release-list table.releases');
     await expect(page.locator('header.top .who').textContent()).resolves.toContain('已登录');

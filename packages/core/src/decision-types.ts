@@ -29,4 +29,9 @@ export interface Decision {
   context: ReleaseContext;
   /** Effects to run, in order. */
   effects: ReleaseEffect[];
+  /**
+   * The request version this decision brought to the environment (it entered uatComplete with a
+   * versioned request), for the host to index (DF-V002 across releases); null otherwise.
+   */
+  appliedVersion: string | null;
 }

@@ -53,6 +53,11 @@ export interface JiraChange {
   from: string;
   to: string;
   by: string;
+  /**
+   * The transition's name when the delivery names it (post-function webhooks). Two transitions can
+   * join the same statuses (配置升级成功 and 无配置升级/已升级): the name tells them apart.
+   */
+  transitionName?: string | null;
 }
 
 function stateForStatus(status: string, names: JiraWorkflowNames): ReleaseStateId | undefined {
@@ -79,7 +84,15 @@ export function interpretJiraChange(
   }
   const mirrored = current.context.jiraMirror ?? current.state.split('.')[0];
   if (from !== to && to === mirrored) return { kind: 'echo' };
-  const edge = jiraWorkflowGraph.find((e) => e.from === from && e.to === to);
+  const edges = jiraWorkflowGraph.filter((e) => e.from === from && e.to === to);
+  const named = change.transitionName
+    ? edges.find((e) => names.transitions[e.key] === change.transitionName)
+    : undefined;
+  // A person's 无配置升级/已升级 joins the same statuses as 配置升级成功 and means the same decision.
+  const edge =
+    (named && personTransitions[named.key] ? named : undefined) ??
+    edges.find((e) => personTransitions[e.key] !== undefined) ??
+    edges[0];
   if (!edge) {
     return {
       kind: 'ignored',

@@ -14,23 +14,33 @@ function mermaidId(node: AnyStateNode): string {
   return node.path.join('_');
 }
 
+/** A guard as the chart names it: `name`, or `not(name)`, `and(a, b)` for XState's combinators. */
+function guardLabel(guard: unknown): string {
+  if (typeof guard === 'string') return guard;
+  if (typeof guard === 'function') {
+    const combined = (guard as { guards?: unknown[] }).guards;
+    if (Array.isArray(combined)) return `${guard.name}(${combined.map(guardLabel).join(', ')})`;
+    return guard.name || 'guard';
+  }
+  if (guard && typeof guard === 'object' && typeof (guard as { type?: unknown }).type === 'string') {
+    return (guard as { type: string }).type;
+  }
+  return 'guard';
+}
+
 function targetsOf(node: AnyStateNode): Array<{ label: string; target: AnyStateNode }> {
   const edges: Array<{ label: string; target: AnyStateNode }> = [];
   for (const [eventType, transitions] of node.transitions) {
     for (const t of transitions) {
       for (const target of t.target ?? []) {
-        const guard = t.guard
-          ? ` [${typeof t.guard === 'string' ? t.guard : ((t.guard as { type?: string }).type ?? 'guard')}]`
-          : '';
+        const guard = t.guard ? ` [${guardLabel(t.guard)}]` : '';
         edges.push({ label: `${eventType}${guard}`, target });
       }
     }
   }
   for (const t of node.always ?? []) {
     for (const target of t.target ?? []) {
-      const guard = t.guard
-        ? ` [${typeof t.guard === 'string' ? t.guard : ((t.guard as { type?: string }).type ?? 'guard')}]`
-        : '';
+      const guard = t.guard ? ` [${guardLabel(t.guard)}]` : '';
       edges.push({ label: `always${guard}`, target });
     }
   }

@@ -56,3 +56,47 @@ export function releaseStateOfJiraStatus(
   }
   return null;
 }
+
+/** What cdflow does with a decided `jira.moveTo` once it has read where the issue is. */
+export type JiraMoveDecision =
+  | { kind: 'move' }
+  /** Wait once for a person's webhook: a newer decision may supersede this move. */
+  | { kind: 'defer'; reason: string }
+  /** Leave the issue where it is: the Jira reconciliation reads it as a person's decision. */
+  | { kind: 'leave'; reason: string };
+
+/**
+ * The walk-back rule. cdflow's move would walk the issue back over a status a person may just have
+ * chosen (`mayMoveIssue` says no): on the first attempt, wait for their webhook. After that, if a webhook
+ * did show cdflow that status (the person's move was decided on), the machine's truth wins and the issue
+ * is walked back; if none did, the move is left undone for the reconciliation to read as their decision.
+ */
+export function jiraMoveDecision(input: {
+  /** The issue's status now, as Jira answers it. */
+  jiraNow: string;
+  target: ReleaseStateId;
+  via: JiraTransitionKey;
+  /** Attempts of this move made before (0 on the first). */
+  attempts: number;
+  /** The status the newest processed webhook of the issue showed cdflow, or null when none did. */
+  lastSeenByWebhook: string | null;
+  names?: JiraWorkflowNames;
+}): JiraMoveDecision {
+  const names = input.names ?? defaultJiraWorkflowNames;
+  const now = releaseStateOfJiraStatus(input.jiraNow, names);
+  if (now === null || mayMoveIssue(now, input.target, input.via)) return { kind: 'move' };
+  const target = names.statuses[input.target];
+  if (input.attempts === 0) {
+    return {
+      kind: 'defer',
+      reason: `Jira shows ${input.jiraNow}, beyond this move to ${target}: waiting for a person's webhook before walking it back`,
+    };
+  }
+  if (input.lastSeenByWebhook !== input.jiraNow) {
+    return {
+      kind: 'leave',
+      reason: `Jira shows ${input.jiraNow}, which no webhook reported: left for the reconciliation to read as a person's decision`,
+    };
+  }
+  return { kind: 'move' };
+}

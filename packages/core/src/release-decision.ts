@@ -1,14 +1,25 @@
 /**
  * The pure decision function: a persisted snapshot and an event in, the next snapshot and the effects
- * to run out (XState's pure `transition`). The host commits both in one transaction, then runs the
- * effects and feeds their outcomes back as events.
+ * to run out. The host commits both in one transaction, then runs the effects and feeds their outcomes
+ * back as events.
+ *
+ * It is on the hot path of every event, so it does each thing once: the actor scope XState's pure
+ * `transition` would build on every call is built once; a snapshot `decide` returned is kept (by
+ * identity) so the host that passes it back is not made to re-resolve it; nothing is JSON-cloned (the
+ * context is immutable by construction: every change is an `assign` that builds new objects).
  */
-import { type AnyMachineSnapshot, initialTransition, transition } from 'xstate';
+import {
+  type AnyActorScope,
+  type AnyMachineSnapshot,
+  createActor,
+  initialTransition,
+  pathToStateValue,
+} from 'xstate';
 import type { Decision, PersistedRelease, Refusal } from './decision-types.js';
 import { defaultJiraWorkflowNames } from './jira-workflow.js';
 import { emptyAppliedState } from './plan-release.js';
 import { productStateOf } from './product-state.js';
-import type { ReleaseEffect } from './release-effects.js';
+import { isReleaseEffectType, type ReleaseEffect } from './release-effects.js';
 import { MachineVersionError } from './release-errors.js';
 import type { ReleaseEvent } from './release-events.js';
 import { releaseMachine, releaseMachineVersion } from './release-machine.js';
@@ -33,8 +44,6 @@ export interface ReleaseDescription {
   final: boolean;
 }
 
-const finalStates = new Set(['prodUpgrade', 'closed']);
-
 /** `{ sqlPending: 'failed' }` → `sqlPending.failed`. */
 export function stateIdOf(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -42,21 +51,99 @@ export function stateIdOf(value: unknown): string {
   return `${key}.${stateIdOf(child)}`;
 }
 
-/** `sqlPending.failed` → `{ sqlPending: 'failed' }`. */
+/** `sqlPending.failed` → `{ sqlPending: 'failed' }` (XState's own `pathToStateValue`). */
 export function stateValueOf(stateId: string): string | Record<string, unknown> {
-  const [head, ...rest] = stateId.split('.');
-  return rest.length === 0 ? head! : { [head!]: stateValueOf(rest.join('.')) };
+  const value = pathToStateValue(stateId.split('.'));
+  return typeof value === 'string' ? value : (value as Record<string, unknown>);
 }
 
-function persist(snapshot: AnyMachineSnapshot): PersistedRelease {
-  // A structured clone through JSON: what the host stores is exactly what it will load.
+/** Snapshots `decide` produced, by the persisted object it returned: passing it back skips resolving. */
+const live = new WeakMap<PersistedRelease, AnyMachineSnapshot>();
+
+let scope: (AnyActorScope & { collected: unknown[] }) | null = null;
+/**
+ * One inert actor scope for every pure transition (what XState's `transition()` builds per call). Its
+ * `self` is an actor that is never started; actions are collected, never executed.
+ */
+function pureScope(): AnyActorScope & { collected: unknown[] } {
+  if (scope) return scope;
+  const self = createActor(releaseMachine, { input: scopeInput() });
+  const collected: unknown[] = [];
+  scope = {
+    self,
+    defer: () => {},
+    id: '',
+    logger: () => {},
+    sessionId: '',
+    stopChild: () => {},
+    system: self.system,
+    emit: () => {},
+    actionExecutor: (action: unknown) => {
+      collected.push(action);
+    },
+    collected,
+  } as unknown as AnyActorScope & { collected: unknown[] };
+  return scope;
+}
+
+/** A minimal input so the never-started actor of the scope builds its context without throwing. */
+function scopeInput() {
+  const request: NormalizedRequest = {
+    project: '',
+    jiraProject: '',
+    summary: '',
+    env: 'UAT',
+    issueType: '',
+    upgradeType: '',
+    functionList: [],
+    version: null,
+    sql: [],
+    apollo: [],
+    config: [],
+    code: [],
+    dropped: [],
+  };
   return {
-    machineVersion: releaseMachineVersion,
-    snapshot: JSON.parse(JSON.stringify(releaseMachine.getPersistedSnapshot(snapshot))),
+    releaseId: 'scope',
+    request,
+    settings: {
+      sqlMode: 'manual' as const,
+      archeryPollMs: 1,
+      cmdbPollMs: 1,
+      preDeployDelayMs: 0,
+      deployTimeoutMs: 1,
+      deployRetries: 0,
+      policyGate: false,
+      apolloAutomatic: false,
+    },
+    applied: emptyAppliedState(),
+    previousVersion: null,
   };
 }
 
+function pureTransition(
+  snapshot: AnyMachineSnapshot,
+  event: ReleaseEvent,
+): [AnyMachineSnapshot, Array<{ type: string; params?: unknown }>] {
+  const s = pureScope();
+  s.collected.length = 0;
+  const next = releaseMachine.transition(snapshot as never, event, s) as AnyMachineSnapshot;
+  const actions = s.collected.splice(0) as Array<{ type: string; params?: unknown }>;
+  return [next, actions];
+}
+
+function persist(snapshot: AnyMachineSnapshot): PersistedRelease {
+  const persisted: PersistedRelease = {
+    machineVersion: releaseMachineVersion,
+    snapshot: releaseMachine.getPersistedSnapshot(snapshot as never),
+  };
+  live.set(persisted, snapshot);
+  return persisted;
+}
+
 function restore(persisted: PersistedRelease): AnyMachineSnapshot {
+  const known = live.get(persisted);
+  if (known) return known;
   if (persisted.machineVersion !== releaseMachineVersion) {
     throw new MachineVersionError(persisted.machineVersion, releaseMachineVersion);
   }
@@ -68,7 +155,7 @@ function restore(persisted: PersistedRelease): AnyMachineSnapshot {
   try {
     snapshot = releaseMachine.resolveState({
       value: raw.value as never,
-      context: JSON.parse(JSON.stringify(raw.context)) as ReleaseContext,
+      context: raw.context as ReleaseContext,
     });
   } catch (error) {
     // A state this machine does not have: refuse the whole snapshot rather than half-load it.
@@ -77,6 +164,7 @@ function restore(persisted: PersistedRelease): AnyMachineSnapshot {
       releaseMachineVersion,
     );
   }
+  live.set(persisted, snapshot);
   return snapshot;
 }
 
@@ -92,32 +180,17 @@ function acceptedEventsOf(snapshot: AnyMachineSnapshot): string[] {
   return [...types].sort();
 }
 
-const effectTypes = new Set<string>([
-  'jira.ensureIssue',
-  'jira.updateFields',
-  'jira.moveTo',
-  'jira.comment',
-  'policy.check',
-  'archery.submitOrder',
-  'archery.pollOrders',
-  'archery.executeOrder',
-  'apollo.apply',
-  'cmdb.deploy',
-  'cmdb.pollTasks',
-  'timer.schedule',
-  'timer.cancel',
-]);
-
-/** Gives each effect its deterministic idempotency key (see release-effects.ts). */
+/** Gives each effect its deterministic idempotency key (see release-effects.ts) and its decision's revision. */
 function toEffects(
   actions: ReadonlyArray<{ type: string; params?: unknown }>,
   context: ReleaseContext,
 ): ReleaseEffect[] {
   const effects: ReleaseEffect[] = [];
   const used = new Map<string, number>();
-  const base = `${context.releaseId}:i${context.iteration}:r${context.revision}`;
+  const revision = context.revision;
+  const base = `${context.releaseId}:i${context.iteration}:r${revision}`;
   for (const action of actions) {
-    if (!effectTypes.has(action.type)) continue;
+    if (!isReleaseEffectType(action.type)) continue;
     const params = (action.params ?? {}) as Record<string, unknown>;
     const effect = { type: action.type, ...params } as ReleaseEffect;
     let key: string;
@@ -150,16 +223,19 @@ function toEffects(
     // Two effects of one type and detail in one decision stay distinct.
     const n = used.get(key) ?? 0;
     used.set(key, n + 1);
-    effects.push({ ...effect, idempotencyKey: n === 0 ? key : `${key}:${n + 1}` });
+    effects.push({ ...effect, idempotencyKey: n === 0 ? key : `${key}:${n + 1}`, revision });
   }
   return effects;
 }
+
+/** Rule 7: the stages during which a new request is refused (retry when the stage ends). */
+const midStage: ReadonlySet<string> = new Set(['sqlExecuting', 'configExecuting', 'codeExecuting']);
 
 function refusalMessage(state: string, event: ReleaseEvent, accepted: string[]): string {
   const names = defaultJiraWorkflowNames.statuses;
   const top = state.split('.')[0] as keyof typeof names;
   const status = names[top] ?? state;
-  if (event.type === 'NEW_ITERATION' && ['sqlExecuting', 'configExecuting', 'codeExecuting'].includes(top)) {
+  if (event.type === 'NEW_ITERATION' && midStage.has(top)) {
     return (
       `The release is in ${state} (${status}): a new request is refused while a stage is running, so nothing ` +
       `is lost or half-applied. Retry when the stage ends: after ${names.uatComplete}, ${names.fixing}, or ` +
@@ -184,8 +260,14 @@ function describeSnapshot(snapshot: AnyMachineSnapshot): ReleaseDescription {
     state,
     context: snapshot.context as ReleaseContext,
     acceptedEvents: acceptedEventsOf(snapshot),
-    final: finalStates.has(state),
+    final: snapshot.status === 'done',
   };
+}
+
+/** The version this decision brought to the environment: entering uatComplete with a versioned request. */
+function newlyAppliedVersion(before: string | null, after: string, context: ReleaseContext): string | null {
+  const arrived = productStateOf(after) === 'uatComplete' && (before === null || before !== after);
+  return arrived ? context.request.version : null;
 }
 
 /** The first decision of a release: iteration 1, `jira.ensureIssue` first, then what the plan needs. */
@@ -197,14 +279,16 @@ export function startRelease(input: StartReleaseInput): Decision {
     applied: input.applied ?? emptyAppliedState(),
     previousVersion: input.previous?.version ?? null,
   });
-  const d = describeSnapshot(snapshot);
+  const state = stateIdOf(snapshot.value);
+  const context = snapshot.context as ReleaseContext;
   return {
     accepted: true,
     refusal: null,
     next: persist(snapshot),
-    state: d.state,
-    context: d.context,
-    effects: toEffects(actions, d.context),
+    state,
+    context,
+    effects: toEffects(actions as Array<{ type: string; params?: unknown }>, context),
+    appliedVersion: newlyAppliedVersion(null, state, context),
   };
 }
 
@@ -214,8 +298,9 @@ export function startRelease(input: StartReleaseInput): Decision {
  */
 export function decide(persisted: PersistedRelease, event: ReleaseEvent): Decision {
   const current = restore(persisted);
-  const before = describeSnapshot(current);
-  if (before.final || !current.can(event)) {
+  const beforeState = stateIdOf(current.value);
+  if (current.status === 'done' || !current.can(event)) {
+    const before = describeSnapshot(current);
     const shown = productStateOf(before.state);
     const refusal: Refusal = {
       state: shown,
@@ -229,20 +314,25 @@ export function decide(persisted: PersistedRelease, event: ReleaseEvent): Decisi
       state: before.state,
       context: before.context,
       effects: [],
+      appliedVersion: null,
     };
   }
-  const [next, actions] = transition(releaseMachine, current, event);
-  const revision = before.context.revision + 1;
-  const context: ReleaseContext = { ...(next.context as ReleaseContext), revision };
-  const stamped = releaseMachine.resolveState({ value: next.value, context });
-  const d = describeSnapshot(stamped);
+  const [next, actions] = pureTransition(current, event);
+  const context: ReleaseContext = {
+    ...(next.context as ReleaseContext),
+    revision: (current.context as ReleaseContext).revision + 1,
+  };
+  // A snapshot is a plain object: stamping the revision needs no second resolve.
+  const stamped = { ...next, context } as AnyMachineSnapshot;
+  const state = stateIdOf(stamped.value);
   return {
     accepted: true,
     refusal: null,
     next: persist(stamped),
-    state: d.state,
-    context: d.context,
-    effects: toEffects(actions, d.context),
+    state,
+    context,
+    effects: toEffects(actions, context),
+    appliedVersion: newlyAppliedVersion(beforeState, state, context),
   };
 }
 

@@ -13,10 +13,14 @@
  * - the others: `${releaseId}:i${iteration}:r${revision}:${type}[:detail]`, where revision counts the
  *   decisions taken on the release, so each move, comment, poll or timer of a decision is its own effect.
  *
+ * Every effect also carries the `revision` of the decision that made it (the effects of one decision
+ * share it), so a later decision can be told from an earlier one without reading keys.
+ *
  * Jira effects carry no issue key: the runner uses the release's issue key at execution time (a
  * release's effects run one at a time in order, so `jira.ensureIssue` has reported `ISSUE_READY` first).
  */
 import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
+import type { TimerName } from './release-timers.js';
 import type { ApolloItem, Env, PolicyFindingSummary, SqlItem } from './release-types.js';
 
 /** The readable text of the Jira issue's fields (one item per line); the host maps them to field ids. */
@@ -34,17 +38,24 @@ export interface JiraIssueContent {
 
 export type ReleaseEffect =
   /** Find the issue by summary, or create it (in the workflow's first status). → ISSUE_READY */
-  | { type: 'jira.ensureIssue'; idempotencyKey: string; content: JiraIssueContent }
+  | { type: 'jira.ensureIssue'; idempotencyKey: string; revision: number; content: JiraIssueContent }
   /** Write the issue's fields (before any transition of the same decision). → nothing */
-  | { type: 'jira.updateFields'; idempotencyKey: string; content: JiraIssueContent }
+  | { type: 'jira.updateFields'; idempotencyKey: string; revision: number; content: JiraIssueContent }
   /** Move the issue to the status mirroring `state`, preferring the transition `via`. → nothing */
-  | { type: 'jira.moveTo'; idempotencyKey: string; state: ReleaseStateId; via: JiraTransitionKey }
+  | {
+      type: 'jira.moveTo';
+      idempotencyKey: string;
+      revision: number;
+      state: ReleaseStateId;
+      via: JiraTransitionKey;
+    }
   /** Post a comment. → nothing */
-  | { type: 'jira.comment'; idempotencyKey: string; body: string }
+  | { type: 'jira.comment'; idempotencyKey: string; revision: number; body: string }
   /** Run the versioning policy over the SQL about to be submitted. → POLICY_CHECKED */
   | {
       type: 'policy.check';
       idempotencyKey: string;
+      revision: number;
       version: string | null;
       previousVersion: string | null;
       sql: SqlItem[];
@@ -53,6 +64,7 @@ export type ReleaseEffect =
   | {
       type: 'archery.submitOrder';
       idempotencyKey: string;
+      revision: number;
       order: {
         sqlId: string;
         seq: number;
@@ -65,15 +77,22 @@ export type ReleaseEffect =
       };
     }
   /** Read the current status of work orders (by workflow_id). → SQL_ORDERS_POLLED */
-  | { type: 'archery.pollOrders'; idempotencyKey: string; workflowIds: number[] }
+  | { type: 'archery.pollOrders'; idempotencyKey: string; revision: number; workflowIds: number[] }
   /** Mode auto: audit (if still under review) and execute one order as the service user. → nothing */
-  | { type: 'archery.executeOrder'; idempotencyKey: string; workflowId: number; sqlId: string }
+  | {
+      type: 'archery.executeOrder';
+      idempotencyKey: string;
+      revision: number;
+      workflowId: number;
+      sqlId: string;
+    }
   /** Write and publish Apollo items. → CONFIG_APPLIED | CONFIG_APPLY_FAILED */
-  | { type: 'apollo.apply'; idempotencyKey: string; env: Env; items: ApolloItem[] }
+  | { type: 'apollo.apply'; idempotencyKey: string; revision: number; env: Env; items: ApolloItem[] }
   /** Start one CMDB deploy (request_id = idempotencyKey). → DEPLOY_STARTED | DEPLOY_FAILED */
   | {
       type: 'cmdb.deploy';
       idempotencyKey: string;
+      revision: number;
       env: Env;
       service: string;
       svnPath: string;
@@ -85,13 +104,40 @@ export type ReleaseEffect =
   | {
       type: 'cmdb.pollTasks';
       idempotencyKey: string;
+      revision: number;
       tasks: Array<{ service: string; attempt: number; taskId: string }>;
     }
   /** Persist a timer; the host fires TIMER_FIRED { timer } after `delayMs` (survives restarts). */
-  | { type: 'timer.schedule'; idempotencyKey: string; timer: string; delayMs: number }
+  | { type: 'timer.schedule'; idempotencyKey: string; revision: number; timer: TimerName; delayMs: number }
   /** Drop a pending timer of that name (no-op when none). */
-  | { type: 'timer.cancel'; idempotencyKey: string; timer: string };
+  | { type: 'timer.cancel'; idempotencyKey: string; revision: number; timer: TimerName };
 
 export type ReleaseEffectType = ReleaseEffect['type'];
 
 export type { PolicyFindingSummary };
+
+/** Every effect type, once (the host's handler map is checked against this union). */
+export const releaseEffectTypes = [
+  'jira.ensureIssue',
+  'jira.updateFields',
+  'jira.moveTo',
+  'jira.comment',
+  'policy.check',
+  'archery.submitOrder',
+  'archery.pollOrders',
+  'archery.executeOrder',
+  'apollo.apply',
+  'cmdb.deploy',
+  'cmdb.pollTasks',
+  'timer.schedule',
+  'timer.cancel',
+] as const satisfies readonly ReleaseEffectType[];
+
+/** Exhaustiveness of `releaseEffectTypes`: a type missing from the list fails to compile here. */
+type MissingEffectType = Exclude<ReleaseEffectType, (typeof releaseEffectTypes)[number]>;
+const allEffectTypesListed: MissingEffectType extends never ? true : false = true;
+void allEffectTypesListed;
+
+export function isReleaseEffectType(type: string): type is ReleaseEffectType {
+  return (releaseEffectTypes as readonly string[]).includes(type);
+}

@@ -4,6 +4,7 @@
  * - the release system (a new request for an existing release): `NEW_ITERATION`;
  * - the host's effect runner, reporting the outcome of an effect (see release-effects.ts).
  */
+import type { TimerName } from './release-timers.js';
 import type { ArcheryStatus, NormalizedRequest, PolicyFindingSummary } from './release-types.js';
 
 /** Decisions made by a person, in Jira or through the operator API. */
@@ -47,7 +48,7 @@ export type EffectResultEvent =
         message: string | null;
       }>;
     }
-  | { type: 'TIMER_FIRED'; timer: string }
+  | { type: 'TIMER_FIRED'; timer: TimerName }
   /** An effect failed for good (not retryable, or retries exhausted). Recorded; the stage stays put. */
   | { type: 'EFFECT_FAILED'; effectType: string; idempotencyKey: string; reason: string };
 
@@ -68,3 +69,13 @@ export const personEventTypes = [
   'PROMOTE_TO_PROD',
   'FINISH',
 ] as const satisfies ReadonlyArray<PersonEvent['type']>;
+
+/** Person events that carry a free-text `reason` (the operator API and the console offer a field for it). */
+export const personEventsWithReason = [
+  'SQL_REPORTED_FAILED',
+  'CONFIG_REPORTED_FAILED',
+] as const satisfies ReadonlyArray<PersonEvent['type']>;
+
+export function isPersonEventType(type: string): type is PersonEvent['type'] {
+  return (personEventTypes as readonly string[]).includes(type);
+}

@@ -1,96 +1,50 @@
 /**
- * The release machine (PRODUCT.md "Rules of the machine"), XState v5. It owns no clock and performs no
- * I/O: effects are actions declared by name (`jira.moveTo`, `archery.submitOrder`, ...) whose params
- * carry the effect's payload; `decide` turns them into typed `ReleaseEffect`s. Timers are
+ * The release machine (the workflow's rules), XState v5 — this file is the chart: states, events,
+ * guards and actions by name. Their bodies, the effects they declare and the composite steps live in
+ * release-machine-setup.ts; comment texts in release-comments.ts. The machine owns no clock and
+ * performs no I/O: effects are actions declared by name (`jira.moveTo`, `archery.submitOrder`, ...)
+ * whose params carry the effect's payload; `decide` turns them into typed `ReleaseEffect`s. Timers are
  * `timer.schedule` effects answered by `TIMER_FIRED` events, never `after` delays (lost on restore).
+ *
+ * `meta.waitsOn` says who moves a state on: `person` (a decision in Jira or the operator API; cdflow
+ * compares these with Jira when a webhook may have been lost), `upstream` (an effect cdflow runs),
+ * `timer`. Transient routing states have none.
  */
-import { and, assign, enqueueActions, setup } from 'xstate';
+import { assertEvent } from 'xstate';
 import { jiraIssueContent } from './jira-issue-content.js';
-import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
-import { apolloItemKey, planRelease } from './plan-release.js';
-import type { ReleaseEffect } from './release-effects.js';
-import type { ReleaseEvent } from './release-events.js';
 import {
-  beginIteration,
-  buildDeployments,
-  deployFailureLines,
-  deploymentFor,
-  deployOutcome,
-  failure,
-  firstIterationContext,
-  isOrderFailed,
-  mergePolledOrders,
-  nextOrderToExecute,
-  nextPendingOrder,
-  policyErrors,
-  recordDeployFailed,
-  recordDeployPolled,
-  recordDeployStarted,
-  recordSubmitFailed,
-  recordSubmitted,
-  resetUnsubmitted,
-  runItems,
-  sqlFailureLines,
-  sqlItemOf,
-  sqlOutcome,
-  submittingOrder,
-  timeOutDeployments,
-  withAppliedCode,
-  withAppliedSql,
-} from './release-progress.js';
-import type {
-  AppliedState,
-  NormalizedRequest,
-  ReleaseContext,
-  ReleaseFailure,
-  ReleaseSettings,
-} from './release-types.js';
-import { archeryWorkOrderName } from './work-order-name.js';
+  apolloFailedComment,
+  codeFailedComment,
+  policyRefusedComment,
+  rejectedAtSubmissionComment,
+  sqlFailedComment,
+  submitFailedComment,
+} from './release-comments.js';
+import {
+  beginIterationFromRequest,
+  cancelTimers,
+  deployFailsForGood,
+  deployPending,
+  ensureCmdbPoll,
+  executeNextOrder,
+  moveJira,
+  noOrderFailedInArchery,
+  releaseSetup,
+  scheduleTimer,
+  startSqlWatch,
+  submitNextOrder,
+} from './release-machine-setup.js';
+import { firstIterationContext, runItems, sqlItemOf } from './release-progress.js';
+import { codeStageTimers, sqlStageTimers } from './release-timers.js';
+import type { ReleaseContext } from './release-types.js';
+
+export type { EffectParams, ReleaseInput } from './release-machine-setup.js';
 
 /** Version of the machine's states and context; persisted with every snapshot. */
 export const releaseMachineVersion = 1;
 
-export interface ReleaseInput {
-  releaseId: string;
-  request: NormalizedRequest;
-  settings: ReleaseSettings;
-  applied: AppliedState;
-  previousVersion: string | null;
-}
-
-type EffectOf<T extends ReleaseEffect['type']> = Extract<ReleaseEffect, { type: T }>;
-/** An effect's payload as an action's params: the effect without its type and idempotency key. */
-export type EffectParams<T extends ReleaseEffect['type']> = Omit<EffectOf<T>, 'type' | 'idempotencyKey'>;
-
-/** Effects are declared, never implemented: the host's runner performs them after the decision commits. */
-function declared<T extends ReleaseEffect['type']>(_type: T) {
-  return (_args: unknown, _params: EffectParams<T>): void => undefined;
-}
-
-type EventOfType<T extends ReleaseEvent['type']> = Extract<ReleaseEvent, { type: T }>;
-function eventAs<T extends ReleaseEvent['type']>(event: ReleaseEvent, type: T): EventOfType<T> {
-  if (event.type !== type) throw new Error(`internal: expected ${type}, got ${event.type}`);
-  return event as EventOfType<T>;
-}
-
-const sqlTimers = ['archery.poll'];
-
-function timerDelay(context: ReleaseContext, timer: string): number {
-  const s = context.settings;
-  if (timer === 'archery.poll') return s.archeryPollMs;
-  if (timer === 'cmdb.poll') return s.cmdbPollMs;
-  if (timer === 'deploy.delay') return s.preDeployDelayMs;
-  return s.deployTimeoutMs;
-}
-const codeTimers = ['deploy.delay', 'deploy.timeout', 'cmdb.poll'];
-
-function effectStage(effectType: string): ReleaseFailure['stage'] {
-  if (effectType.startsWith('archery.')) return 'sql';
-  if (effectType.startsWith('cmdb.')) return 'code';
-  if (effectType.startsWith('apollo.')) return 'config';
-  if (effectType.startsWith('policy.')) return 'policy';
-  return 'jira';
-}
+/** Who moves a state on (see the file comment). */
+export type WaitsOn = 'person' | 'upstream' | 'timer';
 
 /** codeExecuting → fixing (代码升级失败) with the failures listed in a Jira comment (rule 5). */
 const codeFailed = [
@@ -99,375 +53,9 @@ const codeFailed = [
   ...moveJira('fixing', 'codeFailed'),
   {
     type: 'jira.comment',
-    params: ({ context }: { context: ReleaseContext }) => ({
-      body: `Code deploy failed:\n${deployFailureLines(context.deployments).join('\n')}`,
-    }),
+    params: ({ context }: { context: ReleaseContext }) => ({ body: codeFailedComment(context.deployments) }),
   },
 ] as const;
-
-/** A new request for the release: re-plan, then write the issue's fields (before any move: rule 7). */
-const beginIterationFromRequest = [
-  'beginIterationFromEvent',
-  {
-    type: 'jira.updateFields',
-    params: ({ context }: { context: ReleaseContext }) => ({ content: jiraIssueContent(context.request) }),
-  },
-] as const;
-
-const releaseSetup = setup({
-  types: {
-    context: {} as ReleaseContext,
-    events: {} as ReleaseEvent,
-    input: {} as ReleaseInput,
-  },
-  actions: {
-    // ---- effects (declared by name; see release-effects.ts) ----
-    'jira.ensureIssue': declared('jira.ensureIssue'),
-    'jira.updateFields': declared('jira.updateFields'),
-    'jira.moveTo': declared('jira.moveTo'),
-    'jira.comment': declared('jira.comment'),
-    'policy.check': declared('policy.check'),
-    'archery.submitOrder': declared('archery.submitOrder'),
-    'archery.pollOrders': declared('archery.pollOrders'),
-    'archery.executeOrder': declared('archery.executeOrder'),
-    'apollo.apply': declared('apollo.apply'),
-    'cmdb.deploy': declared('cmdb.deploy'),
-    'cmdb.pollTasks': declared('cmdb.pollTasks'),
-    'timer.schedule': declared('timer.schedule'),
-    'timer.cancel': declared('timer.cancel'),
-
-    // ---- context changes ----
-    mirrorJira: assign((_, params: { state: ReleaseStateId }) => ({ jiraMirror: params.state })),
-    addTimer: assign(({ context }, params: { timer: string }) => ({
-      timers: context.timers.includes(params.timer) ? context.timers : [...context.timers, params.timer],
-    })),
-    removeTimer: assign(({ context }, params: { timer: string }) => ({
-      timers: context.timers.filter((t) => t !== params.timer),
-    })),
-    // The version now in the environment: later iterations are checked against it (DF-V002).
-    recordAppliedVersion: assign(({ context }) => ({
-      appliedVersion: context.request.version ?? context.appliedVersion ?? null,
-    })),
-    recordIssue: assign(({ event }) => ({ issueKey: eventAs(event, 'ISSUE_READY').issueKey })),
-    recordEffectFailure: assign(({ context, event }) => {
-      const e = eventAs(event, 'EFFECT_FAILED');
-      return {
-        failure: failure(
-          effectStage(e.effectType),
-          `${e.effectType} failed: ${e.reason}`,
-          context.jiraMirror ?? 'unknown',
-        ),
-      };
-    }),
-    beginIterationFromEvent: assign(({ context, event }) =>
-      beginIteration(context, eventAs(event, 'NEW_ITERATION').request),
-    ),
-    beginIterationFromLatest: assign(({ context }) => beginIteration(context, context.request)),
-    markNextOrderSubmitting: assign(({ context }) => {
-      const next = nextPendingOrder(context);
-      if (!next) return {};
-      return {
-        sqlOrders: context.sqlOrders.map((o) => (o === next ? { ...o, status: 'submitting' as const } : o)),
-      };
-    }),
-    recordSubmittedOrder: assign(({ context, event }) => ({
-      sqlOrders: recordSubmitted(context, eventAs(event, 'SQL_ORDER_SUBMITTED')),
-    })),
-    recordRejectedAtSubmission: assign(({ context }) => ({
-      failure: failure(
-        'sql',
-        `Archery rejected ${context.sqlOrders
-          .filter(isOrderFailed)
-          .map((o) => `${o.sqlId} (${o.status})`)
-          .join(', ')} at submission`,
-        'sqlPending',
-      ),
-    })),
-    recordSubmitFailure: assign(({ context, event }) => {
-      const e = eventAs(event, 'SQL_SUBMIT_FAILED');
-      return {
-        sqlOrders: recordSubmitFailed(context, e),
-        failure: failure('sql', `submitting ${e.sqlId} failed: ${e.reason}`, 'sqlPending'),
-      };
-    }),
-    recordPolicyFindings: assign(({ context, event }) => {
-      const findings = eventAs(event, 'POLICY_CHECKED').findings;
-      const errors = policyErrors(findings);
-      return {
-        policyPassedIteration: errors.length > 0 ? context.policyPassedIteration : context.iteration,
-        warnings: findings.filter((f) => f.severity === 'warning'),
-        failure:
-          errors.length > 0
-            ? failure(
-                'policy',
-                `the versioning policy refused the SQL (${errors.length} violation(s))`,
-                'sqlPending',
-              )
-            : null,
-      };
-    }),
-    resetUnsubmittedOrders: assign(({ context }) => ({
-      sqlOrders: resetUnsubmitted(context),
-      failure: null,
-    })),
-    confirmSqlOrders: assign(({ context, event }) => {
-      const by = eventAs(event, 'SQL_CONFIRMED').by;
-      const sqlOrders = context.sqlOrders.map((o) =>
-        o.status === 'workflow_finish' ? o : { ...o, confirmedBy: by },
-      );
-      return { sqlOrders, applied: withAppliedSql(context, sqlOrders) };
-    }),
-    recordSqlReportedFailed: assign(({ event }) => {
-      const e = eventAs(event, 'SQL_REPORTED_FAILED');
-      return {
-        failure: failure(
-          'sql',
-          `${e.by} reported the SQL failed${e.reason ? `: ${e.reason}` : ''}`,
-          'sqlExecuting',
-        ),
-      };
-    }),
-    recordPolledOrders: assign(({ context, event }) => {
-      const sqlOrders = mergePolledOrders(context, eventAs(event, 'SQL_ORDERS_POLLED'));
-      const failed = sqlOrders.filter(isOrderFailed);
-      return {
-        sqlOrders,
-        applied: withAppliedSql(context, sqlOrders),
-        failure:
-          failed.length > 0
-            ? failure(
-                'sql',
-                `SQL order(s) failed in Archery: ${failed.map((o) => o.sqlId).join(', ')}`,
-                'sqlExecuting',
-              )
-            : context.failure,
-      };
-    }),
-    markExecuteRequested: assign(({ context }, params: { workflowId: number }) => ({
-      sqlOrders: context.sqlOrders.map((o) =>
-        o.workflowId === params.workflowId ? { ...o, executeRequested: true } : o,
-      ),
-    })),
-    recordApolloApplied: assign(({ context }) => {
-      const apollo = { ...context.applied.apollo };
-      for (const item of runItems(context.plan.apollo)) {
-        apollo[apolloItemKey(item)] = { value: item.value, iteration: context.iteration };
-      }
-      return { applied: { ...context.applied, apollo } };
-    }),
-    recordConfigConfirmed: assign(({ context }) => {
-      const apollo = { ...context.applied.apollo };
-      for (const item of runItems(context.plan.apollo)) {
-        apollo[apolloItemKey(item)] = { value: item.value, iteration: context.iteration };
-      }
-      const config = { ...context.applied.config };
-      for (const item of runItems(context.plan.config)) {
-        config[item.name] = { hash: item.hash, iteration: context.iteration };
-      }
-      return { applied: { ...context.applied, apollo, config }, failure: null };
-    }),
-    /** Ops confirmed config_info while cdflow still applies Apollo: the Apollo outcome decides next. */
-    recordManualConfigConfirmed: assign(({ context }) => {
-      const config = { ...context.applied.config };
-      for (const item of runItems(context.plan.config)) {
-        config[item.name] = { hash: item.hash, iteration: context.iteration };
-      }
-      return { applied: { ...context.applied, config } };
-    }),
-    recordConfigFailure: assign(({ event }) => {
-      const reason =
-        event.type === 'CONFIG_APPLY_FAILED'
-          ? `applying Apollo items failed: ${event.reason}`
-          : event.type === 'CONFIG_REPORTED_FAILED'
-            ? `${event.by} reported the configuration failed${event.reason ? `: ${event.reason}` : ''}`
-            : 'configuration failed';
-      return { failure: failure('config', reason, 'configExecuting') };
-    }),
-    replanConfig: assign(({ context }) => {
-      const plan = planRelease(context.applied, context.request);
-      return { plan: { ...context.plan, apollo: plan.apollo, config: plan.config }, failure: null };
-    }),
-    replanCode: assign(({ context }) => ({
-      plan: { ...context.plan, code: planRelease(context.applied, context.request).code },
-      failure: null,
-    })),
-    prepareDeployments: assign(({ context }) => ({ deployments: buildDeployments(context) })),
-    recordDeployStarted: assign(({ context, event }) => ({
-      deployments: recordDeployStarted(context, eventAs(event, 'DEPLOY_STARTED')),
-    })),
-    recordDeployFailed: assign(({ context, event }) => ({
-      deployments: recordDeployFailed(context, eventAs(event, 'DEPLOY_FAILED')),
-    })),
-    recordDeployPolled: assign(({ context, event }) => ({
-      deployments: recordDeployPolled(context, eventAs(event, 'DEPLOY_TASKS_POLLED')),
-    })),
-    timeOutDeployments: assign(({ context }) => ({ deployments: timeOutDeployments(context) })),
-    // Services that deployed are applied even when others failed: they never deploy again unchanged.
-    recordCodeApplied: assign(({ context }) => ({ applied: withAppliedCode(context) })),
-    recordCodeFailure: assign(({ context }) => ({
-      failure: failure(
-        'code',
-        `deploy failed: ${context.deployments
-          .filter((d) => d.status === 'failed')
-          .map((d) => d.service)
-          .join(', ')}`,
-        'codeExecuting',
-      ),
-    })),
-  },
-  guards: {
-    // Rule 2: what sqlPending does next.
-    hasOrdersToSubmit: ({ context }) => context.sqlOrders.some((o) => o.status === 'pending'),
-    /**
-     * The gate runs once per iteration when there is SQL to submit or a version to check (DF-V rules),
-     * so a code-only release with a bad or backward version is stopped before anything is deployed.
-     */
-    policyGateDue: ({ context }) =>
-      context.settings.policyGate &&
-      context.policyPassedIteration !== context.iteration &&
-      (context.sqlOrders.some((o) => o.status === 'pending') || context.request.version !== null),
-    hasSqlOrders: ({ context }) => context.sqlOrders.length > 0,
-    policyFoundErrors: ({ event }) => policyErrors(eventAs(event, 'POLICY_CHECKED').findings).length > 0,
-    isSubmittingOrder: ({ context, event }) =>
-      (event.type === 'SQL_ORDER_SUBMITTED' || event.type === 'SQL_SUBMIT_FAILED') &&
-      submittingOrder(context, event.sqlId) !== undefined,
-    orderFailedInArchery: ({ context }) =>
-      context.sqlOrders.some((o) => isOrderFailed(o) && o.status !== 'submit_failed'),
-    // A person may retry a submission that never reached Archery; an order that failed in Archery needs a new iteration.
-    noOrderFailedInArchery: ({ context }) =>
-      !context.sqlOrders.some((o) => isOrderFailed(o) && o.status !== 'submit_failed'),
-    // Rule 3.
-    pollingSql: ({ context }) => context.settings.sqlMode !== 'manual',
-    timerPending: ({ context, event }, params: { timer: string }) =>
-      event.type === 'TIMER_FIRED' && event.timer === params.timer && context.timers.includes(params.timer),
-    polledOrderFailed: ({ context, event }) =>
-      sqlOutcome(mergePolledOrders(context, eventAs(event, 'SQL_ORDERS_POLLED'))) === 'failed',
-    polledAllFinished: ({ context, event }) =>
-      sqlOutcome(mergePolledOrders(context, eventAs(event, 'SQL_ORDERS_POLLED'))) === 'finished',
-    // Rule 4.
-    nothingToConfigure: ({ context }) =>
-      runItems(context.plan.apollo).length === 0 && runItems(context.plan.config).length === 0,
-    appliesApolloItself: ({ context }) =>
-      context.settings.apolloAutomatic && runItems(context.plan.apollo).length > 0,
-    noManualConfig: ({ context }) =>
-      runItems(context.plan.config).every((item) => context.applied.config[item.name]?.hash === item.hash),
-    // Rule 5.
-    nothingToDeploy: ({ context }) => runItems(context.plan.code).length === 0,
-    preDeployDelay: ({ context }) => context.settings.preDeployDelayMs > 0,
-    knownDeployment: ({ context, event }) =>
-      (event.type === 'DEPLOY_STARTED' || event.type === 'DEPLOY_FAILED') &&
-      deploymentFor(context, event.service, event.attempt)?.status === 'pending',
-    deployFailedForGood: ({ context, event }) =>
-      deployOutcome(recordDeployFailed(context, eventAs(event, 'DEPLOY_FAILED'))) === 'failed',
-    polledDeploySucceeded: ({ context, event }) =>
-      deployOutcome(recordDeployPolled(context, eventAs(event, 'DEPLOY_TASKS_POLLED'))) === 'succeeded',
-    polledDeployFailed: ({ context, event }) =>
-      deployOutcome(recordDeployPolled(context, eventAs(event, 'DEPLOY_TASKS_POLLED'))) === 'failed',
-  },
-});
-
-// Composite steps: enqueue the actions declared above, typed against them.
-const submitNextOrder = releaseSetup.createAction(
-  enqueueActions(({ context, enqueue }) => {
-    const order = context.sqlOrders.find((o) => o.status === 'submitting');
-    const item = order && sqlItemOf(context, order.sqlId);
-    if (!order || !item) return;
-    enqueue({
-      type: 'archery.submitOrder',
-      params: {
-        order: {
-          sqlId: item.sqlId,
-          seq: item.seq,
-          hash: item.hash,
-          workflowName: archeryWorkOrderName(context.summary),
-          instance: item.instance,
-          dbName: item.dbName,
-          group: item.group,
-          sql: item.sql,
-        },
-      },
-    });
-  }),
-);
-const scheduleTimer = (timer: string) =>
-  releaseSetup.createAction(
-    enqueueActions(({ context, enqueue }) => {
-      const params = { timer };
-      enqueue({ type: 'addTimer', params: { timer: params.timer } });
-      enqueue({
-        type: 'timer.schedule',
-        params: { timer: params.timer, delayMs: timerDelay(context, params.timer) },
-      });
-    }),
-  );
-const cancelTimers = (timers: string[]) =>
-  releaseSetup.createAction(
-    enqueueActions(({ context, event, enqueue }) => {
-      const params = { timers };
-      // The timer that just fired is no longer pending upstream: nothing to cancel.
-      const fired = event.type === 'TIMER_FIRED' ? event.timer : null;
-      for (const timer of params.timers) {
-        if (!context.timers.includes(timer) || timer === fired) {
-          if (timer === fired) enqueue({ type: 'removeTimer', params: { timer } });
-          continue;
-        }
-        enqueue({ type: 'removeTimer', params: { timer } });
-        enqueue({ type: 'timer.cancel', params: { timer } });
-      }
-    }),
-  );
-// Mode auto: ask Archery to execute the next order whose predecessors finished (once per order).
-const executeNextOrder = releaseSetup.createAction(
-  enqueueActions(({ context, enqueue }) => {
-    if (context.settings.sqlMode !== 'auto') return;
-    const next = nextOrderToExecute(context.sqlOrders);
-    if (!next || next.workflowId === null) return;
-    enqueue({ type: 'markExecuteRequested', params: { workflowId: next.workflowId } });
-    enqueue({ type: 'archery.executeOrder', params: { workflowId: next.workflowId, sqlId: next.sqlId } });
-  }),
-);
-// Modes watch/auto: cdflow polls Archery instead of waiting for a person's confirmation.
-const startSqlWatch = releaseSetup.createAction(
-  enqueueActions(({ context, enqueue }) => {
-    if (context.settings.sqlMode === 'manual') return;
-    enqueue({ type: 'addTimer', params: { timer: 'archery.poll' } });
-    enqueue({
-      type: 'timer.schedule',
-      params: { timer: 'archery.poll', delayMs: context.settings.archeryPollMs },
-    });
-  }),
-);
-const deployPending = releaseSetup.createAction(
-  enqueueActions(({ context, enqueue }) => {
-    for (const d of context.deployments) {
-      if (d.status !== 'pending') continue;
-      const item = context.plan.code.find((e) => e.item.service === d.service)?.item;
-      enqueue({
-        type: 'cmdb.deploy',
-        params: {
-          env: context.request.env,
-          service: d.service,
-          svnPath: item?.svnPath ?? d.service,
-          svnVersion: d.svnVersion,
-          tag: d.tag,
-          attempt: d.attempt,
-        },
-      });
-    }
-  }),
-);
-const ensureCmdbPoll = releaseSetup.createAction(
-  enqueueActions(({ context, enqueue }) => {
-    const watching = context.deployments.some((d) => d.status === 'started' || d.status === 'running');
-    if (watching && !context.timers.includes('cmdb.poll')) {
-      enqueue({ type: 'addTimer', params: { timer: 'cmdb.poll' } });
-      enqueue({
-        type: 'timer.schedule',
-        params: { timer: 'cmdb.poll', delayMs: context.settings.cmdbPollMs },
-      });
-    }
-  }),
-);
 
 export const releaseMachine = releaseSetup.createMachine({
   id: 'release',
@@ -512,7 +100,7 @@ export const releaseMachine = releaseSetup.createMachine({
           actions: [...beginIterationFromRequest],
         },
         RETRY_SQL_SUBMIT: {
-          guard: 'noOrderFailedInArchery',
+          guard: noOrderFailedInArchery,
           target: '#release.sqlPending',
           reenter: true,
           actions: 'resetUnsubmittedOrders',
@@ -532,6 +120,7 @@ export const releaseMachine = releaseSetup.createMachine({
           ],
         },
         awaitingPolicy: {
+          meta: { waitsOn: 'upstream' },
           entry: {
             type: 'policy.check',
             params: ({ context }) => ({
@@ -552,9 +141,10 @@ export const releaseMachine = releaseSetup.createMachine({
                   'recordPolicyFindings',
                   {
                     type: 'jira.comment',
-                    params: ({ event }) => ({
-                      body: policyComment(eventAs(event, 'POLICY_CHECKED').findings),
-                    }),
+                    params: ({ event }) => {
+                      assertEvent(event, 'POLICY_CHECKED');
+                      return { body: policyRefusedComment(event.findings) };
+                    },
                   },
                 ],
               },
@@ -563,6 +153,7 @@ export const releaseMachine = releaseSetup.createMachine({
           },
         },
         submitting: {
+          meta: { waitsOn: 'upstream' },
           entry: ['markNextOrderSubmitting', submitNextOrder],
           on: {
             SQL_ORDER_SUBMITTED: {
@@ -578,8 +169,8 @@ export const releaseMachine = releaseSetup.createMachine({
                 {
                   type: 'jira.comment',
                   params: ({ event }) => {
-                    const e = eventAs(event, 'SQL_SUBMIT_FAILED');
-                    return { body: `SQL ${e.sqlId} could not be submitted to Archery: ${e.reason}` };
+                    assertEvent(event, 'SQL_SUBMIT_FAILED');
+                    return { body: submitFailedComment(event.sqlId, event.reason) };
                   },
                 },
               ],
@@ -597,9 +188,7 @@ export const releaseMachine = releaseSetup.createMachine({
                 'recordRejectedAtSubmission',
                 {
                   type: 'jira.comment',
-                  params: ({ context }) => ({
-                    body: `SQL order rejected by Archery at submission; nothing after it is submitted:\n${sqlFailureLines(context.sqlOrders).join('\n')}`,
-                  }),
+                  params: ({ context }) => ({ body: rejectedAtSubmissionComment(context.sqlOrders) }),
                 },
               ],
             },
@@ -608,6 +197,7 @@ export const releaseMachine = releaseSetup.createMachine({
           ],
         },
         failed: {
+          meta: { waitsOn: 'person' },
           description:
             'SQL执行失败: an order failed or was rejected, or the policy refused the SQL; waits for a new iteration',
         },
@@ -615,8 +205,9 @@ export const releaseMachine = releaseSetup.createMachine({
     },
     sqlExecuting: {
       description: 'SQL执行中: the DBA reviews and executes the orders in sequence order',
+      meta: { waitsOn: 'person' },
       entry: [startSqlWatch, executeNextOrder],
-      exit: cancelTimers(sqlTimers),
+      exit: cancelTimers(sqlStageTimers),
       on: {
         SQL_CONFIRMED: {
           target: 'configExecuting',
@@ -647,9 +238,7 @@ export const releaseMachine = releaseSetup.createMachine({
               ...moveJira('sqlPending', 'sqlFailed'),
               {
                 type: 'jira.comment',
-                params: ({ context }) => ({
-                  body: `SQL failed in Archery; the orders after it must not run:\n${sqlFailureLines(context.sqlOrders).join('\n')}`,
-                }),
+                params: ({ context }) => ({ body: sqlFailedComment(context.sqlOrders) }),
               },
             ],
           },
@@ -690,6 +279,7 @@ export const releaseMachine = releaseSetup.createMachine({
           ],
         },
         applyingApollo: {
+          meta: { waitsOn: 'upstream' },
           entry: {
             type: 'apollo.apply',
             params: ({ context }) => ({ env: context.request.env, items: runItems(context.plan.apollo) }),
@@ -713,22 +303,23 @@ export const releaseMachine = releaseSetup.createMachine({
                 ...moveJira('fixing', 'configFailed'),
                 {
                   type: 'jira.comment',
-                  params: ({ event }) => ({
-                    body: `Applying the Apollo items failed: ${eventAs(event, 'CONFIG_APPLY_FAILED').reason}`,
-                  }),
+                  params: ({ event }) => {
+                    assertEvent(event, 'CONFIG_APPLY_FAILED');
+                    return { body: apolloFailedComment(event.reason) };
+                  },
                 },
               ],
             },
           },
         },
-        awaitingConfirmation: {},
+        awaitingConfirmation: { meta: { waitsOn: 'person' } },
       },
     },
     codeExecuting: {
       description: 'CODE执行中: cdflow deploys changed code through the CMDB',
       initial: 'routing',
       entry: 'prepareDeployments',
-      exit: cancelTimers(codeTimers),
+      exit: cancelTimers(codeStageTimers),
       states: {
         routing: {
           always: [
@@ -742,6 +333,7 @@ export const releaseMachine = releaseSetup.createMachine({
           ],
         },
         delaying: {
+          meta: { waitsOn: 'timer' },
           // The original waited for image sync before deploying.
           entry: scheduleTimer('deploy.delay'),
           on: {
@@ -753,12 +345,13 @@ export const releaseMachine = releaseSetup.createMachine({
           },
         },
         deploying: {
+          meta: { waitsOn: 'upstream' },
           entry: [deployPending, scheduleTimer('deploy.timeout')],
           on: {
             DEPLOY_STARTED: { guard: 'knownDeployment', actions: ['recordDeployStarted', ensureCmdbPoll] },
             DEPLOY_FAILED: [
               {
-                guard: and(['knownDeployment', 'deployFailedForGood']),
+                guard: deployFailsForGood,
                 target: '#release.fixing',
                 actions: ['recordDeployFailed', ...codeFailed],
               },
@@ -816,6 +409,7 @@ export const releaseMachine = releaseSetup.createMachine({
     },
     uatComplete: {
       description: 'UAT升级完成: the environment is upgraded',
+      meta: { waitsOn: 'person' },
       entry: 'recordAppliedVersion',
       on: {
         NEW_ITERATION: {
@@ -834,6 +428,7 @@ export const releaseMachine = releaseSetup.createMachine({
     },
     fixing: {
       description: '开发/运维修改: dev/ops fix a config or code failure',
+      meta: { waitsOn: 'person' },
       on: {
         RESUBMIT_CONFIG: {
           target: 'configExecuting',
@@ -860,28 +455,3 @@ export const releaseMachine = releaseSetup.createMachine({
     closed: { type: 'final', description: '升级流程结束' },
   },
 });
-
-/** Record the mirrored status, then ask the host to move Jira there (preferring transition `via`). */
-function moveJira(state: ReleaseStateId, via: JiraTransitionKey) {
-  return [
-    { type: 'mirrorJira', params: { state } },
-    { type: 'jira.moveTo', params: { state, via } },
-  ] as const;
-}
-
-function policyComment(
-  findings: ReadonlyArray<{
-    ruleId: string;
-    severity: string;
-    location: string;
-    message: string;
-    suggestion: string;
-  }>,
-): string {
-  const lines = findings
-    .filter((f) => f.severity === 'error')
-    .map(
-      (f) => `- [${f.ruleId}] ${f.location}: ${f.message}${f.suggestion ? ` (fix: ${f.suggestion})` : ''}`,
-    );
-  return `The versioning policy refused the SQL; nothing was submitted to Archery:\n${lines.join('\n')}`;
-}

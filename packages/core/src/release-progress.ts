@@ -2,10 +2,10 @@
  * Pure context transitions of the release machine: how SQL orders, deployments and the applied state
  * move when an event arrives. The machine (release-machine.ts) decides *when*; these say *what*.
  */
+import { isFailedArcheryStatus } from './archery-status.js';
 import { planRelease } from './plan-release.js';
 import type { EffectResultEvent } from './release-events.js';
 import type {
-  ArcheryStatus,
   Deployment,
   NormalizedRequest,
   PolicyFindingSummary,
@@ -13,23 +13,13 @@ import type {
   ReleaseFailure,
   SqlItem,
   SqlOrder,
-  SqlOrderStatus,
 } from './release-types.js';
 
 type EventOf<T extends EffectResultEvent['type']> = Extract<EffectResultEvent, { type: T }>;
 
-/** Archery end states that mean the order failed (and the orders after it must not run). */
-export const failedArcheryStatuses: readonly ArcheryStatus[] = [
-  'workflow_exception',
-  'workflow_abort',
-  'workflow_autoreviewwrong',
-];
-
+/** Failed: Archery ended it without running it, or it never reached Archery. */
 export function isOrderFailed(order: SqlOrder): boolean {
-  return (
-    order.status === 'submit_failed' ||
-    (failedArcheryStatuses as readonly SqlOrderStatus[]).includes(order.status)
-  );
+  return order.status === 'submit_failed' || isFailedArcheryStatus(order.status);
 }
 
 /** Executed successfully: seen finished in Archery, or confirmed by a person. */

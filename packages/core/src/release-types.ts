@@ -1,3 +1,5 @@
+import type { TimerName } from './release-timers.js';
+
 /**
  * The plain, serialisable data a release carries: the normalised request, what was applied, the plan
  * (what remains), the SQL orders and deployments of the current iteration. Everything here is JSON.
@@ -189,7 +191,7 @@ export interface ReleaseContext {
   /** Decisions taken on the release so far (1 after `startRelease`); part of effect idempotency keys. */
   revision: number;
   /** Names of the timers scheduled and neither fired nor cancelled (a stale TIMER_FIRED is refused). */
-  timers: string[];
+  timers: TimerName[];
   /** The last version applied before this release (input of the policy gate, rule DF-V002). */
   previousVersion: string | null;
   /** The request version this release last brought to uatComplete (absent until it did). */

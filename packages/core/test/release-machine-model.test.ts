@@ -91,7 +91,7 @@ function eventsFor(snapshot: Snap): ReleaseEvent[] {
     events.push({ type: 'CONFIG_APPLIED' }, { type: 'CONFIG_APPLY_FAILED', reason: 'apollo 500' });
   }
   if (state.includes('codeExecuting')) {
-    for (const t of ['deploy.delay', 'cmdb.poll', 'deploy.timeout'])
+    for (const t of ['deploy.delay', 'cmdb.poll', 'deploy.timeout'] as const)
       events.push({ type: 'TIMER_FIRED', timer: t });
     for (const d of c.deployments) {
       if (d.status === 'pending') {

@@ -1,12 +1,15 @@
 import { createRequire } from 'node:module';
 import { checkFiles, formatText, policyRules, toSarif } from '@cdflow/policy';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import type AjvDraft04 from 'ajv-draft-04';
+import type addFormatsPlugin from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 
 // The official SARIF 2.1.0 (rtm.5) JSON schema as shipped on npm by Microsoft's @microsoft/jest-sarif.
 const require = createRequire(import.meta.url);
 const schema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json') as object;
+// CommonJS modules whose default export TypeScript sees as the module object: load them as Node does.
+const Ajv = require('ajv-draft-04') as typeof AjvDraft04.default;
+const addFormats = require('ajv-formats') as typeof addFormatsPlugin.default;
 
 function validator() {
   const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false }); // the schema's language pattern is not valid in unicode mode

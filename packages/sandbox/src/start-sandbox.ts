@@ -1,11 +1,13 @@
 /**
- * Start the four simulators (Jira, Archery, CMDB, Apollo) with their default seed data: what sandbox
- * mode, the demo and end-to-end tests run against.
+ * Start the simulators (Jira, Archery, CMDB, Apollo, and the SQL sources SVN and GitLab) with their
+ * default seed data: what sandbox mode, the demo and end-to-end tests run against.
  */
 import { ApolloSimulator, type ApolloSimulatorOptions } from './apollo/index.js';
 import { ArcherySimulator, type ArcherySimulatorOptions } from './archery/index.js';
 import { CmdbSimulator, type CmdbSimulatorOptions } from './cmdb/index.js';
+import { GitLabSimulator, type GitLabSimulatorOptions } from './gitlab/index.js';
 import { JiraSimulator, type JiraSimulatorOptions } from './jira/index.js';
+import { SvnSimulator, type SvnSimulatorOptions } from './svn/index.js';
 
 export interface SandboxOptions {
   /** Interface every simulator listens on (ephemeral ports). Default 127.0.0.1. */
@@ -14,24 +16,45 @@ export interface SandboxOptions {
   archery?: Omit<ArcherySimulatorOptions, 'host'>;
   cmdb?: Omit<CmdbSimulatorOptions, 'host'>;
   apollo?: Omit<ApolloSimulatorOptions, 'host'>;
+  svn?: Omit<SvnSimulatorOptions, 'host'>;
+  gitlab?: Omit<GitLabSimulatorOptions, 'host'>;
 }
 
 export interface Sandbox {
-  /** Base URLs (no trailing slash). Apollo's is the portal root: clients append `/openapi/v1`. */
-  urls: { jira: string; archery: string; cmdb: string; apollo: string };
+  /**
+   * Base URLs (no trailing slash, except `cmdbUpgrade`, to which a target id is appended). Apollo's is
+   * the portal root: clients append `/openapi/v1`. `svn` is the repository root (`SVN_BASE_URL`);
+   * `cmdbSearch`/`cmdbUpgrade` are the CMDB's jiracdflow-dialect `search_url`/`upgrade_url`.
+   */
+  urls: {
+    jira: string;
+    archery: string;
+    cmdb: string;
+    cmdbSearch: string;
+    cmdbUpgrade: string;
+    apollo: string;
+    svn: string;
+    gitlab: string;
+  };
   credentials: {
     jira: { token: string; user: string };
     archery: { username: string; password: string };
     cmdb: { token: string };
     apollo: { token: string };
+    svn: { user: string; password: string };
+    gitlab: { token: string };
   };
   jira: JiraSimulator;
   archery: ArcherySimulator;
   cmdb: CmdbSimulator;
   apollo: ApolloSimulator;
-  /** Close all four (waits for pending Jira webhook deliveries). */
+  svn: SvnSimulator;
+  gitlab: GitLabSimulator;
+  /** Close them all (waits for pending Jira webhook deliveries). */
   close(): Promise<void>;
 }
+
+const names = ['jira', 'archery', 'cmdb', 'apollo', 'svn', 'gitlab'] as const;
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host === undefined ? {} : { host: options.host };
@@ -40,27 +63,54 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ArcherySimulator.start({ ...options.archery, ...host }),
     CmdbSimulator.start({ ...options.cmdb, ...host }),
     ApolloSimulator.start({ ...options.apollo, ...host }),
+    SvnSimulator.start({ ...options.svn, ...host }),
+    GitLabSimulator.start({ ...options.gitlab, ...host }),
   ] as const);
-  const [jira, archery, cmdb, apollo] = started;
+  const [jira, archery, cmdb, apollo, svn, gitlab] = started;
   if (
     jira.status === 'rejected' ||
     archery.status === 'rejected' ||
     cmdb.status === 'rejected' ||
-    apollo.status === 'rejected'
+    apollo.status === 'rejected' ||
+    svn.status === 'rejected' ||
+    gitlab.status === 'rejected'
   ) {
     // Do not leak the simulators that did start (their ports would keep the process alive).
     await Promise.allSettled(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.close()] : [])));
-    const reasons = started.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
-    throw new AggregateError(reasons, `the sandbox could not start: ${reasons.map(String).join('; ')}`);
+    const reasons = started.flatMap((s, i) =>
+      s.status === 'rejected' ? [`${names[i]}: ${String(s.reason)}`] : [],
+    );
+    throw new AggregateError(
+      started.flatMap((s) => (s.status === 'rejected' ? [s.reason] : [])),
+      `the sandbox could not start: ${reasons.join('; ')}`,
+    );
   }
-  const sims = { jira: jira.value, archery: archery.value, cmdb: cmdb.value, apollo: apollo.value };
+  const sims = {
+    jira: jira.value,
+    archery: archery.value,
+    cmdb: cmdb.value,
+    apollo: apollo.value,
+    svn: svn.value,
+    gitlab: gitlab.value,
+  };
   return {
-    urls: { jira: sims.jira.url, archery: sims.archery.url, cmdb: sims.cmdb.url, apollo: sims.apollo.url },
+    urls: {
+      jira: sims.jira.url,
+      archery: sims.archery.url,
+      cmdb: sims.cmdb.url,
+      cmdbSearch: sims.cmdb.searchUrl,
+      cmdbUpgrade: sims.cmdb.upgradeUrl,
+      apollo: sims.apollo.url,
+      svn: sims.svn.url,
+      gitlab: sims.gitlab.url,
+    },
     credentials: {
       jira: { token: sims.jira.credentials.token, user: sims.jira.credentials.user },
       archery: { username: sims.archery.credentials.username, password: sims.archery.credentials.password },
       cmdb: { token: sims.cmdb.credentials.token },
       apollo: { token: sims.apollo.credentials.token },
+      svn: { user: sims.svn.credentials.user, password: sims.svn.credentials.password },
+      gitlab: { token: sims.gitlab.credentials.token },
     },
     ...sims,
     async close() {

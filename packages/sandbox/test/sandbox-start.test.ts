@@ -13,12 +13,44 @@ afterAll(async () => {
 });
 
 describe('startSandbox', () => {
-  it('starts four simulators on distinct loopback ports', () => {
-    const urls = Object.values(sandbox.urls);
-    expect(urls).toHaveLength(4);
-    expect(new Set(urls).size).toBe(4);
-    for (const url of urls) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  it('starts six simulators on distinct loopback ports', () => {
+    const { cmdbSearch, cmdbUpgrade, svn, ...roots } = sandbox.urls;
+    const ports = [...Object.values(roots), svn].map((u) => new URL(u).port);
+    expect(ports).toHaveLength(6);
+    expect(new Set(ports).size).toBe(6);
+    for (const url of Object.values(roots)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(svn).toBe(`${sandbox.svn.url}`);
+    expect(svn).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/svn$/);
     expect(sandbox.urls.cmdb).toBe(sandbox.cmdb.url);
+    expect(cmdbSearch).toBe(`${sandbox.urls.cmdb}/api/project/search`);
+    expect(cmdbUpgrade).toBe(`${sandbox.urls.cmdb}/api/project/upgrade/`);
+  });
+
+  it('SVN serves a SQL file of the sample release at its revision with the sandbox user', async () => {
+    const { user, password } = sandbox.credentials.svn;
+    const res = await fetch(
+      `${sandbox.urls.svn}/database_acc/db_a18/acc/01.acc_view_store_by_region.sql?p=2001`,
+      {
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(
+      'CREATE OR REPLACE VIEW store_by_region AS SELECT id, name, region FROM store WHERE closed_at IS NULL;',
+    );
+  });
+
+  it('GitLab serves the same file at tag 2001 with the sandbox token', async () => {
+    const id = sandbox.gitlab.projectIds().database_acc;
+    const file = encodeURIComponent('db_a18/acc/02.acc_dml_store_region.sql');
+    const res = await fetch(
+      `${sandbox.urls.gitlab}/api/v4/projects/${id}/repository/files/${file}/raw?ref=2001`,
+      {
+        headers: { 'private-token': sandbox.credentials.gitlab.token },
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("UPDATE store SET region = 'north' WHERE region = 'N';");
   });
 
   it('Jira answers the service user with the sandbox token', async () => {
@@ -71,7 +103,7 @@ describe('startSandbox', () => {
 });
 
 describe('Sandbox.close', () => {
-  it('closes all four: nothing answers afterwards', async () => {
+  it('closes them all: nothing answers afterwards', async () => {
     const other = await startSandbox();
     const urls = Object.values(other.urls);
     await other.close();

@@ -25,7 +25,7 @@ function problemsOf(env: NodeJS.ProcessEnv, files: Record<string, string> = {}):
     });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('CONFIG');
+    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
     return (error as ConfigError).problems;
   }
   throw new Error('expected loadConfig to refuse the configuration');

@@ -1,3 +1,4 @@
+import { jiraSandboxPasswords } from '@cdflow/sandbox';
 import { loadConfig } from '@cdflow/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from './support/cdflow-client.js';
@@ -85,7 +86,7 @@ describe('group permissions and who the history names', () => {
       csrf: signed.csrfToken,
     });
     expect(answer.status).toBe(403);
-    expect(String(answer.body.message)).toContain('alice is in no group');
+    expect(String(answer.body.message)).toContain('alice is in jira-software-users');
   });
 
   it('a dba sends it: applied, and the history names dba.wang, not the `by` typed in the body', async () => {
@@ -125,6 +126,22 @@ describe('group permissions and who the history names', () => {
     expect(answer.body.state).toBe('closed');
     const finish = (await h.history(key)).find((e) => e.event === 'FINISH');
     expect(finish).toMatchObject({ source: 'operator', actor: 'alice' });
+  });
+
+  it('a DBA signed in with Jira (group dba, read from Jira) may send it, as themselves', async () => {
+    const intake = await h.intake(sampleRequest());
+    const other = String(intake.body.key);
+    await h.waitForState(other, 'sqlExecuting');
+    const signed = await h.signIn('dba1', jiraSandboxPasswords.dba1);
+    const answer = await h.call(`/api/releases/${other}/events`, {
+      method: 'POST',
+      body: { type: 'SQL_CONFIRMED' },
+      cookies: signed.cookies,
+      csrf: signed.csrfToken,
+    });
+    expect(answer.status).toBe(200);
+    const confirmed = (await h.history(other)).find((e) => e.event === 'SQL_CONFIRMED');
+    expect(confirmed).toMatchObject({ source: 'operator', actor: 'dba1', accepted: true });
   });
 
   it('the shared operator token is break-glass: any event, attributed to "operator" whatever `by` says', async () => {

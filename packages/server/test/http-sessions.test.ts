@@ -1,3 +1,4 @@
+import { jiraSandboxPasswords } from '@cdflow/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from './support/cdflow-client.js';
 import { tokens } from './support/e2e-harness.js';
@@ -19,7 +20,8 @@ describe('POST /api/session signs a person in with their Jira account', () => {
       displayName: people.alice.displayName,
       via: 'session',
     });
-    expect(signed.body.groups).toEqual([]);
+    // The simulated Jira puts everyone in jira-software-users; alice is in no group of cdflow's rules.
+    expect(signed.body.groups).toEqual(['jira-software-users']);
     expect(signed.csrfToken.length).toBeGreaterThan(20);
     const session = signed.setCookies.find((c) => c.startsWith('cdflow_session='));
     const csrf = signed.setCookies.find((c) => c.startsWith('cdflow_csrf='));
@@ -34,6 +36,13 @@ describe('POST /api/session signs a person in with their Jira account', () => {
     expect(signed.headers.get('cache-control')).toBe('no-store');
   });
 
+  it("the person's groups are Jira's: a DBA of the site is in dba", async () => {
+    const signed = await h.signIn('dba1', jiraSandboxPasswords.dba1);
+    expect(signed.status).toBe(200);
+    expect(signed.body).toMatchObject({ name: 'dba1', displayName: 'DBA 一号' });
+    expect(signed.body.groups).toContain('dba');
+  });
+
   it('behind an https proxy the cookies are Secure', async () => {
     const answer = await h.call('/api/session', {
       method: 'POST',
@@ -44,11 +53,11 @@ describe('POST /api/session signs a person in with their Jira account', () => {
     for (const cookie of answer.setCookies) expect(cookie).toMatch(/; Secure/);
   });
 
-  it('a wrong password → 401 invalid_credentials, no cookie, and Jira is asked exactly once', async () => {
+  it('a wrong password → 401 (reason invalid_credentials), no cookie, and Jira is asked exactly once', async () => {
     const before = h.myselfCalls();
     const answer = await h.signIn(people.alice.name, 'not-her-password');
     expect(answer.status).toBe(401);
-    expect(answer.body).toMatchObject({ error: 'invalid_credentials' });
+    expect(answer.body).toMatchObject({ error: 'unauthorized', reason: 'invalid_credentials' });
     expect(String(answer.body.message)).toMatch(/Jira refused/);
     expect(answer.setCookies).toEqual([]);
     expect(h.myselfCalls() - before).toBe(1);
@@ -82,17 +91,17 @@ describe('GET /api/session says who the request acts for', () => {
     expect(me.body).toMatchObject({ name: 'operator', via: 'operator-token' });
   });
 
-  it('without credentials → 401; with a made-up session cookie → 401 session_expired and the cookies cleared', async () => {
+  it('without credentials → 401; with a made-up session cookie → 401 (reason session_expired) and the cookies cleared', async () => {
     expect((await h.call('/api/session')).status).toBe(401);
     const forged = await h.call('/api/session', { cookies: { cdflow_session: 'forged-session-id' } });
     expect(forged.status).toBe(401);
-    expect(forged.body.error).toBe('session_expired');
+    expect(forged.body).toMatchObject({ error: 'unauthorized', reason: 'session_expired' });
     expect(forged.setCookies.some((c) => c.startsWith('cdflow_session=;'))).toBe(true);
   });
 });
 
 describe('writes with a session need the CSRF header (double submit)', () => {
-  it('an event without X-CSRF-Token → 403 csrf_failed; with a wrong one → 403; reads need none', async () => {
+  it('an event without X-CSRF-Token → 403 (reason csrf); with a wrong one → 403; reads need none', async () => {
     const signed = await h.signIn(people.alice.name, people.alice.password);
     const none = await h.call('/api/releases/AC-1/events', {
       method: 'POST',
@@ -100,7 +109,7 @@ describe('writes with a session need the CSRF header (double submit)', () => {
       cookies: signed.cookies,
     });
     expect(none.status).toBe(403);
-    expect(none.body.error).toBe('csrf_failed');
+    expect(none.body).toMatchObject({ error: 'forbidden', reason: 'csrf' });
     expect(String(none.body.message)).toContain('x-csrf-token');
     const wrong = await h.call('/api/releases/AC-1/events', {
       method: 'POST',
@@ -149,7 +158,7 @@ describe('DELETE /api/session signs out', () => {
     expect(out.setCookies.some((c) => c.startsWith('cdflow_session=;'))).toBe(true);
     const after = await h.call('/api/releases', { cookies: signed.cookies });
     expect(after.status).toBe(401);
-    expect(after.body.error).toBe('session_expired');
+    expect(after.body.reason).toBe('session_expired');
   });
 });
 
@@ -177,7 +186,7 @@ describe('sessions expire', () => {
       15_000,
     );
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
-    expect(last.body).toMatchObject({ error: 'session_expired' });
+    expect(last.body).toMatchObject({ error: 'unauthorized', reason: 'session_expired' });
     expect(String(last.body.message)).toMatch(/sign in again/);
   });
 });

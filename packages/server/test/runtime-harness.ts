@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config/load-config.js';
 import type { ServerConfig, Timings } from '../src/config/server-config.js';
 import { createPorts } from '../src/runtime/create-ports.js';
-import type { CheckPolicy, RuntimePorts } from '../src/runtime/effect-executor.js';
+import type { CheckPolicy, RuntimePorts } from '../src/runtime/effects/runtime-ports.js';
 import { createPolicyGate } from '../src/runtime/policy-gate.js';
 import { ReleaseRuntime } from '../src/runtime/release-runtime.js';
 import type { ReleaseView } from '../src/runtime/runtime-api.js';

@@ -1,14 +1,16 @@
 /** cdflow refuses a request locally because Archery would refuse it or, worse, misread it. */
-export class ArcheryInputError extends Error {
-  override readonly name = 'ArcheryInputError';
-  readonly code = 'ARCHERY_INPUT_INVALID';
+import { CdflowError } from '@cdflow/core';
+
+export class ArcheryInputError extends CdflowError {
+  declare readonly code: 'ARCHERY_INPUT_INVALID';
   /** Never worth retrying: the input must change. */
-  readonly retryable = false;
+  declare readonly retryable: false;
 
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message);
+    super('ARCHERY_INPUT_INVALID', message, { retryable: false, details: { field } });
+    this.name = 'ArcheryInputError';
   }
 }

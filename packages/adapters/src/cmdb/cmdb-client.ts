@@ -2,7 +2,14 @@
  * CMDB deploy API client (CONTRACTS.md "CMDB deploy API"): find deploy targets, deploy a version with an
  * idempotency key, poll the deploy task. Header `access-token: <token>`.
  */
-import type { CmdbDeployResult, CmdbPort, CmdbTarget, CmdbTaskStatus, Env } from '@cdflow/core';
+import {
+  CdflowError,
+  type CmdbDeployResult,
+  type CmdbPort,
+  type CmdbTarget,
+  type CmdbTaskStatus,
+  type Env,
+} from '@cdflow/core';
 import { type AdapterLogger, HttpClient, UpstreamError } from '../http/index.js';
 import { normalizeCmdbTag, selectTarget } from './select-target.js';
 
@@ -112,13 +119,14 @@ export class CmdbClient implements CmdbPort {
   }
 }
 
-/** A 2xx answer whose body does not have the contract's shape. */
-class ShapeError extends Error {
+/** A 2xx answer whose body does not have the contract's shape (becomes an UpstreamError BAD_RESPONSE). */
+class ShapeError extends CdflowError {
   constructor(
     what: string,
     readonly body: unknown,
   ) {
-    super(what);
+    super('BAD_RESPONSE', what);
+    this.name = 'ShapeError';
   }
 }
 

@@ -1,8 +1,11 @@
 /** The one error type every adapter throws: a stable code, the upstream's status and body, and a hint. */
+import { CdflowError, type ErrorCode } from '@cdflow/core';
 
-export type UpstreamName = 'jira' | 'archery' | 'cmdb' | 'apollo';
+export type UpstreamName = 'jira' | 'archery' | 'cmdb' | 'apollo' | 'svn' | 'gitlab';
 
-export type UpstreamErrorCode =
+/** The upstream codes of core's vocabulary (`errorCodes`), which also gives each one's default `retryable`. */
+export type UpstreamErrorCode = Extract<
+  ErrorCode,
   | 'UNAUTHORIZED' // 401: credentials wrong or expired (never retried: Jira locks accounts behind CAPTCHA)
   | 'FORBIDDEN' // 403: the service user lacks a permission
   | 'NOT_FOUND' // 404
@@ -13,28 +16,20 @@ export type UpstreamErrorCode =
   | 'TIMEOUT' // no answer within the timeout, after retries
   | 'NETWORK' // connection refused/reset, DNS, ... after retries
   | 'BAD_RESPONSE' // an answer that does not match the contract (e.g. HTML where JSON was due)
-  | 'NO_TARGET'; // a look-up found nothing to act on (e.g. no CMDB deploy target for a tag)
+  | 'NO_TARGET' // a look-up found nothing to act on (e.g. no CMDB deploy target for a tag)
+>;
 
-const retryableCodes: ReadonlySet<UpstreamErrorCode> = new Set([
-  'RATE_LIMITED',
-  'UPSTREAM_UNAVAILABLE',
-  'TIMEOUT',
-  'NETWORK',
-  'CONFLICT',
-]);
-
-export class UpstreamError extends Error {
-  override readonly name = 'UpstreamError';
-  readonly code: UpstreamErrorCode;
+export class UpstreamError extends CdflowError {
+  declare readonly code: UpstreamErrorCode;
   readonly upstream: UpstreamName;
   /** HTTP status when the upstream answered. */
   readonly status: number | undefined;
   /** The upstream's error body (parsed JSON when possible, else text truncated to 2 KiB). */
   readonly body: unknown;
   /** Worth trying the whole operation again later (the stage stays where it is). */
-  readonly retryable: boolean;
+  declare readonly retryable: boolean;
   /** The upstream's Retry-After (ms) on a 429/503, when it sent one. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
 
   constructor(input: {
     upstream: UpstreamName;
@@ -45,17 +40,19 @@ export class UpstreamError extends Error {
     retryable?: boolean;
     retryAfterMs?: number;
   }) {
-    // No `cause`: got's errors hold the request options, headers (and so credentials) included.
-    super(input.message);
-    this.retryAfterMs = input.retryAfterMs;
+    // No `cause`: a transport's errors can hold the request options, headers (and so credentials) included.
+    super(input.code, input.message, {
+      ...(input.retryable === undefined ? {} : { retryable: input.retryable }),
+      ...(input.retryAfterMs === undefined ? {} : { retryAfterMs: input.retryAfterMs }),
+      details: { upstream: input.upstream },
+    });
+    this.name = 'UpstreamError';
     this.upstream = input.upstream;
-    this.code = input.code;
     this.status = input.status;
     this.body = input.body;
-    this.retryable = input.retryable ?? retryableCodes.has(input.code);
   }
 
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return {
       name: this.name,
       upstream: this.upstream,

@@ -187,8 +187,12 @@ export class JiraClient implements JiraPort {
     issueKey: string,
     targetStatus: string,
     preferTransition?: string,
+    options: { expectedFrom?: string } = {},
   ): Promise<{ from: string; to: string; transitions: string[] }> {
     const from = (await this.getIssue(issueKey)).status;
+    if (options.expectedFrom !== undefined && from !== options.expectedFrom) {
+      throw movedMeanwhile(issueKey, options.expectedFrom, from);
+    }
     let current = from;
     const performed: string[] = [];
     let staleRetries = 0;
@@ -208,10 +212,20 @@ export class JiraClient implements JiraPort {
         performed.push(chosen.name);
         current = chosen.to.name;
       } catch (err) {
-        if (!isStaleMove(err) || staleRetries >= maxStaleRetries) throw err;
-        // Someone moved the issue meanwhile (409, or Jira's "not valid for the current state"): re-read.
+        if (!(err instanceof UpstreamError) || !mayBeStale(err) || staleRetries >= maxStaleRetries) throw err;
+        // Judge the refusal by where the issue is now, not by Jira's (localised) error text.
+        const now = (await this.getIssue(issueKey)).status;
+        if (now === chosen.to.name) {
+          // Our own transition went through and only its answer was lost.
+          performed.push(chosen.name);
+          current = now;
+          continue;
+        }
+        // Not moved: the refusal stands (a 409 is Jira's own "concurrent transition, try again").
+        if (now === current && err.code !== 'CONFLICT') throw err;
+        if (options.expectedFrom !== undefined) throw movedMeanwhile(issueKey, current, now);
         staleRetries += 1;
-        current = (await this.getIssue(issueKey)).status;
+        current = now;
       }
     }
     throw new JiraWorkflowError({
@@ -272,9 +286,16 @@ function authorizationHeader(auth: JiraAuth): string {
 }
 
 /** A failed transition that a re-read can resolve: a conflict, a stale status, or an answer that was lost. */
-function isStaleMove(err: unknown): boolean {
+/** A refused or unanswered transition that may mean the issue moved meanwhile (re-read to know). */
+function mayBeStale(err: unknown): boolean {
   if (!(err instanceof UpstreamError)) return false;
-  if (err.code === 'CONFLICT' || err.code === 'TIMEOUT' || err.code === 'NETWORK') return true;
-  if (err.code !== 'VALIDATION') return false;
-  return JSON.stringify(err.body ?? '').includes('not valid for the current state');
+  return ['CONFLICT', 'VALIDATION', 'TIMEOUT', 'NETWORK'].includes(err.code);
+}
+
+function movedMeanwhile(issueKey: string, expected: string, now: string): UpstreamError {
+  return new UpstreamError({
+    upstream: 'jira',
+    code: 'CONFLICT',
+    message: `jira issue ${issueKey} moved meanwhile (expected "${expected}", it is in "${now}"): deciding again.`,
+  });
 }

@@ -22,6 +22,11 @@ export class ApiFailure extends Error {
   ) {
     super(message);
   }
+
+  /** The finer reason some answers carry (`invalid_credentials`, `session_expired`, `csrf`), else the code. */
+  get reason(): string {
+    return typeof this.body.reason === 'string' ? this.body.reason : this.code;
+  }
 }
 
 let csrfToken: string | null = null;

@@ -21,7 +21,7 @@ export function SignInPage({ expired, onSignedIn }: { expired: boolean; onSigned
       // Known refusals in the page's language; anything else as the server said it.
       setError(
         failure instanceof ApiFailure
-          ? translateOr(t, `error.${failure.code}`, failure.message)
+          ? translateOr(t, `error.${failure.reason}`, failure.message)
           : String(failure),
       );
       setPassword('');

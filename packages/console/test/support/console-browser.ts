@@ -26,7 +26,12 @@ function newestSource(dir: string): number {
 export function ensureConsoleBuilt(): void {
   const index = join(consoleDir, 'dist', 'index.html');
   if (existsSync(index) && statSync(index).mtimeMs >= newestSource(join(consoleDir, 'src'))) return;
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: consoleDir, stdio: 'inherit' });
+  // vitest sets NODE_ENV=test, which would keep Preact's development checks in the bundle.
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
+    cwd: consoleDir,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 export async function launchChromium(): Promise<Browser> {

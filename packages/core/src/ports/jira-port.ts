@@ -16,12 +16,17 @@ export interface JiraPort {
   /**
    * Move the issue to the status named `targetStatus`, along the workflow (several transitions when
    * needed), preferring the transition named `preferTransition` when several lead there. A no-op when the
-   * issue is already there. Re-reads and retries after a 409.
+   * issue is already there. A refused transition is judged by re-reading the issue (never by the text of
+   * Jira's error, which depends on its language): moved meanwhile → stale, otherwise the refusal stands.
+   * With `expectedFrom`, the walk is only taken from that status: when a person moved the issue since the
+   * caller read it (at the start or between steps), it throws a retryable `CONFLICT` so the caller decides
+   * again instead of walking over their move.
    */
   moveToStatus(
     issueKey: string,
     targetStatus: string,
     preferTransition?: string,
+    options?: { expectedFrom?: string },
   ): Promise<{ from: string; to: string; transitions: string[] }>;
   comment(issueKey: string, body: string): Promise<void>;
 }

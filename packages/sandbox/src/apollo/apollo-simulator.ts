@@ -19,6 +19,7 @@ import {
   apolloSeedNamespaces,
   apolloSeedUsers,
 } from './apollo-seed.js';
+import { parseApolloSimState } from './apollo-sim-state.js';
 
 export interface ApolloSimulatorOptions {
   host?: string;
@@ -28,6 +29,24 @@ export interface ApolloSimulatorOptions {
   namespaces?: readonly ApolloSeedNamespace[];
   /** Portal users allowed as operators; default `apolloSeedUsers`. */
   users?: readonly string[];
+  /**
+   * Continue from `snapshotState()` of an earlier simulator: its namespaces, items, users and releases
+   * (`namespaces` and `users` are then ignored).
+   */
+  state?: unknown;
+}
+
+/** Plain JSON of everything the portal holds, as `snapshotState()` answers it. */
+export interface ApolloSimState {
+  version: 1;
+  namespaces: Array<{
+    ref: ApolloSeedNamespace;
+    authorized: boolean;
+    items: Array<ApolloSimItem & { createdAt: string; modifiedAt: string }>;
+  }>;
+  users: string[];
+  releases: ApolloSimRelease[];
+  nextReleaseId: number;
 }
 
 export interface ApolloSimItem {
@@ -84,11 +103,17 @@ export class ApolloSimulator extends SimulatorBase {
 
   static async start(options: ApolloSimulatorOptions = {}): Promise<ApolloSimulator> {
     const token = options.token ?? `apollo-sim-${randomBytes(12).toString('hex')}`;
+    const saved = options.state === undefined ? undefined : parseApolloSimState(options.state);
     const sim = await startSimulator(
       options.host,
       (app, current: () => ApolloSimulator) => registerRoutes(app, token, current),
-      (shell, url) => new ApolloSimulator(shell, url, token, options.users ?? apolloSeedUsers),
+      (shell, url) =>
+        new ApolloSimulator(shell, url, token, saved?.users ?? options.users ?? apolloSeedUsers),
     );
+    if (saved) {
+      sim.restore(saved);
+      return sim;
+    }
     for (const n of options.namespaces ?? apolloSeedNamespaces) sim.addNamespace(n);
     if (options.namespaces === undefined) sim.addNamespace(apolloSeedForbiddenApp, { authorized: false });
     return sim;
@@ -117,6 +142,34 @@ export class ApolloSimulator extends SimulatorBase {
   /** Every release published, oldest first. */
   releases(): ApolloSimRelease[] {
     return this.releaseList.map((r) => ({ ...r, configurations: { ...r.configurations } }));
+  }
+
+  /** Plain JSON of the namespaces (with their items), portal users and releases, to continue later. */
+  snapshotState(): ApolloSimState {
+    return structuredClone({
+      version: 1 as const,
+      namespaces: [...this.namespaceStates.values()].map((n) => ({
+        ref: n.ref,
+        authorized: n.authorized,
+        items: [...n.items.values()],
+      })),
+      users: [...this.users],
+      releases: this.releaseList,
+      nextReleaseId: this.nextReleaseId,
+    });
+  }
+
+  private restore(state: ApolloSimState): void {
+    const copy = structuredClone(state);
+    for (const n of copy.namespaces) {
+      this.namespaceStates.set(nsKey(n.ref), {
+        ref: n.ref,
+        authorized: n.authorized,
+        items: new Map(n.items.map((i) => [i.key, i])),
+      });
+    }
+    this.releaseList.push(...copy.releases);
+    this.nextReleaseId = copy.nextReleaseId;
   }
 
   /** @internal */

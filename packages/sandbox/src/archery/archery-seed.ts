@@ -32,6 +32,13 @@ export interface ArcherySeedInstance {
   port: number;
   /** Resource groups the instance is linked to, by name. */
   resourceGroups: string[];
+  /**
+   * The instance's databases (`show databases` less the system ones), as `POST /api/v1/instance/resource/`
+   * answers them. A work order or sqlcheck on another database gets goInception's "not existed" error.
+   */
+  databases: string[];
+  /** The instance's own `db_name` field (the default database of its connection); usually empty. */
+  dbName?: string;
 }
 
 export interface ArcherySeedGroup {
@@ -76,6 +83,7 @@ export const archerySeed: ArcherySeed = {
       host: '10.0.0.11',
       port: 3306,
       resourceGroups: ['A18', 'QC', 'NOFLOW'],
+      databases: ['acc', 'acc_audit'],
     },
     {
       id: 2,
@@ -84,6 +92,8 @@ export const archerySeed: ArcherySeed = {
       host: '10.0.0.12',
       port: 3306,
       resourceGroups: ['A18', 'A19'],
+      // No database is named like the instance: a client must read the names, not guess them.
+      databases: ['report_a18', 'report_a19'],
     },
     // Linked to no resource group: nobody may submit to it ("你所在组未关联该实例！").
     {
@@ -93,6 +103,7 @@ export const archerySeed: ArcherySeed = {
       host: '10.0.0.13',
       port: 3306,
       resourceGroups: [],
+      databases: ['acc_archive_2023'],
     },
   ],
   users: [

@@ -8,13 +8,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FaultRule } from '../common/fault-injector.js';
 import { createSimulatorApp, listenEphemeral, type SimulatorShell } from '../common/simulator-app.js';
 import { SimulatorBase } from '../common/simulator-base.js';
+import type { ArcheryCheckMatch, ArcheryCheckVerdict } from './archery-check-rules.js';
 import { ArcheryJwt } from './archery-jwt.js';
-import { ArcheryRefusal, validateRefusal } from './archery-refusal.js';
+import { ArcheryRefusal, errorsRefusal, validateRefusal } from './archery-refusal.js';
 import { type ArcherySeed, type ArcherySeedUser, archerySeed } from './archery-seed.js';
-import { reviewSql } from './archery-sql-review.js';
+import { type ArcherySimState, parseArcherySimState } from './archery-sim-state.js';
+import { goInceptionColumns } from './archery-sql-review.js';
 import {
   type ArcherySimStatus,
   ArcheryWorkOrderBook,
+  defaultReviewEngineFailure,
   type SimWorkOrder,
   type SubmitInput,
 } from './archery-work-order-book.js';
@@ -39,6 +42,13 @@ export interface ArcherySimulatorOptions {
   /** Lifetime of a refresh token. Default 3 days. */
   refreshTtlMs?: number;
   seed?: ArcherySeed;
+  /**
+   * Archery ≥ 1.11's `ban_self_audit` setting: the submitter of an order cannot pass it (another user,
+   * e.g. the seed's `dba`, audits instead). Default false, as Archery ships.
+   */
+  banSelfAudit?: boolean;
+  /** Continue from `snapshotState()` of an earlier simulator: its orders and id sequences. */
+  state?: unknown;
 }
 
 export interface ArcherySimOrderView {
@@ -86,10 +96,15 @@ const submitRoute = 'POST /api/v1/workflow/';
 
 export class ArcherySimulator extends SimulatorBase {
   readonly credentials: { username: 'cdflow'; password: string };
+  /** The DBA on duty (seed user `dba`), acting under Archery's rules. */
   readonly dba: {
+    /** Pass every remaining audit level of the order (refused as Archery refuses, e.g. ban_self_audit). */
     pass(workflowId: number): void;
-    execute(workflowId: number): void;
+    /** Execute a passed order: `auto` runs in the background (queuing → executing → finish), `manual` finishes now. */
+    execute(workflowId: number, mode?: 'auto' | 'manual'): void;
+    /** The order's execution ends in workflow_exception with `message` in its execute_result. */
     fail(workflowId: number, message?: string): void;
+    /** Terminate the order (the web UI's 终止): workflow_abort. */
     abort(workflowId: number): void;
   };
 
@@ -103,15 +118,17 @@ export class ArcherySimulator extends SimulatorBase {
     super(url, shell);
     const cdflow = seed.users.find((u) => u.username === 'cdflow');
     this.credentials = { username: 'cdflow', password: cdflow?.password ?? '' };
+    // The DBA on duty of the seed: in both audit groups and every resource group, not the submitter.
+    const dbaUser = 'dba';
     const order = (id: number): SimWorkOrder => {
       const found = book.byWorkflowId(id);
       if (!found) throw new Error(`no Archery work order with workflow_id ${id}`);
       return found;
     };
     this.dba = {
-      pass: (id) => book.dbaPass(order(id)),
-      execute: (id) => book.dbaExecute(order(id)),
-      fail: (id, message = '执行失败：模拟的 SQL 错误') => book.dbaFail(order(id), message),
+      pass: (id) => book.passAs(dbaUser, order(id)),
+      execute: (id, mode = 'auto') => book.executeAs(dbaUser, order(id), mode),
+      fail: (id, message = "(1146, \"Table 'acc.t' doesn't exist\")") => book.dbaFail(order(id), message),
       abort: (id) => book.dbaAbort(order(id)),
     };
   }
@@ -120,7 +137,11 @@ export class ArcherySimulator extends SimulatorBase {
     const seed = options.seed ?? archerySeed;
     const shell = createSimulatorApp();
     const { app } = shell;
-    const book = new ArcheryWorkOrderBook(seed, options.executeDelayMs ?? 100);
+    const book = new ArcheryWorkOrderBook(seed, {
+      executeDelayMs: options.executeDelayMs ?? 100,
+      banSelfAudit: options.banSelfAudit ?? false,
+    });
+    if (options.state !== undefined) book.restore(parseArcherySimState(options.state));
     const jwt = new ArcheryJwt();
     const accessTtl = options.accessTtlMs ?? 4 * 3600_000;
     const refreshTtl = options.refreshTtlMs ?? 3 * 24 * 3600_000;
@@ -236,20 +257,59 @@ export class ArcherySimulator extends SimulatorBase {
       const rows = seed.instances
         .filter((i) => needle === undefined || i.instanceName.toLowerCase().includes(needle))
         .filter((i) => q.id === undefined || String(i.id) === q.id)
+        // InstanceSerializer: every model field but the write-only password. `db_name` is the connection's
+        // default database (usually empty), not the list of databases: that is /instance/resource/.
         .map((i) => ({
           id: i.id,
           instance_name: i.instanceName,
           type: 'master',
           db_type: i.dbType,
+          mode: '',
           host: i.host,
           port: i.port,
           user: 'archery',
-          db_name: '',
+          is_ssl: false,
+          db_name: i.dbName ?? '',
           charset: 'utf8mb4',
+          service_name: null,
+          sid: null,
           create_time: '2024-01-01T09:00:00',
           update_time: '2024-01-01T09:00:00',
+          tunnel: null,
+          resource_group: seed.groups
+            .filter((g) => i.resourceGroups.includes(g.groupName))
+            .map((g) => g.groupId),
+          instance_tag: [],
         }));
       return paginate(request, rows);
+    });
+    // InstanceResource: an instance's databases (and a database's tables) read from the instance itself.
+    app.post('/api/v1/instance/resource/', async (request, reply) => {
+      requireWhitelist(authenticate(request, reply));
+      const body = objectBody(request.body);
+      const errors: FieldErrors = {};
+      const instanceId = requiredField(body, 'instance_id', errors, (v) => integerField(v));
+      const resourceType = requiredField(body, 'resource_type', errors, (v) =>
+        stringChoiceField(v, ['database', 'schema', 'table', 'column']),
+      );
+      const dbName = optionalField(body, 'db_name', errors, (v) => charField(v));
+      optionalField(body, 'schema_name', errors, (v) => charField(v));
+      const tbName = optionalField(body, 'tb_name', errors, (v) => charField(v));
+      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const instance = seed.instances.find((i) => i.id === instanceId);
+      if (!instance) throw validateRefusal('不存在该实例');
+      let result: string[];
+      if (resourceType === 'database') result = [...instance.databases];
+      else if (resourceType === 'table' && dbName) {
+        // MySQL answers an unknown database as an engine error, which the view wraps in {"errors": …}.
+        if (!instance.databases.includes(dbName)) {
+          throw errorsRefusal(`(1049, "Unknown database '${dbName}'")`);
+        }
+        result = [];
+      } else if (resourceType === 'column' && dbName && tbName) {
+        result = [];
+      } else throw errorsRefusal('不支持的资源类型或者参数不完整！');
+      return { count: result.length, result };
     });
     app.get('/api/v1/user/', async (request, reply) => {
       requireWhitelist(authenticate(request, reply));
@@ -272,16 +332,18 @@ export class ArcherySimulator extends SimulatorBase {
       const body = objectBody(request.body);
       const errors: FieldErrors = {};
       const instanceId = requiredField(body, 'instance_id', errors, (v) => integerField(v));
-      requiredField(body, 'db_name', errors, (v) => charField(v));
+      const dbName = requiredField(body, 'db_name', errors, (v) => charField(v));
       const fullSql = requiredField(body, 'full_sql', errors, (v) => charField(v));
       if (instanceId !== undefined && !seed.instances.some((i) => i.id === instanceId)) {
         errors.instance_id = { errors: `不存在该实例：${instanceId}` };
       }
       if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
-      const review = reviewSql(fullSql as string);
+      // ExecuteCheck wraps an engine exception as {"errors": "<message>"} (a failed review is a 200).
+      const review = book.review(instanceId as number, dbName as string, fullSql as string);
+      // ExecuteCheckResultSerializer: `checked` is a CharField, so goInception's True answers "True".
       return {
         is_execute: false,
-        checked: null,
+        checked: 'True',
         warning: null,
         error: null,
         warning_count: review.warningCount,
@@ -289,7 +351,7 @@ export class ArcherySimulator extends SimulatorBase {
         is_critical: false,
         syntax_type: review.syntaxType,
         rows: review.rows,
-        column_list: [],
+        column_list: [...goInceptionColumns],
         status: null,
         affected_rows: 0,
       };
@@ -453,6 +515,44 @@ export class ArcherySimulator extends SimulatorBase {
   /** Test API: every token issued so far is refused, access and refresh (only a new login works). */
   revokeAllTokens(): void {
     this.jwt.revokeIssued(['access', 'refresh']);
+  }
+
+  /**
+   * Add a review rule: every statement `match`es (case-insensitive substring, RegExp or predicate) gets a
+   * row at `errlevel` 1 (warning) or 2 (error) with `message`, in sqlcheck and in submissions (an error
+   * makes the order workflow_autoreviewwrong). Returns an id for `removeCheckRule`.
+   */
+  setCheckRule(match: ArcheryCheckMatch, verdict: ArcheryCheckVerdict): number {
+    return this.book.rules.add(match, verdict);
+  }
+
+  removeCheckRule(id: number): void {
+    this.book.rules.remove(id);
+  }
+
+  clearCheckRules(): void {
+    this.book.rules.clear();
+  }
+
+  /**
+   * The next `times` reviews (sqlcheck answers 400 {"errors": message}; a submission answers the same and
+   * saves nothing) fail as when goInception cannot be reached.
+   */
+  failReviewEngine(message: string = defaultReviewEngineFailure, times = 1): void {
+    this.book.failReviewEngine(message, times);
+  }
+
+  /**
+   * The next submitted order's auto review fails: it is saved as workflow_autoreviewwrong and its
+   * review_content's last row carries `message` at errlevel 2 (`times` orders in a row).
+   */
+  failNextAutoReview(message = '模拟的自动审核错误', times = 1): void {
+    this.book.failNextAutoReviews(Array.from({ length: times }, () => message));
+  }
+
+  /** Plain JSON of every order and the id sequences; start a simulator with `{ state }` to continue. */
+  snapshotState(): ArcherySimState {
+    return { version: 1, ...this.book.snapshot() };
   }
 
   /** Requests answered so far (including injected faults), with their arrival time, oldest first. */

@@ -4,6 +4,7 @@
  * simulator's routes validate bodies and call this; refusals are thrown as `ArcheryRefusal`.
  */
 import type { ArcheryStatus } from '@cdflow/core';
+import { ArcheryCheckRules } from './archery-check-rules.js';
 import { ArcheryRefusal, djangoServerErrorPage, errorsRefusal } from './archery-refusal.js';
 import type { ArcherySeed, ArcherySeedUser } from './archery-seed.js';
 import { type ArcheryReviewRow, reviewSql } from './archery-sql-review.js';
@@ -45,6 +46,23 @@ export interface SimWorkOrder {
   failWith: string | null;
 }
 
+/** What `snapshotState()` keeps of the book: plain JSON, enough to continue after a restart. */
+export interface ArcheryBookState {
+  nextWorkflowId: number;
+  nextContentId: number;
+  orders: SimWorkOrder[];
+}
+
+export interface ArcheryBookOptions {
+  executeDelayMs: number;
+  /** Archery's `ban_self_audit` setting: a submitter may not pass their own order. */
+  banSelfAudit: boolean;
+}
+
+/** The engine exception Archery wraps when goInception cannot be reached (MySQL engine's execute_check). */
+export const defaultReviewEngineFailure =
+  "GoInception检测语句报错，请注意检查系统配置中GoInception配置，错误信息：\n(2003, \"Can't connect to MySQL server on '127.0.0.1' (111)\")";
+
 export interface SubmitInput {
   workflowName: string;
   demandUrl: string;
@@ -70,16 +88,19 @@ const actionLabels: Record<number, string> = {
 const allowedActions: Record<AuditStatus, number[]> = { 0: [1, 2, 3], 1: [2, 3, 4, 5, 6], 2: [], 3: [] };
 
 export class ArcheryWorkOrderBook {
+  readonly rules = new ArcheryCheckRules();
   private readonly orders: SimWorkOrder[] = [];
   private nextWorkflowId = 1;
   // Content rows start elsewhere so that confusing `id` with `workflow_id` finds the wrong order, as it does
   // on a real Archery whose two tables drifted apart.
   private nextContentId = 3;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly autoReviewFailures: string[] = [];
+  private engineFailure: { message: string; remaining: number } | null = null;
 
   constructor(
     private readonly seed: ArcherySeed,
-    private readonly executeDelayMs: number,
+    private readonly options: ArcheryBookOptions,
   ) {}
 
   all(): readonly SimWorkOrder[] {
@@ -101,6 +122,28 @@ export class ArcheryWorkOrderBook {
       .map((i) => i.id);
   }
 
+  /** The next `times` reviews (sqlcheck or submission) fail with the engine exception `message`. */
+  failReviewEngine(message: string, times: number): void {
+    this.engineFailure = { message, remaining: times };
+  }
+
+  /** The next submissions, one per message, end in workflow_autoreviewwrong with that message. */
+  failNextAutoReviews(messages: string[]): void {
+    this.autoReviewFailures.push(...messages);
+  }
+
+  /** goInception's review through Archery's MySQL engine; throws the engine exception when it is broken. */
+  review(instanceId: number, dbName: string, sql: string) {
+    if (this.engineFailure && this.engineFailure.remaining > 0) {
+      this.engineFailure.remaining -= 1;
+      const { message } = this.engineFailure;
+      if (this.engineFailure.remaining <= 0) this.engineFailure = null;
+      throw errorsRefusal(message);
+    }
+    const instance = this.seed.instances.find((i) => i.id === instanceId);
+    return reviewSql(sql.trim(), { dbName, databases: instance?.databases ?? [], rules: this.rules });
+  }
+
   submit(user: ArcherySeedUser, input: SubmitInput): SimWorkOrder {
     const group = this.seed.groups.find((g) => g.groupId === input.groupId);
     if (!group) throw errorsRefusal(`不存在该资源组：${input.groupId}`);
@@ -108,10 +151,17 @@ export class ArcheryWorkOrderBook {
     // it passes validation (the model field has a default) and then raises KeyError → Django's 500 page.
     if (input.isOfflineExport === undefined) throw new ArcheryRefusal(500, djangoServerErrorPage);
     if (!this.userInstanceIds(user).includes(input.instanceId)) throw errorsRefusal('你所在组未关联该实例！');
+    const review = this.review(input.instanceId, input.dbName, input.sqlContent);
     if (!group.auditAuthGroups || group.auditAuthGroups.length === 0) {
       throw errorsRefusal('审批类型 SQL上线申请 未配置审流');
     }
-    const review = reviewSql(input.sqlContent);
+    const forcedFailure = this.autoReviewFailures.shift();
+    if (forcedFailure !== undefined) {
+      const last = review.rows[review.rows.length - 1]!;
+      if (last.errlevel !== 2) review.errorCount += 1;
+      last.errlevel = 2;
+      last.errormessage = last.errormessage ? `${last.errormessage}\n${forcedFailure}` : forcedFailure;
+    }
     const rejected = review.errorCount > 0;
     const order: SimWorkOrder = {
       workflowId: this.nextWorkflowId++,
@@ -145,16 +195,21 @@ export class ArcheryWorkOrderBook {
     return order;
   }
 
-  /** POST /api/v1/workflow/audit/ after its serializer validated the body. */
+  /** POST /api/v1/workflow/audit/ after its serializer validated the body; `actor` is the body's engineer. */
   audit(actor: ArcherySeedUser, order: SimWorkOrder, type: 'pass' | 'cancel'): 'passed' | 'canceled' {
     if (type === 'cancel') {
+      // AuditWorkflow refuses anyone but the submitter before the auditor is even asked.
       if (order.engineer !== actor.username) throw errorsRefusal('用户无权操作此工单');
       this.checkAction(order, 3);
       order.audit.status = 3;
       order.status = 'workflow_abort';
       return 'canceled';
     }
+    // AuditV2.can_operate, in its order: status grid, ban_self_audit, permission, audit group.
     this.checkAction(order, 1);
+    if (this.options.banSelfAudit && actor.username === order.engineer) {
+      throw operateFailure('当前配置禁止本人审核自己的工单');
+    }
     if (!actor.permissions.includes('sql.sql_review'))
       throw operateFailure('用户无相关审批权限, 请合理配置权限');
     const current = order.audit.levels[order.audit.index];
@@ -196,26 +251,43 @@ export class ArcheryWorkOrderBook {
     this.startAutoExecution(order);
   }
 
-  /** Test API: as the DBA, pass every remaining audit level. */
-  dbaPass(order: SimWorkOrder): void {
+  /**
+   * Test API: `username` passes every remaining audit level, one level at a time under Archery's rules
+   * (ban_self_audit, permission, audit group); refused like the API refuses, as an Error with Archery's text.
+   */
+  passAs(username: string, order: SimWorkOrder): void {
+    const actor = this.user(username);
+    if (!actor) throw new Error(`no Archery user named ${username}`);
     if (order.status !== 'workflow_manreviewing') {
       throw new Error(
         `order ${order.workflowId} is ${order.status}; only workflow_manreviewing can be passed`,
       );
     }
-    order.audit.index = order.audit.levels.length;
-    order.audit.status = 1;
-    order.status = 'workflow_review_pass';
+    while (order.status === 'workflow_manreviewing') {
+      try {
+        this.audit(actor, order, 'pass');
+      } catch (error) {
+        if (error instanceof ArcheryRefusal) throw new Error(JSON.stringify(error.body));
+        throw error;
+      }
+    }
   }
 
-  /** Test API: as the DBA, execute on line (auto). */
-  dbaExecute(order: SimWorkOrder): void {
+  /** Test API: `username` executes through ExecuteWorkflow's checks (auto runs in the background). */
+  executeAs(username: string, order: SimWorkOrder, mode: 'auto' | 'manual'): void {
+    const actor = this.user(username);
+    if (!actor) throw new Error(`no Archery user named ${username}`);
     if (order.status !== 'workflow_review_pass' && order.status !== 'workflow_timingtask') {
       throw new Error(
         `order ${order.workflowId} is ${order.status}; only review_pass/timingtask can be executed`,
       );
     }
-    this.startAutoExecution(order);
+    try {
+      this.execute(actor, order, mode);
+    } catch (error) {
+      if (error instanceof ArcheryRefusal) throw new Error(JSON.stringify(error.body));
+      throw error;
+    }
   }
 
   /**
@@ -237,6 +309,25 @@ export class ArcheryWorkOrderBook {
     }
     order.audit.status = order.audit.status === 0 ? 2 : order.audit.status;
     order.status = 'workflow_abort';
+  }
+
+  snapshot(): ArcheryBookState {
+    return structuredClone({
+      nextWorkflowId: this.nextWorkflowId,
+      nextContentId: this.nextContentId,
+      orders: this.orders,
+    });
+  }
+
+  /** Continue from a snapshot: the same orders and id sequences; runs cut short by the restart resume. */
+  restore(state: ArcheryBookState): void {
+    this.orders.splice(0, this.orders.length, ...structuredClone(state.orders));
+    this.nextWorkflowId = state.nextWorkflowId;
+    this.nextContentId = state.nextContentId;
+    for (const order of this.orders) {
+      if (order.status === 'workflow_queuing') this.resumeQueued(order);
+      else if (order.status === 'workflow_executing') this.resumeExecuting(order);
+    }
   }
 
   close(): void {
@@ -266,16 +357,24 @@ export class ArcheryWorkOrderBook {
   /** queuing → executing → finish | exception, each step after `executeDelayMs` (django-q worker). */
   private startAutoExecution(order: SimWorkOrder): void {
     order.status = 'workflow_queuing';
+    this.resumeQueued(order);
+  }
+
+  private resumeQueued(order: SimWorkOrder): void {
     this.later(() => {
       if (order.status !== 'workflow_queuing') return;
       order.status = 'workflow_executing';
-      this.later(() => {
-        if (order.status !== 'workflow_executing') return;
-        const failure = order.failWith;
-        order.status = failure ? 'workflow_exception' : 'workflow_finish';
-        order.finishTime = naiveLocalTime(new Date());
-        order.executeResult = JSON.stringify(executionRows(order, failure));
-      });
+      this.resumeExecuting(order);
+    });
+  }
+
+  private resumeExecuting(order: SimWorkOrder): void {
+    this.later(() => {
+      if (order.status !== 'workflow_executing') return;
+      const failure = order.failWith;
+      order.status = failure ? 'workflow_exception' : 'workflow_finish';
+      order.finishTime = naiveLocalTime(new Date());
+      order.executeResult = JSON.stringify(executionRows(order, failure));
     });
   }
 
@@ -283,7 +382,7 @@ export class ArcheryWorkOrderBook {
     const t = setTimeout(() => {
       this.timers.delete(t);
       fn();
-    }, this.executeDelayMs);
+    }, this.options.executeDelayMs);
     this.timers.add(t);
   }
 }
@@ -298,21 +397,34 @@ function operateFailure(reason: string): ArcheryRefusal {
   return errorsRefusal(`操作失败, ${reason}`);
 }
 
-/** execute_result rows: every statement executed, or executed up to the failing one (goInception stops there). */
+/**
+ * execute_result rows as goInception answers an execution: every statement executed, or executed up to the
+ * failing one, after which nothing ran (stage CHECKED, never executed).
+ */
 function executionRows(order: SimWorkOrder, failure: string | null): ArcheryReviewRow[] {
   const reviewed = JSON.parse(order.reviewContent) as ArcheryReviewRow[];
-  const rows: ArcheryReviewRow[] = [];
-  for (const [index, row] of reviewed.entries()) {
-    const failsHere = failure !== null && index === reviewed.length - 1;
-    rows.push({
+  const failsAt = failure === null ? -1 : reviewed.length - 1;
+  const done = order.isBackup ? 'Execute Successfully\nBackup Successfully' : 'Execute Successfully';
+  return reviewed.map((row, index): ArcheryReviewRow => {
+    if (index === failsAt) {
+      return {
+        ...row,
+        stage: 'EXECUTED',
+        errlevel: 2,
+        stagestatus: 'Execute failed',
+        errormessage: failure ?? '',
+        execute_time: '0.010',
+        actual_affected_rows: 0,
+      };
+    }
+    return {
       ...row,
-      stage: failsHere ? 'Execute failed' : 'Executed',
-      errlevel: failsHere ? 2 : 0,
-      stagestatus: failsHere ? '执行失败' : 'Execute Successfully',
-      errormessage: failsHere ? failure : 'None',
-      actual_affected_rows: failsHere ? 0 : 1,
+      stage: 'EXECUTED',
+      errlevel: 0,
+      stagestatus: done,
+      errormessage: '',
       execute_time: '0.010',
-    });
-  }
-  return rows;
+      actual_affected_rows: index === 0 ? 0 : 1,
+    };
+  });
 }

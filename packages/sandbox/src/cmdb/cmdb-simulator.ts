@@ -1,24 +1,33 @@
 /**
- * An in-memory CMDB speaking cdflow's deploy contract (CONTRACTS.md "CMDB deploy API"): targets looked up
- * by env and svn path, deploys idempotent by `request_id`, and tasks that run for a set time and then
- * succeed or fail. It refuses what a real CMDB refuses: a missing or wrong token, a non-string version,
- * a reused `request_id` for another deploy, a second deploy while one runs on the same target.
+ * An in-memory CMDB over one set of deploy targets, speaking two dialects on one server:
+ * - `tasks`, cdflow's deploy contract (CONTRACTS.md "CMDB deploy API"): targets looked up by env and svn
+ *   path, deploys idempotent by `request_id`, tasks that run for a set time and then succeed or fail;
+ * - `jiracdflow`, the original program's CMDB: a search by svn path (a JSON body on a GET) and a
+ *   synchronous upgrade by GET whose `data.status` is `成功` or the failure's text.
+ * It refuses what a real CMDB refuses: a missing or wrong token, a non-string version, a reused
+ * `request_id` for another deploy, a second deploy while one runs on the same target.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   SimulatorBase,
   type SimulatorRequest,
   type SimulatorShell,
   startSimulator,
 } from '../common/index.js';
-import { type CmdbSeedTarget, cmdbSeedTargets } from './cmdb-seed.js';
+import {
+  jiracdflowSearchPath,
+  jiracdflowUpgradePath,
+  registerJiracdflowRoutes,
+} from './cmdb-jiracdflow-routes.js';
+import { type CmdbSeedTarget, cmdbSeedSvnHost, cmdbSeedTargets } from './cmdb-seed.js';
+import { registerTasksRoutes } from './cmdb-tasks-routes.js';
 
 export type CmdbSimTaskStatus = 'pending' | 'running' | 'success' | 'failed';
 
 export interface CmdbSimulatorOptions {
   host?: string;
-  /** How long a deploy task runs before it ends (pending for the first fifth). Default 1500 ms. */
+  /** How long a tasks-dialect deploy runs before it ends (pending for the first fifth). Default 1500 ms. */
   taskDurationMs?: number;
   /** The access token to accept; random by default. */
   token?: string;
@@ -26,7 +35,7 @@ export interface CmdbSimulatorOptions {
   targets?: readonly CmdbSeedTarget[];
 }
 
-export interface CmdbSimTarget extends CmdbSeedTarget {
+export interface CmdbSimTarget extends Required<CmdbSeedTarget> {
   id: number;
 }
 
@@ -41,10 +50,22 @@ export interface CmdbSimDeploy {
   message: string | null;
 }
 
+/** One synchronous upgrade of the jiracdflow dialect. */
+export interface CmdbSimUpgrade {
+  targetId: number;
+  name: string;
+  svnPath: string;
+  version: string;
+  /** `成功`, or the failure's text (e.g. `失败: 镜像拉取超时`). */
+  status: string;
+  receivedAt: number;
+}
+
 /** One request the simulator answered, with the time it arrived (to check back-off from the server side). */
 export type CmdbSimRequest = SimulatorRequest;
 
-interface DeployRecord {
+/** @internal */
+export interface CmdbDeployRecord {
   targetId: number;
   svnPath: string;
   version: string;
@@ -55,15 +76,26 @@ interface DeployRecord {
   ended?: { status: 'success' | 'failed'; message: string };
 }
 
+interface Outcome {
+  outcome: 'success' | 'failed';
+  message?: string;
+}
+
 const firstTargetId = 12;
 
 /** `requests()` and `answerLate(route, delayMs, times)` come from `SimulatorBase`. */
 export class CmdbSimulator extends SimulatorBase {
   readonly credentials: { token: string };
+  /** The jiracdflow dialect's `search_url` (a JSON body on a GET). */
+  readonly searchUrl: string;
+  /** The jiracdflow dialect's `upgrade_url`: the target id is appended. */
+  readonly upgradeUrl: string;
 
   private readonly targetList: CmdbSimTarget[] = [];
-  private readonly deployList: DeployRecord[] = [];
-  private readonly outcomes = new Map<string, { outcome: 'success' | 'failed'; message?: string }>();
+  private readonly deployList: CmdbDeployRecord[] = [];
+  private readonly upgradeList: CmdbSimUpgrade[] = [];
+  private readonly pathOutcomes = new Map<string, Outcome>();
+  private readonly targetOutcomes = new Map<number, Outcome>();
   private nextTargetId = firstTargetId;
 
   private constructor(
@@ -74,6 +106,8 @@ export class CmdbSimulator extends SimulatorBase {
   ) {
     super(url, shell);
     this.credentials = { token };
+    this.searchUrl = `${url}${jiracdflowSearchPath}`;
+    this.upgradeUrl = `${url}${jiracdflowUpgradePath}`;
   }
 
   static async start(options: CmdbSimulatorOptions = {}): Promise<CmdbSimulator> {
@@ -90,7 +124,15 @@ export class CmdbSimulator extends SimulatorBase {
   /** Add a deploy target; returns its id. */
   addTarget(target: CmdbSeedTarget): number {
     const id = this.nextTargetId++;
-    this.targetList.push({ ...target, id });
+    this.targetList.push({
+      name: target.name,
+      env: target.env,
+      tag: target.tag,
+      svnPath: target.svnPath,
+      svnUrl: target.svnUrl ?? `${cmdbSeedSvnHost}/${target.svnPath}`,
+      version: target.version ?? '1',
+      id,
+    });
     return id;
   }
 
@@ -98,12 +140,19 @@ export class CmdbSimulator extends SimulatorBase {
     return this.targetList.map((t) => ({ ...t }));
   }
 
-  /** How the deploys of `svnPath` end from now on (default success). Applies to tasks still running. */
-  setOutcome(svnPath: string, outcome: 'success' | 'failed', message?: string): void {
-    this.outcomes.set(svnPath, message === undefined ? { outcome } : { outcome, message });
+  /**
+   * How deploys end from now on (default success), in both dialects: `key` is an svn path (every target
+   * of it), a target name or a target id (that target only; it wins over its path). Applies to tasks
+   * still running. In the jiracdflow dialect a failure answers `message` as `data.status` (default `失败`).
+   */
+  setOutcome(key: string | number, outcome: 'success' | 'failed', message?: string): void {
+    const value: Outcome = message === undefined ? { outcome } : { outcome, message };
+    const target = this.targetList.find((t) => t.id === key || t.name === key);
+    if (target) this.targetOutcomes.set(target.id, value);
+    else this.pathOutcomes.set(String(key), value);
   }
 
-  /** Every deploy accepted (one per request_id), oldest first, with its task's current status. */
+  /** Every tasks-dialect deploy accepted (one per request_id), oldest first, with its task's status. */
   deploys(): CmdbSimDeploy[] {
     return this.deployList.map((d) => {
       const { status, message } = this.taskState(d);
@@ -120,9 +169,19 @@ export class CmdbSimulator extends SimulatorBase {
     });
   }
 
+  /** Every jiracdflow-dialect upgrade answered, oldest first. */
+  upgrades(): CmdbSimUpgrade[] {
+    return this.upgradeList.map((u) => ({ ...u }));
+  }
+
   /** @internal */
   findTargets(env: string, svnPath: string): CmdbSimTarget[] {
     return this.targetList.filter((t) => t.env === env && t.svnPath === svnPath);
+  }
+
+  /** @internal */
+  allTargets(): readonly CmdbSimTarget[] {
+    return this.targetList;
   }
 
   /** @internal */
@@ -131,17 +190,17 @@ export class CmdbSimulator extends SimulatorBase {
   }
 
   /** @internal */
-  deployByRequestId(requestId: string): DeployRecord | undefined {
+  deployByRequestId(requestId: string): CmdbDeployRecord | undefined {
     return this.deployList.find((d) => d.requestId === requestId);
   }
 
   /** @internal */
-  deployByTaskId(taskId: string): DeployRecord | undefined {
+  deployByTaskId(taskId: string): CmdbDeployRecord | undefined {
     return this.deployList.find((d) => d.taskId === taskId);
   }
 
   /** @internal A deploy still running on the target, if any. */
-  runningDeploy(targetId: number): DeployRecord | undefined {
+  runningDeploy(targetId: number): CmdbDeployRecord | undefined {
     return this.deployList.find((d) => d.targetId === targetId && !isEnded(this.taskState(d).status));
   }
 
@@ -149,8 +208,8 @@ export class CmdbSimulator extends SimulatorBase {
   startDeploy(
     target: CmdbSimTarget,
     input: { version: string; operator: string; requestId: string },
-  ): DeployRecord {
-    const record: DeployRecord = {
+  ): CmdbDeployRecord {
+    const record: CmdbDeployRecord = {
       targetId: target.id,
       svnPath: target.svnPath,
       version: input.version,
@@ -163,13 +222,31 @@ export class CmdbSimulator extends SimulatorBase {
     return record;
   }
 
+  /** @internal The jiracdflow dialect's synchronous upgrade: done when answered. */
+  upgrade(target: CmdbSimTarget, version: string): CmdbSimUpgrade {
+    const outcome = this.outcomeOf(target);
+    const status = outcome?.outcome === 'failed' ? (outcome.message ?? '失败') : '成功';
+    if (status === '成功') target.version = version;
+    const record: CmdbSimUpgrade = {
+      targetId: target.id,
+      name: target.name,
+      svnPath: target.svnPath,
+      version,
+      status,
+      receivedAt: Date.now(),
+    };
+    this.upgradeList.push(record);
+    return { ...record };
+  }
+
   /** @internal The task's status now; the outcome is fixed the first time the task is seen ended. */
-  taskState(d: DeployRecord): { status: CmdbSimTaskStatus; message: string | null } {
+  taskState(d: CmdbDeployRecord): { status: CmdbSimTaskStatus; message: string | null } {
     if (d.ended) return d.ended;
     const elapsed = Date.now() - d.startedAt;
     if (elapsed >= this.taskDurationMs) {
-      const outcome = this.outcomes.get(d.svnPath);
-      const name = this.target(d.targetId)?.name ?? String(d.targetId);
+      const target = this.target(d.targetId);
+      const outcome = target ? this.outcomeOf(target) : this.pathOutcomes.get(d.svnPath);
+      const name = target?.name ?? String(d.targetId);
       d.ended =
         outcome?.outcome === 'failed'
           ? {
@@ -177,9 +254,14 @@ export class CmdbSimulator extends SimulatorBase {
               message: outcome.message ?? `deploy of ${name} to version ${d.version} failed`,
             }
           : { status: 'success', message: outcome?.message ?? `${name} upgraded to version ${d.version}` };
+      if (d.ended.status === 'success' && target) target.version = d.version;
       return d.ended;
     }
     return { status: elapsed < this.taskDurationMs / 5 ? 'pending' : 'running', message: null };
+  }
+
+  private outcomeOf(target: CmdbSimTarget): Outcome | undefined {
+    return this.targetOutcomes.get(target.id) ?? this.pathOutcomes.get(target.svnPath);
   }
 }
 
@@ -187,81 +269,28 @@ function isEnded(status: CmdbSimTaskStatus): boolean {
   return status === 'success' || status === 'failed';
 }
 
-function fail(reply: FastifyReply, status: number, error: string): FastifyReply {
-  return reply.code(status).send({ error });
-}
-
 function registerRoutes(app: FastifyInstance, token: string, sim: () => CmdbSimulator): void {
+  // Each dialect words its refusals its own way: tasks `{"error"}`, jiracdflow `{"code","msg"}`.
+  const refuse = (url: string, status: number, text: string) =>
+    url.startsWith('/api/project/') ? { code: status, msg: text, data: null } : { error: text };
+
   app.addHook('onRequest', async (request, reply) => {
     const pattern = request.routeOptions.url;
     if (pattern === undefined || pattern.startsWith('/__sim/')) return;
-    if (request.headers['access-token'] !== token) return fail(reply, 401, 'invalid or missing access-token');
+    if (request.headers['access-token'] !== token) {
+      return reply.code(401).send(refuse(request.url, 401, 'invalid or missing access-token'));
+    }
   });
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;
-    return fail(reply, status, status === 500 ? 'internal error' : error.message);
+    return reply
+      .code(status)
+      .send(refuse(request.url, status, status === 500 ? 'internal error' : error.message));
   });
-  app.setNotFoundHandler((request, reply) => fail(reply, 404, `no route ${request.method} ${request.url}`));
-
-  app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/projects', async (request, reply) => {
-    const { env, svn_path: svnPath } = request.query;
-    if (!env) return fail(reply, 400, 'env is required');
-    if (!svnPath) return fail(reply, 400, 'svn_path is required');
-    const data = sim()
-      .findTargets(env, svnPath)
-      .map((t) => ({ id: t.id, name: t.name, env: t.env, tag: t.tag, svn_path: t.svnPath }));
-    return { data };
-  });
-
-  app.post<{ Params: { id: string }; Body: unknown }>(
-    '/api/v1/projects/:id/upgrade',
-    async (request, reply) => {
-      const id = Number(request.params.id);
-      const target = Number.isInteger(id) ? sim().target(id) : undefined;
-      if (!target) return fail(reply, 404, `project ${request.params.id} not found`);
-      const body = request.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        return fail(reply, 400, 'body must be a JSON object with version, operator and request_id');
-      }
-      const { version, operator, request_id: requestId } = body as Record<string, unknown>;
-      for (const [name, value] of [
-        ['version', version],
-        ['operator', operator],
-        ['request_id', requestId],
-      ] as const) {
-        if (value === undefined || value === null || value === '')
-          return fail(reply, 400, `${name} is required`);
-        if (typeof value !== 'string') return fail(reply, 400, `${name} must be a string`);
-      }
-      const input = {
-        version: version as string,
-        operator: operator as string,
-        requestId: requestId as string,
-      };
-      const seen = sim().deployByRequestId(input.requestId);
-      if (seen) {
-        if (seen.targetId !== target.id || seen.version !== input.version) {
-          return fail(
-            reply,
-            409,
-            `request_id ${input.requestId} was already used for project ${seen.targetId} version ${seen.version}`,
-          );
-        }
-        return reply.code(202).send({ task_id: seen.taskId, status: sim().taskState(seen).status });
-      }
-      const running = sim().runningDeploy(target.id);
-      if (running) {
-        return fail(reply, 409, `project ${target.id} is already being upgraded by task ${running.taskId}`);
-      }
-      const record = sim().startDeploy(target, input);
-      return reply.code(202).send({ task_id: record.taskId, status: 'pending' });
-    },
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(refuse(request.url, 404, `no route ${request.method} ${request.url}`)),
   );
 
-  app.get<{ Params: { taskId: string } }>('/api/v1/tasks/:taskId', async (request, reply) => {
-    const record = sim().deployByTaskId(request.params.taskId);
-    if (!record) return fail(reply, 404, `task ${request.params.taskId} not found`);
-    const { status, message } = sim().taskState(record);
-    return { task_id: record.taskId, status, message };
-  });
+  registerTasksRoutes(app, sim);
+  registerJiracdflowRoutes(app, sim);
 }

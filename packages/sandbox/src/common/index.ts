@@ -4,3 +4,4 @@ export * from './late-answers.js';
 export * from './request-log.js';
 export * from './simulator-app.js';
 export * from './simulator-base.js';
+export * from './simulator-state-error.js';

@@ -1,4 +1,5 @@
 /** Validation of issue fields the way Jira answers it: one message per field id, in Jira's words. */
+import type { JiraMessages } from './jira-messages.js';
 import type { JiraSimField } from './jira-seed.js';
 
 /** System fields the create and edit screens of the 升级 issue type hold besides the custom fields. */
@@ -14,6 +15,7 @@ export function checkFields(
   fields: Record<string, unknown>,
   customFields: readonly JiraSimField[],
   mode: 'create' | 'edit',
+  messages: JiraMessages,
 ): { values: Record<string, FieldValue>; errors: Record<string, string> } {
   const values: Record<string, FieldValue> = {};
   const errors: Record<string, string> = {};
@@ -21,12 +23,12 @@ export function checkFields(
     if (mode === 'create' && (id === 'project' || id === 'issuetype')) continue;
     const custom = customFields.find((f) => f.id === id);
     if (!custom && !screenSystemFields.has(id)) {
-      errors[id] = `Field '${id}' cannot be set. It is not on the appropriate screen, or unknown.`;
+      errors[id] = messages.fieldCannotBeSet(id);
       continue;
     }
     if (id === 'labels') {
       if (!Array.isArray(raw) || raw.some((l) => typeof l !== 'string' || /\s/.test(l))) {
-        errors[id] = 'The label must not contain spaces.';
+        errors[id] = messages.labelWithSpace;
       } else values[id] = raw as string[];
       continue;
     }
@@ -34,7 +36,7 @@ export function checkFields(
       if (raw === null && id !== 'summary') {
         values[id] = null;
       } else if (typeof raw !== 'string') {
-        errors[id] = 'Operation value must be a string';
+        errors[id] = messages.notAString;
       } else values[id] = raw;
       continue;
     }
@@ -42,31 +44,34 @@ export function checkFields(
     if (raw === null) {
       values[id] = null;
     } else if (typeof raw !== 'object' || Array.isArray(raw)) {
-      errors[id] = 'data was not an object';
+      errors[id] = messages.notAnObject;
     } else {
       const given = raw as { value?: unknown; id?: unknown };
       const option =
-        given.id !== undefined
+        given.id !== undefined && given.id !== null
           ? custom.options.find((o) => o.id === String(given.id))
           : custom.options.find((o) => o.value === given.value);
-      if (given.id === undefined && given.value === undefined) {
-        errors[id] = "Could not find valid 'id' or 'value' in the Parent Option object.";
+      if (
+        (given.id === undefined || given.id === null) &&
+        (given.value === undefined || given.value === null)
+      ) {
+        errors[id] = messages.optionNeedsIdOrValue;
       } else if (!option) {
         errors[id] =
-          given.id !== undefined
-            ? `Option id '${String(given.id)}' is not valid`
-            : `Option value '${String(given.value)}' is not valid`;
+          given.id !== undefined && given.id !== null
+            ? messages.optionIdInvalid(String(given.id))
+            : messages.optionValueInvalid(String(given.value));
       } else values[id] = { id: option.id, value: option.value };
     }
   }
   if ('summary' in values || (mode === 'create' && !('summary' in errors))) {
     const summary = values.summary;
     if (typeof summary !== 'string' || summary.trim().length === 0) {
-      errors.summary = 'You must specify a summary of the issue.';
+      errors.summary = messages.summaryRequired;
     } else if (summary.length > 255) {
-      errors.summary = 'Summary must be less than 255 characters.';
+      errors.summary = messages.summaryTooLong;
     } else if (/[\r\n]/.test(summary)) {
-      errors.summary = 'The summary is invalid because it contains newline characters.';
+      errors.summary = messages.summaryNewline;
     }
   }
   return { values, errors };

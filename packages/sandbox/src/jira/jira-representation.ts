@@ -1,7 +1,7 @@
 /** How the simulated Jira renders users, statuses, issues and transitions in REST answers and webhooks. */
 import type { JiraSimUser } from './jira-seed.js';
 import type { JiraSimState, SimComment, SimHistory, SimIssue } from './jira-sim-state.js';
-import type { JiraSimStatus, JiraSimTransition } from './jira-workflow-definition.js';
+import type { JiraSimStatus, JiraSimTransition, JiraSimWorkflow } from './jira-workflow-definition.js';
 
 const categories = {
   2: { id: 2, key: 'new', colorName: 'blue-gray', name: 'To Do' },
@@ -42,15 +42,46 @@ export function statusJson(state: JiraSimState, status: JiraSimStatus): Record<s
   };
 }
 
-export function transitionJson(state: JiraSimState, t: JiraSimTransition): Record<string, unknown> {
+export function transitionJson(
+  state: JiraSimState,
+  workflow: JiraSimWorkflow,
+  t: JiraSimTransition,
+): Record<string, unknown> {
   return {
     id: t.id,
     name: t.name,
-    to: statusJson(state, state.workflow.status(t.to)),
+    to: statusJson(state, workflow.status(t.to)),
     hasScreen: false,
     isGlobal: false,
     isInitial: false,
-    isConditional: false,
+    isConditional: t.groups !== undefined,
+  };
+}
+
+/**
+ * A user as /myself and /user answer: the user bean plus `groups` (items only with `expand=groups`) and
+ * `applicationRoles`, the way Jira Server lists them.
+ */
+export function userDetailJson(
+  state: JiraSimState,
+  name: string,
+  expandGroups: boolean,
+): Record<string, unknown> {
+  const groups = [...(state.users.get(name)?.groups ?? [])].sort();
+  return {
+    ...userJson(state, name),
+    locale: 'zh_CN',
+    groups: {
+      size: groups.length,
+      items: expandGroups
+        ? groups.map((g) => ({
+            name: g,
+            self: `${state.baseUrl}/rest/api/2/group?groupname=${encodeURIComponent(g)}`,
+          }))
+        : [],
+    },
+    applicationRoles: { size: 1, items: [] },
+    expand: 'groups,applicationRoles',
   };
 }
 
@@ -72,14 +103,14 @@ export function historyJson(state: JiraSimState, h: SimHistory): Record<string, 
 
 /** Every field of an issue (custom fields unset are null, as Jira lists them). */
 export function allFields(state: JiraSimState, issue: SimIssue): Record<string, unknown> {
-  const status = state.workflow.status(issue.state);
+  const status = state.statusOf(issue);
   const resolved = status.categoryId === 3;
   const fields: Record<string, unknown> = {
     issuetype: {
-      self: `${state.baseUrl}/rest/api/2/issuetype/${state.issueType.id}`,
-      id: state.issueType.id,
-      description: state.issueType.description,
-      name: state.issueType.name,
+      self: `${state.baseUrl}/rest/api/2/issuetype/${issue.issueType.id}`,
+      id: issue.issueType.id,
+      description: issue.issueType.description,
+      name: issue.issueType.name,
       subtask: false,
     },
     project: {

@@ -1,16 +1,12 @@
 /** The REST v2 routes of the simulated Jira (and its `/__sim/jira/` test-control routes). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { commentJson, issueJson, transitionJson, userJson } from './jira-representation.js';
+import { commentJson, issueJson, transitionJson, userDetailJson, userJson } from './jira-representation.js';
 import type { JiraSimUser } from './jira-seed.js';
 import { JiraSimError } from './jira-sim-error.js';
 import type { JiraSimState } from './jira-sim-state.js';
 import type { JiraWebhookDispatcher, JiraWebhookRegistration } from './jira-webhooks.js';
 
 const base = '/rest/api/2';
-const notAuthenticated = {
-  errorMessages: ['You are not authenticated. Authentication required to perform this operation.'],
-  errors: {},
-};
 
 export function registerJiraRoutes(
   app: FastifyInstance,
@@ -26,15 +22,21 @@ export function registerJiraRoutes(
 
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/rest/')) return;
-    const header = request.headers.authorization;
-    const user = state.authenticate(header);
-    if (!user) {
-      // Jira never challenges (no WWW-Authenticate for Basic); Seraph says why in a header.
-      reply.header('x-seraph-loginreason', header ? 'AUTHENTICATED_FAILED' : 'AUTHENTICATION_DENIED');
-      return reply.code(401).send(notAuthenticated);
+    const caller = state.authenticate(request.headers.authorization);
+    if (caller.kind !== 'user') {
+      // Jira never challenges (no WWW-Authenticate for Basic); Seraph says why in a header. After too
+      // many wrong passwords it denies without checking the password: the CAPTCHA has been triggered.
+      if (caller.kind === 'refused') reply.header('x-seraph-loginreason', caller.reason);
+      if (caller.kind === 'refused' && caller.reason === 'AUTHENTICATION_DENIED') {
+        reply.header(
+          'x-authentication-denied-reason',
+          `CAPTCHA_CHALLENGE; login-url=${state.baseUrl}/login.jsp`,
+        );
+      }
+      return reply.code(401).send({ errorMessages: [state.messages.notAuthenticated], errors: {} });
     }
-    userOf.set(request, user);
-    reply.header('x-ausername', user.name);
+    userOf.set(request, caller.user);
+    reply.header('x-ausername', caller.user.name);
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
@@ -55,10 +57,49 @@ export function registerJiraRoutes(
 
   type KeyParams = { Params: { key: string } };
 
-  app.get(`${base}/myself`, async (request) => ({
-    ...userJson(state, who(request).name),
-    groups: { size: 1, items: [] },
-  }));
+  const expands = (expand: string | undefined, what: string) =>
+    (expand ?? '').split(',').some((e) => e.trim() === what);
+
+  app.get<{ Querystring: { expand?: string } }>(`${base}/myself`, async (request) =>
+    userDetailJson(state, who(request).name, expands(request.query.expand, 'groups')),
+  );
+
+  app.get<{ Querystring: { username?: string; key?: string; expand?: string } }>(
+    `${base}/user`,
+    async (request) => {
+      const name = request.query.username ?? request.query.key;
+      if (name === undefined || name === '')
+        throw JiraSimError.messages(404, state.messages.userNameRequired);
+      if (!state.users.has(name)) throw JiraSimError.messages(404, state.messages.userDoesNotExist(name));
+      return userDetailJson(state, name, expands(request.query.expand, 'groups'));
+    },
+  );
+
+  // Jira Server's paged group members (PageBean): at most 50 a page, `isLast` and `nextPage` to go on.
+  app.get<{
+    Querystring: { groupname?: string; startAt?: string; maxResults?: string; includeInactiveUsers?: string };
+  }>(`${base}/group/member`, async (request) => {
+    const group = request.query.groupname;
+    if (group === undefined || group === '')
+      throw JiraSimError.messages(400, state.messages.groupNameRequired);
+    const members = state.groupMembers(group);
+    if (!members) throw JiraSimError.messages(404, state.messages.groupDoesNotExist(group));
+    const startAt = Math.max(0, Number.parseInt(request.query.startAt ?? '0', 10) || 0);
+    const maxResults = Math.min(50, Math.max(1, Number.parseInt(request.query.maxResults ?? '50', 10) || 50));
+    const page = members.slice(startAt, startAt + maxResults);
+    const isLast = startAt + page.length >= members.length;
+    const link = (at: number) =>
+      `${state.baseUrl}${base}/group/member?includeInactiveUsers=false&maxResults=${maxResults}&groupname=${encodeURIComponent(group)}&startAt=${at}`;
+    return {
+      self: link(startAt),
+      ...(isLast ? {} : { nextPage: link(startAt + maxResults) }),
+      maxResults,
+      startAt,
+      total: members.length,
+      isLast,
+      values: page.map((u) => userJson(state, u.name)),
+    };
+  });
 
   app.post(`${base}/issue`, async (request, reply) => {
     const issue = state.create(who(request), request.body);
@@ -82,10 +123,15 @@ export function registerJiraRoutes(
     return reply.code(204).send();
   });
 
-  app.get<KeyParams>(`${base}/issue/:key/transitions`, async (request) => ({
-    expand: 'transitions',
-    transitions: state.available(who(request), request.params.key).map((t) => transitionJson(state, t)),
-  }));
+  app.get<KeyParams>(`${base}/issue/:key/transitions`, async (request) => {
+    const workflow = state.get(request.params.key).issueType.workflow;
+    return {
+      expand: 'transitions',
+      transitions: state
+        .available(who(request), request.params.key)
+        .map((t) => transitionJson(state, workflow, t)),
+    };
+  });
 
   app.post<KeyParams>(`${base}/issue/:key/transitions`, async (request, reply) => {
     state.transition(who(request), request.params.key, request.body);

@@ -1,14 +1,16 @@
 /**
- * The simulated Jira's memory and rules: users, issues, the workflow, comments and changelogs. Routes and
- * the test API (`actAs`) both go through it, so a person in a test is held to the same rules as cdflow.
+ * The simulated Jira's memory and rules: users and groups, issues of two issue types (each with its own
+ * workflow), comments and changelogs, and Seraph's login rules. Routes and the test API (`actAs`) both go
+ * through it, so a person in a test is held to the same rules as cdflow.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { ReleaseStateId } from '@cdflow/core';
+import { SimulatorStateError } from '../common/simulator-state-error.js';
 import { checkFields, type FieldValue, fieldValueString } from './jira-field-rules.js';
 import { type JqlIssueView, parseJql, runJql } from './jira-jql.js';
+import type { JiraMessages } from './jira-messages.js';
 import type { JiraSimField, JiraSimProject, JiraSimUser } from './jira-seed.js';
 import { JiraSimError } from './jira-sim-error.js';
-import type { JiraSimTransition, JiraSimWorkflow } from './jira-workflow-definition.js';
+import type { JiraSimStatus, JiraSimTransition, JiraSimWorkflow } from './jira-workflow-definition.js';
 
 export interface SimChangelogItem {
   field: string;
@@ -34,11 +36,21 @@ export interface SimComment {
   created: number;
 }
 
+/** An issue type of the site and the workflow its issues follow. */
+export interface JiraSimIssueType {
+  id: string;
+  name: string;
+  description: string;
+  workflow: JiraSimWorkflow;
+}
+
 export interface SimIssue {
   id: number;
   key: string;
   project: JiraSimProject;
-  state: ReleaseStateId;
+  issueType: JiraSimIssueType;
+  /** The status key within the issue type's workflow. */
+  state: string;
   values: Record<string, FieldValue>;
   comments: SimComment[];
   histories: SimHistory[];
@@ -47,45 +59,132 @@ export interface SimIssue {
   updated: number;
 }
 
+/** The transition behind an update, for webhooks fired from the transition's post functions. */
+export interface SimTransitionDone {
+  workflow: JiraSimWorkflow;
+  transition: JiraSimTransition;
+  from: JiraSimStatus;
+  to: JiraSimStatus;
+}
+
 export type JiraSimEvent =
   | { kind: 'created'; issue: SimIssue; user: string }
-  | { kind: 'updated'; issue: SimIssue; user: string; changelog: SimHistory; eventType: string }
+  | {
+      kind: 'updated';
+      issue: SimIssue;
+      user: string;
+      changelog: SimHistory;
+      eventType: string;
+      transition?: SimTransitionDone;
+    }
   | { kind: 'commented'; issue: SimIssue; user: string; comment: SimComment };
+
+/** Who is calling: a user, nobody (anonymous), or a refused login and Seraph's reason. */
+export type JiraCaller =
+  | { kind: 'user'; user: JiraSimUser }
+  | { kind: 'anonymous' }
+  | { kind: 'refused'; reason: 'AUTHENTICATED_FAILED' | 'AUTHENTICATION_DENIED' };
+
+/** Plain JSON of the issues and sequences, as `snapshotState()` answers (no passwords, no tokens). */
+export interface JiraStateIssues {
+  nextIssueId: number;
+  nextHistoryId: number;
+  nextCommentId: number;
+  clock: number;
+  keyCounters: Record<string, number>;
+  issues: Array<{
+    id: number;
+    key: string;
+    project: string;
+    issueType: string;
+    status: string;
+    values: Record<string, FieldValue>;
+    comments: SimComment[];
+    histories: SimHistory[];
+    reporter: string;
+    created: number;
+    updated: number;
+  }>;
+  /** People added after the start (by `actAs` of an unknown name), without passwords. */
+  people: Array<{ name: string; displayName: string; emailAddress: string; groups: string[] }>;
+}
+
+export interface JiraSimStateConfig {
+  projects: readonly JiraSimProject[];
+  issueTypes: readonly JiraSimIssueType[];
+  fields: readonly JiraSimField[];
+  users: Map<string, JiraSimUser>;
+  token: string;
+  serviceUser: string;
+  messages: JiraMessages;
+  /** Consecutive failed password logins of one user before Seraph asks for a CAPTCHA. */
+  maxAuthenticationAttempts: number;
+}
 
 export class JiraSimState {
   baseUrl = '';
+  readonly projects: readonly JiraSimProject[];
+  readonly issueTypes: readonly JiraSimIssueType[];
+  readonly fields: readonly JiraSimField[];
+  readonly users: Map<string, JiraSimUser>;
+  readonly messages: JiraMessages;
   private readonly issuesById = new Map<number, SimIssue>();
   private readonly counters = new Map<string, number>();
+  private readonly failedLogins = new Map<string, number>();
+  private readonly addedPeople = new Set<string>();
   private nextIssueId = 39000;
   private nextHistoryId = 10400;
   private nextCommentId = 10080;
   private clock = 0;
 
   constructor(
-    readonly workflow: JiraSimWorkflow,
-    readonly projects: readonly JiraSimProject[],
-    readonly issueType: { id: string; name: string; description: string },
-    readonly fields: readonly JiraSimField[],
-    readonly users: Map<string, JiraSimUser>,
-    private readonly token: string,
+    private readonly config: JiraSimStateConfig,
     private readonly emit: (event: JiraSimEvent) => void,
-  ) {}
+  ) {
+    this.projects = config.projects;
+    this.issueTypes = config.issueTypes;
+    this.fields = config.fields;
+    this.users = config.users;
+    this.messages = config.messages;
+  }
 
-  /** The user behind an Authorization header (Bearer PAT of the service user, or preemptive Basic). */
-  authenticate(header: string | undefined): JiraSimUser | null {
-    if (!header) return null;
+  /**
+   * The caller behind an Authorization header: the service user's PAT (Bearer), or preemptive Basic for
+   * any user. Like Seraph, consecutive wrong passwords of one user trigger the CAPTCHA: from then on even
+   * the right password is refused (AUTHENTICATION_DENIED) until `clearCaptcha`.
+   */
+  authenticate(header: string | undefined): JiraCaller {
+    if (!header) return { kind: 'anonymous' };
     const [scheme, value = ''] = header.split(' ', 2);
     if (scheme?.toLowerCase() === 'bearer') {
-      return safeEqual(value, this.token) ? (this.users.get('cdflow') ?? null) : null;
+      const user = this.users.get(this.config.serviceUser);
+      return safeEqual(value, this.config.token) && user
+        ? { kind: 'user', user }
+        : { kind: 'refused', reason: 'AUTHENTICATED_FAILED' };
     }
-    if (scheme?.toLowerCase() === 'basic') {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon < 0) return null;
-      const user = this.users.get(decoded.slice(0, colon));
-      return user && safeEqual(decoded.slice(colon + 1), user.password) ? user : null;
+    if (scheme?.toLowerCase() !== 'basic') return { kind: 'refused', reason: 'AUTHENTICATED_FAILED' };
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return { kind: 'refused', reason: 'AUTHENTICATED_FAILED' };
+    const name = decoded.slice(0, colon);
+    const user = this.users.get(name);
+    if (!user) return { kind: 'refused', reason: 'AUTHENTICATED_FAILED' };
+    if (this.captchaRequired(name)) return { kind: 'refused', reason: 'AUTHENTICATION_DENIED' };
+    if (!safeEqual(decoded.slice(colon + 1), user.password)) {
+      this.failedLogins.set(name, (this.failedLogins.get(name) ?? 0) + 1);
+      return { kind: 'refused', reason: 'AUTHENTICATED_FAILED' };
     }
-    return null;
+    this.failedLogins.delete(name);
+    return { kind: 'user', user };
+  }
+
+  captchaRequired(name: string): boolean {
+    return (this.failedLogins.get(name) ?? 0) >= this.config.maxAuthenticationAttempts;
+  }
+
+  /** What a successful web login with the CAPTCHA (or an administrator's reset) does. */
+  clearCaptcha(name: string): void {
+    this.failedLogins.delete(name);
   }
 
   /** A person for the test API: known users, or a new one with that name (as if an admin had added them). */
@@ -97,10 +196,27 @@ export class JiraSimState {
         password: `${name}-password`,
         displayName: name,
         emailAddress: `${name}@example.invalid`,
+        groups: ['jira-software-users'],
       };
       this.users.set(name, user);
+      this.addedPeople.add(name);
     }
     return user;
+  }
+
+  /** Members of a group, sorted by name as Jira lists them; undefined when no such group exists. */
+  groupMembers(group: string): JiraSimUser[] | undefined {
+    const members = [...this.users.values()].filter((u) => u.groups.includes(group));
+    if (members.length === 0 && !this.knownGroups().has(group)) return undefined;
+    return members.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  knownGroups(): Set<string> {
+    const groups = new Set<string>();
+    for (const u of this.users.values()) for (const g of u.groups) groups.add(g);
+    for (const type of this.issueTypes)
+      for (const t of type.workflow.transitions) for (const g of t.groups ?? []) groups.add(g);
+    return groups;
   }
 
   all(): SimIssue[] {
@@ -116,11 +232,12 @@ export class JiraSimState {
 
   get(keyOrId: string): SimIssue {
     const issue = this.find(keyOrId);
-    if (!issue) throw JiraSimError.messages(404, 'Issue Does Not Exist');
+    if (!issue) throw JiraSimError.messages(404, this.messages.issueDoesNotExist);
     return issue;
   }
 
   create(user: JiraSimUser, body: unknown): SimIssue {
+    const m = this.messages;
     const fields = fieldsOf(body);
     const errors: Record<string, string> = {};
     const projectRef = fields.project as { key?: unknown; id?: unknown } | undefined;
@@ -128,20 +245,19 @@ export class JiraSimState {
       projectRef && typeof projectRef === 'object'
         ? this.projects.find((p) => p.key === projectRef.key || p.id === String(projectRef.id))
         : undefined;
-    if (projectRef === undefined) errors.project = 'project is required';
-    else if (!project) errors.project = 'valid project is required';
-    else if (user.readOnly) errors.project = 'You do not have permission to create issues in this project.';
+    if (projectRef === undefined) errors.project = m.projectRequired;
+    else if (!project) errors.project = m.validProjectRequired;
+    else if (user.readOnly) errors.project = m.noCreatePermission;
     const typeRef = fields.issuetype as { name?: unknown; id?: unknown } | undefined;
-    if (typeRef === undefined) errors.issuetype = 'issue type is required';
-    else if (
-      typeof typeRef !== 'object' ||
-      (typeRef.name !== this.issueType.name && String(typeRef.id) !== this.issueType.id)
-    ) {
-      errors.issuetype = 'valid issue type is required';
-    }
-    const checked = checkFields(fields, this.fields, 'create');
+    const issueType =
+      typeRef && typeof typeRef === 'object'
+        ? this.issueTypes.find((t) => t.name === typeRef.name || t.id === String(typeRef.id))
+        : undefined;
+    if (typeRef === undefined) errors.issuetype = m.issueTypeRequired;
+    else if (!issueType) errors.issuetype = m.validIssueTypeRequired;
+    const checked = checkFields(fields, this.fields, 'create', m);
     Object.assign(errors, checked.errors);
-    if (Object.keys(errors).length > 0 || !project) throw JiraSimError.fields(400, errors);
+    if (Object.keys(errors).length > 0 || !project || !issueType) throw JiraSimError.fields(400, errors);
 
     const n = (this.counters.get(project.key) ?? 0) + 1;
     this.counters.set(project.key, n);
@@ -150,7 +266,8 @@ export class JiraSimState {
       id: this.nextIssueId++,
       key: `${project.key}-${n}`,
       project,
-      state: this.workflow.transitions.find((t) => t.key === 'create')!.to,
+      issueType,
+      state: issueType.workflow.initial().to,
       values: checked.values,
       comments: [],
       histories: [],
@@ -165,10 +282,9 @@ export class JiraSimState {
 
   edit(user: JiraSimUser, keyOrId: string, body: unknown): void {
     const issue = this.get(keyOrId);
-    if (user.readOnly)
-      throw JiraSimError.messages(403, 'You do not have permission to edit issues in this project.');
+    if (user.readOnly) throw JiraSimError.messages(403, this.messages.noEditPermission);
     const fields = fieldsOf(body);
-    const checked = checkFields(fields, this.fields, 'edit');
+    const checked = checkFields(fields, this.fields, 'edit', this.messages);
     if (Object.keys(checked.errors).length > 0) throw JiraSimError.fields(400, checked.errors);
     const items: SimChangelogItem[] = [];
     for (const [id, value] of Object.entries(checked.values)) {
@@ -193,10 +309,16 @@ export class JiraSimState {
     this.emit({ kind: 'updated', issue, user: user.name, changelog: history, eventType: 'issue_updated' });
   }
 
-  /** Transitions the user may perform now (none for a user without the permission, as Jira hides them). */
+  /**
+   * Transitions the user may perform now: those leaving the current status whose group condition the user
+   * meets (none for a browse-only user), as Jira hides the others.
+   */
   available(user: JiraSimUser, keyOrId: string): JiraSimTransition[] {
     const issue = this.get(keyOrId);
-    return user.readOnly ? [] : this.workflow.openFrom(issue.state);
+    if (user.readOnly) return [];
+    return issue.issueType.workflow
+      .openFrom(issue.state)
+      .filter((t) => !t.groups || t.groups.some((g) => user.groups.includes(g)));
   }
 
   transition(user: JiraSimUser, keyOrId: string, body: unknown): JiraSimTransition {
@@ -204,30 +326,21 @@ export class JiraSimState {
     const ref = isRecord(body) ? body.transition : undefined;
     const rawId = isRecord(ref) ? ref.id : undefined;
     if (rawId === undefined || rawId === null || rawId === '') {
-      throw JiraSimError.messages(400, "Missing 'transition' identifier");
+      throw JiraSimError.messages(400, this.messages.missingTransitionId);
     }
-    if (!/^\d+$/.test(String(rawId)))
-      throw JiraSimError.messages(400, "'transition' identifier must be an integer");
+    if (!/^\d+$/.test(String(rawId))) throw JiraSimError.messages(400, this.messages.transitionIdNotInteger);
     const id = String(rawId);
     const transition = this.available(user, issue.key).find((t) => t.id === id);
     if (!transition) {
-      const name = this.workflow.transitionById(id)?.name ?? id;
-      throw JiraSimError.messages(
-        400,
-        `It seems that you have tried to perform a workflow operation (${name}) that is not valid for the current state of this issue (${issue.key}). The likely cause is that somebody has changed the issue recently, please look at the issue history for details.`,
-      );
+      const name = issue.issueType.workflow.transitionById(id)?.name ?? id;
+      throw JiraSimError.messages(400, this.messages.invalidTransition(name, issue.key));
     }
     // The cdflow transitions have no screen: fields cannot be set through them (and `update` is dropped).
     const fields = isRecord(body) && isRecord(body.fields) ? Object.keys(body.fields) : [];
     if (fields.length > 0) {
       throw JiraSimError.fields(
         400,
-        Object.fromEntries(
-          fields.map((f) => [
-            f,
-            `Field '${f}' cannot be set. It is not on the appropriate screen, or unknown.`,
-          ]),
-        ),
+        Object.fromEntries(fields.map((f) => [f, this.messages.fieldCannotBeSet(f)])),
       );
     }
     this.apply(issue, user, transition);
@@ -236,11 +349,10 @@ export class JiraSimState {
 
   comment(user: JiraSimUser, keyOrId: string, body: unknown): SimComment {
     const issue = this.get(keyOrId);
-    if (user.readOnly)
-      throw JiraSimError.fields(400, { comment: 'You do not have the permission to comment on this issue.' });
+    if (user.readOnly) throw JiraSimError.fields(400, { comment: this.messages.noCommentPermission });
     const text = isRecord(body) ? body.body : undefined;
     if (typeof text !== 'string' || text.trim().length === 0) {
-      throw JiraSimError.fields(400, { comment: 'Comment body can not be empty!' });
+      throw JiraSimError.fields(400, { comment: this.messages.commentEmpty });
     }
     const comment: SimComment = {
       id: String(this.nextCommentId++),
@@ -266,9 +378,15 @@ export class JiraSimState {
   vocabulary() {
     return {
       projects: this.projects.flatMap((p) => [p.key, p.id, p.name]),
-      statuses: this.workflow.statuses.flatMap((s) => [s.name, s.id]),
-      issueTypes: [this.issueType.name, this.issueType.id],
+      statuses: [
+        ...new Set(this.issueTypes.flatMap((t) => t.workflow.statuses.flatMap((s) => [s.name, s.id]))),
+      ],
+      issueTypes: this.issueTypes.flatMap((t) => [t.name, t.id]),
     };
+  }
+
+  statusOf(issue: SimIssue): JiraSimStatus {
+    return issue.issueType.workflow.status(issue.state);
   }
 
   view(issue: SimIssue): JqlIssueView & { id: number } {
@@ -277,16 +395,79 @@ export class JiraSimState {
       key: issue.key,
       projectKey: issue.project.key,
       summary: typeof issue.values.summary === 'string' ? issue.values.summary : '',
-      statusName: this.workflow.status(issue.state).name,
-      issueTypeName: this.issueType.name,
+      statusName: this.statusOf(issue).name,
+      issueTypeName: issue.issueType.name,
       created: issue.created,
       updated: issue.updated,
     };
   }
 
+  snapshot(): JiraStateIssues {
+    return structuredClone({
+      nextIssueId: this.nextIssueId,
+      nextHistoryId: this.nextHistoryId,
+      nextCommentId: this.nextCommentId,
+      clock: this.clock,
+      keyCounters: Object.fromEntries(this.counters),
+      issues: this.all().map((i) => ({
+        id: i.id,
+        key: i.key,
+        project: i.project.key,
+        issueType: i.issueType.name,
+        status: i.state,
+        values: i.values,
+        comments: i.comments,
+        histories: i.histories,
+        reporter: i.reporter,
+        created: i.created,
+        updated: i.updated,
+      })),
+      people: [...this.addedPeople].flatMap((name) => {
+        const u = this.users.get(name);
+        return u
+          ? [{ name, displayName: u.displayName, emailAddress: u.emailAddress, groups: u.groups }]
+          : [];
+      }),
+    });
+  }
+
+  /** Continue from a snapshot (checked by the caller against this site's projects and issue types). */
+  restore(state: JiraStateIssues): void {
+    const copy = structuredClone(state);
+    for (const p of copy.people) {
+      if (!this.users.has(p.name)) {
+        this.users.set(p.name, { ...p, password: `${p.name}-password` });
+        this.addedPeople.add(p.name);
+      }
+    }
+    for (const [i, saved] of copy.issues.entries()) {
+      const project = this.projects.find((p) => p.key === saved.project);
+      const issueType = this.issueTypes.find((t) => t.name === saved.issueType);
+      if (!project) throw new SimulatorStateError('Jira', `issues[${i}].project`, 'a project of this site');
+      if (!issueType) {
+        throw new SimulatorStateError('Jira', `issues[${i}].issueType`, 'an issue type of this site');
+      }
+      if (!issueType.workflow.hasStatus(saved.status)) {
+        throw new SimulatorStateError(
+          'Jira',
+          `issues[${i}].status`,
+          `a status of workflow ${issueType.workflow.name}`,
+        );
+      }
+      const { project: _p, issueType: _t, status, ...rest } = saved;
+      this.issuesById.set(saved.id, { ...rest, project, issueType, state: status });
+    }
+    for (const [key, n] of Object.entries(copy.keyCounters)) this.counters.set(key, n);
+    this.nextIssueId = copy.nextIssueId;
+    this.nextHistoryId = copy.nextHistoryId;
+    this.nextCommentId = copy.nextCommentId;
+    this.clock = copy.clock;
+  }
+
   private apply(issue: SimIssue, user: JiraSimUser, transition: JiraSimTransition): void {
-    const from = this.workflow.status(issue.state);
-    const to = this.workflow.status(transition.to);
+    const workflow = issue.issueType.workflow;
+    const from = workflow.status(issue.state);
+    const to = workflow.status(transition.to);
     const statusItem: SimChangelogItem = {
       field: 'status',
       fieldtype: 'jira',
@@ -312,7 +493,14 @@ export class JiraSimState {
         : [statusItem];
     issue.state = transition.to;
     const history = this.record(issue, user, items);
-    this.emit({ kind: 'updated', issue, user: user.name, changelog: history, eventType: 'issue_generic' });
+    this.emit({
+      kind: 'updated',
+      issue,
+      user: user.name,
+      changelog: history,
+      eventType: 'issue_generic',
+      transition: { workflow, transition, from, to },
+    });
   }
 
   private record(issue: SimIssue, user: JiraSimUser, items: SimChangelogItem[]): SimHistory {

@@ -1,7 +1,9 @@
 /**
- * A faithful in-memory Jira Server (REST v2) on an ephemeral port: projects AC and QC, issue type 升级,
- * the cdflow workflow with the export's ids, custom fields, comments, a JQL subset, signed webhooks, and
- * a test API to act as a named person.
+ * A faithful in-memory Jira Server (REST v2) on an ephemeral port: projects AC and QC, the UAT issue type
+ * 升级 (workflow "cdflow" with the export's ids) and the production issue type 运营升级 (workflow
+ * "cdflow-prod"), custom fields, people and groups, comments, a JQL subset, signed webhooks (issue events
+ * or workflow post functions), Seraph's login rules, an optional Chinese locale, and a test API to act as a
+ * named person. Its state can be saved and continued after a restart.
  */
 import { randomBytes } from 'node:crypto';
 import { defaultJiraWorkflowNames, type JiraWorkflowNames } from '@cdflow/core';
@@ -12,16 +14,25 @@ import {
   startSimulator,
 } from '../common/index.js';
 import { fieldValueString } from './jira-field-rules.js';
+import { type JiraLocale, jiraMessages } from './jira-messages.js';
+import {
+  defaultProdApprovalGroups,
+  defaultProdWorkflowNames,
+  type JiraProdApprovalGroups,
+  type JiraProdWorkflowNames,
+  prodWorkflow,
+} from './jira-prod-workflow.js';
 import { registerJiraRoutes } from './jira-routes.js';
-import { type JiraSimUser, jiraSeed } from './jira-seed.js';
+import { type JiraSimPersonInput, type JiraSimUser, jiraSeed } from './jira-seed.js';
 import { JiraSimError } from './jira-sim-error.js';
-import { JiraSimState, type SimIssue } from './jira-sim-state.js';
+import { type JiraSimIssueType, JiraSimState, type SimIssue } from './jira-sim-state.js';
+import { type JiraSimulatorState, parseJiraSimulatorState } from './jira-state-file.js';
 import {
   type JiraWebhookDelivery,
   JiraWebhookDispatcher,
   type JiraWebhookRegistration,
 } from './jira-webhooks.js';
-import { JiraSimWorkflow } from './jira-workflow-definition.js';
+import { type JiraSimWorkflow, uatWorkflow } from './jira-workflow-definition.js';
 
 export interface JiraSimulatorOptions {
   host?: string;
@@ -29,16 +40,25 @@ export interface JiraSimulatorOptions {
   token?: string;
   /** Password of the service user `cdflow` for basic auth (generated when absent). */
   password?: string;
-  /** People besides the seed's (dba, ops, tester, viewer); `readOnly` people may browse only. */
-  users?: Array<{
-    name: string;
-    password?: string;
-    displayName?: string;
-    emailAddress?: string;
-    readOnly?: boolean;
-  }>;
-  /** Status and transition names of the workflow (default: the original Chinese names). */
+  /**
+   * People besides the seed's (dba1, sa1, lead1, ops1, tester1, dev1, dba, ops, tester, viewer), with their
+   * groups; `readOnly` people may browse only. A seed name given here replaces the seed's person.
+   */
+  users?: JiraSimPersonInput[];
+  /** Status and transition names of the UAT workflow (default: the original Chinese names). */
   names?: JiraWorkflowNames;
+  /** Name of the production issue type. Default 运营升级. */
+  prodIssueType?: string;
+  /** Status and transition names of the production workflow (default: `defaultProdWorkflowNames(names)`). */
+  prodNames?: JiraProdWorkflowNames;
+  /** Group conditions of the approval transitions; `null` lets anyone approve. Default dba / sa / team-leads. */
+  prodApprovalGroups?: JiraProdApprovalGroups | null;
+  /** Language of the error messages. `zh_CN` answers them in Chinese (the ids and shapes stay the same). */
+  locale?: JiraLocale;
+  /** Consecutive wrong passwords of one user before Seraph demands a CAPTCHA. Default 3 (Jira's). */
+  maxAuthenticationAttempts?: number;
+  /** Continue from `snapshotState()` of an earlier simulator: its issues, keys, comments and histories. */
+  state?: unknown;
 }
 
 /** An issue as a test sees it: the status name, the stored fields, and the comment bodies in order. */
@@ -46,6 +66,8 @@ export interface JiraSimIssueView {
   key: string;
   id: string;
   project: string;
+  /** The issue type's name (升级 or the production type). */
+  issueType: string;
   summary: string;
   status: string;
   fields: Record<string, unknown>;
@@ -65,6 +87,14 @@ export interface JiraActor {
   comment(issueKey: string, body: string): Promise<void>;
 }
 
+/** A person of the simulated site as a test sees it (no password). */
+export interface JiraSimPersonView {
+  name: string;
+  displayName: string;
+  groups: string[];
+  readOnly: boolean;
+}
+
 /**
  * One REST call the simulated Jira answered: the method, the route pattern as the counters name it (e.g.
  * `POST /rest/api/2/issue`), the URL, the status and when it arrived (ms since epoch), so tests can
@@ -74,7 +104,10 @@ export type JiraRequestRecord = SimulatorRequestRecord;
 
 export class JiraSimulator extends SimulatorBase {
   readonly credentials: { token: string; user: string; password: string };
+  /** The UAT workflow "cdflow" (issue type 升级). */
   readonly workflow: JiraSimWorkflow;
+  /** The production workflow "cdflow-prod" (issue type 运营升级 unless renamed). */
+  readonly prodWorkflow: JiraSimWorkflow;
 
   private constructor(
     shell: SimulatorShell,
@@ -85,45 +118,65 @@ export class JiraSimulator extends SimulatorBase {
   ) {
     super(url, shell);
     this.credentials = credentials;
-    this.workflow = state.workflow;
+    const [uat, prod] = state.issueTypes as [JiraSimIssueType, JiraSimIssueType];
+    this.workflow = uat.workflow;
+    this.prodWorkflow = prod.workflow;
   }
 
   static async start(options: JiraSimulatorOptions = {}): Promise<JiraSimulator> {
+    const saved = options.state === undefined ? undefined : parseJiraSimulatorState(options.state);
     const credentials = {
       token: options.token ?? `jira-pat-${randomBytes(18).toString('base64url')}`,
       user: jiraSeed.serviceUser,
       password: options.password ?? randomBytes(12).toString('base64url'),
     };
     const users = new Map<string, JiraSimUser>();
-    const add = (u: {
-      name: string;
-      password?: string;
-      displayName?: string;
-      emailAddress?: string;
-      readOnly?: boolean;
-    }) =>
+    const add = (u: JiraSimPersonInput) =>
       users.set(u.name, {
         name: u.name,
         password: u.password ?? randomBytes(12).toString('base64url'),
         displayName: u.displayName ?? u.name,
         emailAddress: u.emailAddress ?? `${u.name}@example.invalid`,
+        // Everyone who may log in is a Jira user (`jira-software-users`); a browse-only person too.
+        groups: [...new Set(['jira-software-users', ...(u.groups ?? [])])],
         ...(u.readOnly ? { readOnly: true } : {}),
       });
-    add({ name: credentials.user, password: credentials.password, displayName: 'cdflow service' });
+    add({
+      name: credentials.user,
+      password: credentials.password,
+      displayName: 'cdflow service',
+      groups: jiraSeed.serviceUserGroups,
+    });
     for (const person of jiraSeed.people) add(person);
     for (const person of options.users ?? []) add(person);
 
-    const workflow = new JiraSimWorkflow(options.names ?? defaultJiraWorkflowNames);
+    const names = options.names ?? defaultJiraWorkflowNames;
+    const issueTypes: JiraSimIssueType[] = [
+      { ...jiraSeed.issueType, workflow: uatWorkflow(names) },
+      {
+        ...jiraSeed.prodIssueType,
+        name: options.prodIssueType ?? jiraSeed.prodIssueType.name,
+        workflow: prodWorkflow(
+          options.prodNames ?? defaultProdWorkflowNames(names),
+          options.prodApprovalGroups === undefined ? defaultProdApprovalGroups : options.prodApprovalGroups,
+        ),
+      },
+    ];
     let dispatcher: JiraWebhookDispatcher | undefined;
     const state = new JiraSimState(
-      workflow,
-      jiraSeed.projects,
-      jiraSeed.issueType,
-      jiraSeed.fields,
-      users,
-      credentials.token,
+      {
+        projects: jiraSeed.projects,
+        issueTypes,
+        fields: jiraSeed.fields,
+        users,
+        token: credentials.token,
+        serviceUser: credentials.user,
+        messages: jiraMessages(options.locale ?? 'en'),
+        maxAuthenticationAttempts: options.maxAuthenticationAttempts ?? 3,
+      },
       (event) => dispatcher?.dispatch(event),
     );
+    if (saved) state.restore(saved);
     dispatcher = new JiraWebhookDispatcher(state);
     return startSimulator(
       options.host ?? '127.0.0.1',
@@ -173,13 +226,39 @@ export class JiraSimulator extends SimulatorBase {
     return this.shell.requests.records();
   }
 
+  /** Whether the user's next basic-auth login is refused for the CAPTCHA (too many wrong passwords). */
+  captchaRequired(user: string): boolean {
+    return this.state.captchaRequired(user);
+  }
+
+  /** Lift the CAPTCHA, as a web login that solved it (or an administrator's reset) does. */
+  clearCaptcha(user: string): void {
+    this.state.clearCaptcha(user);
+  }
+
+  /** The people of the site and their groups. */
+  people(): JiraSimPersonView[] {
+    return [...this.state.users.values()].map((u) => ({
+      name: u.name,
+      displayName: u.displayName,
+      groups: [...u.groups],
+      readOnly: u.readOnly === true,
+    }));
+  }
+
+  /**
+   * Act as a person: the changes go through the same rules as REST calls (open transitions, group
+   * conditions, field validation), and the webhooks they fire carry that person as `user`.
+   */
   actAs(user: string): JiraActor {
     const person = this.state.person(user);
     return {
       transition: async (issueKey, transitionName) => {
+        const issue = this.state.get(issueKey);
         const open = this.state.available(person, issueKey);
         const wanted = open.find((t) => t.name === transitionName);
-        const id = wanted?.id ?? this.workflow.transitions.find((t) => t.name === transitionName)?.id;
+        const id =
+          wanted?.id ?? issue.issueType.workflow.transitions.find((t) => t.name === transitionName)?.id;
         if (id === undefined) {
           throw JiraSimError.messages(400, `The workflow has no transition named "${transitionName}".`);
         }
@@ -203,13 +282,22 @@ export class JiraSimulator extends SimulatorBase {
     return this.state.all().map((i) => this.view(i));
   }
 
+  /**
+   * Plain JSON of the issues (fields, statuses, comments, histories), the key counters and id sequences,
+   * and the people added by `actAs`; no passwords, tokens or webhook registrations (register them again).
+   */
+  snapshotState(): JiraSimulatorState {
+    return { version: 1, ...this.state.snapshot() };
+  }
+
   private view(issue: SimIssue): JiraSimIssueView {
     return {
       key: issue.key,
       id: String(issue.id),
       project: issue.project.key,
+      issueType: issue.issueType.name,
       summary: fieldValueString(issue.values.summary) ?? '',
-      status: this.workflow.status(issue.state).name,
+      status: this.state.statusOf(issue).name,
       fields: structuredClone(issue.values),
       comments: issue.comments.map((c) => c.body),
       history: issue.histories.map((h) => ({

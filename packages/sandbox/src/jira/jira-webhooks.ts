@@ -12,10 +12,20 @@ export interface JiraWebhookRegistration {
   secret?: string;
   /** Only issues matching this JQL are sent (the original's filter, e.g. `project = AC and …`). */
   jql?: string;
+  /** Subscribed to issue events (created, updated, commented). Default true. */
+  events?: boolean;
+  /**
+   * Also (or, with `events: false`, only) fired from workflow post functions: every transition (`true`) or
+   * the transitions of these names. Such a delivery carries a `transition` object and no changelog, and
+   * the webhook's JQL does not filter it (the post function is configured on the workflow).
+   */
+  postFunction?: boolean | readonly string[];
 }
 
 export interface JiraWebhookDelivery {
   url: string;
+  /** `event` for an issue event, `postFunction` for a delivery fired by a transition's post function. */
+  trigger: 'event' | 'postFunction';
   webhookEvent: 'jira:issue_created' | 'jira:issue_updated';
   issueEventTypeName: string;
   issueKey: string;
@@ -58,16 +68,49 @@ export class JiraWebhookDispatcher {
   /** Called for each change; payloads are built now (the issue as it is) and sent after the answer. */
   dispatch(event: JiraSimEvent): void {
     const view = this.state.view(event.issue);
-    const targets = this.hooks.filter((h) => h.query === null || matchesJql(h.query, view));
-    if (targets.length === 0) return;
-    const payload = this.payload(event);
+    const subscribed = this.hooks.filter(
+      (h) => h.events !== false && (h.query === null || matchesJql(h.query, view)),
+    );
+    if (subscribed.length > 0) this.deliver(subscribed, this.payload(event), event.issue.key, 'event');
+    if (event.kind === 'updated' && event.transition) {
+      const done = event.transition;
+      const fired = this.hooks.filter(
+        (h) =>
+          h.postFunction === true ||
+          (Array.isArray(h.postFunction) && h.postFunction.includes(done.transition.name)),
+      );
+      if (fired.length > 0) {
+        const { changelog: _c, issue_event_type_name: _t, ...rest } = this.payload(event);
+        const payload = {
+          ...rest,
+          transition: {
+            workflowId: done.workflow.id,
+            workflowName: done.workflow.name,
+            transitionId: Number(done.transition.id),
+            transitionName: done.transition.name,
+            from_status: done.from.name,
+            to_status: done.to.name,
+          },
+        };
+        this.deliver(fired, payload, event.issue.key, 'postFunction');
+      }
+    }
+  }
+
+  private deliver(
+    targets: JiraWebhookRegistration[],
+    payload: Record<string, unknown>,
+    issueKey: string,
+    trigger: JiraWebhookDelivery['trigger'],
+  ): void {
     const body = JSON.stringify(payload);
     for (const hook of targets) {
       const delivery: JiraWebhookDelivery = {
         url: hook.url,
+        trigger,
         webhookEvent: payload.webhookEvent as JiraWebhookDelivery['webhookEvent'],
-        issueEventTypeName: payload.issue_event_type_name as string,
-        issueKey: event.issue.key,
+        issueEventTypeName: (payload.issue_event_type_name as string | undefined) ?? '',
+        issueKey,
         body,
         payload,
         signature: hook.secret

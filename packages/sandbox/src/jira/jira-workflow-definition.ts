@@ -1,6 +1,8 @@
 /**
- * The "cdflow" workflow as the real Jira export defines it (fixtures: status ids per step, action ids per
- * transition), with names taken from the site's configuration so an English-named instance can be simulated.
+ * A Jira workflow as the simulator enforces it: statuses (Jira's global status objects, with their ids),
+ * transitions with their action ids, the steps each leaves from, and optional group conditions. The UAT
+ * workflow "cdflow" is built from the real export (`uatWorkflow`); the production one in
+ * jira-prod-workflow.ts.
  */
 import {
   defaultJiraWorkflowNames,
@@ -11,7 +13,8 @@ import {
 } from '@cdflow/core';
 
 export interface JiraSimStatus {
-  state: ReleaseStateId;
+  /** The workflow's own key for the status (core's ReleaseStateId for the UAT workflow). */
+  state: string;
   id: string;
   name: string;
   description: string;
@@ -20,15 +23,71 @@ export interface JiraSimStatus {
 }
 
 export interface JiraSimTransition {
-  key: JiraTransitionKey;
+  key: string;
   id: string;
   name: string;
-  from: ReleaseStateId | null;
-  to: ReleaseStateId;
+  /** The statuses it leaves from (several for a common transition); null for the initial action. */
+  from: string[] | null;
+  to: string;
+  /** A "user is in group" condition: only members of one of these groups see and perform it. */
+  groups?: readonly string[];
+}
+
+export interface JiraSimWorkflowDefinition {
+  /** Jira's workflow id and name, as a post-function webhook reports them. */
+  id: number;
+  name: string;
+  statuses: JiraSimStatus[];
+  transitions: JiraSimTransition[];
+}
+
+export class JiraSimWorkflow {
+  readonly id: number;
+  readonly name: string;
+  readonly statuses: JiraSimStatus[];
+  readonly transitions: JiraSimTransition[];
+
+  constructor(definition: JiraSimWorkflowDefinition) {
+    this.id = definition.id;
+    this.name = definition.name;
+    this.statuses = definition.statuses;
+    this.transitions = definition.transitions;
+  }
+
+  status(state: string): JiraSimStatus {
+    const status = this.statuses.find((s) => s.state === state);
+    if (!status) throw new Error(`workflow ${this.name} has no status ${state}`);
+    return status;
+  }
+
+  hasStatus(state: string): boolean {
+    return this.statuses.some((s) => s.state === state);
+  }
+
+  statusByName(name: string): JiraSimStatus | undefined {
+    const lower = name.toLowerCase();
+    return this.statuses.find((s) => s.name.toLowerCase() === lower || s.id === name);
+  }
+
+  /** The initial action (issue creation). */
+  initial(): JiraSimTransition {
+    const initial = this.transitions.find((t) => t.from === null);
+    if (!initial) throw new Error(`workflow ${this.name} has no initial action`);
+    return initial;
+  }
+
+  /** Transitions open from a status, in the workflow's order (creation is not one of them). */
+  openFrom(state: string): JiraSimTransition[] {
+    return this.transitions.filter((t) => t.from?.includes(state));
+  }
+
+  transitionById(id: string): JiraSimTransition | undefined {
+    return this.transitions.find((t) => t.id === id);
+  }
 }
 
 /** Status ids of the export (`jira.status.id` of each step). */
-const statusIds: Record<ReleaseStateId, { id: string; categoryId: 2 | 3 | 4; description: string }> = {
+const uatStatusIds: Record<ReleaseStateId, { id: string; categoryId: 2 | 3 | 4; description: string }> = {
   sqlPending: { id: '1', categoryId: 2, description: '' },
   sqlExecuting: { id: '10009', categoryId: 4, description: 'DBA执行SQL，执行完手动点击通过状态' },
   configExecuting: { id: '10008', categoryId: 4, description: '人工执行配置文件变更操作' },
@@ -40,7 +99,7 @@ const statusIds: Record<ReleaseStateId, { id: string; categoryId: 2 | 3 | 4; des
 };
 
 /** Action ids of the export; the order is the export's order within each step (Jira lists them so). */
-const transitionIds: Array<[JiraTransitionKey, string]> = [
+const uatTransitionIds: Array<[JiraTransitionKey, string]> = [
   ['create', '1'],
   ['submitSql', '11'],
   ['noSql', '91'],
@@ -62,37 +121,22 @@ const transitionIds: Array<[JiraTransitionKey, string]> = [
   ['uatAutoIteration', '301'],
 ];
 
-export class JiraSimWorkflow {
-  readonly statuses: JiraSimStatus[];
-  readonly transitions: JiraSimTransition[];
+export const uatStatusIdOf = (state: ReleaseStateId) => uatStatusIds[state];
 
-  constructor(readonly names: JiraWorkflowNames = defaultJiraWorkflowNames) {
-    this.statuses = (Object.keys(statusIds) as ReleaseStateId[]).map((state) => ({
+/** The "cdflow" workflow of the export, with the site's names. */
+export function uatWorkflow(names: JiraWorkflowNames = defaultJiraWorkflowNames): JiraSimWorkflow {
+  return new JiraSimWorkflow({
+    id: 10100,
+    name: 'cdflow',
+    statuses: (Object.keys(uatStatusIds) as ReleaseStateId[]).map((state) => ({
       state,
       name: names.statuses[state],
-      ...statusIds[state],
-    }));
-    this.transitions = transitionIds.map(([key, id]) => {
-      const edge = jiraWorkflowGraph.find((e) => e.key === key)!;
-      return { key, id, name: names.transitions[key], from: edge.from, to: edge.to };
-    });
-  }
-
-  status(state: ReleaseStateId): JiraSimStatus {
-    return this.statuses.find((s) => s.state === state)!;
-  }
-
-  statusByName(name: string): JiraSimStatus | undefined {
-    const lower = name.toLowerCase();
-    return this.statuses.find((s) => s.name.toLowerCase() === lower || s.id === name);
-  }
-
-  /** Transitions open from a status, in the export's order (creation is not one of them). */
-  openFrom(state: ReleaseStateId): JiraSimTransition[] {
-    return this.transitions.filter((t) => t.from === state);
-  }
-
-  transitionById(id: string): JiraSimTransition | undefined {
-    return this.transitions.find((t) => t.id === id);
-  }
+      ...uatStatusIds[state],
+    })),
+    transitions: uatTransitionIds.map(([key, id]) => {
+      const edge = jiraWorkflowGraph.find((e) => e.key === key);
+      if (!edge) throw new Error(`core's workflow graph has no transition ${key}`);
+      return { key, id, name: names.transitions[key], from: edge.from ? [edge.from] : null, to: edge.to };
+    }),
+  });
 }

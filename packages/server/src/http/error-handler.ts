@@ -2,6 +2,7 @@
  * One place turns every failure into a JSON answer: client errors keep their 4xx with a message that
  * names the problem, unexpected errors become a 500 without details (logged with the request id).
  */
+import { errorAnswer, isCdflowError } from '@cdflow/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
 
@@ -62,14 +63,17 @@ export function describeSchemaIssues(
   return out;
 }
 
-export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
-  if (error.statusCode === 401) reply.header('www-authenticate', 'Bearer');
-  return reply.code(error.statusCode).send(error.toJSON());
+/** Answer a `CdflowError` as its code says (status, `error` string, message, details, Retry-After). */
+export function sendError(reply: FastifyReply, error: unknown, requestId?: string): FastifyReply {
+  const answer = errorAnswer(error, requestId);
+  if (answer.status === 401) reply.header('www-authenticate', 'Bearer');
+  if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
+  return reply.code(answer.status).send(answer.body);
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof ApiError) return sendError(reply, error);
+    if (isCdflowError(error) && errorAnswer(error).status < 500) return sendError(reply, error);
     if (error.validation) {
       const part = error.validationContext ?? 'body';
       const errors = describeSchemaIssues(error.validation as SchemaIssue[], part);
@@ -103,11 +107,8 @@ export function installErrorHandling(app: FastifyInstance): void {
           new ApiError(400, 'invalid_json', `the body is not valid JSON: ${error.message}`),
         );
     }
-    if (error.code === 'RUNTIME_STOPPED') {
-      // The runtime refuses new work while shutting down; the caller should retry against the next process.
-      reply.header('retry-after', '5');
-      return sendError(reply, new ApiError(503, 'shutting_down', error.message));
-    }
+    // The runtime refuses new work while shutting down: 503 with Retry-After, from its code.
+    if (isCdflowError(error) && error.code === 'RUNTIME_STOPPED') return sendError(reply, error);
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad content length, JSON syntax errors with statusCode 400...).
@@ -118,10 +119,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       return sendError(reply, new ApiError(status, code, message));
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send({
-      error: 'internal',
-      message: `internal error; the server log has the details (request ${request.id})`,
-    });
+    return sendError(reply, error, request.id);
   });
 
   app.setNotFoundHandler((request, reply) =>

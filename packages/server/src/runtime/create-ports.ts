@@ -2,7 +2,7 @@
 import { ApolloClient, ArcheryClient, CmdbClient, JiraClient } from '@cdflow/adapters';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
-import type { RuntimePorts } from './effect-executor.js';
+import type { RuntimePorts } from './effects/runtime-ports.js';
 
 export function createPorts(config: ServerConfig, logger: Logger): RuntimePorts {
   const common = {

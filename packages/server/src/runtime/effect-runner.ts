@@ -5,36 +5,34 @@
  * different releases in parallel. A retryable failure leaves the effect pending with a back-off and the
  * error in the history; the release's later effects wait behind it.
  */
-import type { ReleaseEffect } from '@cdflow/core';
+import {
+  type EffectResultEvent,
+  effectFailedEvent,
+  isSupersededMove,
+  type ReleaseEffect,
+  type RetryPolicy,
+  retryDelayMs,
+  shouldRetry,
+} from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { OutboxRow, ReleaseRepository } from '../store/release-repository.js';
-import {
-  describeError,
-  type EffectExecutor,
-  type EffectOutcome,
-  failureEventFor,
-  isRetryable,
-  JiraMoveDeferral,
-} from './effect-executor.js';
-import { isSupersededMove } from './superseded-move.js';
+import { describeError } from './effects/effect-errors.js';
+import type { EffectDeps, EffectOutcome } from './effects/effect-handler.js';
+import { performEffect } from './effects/effect-handlers.js';
 
 /** What happened to an effect, for the runtime to record. */
 export type EffectResult =
-  | EffectOutcome
-  | { kind: 'failed'; reason: string; event: ReturnType<typeof failureEventFor> };
+  | Exclude<EffectOutcome, { kind: 'later' }>
+  | { kind: 'failed'; reason: string; event: EffectResultEvent };
 
 export interface EffectRunnerOptions {
   repo: ReleaseRepository;
-  executor: EffectExecutor;
+  deps: EffectDeps;
   /** Records the outcome (and marks the outbox row) in one transaction, through the release's queue. */
   record: (row: OutboxRow, effect: ReleaseEffect, result: EffectResult) => Promise<void>;
-  retryBaseMs: number;
-  retryMaxMs: number;
+  /** How a retryable failure is tried again (attempts, intervals, back-off). */
+  retryPolicy: RetryPolicy;
   logger: Logger;
-}
-
-export function retryDelayMs(attempts: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
 export class EffectRunner {
@@ -118,7 +116,7 @@ export class EffectRunner {
   }
 
   private async runOne(row: OutboxRow): Promise<void> {
-    const { repo, executor, logger } = this.options;
+    const { repo, deps, logger } = this.options;
     const effect = row.payload as ReleaseEffect;
     const release = repo.getById(row.releaseId);
     if (!release) {
@@ -130,7 +128,11 @@ export class EffectRunner {
       { releaseId: row.releaseId, effect: effect.type, key: row.idempotencyKey },
       'effect started',
     );
-    if (isSupersededMove(row, repo.effectsOf(row.releaseId))) {
+    const queued = repo
+      .effectsOf(row.releaseId)
+      .filter((o) => o.id > row.id && (o.status === 'pending' || o.status === 'running'))
+      .map((o) => o.payload as ReleaseEffect);
+    if (isSupersededMove(effect, queued)) {
       await this.options.record(row, effect, {
         kind: 'done',
         detail: { skipped: 'a later decision moves the issue on; this move is out of date' },
@@ -139,45 +141,60 @@ export class EffectRunner {
     }
     let result: EffectResult;
     try {
-      result = await executor.execute(effect, {
-        releaseId: row.releaseId,
-        issueKey: release.issueKey,
-        attempts: row.attempts,
-      });
+      const outcome = await performEffect(
+        effect,
+        { releaseId: row.releaseId, issueKey: release.issueKey, attempts: row.attempts },
+        deps,
+      );
+      if (outcome.kind === 'later') {
+        this.tryAgainLater(row, effect, release.state, outcome.delayMs, outcome.reason, 'waiting');
+        return;
+      }
+      result = outcome;
     } catch (error) {
       const reason = describeError(error);
-      if (isRetryable(error)) {
-        const attempts = row.attempts + 1;
-        const delay =
-          error instanceof JiraMoveDeferral
-            ? error.delayMs
-            : retryDelayMs(attempts, this.options.retryBaseMs, this.options.retryMaxMs);
-        const retryAt = Date.now() + delay;
+      const attempts = row.attempts + 1;
+      if (shouldRetry(this.options.retryPolicy, attempts, error)) {
+        const delay = retryDelayMs(this.options.retryPolicy, attempts, error);
         logger.warn(
           { releaseId: row.releaseId, effect: effect.type, attempts, retryInMs: delay, err: reason },
           'effect failed, will retry',
         );
-        repo.deferEffect(row.id, attempts, retryAt, reason, {
-          releaseId: row.releaseId,
-          source: 'runner',
-          actor: 'cdflow',
-          event: `effect:${effect.type}`,
-          fromState: release.state,
-          toState: release.state,
-          accepted: false,
-          detail: {
-            outcome: 'retrying',
-            idempotencyKey: row.idempotencyKey,
-            attempts,
-            error: reason,
-            retryAt: new Date(retryAt).toISOString(),
-          },
-        });
+        this.tryAgainLater(row, effect, release.state, delay, reason, 'retrying');
         return;
       }
       logger.warn({ releaseId: row.releaseId, effect: effect.type, err: reason }, 'effect failed for good');
-      result = { kind: 'failed', reason, event: failureEventFor(effect, reason) };
+      result = { kind: 'failed', reason, event: effectFailedEvent(effect, reason) };
     }
     await this.options.record(row, effect, result);
+  }
+
+  /** The effect stays at the head of its release's queue until `delayMs` from now; the history says why. */
+  private tryAgainLater(
+    row: OutboxRow,
+    effect: ReleaseEffect,
+    state: string,
+    delayMs: number,
+    reason: string,
+    outcome: 'retrying' | 'waiting',
+  ): void {
+    const attempts = row.attempts + 1;
+    const retryAt = Date.now() + delayMs;
+    this.options.repo.deferEffect(row.id, attempts, retryAt, reason, {
+      releaseId: row.releaseId,
+      source: 'runner',
+      actor: 'cdflow',
+      event: `effect:${effect.type}`,
+      fromState: state,
+      toState: state,
+      accepted: false,
+      detail: {
+        outcome,
+        idempotencyKey: row.idempotencyKey,
+        attempts,
+        ...(outcome === 'retrying' ? { error: reason } : { reason }),
+        retryAt: new Date(retryAt).toISOString(),
+      },
+    });
   }
 }

@@ -1,6 +1,6 @@
 export * from './create-ports.js';
-export * from './effect-executor.js';
 export * from './effect-runner.js';
+export * from './effects/index.js';
 export * from './key-queue.js';
 export * from './policy-gate.js';
 export * from './release-id.js';

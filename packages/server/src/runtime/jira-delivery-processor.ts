@@ -5,25 +5,23 @@
  */
 import {
   describeRelease,
-  interpretJiraChange,
-  jiraStatusForState,
-  jiraWorkflowGraph,
+  interpretJiraDelivery,
+  jiraDecisionRefusedComment,
   type ReleaseEffect,
-  type ReleaseStateId,
-  releaseStates,
+  retryDelayMs,
+  seenOnReadingJira,
+  shouldRetry,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { DeliveryRepository } from '../store/delivery-repository.js';
 import type { AuditInput, ReleaseRepository } from '../store/release-repository.js';
-import { describeError, isRetryable, type RuntimePorts } from './effect-executor.js';
-import { retryDelayMs } from './effect-runner.js';
+import { describeError } from './effects/effect-errors.js';
+import type { RuntimePorts } from './effects/runtime-ports.js';
 import type { KeyQueue } from './key-queue.js';
 import type { ReleaseDecisions } from './release-decisions.js';
+import { deliveryRetryPolicy } from './retry-policies.js';
 import type { JiraDelivery } from './runtime-api.js';
-
-/** How many times a Jira delivery whose issue cannot be re-read is tried again (in this process). */
-const deliveryRetries = 5;
 
 export interface JiraDeliveryProcessorOptions {
   repo: ReleaseRepository;
@@ -148,10 +146,10 @@ export class JiraDeliveryProcessor {
       } catch (error) {
         const reason = describeError(error);
         const attempts = row.attempts + 1;
-        if (isRetryable(error) && attempts <= deliveryRetries) {
+        const policy = deliveryRetryPolicy(this.options.config.timings);
+        if (shouldRetry(policy, attempts, error)) {
           deliveries.recordAttempt(id, attempts, reason);
-          const t = this.options.config.timings;
-          this.schedule(id, retryDelayMs(attempts, t.effectRetryBaseMs, t.effectRetryMaxMs));
+          this.schedule(id, retryDelayMs(policy, attempts, error));
         } else {
           deliveries.finish(id, 'error', { error: reason, attempts });
         }
@@ -168,76 +166,50 @@ export class JiraDeliveryProcessor {
     if (!row) return;
     const { config, decisions } = this.options;
     const names = config.jira.names;
-    const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
-    const machineStatus = jiraStatusForState(described.state, names);
+    const release = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
     const by = delivery.user ?? 'unknown';
     const base = { issueKey: delivery.issueKey, by, current: currentStatus, hint: delivery.statusChange };
-    if (currentStatus === machineStatus) {
-      // Jira already shows what the machine says: an echo, a duplicate or a late delivery. Nothing to decide.
-      this.options.deliveries.finish(id, 'in-sync', base);
-      return;
-    }
-    const mirror = described.context.jiraMirror as ReleaseStateId | null;
-    const from = mirror ? jiraStatusForState(mirror, names) : (delivery.statusChange?.from ?? machineStatus);
-    const current = { state: described.state, context: described.context };
-    const options = { names, cdflowUser: config.jira.user };
-    // The delivery's own change, when it starts where the release is, says exactly what the person did
-    // (Jira may show more since: two quick moves). It comes first; the re-read status is caught up after.
-    // Otherwise (out of order, or no usable change) the re-read status is interpreted from the mirror.
-    const hint = delivery.statusChange;
-    let change = { from, to: currentStatus, by };
-    let interpreted: ReturnType<typeof interpretJiraChange> | null = null;
-    let catchUpTo: string | null = null;
-    if (hint !== null && hint.from === from && hint.to !== from) {
-      const step = interpretJiraChange(current, { from, to: hint.to, by }, options);
-      if (step.kind === 'event') {
-        interpreted = step;
-        change = { from, to: hint.to, by };
-        catchUpTo = hint.to === currentStatus ? null : currentStatus;
-      }
-    }
-    interpreted ??= interpretJiraChange(current, change, options);
-    switch (interpreted.kind) {
+    const answer = interpretJiraDelivery(
+      release,
+      { change: delivery.statusChange, transitionName: delivery.transitionName ?? null, by },
+      currentStatus,
+      { names, cdflowUser: config.jira.user },
+    );
+    switch (answer.kind) {
+      case 'in-sync':
+        // Jira already shows what the machine says: an echo, a duplicate or a late delivery.
+        this.options.deliveries.finish(id, 'in-sync', base);
+        return;
       case 'echo':
-      case 'ignored': {
+      case 'ignored':
         decisions.commit(
           {
             releaseId,
             audit:
-              interpreted.kind === 'ignored'
-                ? [unappliedMove(row.state, change, 'ignored', interpreted.reason)]
+              answer.kind === 'ignored'
+                ? [unappliedMove(row.state, answer.change, 'ignored', answer.reason)]
                 : [],
             finishDelivery: {
               id,
-              outcome: interpreted.kind,
-              detail: { ...base, ...('reason' in interpreted ? { reason: interpreted.reason } : {}) },
+              outcome: answer.kind,
+              detail: { ...base, ...(answer.kind === 'ignored' ? { reason: answer.reason } : {}) },
             },
           },
           [],
         );
         return;
-      }
-      case 'refused': {
-        const comment = this.refusalComment(
-          releaseId,
-          id,
-          row.state,
-          change,
-          interpreted.reason,
-          described.acceptedEvents,
-        );
+      case 'refused':
         decisions.commit(
           {
             releaseId,
-            audit: [unappliedMove(row.state, change, 'refused', interpreted.reason)],
-            finishDelivery: { id, outcome: 'refused', detail: { ...base, reason: interpreted.reason } },
+            audit: [unappliedMove(row.state, answer.change, 'refused', answer.reason)],
+            finishDelivery: { id, outcome: 'refused', detail: { ...base, reason: answer.reason } },
           },
-          [comment],
+          [refusalComment(releaseId, id, answer.comment)],
         );
         return;
-      }
       case 'event': {
-        decisions.apply(releaseId, interpreted.event, {
+        decisions.apply(releaseId, answer.event, {
           source: 'jira',
           actor: by,
           finishDelivery: (decision) => ({
@@ -245,26 +217,23 @@ export class JiraDeliveryProcessor {
             outcome: decision.accepted ? 'applied' : 'refused',
             detail: {
               ...base,
-              event: interpreted.event.type,
-              ...(catchUpTo ? { jiraNow: catchUpTo } : {}),
+              event: answer.event.type,
+              ...(answer.catchUp ? { jiraNow: currentStatus } : {}),
               ...(decision.refusal ? { refusal: decision.refusal } : {}),
             },
           }),
           extraEffects: (decision) =>
-            decision.accepted || !decision.refusal
-              ? []
-              : [
-                  this.refusalComment(
+            decision.refusal
+              ? [
+                  refusalComment(
                     releaseId,
                     id,
-                    row.state,
-                    change,
-                    decision.refusal.message,
-                    decision.refusal.acceptedEvents,
+                    jiraDecisionRefusedComment(release, answer.change, decision.refusal, names),
                   ),
-                ],
+                ]
+              : [],
         });
-        if (catchUpTo !== null) this.catchUpWithJira(releaseId, catchUpTo);
+        if (answer.catchUp) this.catchUpWithJira(releaseId, currentStatus);
         return;
       }
     }
@@ -275,45 +244,25 @@ export class JiraDeliveryProcessor {
     const row = this.options.repo.getById(releaseId);
     if (!row) return;
     const { config } = this.options;
-    const names = config.jira.names;
-    const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
-    if (jiraStatusForState(described.state, names) === currentStatus) return;
-    const mirror = described.context.jiraMirror as ReleaseStateId | null;
-    if (!mirror) return;
-    const by = 'unknown (seen on re-reading Jira)';
-    const next = interpretJiraChange(
-      { state: described.state, context: described.context },
-      { from: jiraStatusForState(mirror, names), to: currentStatus, by },
-      { names, cdflowUser: config.jira.user },
-    );
+    const release = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
+    const next = interpretJiraDelivery(release, { change: null, by: seenOnReadingJira }, currentStatus, {
+      names: config.jira.names,
+      cdflowUser: config.jira.user,
+    });
     // Only an accepted step is caught up; anything else waits for that move's own delivery.
     if (next.kind === 'event')
-      this.options.decisions.apply(releaseId, next.event, { source: 'jira', actor: by });
+      this.options.decisions.apply(releaseId, next.event, { source: 'jira', actor: seenOnReadingJira });
   }
+}
 
-  private refusalComment(
-    releaseId: string,
-    deliveryId: number,
-    state: string,
-    change: { from: string; to: string; by: string },
-    reason: string,
-    acceptedEvents: string[],
-  ): ReleaseEffect {
-    const names = this.options.config.jira.names;
-    const top = topState(state);
-    const moves = jiraWorkflowGraph
-      .filter((t) => t.from === top && t.key !== 'create')
-      .map((t) => `${names.transitions[t.key]} → ${names.statuses[t.to]}`);
-    const body = [
-      `cdflow did not apply the move from "${change.from}" to "${change.to}" by ${change.by}: ${reason}`,
-      `The release stays in ${names.statuses[top]} (${state}); move the issue back to "${names.statuses[top]}".`,
-      moves.length > 0 ? `Moves cdflow accepts from here: ${moves.join('; ')}.` : '',
-      acceptedEvents.length > 0 ? `Events accepted now: ${acceptedEvents.join(', ')}.` : '',
-    ]
-      .filter(Boolean)
-      .join('\n');
-    return { type: 'jira.comment', idempotencyKey: `${releaseId}:delivery:${deliveryId}:comment`, body };
-  }
+/** The comment answering a person's move that decided nothing (one per delivery). */
+function refusalComment(releaseId: string, deliveryId: number, body: string): ReleaseEffect {
+  return {
+    type: 'jira.comment',
+    idempotencyKey: `${releaseId}:delivery:${deliveryId}:comment`,
+    revision: 0,
+    body,
+  };
 }
 
 /** The audit entry of a person's move that decides no event: the release stays in `state`. */
@@ -332,9 +281,4 @@ function unappliedMove(
     accepted: false,
     detail: { ...change, outcome, reason },
   };
-}
-
-function topState(state: string): ReleaseStateId {
-  const top = state.split('.')[0] as ReleaseStateId;
-  return (releaseStates as readonly string[]).includes(top) ? top : 'sqlPending';
 }

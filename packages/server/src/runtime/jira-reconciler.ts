@@ -4,16 +4,15 @@
  * wait on a person are compared with their issue; a difference is fed to the delivery processor as a
  * delivery of its own, so it is mapped, applied or refused exactly like a webhook.
  */
-import { describeRelease, jiraStatusForState } from '@cdflow/core';
+import { describeRelease, jiraStatusForState, personWaitStates } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { DeliveryRepository } from '../store/delivery-repository.js';
 import type { ReleaseRepository } from '../store/release-repository.js';
-import { describeError, type RuntimePorts } from './effect-executor.js';
+import { describeError } from './effects/effect-errors.js';
+import type { RuntimePorts } from './effects/runtime-ports.js';
 import type { JiraDeliveryProcessor } from './jira-delivery-processor.js';
 
-/** States whose next step is a person's decision in Jira. */
-const awaitingPeople = ['sqlExecuting', 'configExecuting', 'fixing', 'uatComplete', 'sqlPending.failed'];
 /** Releases compared per sweep (oldest change first), so one sweep stays a bounded number of Jira reads. */
 const sweepLimit = 100;
 
@@ -65,7 +64,7 @@ export class JiraReconciler {
     const before = new Date(now - t.jiraMoveGraceMs).toISOString();
     const windowStart = new Date(now - t.jiraReconcileWindowMs).toISOString();
     const since = this.cursor !== null && this.cursor > windowStart ? this.cursor : windowStart;
-    const rows = repo.awaitingPeople(awaitingPeople, since, before, sweepLimit);
+    const rows = repo.awaitingPeople(personWaitStates, since, before, sweepLimit);
     // A full page: go on after it next time; a short one: the next sweep starts over from the window.
     this.cursor = rows.length === sweepLimit ? rows[rows.length - 1]!.updatedAt : null;
     let handed = 0;
@@ -87,10 +86,12 @@ export class JiraReconciler {
       const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
       const names = config.jira.names;
       if (status === jiraStatusForState(described.state, names)) continue;
-      // The last delivery since the release's last change already saw Jira like this (and was refused or
-      // ignored, with its comment): nothing new. An echo of cdflow's own move saw another status.
+      // The last delivery since the release's last change already saw Jira like this and was refused or
+      // ignored (with its comment): nothing new. An echo of cdflow's own move processed late may have
+      // seen a person's later move too: that move is not judged yet, so it does not count.
       const seen = (latest?.detail as { current?: unknown } | null | undefined)?.current;
-      if (latest && latest.receivedAt >= row.updatedAt && seen === status) continue;
+      const judged = latest?.outcome === 'refused' || latest?.outcome === 'ignored';
+      if (latest && judged && latest.receivedAt >= row.updatedAt && seen === status) continue;
       const mirror = described.context.jiraMirror ?? described.state;
       const { duplicate } = processor.accept(
         {

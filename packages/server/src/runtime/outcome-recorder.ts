@@ -3,11 +3,11 @@
  * timer that fired (from the TimerLoop). Each is decided as an event on the release, in the release's
  * queue slot, and committed with the outbox row or timer row it completes, in one transaction.
  */
-import type { EffectResultEvent, ReleaseEffect } from '@cdflow/core';
+import type { EffectResultEvent, ReleaseEffect, TimerName } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { AuditInput, OutboxRow, ReleaseRepository, TimerRow } from '../store/release-repository.js';
-import { describeError } from './effect-executor.js';
 import type { EffectResult } from './effect-runner.js';
+import { describeError } from './effects/effect-errors.js';
 import type { KeyQueue } from './key-queue.js';
 import type { ReleaseDecisions } from './release-decisions.js';
 
@@ -100,7 +100,8 @@ export class OutcomeRecorder {
       try {
         decisions.apply(
           timer.releaseId,
-          { type: 'TIMER_FIRED', timer: timer.name },
+          // Timer rows are written only from the machine's `timer.schedule` effects.
+          { type: 'TIMER_FIRED', timer: timer.name as TimerName },
           { source: 'system', actor: 'timer', firedTimer },
         );
       } catch (error) {

@@ -6,7 +6,7 @@
 import type { PolicyFindingSummary } from '@cdflow/core';
 import { checkReleaseSql } from '@cdflow/policy';
 import type { ServerConfig } from '../config/server-config.js';
-import type { CheckPolicy } from './effect-executor.js';
+import type { CheckPolicy } from './effects/runtime-ports.js';
 
 export function createPolicyGate(config: ServerConfig): CheckPolicy {
   return async (input) => {

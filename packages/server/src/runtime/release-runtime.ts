@@ -8,11 +8,11 @@
  * deliveries are mapped to events by the JiraDeliveryProcessor, which decides through this same path.
  */
 import {
+  CdflowError,
   type Decision,
   decide,
   type NormalizedRequest,
   type PersonEvent,
-  productStateOf,
   type ReleaseEffect,
   type ReleaseEvent,
   type ReleaseSettings,
@@ -23,8 +23,9 @@ import type { ServerConfig } from '../config/server-config.js';
 import { DeliveryRepository } from '../store/delivery-repository.js';
 import type { Store } from '../store/open-store.js';
 import { type AuditInput, type DecisionWrite, ReleaseRepository } from '../store/release-repository.js';
-import { type CheckPolicy, describeError, EffectExecutor, type RuntimePorts } from './effect-executor.js';
 import { EffectRunner } from './effect-runner.js';
+import { describeError } from './effects/effect-errors.js';
+import type { CheckPolicy, RuntimePorts } from './effects/runtime-ports.js';
 import { JiraDeliveryProcessor } from './jira-delivery-processor.js';
 import { JiraReconciler } from './jira-reconciler.js';
 import { KeyQueue } from './key-queue.js';
@@ -32,6 +33,7 @@ import { OutcomeRecorder } from './outcome-recorder.js';
 import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-decisions.js';
 import { releaseIdFor } from './release-id.js';
 import { toReleaseView } from './release-view.js';
+import { effectRetryPolicy } from './retry-policies.js';
 import type {
   EventResult,
   HistoryEntry,
@@ -55,18 +57,23 @@ export interface ReleaseRuntimeOptions {
   stopTimeoutMs?: number;
 }
 
-export class RuntimeStoppedError extends Error {
-  readonly code = 'RUNTIME_STOPPED';
+export class RuntimeStoppedError extends CdflowError {
   constructor() {
-    super('cdflow is shutting down and takes no new work: send the request again once it is back.');
+    super(
+      'RUNTIME_STOPPED',
+      'cdflow is shutting down and takes no new work: send the request again once it is back.',
+      { retryAfterMs: 5_000 },
+    );
     this.name = 'RuntimeStoppedError';
   }
 }
 
-export class UnknownReleaseError extends Error {
-  readonly code = 'UNKNOWN_RELEASE';
+export class UnknownReleaseError extends CdflowError {
   constructor(ref: string) {
-    super(`No release ${ref}: use the Jira issue key, the release id or the summary of an existing release.`);
+    super(
+      'UNKNOWN_RELEASE',
+      `No release ${ref}: use the Jira issue key, the release id or the summary of an existing release.`,
+    );
     this.name = 'UnknownReleaseError';
   }
 }
@@ -97,19 +104,17 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     });
     const timings = options.config.timings;
     const deliveries = new DeliveryRepository(options.store);
-    const executor = new EffectExecutor({
-      ports: options.ports,
-      config: options.config,
-      checkPolicy: options.checkPolicy,
-      deploySlots: new Semaphore(timings.deployParallelism),
-      lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
-    });
     this.runner = new EffectRunner({
       repo: this.repo,
-      executor,
+      deps: {
+        ports: options.ports,
+        config: options.config,
+        checkPolicy: options.checkPolicy,
+        deploySlots: new Semaphore(timings.deployParallelism),
+        lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
+      },
       record: (row, effect, result) => this.outcomes.recordEffect(row, effect, result),
-      retryBaseMs: timings.effectRetryBaseMs,
-      retryMaxMs: timings.effectRetryMaxMs,
+      retryPolicy: effectRetryPolicy(timings),
       logger: options.logger,
     });
     this.timers = new TimerLoop(this.repo, (timer) => this.outcomes.fireTimer(timer));
@@ -350,14 +355,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         machineVersion: decision.next.machineVersion,
         snapshot: decision.next.snapshot,
       };
-      const version = decision.context.request.version;
-      if (
-        version !== null &&
-        productStateOf(decision.state) === 'uatComplete' &&
-        row.state !== decision.state
-      ) {
-        write.release.appliedVersion = version;
-      }
+      if (decision.appliedVersion !== null) write.release.appliedVersion = decision.appliedVersion;
       if (meta.request) {
         write.request = {
           iteration: decision.context.iteration,

@@ -72,8 +72,13 @@ export interface JiraDelivery {
   dedupeKey: string;
   webhookEvent: string;
   issueKey: string | null;
-  /** The status change item of the changelog, when present (any position in `items`). */
+  /**
+   * The status change item of the changelog, when present (any position in `items`), or the
+   * `transition` of a post-function webhook (which has no changelog).
+   */
   statusChange: { from: string; to: string } | null;
+  /** The transition's name, when the delivery names it (post-function webhooks). */
+  transitionName?: string | null;
   /** Jira user name (or key) that made the change. */
   user: string | null;
   timestamp: number | null;

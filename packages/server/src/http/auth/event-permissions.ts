@@ -4,7 +4,7 @@
  * every event. Group names compare case-insensitively, as Jira's do.
  */
 import type { PeopleSettings, PersonEventType } from '../../config/people-settings.js';
-import { ApiError } from '../api-error.js';
+import { forbidden } from '../api-error.js';
 import type { Person } from './person.js';
 
 /** The groups allowed to send `type`, or null when anyone authenticated may. */
@@ -26,9 +26,7 @@ export function assertMaySend(settings: PeopleSettings, person: Person, type: Pe
   if (maySend(settings, person, type)) return;
   const allowed = groupsAllowedFor(settings, type) ?? [];
   const theirs = person.groups.length > 0 ? person.groups.join(', ') : 'no group';
-  throw new ApiError(
-    403,
-    'forbidden',
+  throw forbidden(
     `${type} may be sent only by members of ${allowed.join(' or ')} (people.events.${type}); ` +
       `${person.name} is in ${theirs}: ask a member of ${allowed.join(' or ')}, or a Jira admin to add you`,
     { event: type, allowedGroups: allowed },

@@ -6,7 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../../config/server-config.js';
-import { ApiError, unauthorized } from '../api-error.js';
+import { ApiError, forbidden, unauthorized } from '../api-error.js';
 import { bearerToken, tokenMatches } from '../token-auth.js';
 import { type Credential, operatorPerson, type Person, releaseSystemPerson, setIdentity } from './person.js';
 import { PersonTokenBook } from './person-token-book.js';
@@ -70,18 +70,18 @@ export class PeopleAuth {
           clearSessionCookies(request, reply, this.config.people);
           throw new ApiError(
             401,
-            'session_expired',
+            'unauthorized',
             'your console session has expired or ended: sign in again',
+            { reason: 'session_expired' },
           );
         }
         if (!safeMethods.has(request.method)) {
           const presented = request.headers[csrfHeader];
           if (typeof presented !== 'string' || !SessionStore.csrfMatches(session, presented)) {
-            throw new ApiError(
-              403,
-              'csrf_failed',
+            throw forbidden(
               `a write with a session cookie must send the session's CSRF token in ${csrfHeader} ` +
                 '(the csrfToken of GET /api/session, also in the cdflow_csrf cookie)',
+              { reason: 'csrf' },
             );
           }
         }

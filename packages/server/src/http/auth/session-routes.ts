@@ -4,7 +4,7 @@
  * request is (any credential); DELETE ends the session.
  */
 import Type from 'typebox';
-import { ApiError } from '../api-error.js';
+import { ApiError, forbidden } from '../api-error.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
 import { errorBody } from '../schemas.js';
 import { JiraSignInError, signInWithJira } from './jira-sign-in.js';
@@ -39,11 +39,12 @@ const whoAmI = Type.Object(
   { additionalProperties: true },
 );
 
-const signInStatus: Record<JiraSignInError['code'], [number, string]> = {
-  INVALID_CREDENTIALS: [401, 'invalid_credentials'],
-  LOGIN_DENIED: [403, 'jira_login_denied'],
-  JIRA_UNAVAILABLE: [502, 'jira_unavailable'],
-  BAD_ANSWER: [502, 'jira_unavailable'],
+/** Each refusal as an answer of the error vocabulary, with a `reason` the console translates. */
+const signInAnswer: Record<JiraSignInError['code'], [number, string, string]> = {
+  INVALID_CREDENTIALS: [401, 'unauthorized', 'invalid_credentials'],
+  LOGIN_DENIED: [403, 'forbidden', 'jira_login_denied'],
+  JIRA_UNAVAILABLE: [502, 'upstream_unavailable', 'jira_unavailable'],
+  BAD_ANSWER: [502, 'upstream_bad_response', 'jira_unavailable'],
 };
 
 export function registerSessionRoutes(
@@ -72,9 +73,9 @@ export function registerSessionRoutes(
         );
       } catch (error) {
         if (!(error instanceof JiraSignInError)) throw error;
-        const [status, code] = signInStatus[error.code];
-        request.log.info({ username, outcome: code }, 'console sign-in refused');
-        throw new ApiError(status, code, error.message);
+        const [status, code, reason] = signInAnswer[error.code];
+        request.log.info({ username, outcome: reason }, 'console sign-in refused');
+        throw new ApiError(status, code, error.message, { reason });
       }
       const { id, session } = people.sessions.create(person);
       setSessionCookies(request, reply, config.people, { id, ...session });
@@ -125,11 +126,7 @@ export function registerSessionRoutes(
       if (sessionId !== undefined && session !== null) {
         const presented = request.headers[csrfHeader];
         if (typeof presented !== 'string' || !SessionStore.csrfMatches(session, presented)) {
-          throw new ApiError(
-            403,
-            'csrf_failed',
-            `signing out needs the session's CSRF token in ${csrfHeader}`,
-          );
+          throw forbidden(`signing out needs the session's CSRF token in ${csrfHeader}`, { reason: 'csrf' });
         }
         people.sessions.end(sessionId);
         request.log.info({ person: session.person.name }, 'console sign-out');

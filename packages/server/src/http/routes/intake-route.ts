@@ -2,15 +2,7 @@
  * POST /cicdflow/ — a release request from the release system (compatible with the original):
  * 201 new release, 200 accepted iteration, 400 bad input, 401 bad token, 409 release mid-stage.
  */
-import {
-  InvalidRequestItemError,
-  type NormalizedRequest,
-  normalizeReleaseRequest,
-  RoutingError,
-  releaseRequestSchema,
-  UnknownProjectError,
-  validateReleaseRequest,
-} from '@cdflow/core';
+import { normalizeReleaseRequest, releaseRequestSchema, validateReleaseRequest } from '@cdflow/core';
 import { ApiError } from '../api-error.js';
 import { requireToken } from '../require-token.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
@@ -48,28 +40,8 @@ export function registerIntakeRoute(app: CdflowApp, { runtime, config }: RouteCo
         const message = validation.errors.map((e) => `${e.path || '(body)'} ${e.message}`).join('; ');
         throw new ApiError(400, 'invalid_request', message, { errors: validation.errors });
       }
-      let normalized: NormalizedRequest;
-      try {
-        normalized = normalizeReleaseRequest(validation.value, config.normalize);
-      } catch (error) {
-        if (error instanceof UnknownProjectError) {
-          throw new ApiError(400, 'unknown_project', error.message, {
-            errors: [{ path: '/project', message: error.message }],
-            knownProjects: error.knownProjects,
-          });
-        }
-        if (error instanceof RoutingError) {
-          throw new ApiError(400, 'invalid_request', error.message, {
-            errors: [{ path: '/sql_info', message: error.message }],
-          });
-        }
-        if (error instanceof InvalidRequestItemError) {
-          throw new ApiError(400, 'invalid_request', error.message, {
-            errors: [{ path: error.path, message: error.message }],
-          });
-        }
-        throw error;
-      }
+      // Core's errors (unknown project, routing, unusable item) carry the fields their 400 answers show.
+      const normalized = normalizeReleaseRequest(validation.value, config.normalize);
       const result = await runtime.intake(normalized, releaseSystemActor);
       if (result.outcome === 'refused') {
         throw new ApiError(409, 'release_busy', result.refusal.message, {

@@ -1,0 +1,3 @@
+export * from './gitlab-sql-source.js';
+export { sqlFileLabel } from './sql-file-ref.js';
+export * from './svn-sql-source.js';

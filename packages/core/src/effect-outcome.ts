@@ -1,0 +1,38 @@
+/**
+ * Rules about effects that the host applies without knowing the machine: what the machine hears when an
+ * effect fails for good, and when a queued Jira move is out of date.
+ */
+import type { ReleaseEffect } from './release-effects.js';
+import type { EffectResultEvent } from './release-events.js';
+
+/** What the machine hears when an effect fails for good (not retryable, or retries exhausted). */
+export function effectFailedEvent(effect: ReleaseEffect, reason: string): EffectResultEvent {
+  switch (effect.type) {
+    case 'archery.submitOrder':
+      return { type: 'SQL_SUBMIT_FAILED', sqlId: effect.order.sqlId, reason };
+    case 'apollo.apply':
+      return { type: 'CONFIG_APPLY_FAILED', reason };
+    case 'cmdb.deploy':
+      return { type: 'DEPLOY_FAILED', service: effect.service, attempt: effect.attempt, reason };
+    default:
+      return {
+        type: 'EFFECT_FAILED',
+        effectType: effect.type,
+        idempotencyKey: effect.idempotencyKey,
+        reason,
+      };
+  }
+}
+
+/**
+ * A Jira move is out of date when a later decision has queued a move of its own: a person (or an
+ * operator) acted while cdflow's earlier move still waited, e.g. ops chose 重新提交代码 right after
+ * 配置升级失败, before cdflow had mirrored the failure. Running the stale move would drag the issue back
+ * and show people a failure that is over; the later move alone takes the issue where the release is.
+ * The moves of one decision (a skipped stage walks several statuses) share a revision and are never
+ * out of date with each other.
+ */
+export function isSupersededMove(effect: ReleaseEffect, queued: readonly ReleaseEffect[]): boolean {
+  if (effect.type !== 'jira.moveTo') return false;
+  return queued.some((other) => other.type === 'jira.moveTo' && other.revision > effect.revision);
+}

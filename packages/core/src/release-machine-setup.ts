@@ -1,0 +1,483 @@
+/**
+ * What the release machine's chart (release-machine.ts) refers to by name: its types, the effects it
+ * declares, the context changes and guards (their bodies), and the composite steps built from them.
+ * Effects are declared, never implemented: `decide` turns them into typed `ReleaseEffect`s and the host
+ * performs them after the decision commits.
+ */
+import { and, assertEvent, assign, enqueueActions, not, setup } from 'xstate';
+import { jiraIssueContent } from './jira-issue-content.js';
+import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
+import { apolloItemKey, planRelease } from './plan-release.js';
+import type { ReleaseEffect } from './release-effects.js';
+import type { ReleaseEvent } from './release-events.js';
+import {
+  beginIteration,
+  buildDeployments,
+  deploymentFor,
+  deployOutcome,
+  failure,
+  isOrderFailed,
+  mergePolledOrders,
+  nextOrderToExecute,
+  nextPendingOrder,
+  policyErrors,
+  recordDeployFailed,
+  recordDeployPolled,
+  recordDeployStarted,
+  recordSubmitFailed,
+  recordSubmitted,
+  resetUnsubmitted,
+  runItems,
+  sqlItemOf,
+  sqlOutcome,
+  submittingOrder,
+  timeOutDeployments,
+  withAppliedCode,
+  withAppliedSql,
+} from './release-progress.js';
+import { type TimerName, timerDelayMs } from './release-timers.js';
+import type {
+  AppliedState,
+  NormalizedRequest,
+  ReleaseContext,
+  ReleaseFailure,
+  ReleaseSettings,
+} from './release-types.js';
+import { archeryWorkOrderName } from './work-order-name.js';
+
+export interface ReleaseInput {
+  releaseId: string;
+  request: NormalizedRequest;
+  settings: ReleaseSettings;
+  applied: AppliedState;
+  previousVersion: string | null;
+}
+
+type EffectOf<T extends ReleaseEffect['type']> = Extract<ReleaseEffect, { type: T }>;
+/** An effect's payload as an action's params: the effect without its type, key and revision. */
+export type EffectParams<T extends ReleaseEffect['type']> = Omit<
+  EffectOf<T>,
+  'type' | 'idempotencyKey' | 'revision'
+>;
+
+/** Declares an effect by name; `decide` collects it, the host performs it. */
+function declared<T extends ReleaseEffect['type']>(_type: T) {
+  return (_args: unknown, _params: EffectParams<T>): void => undefined;
+}
+
+/** Which stage an effect belongs to, for the failure a person reads. */
+function effectStage(effectType: string): ReleaseFailure['stage'] {
+  if (effectType.startsWith('archery.') || effectType.startsWith('sql.')) return 'sql';
+  if (effectType.startsWith('cmdb.')) return 'code';
+  if (effectType.startsWith('apollo.')) return 'config';
+  if (effectType.startsWith('policy.')) return 'policy';
+  return 'jira';
+}
+
+/** What a person or Apollo said when the configuration failed. */
+function configFailureReason(event: ReleaseEvent): string {
+  if (event.type === 'CONFIG_APPLY_FAILED') return `applying Apollo items failed: ${event.reason}`;
+  if (event.type === 'CONFIG_REPORTED_FAILED')
+    return `${event.by} reported the configuration failed${event.reason ? `: ${event.reason}` : ''}`;
+  return 'configuration failed';
+}
+
+function appliedConfig(context: ReleaseContext): AppliedState['config'] {
+  const config = { ...context.applied.config };
+  for (const item of runItems(context.plan.config)) {
+    config[item.name] = { hash: item.hash, iteration: context.iteration };
+  }
+  return config;
+}
+
+function appliedApollo(context: ReleaseContext): AppliedState['apollo'] {
+  const apollo = { ...context.applied.apollo };
+  for (const item of runItems(context.plan.apollo)) {
+    apollo[apolloItemKey(item)] = { value: item.value, iteration: context.iteration };
+  }
+  return apollo;
+}
+
+export const releaseSetup = setup({
+  types: {
+    context: {} as ReleaseContext,
+    events: {} as ReleaseEvent,
+    input: {} as ReleaseInput,
+  },
+  actions: {
+    // ---- effects (declared by name; see release-effects.ts) ----
+    'jira.ensureIssue': declared('jira.ensureIssue'),
+    'jira.updateFields': declared('jira.updateFields'),
+    'jira.moveTo': declared('jira.moveTo'),
+    'jira.comment': declared('jira.comment'),
+    'policy.check': declared('policy.check'),
+    'archery.submitOrder': declared('archery.submitOrder'),
+    'archery.pollOrders': declared('archery.pollOrders'),
+    'archery.executeOrder': declared('archery.executeOrder'),
+    'apollo.apply': declared('apollo.apply'),
+    'cmdb.deploy': declared('cmdb.deploy'),
+    'cmdb.pollTasks': declared('cmdb.pollTasks'),
+    'timer.schedule': declared('timer.schedule'),
+    'timer.cancel': declared('timer.cancel'),
+
+    // ---- context changes ----
+    mirrorJira: assign((_, params: { state: ReleaseStateId }) => ({ jiraMirror: params.state })),
+    addTimer: assign(({ context }, params: { timer: TimerName }) => ({
+      timers: context.timers.includes(params.timer) ? context.timers : [...context.timers, params.timer],
+    })),
+    removeTimer: assign(({ context }, params: { timer: TimerName }) => ({
+      timers: context.timers.filter((t) => t !== params.timer),
+    })),
+    // The version now in the environment: later iterations are checked against it (DF-V002).
+    recordAppliedVersion: assign(({ context }) => ({
+      appliedVersion: context.request.version ?? context.appliedVersion ?? null,
+    })),
+    recordIssue: assign(({ event }) => {
+      assertEvent(event, 'ISSUE_READY');
+      return { issueKey: event.issueKey };
+    }),
+    recordEffectFailure: assign(({ context, event }) => {
+      assertEvent(event, 'EFFECT_FAILED');
+      return {
+        failure: failure(
+          effectStage(event.effectType),
+          `${event.effectType} failed: ${event.reason}`,
+          context.jiraMirror ?? 'unknown',
+        ),
+      };
+    }),
+    beginIterationFromEvent: assign(({ context, event }) => {
+      assertEvent(event, 'NEW_ITERATION');
+      return beginIteration(context, event.request);
+    }),
+    beginIterationFromLatest: assign(({ context }) => beginIteration(context, context.request)),
+    markNextOrderSubmitting: assign(({ context }) => {
+      const next = nextPendingOrder(context);
+      if (!next) return {};
+      return {
+        sqlOrders: context.sqlOrders.map((o) => (o === next ? { ...o, status: 'submitting' as const } : o)),
+      };
+    }),
+    recordSubmittedOrder: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_ORDER_SUBMITTED');
+      return { sqlOrders: recordSubmitted(context, event) };
+    }),
+    recordRejectedAtSubmission: assign(({ context }) => ({
+      failure: failure(
+        'sql',
+        `Archery rejected ${context.sqlOrders
+          .filter(isOrderFailed)
+          .map((o) => `${o.sqlId} (${o.status})`)
+          .join(', ')} at submission`,
+        'sqlPending',
+      ),
+    })),
+    recordSubmitFailure: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_SUBMIT_FAILED');
+      return {
+        sqlOrders: recordSubmitFailed(context, event),
+        failure: failure('sql', `submitting ${event.sqlId} failed: ${event.reason}`, 'sqlPending'),
+      };
+    }),
+    recordPolicyFindings: assign(({ context, event }) => {
+      assertEvent(event, 'POLICY_CHECKED');
+      const errors = policyErrors(event.findings);
+      return {
+        policyPassedIteration: errors.length > 0 ? context.policyPassedIteration : context.iteration,
+        warnings: event.findings.filter((f) => f.severity === 'warning'),
+        failure:
+          errors.length > 0
+            ? failure(
+                'policy',
+                `the versioning policy refused the SQL (${errors.length} violation(s))`,
+                'sqlPending',
+              )
+            : null,
+      };
+    }),
+    resetUnsubmittedOrders: assign(({ context }) => ({
+      sqlOrders: resetUnsubmitted(context),
+      failure: null,
+    })),
+    confirmSqlOrders: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_CONFIRMED');
+      const sqlOrders = context.sqlOrders.map((o) =>
+        o.status === 'workflow_finish' ? o : { ...o, confirmedBy: event.by },
+      );
+      return { sqlOrders, applied: withAppliedSql(context, sqlOrders) };
+    }),
+    recordSqlReportedFailed: assign(({ event }) => {
+      assertEvent(event, 'SQL_REPORTED_FAILED');
+      return {
+        failure: failure(
+          'sql',
+          `${event.by} reported the SQL failed${event.reason ? `: ${event.reason}` : ''}`,
+          'sqlExecuting',
+        ),
+      };
+    }),
+    recordPolledOrders: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_ORDERS_POLLED');
+      const sqlOrders = mergePolledOrders(context, event);
+      const failed = sqlOrders.filter(isOrderFailed);
+      return {
+        sqlOrders,
+        applied: withAppliedSql(context, sqlOrders),
+        failure:
+          failed.length > 0
+            ? failure(
+                'sql',
+                `SQL order(s) failed in Archery: ${failed.map((o) => o.sqlId).join(', ')}`,
+                'sqlExecuting',
+              )
+            : context.failure,
+      };
+    }),
+    markExecuteRequested: assign(({ context }, params: { workflowId: number }) => ({
+      sqlOrders: context.sqlOrders.map((o) =>
+        o.workflowId === params.workflowId ? { ...o, executeRequested: true } : o,
+      ),
+    })),
+    recordApolloApplied: assign(({ context }) => ({
+      applied: { ...context.applied, apollo: appliedApollo(context) },
+    })),
+    recordConfigConfirmed: assign(({ context }) => ({
+      applied: { ...context.applied, apollo: appliedApollo(context), config: appliedConfig(context) },
+      failure: null,
+    })),
+    /** Ops confirmed config_info while cdflow still applies Apollo: the Apollo outcome decides next. */
+    recordManualConfigConfirmed: assign(({ context }) => ({
+      applied: { ...context.applied, config: appliedConfig(context) },
+    })),
+    recordConfigFailure: assign(({ event }) => ({
+      failure: failure('config', configFailureReason(event), 'configExecuting'),
+    })),
+    replanConfig: assign(({ context }) => {
+      const plan = planRelease(context.applied, context.request);
+      return { plan: { ...context.plan, apollo: plan.apollo, config: plan.config }, failure: null };
+    }),
+    replanCode: assign(({ context }) => ({
+      plan: { ...context.plan, code: planRelease(context.applied, context.request).code },
+      failure: null,
+    })),
+    prepareDeployments: assign(({ context }) => ({ deployments: buildDeployments(context) })),
+    recordDeployStarted: assign(({ context, event }) => {
+      assertEvent(event, 'DEPLOY_STARTED');
+      return { deployments: recordDeployStarted(context, event) };
+    }),
+    recordDeployFailed: assign(({ context, event }) => {
+      assertEvent(event, 'DEPLOY_FAILED');
+      return { deployments: recordDeployFailed(context, event) };
+    }),
+    recordDeployPolled: assign(({ context, event }) => {
+      assertEvent(event, 'DEPLOY_TASKS_POLLED');
+      return { deployments: recordDeployPolled(context, event) };
+    }),
+    timeOutDeployments: assign(({ context }) => ({ deployments: timeOutDeployments(context) })),
+    // Services that deployed are applied even when others failed: they never deploy again unchanged.
+    recordCodeApplied: assign(({ context }) => ({ applied: withAppliedCode(context) })),
+    recordCodeFailure: assign(({ context }) => ({
+      failure: failure(
+        'code',
+        `deploy failed: ${context.deployments
+          .filter((d) => d.status === 'failed')
+          .map((d) => d.service)
+          .join(', ')}`,
+        'codeExecuting',
+      ),
+    })),
+  },
+  guards: {
+    // Rule 2: what sqlPending does next.
+    hasOrdersToSubmit: ({ context }) => context.sqlOrders.some((o) => o.status === 'pending'),
+    /**
+     * The gate runs once per iteration when there is SQL to submit or a version to check (DF-V rules),
+     * so a code-only release with a bad or backward version is stopped before anything is deployed.
+     */
+    policyGateDue: ({ context }) =>
+      context.settings.policyGate &&
+      context.policyPassedIteration !== context.iteration &&
+      (context.sqlOrders.some((o) => o.status === 'pending') || context.request.version !== null),
+    hasSqlOrders: ({ context }) => context.sqlOrders.length > 0,
+    policyFoundErrors: ({ event }) => {
+      assertEvent(event, 'POLICY_CHECKED');
+      return policyErrors(event.findings).length > 0;
+    },
+    isSubmittingOrder: ({ context, event }) => {
+      assertEvent(event, ['SQL_ORDER_SUBMITTED', 'SQL_SUBMIT_FAILED']);
+      return submittingOrder(context, event.sqlId) !== undefined;
+    },
+    // A submission that never reached Archery may be retried; an order that failed in Archery needs a new iteration.
+    orderFailedInArchery: ({ context }) =>
+      context.sqlOrders.some((o) => isOrderFailed(o) && o.status !== 'submit_failed'),
+    // Rule 3.
+    timerPending: ({ context, event }, params: { timer: TimerName }) =>
+      event.type === 'TIMER_FIRED' && event.timer === params.timer && context.timers.includes(params.timer),
+    polledOrderFailed: ({ context, event }) => {
+      assertEvent(event, 'SQL_ORDERS_POLLED');
+      return sqlOutcome(mergePolledOrders(context, event)) === 'failed';
+    },
+    polledAllFinished: ({ context, event }) => {
+      assertEvent(event, 'SQL_ORDERS_POLLED');
+      return sqlOutcome(mergePolledOrders(context, event)) === 'finished';
+    },
+    // Rule 4.
+    nothingToConfigure: ({ context }) =>
+      runItems(context.plan.apollo).length === 0 && runItems(context.plan.config).length === 0,
+    appliesApolloItself: ({ context }) =>
+      context.settings.apolloAutomatic && runItems(context.plan.apollo).length > 0,
+    noManualConfig: ({ context }) =>
+      runItems(context.plan.config).every((item) => context.applied.config[item.name]?.hash === item.hash),
+    // Rule 5.
+    nothingToDeploy: ({ context }) => runItems(context.plan.code).length === 0,
+    preDeployDelay: ({ context }) => context.settings.preDeployDelayMs > 0,
+    knownDeployment: ({ context, event }) => {
+      assertEvent(event, ['DEPLOY_STARTED', 'DEPLOY_FAILED']);
+      return deploymentFor(context, event.service, event.attempt)?.status === 'pending';
+    },
+    deployFailedForGood: ({ context, event }) => {
+      assertEvent(event, 'DEPLOY_FAILED');
+      return deployOutcome(recordDeployFailed(context, event)) === 'failed';
+    },
+    polledDeploySucceeded: ({ context, event }) => {
+      assertEvent(event, 'DEPLOY_TASKS_POLLED');
+      return deployOutcome(recordDeployPolled(context, event)) === 'succeeded';
+    },
+    polledDeployFailed: ({ context, event }) => {
+      assertEvent(event, 'DEPLOY_TASKS_POLLED');
+      return deployOutcome(recordDeployPolled(context, event)) === 'failed';
+    },
+  },
+});
+
+// ---- guards composed from the ones above (XState's own combinators) ----
+
+export const noOrderFailedInArchery = not('orderFailedInArchery');
+export const deployFailsForGood = and(['knownDeployment', 'deployFailedForGood']);
+
+// ---- chart vocabulary: named actions in the order the chart runs them ----
+
+/** Record the mirrored status, then ask the host to move Jira there (preferring the transition `via`). */
+export function moveJira(state: ReleaseStateId, via: JiraTransitionKey) {
+  return [
+    { type: 'mirrorJira', params: { state } },
+    { type: 'jira.moveTo', params: { state, via } },
+  ] as const;
+}
+
+/** Arm a timer: remember it in the context, ask the host to schedule it. */
+export const scheduleTimer = (timer: TimerName) =>
+  releaseSetup.createAction(
+    enqueueActions(({ context, enqueue }) => {
+      enqueue({ type: 'addTimer', params: { timer } });
+      enqueue({ type: 'timer.schedule', params: { timer, delayMs: timerDelayMs(context.settings, timer) } });
+    }),
+  );
+
+/** Drop the stage's pending timers when it is left (the one that just fired is no longer pending upstream). */
+export const cancelTimers = (timers: readonly TimerName[]) =>
+  releaseSetup.createAction(
+    enqueueActions(({ context, event, enqueue }) => {
+      const fired = event.type === 'TIMER_FIRED' ? event.timer : null;
+      for (const timer of timers) {
+        if (timer === fired) {
+          enqueue({ type: 'removeTimer', params: { timer } });
+          continue;
+        }
+        if (!context.timers.includes(timer)) continue;
+        enqueue({ type: 'removeTimer', params: { timer } });
+        enqueue({ type: 'timer.cancel', params: { timer } });
+      }
+    }),
+  );
+
+/** A new request for the release: re-plan, then write the issue's fields (before any move: rule 7). */
+export const beginIterationFromRequest = [
+  'beginIterationFromEvent',
+  {
+    type: 'jira.updateFields',
+    params: ({ context }: { context: ReleaseContext }) => ({ content: jiraIssueContent(context.request) }),
+  },
+] as const;
+
+/** Submit the order marked `submitting` as one Archery work order, named after the release. */
+export const submitNextOrder = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    const order = context.sqlOrders.find((o) => o.status === 'submitting');
+    const item = order && sqlItemOf(context, order.sqlId);
+    if (!order || !item) return;
+    enqueue({
+      type: 'archery.submitOrder',
+      params: {
+        order: {
+          sqlId: item.sqlId,
+          seq: item.seq,
+          hash: item.hash,
+          workflowName: archeryWorkOrderName(context.summary),
+          instance: item.instance,
+          dbName: item.dbName,
+          group: item.group,
+          sql: item.sql,
+        },
+      },
+    });
+  }),
+);
+
+/** Mode auto: ask Archery to execute the next order whose predecessors finished (once per order). */
+export const executeNextOrder = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    if (context.settings.sqlMode !== 'auto') return;
+    const next = nextOrderToExecute(context.sqlOrders);
+    if (!next || next.workflowId === null) return;
+    enqueue({ type: 'markExecuteRequested', params: { workflowId: next.workflowId } });
+    enqueue({ type: 'archery.executeOrder', params: { workflowId: next.workflowId, sqlId: next.sqlId } });
+  }),
+);
+
+/** Modes watch/auto: cdflow polls Archery instead of waiting for a person's confirmation. */
+export const startSqlWatch = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    if (context.settings.sqlMode === 'manual') return;
+    enqueue({ type: 'addTimer', params: { timer: 'archery.poll' } });
+    enqueue({
+      type: 'timer.schedule',
+      params: { timer: 'archery.poll', delayMs: timerDelayMs(context.settings, 'archery.poll') },
+    });
+  }),
+);
+
+/** Ask the CMDB to deploy every deployment still pending (first attempts and retries). */
+export const deployPending = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    for (const d of context.deployments) {
+      if (d.status !== 'pending') continue;
+      const item = context.plan.code.find((e) => e.item.service === d.service)?.item;
+      enqueue({
+        type: 'cmdb.deploy',
+        params: {
+          env: context.request.env,
+          service: d.service,
+          svnPath: item?.svnPath ?? d.service,
+          svnVersion: d.svnVersion,
+          tag: d.tag,
+          attempt: d.attempt,
+        },
+      });
+    }
+  }),
+);
+
+/** Poll the CMDB while a deploy it started is running (one poll timer at a time). */
+export const ensureCmdbPoll = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    const watching = context.deployments.some((d) => d.status === 'started' || d.status === 'running');
+    if (watching && !context.timers.includes('cmdb.poll')) {
+      enqueue({ type: 'addTimer', params: { timer: 'cmdb.poll' } });
+      enqueue({
+        type: 'timer.schedule',
+        params: { timer: 'cmdb.poll', delayMs: timerDelayMs(context.settings, 'cmdb.poll') },
+      });
+    }
+  }),
+);

@@ -1,0 +1,30 @@
+/**
+ * Who moves a release on from where it is, read from the chart's `meta.waitsOn` (release-machine.ts):
+ * a person, an upstream call cdflow makes, or a timer. The host uses it to find the releases a lost
+ * webhook could leave waiting forever (those waiting on a person) without keeping its own list.
+ */
+import type { AnyStateNode } from 'xstate';
+import { releaseMachine, type WaitsOn } from './release-machine.js';
+
+function leafWaits(node: AnyStateNode, inherited: WaitsOn | null, out: Map<string, WaitsOn | null>): void {
+  const own = (node.meta as { waitsOn?: WaitsOn } | undefined)?.waitsOn ?? inherited;
+  const children = Object.values(node.states) as AnyStateNode[];
+  if (children.length === 0) {
+    out.set(node.path.join('.'), own);
+    return;
+  }
+  for (const child of children) leafWaits(child, own, out);
+}
+
+const waits = new Map<string, WaitsOn | null>();
+for (const node of Object.values(releaseMachine.root.states) as AnyStateNode[]) leafWaits(node, null, waits);
+
+/** Who moves the release on from machine state `stateId` (a leaf, dotted); null for transient or final states. */
+export function waitsOn(stateId: string): WaitsOn | null {
+  return waits.get(stateId) ?? null;
+}
+
+/** Every machine state (dotted leaf id) in which the next step is a person's decision. */
+export const personWaitStates: readonly string[] = [...waits.entries()]
+  .filter(([, w]) => w === 'person')
+  .map(([id]) => id);

@@ -1,0 +1,50 @@
+/** A saved simulator state that cannot be continued from: the field that is wrong and what was expected. */
+export class SimulatorStateError extends Error {
+  override readonly name = 'SimulatorStateError';
+  readonly code = 'SIMULATOR_STATE_INVALID';
+
+  constructor(
+    readonly simulator: string,
+    readonly field: string,
+    expected: string,
+  ) {
+    super(
+      `${simulator} simulator state: ${field} must be ${expected}. Pass what snapshotState() returned, unchanged.`,
+    );
+  }
+}
+
+/** Small checks for reading a saved state (`unknown` at the edge, validated before use). */
+export class StateReader {
+  constructor(private readonly simulator: string) {}
+
+  record(value: unknown, field: string): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new SimulatorStateError(this.simulator, field, 'an object');
+    }
+    return value as Record<string, unknown>;
+  }
+
+  array(value: unknown, field: string): unknown[] {
+    if (!Array.isArray(value)) throw new SimulatorStateError(this.simulator, field, 'an array');
+    return value;
+  }
+
+  integer(value: unknown, field: string): number {
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      throw new SimulatorStateError(this.simulator, field, 'an integer');
+    }
+    return value;
+  }
+
+  string(value: unknown, field: string): string {
+    if (typeof value !== 'string') throw new SimulatorStateError(this.simulator, field, 'a string');
+    return value;
+  }
+
+  version(state: Record<string, unknown>, supported: number): void {
+    if (state.version !== supported) {
+      throw new SimulatorStateError(this.simulator, 'version', `${supported} (this simulator's format)`);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './gitlab-project.js';
+export * from './gitlab-seed.js';
+export * from './gitlab-simulator.js';

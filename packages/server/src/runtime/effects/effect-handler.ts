@@ -1,0 +1,54 @@
+/** The shape every effect handler has: one upstream's effects per file, one handler per effect type. */
+import { type EffectResultEvent, NonRetryableError, type ReleaseEffect } from '@cdflow/core';
+import type { ServerConfig } from '../../config/server-config.js';
+import type { Semaphore } from '../semaphore.js';
+import type { CheckPolicy, RuntimePorts } from './runtime-ports.js';
+
+/**
+ * What performing an effect came to: an event for the machine; simply done (with a detail for the
+ * history); or `later`: not now, try again after `delayMs` (a deliberate wait, not a failure).
+ */
+export type EffectOutcome =
+  | { kind: 'event'; event: EffectResultEvent }
+  | { kind: 'done'; detail?: unknown }
+  | { kind: 'later'; delayMs: number; reason: string };
+
+/** The release an effect runs for, as it is when the effect starts. */
+export interface EffectRelease {
+  releaseId: string;
+  issueKey: string | null;
+  /** Attempts of this effect made before (0 on the first). */
+  attempts: number;
+}
+
+/** What handlers may use. */
+export interface EffectDeps {
+  ports: RuntimePorts;
+  config: ServerConfig;
+  checkPolicy: CheckPolicy;
+  /** Bounds CMDB deploys in flight across releases (config.timings.deployParallelism). */
+  deploySlots: Semaphore;
+  /** The Jira status the newest processed webhook of the issue showed cdflow, or null (none did). */
+  lastSeenJiraStatus: (issueKey: string) => string | null;
+}
+
+export type EffectOf<K extends ReleaseEffect['type']> = Extract<ReleaseEffect, { type: K }>;
+
+export type EffectHandler<K extends ReleaseEffect['type']> = (
+  effect: EffectOf<K>,
+  release: EffectRelease,
+  deps: EffectDeps,
+) => Promise<EffectOutcome>;
+
+export type EffectHandlers = { [K in ReleaseEffect['type']]: EffectHandler<K> };
+
+/** Who cdflow says it is upstream (CMDB operator, Apollo modifier, Archery remarks). */
+export const cdflowOperator = 'cdflow';
+
+/** The release's Jira issue: every Jira effect after `jira.ensureIssue` needs it. */
+export function requireIssue(release: EffectRelease, effectType: string): string {
+  if (release.issueKey) return release.issueKey;
+  throw new NonRetryableError(
+    `${effectType} for release ${release.releaseId} has no Jira issue yet: jira.ensureIssue must succeed first.`,
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * Every effect type and the handler that performs it, checked to be complete by the compiler. Every
+ * upstream side effect is guarded by its idempotency key or a look-up first, so running an effect again
+ * after a crash or a retry never repeats it upstream.
+ */
+import type { ReleaseEffect } from '@cdflow/core';
+import { applyApollo } from './apollo-effects.js';
+import { executeOrder, pollOrders, submitOrder } from './archery-effects.js';
+import { deploy, pollTasks } from './cmdb-effects.js';
+import type {
+  EffectDeps,
+  EffectHandler,
+  EffectHandlers,
+  EffectOutcome,
+  EffectRelease,
+} from './effect-handler.js';
+import { comment, ensureIssue, moveTo, updateFields } from './jira-effects.js';
+import { checkPolicy } from './policy-effects.js';
+
+/** Timers are rows written with the decision, never outbox entries: nothing to perform. */
+const timerRow = async (): Promise<EffectOutcome> => ({ kind: 'done' });
+
+export const effectHandlers = {
+  'jira.ensureIssue': ensureIssue,
+  'jira.updateFields': updateFields,
+  'jira.moveTo': moveTo,
+  'jira.comment': comment,
+  'policy.check': checkPolicy,
+  'archery.submitOrder': submitOrder,
+  'archery.pollOrders': pollOrders,
+  'archery.executeOrder': executeOrder,
+  'apollo.apply': applyApollo,
+  'cmdb.deploy': deploy,
+  'cmdb.pollTasks': pollTasks,
+  'timer.schedule': timerRow,
+  'timer.cancel': timerRow,
+} satisfies EffectHandlers;
+
+/** Perform one effect through its handler. */
+export function performEffect(
+  effect: ReleaseEffect,
+  release: EffectRelease,
+  deps: EffectDeps,
+): Promise<EffectOutcome> {
+  const handler = effectHandlers[effect.type] as EffectHandler<typeof effect.type>;
+  return handler(effect as never, release, deps);
+}

@@ -1,0 +1,4 @@
+export * from './effect-errors.js';
+export * from './effect-handler.js';
+export * from './effect-handlers.js';
+export * from './runtime-ports.js';

@@ -1,0 +1,78 @@
+/** The Jira effects: find or create the issue, write its fields, move it along the workflow, comment. */
+import { type JiraIssueContent, jiraMoveDecision } from '@cdflow/core';
+import type { ServerConfig } from '../../config/server-config.js';
+import { type EffectHandler, requireIssue } from './effect-handler.js';
+
+/** The issue's field values as Jira REST v2 wants them (custom field ids from configuration). */
+function contentFields(config: ServerConfig, content: JiraIssueContent): Record<string, unknown> {
+  const ids = config.jira.fields;
+  return {
+    [ids.functionList]: content.functionList,
+    [ids.upgradeType]: { value: content.upgradeType },
+    [ids.sql]: content.sql,
+    [ids.config]: content.config,
+    [ids.apollo]: content.apollo,
+    [ids.code]: content.code,
+  };
+}
+
+export const ensureIssue: EffectHandler<'jira.ensureIssue'> = async (effect, _release, { ports, config }) => {
+  // Jira has no idempotency key: look for the issue first so a retry never creates a second one.
+  const existing = await ports.jira.findIssueBySummary(effect.content.projectKey, effect.content.summary);
+  if (existing) {
+    return { kind: 'event', event: { type: 'ISSUE_READY', issueKey: existing.key, created: false } };
+  }
+  const created = await ports.jira.createIssue({
+    project: { key: effect.content.projectKey },
+    issuetype: { name: effect.content.issueType || config.jira.issueType },
+    summary: effect.content.summary,
+    ...contentFields(config, effect.content),
+  });
+  return { kind: 'event', event: { type: 'ISSUE_READY', issueKey: created.key, created: true } };
+};
+
+export const updateFields: EffectHandler<'jira.updateFields'> = async (
+  effect,
+  release,
+  { ports, config },
+) => {
+  await ports.jira.updateFields(requireIssue(release, effect.type), contentFields(config, effect.content));
+  return { kind: 'done' };
+};
+
+export const moveTo: EffectHandler<'jira.moveTo'> = async (effect, release, deps) => {
+  const { ports, config } = deps;
+  const issueKey = requireIssue(release, effect.type);
+  const names = config.jira.names;
+  const status = names.statuses[effect.state];
+  const jiraNow = (await ports.jira.getIssue(issueKey)).status;
+  const decision = jiraMoveDecision({
+    jiraNow,
+    target: effect.state,
+    via: effect.via,
+    attempts: release.attempts,
+    lastSeenByWebhook: deps.lastSeenJiraStatus(issueKey),
+    names,
+  });
+  if (decision.kind === 'defer') {
+    return { kind: 'later', delayMs: config.timings.jiraMoveGraceMs, reason: decision.reason };
+  }
+  if (decision.kind === 'leave') {
+    return {
+      kind: 'done',
+      detail: { issueKey, expected: status, current: jiraNow, skipped: decision.reason },
+    };
+  }
+  const moved = await ports.jira.moveToStatus(issueKey, status, names.transitions[effect.via], {
+    expectedFrom: jiraNow,
+  });
+  // The webhook that echoes this move is recognised by the actor (cdflow's Jira user) and because the
+  // issue then matches the release's mirror.
+  return { kind: 'done', detail: { issueKey, expected: status, ...moved } };
+};
+
+export const comment: EffectHandler<'jira.comment'> = async (effect, release, { ports }) => {
+  const issueKey = requireIssue(release, effect.type);
+  await ports.jira.comment(issueKey, effect.body);
+  return { kind: 'done', detail: { issueKey } };
+};
