@@ -3,6 +3,7 @@
  * partial overrides of the defaults. Unknown keys are refused so a typo never silently does nothing.
  */
 import Type, { type Static } from 'typebox';
+import { consoleFileSchema, peopleFileSchema } from './people-settings.js';
 
 const nonNegativeMs = Type.Integer({ minimum: 0, description: 'milliseconds, an integer ≥ 0' });
 const positiveInt = Type.Integer({ minimum: 1 });
@@ -107,6 +108,10 @@ export const configFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Person tokens, group permissions per event, sessions (see people-settings.ts). */
+    people: Type.Optional(peopleFileSchema),
+    /** The web console (see people-settings.ts). */
+    console: Type.Optional(consoleFileSchema),
   },
   { additionalProperties: false },
 );

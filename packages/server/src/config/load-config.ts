@@ -19,6 +19,7 @@ import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.js';
 import { type ConfigFile, configFileSchema } from './config-file-schema.js';
+import { resolveConsoleSettings, resolvePeopleSettings } from './people-settings.js';
 import type { JiraAuth, JiraFieldIds, ServerConfig, Timings } from './server-config.js';
 
 export interface LoadConfigOptions {
@@ -194,6 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     problems.push(`CDFLOW_CONFIG policy.rules: ${error.message}`);
   }
 
+  const people = resolvePeopleSettings(file.people, problems);
+  const consoleSettings = resolveConsoleSettings(file.console, (raw, name) => readUrl(raw, name, problems));
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const normalize: NormalizeOptions = {
@@ -229,6 +233,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     bodyLimitBytes: file.limits?.bodyLimitBytes ?? defaultBodyLimitBytes,
     webhookBodyLimitBytes: file.limits?.webhookBodyLimitBytes ?? defaultWebhookBodyLimitBytes,
     logLevel: logLevelRaw,
+    people,
+    console: consoleSettings,
   };
 }
 

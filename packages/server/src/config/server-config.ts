@@ -3,6 +3,9 @@
  * CDFLOW_CONFIG file; see load-config.ts). Everything downstream reads this, never process.env.
  */
 import type { JiraWorkflowNames, NormalizeOptions, SqlMode } from '@cdflow/core';
+import type { ConsoleSettings, PeopleSettings } from './people-settings.js';
+
+export type { ConsoleSettings, PeopleSettings, PersonTokenSetting } from './people-settings.js';
 
 export type JiraAuth = { kind: 'bearer'; token: string } | { kind: 'basic'; user: string; password: string };
 
@@ -77,4 +80,8 @@ export interface ServerConfig {
   /** Largest Jira webhook body accepted (Jira payloads carry the whole issue and can exceed 1 MiB). */
   webhookBodyLimitBytes: number;
   logLevel: string;
+  /** Who may act: person tokens, group permissions per event, sessions (CDFLOW_CONFIG `people`). */
+  people: PeopleSettings;
+  /** The web console's settings (CDFLOW_CONFIG `console`). */
+  console: ConsoleSettings;
 }

@@ -1,6 +1,6 @@
 /**
  * The Fastify application: intake, legacy status, Jira webhook, query/operator API, machine, health,
- * OpenAPI document (/openapi.json) and docs page (/docs). No business rule lives here: routes validate,
+ * sessions and live events, the web console (/ and /ui/), OpenAPI document (/openapi.json) and docs page (/docs). No business rule lives here: routes validate,
  * authenticate and hand over to the runtime.
  */
 import swagger from '@fastify/swagger';
@@ -9,6 +9,8 @@ import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/typ
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { ServerConfig } from '../config/server-config.js';
 import type { ReleaseRuntimeApi } from '../runtime/runtime-api.js';
+import { installPeopleAuth } from './auth/install-people-auth.js';
+import { installConsole } from './console/install-console.js';
 import { installErrorHandling } from './error-handler.js';
 import type { CdflowApp } from './route-context.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -52,7 +54,17 @@ export async function buildApp({ runtime, config, logger }: BuildAppOptions): Pr
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'intake token or operator token' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'intake token, operator token or a person token (people.tokens)',
+          },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'cdflow_session',
+            description: 'console session (POST /api/session); writes also need the X-CSRF-Token header',
+          },
         },
       },
     },
@@ -64,7 +76,10 @@ export async function buildApp({ runtime, config, logger }: BuildAppOptions): Pr
   registerHealthRoutes(app, context);
   registerIntakeRoute(app, context);
   registerLegacyStatusRoute(app, context);
-  registerReleaseRoutes(app, context);
+  // People (sessions, person tokens, group permissions) and the web console with its live events.
+  const people = await installPeopleAuth(app, context);
+  const live = await installConsole(app, { ...context, people });
+  registerReleaseRoutes(app, { ...context, people, live });
   registerMachineRoute(app);
   await app.register(async (scope) => jiraWebhookRoutes(scope as CdflowApp, context));
 

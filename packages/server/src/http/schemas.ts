@@ -4,6 +4,7 @@
  */
 import { personEventTypes } from '@cdflow/core';
 import Type from 'typebox';
+import { releaseStateFilters } from './console/release-search.js';
 
 const open = { additionalProperties: true } as const;
 
@@ -62,9 +63,19 @@ export const releaseKeyParams = Type.Object({
 
 export const listQuery = Type.Object(
   {
-    state: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    state: Type.Optional(
+      Type.Enum([...releaseStateFilters], { description: 'a state (covers its steps) or a machine step' }),
+    ),
     project: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     env: Type.Optional(Type.Enum(['UAT', 'PRO'])),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '\\S',
+        description: 'search: part of the summary, the Jira key or the release id (case-insensitive)',
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
   },
@@ -75,7 +86,12 @@ export const operatorEventBody = Type.Object(
   {
     type: Type.Enum([...personEventTypes], { description: 'a person event type' }),
     by: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 128, description: 'who decided (audit trail)' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description:
+          'ignored, accepted so older clients keep working: the history names the authenticated person',
+      }),
     ),
     reason: Type.Optional(
       Type.String({ maxLength: 4000, description: 'for SQL_REPORTED_FAILED and CONFIG_REPORTED_FAILED' }),
