@@ -3,7 +3,7 @@
  * statuses and the transition each person event stands for), where links point, the stuck threshold,
  * which events take a reason, and which groups may send which event.
  */
-import { type JiraTransitionKey, personEventTypes } from '@cdflow/core';
+import { type JiraTransitionKey, jiraTransitionOfPersonEvent, personEventTypes } from '@cdflow/core';
 import Type from 'typebox';
 import type { PersonEventType } from '../../config/people-settings.js';
 import type { PeopleAuth } from '../auth/people-auth.js';
@@ -11,20 +11,8 @@ import type { CdflowApp, RouteContext } from '../route-context.js';
 import { errorBody } from '../schemas.js';
 
 /** The Jira transition a person takes for each event (core maps them the same way for webhooks). */
-export const transitionOfEvent: Record<PersonEventType, JiraTransitionKey> = {
-  RETRY_SQL_SUBMIT: 'triggerSubmitSql',
-  SQL_CONFIRMED: 'sqlSucceeded',
-  SQL_REPORTED_FAILED: 'sqlFailed',
-  CONFIG_CONFIRMED: 'configSucceeded',
-  CONFIG_REPORTED_FAILED: 'configFailed',
-  RESUBMIT_CONFIG: 'resubmitConfig',
-  RESUBMIT_CODE: 'resubmitCode',
-  RESUBMIT_ITERATION: 'resubmitIteration',
-  UAT_AUTO_ITERATION: 'uatAutoIteration',
-  UAT_MANUAL_ITERATION: 'uatManualIteration',
-  PROMOTE_TO_PROD: 'promoteToProd',
-  FINISH: 'finish',
-};
+export const transitionOfEvent: Readonly<Record<PersonEventType, JiraTransitionKey>> =
+  jiraTransitionOfPersonEvent;
 
 const settingsAnswer = Type.Object(
   {
