@@ -79,15 +79,23 @@ export function populate(path, count) {
   const repo = new ReleaseRepository(store);
   const started = performance.now();
   try {
-    const batch = store.sqlite.transaction((from, to) => {
-      for (let i = from; i < to; i++) {
-        const { row, write } = JSON.parse(pieces.join(String(i)));
-        repo.createRelease(row, write);
-      }
-    });
+    // Finished releases have no pending effects (and a server opening the file must not run them); a
+    // finished outbox row keeps no payload, as the runtime leaves it. Done per batch, so the pages the
+    // payloads took are reused by the next batch, as a running server reuses them.
+    const finish = store.sqlite.prepare(
+      "update outbox set status = 'done' where status in ('pending', 'running')",
+    );
+    const dropPayloads = store.sqlite.prepare('delete from outbox_payloads');
+    const batch = (from, to) =>
+      store.transaction(() => {
+        for (let i = from; i < to; i++) {
+          const { row, write } = JSON.parse(pieces.join(String(i)));
+          repo.createRelease(row, write);
+        }
+        finish.run();
+        dropPayloads.run();
+      });
     for (let from = 1; from <= count; from += 1000) batch(from, Math.min(count + 1, from + 1000));
-    // Finished releases have no pending effects (and a server opening the file must not run them).
-    store.sqlite.prepare("update outbox set status = 'done'").run();
     store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     store.close();

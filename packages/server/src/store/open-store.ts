@@ -84,6 +84,16 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 /** Size of the log at which SQLite checkpoints it into the database file (SQLite's own default: 4 MiB of 4 KiB pages). */
 const checkpointBytes = 4 * 1024 * 1024;
 
+const openStores = new Map<string, Store>();
+
+/**
+ * The store this process has open at `path`, if any: lets code around `startServer`, which opens its
+ * own, read its `stats()` (the benchmark's server process does).
+ */
+export function findOpenStore(path: string): Store | undefined {
+  return openStores.get(resolve(path));
+}
+
 /**
  * Open the store at `path` (its parent directory is created). Pragmas:
  * - WAL: readers never block the writer, and a commit is one append to the log.
@@ -130,7 +140,11 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     sqlite.close();
     throw new StoreOpenError(absolute, error);
   }
-  return new SqliteStore(absolute, db, sqlite, counters);
+  const store = new SqliteStore(absolute, db, sqlite, counters, () => {
+    if (openStores.get(absolute) === store) openStores.delete(absolute);
+  });
+  openStores.set(absolute, store);
+  return store;
 }
 
 class SqliteStore implements Store {
@@ -138,14 +152,13 @@ class SqliteStore implements Store {
   private readonly statements = new Map<string, StoreStatement<unknown>>();
   private readonly wal: WalMeter;
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
-  private readonly syncNormal: Database.Statement;
-  private readonly syncFull: Database.Statement;
 
   constructor(
     readonly path: string,
     readonly db: StoreDb,
     readonly sqlite: Database.Database,
     private readonly counters: StoreCounters,
+    private readonly onClose: () => void,
   ) {
     // Count every statement compiled on this connection, drizzle's included (it calls `prepare` on
     // the client for each query it has not prepared).
@@ -159,8 +172,6 @@ class SqliteStore implements Store {
     });
     // better-sqlite3's wrapper, made once: BEGIN IMMEDIATE … COMMIT, a savepoint when nested.
     this.runInTransaction = sqlite.transaction((fn: () => unknown) => fn());
-    this.syncNormal = sqlite.prepare('PRAGMA synchronous = NORMAL');
-    this.syncFull = sqlite.prepare('PRAGMA synchronous = FULL');
     this.wal = new WalMeter(`${path}-shm`);
     this.wal.start();
     counters.reset();
@@ -173,6 +184,7 @@ class SqliteStore implements Store {
   close(): void {
     if (!this.open) return;
     this.open = false;
+    this.onClose();
     this.wal.close();
     this.sqlite.close();
   }
@@ -196,13 +208,14 @@ class SqliteStore implements Store {
   transaction<T>(fn: () => T, options: TransactionOptions = {}): T {
     if (this.sqlite.inTransaction) return this.runInTransaction.immediate(fn) as T;
     const durable = options.durable ?? true;
-    if (!durable) this.syncNormal.run();
+    // exec, not a prepared statement: SQLite applies this pragma when it compiles it, not when it runs.
+    if (!durable) this.sqlite.exec('PRAGMA synchronous = NORMAL');
     try {
       const result = this.runInTransaction.immediate(fn) as T;
       this.committed(durable);
       return result;
     } finally {
-      if (!durable) this.syncFull.run();
+      if (!durable) this.sqlite.exec('PRAGMA synchronous = FULL');
     }
   }
 
