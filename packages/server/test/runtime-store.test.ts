@@ -384,6 +384,31 @@ describe('the request, stored once', () => {
   });
 });
 
+describe('a webhook delivery', () => {
+  it('is stored without the fields its columns hold, and reads back as it was written', () => {
+    const deliveries = new DeliveryRepository(store);
+    const delivery = {
+      dedupeKey: 'f'.repeat(64),
+      webhookEvent: 'jira:issue_updated',
+      issueKey: 'AC-1',
+      statusChange: { from: 'SQL待执行', to: 'SQL执行中' },
+      user: 'dba',
+      timestamp: 1_700_000_000_000,
+    };
+    const id = deliveries.insert({ ...delivery, delivery, rawSize: 2000 })!;
+    const stored = store.sqlite.prepare('select delivery from webhook_deliveries where id = ?').get(id) as {
+      delivery: string;
+    };
+    expect(stored.delivery).not.toContain('f'.repeat(64));
+    expect(deliveries.get(id)?.delivery).toEqual(delivery);
+    expect(deliveries.unprocessed()[0]?.delivery).toEqual(delivery);
+    // A delivery that does not repeat its columns is kept as it is.
+    const other = { hint: 'not a parsed delivery', $columns: 1 };
+    const second = deliveries.insert({ ...delivery, dedupeKey: 'other', delivery: other, rawSize: 10 })!;
+    expect(deliveries.get(second)?.delivery).toEqual(other);
+  });
+});
+
 describe('a database written before these migrations', () => {
   it('is migrated in place: inline requests and outbox payloads still read, and run', () => {
     const legacy = join(dir, 'legacy.sqlite');

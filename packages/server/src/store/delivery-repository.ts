@@ -2,6 +2,7 @@
 import type { Store } from './open-store.js';
 import type { webhookDeliveries } from './schema.js';
 import { type DeliveryRecord, deliveryColumns, deliveryRowOf, jsonOrNull } from './store-records.js';
+import { encodeDelivery } from './stored-delivery.js';
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
@@ -28,7 +29,7 @@ export class DeliveryRepository {
         new Date().toISOString(),
         input.webhookEvent,
         input.issueKey,
-        JSON.stringify(input.delivery ?? null),
+        encodeDelivery(input.delivery, input),
         input.rawSize,
       );
     return result.changes === 1 ? Number(result.lastInsertRowid) : null;

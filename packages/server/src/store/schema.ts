@@ -164,7 +164,10 @@ export const webhookDeliveries = sqliteTable(
     receivedAt: text('received_at').notNull(),
     webhookEvent: text('webhook_event').notNull(),
     issueKey: text('issue_key'),
-    /** The delivery as the route parsed it (a hint: the issue is re-read before acting). */
+    /**
+     * The delivery as the route parsed it (a hint: the issue is re-read before acting), stored without
+     * the fields that repeat this row's columns (see stored-delivery.ts); reads return it whole.
+     */
     delivery: text('delivery', { mode: 'json' }).notNull(),
     rawSize: integer('raw_size').notNull(),
     status: text('status', { enum: deliveryStatuses }).notNull(),

@@ -3,6 +3,7 @@
  * mapping to the camelCase shapes drizzle's schema infers, so a caller cannot tell which path read a row.
  */
 import type { OutboxStatus } from './schema.js';
+import { decodeDelivery } from './stored-delivery.js';
 
 /** An outbox row with its payload (kept apart while unfinished; inline in rows queued before that). */
 export const outboxSelect = `select o.id, o.release_id, o.idempotency_key, o.type,
@@ -87,7 +88,11 @@ export function deliveryRowOf(r: DeliveryRecord) {
     receivedAt: r.received_at,
     webhookEvent: r.webhook_event,
     issueKey: r.issue_key,
-    delivery: JSON.parse(r.delivery) as unknown,
+    delivery: decodeDelivery(r.delivery, {
+      dedupeKey: r.dedupe_key,
+      webhookEvent: r.webhook_event,
+      issueKey: r.issue_key,
+    }),
     rawSize: r.raw_size,
     status: r.status,
     attempts: r.attempts,
