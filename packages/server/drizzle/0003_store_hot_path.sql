@@ -22,8 +22,7 @@ INSERT INTO `__new_outbox`("id", "release_id", "idempotency_key", "type", "paylo
 DROP TABLE `outbox`;--> statement-breakpoint
 ALTER TABLE `__new_outbox` RENAME TO `outbox`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;--> statement-breakpoint
-CREATE UNIQUE INDEX `outbox_idempotency_key_unique` ON `outbox` (`idempotency_key`);--> statement-breakpoint
-CREATE INDEX `outbox_release_idx` ON `outbox` (`release_id`,`id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `outbox_release_key_unique` ON `outbox` (`release_id`,`idempotency_key`);--> statement-breakpoint
 CREATE INDEX `outbox_unfinished_idx` ON `outbox` (`next_attempt_at`) WHERE "outbox"."status" in ('pending', 'running');--> statement-breakpoint
 DROP INDEX `releases_state_updated_idx`;--> statement-breakpoint
 CREATE TABLE `__new_webhook_deliveries` (

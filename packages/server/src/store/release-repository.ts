@@ -646,10 +646,10 @@ export class ReleaseRepository {
       const skipped = effects.filter((e) => !inserted.has(e.idempotencyKey)).map((e) => e.idempotencyKey);
       const finished = this.store
         .statement<{ id: number }>(
-          `select id from outbox where idempotency_key in (select value from json_each(?))
+          `select id from outbox where release_id = ? and idempotency_key in (select value from json_each(?))
            and status in ('done', 'failed')`,
         )
-        .all(JSON.stringify(skipped));
+        .all(releaseId, JSON.stringify(skipped));
       if (finished.length > 0) {
         // Queue order is id order: take this write's rows out again and insert them all after the rename.
         const ids = JSON.stringify([...inserted.values()]);
@@ -704,7 +704,7 @@ export class ReleaseRepository {
           `insert into outbox (release_id, idempotency_key, type, status, attempts, next_attempt_at, created_at,
             updated_at)
            values ${placeholderRows(chunk.length, 5, `(?, ?, ?, 'pending', 0, 0, ?, ?)`)}
-           on conflict (idempotency_key) do nothing
+           on conflict (release_id, idempotency_key) do nothing
            returning id, idempotency_key`,
         )
         .all(...params);

@@ -115,9 +115,10 @@ export const outbox = sqliteTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [
-    uniqueIndex('outbox_idempotency_key_unique').on(t.idempotencyKey),
-    // A release's rows in order; the status is not in it, so marking a row changes no index entry here.
-    index('outbox_release_idx').on(t.releaseId, t.id),
+    // One index for both: a release's rows (queue order is id order, sorted on read: a release has a
+    // few dozen) and its idempotency keys, unique per release (core derives every key from the release
+    // id, so they are unique overall). The status is not in it: marking a row changes no entry here.
+    uniqueIndex('outbox_release_key_unique').on(t.releaseId, t.idempotencyKey),
     // Only unfinished rows: what the runner looks for at start and `idle` asks about.
     index('outbox_unfinished_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'running')`),
   ],
