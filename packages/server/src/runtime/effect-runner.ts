@@ -4,6 +4,9 @@
  * transaction as the decision it causes) before moving on: a release's effects run strictly in order,
  * different releases in parallel. A retryable failure leaves the effect pending with a back-off and the
  * error in the history; the release's later effects wait behind it.
+ *
+ * The queue is the release's head in memory (release-heads.ts): the rows a commit inserted are run as
+ * they were written, without reading them back.
  */
 import {
   type EffectResultEvent,
@@ -18,7 +21,8 @@ import type { Logger } from 'pino';
 import type { OutboxRow, ReleaseRepository } from '../store/release-repository.js';
 import { describeError } from './effects/effect-errors.js';
 import type { EffectDeps, EffectOutcome } from './effects/effect-handler.js';
-import { performEffect } from './effects/effect-handlers.js';
+import { outcomeUnknownAfterStop, performEffect } from './effects/effect-handlers.js';
+import type { ReleaseHeads } from './release-heads.js';
 
 /** What happened to an effect, for the runtime to record. */
 export type EffectResult =
@@ -27,6 +31,7 @@ export type EffectResult =
 
 export interface EffectRunnerOptions {
   repo: ReleaseRepository;
+  heads: ReleaseHeads;
   deps: EffectDeps;
   /** Records the outcome (and marks the outbox row) in one transaction, through the release's queue. */
   record: (row: OutboxRow, effect: ReleaseEffect, result: EffectResult) => Promise<void>;
@@ -95,12 +100,11 @@ export class EffectRunner {
   }
 
   private async drain(releaseId: string): Promise<void> {
-    const { repo } = this.options;
     while (!this.stopping) {
       this.again.delete(releaseId);
-      const head = repo.headEffect(releaseId);
-      if (!head) return;
-      const wait = head.nextAttemptAt - Date.now();
+      const row = this.options.heads.nextEffect(releaseId);
+      if (!row) return;
+      const wait = row.nextAttemptAt - Date.now();
       if (wait > 0) {
         this.wakeups.set(
           releaseId,
@@ -111,27 +115,30 @@ export class EffectRunner {
         );
         return;
       }
-      await this.runOne(head);
+      await this.runOne(row);
     }
   }
 
   private async runOne(row: OutboxRow): Promise<void> {
-    const { repo, deps, logger } = this.options;
+    const { repo, heads, deps, logger } = this.options;
     const effect = row.payload as ReleaseEffect;
-    const release = repo.getById(row.releaseId);
-    if (!release) {
-      repo.markEffect(row.id, 'failed', { lastError: 'release not found' });
+    const head = heads.get(row.releaseId);
+    if (!head) {
+      repo.markEffect(row.id, 'failed', { lastError: 'release not found' }, { durable: false });
       return;
     }
-    repo.markEffect(row.id, 'running');
+    // Started before the last stop with its outcome unknown (its row was left running).
+    const rerun = row.status === 'running';
+    // Only where an outcome can be unknown upstream is the start recorded (no idempotency key there).
+    if (!rerun && outcomeUnknownAfterStop(effect)) {
+      repo.markEffect(row.id, 'running', {}, { durable: false });
+      row.status = 'running';
+    }
     logger.debug(
       { releaseId: row.releaseId, effect: effect.type, key: row.idempotencyKey },
       'effect started',
     );
-    const queued = repo
-      .effectsOf(row.releaseId)
-      .filter((o) => o.id > row.id && (o.status === 'pending' || o.status === 'running'))
-      .map((o) => o.payload as ReleaseEffect);
+    const queued = head.pending.filter((o) => o.id > row.id).map((o) => o.payload as ReleaseEffect);
     if (isSupersededMove(effect, queued)) {
       await this.options.record(row, effect, {
         kind: 'done',
@@ -143,11 +150,11 @@ export class EffectRunner {
     try {
       const outcome = await performEffect(
         effect,
-        { releaseId: row.releaseId, issueKey: release.issueKey, attempts: row.attempts },
+        { releaseId: row.releaseId, issueKey: head.issueKey, attempts: row.attempts, rerun },
         deps,
       );
       if (outcome.kind === 'later') {
-        this.tryAgainLater(row, effect, release.state, outcome.delayMs, outcome.reason, 'waiting');
+        this.tryAgainLater(row, effect, head.state, outcome.delayMs, outcome.reason, 'waiting');
         return;
       }
       result = outcome;
@@ -160,7 +167,7 @@ export class EffectRunner {
           { releaseId: row.releaseId, effect: effect.type, attempts, retryInMs: delay, err: reason },
           'effect failed, will retry',
         );
-        this.tryAgainLater(row, effect, release.state, delay, reason, 'retrying');
+        this.tryAgainLater(row, effect, head.state, delay, reason, 'retrying');
         return;
       }
       logger.warn({ releaseId: row.releaseId, effect: effect.type, err: reason }, 'effect failed for good');
@@ -180,21 +187,33 @@ export class EffectRunner {
   ): void {
     const attempts = row.attempts + 1;
     const retryAt = Date.now() + delayMs;
-    this.options.repo.deferEffect(row.id, attempts, retryAt, reason, {
-      releaseId: row.releaseId,
-      source: 'runner',
-      actor: 'cdflow',
-      event: `effect:${effect.type}`,
-      fromState: state,
-      toState: state,
-      accepted: false,
-      detail: {
-        outcome,
-        idempotencyKey: row.idempotencyKey,
-        attempts,
-        ...(outcome === 'retrying' ? { error: reason } : { reason }),
-        retryAt: new Date(retryAt).toISOString(),
+    this.options.repo.deferEffect(
+      row.id,
+      attempts,
+      retryAt,
+      reason,
+      {
+        releaseId: row.releaseId,
+        source: 'runner',
+        actor: 'cdflow',
+        event: `effect:${effect.type}`,
+        fromState: state,
+        toState: state,
+        accepted: false,
+        detail: {
+          outcome,
+          idempotencyKey: row.idempotencyKey,
+          attempts,
+          ...(outcome === 'retrying' ? { error: reason } : { reason }),
+          retryAt: new Date(retryAt).toISOString(),
+        },
       },
-    });
+      { durable: false },
+    );
+    // The row in memory is the queue: it waits there, with the store's numbers.
+    row.attempts = attempts;
+    row.nextAttemptAt = retryAt;
+    row.status = 'pending';
+    row.lastError = reason;
   }
 }

@@ -22,7 +22,13 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import { DeliveryRepository } from '../store/delivery-repository.js';
 import type { Store } from '../store/open-store.js';
-import { type AuditInput, type DecisionWrite, ReleaseRepository } from '../store/release-repository.js';
+import {
+  type AuditInput,
+  type CommitResult,
+  type DecisionWrite,
+  ReleaseRepository,
+  RevisionConflictError,
+} from '../store/release-repository.js';
 import { EffectRunner } from './effect-runner.js';
 import { describeError } from './effects/effect-errors.js';
 import type { CheckPolicy, RuntimePorts } from './effects/runtime-ports.js';
@@ -31,6 +37,7 @@ import { JiraReconciler } from './jira-reconciler.js';
 import { KeyQueue } from './key-queue.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-decisions.js';
+import { ReleaseHeads } from './release-heads.js';
 import { releaseIdFor } from './release-id.js';
 import { toReleaseView } from './release-view.js';
 import { effectRetryPolicy } from './retry-policies.js';
@@ -80,6 +87,7 @@ export class UnknownReleaseError extends CdflowError {
 
 export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly repo: ReleaseRepository;
+  private readonly heads: ReleaseHeads;
   private readonly queue = new KeyQueue();
   private readonly runner: EffectRunner;
   private readonly timers: TimerLoop;
@@ -92,20 +100,23 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   constructor(private readonly options: ReleaseRuntimeOptions) {
     this.repo = new ReleaseRepository(options.store);
+    this.heads = new ReleaseHeads(this.repo);
     const decisions: ReleaseDecisions = {
       apply: (releaseId, event, meta) => this.applyLocked(releaseId, event, meta),
       commit: (write, effects) => this.commitWithoutEvent(write, effects),
     };
     this.outcomes = new OutcomeRecorder({
-      repo: this.repo,
+      heads: this.heads,
       queue: this.queue,
       logger: options.logger,
       decisions,
+      timers: () => this.timers,
     });
     const timings = options.config.timings;
     const deliveries = new DeliveryRepository(options.store);
     this.runner = new EffectRunner({
       repo: this.repo,
+      heads: this.heads,
       deps: {
         ports: options.ports,
         config: options.config,
@@ -120,6 +131,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.timers = new TimerLoop(this.repo, (timer) => this.outcomes.fireTimer(timer));
     this.jiraDeliveries = new JiraDeliveryProcessor({
       repo: this.repo,
+      heads: this.heads,
       deliveries,
       queue: this.queue,
       ports: options.ports,
@@ -150,9 +162,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    // Effects interrupted by a crash are run again: each is idempotent by its key or a look-up.
-    const resumed = this.repo.resetRunningEffects();
-    if (resumed > 0) this.logger.info({ resumed }, 'resuming effects interrupted by the last stop');
+    // Effects interrupted by a crash are run again: each is idempotent by its key or a look-up (a
+    // row left `running` tells its handler that the earlier call's outcome is unknown).
     this.runner.kickAll();
     this.timers.start();
     this.jiraDeliveries.resume();
@@ -166,6 +177,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.reconciler.stop();
     this.jiraDeliveries.stop();
     await this.timers.stop();
+    this.heads.releaseWaiters();
     const finished = await this.runner.stop(bound);
     if (!finished)
       this.logger.warn(
@@ -182,7 +194,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   ready(): boolean {
     if (!this.started || this.stopping || !this.options.store.isOpen()) return false;
     try {
-      this.options.store.sqlite.prepare('select 1').get();
+      this.options.store.statement('select 1').get();
       return true;
     } catch {
       return false;
@@ -201,7 +213,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         this.queue.activeKeys === 0 &&
         !this.jiraDeliveries.busy &&
         !this.repo.hasDueEffects(now) &&
-        this.repo.dueTimers(now).length === 0;
+        !this.timers.dueNow(now);
       if (quiet) return;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -213,8 +225,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.assertRunning();
     const releaseId = releaseIdFor(request.summary);
     const result = await this.queue.run(releaseId, (): IntakeResult => {
-      const existing = this.repo.getById(releaseId);
-      if (!existing) return this.createRelease(releaseId, request, by);
+      if (!this.heads.get(releaseId)) return this.createRelease(releaseId, request, by);
       const decision = this.applyLocked(
         releaseId,
         { type: 'NEW_ITERATION', request, by },
@@ -228,17 +239,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     if (result.outcome !== 'created' || result.release.key !== null) return result;
     // The issue is created by the effect runner after the commit; the release system wants its key in
     // the answer, so wait a little for it. If Jira is slow the answer says key null and the release id.
-    const key = await this.waitForIssueKey(releaseId, this.config.timings.intakeIssueWaitMs);
+    const key = await this.heads.waitForIssue(releaseId, this.config.timings.intakeIssueWaitMs);
     return key === null ? result : { ...result, release: this.viewById(releaseId) };
-  }
-
-  private async waitForIssueKey(releaseId: string, timeoutMs: number): Promise<string | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const key = this.repo.getById(releaseId)?.issueKey ?? null;
-      if (key !== null || Date.now() >= deadline || this.stopping) return key;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   }
 
   async sendEvent(ref: string, event: PersonEvent, source: 'operator'): Promise<EventResult | null> {
@@ -278,7 +280,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       previous: { version: this.repo.lastAppliedVersion(request.project, request.env, releaseId) },
     });
     const parts = this.splitEffects(decision.effects);
-    this.repo.createRelease(
+    const result = this.repo.createRelease(
       {
         releaseId,
         summary: request.summary,
@@ -300,17 +302,14 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
             fromState: null,
             toState: decision.state,
             accepted: true,
-            detail: {
-              iteration: decision.context.iteration,
-              dropped: request.dropped,
-              effects: effectTypes(decision),
-            },
+            detail: { iteration: decision.context.iteration, dropped: request.dropped },
           },
         ],
         ...parts,
         request: { iteration: decision.context.iteration, by, body: request },
       },
     );
+    this.heads.created(releaseId, decision, result);
     this.afterCommit(releaseId, parts);
     return { outcome: 'created', release: this.viewById(releaseId) };
   }
@@ -319,23 +318,23 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
    * Decide `event` on the release and commit the decision. Must run inside the release's queue slot.
    * A refused event changes nothing but is recorded.
    */
-  private applyLocked(releaseId: string, event: ReleaseEvent, meta: ApplyMeta): Decision {
-    const row = this.repo.getById(releaseId);
-    if (!row) throw new UnknownReleaseError(releaseId);
-    const decision = decide({ machineVersion: row.machineVersion, snapshot: row.snapshot }, event);
+  private applyLocked(releaseId: string, event: ReleaseEvent, meta: ApplyMeta, again = false): Decision {
+    const head = this.heads.get(releaseId);
+    if (!head) throw new UnknownReleaseError(releaseId);
+    const decision = decide(head.persisted, event);
     const effects = [...decision.effects, ...(meta.extraEffects?.(decision) ?? [])];
     const parts = this.splitEffects(effects);
     const entry: AuditInput = {
       source: meta.source,
       actor: meta.actor,
       event: event.type,
-      fromState: row.state,
-      toState: decision.accepted ? decision.state : row.state,
+      fromState: head.state,
+      toState: decision.accepted ? decision.state : head.state,
       accepted: decision.accepted,
       detail: {
         event: eventDetail(event),
+        ...(meta.effect ? { effect: meta.effect } : {}),
         ...(decision.refusal ? { refusal: decision.refusal } : {}),
-        ...(effects.length > 0 ? { effects: effects.map((e) => e.type) } : {}),
       },
     };
     const write: DecisionWrite = {
@@ -345,13 +344,14 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       completeEffect: meta.completeEffect,
       firedTimer: meta.firedTimer,
       finishDelivery: meta.finishDelivery?.(decision),
+      durable: meta.durable ?? true,
     };
     if (decision.accepted) {
       write.release = {
-        expectedRevision: row.revision,
+        expectedRevision: head.revision,
         state: decision.state,
         iteration: decision.context.iteration,
-        issueKey: decision.context.issueKey ?? row.issueKey,
+        issueKey: decision.context.issueKey ?? head.issueKey,
         machineVersion: decision.next.machineVersion,
         snapshot: decision.next.snapshot,
       };
@@ -364,10 +364,16 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         };
       }
     }
-    this.repo.commitDecision(write);
-    this.afterCommit(releaseId, parts);
+    try {
+      this.commit(write, decision, parts);
+    } catch (error) {
+      // Another writer got there first: decide once more on what it wrote (the head was dropped).
+      if (error instanceof RevisionConflictError && !again)
+        return this.applyLocked(releaseId, event, meta, true);
+      throw error;
+    }
     this.logger.info(
-      { releaseId, event: event.type, from: row.state, to: entry.toState, accepted: decision.accepted },
+      { releaseId, event: event.type, from: head.state, to: entry.toState, accepted: decision.accepted },
       decision.accepted ? 'event applied' : 'event refused',
     );
     return decision;
@@ -376,14 +382,34 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   /** Commit a write that decides no event (an outcome recorded as it is, an echo, a refused move), then run `effects`. */
   private commitWithoutEvent(write: WriteWithoutEvent, effects: ReleaseEffect[]): void {
     const parts = this.splitEffects(effects);
-    this.repo.commitDecision({ ...write, ...parts });
+    this.commit({ ...write, ...parts }, null, parts);
+  }
+
+  /** The one way a write reaches the store: then the head, the timers, the runner and the listeners hear of it. */
+  private commit(write: DecisionWrite, decision: Decision | null, parts: EffectParts): void {
+    let result: CommitResult;
+    try {
+      result = this.repo.commitDecision(write);
+    } catch (error) {
+      // The store and the head disagree (another writer): read the release again next time.
+      this.heads.forget(write.releaseId);
+      throw error;
+    }
+    const finished = [
+      ...(write.completeEffect ? [write.completeEffect.id] : []),
+      ...(write.completeEffects ?? []).map((c) => c.id),
+    ];
+    this.heads.committed(write.releaseId, decision, result, finished);
+    this.timers.cancelled(write.releaseId, write.cancelTimers);
+    if (write.firedTimer) {
+      this.timers.firedDone(write.releaseId, write.firedTimer.name, write.firedTimer.scheduleKey);
+    }
+    this.timers.scheduled(write.releaseId, write.scheduleTimers);
     this.afterCommit(write.releaseId, parts);
   }
 
-  private splitEffects(
-    effects: ReleaseEffect[],
-  ): Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'> {
-    const parts: Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'> = {
+  private splitEffects(effects: ReleaseEffect[]): EffectParts {
+    const parts: EffectParts = {
       effects: [],
       scheduleTimers: [],
       cancelTimers: [],
@@ -405,10 +431,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return parts;
   }
 
-  private afterCommit(
-    releaseId: string,
-    parts: Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'>,
-  ): void {
+  private afterCommit(releaseId: string, parts: EffectParts): void {
     for (const listener of this.listeners) {
       try {
         listener({ releaseId });
@@ -418,7 +441,6 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     }
     if (!this.started || this.stopping) return;
     if (parts.effects.length > 0) this.runner.kick(releaseId);
-    if (parts.scheduleTimers.length > 0 || parts.cancelTimers.length > 0) this.timers.arm();
   }
 
   subscribe(listener: (change: ReleaseChange) => void): () => void {
@@ -483,9 +505,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   }
 }
 
-function effectTypes(decision: Decision): string[] {
-  return decision.effects.map((e) => e.type);
-}
+/** What a decision's effects become in a write: outbox rows, and timers scheduled or cancelled. */
+type EffectParts = Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'>;
 
 /** The event as the audit trail keeps it: a new request is stored in `requests`, not repeated here. */
 function eventDetail(event: ReleaseEvent): unknown {

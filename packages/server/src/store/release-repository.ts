@@ -7,6 +7,7 @@
  * (`Store.statement`) that reads only the columns it needs; the query API's filtered lists are built by
  * drizzle from the schema.
  */
+import { CdflowError } from '@cdflow/core';
 import { and, asc, count, desc, eq, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { BoundedMap } from './bounded-map.js';
 import type { SqlValue, Store } from './open-store.js';
@@ -103,8 +104,8 @@ export interface DecisionWrite {
   completeEffect?: EffectCompletion;
   /** Several outbox rows finished by this one write (with `completeEffect` or instead of it). */
   completeEffects?: EffectCompletion[];
-  /** The timer row that fired (deleted when still the same schedule). */
-  firedTimer?: { id: number; scheduleKey: string };
+  /** The timer that fired (deleted when still the same schedule: a newer one of that name stays). */
+  firedTimer?: { name: string; scheduleKey: string };
   /** The Jira delivery this decision answers, marked processed in the same transaction. */
   finishDelivery?: { id: number; outcome: string; detail: unknown };
   /** An accepted request of the release system, kept for the record (and referenced by the snapshot). */
@@ -129,12 +130,12 @@ export interface CommitResult {
   queued: OutboxRow[];
 }
 
-export class RevisionConflictError extends Error {
-  readonly code = 'REVISION_CONFLICT';
+export class RevisionConflictError extends CdflowError {
   constructor(releaseId: string, expected: number) {
     super(
-      `Release ${releaseId} changed while an event was being decided (expected revision ${expected}). ` +
-        'Another writer shares this database; run one cdflow server per database file.',
+      'REVISION_CONFLICT',
+      `Release ${releaseId} changed while an event was being decided (expected revision ${expected}): ` +
+        'another writer shares this database. The decision is taken again on what it wrote.',
     );
     this.name = 'RevisionConflictError';
   }
@@ -232,6 +233,15 @@ export class ReleaseRepository {
       .statement<ReleaseRecord>(`${releaseSelect} where r.issue_key = ? order by r.created_at desc limit 1`)
       .get(issueKey);
     return record && this.releaseRowOf(record);
+  }
+
+  /** The release a Jira issue belongs to (the newest, should one issue ever be reused), without its row. */
+  releaseIdOfIssue(issueKey: string): string | undefined {
+    return this.store
+      .statement<{ release_id: string }>(
+        'select release_id from releases where issue_key = ? order by created_at desc limit 1',
+      )
+      .get(issueKey)?.release_id;
   }
 
   /** A release by Jira issue key, release id or summary. */
@@ -473,8 +483,8 @@ export class ReleaseRepository {
     this.completeEffects(completions, at);
     if (write.firedTimer) {
       this.store
-        .statement('delete from timers where id = ? and schedule_key = ?')
-        .run(write.firedTimer.id, write.firedTimer.scheduleKey);
+        .statement('delete from timers where release_id = ? and name = ? and schedule_key = ?')
+        .run(releaseId, write.firedTimer.name, write.firedTimer.scheduleKey);
     }
     for (const name of write.cancelTimers) {
       this.store.statement('delete from timers where release_id = ? and name = ?').run(releaseId, name);
@@ -870,6 +880,14 @@ export class ReleaseRepository {
     return this.store
       .statement<TimerRecord>(`select ${timerColumns} from timers where due_at <= ? order by due_at`)
       .all(at)
+      .map(timerRowOf);
+  }
+
+  /** Every pending timer (the runtime keeps them in memory from start). */
+  allTimers(): TimerRow[] {
+    return this.store
+      .statement<TimerRecord>(`select ${timerColumns} from timers order by due_at`)
+      .all()
       .map(timerRowOf);
   }
 

@@ -19,6 +19,11 @@ export interface EffectRelease {
   issueKey: string | null;
   /** Attempts of this effect made before (0 on the first). */
   attempts: number;
+  /**
+   * The effect was started before the last stop and its outcome is unknown (only recorded for effects
+   * whose upstream has no idempotency key: `outcomeUnknownAfterStop`).
+   */
+  rerun: boolean;
 }
 
 /** What handlers may use. */

@@ -45,3 +45,11 @@ export function performEffect(
   const handler = effectHandlers[effect.type] as EffectHandler<typeof effect.type>;
   return handler(effect as never, release, deps);
 }
+
+/**
+ * Effects whose start is recorded, so that after a stop mid-call the history can say the call is made
+ * again with its earlier outcome unknown: a CMDB deploy (the original's CMDB takes no idempotency key).
+ */
+export function outcomeUnknownAfterStop(effect: ReleaseEffect): boolean {
+  return effect.type === 'cmdb.deploy';
+}
