@@ -36,3 +36,16 @@ export function isSupersededMove(effect: ReleaseEffect, queued: readonly Release
   if (effect.type !== 'jira.moveTo') return false;
   return queued.some((other) => other.type === 'jira.moveTo' && other.revision > effect.revision);
 }
+
+/**
+ * An effect the machine no longer waits for, because a later decision was taken: a Jira move a later
+ * move overtakes (`isSupersededMove`), or a poll that waits for a change — a later decision (one that
+ * queued effects of its own) already moved the release on, and polls again itself if it still needs to.
+ */
+export function isSupersededEffect(effect: ReleaseEffect, queued: readonly ReleaseEffect[]): boolean {
+  if (effect.type === 'jira.moveTo') return isSupersededMove(effect, queued);
+  if (effect.type === 'archery.pollOrders' || effect.type === 'cmdb.pollTasks') {
+    return queued.some((other) => other.revision > effect.revision);
+  }
+  return false;
+}

@@ -76,8 +76,18 @@ export type ReleaseEffect =
         sql: string;
       };
     }
-  /** Read the current status of work orders (by workflow_id). → SQL_ORDERS_POLLED */
-  | { type: 'archery.pollOrders'; idempotencyKey: string; revision: number; workflowIds: number[] }
+  /**
+   * Read the current status of work orders (by workflow_id). → SQL_ORDERS_POLLED once a status differs
+   * from `known` (the host reads again every `everyMs` until then, deciding nothing in between).
+   */
+  | {
+      type: 'archery.pollOrders';
+      idempotencyKey: string;
+      revision: number;
+      workflowIds: number[];
+      known: Array<{ workflowId: number; status: string }>;
+      everyMs: number;
+    }
   /** Mode auto: audit (if still under review) and execute one order as the service user. → nothing */
   | {
       type: 'archery.executeOrder';

@@ -225,6 +225,10 @@ export const releaseMachine = releaseSetup.createMachine({
               type: 'archery.pollOrders',
               params: ({ context }) => ({
                 workflowIds: context.sqlOrders.flatMap((o) => (o.workflowId === null ? [] : [o.workflowId])),
+                known: context.sqlOrders.flatMap((o) =>
+                  o.workflowId === null ? [] : [{ workflowId: o.workflowId, status: o.status }],
+                ),
+                everyMs: context.settings.archeryPollMs,
               }),
             },
           ],

@@ -11,7 +11,7 @@
 import {
   type EffectResultEvent,
   effectFailedEvent,
-  isSupersededMove,
+  isSupersededEffect,
   type ReleaseEffect,
   type RetryPolicy,
   retryDelayMs,
@@ -105,7 +105,8 @@ export class EffectRunner {
       const row = this.options.heads.nextEffect(releaseId);
       if (!row) return;
       const wait = row.nextAttemptAt - Date.now();
-      if (wait > 0) {
+      // A poll waiting for a change gives way at once to a later decision's effects.
+      if (wait > 0 && !this.superseded(row)) {
         this.wakeups.set(
           releaseId,
           setTimeout(() => {
@@ -138,11 +139,15 @@ export class EffectRunner {
       { releaseId: row.releaseId, effect: effect.type, key: row.idempotencyKey },
       'effect started',
     );
-    const queued = head.pending.filter((o) => o.id > row.id).map((o) => o.payload as ReleaseEffect);
-    if (isSupersededMove(effect, queued)) {
+    if (this.superseded(row)) {
       await this.options.record(row, effect, {
         kind: 'done',
-        detail: { skipped: 'a later decision moves the issue on; this move is out of date' },
+        detail: {
+          skipped:
+            effect.type === 'jira.moveTo'
+              ? 'a later decision moves the issue on; this move is out of date'
+              : 'a later decision moved the release on; nothing waits for this any more',
+        },
       });
       return;
     }
@@ -154,6 +159,11 @@ export class EffectRunner {
         deps,
       );
       if (outcome.kind === 'later') {
+        if (outcome.quiet) {
+          // Nothing to record: the row waits in memory (after a restart it simply runs again).
+          row.nextAttemptAt = Date.now() + outcome.delayMs;
+          return;
+        }
         this.tryAgainLater(row, effect, head.state, outcome.delayMs, outcome.reason, 'waiting');
         return;
       }
@@ -174,6 +184,20 @@ export class EffectRunner {
       result = { kind: 'failed', reason, event: effectFailedEvent(effect, reason) };
     }
     await this.options.record(row, effect, result);
+  }
+
+  /** Whether a later decision made this queued effect moot (core's rule). */
+  private superseded(row: OutboxRow): boolean {
+    const head = this.options.heads.get(row.releaseId);
+    if (!head) return false;
+    const later = head.pending.filter((o) => o.id > row.id).map((o) => o.payload as ReleaseEffect);
+    return later.length > 0 && isSupersededEffect(row.payload as ReleaseEffect, later);
+  }
+
+  /** Some release has an effect to run now (for `idle`: a poll waiting for a change is not due). */
+  hasDueWork(now: number): boolean {
+    if (this.workers.size > 0) return true;
+    return this.options.heads.dueEffect(now);
   }
 
   /** The effect stays at the head of its release's queue until `delayMs` from now; the history says why. */

@@ -94,6 +94,15 @@ export class ReleaseHeads {
     return this.get(releaseId)?.pending[0];
   }
 
+  /** Some release in memory has an effect due at `now`. */
+  dueEffect(now: number): boolean {
+    for (const head of this.heads.values()) {
+      const next = head.pending[0];
+      if (next && next.nextAttemptAt <= now) return true;
+    }
+    return false;
+  }
+
   /** Resolves with the release's Jira issue key once it is known, or null after `timeoutMs`. */
   waitForIssue(releaseId: string, timeoutMs: number): Promise<string | null> {
     const key = this.heads.get(releaseId)?.issueKey ?? null;

@@ -208,11 +208,10 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       await Promise.allSettled(this.jiraDeliveries.inFlight);
       const now = Date.now();
       const quiet =
-        !this.runner.busy &&
+        !this.runner.hasDueWork(now) &&
         !this.timers.busy &&
         this.queue.activeKeys === 0 &&
         !this.jiraDeliveries.busy &&
-        !this.repo.hasDueEffects(now) &&
         !this.timers.dueNow(now);
       if (quiet) return;
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -734,31 +734,27 @@ export class ReleaseRepository {
     return inserted;
   }
 
+  /**
+   * Finished effects: a done one leaves the outbox (the history keeps its outcome), a failed one stays,
+   * with its payload, for a person to retry it.
+   */
   private completeEffects(completions: EffectCompletion[], at: string): void {
-    if (completions.length === 1) {
-      const c = completions[0]!;
+    const done = completions.filter((c) => c.status === 'done').map((c) => c.id);
+    const failed = completions.filter((c) => c.status === 'failed');
+    if (done.length === 1) {
+      this.store.statement('delete from outbox where id = ?').run(done[0]!);
+      this.store.statement('delete from outbox_payloads where outbox_id = ?').run(done[0]!);
+    } else if (done.length > 1) {
+      const list = JSON.stringify(done);
+      this.store.statement('delete from outbox where id in (select value from json_each(?))').run(list);
       this.store
-        .statement(
-          `update outbox set status = ?, last_error = ?, payload = null, updated_at = ? where id = ?`,
-        )
-        .run(c.status, c.error ?? null, at, c.id);
-      this.store.statement('delete from outbox_payloads where outbox_id = ?').run(c.id);
-    } else if (completions.length > 1) {
-      const list = JSON.stringify(
-        completions.map((c) => ({ id: c.id, status: c.status, error: c.error ?? null })),
-      );
-      this.store
-        .statement(
-          `update outbox set status = c.value ->> '$.status', last_error = c.value ->> '$.error', payload = null,
-            updated_at = ?
-           from json_each(?) as c where outbox.id = c.value ->> '$.id'`,
-        )
-        .run(at, list);
-      this.store
-        .statement(
-          `delete from outbox_payloads where outbox_id in (select value ->> '$.id' from json_each(?))`,
-        )
+        .statement('delete from outbox_payloads where outbox_id in (select value from json_each(?))')
         .run(list);
+    }
+    for (const c of failed) {
+      this.store
+        .statement(`update outbox set status = 'failed', last_error = ?, updated_at = ? where id = ?`)
+        .run(c.error ?? null, at, c.id);
     }
   }
 
@@ -807,8 +803,9 @@ export class ReleaseRepository {
   }
 
   /**
-   * Set an effect's status (and the fields given; the others keep their value). A row marked done or
-   * failed drops its payload. `durable: false` commits with synchronous=NORMAL (see DecisionWrite).
+   * Set an effect's status (and the fields given; the others keep their value). A row marked done
+   * leaves the outbox; a failed one keeps its payload for a retry. `durable: false` commits with
+   * synchronous=NORMAL (see DecisionWrite).
    */
   markEffect(
     id: number,
@@ -816,12 +813,15 @@ export class ReleaseRepository {
     fields: { attempts?: number; nextAttemptAt?: number; lastError?: string | null } = {},
     options: { durable?: boolean } = {},
   ): void {
+    if (status === 'done') {
+      this.store.transaction(() => this.completeEffects([{ id, status: 'done' }], now()), options);
+      return;
+    }
     const update = () =>
       this.store
         .statement(
           `update outbox set status = ?, attempts = coalesce(?, attempts), next_attempt_at = coalesce(?, next_attempt_at),
-            last_error = case when ? then ? else last_error end,
-            payload = case when ? in ('done', 'failed') then null else payload end, updated_at = ?
+            last_error = case when ? then ? else last_error end, updated_at = ?
            where id = ?`,
         )
         .run(
@@ -830,17 +830,11 @@ export class ReleaseRepository {
           fields.nextAttemptAt ?? null,
           fields.lastError === undefined ? 0 : 1,
           fields.lastError ?? null,
-          status,
           now(),
           id,
         );
-    const finishes = status === 'done' || status === 'failed';
-    const write = () => {
-      update();
-      if (finishes) this.store.statement('delete from outbox_payloads where outbox_id = ?').run(id);
-    };
-    if (options.durable === false || finishes) this.store.transaction(write, options);
-    else write();
+    if (options.durable === false || status === 'failed') this.store.transaction(update, options);
+    else update();
   }
 
   /** Record a retryable failure: the effect stays pending until `nextAttemptAt`. */

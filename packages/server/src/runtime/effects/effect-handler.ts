@@ -11,7 +11,13 @@ import type { CheckPolicy, RuntimePorts } from './runtime-ports.js';
 export type EffectOutcome =
   | { kind: 'event'; event: EffectResultEvent }
   | { kind: 'done'; detail?: unknown }
-  | { kind: 'later'; delayMs: number; reason: string };
+  | {
+      kind: 'later';
+      delayMs: number;
+      reason: string;
+      /** A poll that saw no change: try again without writing anything (the history shows no noise). */
+      quiet?: boolean;
+    };
 
 /** The release an effect runs for, as it is when the effect starts. */
 export interface EffectRelease {
