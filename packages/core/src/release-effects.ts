@@ -110,12 +110,14 @@ export type ReleaseEffect =
       tag: string;
       attempt: number;
     }
-  /** Read CMDB task states. → DEPLOY_TASKS_POLLED */
+  /** Read CMDB task states. → DEPLOY_TASKS_POLLED once one differs from what the machine knows */
   | {
       type: 'cmdb.pollTasks';
       idempotencyKey: string;
       revision: number;
-      tasks: Array<{ service: string; attempt: number; taskId: string }>;
+      /** `known`: the task's status as the machine last saw it; the host reads again every `everyMs` until one differs. */
+      tasks: Array<{ service: string; attempt: number; taskId: string; known: 'pending' | 'running' }>;
+      everyMs: number;
     }
   /** Persist a timer; the host fires TIMER_FIRED { timer } after `delayMs` (survives restarts). */
   | { type: 'timer.schedule'; idempotencyKey: string; revision: number; timer: TimerName; delayMs: number }

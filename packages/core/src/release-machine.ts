@@ -372,9 +372,17 @@ export const releaseMachine = releaseSetup.createMachine({
                     params: ({ context }) => ({
                       tasks: context.deployments.flatMap((d) =>
                         d.taskId !== null && (d.status === 'started' || d.status === 'running')
-                          ? [{ service: d.service, attempt: d.attempt, taskId: d.taskId }]
+                          ? [
+                              {
+                                service: d.service,
+                                attempt: d.attempt,
+                                taskId: d.taskId,
+                                known: d.status === 'running' ? ('running' as const) : ('pending' as const),
+                              },
+                            ]
                           : [],
                       ),
+                      everyMs: context.settings.cmdbPollMs,
                     }),
                   },
                 ],

@@ -397,8 +397,8 @@ describe('rule 5: codeExecuting', () => {
     ).toEqual([]);
     const poll = d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
     expect(poll.effects[0]!.type === 'cmdb.pollTasks' && poll.effects[0]!.tasks).toEqual([
-      { service: CONSOLE, attempt: 1, taskId: 't1' },
-      { service: REPORT, attempt: 1, taskId: 't2' },
+      { service: CONSOLE, attempt: 1, taskId: 't1', known: 'pending' },
+      { service: REPORT, attempt: 1, taskId: 't2', known: 'pending' },
     ]);
     const done = d.send({
       type: 'DEPLOY_TASKS_POLLED',

@@ -42,10 +42,18 @@ export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, _release, { p
 };
 
 export const pollTasks: EffectHandler<'cmdb.pollTasks'> = async (effect, _release, { ports }) => {
-  const tasks = [];
+  const tasks: Array<{
+    service: string;
+    attempt: number;
+    status: 'pending' | 'running' | 'success' | 'failed';
+    message: string | null;
+  }> = [];
   for (const t of effect.tasks) {
     const task = await ports.cmdb.getTask(t.taskId);
     tasks.push({ service: t.service, attempt: t.attempt, status: task.status, message: task.message });
   }
+  // No task moved since the machine last looked: read again later, deciding (and writing) nothing.
+  const unchanged = effect.tasks.every((t, i) => t.known !== undefined && tasks[i]?.status === t.known);
+  if (unchanged) return { kind: 'later', delayMs: effect.everyMs, reason: 'no task changed', quiet: true };
   return { kind: 'event', event: { type: 'DEPLOY_TASKS_POLLED', tasks } };
 };
