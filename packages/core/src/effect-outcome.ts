@@ -39,11 +39,18 @@ export function isSupersededMove(effect: ReleaseEffect, queued: readonly Release
 
 /**
  * An effect the machine no longer waits for, because a later decision was taken: a Jira move a later
- * move overtakes (`isSupersededMove`), or a poll that waits for a change — a later decision (one that
+ * decision overtook (it moved the issue itself, or took a person's move as where Jira is), or a poll that waits for a change — a later decision (one that
  * queued effects of its own) already moved the release on, and polls again itself if it still needs to.
  */
-export function isSupersededEffect(effect: ReleaseEffect, queued: readonly ReleaseEffect[]): boolean {
-  if (effect.type === 'jira.moveTo') return isSupersededMove(effect, queued);
+export function isSupersededEffect(
+  effect: ReleaseEffect,
+  queued: readonly ReleaseEffect[],
+  release?: { jiraMirrorSince?: number },
+): boolean {
+  if (effect.type === 'jira.moveTo') {
+    // A later decision set where Jira should be (its own move, or a person's move it took as its own).
+    return isSupersededMove(effect, queued) || effect.revision < (release?.jiraMirrorSince ?? 0);
+  }
   if (effect.type === 'archery.pollOrders' || effect.type === 'cmdb.pollTasks') {
     return queued.some((other) => other.revision > effect.revision);
   }

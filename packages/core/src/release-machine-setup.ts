@@ -121,7 +121,11 @@ export const releaseSetup = setup({
     'timer.cancel': declared('timer.cancel'),
 
     // ---- context changes ----
-    mirrorJira: assign((_, params: { state: ReleaseStateId }) => ({ jiraMirror: params.state })),
+    // The decision being taken has the next revision (decide stamps it after the transition).
+    mirrorJira: assign(({ context }, params: { state: ReleaseStateId }) => ({
+      jiraMirror: params.state,
+      jiraMirrorSince: context.revision + 1,
+    })),
     addTimer: assign(({ context }, params: { timer: TimerName }) => ({
       timers: context.timers.includes(params.timer) ? context.timers : [...context.timers, params.timer],
     })),

@@ -291,7 +291,13 @@ export const releaseMachine = releaseSetup.createMachine({
           on: {
             // Ops may confirm config_info before the Apollo publish is answered: remember it, and let
             // the Apollo outcome move the release on (a failed publish must not be skipped over).
-            CONFIG_CONFIRMED: { actions: 'recordManualConfigConfirmed' },
+            // The person's move is where Jira is now: cdflow's earlier move to CONFIG执行中 is out of date.
+            CONFIG_CONFIRMED: {
+              actions: [
+                'recordManualConfigConfirmed',
+                { type: 'mirrorJira', params: { state: 'codeExecuting' } },
+              ],
+            },
             CONFIG_APPLIED: [
               {
                 guard: 'noManualConfig',

@@ -188,6 +188,11 @@ export interface ReleaseContext {
   failure: ReleaseFailure | null;
   /** The Jira status cdflow last moved the issue to (for echo detection); a state id. */
   jiraMirror: string | null;
+  /**
+   * The revision of the decision that set `jiraMirror` (a Jira move of an earlier decision is out of
+   * date); absent in releases stored before it existed.
+   */
+  jiraMirrorSince?: number;
   /** Decisions taken on the release so far (1 after `startRelease`); part of effect idempotency keys. */
   revision: number;
   /** Names of the timers scheduled and neither fired nor cancelled (a stale TIMER_FIRED is refused). */

@@ -191,7 +191,7 @@ export class EffectRunner {
     const head = this.options.heads.get(row.releaseId);
     if (!head) return false;
     const later = head.pending.filter((o) => o.id > row.id).map((o) => o.payload as ReleaseEffect);
-    return later.length > 0 && isSupersededEffect(row.payload as ReleaseEffect, later);
+    return isSupersededEffect(row.payload as ReleaseEffect, later, head.context);
   }
 
   /** Some release has an effect to run now (for `idle`: a poll waiting for a change is not due). */

@@ -5,7 +5,7 @@
  * truth: a head is loaded from it once, every write is checked against the head's revision (a writer
  * elsewhere makes the write fail and the head is dropped), and an idle head may be forgotten at any time.
  */
-import type { Decision, PersistedRelease } from '@cdflow/core';
+import { type Decision, describeRelease, type PersistedRelease, type ReleaseContext } from '@cdflow/core';
 import type { CommitResult, OutboxRow, ReleaseRepository } from '../store/release-repository.js';
 
 export interface ReleaseHead {
@@ -14,6 +14,8 @@ export interface ReleaseHead {
   state: string;
   revision: number;
   persisted: PersistedRelease;
+  /** The machine's context as of `persisted`. */
+  context: ReleaseContext;
   /** Effects queued and not finished, in run order (the release's effects run strictly in order). */
   pending: OutboxRow[];
 }
@@ -36,12 +38,14 @@ export class ReleaseHeads {
     if (known) return known;
     const row = this.repo.getForDecision(releaseId);
     if (!row) return undefined;
+    const persisted = { machineVersion: row.machineVersion, snapshot: row.snapshot };
     const head: ReleaseHead = {
       releaseId,
       issueKey: row.issueKey,
       state: row.state,
       revision: row.revision,
-      persisted: { machineVersion: row.machineVersion, snapshot: row.snapshot },
+      persisted,
+      context: describeRelease(persisted).context,
       pending: this.repo.pendingEffects(releaseId),
     };
     this.remember(head);
@@ -56,6 +60,7 @@ export class ReleaseHeads {
       state: decision.state,
       revision: result.revision ?? 1,
       persisted: decision.next,
+      context: decision.context,
       pending: [...result.queued],
     });
     this.notifyIssue(releaseId, decision.context.issueKey);
@@ -77,6 +82,7 @@ export class ReleaseHeads {
       head.state = decision.state;
       head.revision = result.revision;
       head.persisted = decision.next;
+      head.context = decision.context;
       head.issueKey = decision.context.issueKey ?? head.issueKey;
     }
     if (finished.length > 0) head.pending = head.pending.filter((row) => !finished.includes(row.id));
