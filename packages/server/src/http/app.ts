@@ -53,6 +53,12 @@ export async function buildApp({ runtime, config, logger }: BuildAppOptions): Pr
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'intake token or operator token' },
+          token: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'the token alone, without a scheme (as the original release system sends it)',
+          },
         },
       },
     },
