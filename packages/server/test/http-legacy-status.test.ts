@@ -155,7 +155,8 @@ describe('10404 and 10500, with HTTP 200', () => {
   }, 30_000);
 
   it('10500: the summary parameter is missing', async () => {
-    for (const query of [{}, { summary: '' }, { sql_id: 'a18-0001' }]) {
+    const queries: Array<Record<string, string>> = [{}, { summary: '' }, { sql_id: 'a18-0001' }];
+    for (const query of queries) {
       const answer = await legacy(query);
       expect(answer.http).toBe(200);
       expect(answer.body).toEqual({
