@@ -141,8 +141,9 @@ function list(row: Record<string, unknown>, key: string, path: string): Array<Re
 /** Checks an export (`{ jira_workflow: [...], sql_workflow: [...] }`, parsed JSON) row by row. */
 export function parseJiracdflowExport(value: unknown): JiracdflowExport {
   if (!isRecord(value)) throw new JiracdflowExportError('(file)', 'must be a JSON object');
-  const issues = value.jira_workflow;
-  const orders = value.sql_workflow ?? [];
+  // An empty table aggregates to null; a server that loses the JSON type on the way gives the text.
+  const issues = jsonColumn(value.jira_workflow ?? [], 'jira_workflow');
+  const orders = jsonColumn(value.sql_workflow ?? [], 'sql_workflow');
   if (!Array.isArray(issues)) throw new JiracdflowExportError('jira_workflow', 'must be a list of rows');
   if (!Array.isArray(orders)) throw new JiracdflowExportError('sql_workflow', 'must be a list of rows');
   const jira_workflow = issues.map((row, i): JiracdflowIssueRow => {
