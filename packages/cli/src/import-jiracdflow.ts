@@ -4,7 +4,7 @@
  * (`planJiracdflowImport`, `jiracdflowRelease`) and create it through the server's store. A release
  * already in the database is left as it is, so running the import twice changes nothing.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
@@ -130,14 +130,15 @@ export async function importJiracdflow(request: ImportRequest): Promise<ImportRe
     timeoutMs: config.timings.upstreamTimeoutMs,
     retries: config.timings.upstreamRetries,
   });
-  const store = openStore(db);
-  const repo = new ReleaseRepository(store);
+  // A dry run writes nothing, not even a new database file.
+  const store = request.dryRun && !existsSync(db) ? null : openStore(db);
+  const repo = store ? new ReleaseRepository(store) : null;
   const result: ImportResult = { imported: 0, skipped: 0, failed: 0, db };
   try {
     for (const [index, row] of exported.jira_workflow.entries()) {
       const path = `jira_workflow[${index}]`;
       const releaseId = releaseIdFor(row.summary);
-      if (repo.getById(releaseId)) {
+      if (repo?.getById(releaseId)) {
         result.skipped++;
         request.report(`skipped ${row.summary} (${row.issue_key}): already in cdflow`);
         continue;
@@ -165,7 +166,7 @@ export async function importJiracdflow(request: ImportRequest): Promise<ImportRe
           );
         }
         const release = jiracdflowRelease(plan, { releaseId, settings: releaseSettings(config), texts });
-        if (!request.dryRun) {
+        if (!request.dryRun && repo) {
           repo.createRelease(
             {
               releaseId,
@@ -217,7 +218,7 @@ export async function importJiracdflow(request: ImportRequest): Promise<ImportRe
       }
     }
   } finally {
-    store.close();
+    store?.close();
   }
   request.report(
     `${result.imported} ${request.dryRun ? 'to import' : 'imported'}, ${result.skipped} skipped, ${result.failed} failed (${db})`,

@@ -4,7 +4,7 @@
  * started on that database takes it to uatComplete; the release system then publishes it again with
  * one changed SQL item, and only that item is read from SVN and submitted to Archery.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArcheryClient, JiraClient } from '@cdflow/adapters';
@@ -181,6 +181,14 @@ afterAll(async () => {
 });
 
 describe('cdflow import jiracdflow', () => {
+  it('a dry run checks the rows and reads the files, and writes nothing', async () => {
+    const dry = await cdflow(['import', 'jiracdflow', exportPath, '--dry-run'], dir, env);
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`would import ${summary} (AC-1): SQL执行中 → sqlExecuting`);
+    expect(existsSync(env.CDFLOW_DB!)).toBe(false);
+    sandbox.svn.counters.reset();
+  }, 60_000);
+
   it('imports the release at SQL执行中 with its two executed orders, reading both files once', async () => {
     const run = await cdflow(['import', 'jiracdflow', exportPath], dir, env);
     expect(run.stderr).toBe('');

@@ -330,7 +330,12 @@ export function planJiracdflowImport(
   try {
     request = normalizeReleaseRequest(checked.value, options.normalize);
   } catch (error) {
-    if (error instanceof CdflowError) throw new JiracdflowExportError(path, error.message);
+    // The rules the server applies to a publish (project map, routing, a SQL source for items without text).
+    if (error instanceof CdflowError) {
+      throw new CdflowError(error.code, `${path}: ${error.message}`, {
+        ...(error.details === undefined ? {} : { details: error.details }),
+      });
+    }
     throw error;
   }
 
