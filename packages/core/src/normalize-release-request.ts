@@ -102,6 +102,8 @@ export function normalizeReleaseRequest(
         };
       }
     }
+    // An item already in UAT is not run there: it needs no Archery route (the original did not route it).
+    if (!route && uat && item.has_deploy_uat === true) route = { instance: '', dbName: '', group: '' };
     if (!route) {
       throw new RoutingError(
         item.sql_id,

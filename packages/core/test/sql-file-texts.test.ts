@@ -214,6 +214,17 @@ describe('has_deploy_uat: already in UAT', () => {
     expect(content.config).toBe('nginx/a18.conf (skipped: already in UAT)');
   });
 
+  it('an item already in UAT needs no Archery route there', () => {
+    const request = withSource(
+      originalBody((b) => {
+        const [first] = b.sql_info as Array<Record<string, unknown>>;
+        first!.svn_path = 'scripts/manual';
+        first!.has_deploy_uat = true;
+      }),
+    );
+    expect(request.sql.map((i) => [i.sqlId, i.group, i.sql])).toEqual([['a18-20261201-01', '', '']]);
+  });
+
   it('in PRO the flag changes nothing: the file is read and the items are planned', () => {
     const d = new Drive(marked('PRO'), settings({ policyGate: false }));
     expect(fetches(d.last.effects)).toHaveLength(2);

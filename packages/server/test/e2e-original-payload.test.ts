@@ -130,8 +130,10 @@ async function runOriginalPayload(h: Harness, sb: Sandbox, summary: string) {
     [`${acc}/${bomFile}@3010`, 'utf-8'],
   ]);
 
-  const issue = sb.jira.issue(String(answer.body.key));
-  expect(issue?.status).toBe('UAT升级完成');
+  // cdflow moves Jira just after its own decision.
+  const key = String(answer.body.key);
+  await expect.poll(() => sb.jira.issue(key)?.status, { timeout: 10_000 }).toBe('UAT升级完成');
+  const issue = sb.jira.issue(key);
   const sqlField = String(issue?.fields.customfield_10201 ?? '');
   expect(sqlField.split('\n')).toHaveLength(4);
   expect(sqlField.split('\n')[3]).toMatch(
