@@ -10,6 +10,8 @@ export function effectFailedEvent(effect: ReleaseEffect, reason: string): Effect
   switch (effect.type) {
     case 'archery.submitOrder':
       return { type: 'SQL_SUBMIT_FAILED', sqlId: effect.order.sqlId, reason };
+    case 'sql.fetch':
+      return { type: 'SQL_FETCH_FAILED', ref: effect.ref, sqlIds: effect.sqlIds, reason };
     case 'apollo.apply':
       return { type: 'CONFIG_APPLY_FAILED', reason };
     case 'cmdb.deploy':

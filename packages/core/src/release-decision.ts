@@ -23,7 +23,13 @@ import { isReleaseEffectType, type ReleaseEffect } from './release-effects.js';
 import { MachineVersionError } from './release-errors.js';
 import type { ReleaseEvent } from './release-events.js';
 import { releaseMachine, releaseMachineVersion } from './release-machine.js';
-import type { AppliedState, NormalizedRequest, ReleaseContext, ReleaseSettings } from './release-types.js';
+import type {
+  AppliedState,
+  NormalizedRequest,
+  ReleaseContext,
+  ReleaseSettings,
+  SqlText,
+} from './release-types.js';
 
 export interface StartReleaseInput {
   /** Stable id of the release (the host derives it from the summary); prefix of every idempotency key. */
@@ -34,6 +40,8 @@ export interface StartReleaseInput {
   applied?: AppliedState;
   /** The release this one follows, for the policy gate (the last applied version of the regulation). */
   previous?: { version: string | null };
+  /** SQL texts already read from the SQL source (by `sqlFileRefLabel`), e.g. by an import. */
+  sqlTexts?: Record<string, SqlText>;
 }
 
 export interface ReleaseDescription {
@@ -201,6 +209,9 @@ function toEffects(
       case 'archery.submitOrder':
         key = `${context.releaseId}:sql:${effect.order.sqlId}:${effect.order.hash}`;
         break;
+      case 'sql.fetch':
+        key = `${context.releaseId}:sql.fetch:${effect.ref}`;
+        break;
       case 'cmdb.deploy': {
         const iteration =
           context.deployments.find((d) => d.service === effect.service)?.iteration ?? context.iteration;
@@ -278,6 +289,7 @@ export function startRelease(input: StartReleaseInput): Decision {
     settings: input.settings,
     applied: input.applied ?? emptyAppliedState(),
     previousVersion: input.previous?.version ?? null,
+    ...(input.sqlTexts ? { sqlTexts: input.sqlTexts } : {}),
   });
   const state = stateIdOf(snapshot.value);
   const context = snapshot.context as ReleaseContext;

@@ -10,6 +10,8 @@
  * - `cmdb.deploy`: `${releaseId}:deploy:${service}:${svnVersion}:i${iteration}:a${attempt}` (sent as CMDB
  *   `request_id`);
  * - `jira.ensureIssue`: `${releaseId}:issue` (the runner searches by summary before creating);
+ * - `sql.fetch`: `${releaseId}:sql.fetch:${path/file@rev}` (one read per file: a file at a revision never
+ *   changes, and its text is stored with the release once read);
  * - the others: `${releaseId}:i${iteration}:r${revision}:${type}[:detail]`, where revision counts the
  *   decisions taken on the release, so each move, comment, poll or timer of a decision is its own effect.
  *
@@ -20,6 +22,7 @@
  * release's effects run one at a time in order, so `jira.ensureIssue` has reported `ISSUE_READY` first).
  */
 import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
+import type { SqlFileRef } from './ports/sql-source-port.js';
 import type { TimerName } from './release-timers.js';
 import type { ApolloItem, Env, PolicyFindingSummary, SqlItem } from './release-types.js';
 
@@ -51,6 +54,20 @@ export type ReleaseEffect =
     }
   /** Post a comment. → nothing */
   | { type: 'jira.comment'; idempotencyKey: string; revision: number; body: string }
+  /**
+   * Read one SQL file from the SQL source; the host decodes its bytes (`decodeSqlText`).
+   * → SQL_TEXT_FETCHED | SQL_FETCH_FAILED (the file is not there, cannot be decoded, or no source is set)
+   */
+  | {
+      type: 'sql.fetch';
+      idempotencyKey: string;
+      revision: number;
+      /** `sqlFileRefLabel(file)`: `svn_path/svn_file@svn_version`. */
+      ref: string;
+      file: SqlFileRef;
+      /** The SQL items naming the file (for messages). */
+      sqlIds: string[];
+    }
   /** Run the versioning policy over the SQL about to be submitted. → POLICY_CHECKED */
   | {
       type: 'policy.check';
@@ -134,6 +151,7 @@ export const releaseEffectTypes = [
   'jira.updateFields',
   'jira.moveTo',
   'jira.comment',
+  'sql.fetch',
   'policy.check',
   'archery.submitOrder',
   'archery.pollOrders',

@@ -5,7 +5,7 @@
  * - the host's effect runner, reporting the outcome of an effect (see release-effects.ts).
  */
 import type { TimerName } from './release-timers.js';
-import type { ArcheryStatus, NormalizedRequest, PolicyFindingSummary } from './release-types.js';
+import type { ArcheryStatus, NormalizedRequest, PolicyFindingSummary, SqlText } from './release-types.js';
 
 /** Decisions made by a person, in Jira or through the operator API. */
 export type PersonEvent =
@@ -28,6 +28,10 @@ export type IterationEvent = { type: 'NEW_ITERATION'; request: NormalizedRequest
 /** Outcomes of effects, reported by the host's effect runner. */
 export type EffectResultEvent =
   | { type: 'ISSUE_READY'; issueKey: string; created: boolean }
+  /** A SQL file was read and decoded; `ref` is `sqlFileRefLabel` of the file. */
+  | { type: 'SQL_TEXT_FETCHED'; ref: string; text: SqlText }
+  /** A SQL file cannot be read (not there at that revision, not decodable, no source): the items fail. */
+  | { type: 'SQL_FETCH_FAILED'; ref: string; sqlIds: string[]; reason: string }
   | { type: 'POLICY_CHECKED'; findings: PolicyFindingSummary[] }
   | { type: 'SQL_ORDER_SUBMITTED'; sqlId: string; workflowId: number; status: ArcheryStatus }
   | { type: 'SQL_SUBMIT_FAILED'; sqlId: string; reason: string }

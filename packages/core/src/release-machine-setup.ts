@@ -34,6 +34,7 @@ import {
   timeOutDeployments,
   withAppliedCode,
   withAppliedSql,
+  withReadSqlText,
 } from './release-progress.js';
 import { type TimerName, timerDelayMs } from './release-timers.js';
 import type {
@@ -42,7 +43,9 @@ import type {
   ReleaseContext,
   ReleaseFailure,
   ReleaseSettings,
+  SqlText,
 } from './release-types.js';
+import { sqlFilesToRead } from './sql-file-texts.js';
 import { archeryWorkOrderName } from './work-order-name.js';
 
 export interface ReleaseInput {
@@ -51,6 +54,8 @@ export interface ReleaseInput {
   settings: ReleaseSettings;
   applied: AppliedState;
   previousVersion: string | null;
+  /** SQL texts already read (an imported release): its items naming those files are not read again. */
+  sqlTexts?: Record<string, SqlText>;
 }
 
 type EffectOf<T extends ReleaseEffect['type']> = Extract<ReleaseEffect, { type: T }>;
@@ -110,6 +115,7 @@ export const releaseSetup = setup({
     'jira.updateFields': declared('jira.updateFields'),
     'jira.moveTo': declared('jira.moveTo'),
     'jira.comment': declared('jira.comment'),
+    'sql.fetch': declared('sql.fetch'),
     'policy.check': declared('policy.check'),
     'archery.submitOrder': declared('archery.submitOrder'),
     'archery.pollOrders': declared('archery.pollOrders'),
@@ -155,6 +161,20 @@ export const releaseSetup = setup({
       return beginIteration(context, event.request);
     }),
     beginIterationFromLatest: assign(({ context }) => beginIteration(context, context.request)),
+    recordSqlText: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_TEXT_FETCHED');
+      return withReadSqlText(context, event.ref, event.text);
+    }),
+    recordSqlFetchFailure: assign(({ event }) => {
+      assertEvent(event, 'SQL_FETCH_FAILED');
+      return {
+        failure: failure(
+          'sql',
+          `reading ${event.ref} (SQL ${event.sqlIds.join(', ')}) failed: ${event.reason}`,
+          'sqlPending',
+        ),
+      };
+    }),
     markNextOrderSubmitting: assign(({ context }) => {
       const next = nextPendingOrder(context);
       if (!next) return {};
@@ -292,7 +312,19 @@ export const releaseSetup = setup({
     })),
   },
   guards: {
-    // Rule 2: what sqlPending does next.
+    // Rule 2: what sqlPending does next. SQL text comes first: an item is planned once its text is known.
+    sqlTextsMissing: ({ context }) => (context.request.sqlAwaitingText ?? []).length > 0,
+    /** The event answers a file the release still waits for (a late answer for an older request does not). */
+    awaitedSqlFile: ({ context, event }) => {
+      assertEvent(event, ['SQL_TEXT_FETCHED', 'SQL_FETCH_FAILED']);
+      return sqlFilesToRead(context.request, context.sqlTexts).some((f) => f.ref === event.ref);
+    },
+    /** This text is the last one the release waits for. */
+    lastSqlTextRead: ({ context, event }) => {
+      assertEvent(event, 'SQL_TEXT_FETCHED');
+      const texts = { ...context.sqlTexts, [event.ref]: event.text };
+      return sqlFilesToRead(context.request, texts).length === 0;
+    },
     hasOrdersToSubmit: ({ context }) => context.sqlOrders.some((o) => o.status === 'pending'),
     /**
      * The gate runs once per iteration when there is SQL to submit or a version to check (DF-V rules),
@@ -358,6 +390,7 @@ export const releaseSetup = setup({
 
 export const noOrderFailedInArchery = not('orderFailedInArchery');
 export const deployFailsForGood = and(['knownDeployment', 'deployFailedForGood']);
+export const lastAwaitedSqlText = and(['awaitedSqlFile', 'lastSqlTextRead']);
 
 // ---- chart vocabulary: named actions in the order the chart runs them ----
 
@@ -403,6 +436,15 @@ export const beginIterationFromRequest = [
     params: ({ context }: { context: ReleaseContext }) => ({ content: jiraIssueContent(context.request) }),
   },
 ] as const;
+
+/** Ask the SQL source for every file the release's SQL items name and no stored text covers (once each). */
+export const readMissingSqlFiles = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    for (const file of sqlFilesToRead(context.request, context.sqlTexts)) {
+      enqueue({ type: 'sql.fetch', params: { ref: file.ref, file: file.file, sqlIds: file.sqlIds } });
+    }
+  }),
+);
 
 /** Submit the order marked `submitting` as one Archery work order, named after the release. */
 export const submitNextOrder = releaseSetup.createAction(

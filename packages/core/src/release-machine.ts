@@ -18,6 +18,7 @@ import {
   policyRefusedComment,
   rejectedAtSubmissionComment,
   sqlFailedComment,
+  sqlFetchFailedComment,
   submitFailedComment,
 } from './release-comments.js';
 import {
@@ -27,8 +28,10 @@ import {
   deployPending,
   ensureCmdbPoll,
   executeNextOrder,
+  lastAwaitedSqlText,
   moveJira,
   noOrderFailedInArchery,
+  readMissingSqlFiles,
   releaseSetup,
   scheduleTimer,
   startSqlWatch,
@@ -77,6 +80,7 @@ export const releaseMachine = releaseSetup.createMachine({
       revision: 1,
       timers: [],
       previousVersion: input.previousVersion,
+      ...(input.sqlTexts ? { sqlTexts: input.sqlTexts } : {}),
     };
     return firstIterationContext(base, input.request, 1);
   },
@@ -91,7 +95,8 @@ export const releaseMachine = releaseSetup.createMachine({
   initial: 'sqlPending',
   states: {
     sqlPending: {
-      description: 'SQL待执行: policy gate, then one Archery order per pending SQL item, in sequence order',
+      description:
+        'SQL待执行: read the SQL files the request names, policy gate, then one Archery order per pending SQL item, in sequence order',
       initial: 'routing',
       on: {
         NEW_ITERATION: {
@@ -109,6 +114,7 @@ export const releaseMachine = releaseSetup.createMachine({
       states: {
         routing: {
           always: [
+            { guard: 'sqlTextsMissing', target: 'fetchingSql' },
             { guard: 'policyGateDue', target: 'awaitingPolicy' },
             { guard: 'hasOrdersToSubmit', target: 'submitting' },
             {
@@ -118,6 +124,32 @@ export const releaseMachine = releaseSetup.createMachine({
             },
             { target: '#release.configExecuting', actions: moveJira('configExecuting', 'noSql') },
           ],
+        },
+        // Items without sql_content: their files are read from the SQL source (one read per file, kept
+        // with the release) before anything is planned, checked or submitted.
+        fetchingSql: {
+          meta: { waitsOn: 'upstream' },
+          entry: readMissingSqlFiles,
+          on: {
+            SQL_TEXT_FETCHED: [
+              { guard: lastAwaitedSqlText, target: 'routing', actions: 'recordSqlText' },
+              { guard: 'awaitedSqlFile', actions: 'recordSqlText' },
+            ],
+            SQL_FETCH_FAILED: {
+              guard: 'awaitedSqlFile',
+              target: 'failed',
+              actions: [
+                'recordSqlFetchFailure',
+                {
+                  type: 'jira.comment',
+                  params: ({ event }) => {
+                    assertEvent(event, 'SQL_FETCH_FAILED');
+                    return { body: sqlFetchFailedComment(event.ref, event.sqlIds, event.reason) };
+                  },
+                },
+              ],
+            },
+          },
         },
         awaitingPolicy: {
           meta: { waitsOn: 'upstream' },
@@ -199,7 +231,7 @@ export const releaseMachine = releaseSetup.createMachine({
         failed: {
           meta: { waitsOn: 'person' },
           description:
-            'SQL执行失败: an order failed or was rejected, or the policy refused the SQL; waits for a new iteration',
+            'SQL执行失败: a SQL file could not be read, an order failed or was rejected, or the policy refused the SQL; waits for a new iteration',
         },
       },
     },

@@ -11,9 +11,12 @@ import type {
   PolicyFindingSummary,
   ReleaseContext,
   ReleaseFailure,
+  ReleasePlan,
   SqlItem,
   SqlOrder,
+  SqlText,
 } from './release-types.js';
+import { withSqlTexts } from './sql-file-texts.js';
 
 type EventOf<T extends EffectResultEvent['type']> = Extract<EffectResultEvent, { type: T }>;
 
@@ -52,8 +55,28 @@ export function firstIterationContext(
   request: NormalizedRequest,
   iteration: number,
 ): ReleaseContext {
-  const plan = planRelease(context.applied, request);
-  const sqlOrders: SqlOrder[] = runItems(plan.sql).map((item) => {
+  // Files read for an earlier iteration (or an earlier request) are never read again.
+  const known = withSqlTexts(request, context.sqlTexts);
+  const plan = planRelease(context.applied, known);
+  return {
+    ...context,
+    iteration,
+    request: known,
+    plan,
+    sqlOrders: sqlOrdersFor(context, plan, iteration),
+    deployments: [],
+    warnings: [],
+    failure: null,
+  };
+}
+
+/**
+ * One order per SQL item the plan runs. An order of `context.sqlOrders` that is in Archery, not failed,
+ * for the same item and content is kept (same workflowId), so the sequence continues without
+ * submitting it twice.
+ */
+function sqlOrdersFor(context: ReleaseContext, plan: ReleasePlan, iteration: number): SqlOrder[] {
+  return runItems(plan.sql).map((item) => {
     const kept = context.sqlOrders.find(
       (o) => o.sqlId === item.sqlId && o.hash === item.hash && o.workflowId !== null && !isOrderFailed(o),
     );
@@ -69,16 +92,21 @@ export function firstIterationContext(
       error: null,
     };
   });
-  return {
-    ...context,
-    iteration,
-    request,
-    plan,
-    sqlOrders,
-    deployments: [],
-    warnings: [],
-    failure: null,
-  };
+}
+
+/**
+ * A SQL file was read from the SQL source: keep its text with the release, fill it into the items that
+ * name it, and plan the SQL of the iteration again (the other sections do not depend on it).
+ */
+export function withReadSqlText(
+  context: ReleaseContext,
+  ref: string,
+  text: SqlText,
+): Pick<ReleaseContext, 'sqlTexts' | 'request' | 'plan' | 'sqlOrders'> {
+  const sqlTexts = { ...context.sqlTexts, [ref]: text };
+  const request = withSqlTexts(context.request, sqlTexts);
+  const plan = { ...context.plan, sql: planRelease(context.applied, request).sql };
+  return { sqlTexts, request, plan, sqlOrders: sqlOrdersFor(context, plan, context.iteration) };
 }
 
 export function failure(stage: ReleaseFailure['stage'], reason: string, at: string): ReleaseFailure {

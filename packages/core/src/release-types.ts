@@ -15,12 +15,39 @@ export interface SqlItem {
   svnPath: string;
   svnFile: string;
   svnVersion: string;
+  /**
+   * The SQL text: the request's `sql_content`, or the file read from the SQL source. '' only for an item
+   * skipped in UAT because it is already there (`deployedToUat`) whose text was never read.
+   */
   sql: string;
-  /** Content hash of `sql` (stable, see `contentHash`). */
+  /** Content hash of `sql` (stable, see `contentHash`); '' when the text was never read (see `sql`). */
   hash: string;
   instance: string;
   dbName: string;
   group: string;
+  /** The request said `has_deploy_uat: true`: already in UAT, so UAT skips it (PRO runs it as usual). */
+  deployedToUat?: boolean;
+}
+
+/**
+ * A SQL item of the request that carries no `sql_content`: its text is read from the SQL source at
+ * `svnPath/svnFile@svnVersion` before the item is planned (the machine's `sqlPending.fetchingSql`).
+ */
+export type SqlItemAwaitingText = Omit<SqlItem, 'sql' | 'hash'>;
+
+/** A SQL file's text as read from the SQL source, stored with the release (never read again). */
+export interface SqlText {
+  text: string;
+  /** `contentHash(text)`. */
+  hash: string;
+  /** How the bytes were decoded: `utf-8`, `utf-16le`/`utf-16be` (with their BOM) or the fallback (`gb18030`). */
+  encoding: string;
+  /** The file started with a byte order mark (not part of `text`). */
+  bom: boolean;
+  /** The SQL source that gave it (`svn`, `gitlab`). */
+  source: string;
+  /** Size of the file in bytes. */
+  bytes: number;
 }
 
 export interface ApolloItem {
@@ -30,12 +57,16 @@ export interface ApolloItem {
   value: string;
   /** Apollo cluster; "default" when the request does not say. */
   cluster: string;
+  /** The request said `has_deploy_uat: true`: already in UAT, so UAT skips it. */
+  deployedToUat?: boolean;
 }
 
 export interface ConfigItem {
   name: string;
   content: string;
   hash: string;
+  /** The request said `has_deploy_uat: true`: already in UAT, so UAT skips it. */
+  deployedToUat?: boolean;
 }
 
 export interface CodeItem {
@@ -57,7 +88,13 @@ export interface NormalizedRequest {
   upgradeType: string;
   functionList: string[];
   version: string | null;
+  /** SQL items whose text is known (given as `sql_content`, or already read from the SQL source). */
   sql: SqlItem[];
+  /**
+   * SQL items whose text the SQL source has not given yet, in the same `seq` numbering as `sql`; the
+   * machine reads them (and moves them to `sql`) before planning. Absent or empty: nothing to read.
+   */
+  sqlAwaitingText?: SqlItemAwaitingText[];
   apollo: ApolloItem[];
   config: ConfigItem[];
   code: CodeItem[];
@@ -203,4 +240,10 @@ export interface ReleaseContext {
   appliedVersion?: string | null;
   /** The iteration whose SQL and version passed the policy gate (absent until one did). */
   policyPassedIteration?: number;
+  /**
+   * SQL texts read from the SQL source, by `svn_path/svn_file@svn_version` (`sqlFileRefLabel`): read
+   * once and kept with the release, so a retry, a restart or a later iteration naming the same file at
+   * the same revision uses the text that was checked and submitted, never a second read.
+   */
+  sqlTexts?: Record<string, SqlText>;
 }

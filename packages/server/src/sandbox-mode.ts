@@ -1,16 +1,28 @@
 /**
- * Sandbox mode: the simulators of @cdflow/sandbox stand in for Jira, Archery, CMDB and Apollo, so a
- * newcomer can post a release and watch it move. This file fills the configuration from the simulators
+ * Sandbox mode: the simulators of @cdflow/sandbox stand in for Jira, Archery, CMDB, Apollo and the SQL
+ * source (SVN, or GitLab when GITLAB_BASE_URL asks for it), so a newcomer can post a release and watch it move. This file fills the configuration from the simulators
  * and prints what a person needs to try it (URLs, generated tokens once, a curl line).
  */
 import type { Sandbox } from '@cdflow/sandbox';
-import type { ServerConfig } from './config/server-config.js';
+import type { ServerConfig, SqlSourceSettings } from './config/server-config.js';
 
 /** The configuration with every upstream pointed at the in-process simulators. */
 export function withSandboxUpstreams(config: ServerConfig, sandbox: Sandbox): ServerConfig {
   const { urls, credentials } = sandbox;
+  // The release system sends no sql_content: the SVN simulator holds the files its items name.
+  const sqlSource: SqlSourceSettings =
+    config.sqlSource?.kind === 'gitlab'
+      ? {
+          kind: 'gitlab',
+          baseUrl: urls.gitlab,
+          token: credentials.gitlab.token,
+          projects: sandbox.gitlab.projectIds(),
+        }
+      : { kind: 'svn', baseUrl: urls.svn, ...credentials.svn };
   return {
     ...config,
+    sqlSource,
+    normalize: { ...config.normalize, sqlSource: sqlSource.kind },
     jira: {
       ...config.jira,
       baseUrl: urls.jira,
@@ -27,7 +39,11 @@ export function withSandboxUpstreams(config: ServerConfig, sandbox: Sandbox): Se
   };
 }
 
-/** A release request to try the sandbox with (first upgrade: two SQL items, one Apollo key, one config file, two services). */
+/**
+ * A release request to try the sandbox with (first upgrade: two SQL items, one Apollo key, one config
+ * file, two services), as the release system sends it: the SQL items name files in SVN (the SVN
+ * simulator's seed has them), without sql_content.
+ */
 export function sampleReleaseRequest(
   summary = `【A18】【升级】sandbox_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}_01`,
 ) {
@@ -45,15 +61,14 @@ export function sampleReleaseRequest(
         svn_path: 'database_acc/db_a18/acc',
         svn_file: '01.acc_view_store_by_region.sql',
         svn_version: '2001',
-        sql_content:
-          'CREATE OR REPLACE VIEW store_by_region AS SELECT id, name, region FROM store WHERE closed_at IS NULL;',
+        has_deploy_uat: false,
       },
       {
         sql_id: 'a18-sandbox-02',
         svn_path: 'database_acc/db_a18/acc',
         svn_file: '02.acc_dml_store_region.sql',
         svn_version: '2001',
-        sql_content: "UPDATE store SET region = 'north' WHERE region = 'N';",
+        has_deploy_uat: false,
       },
     ],
     apollo_info: [
@@ -85,12 +100,15 @@ export function sandboxBanner(input: { url: string; config: ServerConfig; sandbo
   const { url, config, sandbox } = input;
   const lines = [
     '',
-    'cdflow is running in SANDBOX MODE: Jira, Archery, CMDB and Apollo are simulators in this process.',
+    'cdflow is running in SANDBOX MODE: Jira, Archery, CMDB, Apollo and SVN are simulators in this process.',
     `  cdflow    ${url}   (docs: ${url}/docs)`,
     `  jira      ${sandbox.urls.jira}`,
     `  archery   ${sandbox.urls.archery}`,
     `  cmdb      ${sandbox.urls.cmdb}`,
     `  apollo    ${sandbox.urls.apollo}`,
+    config.sqlSource?.kind === 'gitlab'
+      ? `  gitlab    ${sandbox.urls.gitlab}   (SQL files)`
+      : `  svn       ${sandbox.urls.svn}   (SQL files)`,
     `  database  ${config.dbPath}`,
   ];
   if (config.generatedSecrets.length > 0) {

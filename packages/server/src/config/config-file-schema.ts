@@ -99,6 +99,29 @@ export const configFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** The SQL source (its URL and credentials are environment variables). */
+    sqlSource: Type.Optional(
+      Type.Object(
+        {
+          /** How a SQL file that is not UTF-8 is decoded: a WHATWG encoding name (default gb18030). */
+          fallbackEncoding: Type.Optional(nonEmpty),
+          gitlab: Type.Optional(
+            Type.Object(
+              {
+                /** Repository name (first segment of svn_path) → GitLab project id. */
+                projects: Type.Record(Type.String({ minLength: 1 }), positiveInt),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** The original program's status query, GET /cicdflow/. */
+    legacy: Type.Optional(
+      Type.Object({ statusWithoutAuth: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    ),
     limits: Type.Optional(
       Type.Object(
         {

@@ -20,7 +20,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.js';
 import { type ConfigFile, configFileSchema } from './config-file-schema.js';
 import { resolveConsoleSettings, resolvePeopleSettings } from './people-settings.js';
-import type { JiraAuth, JiraFieldIds, ServerConfig, Timings } from './server-config.js';
+import type { JiraAuth, JiraFieldIds, ServerConfig, SqlSourceSettings, Timings } from './server-config.js';
 
 export interface LoadConfigOptions {
   /** Reads the CDFLOW_CONFIG file (default: fs.readFileSync as UTF-8). */
@@ -179,6 +179,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     problems.push('APOLLO_BASE_URL: required when APOLLO_TOKEN is set (the Apollo portal URL)');
   }
 
+  const sqlSource = readSqlSource(get, file, sandbox, problems);
+  const sqlFallbackEncoding = readFallbackEncoding(file.sqlSource?.fallbackEncoding ?? 'gb18030', problems);
+
   const names = workflowNames(file, problems);
   const timings: Timings = { ...defaultTimings, ...file.timings };
   if (timings.effectRetryMaxMs < timings.effectRetryBaseMs) {
@@ -204,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     projectMap: file.projects ?? defaultNormalizeOptions.projectMap,
     rules: { ...defaultNormalizeOptions.rules, ...file.normalize?.rules },
     routing: { ...defaultNormalizeOptions.routing, ...file.normalize?.routing },
+    sqlSource: sqlSource?.kind ?? null,
   };
 
   return {
@@ -227,6 +231,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     archery,
     cmdb,
     apollo,
+    sqlSource,
+    sqlFallbackEncoding,
+    legacy: { statusWithoutAuth: file.legacy?.statusWithoutAuth ?? false },
     normalize,
     timings,
     policy: { gate: file.policy?.gate ?? true, rules: file.policy?.rules ?? {} },
@@ -236,6 +243,78 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     people,
     console: consoleSettings,
   };
+}
+
+/**
+ * The SQL source from SVN_BASE_URL + SVN_USER + SVN_PASSWORD, or GITLAB_BASE_URL + GITLAB_TOKEN with the
+ * project map of the config file; at most one. In sandbox mode the simulators fill what is missing.
+ */
+function readSqlSource(
+  get: (name: string) => string | undefined,
+  file: ConfigFile,
+  sandbox: boolean,
+  problems: string[],
+): SqlSourceSettings | null {
+  const svnUrl = get('SVN_BASE_URL');
+  const gitlabUrl = get('GITLAB_BASE_URL');
+  const projects = file.sqlSource?.gitlab?.projects;
+  if (svnUrl !== undefined && gitlabUrl !== undefined) {
+    problems.push(
+      'SVN_BASE_URL and GITLAB_BASE_URL: set one of them (cdflow reads SQL files from one source)',
+    );
+    return null;
+  }
+  const missing = (name: string, what: string) => {
+    if (!sandbox)
+      problems.push(`${name}: required with ${svnUrl !== undefined ? 'SVN' : 'GITLAB'}_BASE_URL (${what})`);
+    return '';
+  };
+  if (svnUrl !== undefined) {
+    return {
+      kind: 'svn',
+      baseUrl: readUrl(svnUrl, 'SVN_BASE_URL', problems),
+      user: get('SVN_USER') ?? missing('SVN_USER', 'the user cdflow reads SQL files as'),
+      password: get('SVN_PASSWORD') ?? missing('SVN_PASSWORD', "that user's password"),
+    };
+  }
+  if (gitlabUrl !== undefined) {
+    if (projects === undefined || Object.keys(projects).length === 0) {
+      problems.push(
+        'CDFLOW_CONFIG sqlSource.gitlab.projects: required with GITLAB_BASE_URL (repository name, the first segment of svn_path → GitLab project id)',
+      );
+    }
+    return {
+      kind: 'gitlab',
+      baseUrl: readUrl(gitlabUrl, 'GITLAB_BASE_URL', problems),
+      token: get('GITLAB_TOKEN') ?? missing('GITLAB_TOKEN', 'an access token with read_repository'),
+      projects: projects ?? {},
+    };
+  }
+  for (const name of ['SVN_USER', 'SVN_PASSWORD']) {
+    if (get(name) !== undefined)
+      problems.push(`SVN_BASE_URL: required when ${name} is set (the repository root URL)`);
+  }
+  if (get('GITLAB_TOKEN') !== undefined) {
+    problems.push('GITLAB_BASE_URL: required when GITLAB_TOKEN is set (the GitLab root URL)');
+  }
+  if (projects !== undefined && !sandbox) {
+    problems.push(
+      'CDFLOW_CONFIG sqlSource.gitlab.projects: set GITLAB_BASE_URL and GITLAB_TOKEN to use GitLab',
+    );
+  }
+  return null;
+}
+
+/** A fallback encoding Node can decode with (checked at start, not at the first GBK file). */
+function readFallbackEncoding(label: string, problems: string[]): string {
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    problems.push(
+      `CDFLOW_CONFIG sqlSource.fallbackEncoding: ${quote(label)} is not an encoding name (expected one such as gb18030, gbk, big5, shift_jis)`,
+    );
+    return 'gb18030';
+  }
 }
 
 function readInteger(

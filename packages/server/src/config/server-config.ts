@@ -55,6 +55,14 @@ export interface Timings {
   intakeIssueWaitMs: number;
 }
 
+/**
+ * Where a SQL item's text is read when the request has no `sql_content`: Subversion over HTTP(S)
+ * (mod_dav_svn, basic auth) or GitLab (raw files, `PRIVATE-TOKEN`, repository → project id).
+ */
+export type SqlSourceSettings =
+  | { kind: 'svn'; baseUrl: string; user: string; password: string }
+  | { kind: 'gitlab'; baseUrl: string; token: string; projects: Record<string, number> };
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -72,6 +80,15 @@ export interface ServerConfig {
   cmdb: { baseUrl: string; token: string };
   /** Optional: when set, apollo_info items are applied and published through the Apollo Open API. */
   apollo: { baseUrl: string; token: string } | null;
+  /** Optional: the SQL source; without one, every SQL item must carry `sql_content`. */
+  sqlSource: SqlSourceSettings | null;
+  /** How a SQL file that is not UTF-8 is decoded (a WHATWG encoding name; default `gb18030`). */
+  sqlFallbackEncoding: string;
+  /** The original program's status query (`GET /cicdflow/`). */
+  legacy: {
+    /** Answer it without a token (the original had no auth; for a release system that cannot send one). */
+    statusWithoutAuth: boolean;
+  };
   normalize: NormalizeOptions;
   timings: Timings;
   policy: { gate: boolean; rules: Record<string, 'error' | 'warning' | 'off'> };

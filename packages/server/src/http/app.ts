@@ -59,6 +59,12 @@ export async function buildApp({ runtime, config, logger }: BuildAppOptions): Pr
             scheme: 'bearer',
             description: 'intake token, operator token or a person token (people.tokens)',
           },
+          token: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'the token alone, without a scheme (as the original release system sends it)',
+          },
           session: {
             type: 'apiKey',
             in: 'cookie',

@@ -18,6 +18,14 @@ export const errorBody = Type.Object(
   open,
 );
 
+/** The original program's answer fields, which the release system reads (beside cdflow's own). */
+const originalAnswerFields = {
+  status: Type.Boolean({ description: "the original's outcome: true when the request was taken" }),
+  msg: Type.String({ description: "the original's message" }),
+  data: Type.Unknown({ description: 'the request body, as received (as the original echoed it)' }),
+  jira_issue_key: Type.String({ description: "the Jira issue key, '' until the issue exists" }),
+};
+
 export const intakeAnswer = Type.Object(
   {
     key: Type.Union([Type.String(), Type.Null()], {
@@ -28,6 +36,32 @@ export const intakeAnswer = Type.Object(
     state: Type.String({ description: 'machine state id, e.g. sqlPending' }),
     iteration: Type.Integer(),
     plan: Type.Unknown({ description: 'what remains to run, per section, with the reason of each decision' }),
+    ...originalAnswerFields,
+  },
+  open,
+);
+
+/** An intake error: cdflow's error body with the original's fields (`status: false`). */
+export const intakeErrorBody = Type.Object(
+  {
+    error: Type.String({
+      description: 'stable error code, e.g. invalid_request, unauthorized, release_busy',
+    }),
+    message: Type.String({ description: 'what went wrong and what to do' }),
+    ...originalAnswerFields,
+  },
+  open,
+);
+
+/** The answer of the original's status query (always HTTP 200). */
+export const legacyAnswer = Type.Object(
+  {
+    code: Type.Integer({ description: '10200 success, 10404 not found, 10500 failed' }),
+    msg: Type.String({ description: 'success or failed' }),
+    data: Type.Unknown({
+      description:
+        '{ summary, upgrade_status, sql_info: [{ sql_id, status, errormessage, workflow_id }], code_info, key, upgrade_status_label }, or { error }',
+    }),
   },
   open,
 );

@@ -2,6 +2,7 @@
 import { ApolloClient, ArcheryClient, CmdbClient, JiraClient } from '@cdflow/adapters';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
+import { createSqlSource } from './create-sql-source.js';
 import type { RuntimePorts } from './effects/runtime-ports.js';
 
 export function createPorts(config: ServerConfig, logger: Logger): RuntimePorts {
@@ -37,5 +38,6 @@ export function createPorts(config: ServerConfig, logger: Logger): RuntimePorts 
           logger: logger.child({ upstream: 'apollo' }),
         })
       : null,
+    sqlSource: createSqlSource(config.sqlSource, { ...common, logger }),
   };
 }

@@ -39,6 +39,7 @@ import { OutcomeRecorder } from './outcome-recorder.js';
 import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-decisions.js';
 import { ReleaseHeads } from './release-heads.js';
 import { releaseIdFor } from './release-id.js';
+import { releaseSettings } from './release-settings.js';
 import { toReleaseView } from './release-view.js';
 import { effectRetryPolicy } from './retry-policies.js';
 import type {
@@ -257,17 +258,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   /** The release's settings, copied from configuration at creation (later config changes do not move it). */
   private settings(): ReleaseSettings {
-    const t = this.config.timings;
-    return {
-      sqlMode: this.config.sqlMode,
-      archeryPollMs: t.archeryPollMs,
-      cmdbPollMs: t.cmdbPollMs,
-      preDeployDelayMs: t.preDeployDelayMs,
-      deployTimeoutMs: t.deployTimeoutMs,
-      deployRetries: t.deployRetries,
-      policyGate: this.config.policy.gate,
-      apolloAutomatic: this.config.apollo !== null,
-    };
+    return releaseSettings(this.config);
   }
 
   private createRelease(releaseId: string, request: NormalizedRequest, by: string): IntakeResult {
@@ -511,5 +502,10 @@ type EffectParts = Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTim
 function eventDetail(event: ReleaseEvent): unknown {
   if (event.type === 'NEW_ITERATION')
     return { type: event.type, by: event.by, summary: event.request.summary };
+  // The text is in the snapshot (sqlTexts); the trail says which file, how it was decoded, its hash.
+  if (event.type === 'SQL_TEXT_FETCHED') {
+    const { text: _text, ...read } = event.text;
+    return { type: event.type, ref: event.ref, ...read };
+  }
   return event;
 }

@@ -4,8 +4,7 @@
  */
 import type {
   Deployment,
-  LegacySqlStatus,
-  LegacyStatus,
+  LegacySqlInfo,
   NormalizedRequest,
   PersonEvent,
   PolicyFindingSummary,
@@ -37,8 +36,16 @@ export interface ReleaseView {
   warnings: PolicyFindingSummary[];
   failure: ReleaseFailure | null;
   acceptedEvents: string[];
-  /** The original release system's status codes (core's `legacyStatus`), for GET /cicdflow/. */
-  legacy: { upgradeStatus: LegacyStatus; sql: LegacySqlStatus[] };
+  /**
+   * The original program's status answer (core's `legacyUpgradeStatus` and `legacySqlInfo`), for
+   * GET /cicdflow/: its number for its five statuses, else the Jira status name; the SQL work orders.
+   */
+  legacy: { upgradeStatus: number | string; sql: LegacySqlInfo[] };
+  /** SQL files read from the SQL source for the release (`path/file@rev`), and those still to read. */
+  sqlTexts: {
+    read: Array<{ ref: string; hash: string; encoding: string; source: string; bytes: number }>;
+    awaiting: string[];
+  };
   revision: number;
   createdAt: string;
   updatedAt: string;

@@ -16,6 +16,7 @@ import type {
 } from './effect-handler.js';
 import { comment, ensureIssue, moveTo, updateFields } from './jira-effects.js';
 import { checkPolicy } from './policy-effects.js';
+import { fetchSqlFile } from './sql-source-effects.js';
 
 /** Timers are rows written with the decision, never outbox entries: nothing to perform. */
 const timerRow = async (): Promise<EffectOutcome> => ({ kind: 'done' });
@@ -25,6 +26,7 @@ export const effectHandlers = {
   'jira.updateFields': updateFields,
   'jira.moveTo': moveTo,
   'jira.comment': comment,
+  'sql.fetch': fetchSqlFile,
   'policy.check': checkPolicy,
   'archery.submitOrder': submitOrder,
   'archery.pollOrders': pollOrders,
