@@ -131,13 +131,33 @@ export function registerJiraControlRoutes(app: CdflowApp, context: ControlContex
     return release.key;
   };
   const names = config.jira.names.transitions;
+  /**
+   * Ops act on what Jira shows: once cdflow's own move to CONFIG执行中 is there (it follows the decision
+   * that brought the release to the config stage by a moment).
+   */
+  const configStageIssue = async (ref: string): Promise<string> => {
+    const release = releaseOf(runtime, ref);
+    const key = issueKeyOf(ref);
+    if (!release.step.startsWith('configExecuting')) {
+      throw new ApiError(
+        400,
+        'invalid_request',
+        `${key} is in ${release.step} (Jira ${release.jiraStatus}): ops decide when the config change waits for them (configExecuting)`,
+      );
+    }
+    const status = config.jira.names.statuses.configExecuting;
+    for (const until = Date.now() + 10_000; jira.issue(key)?.status !== status && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return key;
+  };
 
   app.post('/ops/releases/:key/confirm', { schema: { params: keyParams, body: opsBody } }, async (request) =>
     move(issueKeyOf(request.params.key), request.body.as ?? 'ops1', names.configSucceeded),
   );
 
   app.post('/ops/releases/:key/fail', { schema: { params: keyParams, body: opsBody } }, async (request) => {
-    const key = issueKeyOf(request.params.key);
+    const key = await configStageIssue(request.params.key);
     const as = personNamed(request.body.as ?? 'ops1');
     const { reason } = request.body;
     if (reason !== undefined) await act(context, () => jira.actAs(as).comment(key, reason));

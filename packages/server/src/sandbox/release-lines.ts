@@ -54,6 +54,13 @@ export function historyLine(entry: HistoryEntry): string {
   return `${time}  ${entry.source}/${entry.actor}  ${entry.event}${entry.accepted ? '' : ' REFUSED'}  ${move}${why}`.trimEnd();
 }
 
+/** An entry that neither moved the release nor was a person's, a refusal or a failure: a poll, an effect. */
+function isRoutine(entry: HistoryEntry): boolean {
+  if (!entry.accepted || (entry.toState !== null && entry.toState !== entry.fromState)) return false;
+  if (entry.source === 'jira' || entry.source === 'operator' || entry.source === 'intake') return false;
+  return typeof (entry.detail as { reason?: unknown } | null)?.reason !== 'string';
+}
+
 /** The control API's text view of one release: now, failure, then its history one line per entry. */
 export function releaseStory(release: ReleaseView, history: readonly HistoryEntry[]): string {
   const lines = [
@@ -62,6 +69,26 @@ export function releaseStory(release: ReleaseView, history: readonly HistoryEntr
   ];
   const failure = failureLine(release);
   if (failure !== null) lines.push(failure);
-  lines.push('history:', ...history.map((e) => `  ${historyLine(e)}`));
+  for (const o of release.sqlOrders.filter((o) => o.iteration === release.iteration)) {
+    const order = o.workflowId === null ? '' : ` (Archery order ${o.workflowId})`;
+    lines.push(`sql ${o.sqlId}${order}: ${o.status}${o.error === null ? '' : `: ${oneLine(o.error)}`}`);
+  }
+  for (const d of release.deployments.filter((d) => d.iteration === release.iteration)) {
+    lines.push(
+      `deploy ${d.service} ${d.svnVersion}: ${d.status}${d.message === null ? '' : `: ${oneLine(d.message)}`}`,
+    );
+  }
+  lines.push('history (moves, decisions and refusals; routine polls and effects counted):');
+  let routine = 0;
+  for (const entry of history) {
+    if (isRoutine(entry)) {
+      routine += 1;
+      continue;
+    }
+    if (routine > 0) lines.push(`  … ${routine} routine step(s) without a move`);
+    routine = 0;
+    lines.push(`  ${historyLine(entry)}`);
+  }
+  if (routine > 0) lines.push(`  … ${routine} routine step(s) without a move`);
   return `${lines.join('\n')}\n`;
 }

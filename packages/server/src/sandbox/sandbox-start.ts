@@ -134,7 +134,8 @@ export async function startSandboxWithState(
     const stateAside = setFileAside(stateFile, at);
     notice = `The sandbox's saved simulators (${stateFile}) ${why}; the database was empty, so the simulators start fresh (the old state is kept as ${stateAside}).`;
   }
-  if (notice !== null) logger.warn({ stateFile }, notice);
+  // Info, not warn: the banner says it to the person; the log keeps it.
+  if (notice !== null) logger.info({ stateFile }, notice);
   const sandbox = await startSandbox({ host: '127.0.0.1' });
   return { sandbox, report: { stateFile, outcome, notice, releases: 0 } };
 }
