@@ -176,7 +176,7 @@ export function sandboxBanner(input: SandboxBannerInput): string {
     `  curl -sS -X POST ${controlUrl}/cmdb/outcome ${operator} ${json} -d '{"service":"a18/cc_report_service","outcome":"failed","message":"health check failed"}'`,
     `  curl -sS -X POST ${controlUrl}/faults ${operator} ${json} -d '{"upstream":"archery","status":500,"times":3}'`,
     '',
-    'Post another release:',
+    release === null ? 'Post a release:' : 'Post another release:',
     `  curl -sS -X POST ${url}/cicdflow/ -H 'Authorization: Bearer ${config.intakeToken}' ${json} -d ${shellQuote(body)}`,
     '',
   );

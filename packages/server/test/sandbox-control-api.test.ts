@@ -149,7 +149,13 @@ describe('sandbox control API', () => {
 
     // The release system sends the fixed script: a new iteration resubmits it and the release goes on.
     const fixed = releaseRequest('【A18】【升级】control_sql_failure_01', {
-      sql_info: [{ ...releaseRequest('x').sql_info[0], svn_version: '3002', sql_content: 'CREATE OR REPLACE VIEW member_points_v AS SELECT id, points, level FROM member;' }],
+      sql_info: [
+        {
+          ...releaseRequest('x').sql_info[0],
+          svn_version: '3002',
+          sql_content: 'CREATE OR REPLACE VIEW member_points_v AS SELECT id, points, level FROM member;',
+        },
+      ],
     });
     expect(await intakeAgain(fixed)).toBe(200);
     await waitFor(key, (r) => r.state === 'uatComplete', 'uatComplete');
