@@ -21,7 +21,7 @@ import { emptyAppliedState } from './plan-release.js';
 import { productStateOf } from './product-state.js';
 import { isReleaseEffectType, type ReleaseEffect } from './release-effects.js';
 import { MachineVersionError } from './release-errors.js';
-import type { ReleaseEvent } from './release-events.js';
+import { personEventsAmong, type ReleaseEvent } from './release-events.js';
 import { releaseMachine, releaseMachineVersion } from './release-machine.js';
 import type {
   AppliedState,
@@ -48,7 +48,10 @@ export interface ReleaseDescription {
   /** Dotted state id: `sqlPending.failed`, `uatComplete`, ... */
   state: string;
   context: ReleaseContext;
+  /** The person events the release accepts now: what an operator or a Jira move may send. */
   acceptedEvents: string[];
+  /** Every event type the active states declare, the machine's own included (effect outcomes, timers). */
+  machineEvents: string[];
   final: boolean;
 }
 
@@ -176,8 +179,8 @@ function restore(persisted: PersistedRelease): AnyMachineSnapshot {
   return snapshot;
 }
 
-/** Event types the active states declare (guards aside), for refusals and the operator API. */
-function acceptedEventsOf(snapshot: AnyMachineSnapshot): string[] {
+/** Event types the active states declare (guards aside), internal ones included. */
+function machineEventsOf(snapshot: AnyMachineSnapshot): string[] {
   if (snapshot.status === 'done') return [];
   const types = new Set<string>();
   for (const node of snapshot._nodes) {
@@ -242,7 +245,12 @@ function toEffects(
 /** Rule 7: the stages during which a new request is refused (retry when the stage ends). */
 const midStage: ReadonlySet<string> = new Set(['sqlExecuting', 'configExecuting', 'codeExecuting']);
 
-function refusalMessage(state: string, event: ReleaseEvent, accepted: string[]): string {
+function refusalMessage(
+  state: string,
+  event: ReleaseEvent,
+  description: Pick<ReleaseDescription, 'acceptedEvents' | 'machineEvents' | 'final'>,
+): string {
+  const { acceptedEvents: accepted, machineEvents, final } = description;
   const names = defaultJiraWorkflowNames.statuses;
   const top = state.split('.')[0] as keyof typeof names;
   const status = names[top] ?? state;
@@ -256,21 +264,27 @@ function refusalMessage(state: string, event: ReleaseEvent, accepted: string[]):
   if (event.type === 'TIMER_FIRED') {
     return `Timer "${event.timer}" is not pending in ${state}: it was cancelled or already fired; nothing to do.`;
   }
-  if (accepted.includes(event.type)) {
+  if (machineEvents.includes(event.type)) {
     return `${event.type} does not apply to the release as it is now (${state}, ${status}); nothing changed.`;
   }
-  return (
-    `${event.type} is not accepted in ${state} (${status}). ` +
-    (accepted.length > 0 ? `Accepted here: ${accepted.join(', ')}.` : 'The release is finished.')
-  );
+  const next =
+    accepted.length > 0
+      ? `Accepted here: ${accepted.join(', ')}.`
+      : final
+        ? 'The release is finished.'
+        : 'No decision of a person is expected now: cdflow is at work (an upstream call or a timer); ' +
+          'send a decision once the release waits for one.';
+  return `${event.type} is not accepted in ${state} (${status}). ${next}`;
 }
 
 function describeSnapshot(snapshot: AnyMachineSnapshot): ReleaseDescription {
   const state = stateIdOf(snapshot.value);
+  const machineEvents = machineEventsOf(snapshot);
   return {
     state,
     context: snapshot.context as ReleaseContext,
-    acceptedEvents: acceptedEventsOf(snapshot),
+    acceptedEvents: personEventsAmong(machineEvents),
+    machineEvents,
     final: snapshot.status === 'done',
   };
 }
@@ -317,7 +331,7 @@ export function decide(persisted: PersistedRelease, event: ReleaseEvent): Decisi
     const refusal: Refusal = {
       state: shown,
       acceptedEvents: before.acceptedEvents,
-      message: refusalMessage(shown, event, before.acceptedEvents),
+      message: refusalMessage(shown, event, before),
     };
     return {
       accepted: false,

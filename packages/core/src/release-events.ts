@@ -83,3 +83,11 @@ export const personEventsWithReason = [
 export function isPersonEventType(type: string): type is PersonEvent['type'] {
   return (personEventTypes as readonly string[]).includes(type);
 }
+
+/**
+ * The person events among `types`, in their order: what a caller (an operator, a Jira move) may send.
+ * Effect outcomes, timers and the release system's NEW_ITERATION are the machine's own.
+ */
+export function personEventsAmong(types: readonly string[]): Array<PersonEvent['type']> {
+  return types.filter(isPersonEventType);
+}

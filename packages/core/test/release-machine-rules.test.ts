@@ -688,7 +688,9 @@ describe('decisions and snapshots', () => {
       'configExecuting.awaitingConfirmation',
     );
     expect(describeRelease(copy)).toMatchObject({ state: 'sqlExecuting', final: false });
-    expect(describeRelease(copy).acceptedEvents).toEqual(
+    // What a person may send, apart from what the machine itself takes (effect outcomes, timers).
+    expect(describeRelease(copy).acceptedEvents).toEqual(['SQL_CONFIRMED', 'SQL_REPORTED_FAILED']);
+    expect(describeRelease(copy).machineEvents).toEqual(
       expect.arrayContaining(['SQL_CONFIRMED', 'SQL_REPORTED_FAILED', 'SQL_ORDERS_POLLED', 'TIMER_FIRED']),
     );
   });
@@ -711,6 +713,11 @@ describe('decisions and snapshots', () => {
     expect(r.refusal).toMatchObject({ state: 'sqlExecuting' });
     expect(r.refusal?.message).toContain('CONFIG_CONFIRMED is not accepted in sqlExecuting (SQL执行中)');
     expect(r.refusal?.acceptedEvents).toContain('SQL_CONFIRMED');
+    // Only what a person may send is offered, never the machine's own events.
+    expect(r.refusal?.acceptedEvents).not.toContain('SQL_ORDERS_POLLED');
+    expect(r.refusal?.acceptedEvents).not.toContain('TIMER_FIRED');
+    expect(r.refusal?.acceptedEvents).not.toContain('EFFECT_FAILED');
+    expect(r.refusal?.message).not.toContain('SQL_ORDERS_POLLED');
   });
 
   it('revision counts decisions and makes keys of repeated effects distinct', () => {

@@ -1,9 +1,10 @@
 /**
- * Composes a running cdflow server: (sandbox simulators) → store → adapters → runtime → HTTP app →
- * listen → (webhook registration in the sandbox Jira). Used by main.ts, the tests and the demo.
+ * Composes a running cdflow server: (sandbox simulators, continued from their state file) → store →
+ * adapters → runtime → HTTP app → listen → (in sandbox mode: the state saver, the control API, the
+ * webhook registration in the simulated Jira). Used by main.ts, the tests and the demo.
  */
 import type { AddressInfo } from 'node:net';
-import { type Sandbox, startSandbox } from '@cdflow/sandbox';
+import type { Sandbox } from '@cdflow/sandbox';
 import type { ServerConfig } from './config/server-config.js';
 import { buildApp } from './http/app.js';
 import { createLogger, type Logger } from './http/create-logger.js';
@@ -12,6 +13,11 @@ import { withJiraServiceUser } from './jira-service-user.js';
 import { createPorts } from './runtime/create-ports.js';
 import { createPolicyGate } from './runtime/policy-gate.js';
 import { ReleaseRuntime } from './runtime/release-runtime.js';
+import { type SandboxControlServer, startSandboxControl } from './sandbox/sandbox-control-server.js';
+import { sandboxFiles } from './sandbox/sandbox-files.js';
+import { type SandboxStartReport, startSandboxWithState } from './sandbox/sandbox-start.js';
+import { SandboxStateSaver } from './sandbox/sandbox-state-saver.js';
+import { SqlFailureSwitch } from './sandbox/sql-failure-switch.js';
 import { withSandboxUpstreams } from './sandbox-mode.js';
 import { openStore } from './store/open-store.js';
 
@@ -25,6 +31,11 @@ export interface RunningServer {
   runtime: ReleaseRuntime;
   /** The in-process simulators (sandbox mode only). */
   sandbox: Sandbox | null;
+  /**
+   * Sandbox mode only: how the simulators started (continued from the state file beside the database, or
+   * fresh, and why) and where the control API listens.
+   */
+  sandboxMode: { start: SandboxStartReport; controlUrl: string; logFile: string } | null;
   /** The configuration in effect (in sandbox mode: with the simulators' URLs and credentials). */
   config: ServerConfig;
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -46,11 +57,19 @@ export async function startServer(
   let config = initial;
   const cleanups: Array<() => Promise<void> | void> = [];
   try {
+    let saver: SandboxStateSaver | null = null;
+    let start: SandboxStartReport | null = null;
     if (config.sandbox) {
-      sandbox = await startSandbox({ host: '127.0.0.1' });
+      const started = await startSandboxWithState(config.dbPath, logger);
+      sandbox = started.sandbox;
+      start = started.report;
       cleanups.unshift(() => sandbox?.close());
       config = withSandboxUpstreams(config, sandbox);
       logger.info({ upstreams: sandbox.urls }, 'sandbox mode: simulators running in-process');
+      // Stopped after the runtime (cleanups run in reverse): the last write sees every effect's outcome.
+      const stateSaver = new SandboxStateSaver({ sandbox, path: started.report.stateFile, logger });
+      saver = stateSaver;
+      cleanups.unshift(() => stateSaver.stop());
     }
 
     config = await withJiraServiceUser(config, logger);
@@ -65,6 +84,19 @@ export async function startServer(
     await runtime.start();
     cleanups.unshift(() => runtime.stop());
 
+    let control: SandboxControlServer | null = null;
+    if (sandbox && saver) {
+      saver.start(runtime);
+      const sqlFailures = new SqlFailureSwitch(sandbox, logger);
+      sqlFailures.follow(runtime);
+      const stateSaver = saver;
+      control = await startSandboxControl(
+        { sandbox, runtime, config, sqlFailures, changed: () => stateSaver.changed() },
+        { logger, cdflowPort: config.port },
+      );
+      cleanups.unshift(() => control?.close());
+    }
+
     const app = await buildApp({ runtime, config, logger });
     cleanups.unshift(() => app.close());
     await app.listen({ host: config.host, port: config.port });
@@ -75,6 +107,8 @@ export async function startServer(
     if (sandbox) {
       await sandbox.jira.registerWebhook({ url: `${url}/cicdflow/jira/`, secret: config.webhookSecret });
     }
+    const sandboxMode =
+      start && control ? { start, controlUrl: control.url, logFile: sandboxFiles(config.dbPath).log } : null;
 
     let closing: Promise<void> | null = null;
     const close = () => {
@@ -84,7 +118,7 @@ export async function startServer(
       })();
       return closing;
     };
-    return { app, runtime, sandbox, config, url, logger, close };
+    return { app, runtime, sandbox, sandboxMode, config, url, logger, close };
   } catch (error) {
     for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => undefined);
     throw error;

@@ -89,6 +89,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   // 0 asks the OS for a free port (tests, several servers on one machine).
   const port = readInteger(get('CDFLOW_PORT'), 'CDFLOW_PORT', 0, 65_535, 8080, problems);
   const dbPath = get('CDFLOW_DB') ?? './data/cdflow.sqlite';
+  // The sandbox control API can fail any deploy: it listens on loopback unless told otherwise.
+  const controlPortRaw = get('CDFLOW_SANDBOX_CONTROL_PORT');
+  const sandboxControl = {
+    host: get('CDFLOW_SANDBOX_CONTROL_HOST') ?? '127.0.0.1',
+    port:
+      controlPortRaw === undefined
+        ? null
+        : readInteger(controlPortRaw, 'CDFLOW_SANDBOX_CONTROL_PORT', 0, 65_535, 0, problems),
+  };
 
   const sqlModeRaw = get('CDFLOW_SQL_MODE');
   // In sandbox mode a newcomer should see a release move: cdflow executes the SQL itself (the simulated
@@ -236,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     legacy: { statusWithoutAuth: file.legacy?.statusWithoutAuth ?? false },
     normalize,
     timings,
+    sandboxControl,
     policy: { gate: file.policy?.gate ?? true, rules: file.policy?.rules ?? {} },
     bodyLimitBytes: file.limits?.bodyLimitBytes ?? defaultBodyLimitBytes,
     webhookBodyLimitBytes: file.limits?.webhookBodyLimitBytes ?? defaultWebhookBodyLimitBytes,

@@ -92,6 +92,12 @@ export interface ServerConfig {
   normalize: NormalizeOptions;
   timings: Timings;
   policy: { gate: boolean; rules: Record<string, 'error' | 'warning' | 'off'> };
+  /**
+   * Sandbox mode only: where the sandbox control API listens (act as the DBA, ops or a Jira person, make
+   * things fail). Loopback by default; `port: null` is cdflow's port + 1 (a free one when cdflow's is 0
+   * or that one is taken).
+   */
+  sandboxControl: { host: string; port: number | null };
   /** Largest request body accepted (intake, events); larger → 413. */
   bodyLimitBytes: number;
   /** Largest Jira webhook body accepted (Jira payloads carry the whole issue and can exceed 1 MiB). */
