@@ -35,6 +35,7 @@ import { releaseIdFor } from './release-id.js';
 import { toReleaseView } from './release-view.js';
 import { effectRetryPolicy } from './retry-policies.js';
 import type {
+  DecidedChange,
   EventResult,
   HistoryEntry,
   IntakeResult,
@@ -311,7 +312,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         request: { iteration: decision.context.iteration, by, body: request },
       },
     );
-    this.afterCommit(releaseId, parts);
+    this.afterCommit(releaseId, parts, { event: null, fromState: null, decision });
     return { outcome: 'created', release: this.viewById(releaseId) };
   }
 
@@ -365,7 +366,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       }
     }
     this.repo.commitDecision(write);
-    this.afterCommit(releaseId, parts);
+    this.afterCommit(releaseId, parts, { event, fromState: row.state, decision });
     this.logger.info(
       { releaseId, event: event.type, from: row.state, to: entry.toState, accepted: decision.accepted },
       decision.accepted ? 'event applied' : 'event refused',
@@ -408,10 +409,11 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private afterCommit(
     releaseId: string,
     parts: Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'>,
+    decided?: DecidedChange,
   ): void {
     for (const listener of this.listeners) {
       try {
-        listener({ releaseId });
+        listener(decided ? { releaseId, decided } : { releaseId });
       } catch (error) {
         this.logger.warn({ releaseId, err: describeError(error) }, 'a release change listener failed');
       }
