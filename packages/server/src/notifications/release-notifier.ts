@@ -49,7 +49,7 @@ export class ReleaseNotifier {
 
   private heard(change: ReleaseChange): void {
     const decided = change.decided;
-    if (!decided || !decided.decision.accepted) return;
+    if (!decided?.decision.accepted) return;
     try {
       const notifications = notificationsFor({
         from: decided.fromState,
