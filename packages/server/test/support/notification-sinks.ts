@@ -107,7 +107,11 @@ export async function startSilentServer(): Promise<{
   close(): Promise<void>;
 }> {
   const sockets = new Set<Socket>();
-  const state = { url: '', connections: 0, close: async () => undefined as void };
+  const state: { url: string; connections: number; close(): Promise<void> } = {
+    url: '',
+    connections: 0,
+    close: async () => undefined,
+  };
   const server: Server = createServer((socket) => {
     state.connections++;
     sockets.add(socket);
