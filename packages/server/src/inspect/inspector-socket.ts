@@ -55,6 +55,20 @@ export class InspectorSocket {
     this.ws = null;
   }
 
+  /**
+   * Resolves once the relay has every event sent so far (connected, nothing buffered, the socket's
+   * own buffer written out), or after `timeoutMs`; true when everything went out.
+   */
+  async drained(timeoutMs = 5_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ws = this.ws;
+      if (this.open && ws && this.buffer.length === 0 && ws.bufferedAmount === 0) return true;
+      if (Date.now() >= deadline || this.stopped) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   send(event: StatelyInspectionEvent): void {
     const text = JSON.stringify(event);
     if (this.open && this.ws) {
