@@ -108,20 +108,41 @@ export function upgradedContent(context: ReleaseContext): UpgradedContent {
   return { code, sql, config };
 }
 
-function base(
-  kind: NotificationKind,
-  context: ReleaseContext,
-  state: string,
-  revision: number | null,
-): ReleaseNotification {
+/** Which release a notification is about (from its context, or from the host's view of it). */
+export interface NotifiedRelease {
+  releaseId: string;
+  summary: string;
+  issueKey: string | null;
+  project: string;
+  env: 'UAT' | 'PRO';
+  iteration: number;
+}
+
+function identityOf(context: ReleaseContext): NotifiedRelease {
   return {
-    kind,
     releaseId: context.releaseId,
     summary: context.summary,
     issueKey: context.issueKey,
     project: context.request.project,
     env: context.request.env,
     iteration: context.iteration,
+  };
+}
+
+function base(
+  kind: NotificationKind,
+  release: NotifiedRelease,
+  state: string,
+  revision: number | null,
+): ReleaseNotification {
+  return {
+    kind,
+    releaseId: release.releaseId,
+    summary: release.summary,
+    issueKey: release.issueKey,
+    project: release.project,
+    env: release.env,
+    iteration: release.iteration,
     revision,
     state: productStateOf(state),
   };
@@ -139,33 +160,35 @@ function base(
 export function notificationsFor(transition: DecidedTransition): ReleaseNotification[] {
   const { from, to, context, event } = transition;
   const revision = context.revision;
+  const release = identityOf(context);
   const out: ReleaseNotification[] = [];
   const before = from === null ? null : productStateOf(from);
   const after = productStateOf(to);
   if (after === 'uatComplete' && before !== 'uatComplete') {
-    out.push({ ...base('completed', context, to, revision), upgraded: upgradedContent(context) });
+    out.push({ ...base('completed', release, to, revision), upgraded: upgradedContent(context) });
     return out;
   }
   const failure = context.failure;
   const restarted = event !== null && restartingEvents.has(event.type);
   const enteredFailure = failedStates.has(after) && (before !== after || restarted);
   if (failure !== null && (enteredFailure || event?.type === 'EFFECT_FAILED')) {
-    out.push({ ...base('failed', context, to, revision), failure });
+    out.push({ ...base('failed', release, to, revision), failure });
     return out;
   }
   const waits = waitingOn(to, context.settings);
   const waitedBefore = from === null ? null : waitingOn(from, context.settings);
   if (waits !== null && (waits !== waitedBefore || before !== after)) {
-    out.push({ ...base('waiting', context, to, revision), waitingOn: waits });
+    out.push({ ...base('waiting', release, to, revision), waitingOn: waits });
   }
   return out;
 }
 
 /** A release as the stuck sweep sees it: its current state and when its wait on a person began. */
-export interface WaitingRelease {
+export interface WaitingRelease extends NotifiedRelease {
   /** Machine state (dotted). */
   state: string;
-  context: ReleaseContext;
+  /** The failure recorded, when the wait follows one. */
+  failure: ReleaseFailure | null;
   /** When the current wait on a person began (ISO time). */
   waitingSince: string;
 }
@@ -185,10 +208,10 @@ export function stuckNotification(
   const waits = waitingOn(release.state, { sqlMode: 'manual' });
   if (waits === null) return null;
   return {
-    ...base('stuck', release.context, release.state, null),
+    ...base('stuck', release, release.state, null),
     waitingOn: waits,
     waitingSince: release.waitingSince,
-    ...(release.context.failure ? { failure: release.context.failure } : {}),
+    ...(release.failure ? { failure: release.failure } : {}),
   };
 }
 

@@ -158,9 +158,19 @@ describe('stuckNotification', () => {
   const r = new Notified().toSqlExecuting();
   const since = '2026-01-05T10:00:00.000Z';
   const at = Date.parse(since);
+  const c = r.drive.context;
+  const identity = {
+    releaseId: c.releaseId,
+    summary: c.summary,
+    issueKey: c.issueKey,
+    project: c.request.project,
+    env: c.request.env,
+    iteration: c.iteration,
+    failure: null,
+  };
 
   it('tells once the wait on a person is longer than the threshold, naming who and since when', () => {
-    const release = { state: r.drive.state, context: r.drive.context, waitingSince: since };
+    const release = { ...identity, state: r.drive.state, waitingSince: since };
     expect(stuckNotification(release, at + 60_000, 60_000)).toBeNull();
     expect(stuckNotification(release, at + 60_001, 60_000)).toMatchObject({
       kind: 'stuck',
@@ -172,7 +182,7 @@ describe('stuckNotification', () => {
   });
 
   it('a release nobody waits on is never stuck', () => {
-    const release = { state: 'codeExecuting.deploying', context: r.drive.context, waitingSince: since };
+    const release = { ...identity, state: 'codeExecuting.deploying', waitingSince: since };
     expect(stuckNotification(release, at + 10 * 3_600_000, 60_000)).toBeNull();
   });
 });

@@ -18,6 +18,8 @@ export interface MailPort {
 }
 
 export interface ChatMessage {
+  /** Stable per notification and channel: receivers that can (the generic webhook) drop repeats by it. */
+  idempotencyKey: string;
   title: string;
   /** Plain text lines; a robot renders them as it can (markdown paragraphs, a post, text). */
   lines: string[];
