@@ -106,22 +106,20 @@ export class NotificationWorker {
     const { outbox } = this.options;
     const maxInFlight = this.options.maxInFlight ?? 8;
     const perChannelLimit = this.options.maxInFlightPerChannel ?? 2;
-    const now = Date.now();
-    let rows: NotificationRow[];
+    let next: number | null;
     try {
-      rows = outbox.due(now, maxInFlight * 4);
+      for (const row of outbox.due(Date.now(), maxInFlight * 4)) {
+        if (this.inFlight.size >= maxInFlight) break;
+        if (this.inFlight.has(row.id)) continue;
+        if ((this.perChannel.get(row.channel) ?? 0) >= perChannelLimit) continue;
+        this.begin(row);
+      }
+      next = outbox.nextDueAt();
     } catch (error) {
-      // The store closes during shutdown.
+      // The store closes during shutdown; a timer callback must never throw.
       this.options.logger.debug({ err: error }, 'notification outbox not readable');
       return;
     }
-    for (const row of rows) {
-      if (this.inFlight.size >= maxInFlight) break;
-      if (this.inFlight.has(row.id)) continue;
-      if ((this.perChannel.get(row.channel) ?? 0) >= perChannelLimit) continue;
-      this.begin(row);
-    }
-    const next = outbox.nextDueAt();
     const poll = this.options.pollMs ?? 30_000;
     this.schedule(next === null ? poll : Math.min(poll, Math.max(next - Date.now(), 50)));
   }
@@ -129,11 +127,16 @@ export class NotificationWorker {
   private begin(row: NotificationRow): void {
     this.options.outbox.markSending(row.id);
     this.perChannel.set(row.channel, (this.perChannel.get(row.channel) ?? 0) + 1);
-    const work = this.deliver(row).finally(() => {
-      this.inFlight.delete(row.id);
-      this.perChannel.set(row.channel, (this.perChannel.get(row.channel) ?? 1) - 1);
-      this.wake();
-    });
+    const work = this.deliver(row)
+      // The store may close under a delivery that outlived stop()'s bound: the row is sent again next start.
+      .catch((error: unknown) =>
+        this.options.logger.debug({ err: error, id: row.id }, 'delivery not recorded'),
+      )
+      .finally(() => {
+        this.inFlight.delete(row.id);
+        this.perChannel.set(row.channel, (this.perChannel.get(row.channel) ?? 1) - 1);
+        this.wake();
+      });
     this.inFlight.set(row.id, work);
   }
 
