@@ -17,6 +17,11 @@ export interface AuditTailRow {
   accepted: boolean;
   /** `detail.outcome` of an effect row (done, failed, retrying, waiting). */
   outcome: string | null;
+  /**
+   * An effect outcome folded into a decision's row (`detail.effect`: the failed effect whose event this
+   * decision decided), where the runtime writes one history row per decision.
+   */
+  effect: { type: string; outcome: string } | null;
 }
 
 const pageSize = 5_000;
@@ -45,7 +50,11 @@ export class AuditTail {
         .limit(pageSize)
         .all();
       for (const row of rows) {
-        const detail = row.detail as { outcome?: unknown } | null;
+        const detail = row.detail as {
+          outcome?: unknown;
+          effect?: { type?: unknown; outcome?: unknown };
+        } | null;
+        const effect = detail?.effect;
         out.push({
           seq: row.seq,
           releaseId: row.releaseId,
@@ -56,6 +65,10 @@ export class AuditTail {
           toState: row.toState,
           accepted: row.accepted,
           outcome: typeof detail?.outcome === 'string' ? detail.outcome : null,
+          effect:
+            typeof effect?.type === 'string' && typeof effect.outcome === 'string'
+              ? { type: effect.type, outcome: effect.outcome }
+              : null,
         });
         this.last = row.seq;
       }

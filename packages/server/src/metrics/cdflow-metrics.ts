@@ -90,7 +90,7 @@ export class CdflowMetrics {
   });
   private readonly stageDuration = new Histogram({
     name: 'cdflow_stage_duration_seconds',
-    help: 'Time a release spent in a stage (product state) before moving on, by stage',
+    help: 'Time a release spent in a stage (product state, uatComplete included) before moving on, by stage',
     labelNames: ['stage'] as const,
     buckets: stageBuckets,
     registers: [this.registry],
@@ -176,12 +176,10 @@ export class CdflowMetrics {
 
   private count(row: AuditTailRow): void {
     if (row.event.startsWith('effect:')) {
-      const type = row.event.slice('effect:'.length);
-      const outcome = row.outcome ?? 'unknown';
-      this.effects.inc({ type, outcome });
-      if (outcome === 'retrying') this.effectRetries.inc({ type });
+      this.countEffect(row.event.slice('effect:'.length), row.outcome ?? 'unknown');
       return;
     }
+    if (row.effect) this.countEffect(row.effect.type, row.effect.outcome);
     this.events.inc({ event: row.event, source: row.source, accepted: String(row.accepted) });
     if (!row.accepted || row.toState === null) return;
     const at = Date.parse(row.at);
@@ -190,13 +188,25 @@ export class CdflowMetrics {
     if (known && known.stage !== next) {
       this.stageDuration.observe({ stage: known.stage }, Math.max(0, at - known.at) / 1000);
     }
-    // Resting and final states are not stages: a release resting there is not remembered.
-    if (restingStates.has(next)) this.enteredStage.delete(row.releaseId);
-    else if (!known || known.stage !== next) this.enteredStage.set(row.releaseId, { stage: next, at });
+    if (known && known.stage === next) return;
+    // Re-inserted at the end: the map's order is the order of the latest moves, oldest first.
+    this.enteredStage.delete(row.releaseId);
+    this.enteredStage.set(row.releaseId, { stage: next, at });
+    // Releases that ended never move again: the oldest entries go once the map is large.
+    if (this.enteredStage.size > maxTrackedReleases) {
+      const oldest = this.enteredStage.keys().next().value;
+      if (oldest !== undefined) this.enteredStage.delete(oldest);
+    }
+  }
+
+  private countEffect(type: string, outcome: string): void {
+    this.effects.inc({ type, outcome });
+    if (outcome === 'retrying') this.effectRetries.inc({ type });
   }
 }
 
-const restingStates: ReadonlySet<string> = new Set(['uatComplete', 'prodUpgrade', 'closed']);
+/** Releases whose current stage's start is remembered (one small entry each). */
+const maxTrackedReleases = 50_000;
 
 /** The stage a machine state belongs to: its product state (sqlPending.failed apart from sqlPending). */
 function stageOf(state: string): string {

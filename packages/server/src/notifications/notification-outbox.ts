@@ -55,7 +55,7 @@ interface RawRow {
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS notification_outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   idempotency_key TEXT NOT NULL,
   release_id TEXT NOT NULL,
   kind TEXT NOT NULL,
