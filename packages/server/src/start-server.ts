@@ -9,7 +9,11 @@ import type { ServerConfig } from './config/server-config.js';
 import { buildApp } from './http/app.js';
 import { createLogger, type Logger } from './http/create-logger.js';
 import type { CdflowApp } from './http/route-context.js';
+import type { ReleaseInspector } from './inspect/release-inspector.js';
 import { withJiraServiceUser } from './jira-service-user.js';
+import { CdflowMetrics } from './metrics/cdflow-metrics.js';
+import type { ReleaseNotifications } from './notifications/release-notifications.js';
+import { startReleaseObservers } from './release-observers.js';
 import { createPorts } from './runtime/create-ports.js';
 import { createPolicyGate } from './runtime/policy-gate.js';
 import { ReleaseRuntime } from './runtime/release-runtime.js';
@@ -40,6 +44,12 @@ export interface RunningServer {
   config: ServerConfig;
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
   url: string;
+  /** GET /metrics' registry (prom-client). */
+  metrics: CdflowMetrics;
+  /** Mail and chat notifications, their outbox and the stuck sweep. */
+  notifications: ReleaseNotifications;
+  /** The Stately inspector stream; null unless CDFLOW_INSPECT_URL is set. */
+  inspector: ReleaseInspector | null;
   logger: Logger;
   /** Stop accepting requests, finish in-flight work, close the store and the simulators. */
   close(): Promise<void>;
@@ -74,15 +84,19 @@ export async function startServer(
 
     config = await withJiraServiceUser(config, logger);
     const store = openStore(config.dbPath);
+    const metrics = new CdflowMetrics();
     const runtime = new ReleaseRuntime({
       store,
-      ports: createPorts(config, logger),
+      ports: createPorts(config, logger, metrics.observeHttp),
       checkPolicy: createPolicyGate(config),
       config,
       logger,
     });
     await runtime.start();
     cleanups.unshift(() => runtime.stop());
+    // Notifications, the inspector stream, the metrics' sources: stopped before the runtime closes the store.
+    const observers = startReleaseObservers({ runtime, store, config, logger, metrics });
+    cleanups.unshift(() => observers.stop());
 
     let control: SandboxControlServer | null = null;
     if (sandbox && saver) {
@@ -97,7 +111,7 @@ export async function startServer(
       cleanups.unshift(() => control?.close());
     }
 
-    const app = await buildApp({ runtime, config, logger });
+    const app = await buildApp({ runtime, config, logger, metrics });
     cleanups.unshift(() => app.close());
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address() as AddressInfo;
@@ -118,7 +132,8 @@ export async function startServer(
       })();
       return closing;
     };
-    return { app, runtime, sandbox, sandboxMode, config, url, logger, close };
+    const { notifications, inspector } = observers;
+    return { app, runtime, sandbox, sandboxMode, config, url, logger, metrics, notifications, inspector, close };
   } catch (error) {
     for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => undefined);
     throw error;

@@ -5,7 +5,12 @@
  * and a submission is never blindly repeated: after an ambiguous failure the orders are re-read first.
  */
 import type { ArcheryPort, ArcheryWorkOrderRef } from '@cdflow/core';
-import { type AdapterLogger, HttpClient, type RequestOptions } from '../http/http-client.js';
+import {
+  type AdapterLogger,
+  HttpClient,
+  type HttpObserver,
+  type RequestOptions,
+} from '../http/http-client.js';
 import { isUpstreamError, UpstreamError } from '../http/upstream-error.js';
 import { ArcheryInputError } from './archery-input-error.js';
 import { ArcheryStatus, archeryStatusLabels, isArcheryStatus } from './archery-status.js';
@@ -29,6 +34,8 @@ export interface ArcheryClientOptions {
   /** Retries of retryable failures (and of a submission proven not to have landed). Default 2. */
   retries?: number;
   logger?: AdapterLogger;
+  /** Told after every HTTP attempt (metrics). */
+  observer?: HttpObserver;
 }
 
 export interface ArcheryResourceGroup {
@@ -121,6 +128,7 @@ export class ArcheryClient implements ArcheryPort {
       timeoutMs: this.timeoutMs,
       retries: this.retries,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.observer ? { observer: options.observer } : {}),
     };
     const auth = new HttpClient(common);
     this.session = new ArcheryTokenSession(auth, options.username, options.password);

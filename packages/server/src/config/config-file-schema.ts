@@ -3,6 +3,8 @@
  * partial overrides of the defaults. Unknown keys are refused so a typo never silently does nothing.
  */
 import Type, { type Static } from 'typebox';
+import { notificationsFileSchema } from './notification-settings.js';
+import { metricsFileSchema } from './observability-settings.js';
 import { consoleFileSchema, peopleFileSchema } from './people-settings.js';
 
 const nonNegativeMs = Type.Integer({ minimum: 0, description: 'milliseconds, an integer ≥ 0' });
@@ -135,6 +137,10 @@ export const configFileSchema = Type.Object(
     people: Type.Optional(peopleFileSchema),
     /** The web console (see people-settings.ts). */
     console: Type.Optional(consoleFileSchema),
+    /** Mail and chat notifications (see notification-settings.ts). */
+    notifications: Type.Optional(notificationsFileSchema),
+    /** Who may read GET /metrics (see observability-settings.ts). */
+    metrics: Type.Optional(metricsFileSchema),
   },
   { additionalProperties: false },
 );

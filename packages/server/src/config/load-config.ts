@@ -19,6 +19,8 @@ import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.js';
 import { type ConfigFile, configFileSchema } from './config-file-schema.js';
+import { resolveNotificationSettings } from './notification-settings.js';
+import { resolveInspectUrl, resolveMetricsSettings } from './observability-settings.js';
 import { resolveConsoleSettings, resolvePeopleSettings } from './people-settings.js';
 import type { JiraAuth, JiraFieldIds, ServerConfig, SqlSourceSettings, Timings } from './server-config.js';
 
@@ -209,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
 
   const people = resolvePeopleSettings(file.people, problems);
   const consoleSettings = resolveConsoleSettings(file.console, (raw, name) => readUrl(raw, name, problems));
+  const notifications = resolveNotificationSettings(file.notifications, get, problems);
+  const inspectUrl = resolveInspectUrl(get('CDFLOW_INSPECT_URL'), problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -252,6 +256,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     logLevel: logLevelRaw,
     people,
     console: consoleSettings,
+    notifications,
+    metrics: resolveMetricsSettings(file.metrics),
+    inspectUrl,
   };
 }
 

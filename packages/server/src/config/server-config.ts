@@ -3,8 +3,12 @@
  * CDFLOW_CONFIG file; see load-config.ts). Everything downstream reads this, never process.env.
  */
 import type { JiraWorkflowNames, NormalizeOptions, SqlMode } from '@cdflow/core';
+import type { NotificationSettings } from './notification-settings.js';
+import type { MetricsSettings } from './observability-settings.js';
 import type { ConsoleSettings, PeopleSettings } from './people-settings.js';
 
+export type { ChatChannelSetting, NotificationSettings } from './notification-settings.js';
+export type { MetricsSettings } from './observability-settings.js';
 export type { ConsoleSettings, PeopleSettings, PersonTokenSetting } from './people-settings.js';
 
 export type JiraAuth = { kind: 'bearer'; token: string } | { kind: 'basic'; user: string; password: string };
@@ -107,4 +111,10 @@ export interface ServerConfig {
   people: PeopleSettings;
   /** The web console's settings (CDFLOW_CONFIG `console`). */
   console: ConsoleSettings;
+  /** Mail and chat notifications (CDFLOW_SMTP_URL, CDFLOW_MAIL_FROM, CDFLOW_CONFIG `notifications`). */
+  notifications: NotificationSettings;
+  /** GET /metrics (CDFLOW_CONFIG `metrics`). */
+  metrics: MetricsSettings;
+  /** Where release transitions stream for the Stately inspector (CDFLOW_INSPECT_URL); null: nowhere. */
+  inspectUrl: string | null;
 }

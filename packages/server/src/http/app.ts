@@ -1,6 +1,7 @@
 /**
  * The Fastify application: intake, legacy status, Jira webhook, query/operator API, machine, health,
- * sessions and live events, the web console (/ and /ui/), OpenAPI document (/openapi.json) and docs page (/docs). No business rule lives here: routes validate,
+ * sessions and live events, the web console (/ and /ui/), OpenAPI document (/openapi.json), docs page (/docs)
+ * and Prometheus metrics (/metrics). No business rule lives here: routes validate,
  * authenticate and hand over to the runtime.
  */
 import swagger from '@fastify/swagger';
@@ -8,6 +9,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { ServerConfig } from '../config/server-config.js';
+import type { CdflowMetrics } from '../metrics/cdflow-metrics.js';
+import { registerMetricsRoute } from '../metrics/metrics-route.js';
 import type { ReleaseRuntimeApi } from '../runtime/runtime-api.js';
 import { installPeopleAuth } from './auth/install-people-auth.js';
 import { installConsole } from './console/install-console.js';
@@ -25,9 +28,11 @@ export interface BuildAppOptions {
   config: ServerConfig;
   /** A pino logger (see createLogger); its redaction keeps secrets out of request logs. */
   logger: FastifyBaseLogger;
+  /** GET /metrics serves this registry (no /metrics route without it). */
+  metrics?: CdflowMetrics;
 }
 
-export async function buildApp({ runtime, config, logger }: BuildAppOptions): Promise<CdflowApp> {
+export async function buildApp({ runtime, config, logger, metrics }: BuildAppOptions): Promise<CdflowApp> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
@@ -86,6 +91,7 @@ export async function buildApp({ runtime, config, logger }: BuildAppOptions): Pr
   const people = await installPeopleAuth(app, context);
   const live = await installConsole(app, { ...context, people });
   registerReleaseRoutes(app, { ...context, people, live });
+  if (metrics) registerMetricsRoute(app, { ...context, people, metrics });
   registerMachineRoute(app);
   await app.register(async (scope) => jiraWebhookRoutes(scope as CdflowApp, context));
 

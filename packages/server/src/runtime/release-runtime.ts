@@ -43,6 +43,7 @@ import { releaseSettings } from './release-settings.js';
 import { toReleaseView } from './release-view.js';
 import { effectRetryPolicy } from './retry-policies.js';
 import type {
+  DecidedChange,
   EventResult,
   HistoryEntry,
   IntakeResult,
@@ -300,7 +301,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       },
     );
     this.heads.created(releaseId, decision, result);
-    this.afterCommit(releaseId, parts);
+    this.afterCommit(releaseId, parts, { event: null, fromState: null, decision });
     return { outcome: 'created', release: this.viewById(releaseId) };
   }
 
@@ -355,7 +356,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       }
     }
     try {
-      this.commit(write, decision, parts);
+      this.commit(write, decision, parts, { event, fromState: head.state, decision });
     } catch (error) {
       // Another writer got there first: decide once more on what it wrote (the head was dropped).
       if (error instanceof RevisionConflictError && !again)
@@ -376,7 +377,12 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   }
 
   /** The one way a write reaches the store: then the head, the timers, the runner and the listeners hear of it. */
-  private commit(write: DecisionWrite, decision: Decision | null, parts: EffectParts): void {
+  private commit(
+    write: DecisionWrite,
+    decision: Decision | null,
+    parts: EffectParts,
+    decided?: DecidedChange,
+  ): void {
     let result: CommitResult;
     try {
       result = this.repo.commitDecision(write);
@@ -395,7 +401,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       this.timers.firedDone(write.releaseId, write.firedTimer.name, write.firedTimer.scheduleKey);
     }
     this.timers.scheduled(write.releaseId, write.scheduleTimers);
-    this.afterCommit(write.releaseId, parts);
+    this.afterCommit(write.releaseId, parts, decided);
   }
 
   private splitEffects(effects: ReleaseEffect[]): EffectParts {
@@ -421,10 +427,10 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return parts;
   }
 
-  private afterCommit(releaseId: string, parts: EffectParts): void {
+  private afterCommit(releaseId: string, parts: EffectParts, decided?: DecidedChange): void {
     for (const listener of this.listeners) {
       try {
-        listener({ releaseId });
+        listener(decided ? { releaseId, decided } : { releaseId });
       } catch (error) {
         this.logger.warn({ releaseId, err: describeError(error) }, 'a release change listener failed');
       }

@@ -3,12 +3,14 @@
  * (release-runtime.ts) implements them over the store, core's `decide` and the effect runner.
  */
 import type {
+  Decision,
   Deployment,
   LegacySqlInfo,
   NormalizedRequest,
   PersonEvent,
   PolicyFindingSummary,
   Refusal,
+  ReleaseEvent,
   ReleaseFailure,
   ReleasePlan,
   SqlOrder,
@@ -94,6 +96,17 @@ export interface JiraDelivery {
 /** A release changed (a decision was committed); read it again for its new state. */
 export interface ReleaseChange {
   releaseId: string;
+  /** Set when the commit decided an event or created the release (notifications, the inspector). */
+  decided?: DecidedChange;
+}
+
+/** The decision a change committed: the event, the state before, and core's decision (accepted or not). */
+export interface DecidedChange {
+  /** The event decided; null for the release's first decision (startRelease). */
+  event: ReleaseEvent | null;
+  /** Machine state before the decision; null when it created the release. */
+  fromState: string | null;
+  decision: Decision;
 }
 
 export interface ListFilter {
