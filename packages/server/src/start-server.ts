@@ -133,7 +133,19 @@ export async function startServer(
       return closing;
     };
     const { notifications, inspector } = observers;
-    return { app, runtime, sandbox, sandboxMode, config, url, logger, metrics, notifications, inspector, close };
+    return {
+      app,
+      runtime,
+      sandbox,
+      sandboxMode,
+      config,
+      url,
+      logger,
+      metrics,
+      notifications,
+      inspector,
+      close,
+    };
   } catch (error) {
     for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => undefined);
     throw error;
