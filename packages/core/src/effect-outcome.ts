@@ -2,8 +2,10 @@
  * Rules about effects that the host applies without knowing the machine: what the machine hears when an
  * effect fails for good, and when a queued Jira move is out of date.
  */
+import { finishedArcheryStatus, isFailedArcheryStatus } from './archery-status.js';
 import type { ReleaseEffect } from './release-effects.js';
 import type { EffectResultEvent } from './release-events.js';
+import type { ArcheryStatus } from './release-types.js';
 
 /** What the machine hears when an effect fails for good (not retryable, or retries exhausted). */
 export function effectFailedEvent(effect: ReleaseEffect, reason: string): EffectResultEvent {
@@ -57,4 +59,19 @@ export function isSupersededEffect(
     return queued.some((other) => other.revision > effect.revision);
   }
   return false;
+}
+
+/**
+ * Whether what an Archery poll read is news for the machine: a status differs from what it knew, or
+ * the orders are all finished or one failed (the machine moves on then, even if it knew the statuses,
+ * e.g. a release imported mid-stage). Otherwise the host reads again later, deciding nothing.
+ */
+export function ordersPollIsNews(
+  known: ReadonlyArray<{ workflowId: number; status: string }>,
+  polled: ReadonlyArray<{ workflowId: number; status: ArcheryStatus }>,
+): boolean {
+  const before = new Map(known.map((k) => [k.workflowId, k.status]));
+  if (polled.some((o) => before.get(o.workflowId) !== o.status)) return true;
+  if (polled.some((o) => isFailedArcheryStatus(o.status))) return true;
+  return polled.length > 0 && polled.every((o) => o.status === finishedArcheryStatus);
 }

@@ -126,23 +126,26 @@ export class NotificationOutbox {
   add(inputs: readonly NotificationInput[], now = Date.now()): number {
     if (inputs.length === 0 || !this.store.isOpen()) return 0;
     const at = new Date(now).toISOString();
-    const tx = this.store.sqlite.transaction((rows: readonly NotificationInput[]) => {
-      let added = 0;
-      for (const r of rows) {
-        const result = this.statements.insert.run(
-          r.idempotencyKey,
-          r.releaseId,
-          r.kind,
-          r.channel,
-          JSON.stringify(r.payload),
-          now,
-          at,
-        );
-        added += result.changes;
-      }
-      return added;
-    });
-    return tx(inputs);
+    // Not fsync'd: the decision it follows was, and a notification a power loss drops is not sent twice.
+    return this.store.transaction(
+      () => {
+        let added = 0;
+        for (const r of inputs) {
+          const result = this.statements.insert.run(
+            r.idempotencyKey,
+            r.releaseId,
+            r.kind,
+            r.channel,
+            JSON.stringify(r.payload),
+            now,
+            at,
+          );
+          added += result.changes;
+        }
+        return added;
+      },
+      { durable: false },
+    );
   }
 
   due(now: number, limit: number): NotificationRow[] {

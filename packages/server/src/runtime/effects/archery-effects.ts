@@ -1,5 +1,5 @@
 /** The Archery effects: submit a work order (reusing one already there), read statuses, execute (mode auto). */
-import { isFailedArcheryStatus } from '@cdflow/core';
+import { isFailedArcheryStatus, ordersPollIsNews } from '@cdflow/core';
 import type { EffectHandler } from './effect-handler.js';
 
 function sameSql(a: string, b: string): boolean {
@@ -39,10 +39,10 @@ export const pollOrders: EffectHandler<'archery.pollOrders'> = async (effect, _r
     const order = await ports.archery.getWorkOrder(workflowId);
     orders.push({ workflowId, status: order.status, error: order.error });
   }
-  // Nothing moved since the machine last looked: read again later, deciding (and writing) nothing.
-  const known = new Map((effect.known ?? []).map((k) => [k.workflowId, k.status]));
-  const unchanged = effect.known !== undefined && orders.every((o) => known.get(o.workflowId) === o.status);
-  if (unchanged) return { kind: 'later', delayMs: effect.everyMs, reason: 'no order changed', quiet: true };
+  // Nothing the machine would act on: read again later, deciding (and writing) nothing.
+  if (effect.known !== undefined && !ordersPollIsNews(effect.known, orders)) {
+    return { kind: 'later', delayMs: effect.everyMs, reason: 'no order changed', quiet: true };
+  }
   return { kind: 'event', event: { type: 'SQL_ORDERS_POLLED', orders } };
 };
 
