@@ -22,12 +22,13 @@ export function machineLine(machine) {
   return `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`;
 }
 
+/** A suite's main table, then the further tables it may have (`suite.tables`), each with its notes. */
+const tablesOf = (suite) => [suite, ...(suite.tables ?? [])];
+
 export function renderText(suite) {
-  return [
-    `\n== ${suite.title} ==`,
-    textTable(suite.columns, suite.rows),
-    ...suite.notes.map((n) => `  · ${n}`),
-  ].join('\n');
+  return tablesOf(suite)
+    .flatMap((t) => [`\n== ${t.title} ==`, textTable(t.columns, t.rows), ...t.notes.map((n) => `  · ${n}`)])
+    .join('\n');
 }
 
 export function renderMarkdown(run) {
@@ -40,8 +41,10 @@ export function renderMarkdown(run) {
     'How to read and reproduce them: bench/README.md.',
   ];
   for (const suite of run.suites) {
-    parts.push('', `## ${suite.title}`, '', markdownTable(suite.columns, suite.rows), '');
-    for (const note of suite.notes) parts.push(`- ${note}`);
+    tablesOf(suite).forEach((t, i) => {
+      parts.push('', `${i === 0 ? '##' : '###'} ${t.title}`, '', markdownTable(t.columns, t.rows), '');
+      for (const note of t.notes) parts.push(`- ${note}`);
+    });
   }
   for (const failure of run.failures) parts.push('', `## ${failure.id}: FAILED`, '', `\`${failure.error}\``);
   return `${parts.join('\n')}\n`;

@@ -1,42 +1,124 @@
 /**
  * Figure 1 — intake and webhook throughput and p50/p99 latency on loopback, beside a bare Fastify
- * route and beside Fastify + one SQLite write, all measured in this run with the same load.
+ * route and beside Fastify + one SQLite write, all measured in this run with the same load; then a
+ * burst of releases posted at once, as the release system sends them after a publication.
  *
  * Intake: every request is a NEW release (unique summary), so every 201 is a persisted transition
  * (RELEASE_REQUESTED → snapshot + audit + request + outbox in one fsynced transaction). The answer does
- * not wait for the Jira issue (`intakeIssueWaitMs: 0`); the effects then run against the in-process
- * simulators while the load goes on, as they would in production.
+ * not wait for the Jira issue (`intakeIssueWaitMs: 0`); the effects then run against the simulators
+ * (their own process) while the load goes on, as they would in production.
  * Webhook: every delivery is distinct (own timestamp and changelog id) and signed; 202 means it is
  * stored (fsynced); processing (re-read the issue in the Jira simulator, record the outcome) follows.
+ * Burst: N new releases posted at once to a server with the default timings (the answer waits up to
+ * `intakeIssueWaitMs` for the Jira issue key), each answer timed; beside the same burst against the
+ * Fastify + SQLite baseline.
+ * CPU per answer is the server process's own (process.cpuUsage over IPC around the measured load).
  */
 import { join } from 'node:path';
 import { sampleReleaseRequest, signWebhookBody } from '@cdflow/server';
-import { startChild } from '../lib/child.js';
+import { startChild, startSimulators } from '../lib/child.js';
 import { assertHealthy, load } from '../lib/load.js';
-import { ratio, round } from '../lib/stats.js';
+import { ratio, round, summarize } from '../lib/stats.js';
 
 const json = { 'content-type': 'application/json' };
 
+/** The server of `kind`; for cdflow, with the simulators in their own process and Jira's webhook set. */
+async function startSubject(kind, childOptions) {
+  if (kind !== 'cdflow') {
+    const server = await startChild(kind, childOptions);
+    return { server, stop: () => server.stop() };
+  }
+  const simulators = await startSimulators();
+  try {
+    const server = await startChild('cdflow', { ...childOptions, upstreams: simulators.info });
+    await simulators.request('registerWebhook', {
+      url: `${server.info.url}/cicdflow/jira/`,
+      secret: server.info.webhookSecret,
+    });
+    return {
+      server,
+      async stop() {
+        await server.stop();
+        await simulators.stop();
+      },
+    };
+  } catch (error) {
+    await simulators.stop();
+    throw error;
+  }
+}
+
 async function measure(kind, childOptions, makeRequests, settings) {
-  const child = await startChild(kind, childOptions);
+  const subject = await startSubject(kind, childOptions);
+  const child = subject.server;
   try {
     const requests = await makeRequests(child.info, child);
-    const figures = await load({ url: child.info.url, requests, ...settings });
+    const base = { url: child.info.url, requests, connections: settings.connections, warmup: false };
+    const idle = () =>
+      Promise.race([
+        child.request('idle').then(() => true),
+        new Promise((resolve) => setTimeout(resolve, settings.drainLimitMs, false)),
+      ]);
+    // Warm-up, then let the work it caused finish: the load starts from a quiet server.
+    await load({ ...base, duration: 1 });
+    await idle();
+    const cpu0 = await child.cpuMs();
+    const figures = await load({ ...base, duration: settings.duration });
+    const cpuMs = (await child.cpuMs()) - cpu0;
     assertHealthy(`${kind} load`, figures);
     const started = Date.now();
-    const drained = await Promise.race([
-      child.request('idle').then(() => true),
-      new Promise((resolve) => setTimeout(resolve, settings.drainLimitMs, false)),
-    ]);
+    const drained = await idle();
     const drainSeconds = drained
       ? round((Date.now() - started) / 1000)
       : `>${settings.drainLimitMs / 1000} (not idle)`;
     const memory = await child.memory();
-    return { ...figures, drainSeconds, rssMiB: memory.rssMiB };
+    return { ...figures, cpuMsPerAnswer: round(cpuMs / figures.ok), drainSeconds, rssMiB: memory.rssMiB };
   } finally {
-    await child.stop();
+    await subject.stop();
   }
 }
+
+/** `size` requests at once (after a few one by one to warm up), each answer timed, in ms. */
+async function burst(kind, childOptions, post, size) {
+  const subject = await startSubject(kind, childOptions);
+  try {
+    const info = subject.server.info;
+    for (let i = 0; i < 3; i++) await post(info, `warmup_${i + 1}`);
+    const answers = await Promise.all(
+      Array.from({ length: size }, async (_, i) => {
+        const t0 = performance.now();
+        const answer = await post(info, `burst_${i + 1}`);
+        return { ms: performance.now() - t0, answer };
+      }),
+    );
+    return { ...summarize(answers.map((a) => a.ms)), answers: answers.map((a) => a.answer) };
+  } finally {
+    await subject.stop();
+  }
+}
+
+async function postJson(url, headers, body, expected) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { ...json, ...headers },
+    body: JSON.stringify(body),
+  });
+  const answer = await res.json();
+  if (res.status !== expected)
+    throw new Error(`burst: ${url} answered ${res.status}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+const postToBaseline = (info, tag) =>
+  postJson(`${info.url}/bench`, {}, sampleReleaseRequest(`【A18】【升级】bench_${tag}`), 201);
+
+const postRelease = (info, tag) =>
+  postJson(
+    `${info.url}/cicdflow/`,
+    { authorization: `Bearer ${info.intakeToken}` },
+    sampleReleaseRequest(`【A18】【升级】bench_${tag}`),
+    201,
+  );
 
 function benchRoute() {
   let n = 0;
@@ -113,6 +195,7 @@ async function webhookRequests(info, child) {
 
 export async function runHttp({ tmp, quick }) {
   const settings = { connections: 10, duration: quick ? 2 : 5, drainLimitMs: quick ? 10_000 : 60_000 };
+  const burstSize = 40;
   const results = {};
   results.bare = await measure('bare', {}, benchRoute(), settings);
   results.sqlite = await measure('sqlite', { dbPath: join(tmp, 'baseline.sqlite') }, benchRoute(), settings);
@@ -128,6 +211,11 @@ export async function runHttp({ tmp, quick }) {
     webhookRequests,
     settings,
   );
+  const bursts = {
+    sqlite: await burst('sqlite', { dbPath: join(tmp, 'burst-baseline.sqlite') }, postToBaseline, burstSize),
+    intake: await burst('cdflow', { dbPath: join(tmp, 'burst.sqlite') }, postRelease, burstSize),
+  };
+  const withKey = bursts.intake.answers.filter((a) => typeof a.key === 'string').length;
 
   const row = (name, r) => [
     name,
@@ -137,9 +225,18 @@ export async function runHttp({ tmp, quick }) {
     ratio(r.rps, results.bare.rps),
     ratio(r.rps, results.sqlite.rps),
     ratio(r.p99Ms, results.sqlite.p99Ms),
+    r.cpuMsPerAnswer,
     r.ok,
     r.drainSeconds,
     r.rssMiB,
+  ];
+  const burstRow = (name, b, keys) => [
+    name,
+    round(b.p50),
+    round(b.p99),
+    round(b.max),
+    ratio(b.p99, bursts.sqlite.p99),
+    keys,
   ];
   return {
     id: 'http',
@@ -152,6 +249,7 @@ export async function runHttp({ tmp, quick }) {
       'req/s ÷ bare',
       'req/s ÷ sqlite',
       'p99 ÷ sqlite p99',
+      'CPU ms/answer',
       '2xx',
       'drain s',
       'RSS MiB',
@@ -163,11 +261,31 @@ export async function runHttp({ tmp, quick }) {
       row('cdflow Jira webhook delivery', results.webhook),
     ],
     notes: [
-      `${settings.connections} connections, ${settings.duration} s per subject after a 1 s warm-up; each server in its own process.`,
+      `${settings.connections} connections, ${settings.duration} s per subject after a 1 s warm-up (and the work it caused); each server in its own process, the simulators in another.`,
       'Intake: each 201 commits a new release (snapshot, audit, request, outbox) with synchronous=FULL; the answer does not wait for the Jira issue (intakeIssueWaitMs 0).',
       'Webhook: each 202 commits a distinct signed delivery; processing (re-read the issue, record the outcome) runs after the answer.',
-      '"drain s": time after the load until the server was idle again (effects and deliveries done, capped); RSS after draining.',
+      '"CPU ms/answer": the server process\'s CPU during the measured load ÷ its 2xx answers (for cdflow, the effects of the releases it created meanwhile included). "drain s": time after the load until the server was idle again (effects and deliveries done, capped); RSS after draining.',
     ],
-    data: { settings, results },
+    tables: [
+      {
+        title: `Intake burst: ${burstSize} new releases posted at once (default timings)`,
+        columns: ['subject', 'p50 ms', 'p99 ms', 'max ms', 'p99 ÷ sqlite p99', 'answers with the issue key'],
+        rows: [
+          burstRow('Fastify + 1 SQLite write (baseline)', bursts.sqlite, ''),
+          burstRow('cdflow intake', bursts.intake, `${withKey} of ${burstSize}`),
+        ],
+        notes: [
+          `${burstSize} POSTs started together (each its own connection) after 3 one by one; each answer timed from send to body. cdflow runs with its default timings: the answer waits up to intakeIssueWaitMs for the Jira issue it creates (simulators in their own process), as the release system would see it.`,
+        ],
+      },
+    ],
+    data: {
+      settings,
+      results,
+      bursts: {
+        sqlite: { ...bursts.sqlite, answers: undefined },
+        intake: { ...bursts.intake, answers: undefined },
+      },
+    },
   };
 }

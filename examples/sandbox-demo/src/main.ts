@@ -49,6 +49,11 @@ async function runRelease(server: RunningServer): Promise<number> {
   say(
     `\n1. The release system posts "${request.summary}" (${request.sql_info.length} SQL, ${request.apollo_info.length} Apollo key, ${request.config_info.length} config file, ${request.code_info.length} services)`,
   );
+  for (const item of request.sql_info) {
+    say(
+      `   SQL ${item.sql_id}: ${item.svn_path}/${item.svn_file}@${item.svn_version} (no sql_content: cdflow reads it from SVN)`,
+    );
+  }
   const intake = await fetch(`${url}/cicdflow/`, {
     method: 'POST',
     headers: { authorization: `Bearer ${config.intakeToken}`, 'content-type': 'application/json' },

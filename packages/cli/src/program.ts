@@ -2,14 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { backupCommand } from './backup-command.js';
 import { CliError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
+import { importCommand } from './import-command.js';
 import { policyCommand } from './policy-command.js';
 import type { SubCommand } from './sub-command.js';
 
-/**
- * The top-level commands, in the order `cdflow --help` lists them. A new command is one entry here
- * (see SubCommand); `cdflow import jiracdflow <export.json>` is planned to be added this way.
- */
-export const subCommands: readonly SubCommand[] = [policyCommand, backupCommand];
+/** The top-level commands, in the order `cdflow --help` lists them. A new command is one entry here (see SubCommand). */
+export const subCommands: readonly SubCommand[] = [policyCommand, backupCommand, importCommand];
 
 /**
  * Runs the `cdflow` command line; resolves to the exit code: 0 success, 1 the command found problems or

@@ -12,8 +12,8 @@ export interface CommandContext {
 }
 
 /**
- * One top-level `cdflow <name> …` command. This is the extension point: a new command (for example
- * `cdflow import jiracdflow <export.json>`) is a `<name>-command.ts` exporting a `SubCommand` that adds
+ * One top-level `cdflow <name> …` command. This is the extension point: a new command (as
+ * `cdflow import jiracdflow <export.json>` was added) is a `<name>-command.ts` exporting a `SubCommand` that adds
  * itself to the program with commander, plus one entry in `subCommands` (program.ts). Its actions
  * throw `CliError` subclasses for exit codes 1/2 and write only their output to `io.stdout`.
  */

@@ -19,6 +19,7 @@ export type DeployEvent = EventOf<
 export type DeployOutcome = 'succeeded' | 'failed' | 'running';
 
 type CmdbDeploy = Extract<ReleaseEffect, { type: 'cmdb.deploy' }>['deploys'][number];
+type CmdbPolledTask = Extract<ReleaseEffect, { type: 'cmdb.pollTasks' }>['tasks'][number];
 
 const finalTarget = (t: DeployTarget) => t.status === 'success' || t.status === 'failed';
 
@@ -60,6 +61,8 @@ export function buildDeployments(context: ReleaseContext): Deployment[] {
       svnVersion: item.svnVersion,
       tag: item.tag,
       iteration: context.iteration,
+      // The decision being taken has the next revision (decide stamps it after the transition).
+      round: context.revision + 1,
       targets: null,
       status: 'pending',
       message: null,
@@ -178,9 +181,15 @@ export function requeueWaitingForSlot(context: ReleaseContext): Deployment[] {
   );
 }
 
-/** The tasks dialect's `request_id` of one deploy: one per target and attempt, stable across restarts. */
+/**
+ * The tasks dialect's `request_id` of one deploy: one per deploy round, target and attempt, stable across
+ * restarts. A round is the decision that built the deployments (`round`): 重新提交代码 after a failed
+ * deploy starts a new round in the same iteration, so its first attempt is never answered with the
+ * failed task of the round before.
+ */
 export function deployRequestId(releaseId: string, d: Deployment, t: DeployTarget): string {
-  return `${releaseId}:deploy:${d.service}:${d.svnVersion}:i${d.iteration}:t${t.id}:a${t.attempt}`;
+  const round = d.round === undefined ? '' : `:r${d.round}`;
+  return `${releaseId}:deploy:${d.service}:${d.svnVersion}:i${d.iteration}${round}:t${t.id}:a${t.attempt}`;
 }
 
 /**
@@ -211,14 +220,20 @@ export function markSending(context: ReleaseContext): Deployment[] {
   );
 }
 
-/** CMDB tasks to poll. */
-export function tasksToPoll(
-  deployments: Deployment[],
-): Array<{ service: string; targetId: number; attempt: number; taskId: string }> {
+/** CMDB tasks to poll, each with its status as the machine knows it (`known`: a poll reporting it is no news). */
+export function tasksToPoll(deployments: Deployment[]): CmdbPolledTask[] {
   return deployments.flatMap((d) =>
     (d.targets ?? []).flatMap((t) =>
       t.taskId !== null && (t.status === 'started' || t.status === 'running')
-        ? [{ service: d.service, targetId: t.id, attempt: t.attempt, taskId: t.taskId }]
+        ? [
+            {
+              service: d.service,
+              targetId: t.id,
+              attempt: t.attempt,
+              taskId: t.taskId,
+              known: t.status === 'running' ? ('running' as const) : ('pending' as const),
+            },
+          ]
         : [],
     ),
   );

@@ -27,21 +27,26 @@ export function jiraStatusForState(
   return name;
 }
 
-/** Transitions a person takes in Jira, as machine events; the others are cdflow's own automatic steps. */
-const personTransitions: Partial<Record<JiraTransitionKey, PersonEvent['type']>> = {
-  triggerSubmitSql: 'RETRY_SQL_SUBMIT',
-  sqlSucceeded: 'SQL_CONFIRMED',
-  sqlFailed: 'SQL_REPORTED_FAILED',
-  configSucceeded: 'CONFIG_CONFIRMED',
-  configFailed: 'CONFIG_REPORTED_FAILED',
-  resubmitConfig: 'RESUBMIT_CONFIG',
-  resubmitCode: 'RESUBMIT_CODE',
-  resubmitIteration: 'RESUBMIT_ITERATION',
-  uatAutoIteration: 'UAT_AUTO_ITERATION',
-  uatManualIteration: 'UAT_MANUAL_ITERATION',
-  promoteToProd: 'PROMOTE_TO_PROD',
-  finish: 'FINISH',
+/** The Jira transition each person event stands for (the console and the operator API name them so). */
+export const jiraTransitionOfPersonEvent: Readonly<Record<PersonEvent['type'], JiraTransitionKey>> = {
+  RETRY_SQL_SUBMIT: 'triggerSubmitSql',
+  SQL_CONFIRMED: 'sqlSucceeded',
+  SQL_REPORTED_FAILED: 'sqlFailed',
+  CONFIG_CONFIRMED: 'configSucceeded',
+  CONFIG_REPORTED_FAILED: 'configFailed',
+  RESUBMIT_CONFIG: 'resubmitConfig',
+  RESUBMIT_CODE: 'resubmitCode',
+  RESUBMIT_ITERATION: 'resubmitIteration',
+  UAT_AUTO_ITERATION: 'uatAutoIteration',
+  UAT_MANUAL_ITERATION: 'uatManualIteration',
+  PROMOTE_TO_PROD: 'promoteToProd',
+  FINISH: 'finish',
 };
+
+/** Transitions a person takes in Jira, as machine events; the others are cdflow's own automatic steps. */
+const personTransitions: Partial<Record<JiraTransitionKey, PersonEvent['type']>> = Object.fromEntries(
+  Object.entries(jiraTransitionOfPersonEvent).map(([event, key]) => [key, event]),
+);
 
 export type JiraChangeInterpretation =
   | { kind: 'echo' }

@@ -1,60 +1,97 @@
 /**
- * The original system's status codes, for the legacy query `GET /cicdflow/?summary=&sql_id=`.
- * Original codes: 100 UAT升级完成, 101 SQL待执行, 102 SQL执行中, 150 SQL执行失败, 151 代码升级失败.
- * Added by cdflow (1xx in progress or done, 15x failed): 103 CONFIG执行中, 104 CODE执行中,
- * 105 开发/运维修改, 106 运营环境升级, 107 升级流程结束, 152 配置升级失败.
+ * The answers of the original program's status query, `GET /cicdflow/?summary=&sql_id=`, from a
+ * release's state: the release system reads them and must not notice the switch to cdflow.
+ *
+ * The original (jiracdflow, `cicdflow/views.py`) answers every query with HTTP 200 and a body code:
+ * 10200 `success`; 10404 `failed` when no release (or no SQL work order) matches; 10500 `failed` when the
+ * query is unusable or the lookup broke; an error is `data: { error }`. `upgrade_status` is a number for
+ * five statuses (100 UAT升级完成, 101 SQL待执行, 102 SQL执行中, 150 SQL执行失败, 151 代码升级失败) and the
+ * Jira status name for every other; `sql_info[]` lists the SQL work orders in sequence order with
+ * Archery's status string and, for `workflow_exception`, Archery's error message.
  */
-import { isOrderDone, isOrderFailed } from './release-progress.js';
-import type { ReleaseContext } from './release-types.js';
+import { isArcheryStatus } from './archery-status.js';
+import { jiraStatusForState } from './jira-status-mapping.js';
+import { defaultJiraWorkflowNames, type JiraWorkflowNames } from './jira-workflow.js';
+import { isOrderDone } from './release-progress.js';
+import type { ArcheryStatus, ReleaseContext } from './release-types.js';
 
-export interface LegacyStatus {
-  code: number;
-  label: string;
-}
+/** The body codes of the original's status query (its `code` field). */
+export const legacyAnswerCodes = { success: 10200, notFound: 10404, failed: 10500 } as const;
 
-export function legacyStatus(describe: { state: string; context: ReleaseContext }): LegacyStatus {
-  const [top, sub] = describe.state.split('.');
+/** The original's `upgrade_status` numbers (its five statuses; every other status answers its name). */
+export const legacyUpgradeStatusCodes = {
+  uatComplete: 100,
+  sqlPending: 101,
+  sqlExecuting: 102,
+  sqlFailed: 150,
+  codeFailed: 151,
+} as const;
+
+/**
+ * `upgrade_status`: the original's number where it had one — its statuses 'SQL PROCESSING FAILED' and
+ * 'CODE PROCESSING FAILED' are cdflow's `sqlPending.failed` and `fixing` after a code failure — else the
+ * Jira status name the release mirrors (`CONFIG执行中`, `开发/运维修改`, … as configured).
+ */
+export function legacyUpgradeStatus(
+  release: { state: string; context: ReleaseContext },
+  names: JiraWorkflowNames = defaultJiraWorkflowNames,
+): number | string {
+  const [top, sub] = release.state.split('.');
   switch (top) {
     case 'sqlPending':
-      return sub === 'failed' ? { code: 150, label: 'SQL执行失败' } : { code: 101, label: 'SQL待执行' };
+      return sub === 'failed' ? legacyUpgradeStatusCodes.sqlFailed : legacyUpgradeStatusCodes.sqlPending;
     case 'sqlExecuting':
-      return { code: 102, label: 'SQL执行中' };
-    case 'configExecuting':
-      return { code: 103, label: 'CONFIG执行中' };
-    case 'codeExecuting':
-      return { code: 104, label: 'CODE执行中' };
+      return legacyUpgradeStatusCodes.sqlExecuting;
     case 'uatComplete':
-      return { code: 100, label: 'UAT升级完成' };
+      return legacyUpgradeStatusCodes.uatComplete;
     case 'fixing':
-      if (describe.context.failure?.stage === 'code') return { code: 151, label: '代码升级失败' };
-      if (describe.context.failure?.stage === 'config') return { code: 152, label: '配置升级失败' };
-      return { code: 105, label: '开发/运维修改' };
-    case 'prodUpgrade':
-      return { code: 106, label: '运营环境升级' };
+      if (release.context.failure?.stage === 'code') return legacyUpgradeStatusCodes.codeFailed;
+      return jiraStatusForState(release.state, names);
     default:
-      return { code: 107, label: '升级流程结束' };
+      return jiraStatusForState(release.state, names);
   }
 }
 
-export interface LegacySqlStatus {
+/** One line of `sql_info[]`. */
+export interface LegacySqlInfo {
   sqlId: string;
-  /** 100 executed, 101 waiting to be submitted, 102 in Archery, 150 failed. */
-  status: number;
+  /** Archery's status of the item's work order (`workflow_finish`, `workflow_exception`, …). */
+  status: ArcheryStatus;
+  /** Archery's error message for `workflow_exception`, else ''. */
   errormessage: string;
+  workflowId: number | null;
 }
 
-/** Per-SQL status for the legacy answer's `sql_info[]` (items already applied earlier count as 100). */
-export function legacySqlStatuses(context: ReleaseContext): LegacySqlStatus[] {
-  return context.request.sql.map((item) => {
+/**
+ * `sql_info[]`: the release's SQL items that have a work order in Archery, in sequence order (the
+ * original listed its `sql_work_order` rows; items not submitted yet have none and are not listed). An
+ * item executed in an earlier iteration and skipped now answers `workflow_finish`, as its last order
+ * did; an order a person confirmed in Jira answers `workflow_finish` too (cdflow counts it executed).
+ */
+export function legacySqlInfo(context: ReleaseContext): LegacySqlInfo[] {
+  const lines: LegacySqlInfo[] = [];
+  const items = [...context.request.sql].sort((a, b) => a.seq - b.seq);
+  for (const item of items) {
     const order = context.sqlOrders.find((o) => o.sqlId === item.sqlId);
-    if (!order) {
-      const applied = context.applied.sql[item.sqlId]?.hash === item.hash;
-      return { sqlId: item.sqlId, status: applied ? 100 : 101, errormessage: '' };
+    if (order && order.workflowId !== null && isArcheryStatus(order.status)) {
+      const status: ArcheryStatus = isOrderDone(order) ? 'workflow_finish' : order.status;
+      lines.push({
+        sqlId: item.sqlId,
+        status,
+        errormessage: status === 'workflow_exception' ? (order.error ?? '') : '',
+        workflowId: order.workflowId,
+      });
+      continue;
     }
-    if (isOrderDone(order)) return { sqlId: item.sqlId, status: 100, errormessage: '' };
-    if (isOrderFailed(order))
-      return { sqlId: item.sqlId, status: 150, errormessage: order.error ?? order.status };
-    if (order.workflowId === null) return { sqlId: item.sqlId, status: 101, errormessage: '' };
-    return { sqlId: item.sqlId, status: 102, errormessage: '' };
-  });
+    const applied = context.applied.sql[item.sqlId];
+    if (!order && applied && applied.hash === item.hash) {
+      lines.push({
+        sqlId: item.sqlId,
+        status: 'workflow_finish',
+        errormessage: '',
+        workflowId: applied.workflowId,
+      });
+    }
+  }
+  return lines;
 }

@@ -5,7 +5,7 @@
 import { contentHash } from './content-hash.js';
 import { InvalidRequestItemError, RoutingError, UnknownProjectError } from './release-errors.js';
 import type { ReleaseRequest } from './release-request-schema.js';
-import type { CodeItem, NormalizedRequest, SqlItem } from './release-types.js';
+import type { CodeItem, NormalizedRequest, SqlItem, SqlItemAwaitingText } from './release-types.js';
 
 /** Where a routing map sends the SQL of one path segment. */
 export interface RoutingMapEntry {
@@ -68,6 +68,12 @@ export interface NormalizeOptions {
     /** A rule per release-system project (the request's `project`); absent projects use the default. */
     projects?: Record<string, RoutingRule>;
   };
+  /**
+   * The configured SQL source (`svn`, `gitlab`): a SQL item without `sql_content` has its text read from
+   * it at `svn_path/svn_file@svn_version` (the original release system never sends `sql_content`).
+   * Absent or null: there is no SQL source and `sql_content` is required.
+   */
+  sqlSource?: string | null;
 }
 
 export const defaultNormalizeOptions: NormalizeOptions = {
@@ -167,6 +173,7 @@ export function normalizeReleaseRequest(
   const dropped: NormalizedRequest['dropped'] = [];
 
   const sql: SqlItem[] = [];
+  const awaitingText: SqlItemAwaitingText[] = [];
   request.sql_info.forEach((item, index) => {
     if (uat && options.rules.dropOperationalSqlInUat && item.svn_file.includes('运营')) {
       dropped.push({ section: 'sql', id: item.sql_id, rule: 'dropOperationalSqlInUat' });
@@ -176,24 +183,36 @@ export function normalizeReleaseRequest(
       dropped.push({ section: 'sql', id: item.sql_id, rule: 'skipProdPathsInUat' });
       return;
     }
-    if (item.sql_content === undefined) {
-      throw new InvalidRequestItemError(
-        `/sql_info/${index}/sql_content`,
-        'is required: core has no SQL source, fetch the text (e.g. from SVN) before normalising',
-      );
+    let route = routeOf(item, rule);
+    // An item already in UAT is not run there: it needs no Archery route (the original did not route it).
+    if (typeof route === 'string' && uat && item.has_deploy_uat === true) {
+      route = { instance: '', dbName: '', group: '' };
     }
-    const route = routeOf(item, rule);
     if (typeof route === 'string') throw new RoutingError(item.sql_id, route);
-    sql.push({
+    const base: SqlItemAwaitingText = {
       sqlId: item.sql_id,
-      seq: sql.length + 1,
+      seq: sql.length + awaitingText.length + 1,
       svnPath: item.svn_path,
       svnFile: item.svn_file,
       svnVersion: item.svn_version,
-      sql: item.sql_content,
-      hash: contentHash(item.sql_content),
       ...route,
-    });
+      ...(item.has_deploy_uat === true ? { deployedToUat: true } : {}),
+    };
+    if (item.sql_content !== undefined) {
+      sql.push({ ...base, sql: item.sql_content, hash: contentHash(item.sql_content) });
+    } else if (uat && item.has_deploy_uat === true) {
+      // Already in UAT: skipped there, so its text is not needed (the original did not read it either).
+      sql.push({ ...base, sql: '', hash: '' });
+    } else if (options.sqlSource) {
+      awaitingText.push(base);
+    } else {
+      throw new InvalidRequestItemError(
+        `/sql_info/${index}/sql_content`,
+        'is required: no SQL source is configured to read the file at svn_path/svn_file@svn_version. ' +
+          'Send sql_content, or configure a SQL source (SVN_BASE_URL, SVN_USER and SVN_PASSWORD; or ' +
+          'GITLAB_BASE_URL and GITLAB_TOKEN with sqlSource.gitlab.projects in the CDFLOW_CONFIG file)',
+      );
+    }
   });
 
   const code: CodeItem[] = [];
@@ -227,17 +246,20 @@ export function normalizeReleaseRequest(
     functionList: request.function_list ?? [],
     version: request.version ?? null,
     sql,
+    ...(awaitingText.length > 0 ? { sqlAwaitingText: awaitingText } : {}),
     apollo: request.apollo_info.map((item) => ({
       appId: item.app_id,
       namespace: item.namespace,
       key: item.key,
       value: item.value,
       cluster: item.cluster || 'default',
+      ...(item.has_deploy_uat === true ? { deployedToUat: true } : {}),
     })),
     config: request.config_info.map((item) => ({
       name: item.name,
       content: item.content,
       hash: contentHash(item.content),
+      ...(item.has_deploy_uat === true ? { deployedToUat: true } : {}),
     })),
     code,
     dropped,

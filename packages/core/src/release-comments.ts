@@ -19,6 +19,13 @@ export function policyRefusedComment(findings: readonly PolicyFindingSummary[]):
   return `The versioning policy refused the SQL; nothing was submitted to Archery:\n${lines.join('\n')}`;
 }
 
+export function sqlFetchFailedComment(ref: string, sqlIds: readonly string[], reason: string): string {
+  return (
+    `The text of SQL ${sqlIds.join(', ')} (${ref}) could not be read; nothing was submitted to Archery: ${reason}\n` +
+    'Fix the file or the item and publish the release again, or move the issue with 触发提交SQL to read it again.'
+  );
+}
+
 export function submitFailedComment(sqlId: string, reason: string): string {
   return `SQL ${sqlId} could not be submitted to Archery: ${reason}`;
 }

@@ -21,9 +21,15 @@ import { emptyAppliedState } from './plan-release.js';
 import { productStateOf } from './product-state.js';
 import { isReleaseEffectType, type ReleaseEffect } from './release-effects.js';
 import { MachineVersionError } from './release-errors.js';
-import type { ReleaseEvent } from './release-events.js';
+import { personEventsAmong, type ReleaseEvent } from './release-events.js';
 import { releaseMachine, releaseMachineVersion } from './release-machine.js';
-import type { AppliedState, NormalizedRequest, ReleaseContext, ReleaseSettings } from './release-types.js';
+import type {
+  AppliedState,
+  NormalizedRequest,
+  ReleaseContext,
+  ReleaseSettings,
+  SqlText,
+} from './release-types.js';
 
 export interface StartReleaseInput {
   /** Stable id of the release (the host derives it from the summary); prefix of every idempotency key. */
@@ -34,13 +40,18 @@ export interface StartReleaseInput {
   applied?: AppliedState;
   /** The release this one follows, for the policy gate (the last applied version of the regulation). */
   previous?: { version: string | null };
+  /** SQL texts already read from the SQL source (by `sqlFileRefLabel`), e.g. by an import. */
+  sqlTexts?: Record<string, SqlText>;
 }
 
 export interface ReleaseDescription {
   /** Dotted state id: `sqlPending.failed`, `uatComplete`, ... */
   state: string;
   context: ReleaseContext;
+  /** The person events the release accepts now: what an operator or a Jira move may send. */
   acceptedEvents: string[];
+  /** Every event type the active states declare, the machine's own included (effect outcomes, timers). */
+  machineEvents: string[];
   final: boolean;
 }
 
@@ -169,8 +180,8 @@ function restore(persisted: PersistedRelease): AnyMachineSnapshot {
   return snapshot;
 }
 
-/** Event types the active states declare (guards aside), for refusals and the operator API. */
-function acceptedEventsOf(snapshot: AnyMachineSnapshot): string[] {
+/** Event types the active states declare (guards aside), internal ones included. */
+function machineEventsOf(snapshot: AnyMachineSnapshot): string[] {
   if (snapshot.status === 'done') return [];
   const types = new Set<string>();
   for (const node of snapshot._nodes) {
@@ -202,6 +213,9 @@ function toEffects(
       case 'archery.submitOrder':
         key = `${context.releaseId}:sql:${effect.order.sqlId}:${effect.order.hash}`;
         break;
+      case 'sql.fetch':
+        key = `${context.releaseId}:sql.fetch:${effect.ref}`;
+        break;
       case 'archery.cancelOrder':
         key = `${context.releaseId}:cancel:${effect.workflowId}`;
         break;
@@ -232,7 +246,12 @@ function toEffects(
 /** Rule 7: the stages during which a new request is refused (retry when the stage ends). */
 const midStage: ReadonlySet<string> = new Set(['sqlExecuting', 'configExecuting', 'codeExecuting']);
 
-function refusalMessage(state: string, event: ReleaseEvent, accepted: string[]): string {
+function refusalMessage(
+  state: string,
+  event: ReleaseEvent,
+  description: Pick<ReleaseDescription, 'acceptedEvents' | 'machineEvents' | 'final'>,
+): string {
+  const { acceptedEvents: accepted, machineEvents, final } = description;
   const names = defaultJiraWorkflowNames.statuses;
   const top = state.split('.')[0] as keyof typeof names;
   const status = names[top] ?? state;
@@ -246,21 +265,27 @@ function refusalMessage(state: string, event: ReleaseEvent, accepted: string[]):
   if (event.type === 'TIMER_FIRED') {
     return `Timer "${event.timer}" is not pending in ${state}: it was cancelled or already fired; nothing to do.`;
   }
-  if (accepted.includes(event.type)) {
+  if (machineEvents.includes(event.type)) {
     return `${event.type} does not apply to the release as it is now (${state}, ${status}); nothing changed.`;
   }
-  return (
-    `${event.type} is not accepted in ${state} (${status}). ` +
-    (accepted.length > 0 ? `Accepted here: ${accepted.join(', ')}.` : 'The release is finished.')
-  );
+  const next =
+    accepted.length > 0
+      ? `Accepted here: ${accepted.join(', ')}.`
+      : final
+        ? 'The release is finished.'
+        : 'No decision of a person is expected now: cdflow is at work (an upstream call or a timer); ' +
+          'send a decision once the release waits for one.';
+  return `${event.type} is not accepted in ${state} (${status}). ${next}`;
 }
 
 function describeSnapshot(snapshot: AnyMachineSnapshot): ReleaseDescription {
   const state = stateIdOf(snapshot.value);
+  const machineEvents = machineEventsOf(snapshot);
   return {
     state,
     context: snapshot.context as ReleaseContext,
-    acceptedEvents: acceptedEventsOf(snapshot),
+    acceptedEvents: personEventsAmong(machineEvents),
+    machineEvents,
     final: snapshot.status === 'done',
   };
 }
@@ -279,6 +304,7 @@ export function startRelease(input: StartReleaseInput): Decision {
     settings: input.settings,
     applied: input.applied ?? emptyAppliedState(),
     previousVersion: input.previous?.version ?? null,
+    ...(input.sqlTexts ? { sqlTexts: input.sqlTexts } : {}),
   });
   const state = stateIdOf(snapshot.value);
   const context = snapshot.context as ReleaseContext;
@@ -306,7 +332,7 @@ export function decide(persisted: PersistedRelease, event: ReleaseEvent): Decisi
     const refusal: Refusal = {
       state: shown,
       acceptedEvents: before.acceptedEvents,
-      message: refusalMessage(shown, event, before.acceptedEvents),
+      message: refusalMessage(shown, event, before),
     };
     return {
       accepted: false,

@@ -9,9 +9,12 @@
  *   content before submitting);
  * - `archery.cancelOrder`: `${releaseId}:cancel:${workflowId}`;
  * - each deploy of `cmdb.deploy` carries its own `requestId`,
- *   `${releaseId}:deploy:${service}:${svnVersion}:i${iteration}:t${targetId}:a${attempt}` (sent as the tasks
- *   dialect's `request_id`: one per target and attempt);
+ *   `${releaseId}:deploy:${service}:${svnVersion}:i${iteration}:r${round}:t${targetId}:a${attempt}` (sent
+ *   as the tasks dialect's `request_id`: one per deploy round, target and attempt; the round is the
+ *   revision of the decision that built the deployments, so 重新提交代码 never reuses a failed round's);
  * - `jira.ensureIssue`: `${releaseId}:issue` (the runner searches by summary before creating);
+ * - `sql.fetch`: `${releaseId}:sql.fetch:${path/file@rev}` (one read per file: a file at a revision never
+ *   changes, and its text is stored with the release once read);
  * - the others: `${releaseId}:i${iteration}:r${revision}:${type}[:detail]`, where revision counts the
  *   decisions taken on the release, so each move, comment, poll or timer of a decision is its own effect.
  *
@@ -22,6 +25,7 @@
  * release's effects run one at a time in order, so `jira.ensureIssue` has reported `ISSUE_READY` first).
  */
 import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
+import type { SqlFileRef } from './ports/sql-source-port.js';
 import type { TimerName } from './release-timers.js';
 import type { ApolloItem, Env, PolicyFindingSummary, SqlItem } from './release-types.js';
 
@@ -53,6 +57,20 @@ export type ReleaseEffect =
     }
   /** Post a comment. → nothing */
   | { type: 'jira.comment'; idempotencyKey: string; revision: number; body: string }
+  /**
+   * Read one SQL file from the SQL source; the host decodes its bytes (`decodeSqlText`).
+   * → SQL_TEXT_FETCHED | SQL_FETCH_FAILED (the file is not there, cannot be decoded, or no source is set)
+   */
+  | {
+      type: 'sql.fetch';
+      idempotencyKey: string;
+      revision: number;
+      /** `sqlFileRefLabel(file)`: `svn_path/svn_file@svn_version`. */
+      ref: string;
+      file: SqlFileRef;
+      /** The SQL items naming the file (for messages). */
+      sqlIds: string[];
+    }
   /** Run the versioning policy over the SQL about to be submitted. → POLICY_CHECKED */
   | {
       type: 'policy.check';
@@ -92,8 +110,18 @@ export type ReleaseEffect =
       /** Orders the release already recorded: never taken for this one. */
       recordedWorkflowIds: number[];
     }
-  /** Read the current status of work orders (by workflow_id). → SQL_ORDERS_POLLED */
-  | { type: 'archery.pollOrders'; idempotencyKey: string; revision: number; workflowIds: number[] }
+  /**
+   * Read the current status of work orders (by workflow_id). → SQL_ORDERS_POLLED once a status differs
+   * from `known` (the host reads again every `everyMs` until then, deciding nothing in between).
+   */
+  | {
+      type: 'archery.pollOrders';
+      idempotencyKey: string;
+      revision: number;
+      workflowIds: number[];
+      known: Array<{ workflowId: number; status: string }>;
+      everyMs: number;
+    }
   /** Mode auto: audit (if still under review) and execute one order as the service user. → nothing */
   | {
       type: 'archery.executeOrder';
@@ -145,12 +173,23 @@ export type ReleaseEffect =
         requestId: string;
       }>;
     }
-  /** Read CMDB task states. → DEPLOY_TASKS_POLLED */
+  /**
+   * Read CMDB task states. → DEPLOY_TASKS_POLLED once `tasksPollIsNews` (a task differs from what the
+   * machine knows); the host reads again every `everyMs` until then, deciding nothing in between.
+   */
   | {
       type: 'cmdb.pollTasks';
       idempotencyKey: string;
       revision: number;
-      tasks: Array<{ service: string; targetId: number; attempt: number; taskId: string }>;
+      /** `known`: the task's status as the machine last saw it; the host reads again every `everyMs` until one differs. */
+      tasks: Array<{
+        service: string;
+        targetId: number;
+        attempt: number;
+        taskId: string;
+        known: 'pending' | 'running';
+      }>;
+      everyMs: number;
     }
   /** Persist a timer; the host fires TIMER_FIRED { timer } after `delayMs` (survives restarts). */
   | { type: 'timer.schedule'; idempotencyKey: string; revision: number; timer: TimerName; delayMs: number }
@@ -184,6 +223,7 @@ export const releaseEffectTypes = [
   'jira.moveTo',
   'jira.comment',
   'jira.showOrders',
+  'sql.fetch',
   'policy.check',
   'archery.resolveRoutes',
   'archery.submitOrder',

@@ -5,7 +5,7 @@
  * - the host's effect runner, reporting the outcome of an effect (see release-effects.ts).
  */
 import type { TimerName } from './release-timers.js';
-import type { ArcheryStatus, NormalizedRequest, PolicyFindingSummary } from './release-types.js';
+import type { ArcheryStatus, NormalizedRequest, PolicyFindingSummary, SqlText } from './release-types.js';
 
 /** Decisions made by a person, in Jira or through the operator API. */
 export type PersonEvent =
@@ -28,6 +28,10 @@ export type IterationEvent = { type: 'NEW_ITERATION'; request: NormalizedRequest
 /** Outcomes of effects, reported by the host's effect runner. */
 export type EffectResultEvent =
   | { type: 'ISSUE_READY'; issueKey: string; created: boolean }
+  /** A SQL file was read and decoded; `ref` is `sqlFileRefLabel` of the file. */
+  | { type: 'SQL_TEXT_FETCHED'; ref: string; text: SqlText }
+  /** A SQL file cannot be read (not there at that revision, not decodable, no source): the items fail. */
+  | { type: 'SQL_FETCH_FAILED'; ref: string; sqlIds: string[]; reason: string }
   | { type: 'POLICY_CHECKED'; findings: PolicyFindingSummary[] }
   /** Archery's instance, group and database of every pending order (before anything is submitted). */
   | { type: 'SQL_ROUTES_RESOLVED'; routes: Array<{ sqlId: string; dbName: string }> }
@@ -120,4 +124,12 @@ export const personEventsWithReason = [
 
 export function isPersonEventType(type: string): type is PersonEvent['type'] {
   return (personEventTypes as readonly string[]).includes(type);
+}
+
+/**
+ * The person events among `types`, in their order: what a caller (an operator, a Jira move) may send.
+ * Effect outcomes, timers and the release system's NEW_ITERATION are the machine's own.
+ */
+export function personEventsAmong(types: readonly string[]): Array<PersonEvent['type']> {
+  return types.filter(isPersonEventType);
 }

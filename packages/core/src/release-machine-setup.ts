@@ -4,7 +4,7 @@
  * Effects are declared, never implemented: `decide` turns them into typed `ReleaseEffect`s and the host
  * performs them after the decision commits.
  */
-import { assertEvent, assign, enqueueActions, not, setup } from 'xstate';
+import { and, assertEvent, assign, enqueueActions, not, setup } from 'xstate';
 import {
   applyDeployEvent,
   buildDeployments,
@@ -49,6 +49,7 @@ import {
   sqlOutcome,
   submittingOrder,
   withAppliedSql,
+  withReadSqlText,
   withRecordedOrderId,
 } from './release-progress.js';
 import { type TimerName, timerDelayMs } from './release-timers.js';
@@ -58,7 +59,10 @@ import type {
   ReleaseContext,
   ReleaseFailure,
   ReleaseSettings,
+  ReplacedOrder,
+  SqlText,
 } from './release-types.js';
+import { sqlFilesToRead } from './sql-file-texts.js';
 import { archeryWorkOrderName } from './work-order-name.js';
 
 export interface ReleaseInput {
@@ -67,6 +71,8 @@ export interface ReleaseInput {
   settings: ReleaseSettings;
   applied: AppliedState;
   previousVersion: string | null;
+  /** SQL texts already read (an imported release): its items naming those files are not read again. */
+  sqlTexts?: Record<string, SqlText>;
 }
 
 type EffectOf<T extends ReleaseEffect['type']> = Extract<ReleaseEffect, { type: T }>;
@@ -127,6 +133,7 @@ export const releaseSetup = setup({
     'jira.moveTo': declared('jira.moveTo'),
     'jira.comment': declared('jira.comment'),
     'jira.showOrders': declared('jira.showOrders'),
+    'sql.fetch': declared('sql.fetch'),
     'policy.check': declared('policy.check'),
     'archery.resolveRoutes': declared('archery.resolveRoutes'),
     'archery.submitOrder': declared('archery.submitOrder'),
@@ -141,7 +148,11 @@ export const releaseSetup = setup({
     'timer.cancel': declared('timer.cancel'),
 
     // ---- context changes ----
-    mirrorJira: assign((_, params: { state: ReleaseStateId }) => ({ jiraMirror: params.state })),
+    // The decision being taken has the next revision (decide stamps it after the transition).
+    mirrorJira: assign(({ context }, params: { state: ReleaseStateId }) => ({
+      jiraMirror: params.state,
+      jiraMirrorSince: context.revision + 1,
+    })),
     addTimer: assign(({ context }, params: { timer: TimerName }) => ({
       timers: context.timers.includes(params.timer) ? context.timers : [...context.timers, params.timer],
     })),
@@ -171,6 +182,20 @@ export const releaseSetup = setup({
       return beginIteration(context, event.request);
     }),
     beginIterationFromLatest: assign(({ context }) => beginIteration(context, context.request)),
+    recordSqlText: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_TEXT_FETCHED');
+      return withReadSqlText(context, event.ref, event.text);
+    }),
+    recordSqlFetchFailure: assign(({ event }) => {
+      assertEvent(event, 'SQL_FETCH_FAILED');
+      return {
+        failure: failure(
+          'sql',
+          `reading ${event.ref} (SQL ${event.sqlIds.join(', ')}) failed: ${event.reason}`,
+          'sqlPending',
+        ),
+      };
+    }),
     markNextOrderSubmitting: assign(({ context }) => {
       const next = nextPendingOrder(context);
       if (!next) return {};
@@ -322,7 +347,19 @@ export const releaseSetup = setup({
     })),
   },
   guards: {
-    // Rule 2: what sqlPending does next.
+    // Rule 2: what sqlPending does next. SQL text comes first: an item is planned once its text is known.
+    sqlTextsMissing: ({ context }) => (context.request.sqlAwaitingText ?? []).length > 0,
+    /** The event answers a file the release still waits for (a late answer for an older request does not). */
+    awaitedSqlFile: ({ context, event }) => {
+      assertEvent(event, ['SQL_TEXT_FETCHED', 'SQL_FETCH_FAILED']);
+      return sqlFilesToRead(context.request, context.sqlTexts).some((f) => f.ref === event.ref);
+    },
+    /** This text is the last one the release waits for. */
+    lastSqlTextRead: ({ context, event }) => {
+      assertEvent(event, 'SQL_TEXT_FETCHED');
+      const texts = { ...context.sqlTexts, [event.ref]: event.text };
+      return sqlFilesToRead(context.request, texts).length === 0;
+    },
     hasOrdersToSubmit: ({ context }) => context.sqlOrders.some((o) => o.status === 'pending'),
     /**
      * The gate runs once per iteration when there is SQL to submit or a version to check (DF-V rules),
@@ -378,6 +415,7 @@ export const releaseSetup = setup({
 // ---- guards composed from the ones above (XState's own combinators) ----
 
 export const noOrderFailedInArchery = not('orderFailedInArchery');
+export const lastAwaitedSqlText = and(['awaitedSqlFile', 'lastSqlTextRead']);
 
 // ---- chart vocabulary: named actions in the order the chart runs them ----
 
@@ -415,6 +453,14 @@ export const cancelTimers = (timers: readonly TimerName[]) =>
     }),
   );
 
+/** Ask the SQL source for every file the release's SQL items name and no stored text covers (once each). */
+export const readMissingSqlFiles = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    for (const file of sqlFilesToRead(context.request, context.sqlTexts)) {
+      enqueue({ type: 'sql.fetch', params: { ref: file.ref, file: file.file, sqlIds: file.sqlIds } });
+    }
+  }),
+);
 /** Submit the order marked `submitting` as one Archery work order, named after the release. */
 export const submitNextOrder = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
@@ -523,22 +569,42 @@ export const ensureRetryTimer = releaseSetup.createAction(
 export const pollCmdbTasks = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
     const tasks = tasksToPoll(context.deployments);
-    if (tasks.length > 0) enqueue({ type: 'cmdb.pollTasks', params: { tasks } });
+    if (tasks.length > 0) {
+      enqueue({ type: 'cmdb.pollTasks', params: { tasks, everyMs: context.settings.cmdbPollMs } });
+    }
   }),
 );
+
+function cancelParams(context: ReleaseContext, o: ReplacedOrder) {
+  return {
+    workflowId: o.workflowId,
+    sqlId: o.sqlId,
+    reason: `replaced by iteration ${o.iteration} of ${context.releaseId} (${o.reason})`,
+  };
+}
 
 /** Cancel in Archery the unexecuted orders the new iteration replaced. */
 export const cancelReplacedOrders = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
     for (const o of ordersReplacedNow(context)) {
-      enqueue({
-        type: 'archery.cancelOrder',
-        params: {
-          workflowId: o.workflowId,
-          sqlId: o.sqlId,
-          reason: `replaced by iteration ${o.iteration} of ${context.releaseId} (${o.reason})`,
-        },
-      });
+      enqueue({ type: 'archery.cancelOrder', params: cancelParams(context, o) });
+    }
+  }),
+);
+
+/**
+ * Record a SQL file read from the SQL source. An earlier order held for an item of that file is kept
+ * when the text is the one it runs; otherwise it is replaced now and cancelled in Archery.
+ */
+export const recordReadSqlText = releaseSetup.createAction(
+  enqueueActions(({ context, event, enqueue }) => {
+    assertEvent(event, 'SQL_TEXT_FETCHED');
+    const before = new Set((context.replacedOrders ?? []).map((o) => o.workflowId));
+    const after = withReadSqlText(context, event.ref, event.text).replacedOrders ?? [];
+    enqueue('recordSqlText');
+    for (const o of after) {
+      if (!before.has(o.workflowId))
+        enqueue({ type: 'archery.cancelOrder', params: cancelParams(context, o) });
     }
   }),
 );

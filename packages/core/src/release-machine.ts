@@ -19,6 +19,7 @@ import {
   rejectedAtSubmissionComment,
   routesFailedComment,
   sqlFailedComment,
+  sqlFetchFailedComment,
   submitFailedComment,
 } from './release-comments.js';
 import {
@@ -29,11 +30,14 @@ import {
   ensureCmdbPoll,
   ensureRetryTimer,
   executeNextOrder,
+  lastAwaitedSqlText,
   lookUpTargets,
   moveJira,
   noOrderFailedInArchery,
   pollCmdbTasks,
+  readMissingSqlFiles,
   recordPolled,
+  recordReadSqlText,
   releaseSetup,
   scheduleTimer,
   showOrderList,
@@ -105,6 +109,7 @@ export const releaseMachine = releaseSetup.createMachine({
       revision: 1,
       timers: [],
       previousVersion: input.previousVersion,
+      ...(input.sqlTexts ? { sqlTexts: input.sqlTexts } : {}),
     };
     return firstIterationContext(base, input.request, 1);
   },
@@ -119,7 +124,8 @@ export const releaseMachine = releaseSetup.createMachine({
   initial: 'sqlPending',
   states: {
     sqlPending: {
-      description: 'SQL待执行: policy gate, then one Archery order per pending SQL item, in sequence order',
+      description:
+        'SQL待执行: read the SQL files the request names, policy gate, then one Archery order per pending SQL item, in sequence order',
       initial: 'routing',
       on: {
         NEW_ITERATION: {
@@ -137,6 +143,7 @@ export const releaseMachine = releaseSetup.createMachine({
       states: {
         routing: {
           always: [
+            { guard: 'sqlTextsMissing', target: 'fetchingSql' },
             { guard: 'policyGateDue', target: 'awaitingPolicy' },
             { guard: 'routesToResolve', target: 'resolvingRoutes' },
             { guard: 'hasOrdersToSubmit', target: 'submitting' },
@@ -147,6 +154,32 @@ export const releaseMachine = releaseSetup.createMachine({
             },
             { target: '#release.configExecuting', actions: moveJira('configExecuting', 'noSql') },
           ],
+        },
+        // Items without sql_content: their files are read from the SQL source (one read per file, kept
+        // with the release) before anything is planned, checked or submitted.
+        fetchingSql: {
+          meta: { waitsOn: 'upstream' },
+          entry: readMissingSqlFiles,
+          on: {
+            SQL_TEXT_FETCHED: [
+              { guard: lastAwaitedSqlText, target: 'routing', actions: recordReadSqlText },
+              { guard: 'awaitedSqlFile', actions: recordReadSqlText },
+            ],
+            SQL_FETCH_FAILED: {
+              guard: 'awaitedSqlFile',
+              target: 'failed',
+              actions: [
+                'recordSqlFetchFailure',
+                {
+                  type: 'jira.comment',
+                  params: ({ event }) => {
+                    assertEvent(event, 'SQL_FETCH_FAILED');
+                    return { body: sqlFetchFailedComment(event.ref, event.sqlIds, event.reason) };
+                  },
+                },
+              ],
+            },
+          },
         },
         awaitingPolicy: {
           meta: { waitsOn: 'upstream' },
@@ -253,7 +286,7 @@ export const releaseMachine = releaseSetup.createMachine({
           meta: { waitsOn: 'person' },
           entry: showOrderList,
           description:
-            'SQL执行失败: an order failed or was rejected, or the policy refused the SQL; waits for a new iteration',
+            'SQL执行失败: a SQL file could not be read, an order failed or was rejected, or the policy refused the SQL; waits for a new iteration',
         },
       },
     },
@@ -279,6 +312,10 @@ export const releaseMachine = releaseSetup.createMachine({
               type: 'archery.pollOrders',
               params: ({ context }) => ({
                 workflowIds: context.sqlOrders.flatMap((o) => (o.workflowId === null ? [] : [o.workflowId])),
+                known: context.sqlOrders.flatMap((o) =>
+                  o.workflowId === null ? [] : [{ workflowId: o.workflowId, status: o.status }],
+                ),
+                everyMs: context.settings.archeryPollMs,
               }),
             },
           ],
@@ -341,7 +378,13 @@ export const releaseMachine = releaseSetup.createMachine({
           on: {
             // Ops may confirm config_info before the Apollo publish is answered: remember it, and let
             // the Apollo outcome move the release on (a failed publish must not be skipped over).
-            CONFIG_CONFIRMED: { actions: 'recordManualConfigConfirmed' },
+            // The person's move is where Jira is now: cdflow's earlier move to CONFIG执行中 is out of date.
+            CONFIG_CONFIRMED: {
+              actions: [
+                'recordManualConfigConfirmed',
+                { type: 'mirrorJira', params: { state: 'codeExecuting' } },
+              ],
+            },
             CONFIG_APPLIED: [
               {
                 guard: 'noManualConfig',

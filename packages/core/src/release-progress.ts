@@ -12,10 +12,13 @@ import type {
   PolicyFindingSummary,
   ReleaseContext,
   ReleaseFailure,
+  ReleasePlan,
   ReplacedOrder,
   SqlItem,
   SqlOrder,
+  SqlText,
 } from './release-types.js';
+import { withSqlTexts } from './sql-file-texts.js';
 
 type EventOf<T extends EffectResultEvent['type']> = Extract<EffectResultEvent, { type: T }>;
 
@@ -61,10 +64,76 @@ export function firstIterationContext(
   request: NormalizedRequest,
   iteration: number,
 ): ReleaseContext {
-  const plan = planRelease(context.applied, request);
+  // Files read for an earlier iteration (or an earlier request) are never read again.
+  const known = withSqlTexts(request, context.sqlTexts);
+  const plan = planRelease(context.applied, known);
+  const earlier = earlierOrders(context);
+  const { orders, kept } = sqlOrdersFor(earlier, plan, iteration);
+  // Unexecuted orders the new request no longer wants as they are: cancelled in Archery, so a DBA
+  // working down the list never runs a replaced version. An order whose item's file is still to be
+  // read is decided once its text is known (the same text at a new revision keeps the order).
+  const waiting = awaitingSqlIds(known);
+  const unkept = earlier.filter(isCancellable).filter((o) => !kept.has(o));
+  const replaced = unkept.filter((o) => !waiting.has(o.sqlId)).map((o) => replacedOrder(o, iteration, known));
+  const held = unkept.filter((o) => waiting.has(o.sqlId));
+  return {
+    ...context,
+    iteration,
+    request: known,
+    plan,
+    sqlOrders: orders,
+    deployments: [],
+    warnings: [],
+    failure: null,
+    ordersAwaitingText: held.length > 0 ? held : undefined,
+    ...(replaced.length > 0 ? { replacedOrders: [...(context.replacedOrders ?? []), ...replaced] } : {}),
+  };
+}
+
+/** The orders an iteration may keep: the release's current ones and those held until their text is read. */
+function earlierOrders(context: ReleaseContext): SqlOrder[] {
+  const current = context.sqlOrders;
+  const ids = new Set(current.flatMap((o) => (o.workflowId === null ? [] : [o.workflowId])));
+  return [...current, ...(context.ordersAwaitingText ?? []).filter((o) => !ids.has(o.workflowId ?? -1))];
+}
+
+function awaitingSqlIds(request: NormalizedRequest): Set<string> {
+  return new Set((request.sqlAwaitingText ?? []).map((item) => item.sqlId));
+}
+
+/** In Archery, not run and not confirmed by a person: cdflow may still cancel it. */
+function isCancellable(o: SqlOrder): o is SqlOrder & { workflowId: number } {
+  return o.workflowId !== null && o.confirmedBy === null && unexecutedStatuses.includes(o.status);
+}
+
+function replacedOrder(
+  o: SqlOrder & { workflowId: number },
+  iteration: number,
+  request: NormalizedRequest,
+): ReplacedOrder {
+  const named = [...request.sql, ...(request.sqlAwaitingText ?? [])].some((item) => item.sqlId === o.sqlId);
+  return {
+    sqlId: o.sqlId,
+    seq: o.seq,
+    workflowId: o.workflowId,
+    workflowName: o.workflowName ?? null,
+    iteration,
+    reason: named ? 'content changed' : 'removed from the request',
+  };
+}
+
+/**
+ * One order per SQL item the plan runs. An order of `earlier` that is in Archery, not failed, for the
+ * same item and content is kept (same workflowId), so the sequence continues without submitting it twice.
+ */
+function sqlOrdersFor(
+  earlier: readonly SqlOrder[],
+  plan: ReleasePlan,
+  iteration: number,
+): { orders: SqlOrder[]; kept: Set<SqlOrder> } {
   const kept = new Set<SqlOrder>();
-  const sqlOrders: SqlOrder[] = runItems(plan.sql).map((item) => {
-    const previous = context.sqlOrders.find(
+  const orders = runItems(plan.sql).map((item): SqlOrder => {
+    const previous = earlier.find(
       (o) => o.sqlId === item.sqlId && o.hash === item.hash && o.workflowId !== null && !isOrderFailed(o),
     );
     if (previous) {
@@ -82,34 +151,41 @@ export function firstIterationContext(
       error: null,
     };
   });
-  // Unexecuted orders the new request no longer wants as they are: cancelled in Archery, so a DBA
-  // working down the list never runs a replaced version.
-  const replaced: ReplacedOrder[] = context.sqlOrders.flatMap((o) =>
-    !kept.has(o) && o.workflowId !== null && o.confirmedBy === null && unexecutedStatuses.includes(o.status)
-      ? [
-          {
-            sqlId: o.sqlId,
-            seq: o.seq,
-            workflowId: o.workflowId,
-            workflowName: o.workflowName ?? null,
-            iteration,
-            reason: request.sql.some((item) => item.sqlId === o.sqlId)
-              ? ('content changed' as const)
-              : ('removed from the request' as const),
-          },
-        ]
-      : [],
-  );
+  return { orders, kept };
+}
+
+/**
+ * A SQL file was read from the SQL source: keep its text with the release, fill it into the items that
+ * name it, and plan the SQL of the iteration again (the other sections do not depend on it). An earlier
+ * order held for one of those items is kept when the text is the one it runs, otherwise it is replaced.
+ */
+export function withReadSqlText(
+  context: ReleaseContext,
+  ref: string,
+  text: SqlText,
+): Pick<
+  ReleaseContext,
+  'sqlTexts' | 'request' | 'plan' | 'sqlOrders' | 'ordersAwaitingText' | 'replacedOrders'
+> {
+  const sqlTexts = { ...context.sqlTexts, [ref]: text };
+  const request = withSqlTexts(context.request, sqlTexts);
+  const plan = { ...context.plan, sql: planRelease(context.applied, request).sql };
+  const { orders, kept } = sqlOrdersFor(earlierOrders(context), plan, context.iteration);
+  const waiting = awaitingSqlIds(request);
+  const held = context.ordersAwaitingText ?? [];
+  const replaced = held
+    .filter(isCancellable)
+    .filter((o) => !kept.has(o) && !waiting.has(o.sqlId))
+    .map((o) => replacedOrder(o, context.iteration, request));
+  const stillHeld = held.filter((o) => !kept.has(o) && waiting.has(o.sqlId));
   return {
-    ...context,
-    iteration,
+    sqlTexts,
     request,
     plan,
-    sqlOrders,
-    deployments: [],
-    warnings: [],
-    failure: null,
-    ...(replaced.length > 0 ? { replacedOrders: [...(context.replacedOrders ?? []), ...replaced] } : {}),
+    sqlOrders: orders,
+    ordersAwaitingText: stillHeld.length > 0 ? stillHeld : undefined,
+    replacedOrders:
+      replaced.length > 0 ? [...(context.replacedOrders ?? []), ...replaced] : context.replacedOrders,
   };
 }
 

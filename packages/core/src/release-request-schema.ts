@@ -1,7 +1,8 @@
 /**
  * The body of POST /cicdflow/ (PRODUCT.md "Release request"), compatible with the original release
- * system: unknown fields are allowed, `sql_info` items may lack instance/db_name/group, `svn_version` and
- * `tag` may be "".
+ * system: unknown fields are allowed, `sql_info` items may lack instance/db_name/group and `sql_content`
+ * (read from the SQL source then), `svn_version` and `tag` may be "", `has_deploy_uat` marks an item
+ * already in UAT.
  */
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -15,6 +16,8 @@ const SqlInfoItem = Type.Object({
   instance: Type.Optional(Type.String()),
   db_name: Type.Optional(Type.String()),
   group: Type.Optional(Type.String()),
+  /** Already executed in UAT: UAT skips the item (the original release system sends it on every item). */
+  has_deploy_uat: Type.Optional(Type.Boolean()),
 });
 
 const ApolloInfoItem = Type.Object({
@@ -23,11 +26,13 @@ const ApolloInfoItem = Type.Object({
   key: Type.String({ minLength: 1 }),
   value: Type.String(),
   cluster: Type.Optional(Type.String()),
+  has_deploy_uat: Type.Optional(Type.Boolean()),
 });
 
 const ConfigInfoItem = Type.Object({
   name: Type.String({ minLength: 1 }),
   content: Type.String(),
+  has_deploy_uat: Type.Optional(Type.Boolean()),
 });
 
 const CodeInfoItem = Type.Object({

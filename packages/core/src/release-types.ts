@@ -15,8 +15,12 @@ export interface SqlItem {
   svnPath: string;
   svnFile: string;
   svnVersion: string;
+  /**
+   * The SQL text: the request's `sql_content`, or the file read from the SQL source. '' only for an item
+   * skipped in UAT because it is already there (`deployedToUat`) whose text was never read.
+   */
   sql: string;
-  /** Content hash of `sql` (stable, see `contentHash`). */
+  /** Content hash of `sql` (stable, see `contentHash`); '' when the text was never read (see `sql`). */
   hash: string;
   /** The Archery instance and resource group the SQL runs on (the project's routing rule). */
   instance: string;
@@ -26,6 +30,29 @@ export interface SqlItem {
    */
   dbName: string;
   group: string;
+  /** The request said `has_deploy_uat: true`: already in UAT, so UAT skips it (PRO runs it as usual). */
+  deployedToUat?: boolean;
+}
+
+/**
+ * A SQL item of the request that carries no `sql_content`: its text is read from the SQL source at
+ * `svnPath/svnFile@svnVersion` before the item is planned (the machine's `sqlPending.fetchingSql`).
+ */
+export type SqlItemAwaitingText = Omit<SqlItem, 'sql' | 'hash'>;
+
+/** A SQL file's text as read from the SQL source, stored with the release (never read again). */
+export interface SqlText {
+  text: string;
+  /** `contentHash(text)`. */
+  hash: string;
+  /** How the bytes were decoded: `utf-8`, `utf-16le`/`utf-16be` (with their BOM) or the fallback (`gb18030`). */
+  encoding: string;
+  /** The file started with a byte order mark (not part of `text`). */
+  bom: boolean;
+  /** The SQL source that gave it (`svn`, `gitlab`). */
+  source: string;
+  /** Size of the file in bytes. */
+  bytes: number;
 }
 
 export interface ApolloItem {
@@ -35,12 +62,16 @@ export interface ApolloItem {
   value: string;
   /** Apollo cluster; "default" when the request does not say. */
   cluster: string;
+  /** The request said `has_deploy_uat: true`: already in UAT, so UAT skips it. */
+  deployedToUat?: boolean;
 }
 
 export interface ConfigItem {
   name: string;
   content: string;
   hash: string;
+  /** The request said `has_deploy_uat: true`: already in UAT, so UAT skips it. */
+  deployedToUat?: boolean;
 }
 
 export interface CodeItem {
@@ -62,7 +93,13 @@ export interface NormalizedRequest {
   upgradeType: string;
   functionList: string[];
   version: string | null;
+  /** SQL items whose text is known (given as `sql_content`, or already read from the SQL source). */
   sql: SqlItem[];
+  /**
+   * SQL items whose text the SQL source has not given yet, in the same `seq` numbering as `sql`; the
+   * machine reads them (and moves them to `sql`) before planning. Absent or empty: nothing to read.
+   */
+  sqlAwaitingText?: SqlItemAwaitingText[];
   apollo: ApolloItem[];
   config: ConfigItem[];
   code: CodeItem[];
@@ -184,6 +221,12 @@ export interface Deployment {
   svnVersion: string;
   tag: string;
   iteration: number;
+  /**
+   * The revision of the decision that built the deployments (one per entry into CODE执行中, e.g. each
+   * 重新提交代码): part of each deploy's `request_id`, so a new round never reuses an earlier round's.
+   * Absent in releases stored before it existed.
+   */
+  round?: number;
   /** The CMDB targets of the item; null until the CMDB was asked, [] when it has none. */
   targets: DeployTarget[] | null;
   /** The item as a whole: `success` when every target succeeded, `failed` when all ended and one failed. */
@@ -251,6 +294,11 @@ export interface ReleaseContext {
   failure: ReleaseFailure | null;
   /** The Jira status cdflow last moved the issue to (for echo detection); a state id. */
   jiraMirror: string | null;
+  /**
+   * The revision of the decision that set `jiraMirror` (a Jira move of an earlier decision is out of
+   * date); absent in releases stored before it existed.
+   */
+  jiraMirrorSince?: number;
   /** Decisions taken on the release so far (1 after `startRelease`); part of effect idempotency keys. */
   revision: number;
   /** Names of the timers scheduled and neither fired nor cancelled (a stale TIMER_FIRED is refused). */
@@ -265,6 +313,17 @@ export interface ReleaseContext {
   archeryOrderIds?: number[];
   /** Unexecuted orders later iterations replaced (and cdflow cancelled in Archery). */
   replacedOrders?: ReplacedOrder[];
+  /**
+   * Unexecuted orders of an earlier iteration whose item's file is still being read: kept when the text
+   * read is the one they run, replaced (and cancelled) otherwise.
+   */
+  ordersAwaitingText?: SqlOrder[];
   /** The order list last shown on the Jira issue (its signature), so it is shown again only when it changed. */
   shownOrderList?: string;
+  /**
+   * SQL texts read from the SQL source, by `svn_path/svn_file@svn_version` (`sqlFileRefLabel`): read
+   * once and kept with the release, so a retry, a restart or a later iteration naming the same file at
+   * the same revision uses the text that was checked and submitted, never a second read.
+   */
+  sqlTexts?: Record<string, SqlText>;
 }

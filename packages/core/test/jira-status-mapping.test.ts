@@ -4,8 +4,6 @@ import {
   type JiraWorkflowNames,
   jiraIssueContent,
   jiraStatusForState,
-  legacySqlStatuses,
-  legacyStatus,
   machineDefinitionJson,
   machineToMermaid,
   matchesProductState,
@@ -136,23 +134,6 @@ describe('machine states and Jira statuses', () => {
       kind: 'ignored',
       reason: 'status "Done" is not a status of the cdflow workflow',
     });
-  });
-});
-
-describe('legacy status codes', () => {
-  it("uses the original's codes and cdflow's documented additions", () => {
-    const d = inSqlExecuting();
-    expect(legacyStatus({ state: d.state, context: d.context })).toEqual({ code: 102, label: 'SQL执行中' });
-    expect(legacySqlStatuses(d.context).map((s) => s.status)).toEqual([102, 102]);
-    d.send({ type: 'SQL_REPORTED_FAILED', by: 'dba' });
-    expect(legacyStatus({ state: d.state, context: d.context })).toEqual({ code: 150, label: 'SQL执行失败' });
-    const fixing = {
-      state: 'fixing',
-      context: { ...d.context, failure: { stage: 'code' as const, reason: 'x', at: 'codeExecuting' } },
-    };
-    expect(legacyStatus(fixing)).toEqual({ code: 151, label: '代码升级失败' });
-    expect(legacyStatus({ state: 'uatComplete', context: d.context }).code).toBe(100);
-    expect(legacyStatus({ state: 'sqlPending.submitting', context: d.context }).code).toBe(101);
   });
 });
 

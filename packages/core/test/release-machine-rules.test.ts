@@ -487,11 +487,11 @@ describe('rule 5: codeExecuting', () => {
       `cmdb.deploy ${CONSOLE}@12 a1, ${CONSOLE}@13 a1, ${REPORT}@20 a1`,
     ]);
     const deploy = all.effects[0]!;
-    // A request_id per target and attempt.
+    // A request_id per deploy round (the decision that entered the stage), target and attempt.
     expect(deploy.type === 'cmdb.deploy' && deploy.deploys.map((x) => x.requestId)).toEqual([
-      `rel-1:deploy:${CONSOLE}:1105:i1:t12:a1`,
-      `rel-1:deploy:${CONSOLE}:1105:i1:t13:a1`,
-      `rel-1:deploy:${REPORT}:912:i1:t20:a1`,
+      `rel-1:deploy:${CONSOLE}:1105:i1:r8:t12:a1`,
+      `rel-1:deploy:${CONSOLE}:1105:i1:r8:t13:a1`,
+      `rel-1:deploy:${REPORT}:912:i1:r8:t20:a1`,
     ]);
     const started = d.send({
       type: 'DEPLOYS_REPORTED',
@@ -504,9 +504,9 @@ describe('rule 5: codeExecuting', () => {
     expect(summarize(started.effects)).toEqual(['timer.schedule cmdb.poll']);
     const poll = d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
     expect(poll.effects[0]!.type === 'cmdb.pollTasks' && poll.effects[0]!.tasks).toEqual([
-      { service: CONSOLE, targetId: 12, attempt: 1, taskId: 't1' },
-      { service: CONSOLE, targetId: 13, attempt: 1, taskId: 't2' },
-      { service: REPORT, targetId: 20, attempt: 1, taskId: 't3' },
+      { service: CONSOLE, targetId: 12, attempt: 1, taskId: 't1', known: 'pending' },
+      { service: CONSOLE, targetId: 13, attempt: 1, taskId: 't2', known: 'pending' },
+      { service: REPORT, targetId: 20, attempt: 1, taskId: 't3', known: 'pending' },
     ]);
     // One target of the console done, the other still running: the item is not done.
     const half = d.send({
@@ -714,7 +714,7 @@ describe('rule 5: codeExecuting', () => {
     });
     const deploy = found.effects[0]!;
     expect(deploy.type === 'cmdb.deploy' && deploy.deploys[0]!.requestId).toBe(
-      `rel-1:deploy:${CONSOLE}:1106:i2:t12:a1`,
+      `rel-1:deploy:${CONSOLE}:1106:i2:r15:t12:a1`,
     );
   });
 });
@@ -738,6 +738,46 @@ describe('rules 6/7: fixing and new iterations', () => {
       `cmdb.findTargets ${REPORT}`,
       'timer.schedule deploy.timeout',
     ]);
+  });
+
+  it('重新提交代码 after a failed deploy sends new request_ids: the CMDB never answers the failed round', () => {
+    const d = findTargets(toCodeExecuting(settings({ deployRetries: 0 })));
+    const firstRound = d.last.effects.find((e) => e.type === 'cmdb.deploy');
+    const firstIds = firstRound?.type === 'cmdb.deploy' ? firstRound.deploys.map((x) => x.requestId) : [];
+    d.send({
+      type: 'DEPLOYS_REPORTED',
+      deploys: [started(CONSOLE, 12, 1, 't1'), started(CONSOLE, 13, 1, 't2'), started(REPORT, 20, 1, 't3')],
+    });
+    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+    const failed = d.send({
+      type: 'DEPLOY_TASKS_POLLED',
+      tasks: [
+        { service: CONSOLE, targetId: 12, attempt: 1, status: 'success', message: null },
+        { service: CONSOLE, targetId: 13, attempt: 1, status: 'failed', message: 'image not found' },
+        { service: REPORT, targetId: 20, attempt: 1, status: 'success', message: null },
+      ],
+    });
+    expect(failed.state).toBe('fixing');
+
+    const resubmitted = d.send({ type: 'RESUBMIT_CODE', by: 'dev.zhao' });
+    // Only the console failed: it is deployed again, in the same iteration, as attempt 1 of a new round.
+    expect(summarize(resubmitted.effects)).toContain(`cmdb.findTargets ${CONSOLE}`);
+    expect(summarize(resubmitted.effects)).not.toContain(`cmdb.findTargets ${REPORT}`);
+    const again = d.send({
+      type: 'DEPLOY_TARGETS_FOUND',
+      service: CONSOLE,
+      targets: [
+        { id: 12, name: 'UAT_a18_console' },
+        { id: 13, name: 'UAT_a18_console_job' },
+      ],
+    }).effects[0];
+    expect(again?.type === 'cmdb.deploy' && again.deploys.map((x) => `${x.target.id} a${x.attempt}`)).toEqual(
+      ['12 a1', '13 a1'],
+    );
+    const againIds = again?.type === 'cmdb.deploy' ? again.deploys.map((x) => x.requestId) : [];
+    expect(d.context.iteration).toBe(1);
+    expect(againIds.some((id) => firstIds.includes(id))).toBe(false);
+    expect(new Set(againIds).size).toBe(2);
   });
 
   it('重新提交配置 → configExecuting; 重新提交UAT迭代升级 → new iteration in sqlPending', () => {
@@ -1024,7 +1064,9 @@ describe('decisions and snapshots', () => {
       'configExecuting.awaitingConfirmation',
     );
     expect(describeRelease(copy)).toMatchObject({ state: 'sqlExecuting', final: false });
-    expect(describeRelease(copy).acceptedEvents).toEqual(
+    // What a person may send, apart from what the machine itself takes (effect outcomes, timers).
+    expect(describeRelease(copy).acceptedEvents).toEqual(['SQL_CONFIRMED', 'SQL_REPORTED_FAILED']);
+    expect(describeRelease(copy).machineEvents).toEqual(
       expect.arrayContaining(['SQL_CONFIRMED', 'SQL_REPORTED_FAILED', 'SQL_ORDERS_POLLED', 'TIMER_FIRED']),
     );
   });
@@ -1047,6 +1089,11 @@ describe('decisions and snapshots', () => {
     expect(r.refusal).toMatchObject({ state: 'sqlExecuting' });
     expect(r.refusal?.message).toContain('CONFIG_CONFIRMED is not accepted in sqlExecuting (SQL执行中)');
     expect(r.refusal?.acceptedEvents).toContain('SQL_CONFIRMED');
+    // Only what a person may send is offered, never the machine's own events.
+    expect(r.refusal?.acceptedEvents).not.toContain('SQL_ORDERS_POLLED');
+    expect(r.refusal?.acceptedEvents).not.toContain('TIMER_FIRED');
+    expect(r.refusal?.acceptedEvents).not.toContain('EFFECT_FAILED');
+    expect(r.refusal?.message).not.toContain('SQL_ORDERS_POLLED');
   });
 
   it('revision counts decisions and makes keys of repeated effects distinct', () => {

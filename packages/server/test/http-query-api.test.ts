@@ -108,13 +108,17 @@ describe('releases through intake and the query API', () => {
     }
   });
 
-  it('legacy status: unknown summary → code 10404, missing summary → code 10400', async () => {
+  it('legacy status, as the original answered: unknown summary → HTTP 200 code 10404, missing summary → 10500', async () => {
     const unknown = await server.request('/cicdflow/?summary=nope', { token: testTokens.intake });
-    expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ code: 10404, message: expect.stringContaining('nope') });
+    expect(unknown.status).toBe(200);
+    expect(await unknown.json()).toMatchObject({
+      code: 10404,
+      msg: 'failed',
+      data: { error: expect.stringContaining('nope') },
+    });
     const missing = await server.request('/cicdflow/', { token: testTokens.intake });
-    expect(missing.status).toBe(400);
-    expect(await missing.json()).toMatchObject({ code: 10400 });
+    expect(missing.status).toBe(200);
+    expect(await missing.json()).toMatchObject({ code: 10500, msg: 'failed' });
   });
 
   it('list paging is validated: limit above 200 → 400 naming the parameter', async () => {

@@ -15,6 +15,8 @@ describe('a snapshot written by an unknown machine version', () => {
   it('is refused with a clear error and never half-loaded or overwritten', async () => {
     const request = releaseRequest({ sql_info: [] });
     const { release } = await h.runtime.intake(request, 'release-system');
+    // Another cdflow version wrote the database (e.g. a newer one ran on it); this one starts on it.
+    await h.restart({ start: false });
     h.store.sqlite
       .prepare('update releases set machine_version = 999 where release_id = ?')
       .run(release.releaseId);

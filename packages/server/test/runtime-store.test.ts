@@ -1,6 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryRepository } from '../src/store/delivery-repository.js';
 import { openStore, type Store } from '../src/store/open-store.js';
@@ -145,5 +149,306 @@ describe('the store', () => {
     deliveries.finish(first!, 'unknown-issue', null);
     expect(deliveries.unprocessed()).toHaveLength(0);
     expect(deliveries.get(first!)?.outcome).toBe('unknown-issue');
+  });
+});
+
+const request = { summary: baseRelease.summary, version: '1.1.1', sql: [{ sqlId: 'a', sql: 'select 1;' }] };
+const withRequest = (state: string, body: unknown = request) => ({
+  value: state,
+  context: { request: body },
+});
+
+/** The snapshot column as stored on disk (what the request reference replaced). */
+function storedSnapshot(releaseId = 'rel-1'): { text: string; ref: number | null } {
+  const row = store.sqlite
+    .prepare(
+      `select snapshot as text, snapshot ->> '$.context.request.storedRequestId' as ref
+       from releases where release_id = ?`,
+    )
+    .get(releaseId) as { text: string; ref: number | null };
+  return row;
+}
+
+function createWithRequest(repo: ReleaseRepository) {
+  return repo.createRelease(
+    { ...baseRelease, snapshot: withRequest('sqlPending') },
+    { ...emptyWrite, request: { iteration: 1, by: 'release-system', body: request } },
+  );
+}
+
+describe('the store counts what it does', () => {
+  it('statements, commits (fsync’d apart) and bytes appended to the WAL', () => {
+    const repo = new ReleaseRepository(store);
+    store.resetStats();
+    repo.createRelease(baseRelease, emptyWrite);
+    const created = store.stats();
+    expect(created).toMatchObject({ commits: 1, durableCommits: 1 });
+    expect(created.statements).toBeGreaterThanOrEqual(1);
+    expect(created.walBytes).toBeGreaterThan(0);
+    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    repo.getById('rel-1');
+    const after = store.stats();
+    expect(after.commits).toBe(2);
+    expect(after.durableCommits).toBe(1);
+    expect(after.statements).toBeGreaterThan(created.statements + 1);
+    expect(after.walBytes).toBeGreaterThan(created.walBytes!);
+  });
+
+  it('prepares a statement once, however often it runs', () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, emptyWrite);
+    repo.getById('rel-1');
+    store.resetStats();
+    for (let i = 0; i < 20; i++) repo.getById('rel-1');
+    expect(store.stats()).toMatchObject({ statements: 20, prepared: 0, commits: 0 });
+  });
+});
+
+describe('a non-durable write', () => {
+  it('commits with synchronous=NORMAL and leaves the connection at FULL', () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, emptyWrite);
+    let during: unknown;
+    store.transaction(
+      () => {
+        during = store.sqlite.pragma('synchronous', { simple: true });
+      },
+      { durable: false },
+    );
+    expect(during).toBe(1);
+    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+    expect(repo.getById('rel-1')?.state).toBe('sqlExecuting');
+  });
+
+  it('restores FULL when the write fails', () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, emptyWrite);
+    expect(() => repo.commitDecision({ ...decision(7, 'fixing'), durable: false })).toThrow(
+      RevisionConflictError,
+    );
+    expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+  });
+});
+
+describe('the outbox', () => {
+  const effect = (key: string, n = 1) => ({
+    idempotencyKey: `rel-1:${key}`,
+    type: `t.${key}`,
+    payload: { n },
+  });
+
+  it('answers a write with the rows it queued, in order, so they run without being read back', () => {
+    const repo = new ReleaseRepository(store);
+    const created = repo.createRelease(baseRelease, { ...emptyWrite, effects: [effect('a'), effect('b')] });
+    expect(created.revision).toBe(1);
+    expect(created.queued.map((r) => [r.idempotencyKey, r.type, r.payload, r.status])).toEqual([
+      ['rel-1:a', 't.a', { n: 1 }, 'pending'],
+      ['rel-1:b', 't.b', { n: 1 }, 'pending'],
+    ]);
+    expect(repo.pendingEffects('rel-1')).toEqual(created.queued);
+    // Already queued and unfinished: not queued again, so not answered.
+    const again = repo.commitDecision({
+      ...decision(1, 'sqlExecuting'),
+      effects: [effect('a'), effect('c')],
+    });
+    expect(again.revision).toBe(2);
+    expect(again.queued.map((r) => r.idempotencyKey)).toEqual(['rel-1:c']);
+  });
+
+  it('queues an effect decided again after it finished behind the others of its decision, in order', () => {
+    const repo = new ReleaseRepository(store);
+    const [first] = repo.createRelease(baseRelease, { ...emptyWrite, effects: [effect('a')] }).queued;
+    repo.commitDecision({
+      releaseId: 'rel-1',
+      ...emptyWrite,
+      completeEffect: { id: first!.id, status: 'done' },
+    });
+    const { queued } = repo.commitDecision({
+      releaseId: 'rel-1',
+      ...emptyWrite,
+      effects: [effect('a', 2), effect('b')],
+    });
+    expect(queued.map((r) => [r.idempotencyKey, r.payload])).toEqual([
+      ['rel-1:a', { n: 2 }],
+      ['rel-1:b', { n: 1 }],
+    ]);
+    // The finished one left the outbox (its outcome is in the history); the new one runs again, in order.
+    expect(repo.effectsOf('rel-1').map((r) => [r.idempotencyKey, r.status])).toEqual([
+      ['rel-1:a', 'pending'],
+      ['rel-1:b', 'pending'],
+    ]);
+  });
+
+  it('finishes several rows in one write; done rows leave the outbox, failed ones keep their payload', () => {
+    const repo = new ReleaseRepository(store);
+    const { queued } = repo.createRelease(baseRelease, {
+      ...emptyWrite,
+      effects: [effect('a'), effect('b'), effect('c')],
+    });
+    const [a, b, c] = queued;
+    repo.commitDecision({
+      releaseId: 'rel-1',
+      ...emptyWrite,
+      completeEffects: [
+        { id: a!.id, status: 'done' },
+        { id: b!.id, status: 'failed', error: 'rejected' },
+      ],
+    });
+    expect(repo.effectsOf('rel-1').map((r) => [r.idempotencyKey, r.status, r.lastError, r.payload])).toEqual([
+      ['rel-1:b', 'failed', 'rejected', { n: 1 }],
+      ['rel-1:c', 'pending', null, { n: 1 }],
+    ]);
+    expect(repo.pendingEffects('rel-1').map((r) => r.id)).toEqual([c!.id]);
+    expect(repo.headEffect('rel-1')?.id).toBe(c!.id);
+    repo.markEffect(c!.id, 'done');
+    // Only the failed row's payload is left, for a person to retry it.
+    expect(store.sqlite.prepare('select count(*) as n from outbox_payloads').get()).toEqual({ n: 1 });
+    expect(repo.effectsOf('rel-1').map((r) => r.idempotencyKey)).toEqual(['rel-1:b']);
+  });
+});
+
+describe('the request, stored once', () => {
+  it('is kept in requests and referenced by the snapshot, which reads back whole', () => {
+    const repo = new ReleaseRepository(store);
+    createWithRequest(repo);
+    const stored = storedSnapshot();
+    expect(stored.ref).not.toBeNull();
+    expect(stored.text).not.toContain('select 1;');
+    expect(repo.getById('rel-1')?.snapshot).toEqual(withRequest('sqlPending'));
+    expect(repo.find(baseRelease.summary)?.snapshot).toEqual(withRequest('sqlPending'));
+    expect(repo.list({ limit: 10, offset: 0 }).rows[0]?.snapshot).toEqual(withRequest('sqlPending'));
+    const lean = repo.getForDecision('rel-1');
+    expect(lean).toEqual({
+      releaseId: 'rel-1',
+      issueKey: null,
+      state: 'sqlPending',
+      revision: 1,
+      machineVersion: 1,
+      snapshot: withRequest('sqlPending'),
+    });
+    expect(repo.getHead('rel-1')).toMatchObject({ releaseId: 'rel-1', state: 'sqlPending', revision: 1 });
+  });
+
+  it('keeps the reference through decisions that do not change the request', () => {
+    const repo = new ReleaseRepository(store);
+    createWithRequest(repo);
+    const ref = storedSnapshot().ref;
+    repo.commitDecision(decision(1, 'sqlExecuting', {}));
+    // A fresh repository (as after a restart) finds the stored request through the snapshot it replaces.
+    const fresh = new ReleaseRepository(store);
+    fresh.commitDecision({
+      ...decision(2, 'codeExecuting'),
+      release: { ...decision(2, 'codeExecuting').release!, snapshot: withRequest('codeExecuting') },
+    });
+    expect(storedSnapshot().ref).toBe(ref);
+    expect(repo.getById('rel-1')?.snapshot).toEqual(withRequest('codeExecuting'));
+  });
+
+  it('references the new request of a new iteration', () => {
+    const repo = new ReleaseRepository(store);
+    createWithRequest(repo);
+    const first = storedSnapshot().ref;
+    const next = { ...request, version: '1.1.2' };
+    repo.commitDecision({
+      ...decision(1, 'sqlPending'),
+      release: { ...decision(1, 'sqlPending').release!, snapshot: withRequest('sqlPending', next) },
+      request: { iteration: 2, by: 'release-system', body: next },
+    });
+    expect(storedSnapshot().ref).not.toBe(first);
+    expect(repo.getById('rel-1')?.snapshot).toEqual(withRequest('sqlPending', next));
+  });
+
+  it('never loses a changed request written without `request`: it stays in the snapshot', () => {
+    const repo = new ReleaseRepository(store);
+    createWithRequest(repo);
+    const changed = { ...request, version: '9.9.9' };
+    repo.commitDecision({
+      ...decision(1, 'sqlPending'),
+      release: { ...decision(1, 'sqlPending').release!, snapshot: withRequest('sqlPending', changed) },
+    });
+    const stored = storedSnapshot();
+    expect(stored.ref).toBeNull();
+    expect(stored.text).toContain('9.9.9');
+    expect(new ReleaseRepository(store).getById('rel-1')?.snapshot).toEqual(
+      withRequest('sqlPending', changed),
+    );
+  });
+
+  it('refuses to read a snapshot whose stored request is gone, rather than return it half', () => {
+    const repo = new ReleaseRepository(store);
+    createWithRequest(repo);
+    store.sqlite.prepare('delete from requests').run();
+    expect(() => new ReleaseRepository(store).getById('rel-1')).toThrow(
+      expect.objectContaining({ code: 'STORE_REQUEST_MISSING' }),
+    );
+  });
+});
+
+describe('a webhook delivery', () => {
+  it('is stored without the fields its columns hold, and reads back as it was written', () => {
+    const deliveries = new DeliveryRepository(store);
+    const delivery = {
+      dedupeKey: 'f'.repeat(64),
+      webhookEvent: 'jira:issue_updated',
+      issueKey: 'AC-1',
+      statusChange: { from: 'SQL待执行', to: 'SQL执行中' },
+      user: 'dba',
+      timestamp: 1_700_000_000_000,
+    };
+    const id = deliveries.insert({ ...delivery, delivery, rawSize: 2000 })!;
+    const stored = store.sqlite.prepare('select delivery from webhook_deliveries where id = ?').get(id) as {
+      delivery: string;
+    };
+    expect(stored.delivery).not.toContain('f'.repeat(64));
+    expect(deliveries.get(id)?.delivery).toEqual(delivery);
+    expect(deliveries.unprocessed()[0]?.delivery).toEqual(delivery);
+    // A delivery that does not repeat its columns is kept as it is.
+    const other = { hint: 'not a parsed delivery', $columns: 1 };
+    const second = deliveries.insert({ ...delivery, dedupeKey: 'other', delivery: other, rawSize: 10 })!;
+    expect(deliveries.get(second)?.delivery).toEqual(other);
+  });
+});
+
+describe('a database written before these migrations', () => {
+  it('is migrated in place: inline requests and outbox payloads still read, and run', () => {
+    const legacy = join(dir, 'legacy.sqlite');
+    const folder = join(dir, 'migrations');
+    const source = fileURLToPath(new URL('../drizzle', import.meta.url));
+    cpSync(source, folder, { recursive: true });
+    const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8'));
+    journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 2);
+    writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify(journal));
+    const old = new Database(legacy);
+    migrate(drizzle({ client: old }), { migrationsFolder: folder });
+    const at = '2026-01-01T00:00:00.000Z';
+    old
+      .prepare(
+        `insert into releases (release_id, summary, issue_key, project, jira_project, env, state, iteration,
+          machine_version, snapshot, revision, created_at, updated_at)
+         values ('rel-1', ?, 'AC-1', 'A18', 'AC', 'UAT', 'sqlPending', 1, 1, ?, 1, ?, ?)`,
+      )
+      .run(baseRelease.summary, JSON.stringify(withRequest('sqlPending')), at, at);
+    old
+      .prepare(
+        `insert into outbox (release_id, idempotency_key, type, payload, status, attempts, next_attempt_at,
+          created_at, updated_at) values ('rel-1', 'rel-1:issue', 'jira.ensureIssue', '{"n":1}', 'pending', 0, 0, ?, ?)`,
+      )
+      .run(at, at);
+    old.close();
+
+    store.close();
+    store = openStore(legacy);
+    const repo = new ReleaseRepository(store);
+    expect(repo.getById('rel-1')?.snapshot).toEqual(withRequest('sqlPending'));
+    const head = repo.headEffect('rel-1')!;
+    expect(head.payload).toEqual({ n: 1 });
+    repo.commitDecision({
+      releaseId: 'rel-1',
+      ...emptyWrite,
+      completeEffect: { id: head.id, status: 'done' },
+    });
+    expect(repo.effectsOf('rel-1')).toHaveLength(0);
+    expect(store.sqlite.pragma('page_size', { simple: true })).toBe(4096);
   });
 });

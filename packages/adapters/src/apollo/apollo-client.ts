@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApolloItem, ApolloPort, Env } from '@cdflow/core';
-import { type AdapterLogger, HttpClient, UpstreamError } from '../http/index.js';
+import { type AdapterLogger, HttpClient, type HttpObserver, UpstreamError } from '../http/index.js';
 
 export interface ApolloClientOptions {
   /** The portal's base URL; `/openapi/v1` is appended unless already there. */
@@ -15,6 +15,8 @@ export interface ApolloClientOptions {
   /** First pause before a publish is looked up and tried again (doubles each time). Default 1 s. */
   publishRetryDelayMs?: number;
   logger?: AdapterLogger;
+  /** Told after every HTTP attempt (metrics). */
+  observer?: HttpObserver;
 }
 
 export interface ApolloNamespaceRef {
@@ -63,6 +65,7 @@ export class ApolloClient implements ApolloPort {
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       retries: this.retries,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
       headers: () => ({ authorization: options.token }),
     });
   }

@@ -5,7 +5,12 @@
  * and a submission is never blindly repeated: after an ambiguous failure the orders are re-read first.
  */
 import type { ArcheryPort, ArcheryRouteLookup, ArcheryWorkOrderRef } from '@cdflow/core';
-import { type AdapterLogger, HttpClient, type RequestOptions } from '../http/http-client.js';
+import {
+  type AdapterLogger,
+  HttpClient,
+  type HttpObserver,
+  type RequestOptions,
+} from '../http/http-client.js';
 import { isUpstreamError, UpstreamError } from '../http/upstream-error.js';
 import { ArcheryInputError } from './archery-input-error.js';
 import { ArcheryStatus, archeryStatusLabels, isArcheryStatus } from './archery-status.js';
@@ -32,6 +37,8 @@ export interface ArcheryClientOptions {
   logger?: AdapterLogger;
   /** How long an instance's list of databases is kept before it is read again. Default 10 min. */
   databasesTtlMs?: number;
+  /** Told after every HTTP attempt (metrics). */
+  observer?: HttpObserver;
 }
 
 export interface ArcheryResourceGroup {
@@ -129,6 +136,7 @@ export class ArcheryClient implements ArcheryPort {
       timeoutMs: this.timeoutMs,
       retries: this.retries,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.observer ? { observer: options.observer } : {}),
     };
     const auth = new HttpClient(common);
     this.session = new ArcheryTokenSession(auth, options.username, options.password);

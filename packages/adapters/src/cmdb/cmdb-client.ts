@@ -10,7 +10,7 @@ import {
   type CmdbTaskStatus,
   type Env,
 } from '@cdflow/core';
-import { type AdapterLogger, HttpClient, UpstreamError } from '../http/index.js';
+import { type AdapterLogger, HttpClient, type HttpObserver, UpstreamError } from '../http/index.js';
 import { normalizeCmdbTag, selectTarget } from './select-target.js';
 
 export interface CmdbClientOptions {
@@ -19,6 +19,8 @@ export interface CmdbClientOptions {
   timeoutMs?: number;
   retries?: number;
   logger?: AdapterLogger;
+  /** Told after every HTTP attempt (metrics). */
+  observer?: HttpObserver;
 }
 
 export interface CmdbDeployInput {
@@ -48,6 +50,7 @@ export class CmdbClient implements CmdbPort {
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.retries === undefined ? {} : { retries: options.retries }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
       headers: () => ({ 'access-token': options.token }),
     });
   }

@@ -26,8 +26,27 @@ export interface HttpClientOptions {
   retryPolicy?: Partial<RetryPolicy>;
   /** Headers sent on every request (e.g. auth). Their values are treated as secrets. */
   headers?: () => Record<string, string>;
+  /** Other secret values (a token inside the base URL or path): never in an error message or body. */
+  redact?: readonly string[];
   logger?: AdapterLogger;
+  /** Told after every attempt (metrics); it must not throw or block. */
+  observer?: HttpObserver;
 }
+
+/** One HTTP attempt as an observer (metrics) sees it: no URL, header or body, so no secret. */
+export interface HttpAttempt {
+  upstream: UpstreamName;
+  method: HttpMethod;
+  /** The answer's status; null when none came (timeout, network). */
+  status: number | null;
+  /** The error code of a failed attempt (`TIMEOUT`, `UPSTREAM_UNAVAILABLE`, ...); null on a 2xx. */
+  code: UpstreamErrorCode | null;
+  /** 1 = the first attempt of the call; more = an in-call retry. */
+  attempt: number;
+  durationMs: number;
+}
+
+export type HttpObserver = (attempt: HttpAttempt) => void;
 
 export interface AdapterLogger {
   debug(obj: Record<string, unknown>, msg?: string): void;
@@ -121,19 +140,48 @@ export class HttpClient {
       method === 'POST' || method === 'PATCH' ? req.idempotent === true : req.idempotent !== false;
     for (let attempt = 1; ; attempt++) {
       let answer: Answer;
+      const started = performance.now();
       try {
         answer = await this.attempt(method, target, req, body);
       } catch (err) {
         const error = this.transportError(err, method, path);
+        this.observe(method, null, error.code, attempt, started);
         if (!repeatable || !this.retryInCall(attempt, error)) throw error;
         await this.pause(attempt, error);
         continue;
       }
       const { status } = answer;
-      if (status >= 200 && status < 300) return this.success(answer, req, method, path) as HttpResponse<T>;
+      if (status >= 200 && status < 300) {
+        this.observe(method, status, null, attempt, started);
+        return this.success(answer, req, method, path) as HttpResponse<T>;
+      }
       const error = this.httpError(answer, method, path);
+      this.observe(method, status, error.code, attempt, started);
       if (!repeatable || !this.retryInCall(attempt, error)) throw error;
       await this.pause(attempt, error);
+    }
+  }
+
+  private observe(
+    method: HttpMethod,
+    status: number | null,
+    code: UpstreamErrorCode | null,
+    attempt: number,
+    started: number,
+  ): void {
+    const observer = this.options.observer;
+    if (!observer) return;
+    try {
+      observer({
+        upstream: this.upstream,
+        method,
+        status,
+        code,
+        attempt,
+        durationMs: performance.now() - started,
+      });
+    } catch {
+      // Metrics must never fail a call.
     }
   }
 
@@ -292,7 +340,9 @@ export class HttpClient {
   }
 
   private secrets(): string[] {
-    return Object.values(this.options.headers?.() ?? {}).filter((v) => v.length >= 4);
+    return [...Object.values(this.options.headers?.() ?? {}), ...(this.options.redact ?? [])].filter(
+      (v) => v.length >= 4,
+    );
   }
 }
 

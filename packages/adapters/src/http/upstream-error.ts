@@ -1,7 +1,19 @@
 /** The one error type every adapter throws: a stable code, the upstream's status and body, and a hint. */
 import { CdflowError, type ErrorCode } from '@cdflow/core';
 
-export type UpstreamName = 'jira' | 'archery' | 'cmdb' | 'apollo' | 'svn' | 'gitlab';
+export type UpstreamName =
+  | 'jira'
+  | 'archery'
+  | 'cmdb'
+  | 'apollo'
+  | 'svn'
+  | 'gitlab'
+  // Where notifications go (packages/adapters/src/chat and mail).
+  | 'dingtalk'
+  | 'feishu'
+  | 'wecom'
+  | 'webhook'
+  | 'smtp';
 
 /** The upstream codes of core's vocabulary (`errorCodes`), which also gives each one's default `retryable`. */
 export type UpstreamErrorCode = Extract<

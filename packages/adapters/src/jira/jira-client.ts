@@ -50,6 +50,7 @@ export class JiraClient implements JiraPort {
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.retries === undefined ? {} : { retries: options.retries }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.observer === undefined ? {} : { observer: options.observer }),
       headers: () => ({ authorization }),
     });
   }

@@ -1,6 +1,6 @@
 /** Shapes of the Jira REST v2 answers cdflow reads, and the client's options. */
 import type { JiraWorkflowNames } from '@cdflow/core';
-import type { AdapterLogger } from '../http/index.js';
+import type { AdapterLogger, HttpObserver } from '../http/index.js';
 
 /** PAT (Jira 8.14+) or preemptive basic auth: Jira never challenges, so the header goes on every call. */
 export type JiraAuth = { kind: 'bearer'; token: string } | { kind: 'basic'; user: string; password: string };
@@ -14,6 +14,8 @@ export interface JiraClientOptions {
   /** Retries of 429/5xx/network failures for calls that are safe to repeat. Default 2. */
   retries?: number;
   logger?: AdapterLogger;
+  /** Told after every HTTP attempt (metrics). */
+  observer?: HttpObserver;
   /** Status and transition names of the site's "cdflow" workflow (default: core's Chinese names). */
   names?: JiraWorkflowNames;
 }

@@ -21,6 +21,7 @@ import {
   registerJiracdflowRoutes,
 } from './cmdb-jiracdflow-routes.js';
 import { type CmdbSeedTarget, cmdbSeedSvnHost, cmdbSeedTargets } from './cmdb-seed.js';
+import { type CmdbSimState, parseCmdbSimState } from './cmdb-sim-state.js';
 import { registerTasksRoutes } from './cmdb-tasks-routes.js';
 
 export type CmdbSimTaskStatus = 'pending' | 'running' | 'success' | 'failed';
@@ -33,6 +34,12 @@ export interface CmdbSimulatorOptions {
   token?: string;
   /** Targets to start with; default `cmdbSeedTargets`. */
   targets?: readonly CmdbSeedTarget[];
+  /**
+   * Continue from `snapshotState()` of an earlier simulator: its targets (with their deployed versions),
+   * deploys and upgrades (then `targets` is ignored). A task still running at the snapshot ends once its
+   * duration has passed since it started, as if the CMDB had kept running.
+   */
+  state?: unknown;
 }
 
 export interface CmdbSimTarget extends Required<CmdbSeedTarget> {
@@ -112,13 +119,38 @@ export class CmdbSimulator extends SimulatorBase {
 
   static async start(options: CmdbSimulatorOptions = {}): Promise<CmdbSimulator> {
     const token = options.token ?? `cmdb-sim-${randomBytes(12).toString('hex')}`;
+    // Read before listening: a state that cannot be continued from leaves no server behind.
+    const saved = options.state === undefined ? undefined : parseCmdbSimState(options.state);
     const sim = await startSimulator(
       options.host,
       (app, current: () => CmdbSimulator) => registerRoutes(app, token, current),
       (shell, url) => new CmdbSimulator(shell, url, token, options.taskDurationMs ?? 1500),
     );
-    for (const target of options.targets ?? cmdbSeedTargets) sim.addTarget(target);
+    if (saved) sim.restore(saved);
+    else for (const target of options.targets ?? cmdbSeedTargets) sim.addTarget(target);
     return sim;
+  }
+
+  /**
+   * Plain JSON of the targets, deploys and upgrades; start a simulator with `{ state }` to continue. The
+   * outcomes set with `setOutcome` are switches of this run and are not saved (nor is the token).
+   */
+  snapshotState(): CmdbSimState {
+    return structuredClone({
+      version: 1,
+      targets: this.targetList,
+      nextTargetId: this.nextTargetId,
+      deploys: this.deployList,
+      upgrades: this.upgradeList,
+    });
+  }
+
+  private restore(state: CmdbSimState): void {
+    const copy = structuredClone(state);
+    this.targetList.splice(0, this.targetList.length, ...copy.targets);
+    this.deployList.splice(0, this.deployList.length, ...copy.deploys);
+    this.upgradeList.splice(0, this.upgradeList.length, ...copy.upgrades);
+    this.nextTargetId = copy.nextTargetId;
   }
 
   /** Add a deploy target; returns its id. */

@@ -33,6 +33,24 @@ interface StoredCommit extends GitLabCommit {
   tree: ReadonlyMap<string, Uint8Array>;
 }
 
+/**
+ * A project as plain JSON: each commit's tree names its files by blob id (the blobs are kept once, by
+ * the caller, since every commit holds the whole tree); dates in ISO 8601.
+ */
+export interface GitLabProjectSnapshot {
+  id: number;
+  pathWithNamespace: string;
+  commits: Array<{
+    sha: string;
+    parent: string | null;
+    message: string;
+    createdAt: string;
+    tree: Record<string, string>;
+  }>;
+  branches: Record<string, string>;
+  tags: Record<string, string>;
+}
+
 export class GitLabProject {
   readonly defaultBranch = 'main';
   private readonly commitList: StoredCommit[] = [];
@@ -102,6 +120,40 @@ export class GitLabProject {
 
   commits(): GitLabCommit[] {
     return this.commitList.map(({ tree: _tree, ...c }) => ({ ...c }));
+  }
+
+  /** Plain JSON of the project; `blobId` stores a file's bytes once and answers its id. */
+  snapshot(blobId: (bytes: Uint8Array) => string): GitLabProjectSnapshot {
+    return {
+      id: this.id,
+      pathWithNamespace: this.pathWithNamespace,
+      commits: this.commitList.map((c) => ({
+        sha: c.sha,
+        parent: c.parent,
+        message: c.message,
+        createdAt: c.createdAt.toISOString(),
+        tree: Object.fromEntries([...c.tree].map(([path, bytes]) => [path, blobId(bytes)])),
+      })),
+      branches: Object.fromEntries(this.branches),
+      tags: Object.fromEntries(this.tags),
+    };
+  }
+
+  /** A project continued from `snapshot()`; `blob` answers the bytes of a blob id. */
+  static restore(snapshot: GitLabProjectSnapshot, blob: (id: string) => Uint8Array): GitLabProject {
+    const project = new GitLabProject(snapshot.id, snapshot.pathWithNamespace);
+    for (const c of snapshot.commits) {
+      project.commitList.push({
+        sha: c.sha,
+        parent: c.parent,
+        message: c.message,
+        createdAt: new Date(c.createdAt),
+        tree: new Map(Object.entries(c.tree).map(([path, id]) => [path, blob(id)])),
+      });
+    }
+    for (const [name, sha] of Object.entries(snapshot.branches)) project.branches.set(name, sha);
+    for (const [name, sha] of Object.entries(snapshot.tags)) project.tags.set(name, sha);
+    return project;
   }
 
   private find(sha: string): StoredCommit | undefined {

@@ -7,7 +7,7 @@
  * `{"error":"ref is missing"}`; an unencoded `/` in the file path matches no route: 404
  * `{"error":"404 Not Found"}`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SimulatorBase, type SimulatorShell, startSimulator } from '../common/index.js';
 import {
@@ -17,6 +17,7 @@ import {
   normalizeFilePath,
 } from './gitlab-project.js';
 import { type GitLabSeedProject, gitlabSeedProjects } from './gitlab-seed.js';
+import { type GitLabSimState, parseGitLabSimState } from './gitlab-sim-state.js';
 
 export interface GitLabSimulatorOptions {
   host?: string;
@@ -24,6 +25,11 @@ export interface GitLabSimulatorOptions {
   token?: string;
   /** Projects to start with; default `gitlabSeedProjects` (project 7, `dba/database_acc`). */
   projects?: readonly GitLabSeedProject[];
+  /**
+   * Continue from `snapshotState()` of an earlier simulator: its projects, commits (same shas), branches
+   * and tags (then `projects` is ignored). The token is not saved.
+   */
+  state?: unknown;
 }
 
 export const gitlabRawFileRoute = 'GET /api/v4/projects/:id/repository/files/:file_path/raw';
@@ -41,8 +47,13 @@ export class GitLabSimulator extends SimulatorBase {
 
   static async start(options: GitLabSimulatorOptions = {}): Promise<GitLabSimulator> {
     const token = options.token ?? `glpat-${randomBytes(10).toString('hex')}`;
-    const projects: GitLabProject[] = [];
-    for (const seed of options.projects ?? gitlabSeedProjects) {
+    const saved = options.state === undefined ? undefined : parseGitLabSimState(options.state);
+    const projects: GitLabProject[] = saved
+      ? saved.projects.map((p) =>
+          GitLabProject.restore(p, (id) => Uint8Array.from(Buffer.from(saved.blobs[id]!, 'base64'))),
+        )
+      : [];
+    for (const seed of saved ? [] : (options.projects ?? gitlabSeedProjects)) {
       const project = new GitLabProject(seed.id, `${seed.namespace}/${seed.repository}`);
       for (const c of seed.commits) {
         project.commit(c.changes, { message: c.message, ...(c.tag === undefined ? {} : { tag: c.tag }) });
@@ -85,6 +96,19 @@ export class GitLabSimulator extends SimulatorBase {
   /** Repository name (the project's path) → id: what the GitLab SQL source's `projects` option holds. */
   projectIds(): Record<string, number> {
     return Object.fromEntries(this.projectList.map((p) => [p.pathWithNamespace.split('/').pop()!, p.id]));
+  }
+
+  /** Plain JSON of every project (commits, branches, tags; file contents once each); start with `{ state }`. */
+  snapshotState(): GitLabSimState {
+    const blobs: Record<string, string> = {};
+    const blobId = (bytes: Uint8Array) => {
+      // git's blob id, so identical contents share one entry.
+      const id = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+      blobs[id] ??= Buffer.from(bytes).toString('base64');
+      return id;
+    };
+    const projects = this.projectList.map((p) => p.snapshot(blobId));
+    return { version: 1, blobs, projects };
   }
 
   /** @internal */

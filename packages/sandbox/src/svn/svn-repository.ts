@@ -54,6 +54,17 @@ interface Entry {
   mimeType: string | undefined;
 }
 
+/** The repository as plain JSON (`SvnRepository.snapshot()`): bytes in base64, dates in ISO 8601. */
+export interface SvnRepositorySnapshot {
+  youngest: number;
+  files: Array<{
+    path: string;
+    /** Oldest first; `bytes: null` is a deletion. */
+    history: Array<{ revision: number; bytes: string | null; mimeType?: string }>;
+  }>;
+  log: Array<Omit<SvnLogEntry, 'date'> & { date: string }>;
+}
+
 /** `a/b/c.sql` from `/a/b/c.sql/`; throws on empty, `.` or `..` segments. */
 export function normalizeSvnPath(path: string): string {
   const trimmed = path.replace(/^\/+|\/+$/g, '');
@@ -138,6 +149,50 @@ export class SvnRepository {
 
   log(): SvnLogEntry[] {
     return this.logEntries.map((e) => ({ ...e, changed: [...e.changed] }));
+  }
+
+  snapshot(): SvnRepositorySnapshot {
+    return {
+      youngest: this.youngestRevision,
+      files: [...this.files].map(([path, history]) => ({
+        path,
+        history: history.map((e) => ({
+          revision: e.revision,
+          bytes: e.bytes === null ? null : Buffer.from(e.bytes).toString('base64'),
+          ...(e.mimeType === undefined ? {} : { mimeType: e.mimeType }),
+        })),
+      })),
+      log: this.logEntries.map((e) => ({
+        ...e,
+        changed: e.changed.map((c) => ({ ...c })),
+        date: e.date.toISOString(),
+      })),
+    };
+  }
+
+  /** Replace everything with a snapshot's content (the repository continues at its youngest revision). */
+  restore(snapshot: SvnRepositorySnapshot): void {
+    this.files.clear();
+    for (const file of snapshot.files) {
+      this.files.set(
+        file.path,
+        file.history.map((e) => ({
+          revision: e.revision,
+          bytes: e.bytes === null ? null : Uint8Array.from(Buffer.from(e.bytes, 'base64')),
+          mimeType: e.mimeType,
+        })),
+      );
+    }
+    this.logEntries.splice(
+      0,
+      this.logEntries.length,
+      ...snapshot.log.map((e) => ({
+        ...e,
+        changed: e.changed.map((c) => ({ ...c })),
+        date: new Date(e.date),
+      })),
+    );
+    this.youngestRevision = snapshot.youngest;
   }
 
   private fileAt(path: string, revision: number): SvnFileVersion | undefined {

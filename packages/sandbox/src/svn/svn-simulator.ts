@@ -20,6 +20,7 @@ import {
   unauthorizedPage,
 } from './svn-answers.js';
 import { type SvnChange, type SvnCommitOptions, type SvnLogEntry, SvnRepository } from './svn-repository.js';
+import { parseSvnSimState, type SvnSimState } from './svn-sim-state.js';
 
 export interface SvnSimulatorOptions {
   host?: string;
@@ -29,6 +30,11 @@ export interface SvnSimulatorOptions {
   realm?: string;
   /** History to start with, oldest first. Default `sqlSeedCommits`; `[]` starts an empty repository. */
   seed?: readonly SqlSeedCommit[];
+  /**
+   * Continue from `snapshotState()` of an earlier simulator: every revision, file and log entry (then
+   * `seed` is ignored). Users and passwords are not saved: they are this run's options.
+   */
+  state?: unknown;
 }
 
 /** Where the repository is mounted (`<Location /svn>`); `url` includes it. */
@@ -57,7 +63,9 @@ export class SvnSimulator extends SimulatorBase {
     );
     if (users.size === 0) throw new Error('SvnSimulator needs at least one user');
     const repository = new SvnRepository();
-    for (const commit of options.seed ?? sqlSeedCommits) {
+    const saved = options.state === undefined ? undefined : parseSvnSimState(options.state);
+    if (saved) repository.restore(saved);
+    for (const commit of saved ? [] : (options.seed ?? sqlSeedCommits)) {
       const changes: SvnChange[] = [
         ...commit.files.map((f) => ({ path: `${f.svnPath}/${f.svnFile}`, content: f.bytes })),
         ...(commit.deletes ?? []).map((path) => ({ path, content: null })),
@@ -111,6 +119,11 @@ export class SvnSimulator extends SimulatorBase {
 
   addUser(user: string, password: string): void {
     this.users.set(user, password);
+  }
+
+  /** Plain JSON of the repository (revisions, files in base64, log); start with `{ state }` to continue. */
+  snapshotState(): SvnSimState {
+    return { version: 1, ...this.repository.snapshot() };
   }
 }
 

@@ -3,6 +3,9 @@
  * partial overrides of the defaults. Unknown keys are refused so a typo never silently does nothing.
  */
 import Type, { type Static } from 'typebox';
+import { notificationsFileSchema } from './notification-settings.js';
+import { metricsFileSchema } from './observability-settings.js';
+import { consoleFileSchema, peopleFileSchema } from './people-settings.js';
 
 const nonNegativeMs = Type.Integer({ minimum: 0, description: 'milliseconds, an integer ≥ 0' });
 const positiveInt = Type.Integer({ minimum: 1 });
@@ -143,6 +146,29 @@ export const configFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** The SQL source (its URL and credentials are environment variables). */
+    sqlSource: Type.Optional(
+      Type.Object(
+        {
+          /** How a SQL file that is not UTF-8 is decoded: a WHATWG encoding name (default gb18030). */
+          fallbackEncoding: Type.Optional(nonEmpty),
+          gitlab: Type.Optional(
+            Type.Object(
+              {
+                /** Repository name (first segment of svn_path) → GitLab project id. */
+                projects: Type.Record(Type.String({ minLength: 1 }), positiveInt),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** The original program's status query, GET /cicdflow/. */
+    legacy: Type.Optional(
+      Type.Object({ statusWithoutAuth: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    ),
     limits: Type.Optional(
       Type.Object(
         {
@@ -152,6 +178,14 @@ export const configFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Person tokens, group permissions per event, sessions (see people-settings.ts). */
+    people: Type.Optional(peopleFileSchema),
+    /** The web console (see people-settings.ts). */
+    console: Type.Optional(consoleFileSchema),
+    /** Mail and chat notifications (see notification-settings.ts). */
+    notifications: Type.Optional(notificationsFileSchema),
+    /** Who may read GET /metrics (see observability-settings.ts). */
+    metrics: Type.Optional(metricsFileSchema),
   },
   { additionalProperties: false },
 );

@@ -21,12 +21,16 @@ import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.js';
 import { type ConfigFile, configFileSchema } from './config-file-schema.js';
+import { resolveNotificationSettings } from './notification-settings.js';
+import { resolveInspectUrl, resolveMetricsSettings } from './observability-settings.js';
+import { resolveConsoleSettings, resolvePeopleSettings } from './people-settings.js';
 import {
   type CmdbDialect,
   cmdbDialects,
   type JiraAuth,
   type JiraFieldIds,
   type ServerConfig,
+  type SqlSourceSettings,
   type Timings,
 } from './server-config.js';
 
@@ -108,6 +112,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   // 0 asks the OS for a free port (tests, several servers on one machine).
   const port = readInteger(get('CDFLOW_PORT'), 'CDFLOW_PORT', 0, 65_535, 8080, problems);
   const dbPath = get('CDFLOW_DB') ?? './data/cdflow.sqlite';
+  // The sandbox control API can fail any deploy: it listens on loopback unless told otherwise.
+  const controlPortRaw = get('CDFLOW_SANDBOX_CONTROL_PORT');
+  const sandboxControl = {
+    host: get('CDFLOW_SANDBOX_CONTROL_HOST') ?? '127.0.0.1',
+    port:
+      controlPortRaw === undefined
+        ? null
+        : readInteger(controlPortRaw, 'CDFLOW_SANDBOX_CONTROL_PORT', 0, 65_535, 0, problems),
+  };
 
   const sqlModeRaw = get('CDFLOW_SQL_MODE');
   // In sandbox mode a newcomer should see a release move: cdflow executes the SQL itself (the simulated
@@ -201,6 +214,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     problems.push('APOLLO_BASE_URL: required when APOLLO_TOKEN is set (the Apollo portal URL)');
   }
 
+  const sqlSource = readSqlSource(get, file, sandbox, problems);
+  const sqlFallbackEncoding = readFallbackEncoding(file.sqlSource?.fallbackEncoding ?? 'gb18030', problems);
+
   const names = workflowNames(file, problems);
   const timings: Timings = {
     ...defaultTimings,
@@ -228,6 +244,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     problems.push(`CDFLOW_CONFIG policy.rules: ${error.message}`);
   }
 
+  const people = resolvePeopleSettings(file.people, problems);
+  const consoleSettings = resolveConsoleSettings(file.console, (raw, name) => readUrl(raw, name, problems));
+  const notifications = resolveNotificationSettings(file.notifications, get, problems);
+  const inspectUrl = resolveInspectUrl(get('CDFLOW_INSPECT_URL'), problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const normalize: NormalizeOptions = {
@@ -238,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
         file.normalize?.routing?.instanceFromPath ?? defaultNormalizeOptions.routing.instanceFromPath,
       ...routingProjects(file),
     },
+    sqlSource: sqlSource?.kind ?? null,
   };
 
   return {
@@ -262,12 +284,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     archery,
     cmdb,
     apollo,
+    sqlSource,
+    sqlFallbackEncoding,
+    legacy: { statusWithoutAuth: file.legacy?.statusWithoutAuth ?? false },
     normalize,
     timings,
+    sandboxControl,
     policy: { gate: file.policy?.gate ?? true, rules: file.policy?.rules ?? {} },
     bodyLimitBytes: file.limits?.bodyLimitBytes ?? defaultBodyLimitBytes,
     webhookBodyLimitBytes: file.limits?.webhookBodyLimitBytes ?? defaultWebhookBodyLimitBytes,
     logLevel: logLevelRaw,
+    people,
+    console: consoleSettings,
+    notifications,
+    metrics: resolveMetricsSettings(file.metrics),
+    inspectUrl,
   };
 }
 
@@ -347,6 +378,78 @@ function readCmdb(
     upgradeUrl,
     token: token ?? '',
   };
+}
+
+/**
+ * The SQL source from SVN_BASE_URL + SVN_USER + SVN_PASSWORD, or GITLAB_BASE_URL + GITLAB_TOKEN with the
+ * project map of the config file; at most one. In sandbox mode the simulators fill what is missing.
+ */
+function readSqlSource(
+  get: (name: string) => string | undefined,
+  file: ConfigFile,
+  sandbox: boolean,
+  problems: string[],
+): SqlSourceSettings | null {
+  const svnUrl = get('SVN_BASE_URL');
+  const gitlabUrl = get('GITLAB_BASE_URL');
+  const projects = file.sqlSource?.gitlab?.projects;
+  if (svnUrl !== undefined && gitlabUrl !== undefined) {
+    problems.push(
+      'SVN_BASE_URL and GITLAB_BASE_URL: set one of them (cdflow reads SQL files from one source)',
+    );
+    return null;
+  }
+  const missing = (name: string, what: string) => {
+    if (!sandbox)
+      problems.push(`${name}: required with ${svnUrl !== undefined ? 'SVN' : 'GITLAB'}_BASE_URL (${what})`);
+    return '';
+  };
+  if (svnUrl !== undefined) {
+    return {
+      kind: 'svn',
+      baseUrl: readUrl(svnUrl, 'SVN_BASE_URL', problems),
+      user: get('SVN_USER') ?? missing('SVN_USER', 'the user cdflow reads SQL files as'),
+      password: get('SVN_PASSWORD') ?? missing('SVN_PASSWORD', "that user's password"),
+    };
+  }
+  if (gitlabUrl !== undefined) {
+    if (projects === undefined || Object.keys(projects).length === 0) {
+      problems.push(
+        'CDFLOW_CONFIG sqlSource.gitlab.projects: required with GITLAB_BASE_URL (repository name, the first segment of svn_path → GitLab project id)',
+      );
+    }
+    return {
+      kind: 'gitlab',
+      baseUrl: readUrl(gitlabUrl, 'GITLAB_BASE_URL', problems),
+      token: get('GITLAB_TOKEN') ?? missing('GITLAB_TOKEN', 'an access token with read_repository'),
+      projects: projects ?? {},
+    };
+  }
+  for (const name of ['SVN_USER', 'SVN_PASSWORD']) {
+    if (get(name) !== undefined)
+      problems.push(`SVN_BASE_URL: required when ${name} is set (the repository root URL)`);
+  }
+  if (get('GITLAB_TOKEN') !== undefined) {
+    problems.push('GITLAB_BASE_URL: required when GITLAB_TOKEN is set (the GitLab root URL)');
+  }
+  if (projects !== undefined && !sandbox) {
+    problems.push(
+      'CDFLOW_CONFIG sqlSource.gitlab.projects: set GITLAB_BASE_URL and GITLAB_TOKEN to use GitLab',
+    );
+  }
+  return null;
+}
+
+/** A fallback encoding Node can decode with (checked at start, not at the first GBK file). */
+function readFallbackEncoding(label: string, problems: string[]): string {
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    problems.push(
+      `CDFLOW_CONFIG sqlSource.fallbackEncoding: ${quote(label)} is not an encoding name (expected one such as gb18030, gbk, big5, shift_jis)`,
+    );
+    return 'gb18030';
+  }
 }
 
 function readInteger(

@@ -3,6 +3,13 @@
  * CDFLOW_CONFIG file; see load-config.ts). Everything downstream reads this, never process.env.
  */
 import type { JiraWorkflowNames, NormalizeOptions, SqlMode } from '@cdflow/core';
+import type { NotificationSettings } from './notification-settings.js';
+import type { MetricsSettings } from './observability-settings.js';
+import type { ConsoleSettings, PeopleSettings } from './people-settings.js';
+
+export type { ChatChannelSetting, NotificationSettings } from './notification-settings.js';
+export type { MetricsSettings } from './observability-settings.js';
+export type { ConsoleSettings, PeopleSettings, PersonTokenSetting } from './people-settings.js';
 
 /** Which CMDB API cdflow deploys through. */
 export type CmdbDialect = 'tasks' | 'jiracdflow';
@@ -70,6 +77,14 @@ export interface Timings {
   intakeIssueWaitMs: number;
 }
 
+/**
+ * Where a SQL item's text is read when the request has no `sql_content`: Subversion over HTTP(S)
+ * (mod_dav_svn, basic auth) or GitLab (raw files, `PRIVATE-TOKEN`, repository → project id).
+ */
+export type SqlSourceSettings =
+  | { kind: 'svn'; baseUrl: string; user: string; password: string }
+  | { kind: 'gitlab'; baseUrl: string; token: string; projects: Record<string, number> };
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -96,12 +111,37 @@ export interface ServerConfig {
   cmdb: { dialect: CmdbDialect; baseUrl: string; searchUrl: string; upgradeUrl: string; token: string };
   /** Optional: when set, apollo_info items are applied and published through the Apollo Open API. */
   apollo: { baseUrl: string; token: string } | null;
+  /** Optional: the SQL source; without one, every SQL item must carry `sql_content`. */
+  sqlSource: SqlSourceSettings | null;
+  /** How a SQL file that is not UTF-8 is decoded (a WHATWG encoding name; default `gb18030`). */
+  sqlFallbackEncoding: string;
+  /** The original program's status query (`GET /cicdflow/`). */
+  legacy: {
+    /** Answer it without a token (the original had no auth; for a release system that cannot send one). */
+    statusWithoutAuth: boolean;
+  };
   normalize: NormalizeOptions;
   timings: Timings;
   policy: { gate: boolean; rules: Record<string, 'error' | 'warning' | 'off'> };
+  /**
+   * Sandbox mode only: where the sandbox control API listens (act as the DBA, ops or a Jira person, make
+   * things fail). Loopback by default; `port: null` is cdflow's port + 1 (a free one when cdflow's is 0
+   * or that one is taken).
+   */
+  sandboxControl: { host: string; port: number | null };
   /** Largest request body accepted (intake, events); larger → 413. */
   bodyLimitBytes: number;
   /** Largest Jira webhook body accepted (Jira payloads carry the whole issue and can exceed 1 MiB). */
   webhookBodyLimitBytes: number;
   logLevel: string;
+  /** Who may act: person tokens, group permissions per event, sessions (CDFLOW_CONFIG `people`). */
+  people: PeopleSettings;
+  /** The web console's settings (CDFLOW_CONFIG `console`). */
+  console: ConsoleSettings;
+  /** Mail and chat notifications (CDFLOW_SMTP_URL, CDFLOW_MAIL_FROM, CDFLOW_CONFIG `notifications`). */
+  notifications: NotificationSettings;
+  /** GET /metrics (CDFLOW_CONFIG `metrics`). */
+  metrics: MetricsSettings;
+  /** Where release transitions stream for the Stately inspector (CDFLOW_INSPECT_URL); null: nowhere. */
+  inspectUrl: string | null;
 }

@@ -1,6 +1,7 @@
 /**
  * The Fastify application: intake, legacy status, Jira webhook, query/operator API, machine, health,
- * OpenAPI document (/openapi.json) and docs page (/docs). No business rule lives here: routes validate,
+ * sessions and live events, the web console (/ and /ui/), OpenAPI document (/openapi.json), docs page (/docs)
+ * and Prometheus metrics (/metrics). No business rule lives here: routes validate,
  * authenticate and hand over to the runtime.
  */
 import swagger from '@fastify/swagger';
@@ -8,7 +9,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { ServerConfig } from '../config/server-config.js';
+import type { CdflowMetrics } from '../metrics/cdflow-metrics.js';
+import { registerMetricsRoute } from '../metrics/metrics-route.js';
 import type { ReleaseRuntimeApi } from '../runtime/runtime-api.js';
+import { installPeopleAuth } from './auth/install-people-auth.js';
+import { installConsole } from './console/install-console.js';
 import { installErrorHandling } from './error-handler.js';
 import type { CdflowApp } from './route-context.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -23,9 +28,11 @@ export interface BuildAppOptions {
   config: ServerConfig;
   /** A pino logger (see createLogger); its redaction keeps secrets out of request logs. */
   logger: FastifyBaseLogger;
+  /** GET /metrics serves this registry (no /metrics route without it). */
+  metrics?: CdflowMetrics;
 }
 
-export async function buildApp({ runtime, config, logger }: BuildAppOptions): Promise<CdflowApp> {
+export async function buildApp({ runtime, config, logger, metrics }: BuildAppOptions): Promise<CdflowApp> {
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
@@ -52,7 +59,23 @@ export async function buildApp({ runtime, config, logger }: BuildAppOptions): Pr
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'intake token or operator token' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'intake token, operator token or a person token (people.tokens)',
+          },
+          token: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'the token alone, without a scheme (as the original release system sends it)',
+          },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'cdflow_session',
+            description: 'console session (POST /api/session); writes also need the X-CSRF-Token header',
+          },
         },
       },
     },
@@ -64,7 +87,11 @@ export async function buildApp({ runtime, config, logger }: BuildAppOptions): Pr
   registerHealthRoutes(app, context);
   registerIntakeRoute(app, context);
   registerLegacyStatusRoute(app, context);
-  registerReleaseRoutes(app, context);
+  // People (sessions, person tokens, group permissions) and the web console with its live events.
+  const people = await installPeopleAuth(app, context);
+  const live = await installConsole(app, { ...context, people });
+  registerReleaseRoutes(app, { ...context, people, live });
+  if (metrics) registerMetricsRoute(app, { ...context, people, metrics });
   registerMachineRoute(app);
   await app.register(async (scope) => jiraWebhookRoutes(scope as CdflowApp, context));
 

@@ -1,8 +1,11 @@
-/** A Fastify `onRequest` hook that lets a request through only with one of the named bearer tokens. */
+/**
+ * A Fastify `onRequest` hook that lets a request through only with one of the named tokens, sent as
+ * `Authorization: Bearer <token>` or as the bare token (`presentedToken`).
+ */
 import type { FastifyRequest } from 'fastify';
 import type { ServerConfig } from '../config/server-config.js';
 import { unauthorized } from './api-error.js';
-import { bearerToken, tokenMatches } from './token-auth.js';
+import { presentedToken, tokenMatches } from './token-auth.js';
 
 export type TokenKind = 'intake' | 'operator';
 
@@ -15,7 +18,7 @@ export function presentedTokenKind(
   config: ServerConfig,
   kinds: readonly TokenKind[],
 ): TokenKind | null {
-  const token = bearerToken(request.headers.authorization);
+  const token = presentedToken(request.headers.authorization);
   if (token === null) return null;
   // Every candidate is compared (no early exit) so timing does not tell which token was close.
   let found: TokenKind | null = null;

@@ -4,6 +4,7 @@
  */
 import { personEventTypes } from '@cdflow/core';
 import Type from 'typebox';
+import { releaseStateFilters } from './console/release-search.js';
 
 const open = { additionalProperties: true } as const;
 
@@ -17,6 +18,14 @@ export const errorBody = Type.Object(
   open,
 );
 
+/** The original program's answer fields, which the release system reads (beside cdflow's own). */
+const originalAnswerFields = {
+  status: Type.Boolean({ description: "the original's outcome: true when the request was taken" }),
+  msg: Type.String({ description: "the original's message" }),
+  data: Type.Unknown({ description: 'the request body, as received (as the original echoed it)' }),
+  jira_issue_key: Type.String({ description: "the Jira issue key, '' until the issue exists" }),
+};
+
 export const intakeAnswer = Type.Object(
   {
     key: Type.Union([Type.String(), Type.Null()], {
@@ -27,6 +36,32 @@ export const intakeAnswer = Type.Object(
     state: Type.String({ description: 'machine state id, e.g. sqlPending' }),
     iteration: Type.Integer(),
     plan: Type.Unknown({ description: 'what remains to run, per section, with the reason of each decision' }),
+    ...originalAnswerFields,
+  },
+  open,
+);
+
+/** An intake error: cdflow's error body with the original's fields (`status: false`). */
+export const intakeErrorBody = Type.Object(
+  {
+    error: Type.String({
+      description: 'stable error code, e.g. invalid_request, unauthorized, release_busy',
+    }),
+    message: Type.String({ description: 'what went wrong and what to do' }),
+    ...originalAnswerFields,
+  },
+  open,
+);
+
+/** The answer of the original's status query (always HTTP 200). */
+export const legacyAnswer = Type.Object(
+  {
+    code: Type.Integer({ description: '10200 success, 10404 not found, 10500 failed' }),
+    msg: Type.String({ description: 'success or failed' }),
+    data: Type.Unknown({
+      description:
+        '{ summary, upgrade_status, sql_info: [{ sql_id, status, errormessage, workflow_id }], code_info, key, upgrade_status_label }, or { error }',
+    }),
   },
   open,
 );
@@ -62,9 +97,19 @@ export const releaseKeyParams = Type.Object({
 
 export const listQuery = Type.Object(
   {
-    state: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    state: Type.Optional(
+      Type.Enum([...releaseStateFilters], { description: 'a state (covers its steps) or a machine step' }),
+    ),
     project: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     env: Type.Optional(Type.Enum(['UAT', 'PRO'])),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '\\S',
+        description: 'search: part of the summary, the Jira key or the release id (case-insensitive)',
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
   },
@@ -75,7 +120,12 @@ export const operatorEventBody = Type.Object(
   {
     type: Type.Enum([...personEventTypes], { description: 'a person event type' }),
     by: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 128, description: 'who decided (audit trail)' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description:
+          'ignored, accepted so older clients keep working: the history names the authenticated person',
+      }),
     ),
     reason: Type.Optional(
       Type.String({ maxLength: 4000, description: 'for SQL_REPORTED_FAILED and CONFIG_REPORTED_FAILED' }),

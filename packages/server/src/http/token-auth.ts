@@ -1,4 +1,4 @@
-/** Bearer-token checks for the intake, read and operator endpoints. */
+/** Token checks for the intake, read and operator endpoints. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -18,4 +18,17 @@ export function bearerToken(header: string | string[] | undefined): string | nul
   if (value === undefined) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
   return match ? match[1]! : null;
+}
+
+/**
+ * The token a request presents in its `Authorization` header: `Bearer <token>`, or the token alone with
+ * no scheme (`Authorization: <token>`), as the original release system sends it. Null when the header
+ * is absent, empty, or another scheme (`Basic …`: a value with a space that is not a Bearer token).
+ */
+export function presentedToken(header: string | string[] | undefined): string | null {
+  const bearer = bearerToken(header);
+  if (bearer !== null) return bearer;
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (value === undefined || value === '' || /\s/.test(value)) return null;
+  return value;
 }

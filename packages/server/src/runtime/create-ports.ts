@@ -1,13 +1,23 @@
 /** Wires the HTTP adapters to the ports the runtime needs, from the validated configuration. */
-import { ApolloClient, ArcheryClient, CmdbClient, JiraClient, JiracdflowCmdbClient } from '@cdflow/adapters';
+import {
+  ApolloClient,
+  ArcheryClient,
+  CmdbClient,
+  type HttpObserver,
+  JiraClient,
+  JiracdflowCmdbClient,
+} from '@cdflow/adapters';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
+import { createSqlSource } from './create-sql-source.js';
 import type { RuntimePorts } from './effects/runtime-ports.js';
 
-export function createPorts(config: ServerConfig, logger: Logger): RuntimePorts {
+/** `observer` is told after every HTTP attempt to an upstream (the metrics). */
+export function createPorts(config: ServerConfig, logger: Logger, observer?: HttpObserver): RuntimePorts {
   const common = {
     timeoutMs: config.timings.upstreamTimeoutMs,
     retries: config.timings.upstreamRetries,
+    ...(observer ? { observer } : {}),
   };
   return {
     jira: new JiraClient({
@@ -47,5 +57,6 @@ export function createPorts(config: ServerConfig, logger: Logger): RuntimePorts 
           logger: logger.child({ upstream: 'apollo' }),
         })
       : null,
+    sqlSource: createSqlSource(config.sqlSource, { ...common, logger }),
   };
 }

@@ -4,11 +4,14 @@
  * transaction as the decision it causes) before moving on: a release's effects run strictly in order,
  * different releases in parallel. A retryable failure leaves the effect pending with a back-off and the
  * error in the history; the release's later effects wait behind it.
+ *
+ * The queue is the release's head in memory (release-heads.ts): the rows a commit inserted are run as
+ * they were written, without reading them back.
  */
 import {
   type EffectResultEvent,
   effectFailedEvent,
-  isSupersededMove,
+  isSupersededEffect,
   type ReleaseEffect,
   type RetryPolicy,
   retryDelayMs,
@@ -18,7 +21,8 @@ import type { Logger } from 'pino';
 import type { OutboxRow, ReleaseRepository } from '../store/release-repository.js';
 import { describeError } from './effects/effect-errors.js';
 import type { EffectDeps, EffectOutcome } from './effects/effect-handler.js';
-import { performEffect } from './effects/effect-handlers.js';
+import { outcomeUnknownAfterStop, performEffect } from './effects/effect-handlers.js';
+import type { ReleaseHeads } from './release-heads.js';
 
 /** What happened to an effect, for the runtime to record. */
 export type EffectResult =
@@ -27,6 +31,7 @@ export type EffectResult =
 
 export interface EffectRunnerOptions {
   repo: ReleaseRepository;
+  heads: ReleaseHeads;
   deps: EffectDeps;
   /** Records the outcome (and marks the outbox row) in one transaction, through the release's queue. */
   record: (row: OutboxRow, effect: ReleaseEffect, result: EffectResult) => Promise<void>;
@@ -39,8 +44,6 @@ export class EffectRunner {
   private readonly workers = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly wakeups = new Map<string, NodeJS.Timeout>();
-  /** Outbox rows a previous process left running (their outcome unknown), until they are run again. */
-  private readonly interrupted = new Set<number>();
   private stopping = false;
 
   constructor(private readonly options: EffectRunnerOptions) {}
@@ -77,14 +80,6 @@ export class EffectRunner {
     this.workers.set(releaseId, worker);
   }
 
-  /** Remember the effects a previous process left running; call at start, before they are reset. */
-  noteInterruptedEffects(): void {
-    const { repo } = this.options;
-    for (const releaseId of repo.releasesWithPendingEffects()) {
-      for (const row of repo.effectsOf(releaseId)) if (row.status === 'running') this.interrupted.add(row.id);
-    }
-  }
-
   kickAll(): void {
     for (const releaseId of this.options.repo.releasesWithPendingEffects()) this.kick(releaseId);
   }
@@ -105,13 +100,13 @@ export class EffectRunner {
   }
 
   private async drain(releaseId: string): Promise<void> {
-    const { repo } = this.options;
     while (!this.stopping) {
       this.again.delete(releaseId);
-      const head = repo.headEffect(releaseId);
-      if (!head) return;
-      const wait = head.nextAttemptAt - Date.now();
-      if (wait > 0) {
+      const row = this.options.heads.nextEffect(releaseId);
+      if (!row) return;
+      const wait = row.nextAttemptAt - Date.now();
+      // A poll waiting for a change gives way at once to a later decision's effects.
+      if (wait > 0 && !this.superseded(row)) {
         this.wakeups.set(
           releaseId,
           setTimeout(() => {
@@ -121,44 +116,55 @@ export class EffectRunner {
         );
         return;
       }
-      await this.runOne(head);
+      await this.runOne(row);
     }
   }
 
   private async runOne(row: OutboxRow): Promise<void> {
-    const { repo, deps, logger } = this.options;
+    const { repo, heads, deps, logger } = this.options;
     const effect = row.payload as ReleaseEffect;
-    const release = repo.getById(row.releaseId);
-    if (!release) {
-      repo.markEffect(row.id, 'failed', { lastError: 'release not found' });
+    const head = heads.get(row.releaseId);
+    if (!head) {
+      repo.markEffect(row.id, 'failed', { lastError: 'release not found' }, { durable: false });
       return;
     }
-    repo.markEffect(row.id, 'running');
+    // Started before the last stop with its outcome unknown (its row was left running).
+    const rerun = row.status === 'running';
+    // Only where an outcome can be unknown upstream is the start recorded (no idempotency key there).
+    if (!rerun && outcomeUnknownAfterStop(effect)) {
+      repo.markEffect(row.id, 'running', {}, { durable: false });
+      row.status = 'running';
+    }
     logger.debug(
       { releaseId: row.releaseId, effect: effect.type, key: row.idempotencyKey },
       'effect started',
     );
-    const queued = repo
-      .effectsOf(row.releaseId)
-      .filter((o) => o.id > row.id && (o.status === 'pending' || o.status === 'running'))
-      .map((o) => o.payload as ReleaseEffect);
-    if (isSupersededMove(effect, queued)) {
+    if (this.superseded(row)) {
       await this.options.record(row, effect, {
         kind: 'done',
-        detail: { skipped: 'a later decision moves the issue on; this move is out of date' },
+        detail: {
+          skipped:
+            effect.type === 'jira.moveTo'
+              ? 'a later decision moves the issue on; this move is out of date'
+              : 'a later decision moved the release on; nothing waits for this any more',
+        },
       });
       return;
     }
     let result: EffectResult;
     try {
-      const resumed = this.interrupted.delete(row.id);
       const outcome = await performEffect(
         effect,
-        { releaseId: row.releaseId, issueKey: release.issueKey, attempts: row.attempts, resumed },
+        { releaseId: row.releaseId, issueKey: head.issueKey, attempts: row.attempts, rerun },
         deps,
       );
       if (outcome.kind === 'later') {
-        this.tryAgainLater(row, effect, release.state, outcome.delayMs, outcome.reason, 'waiting');
+        if (outcome.quiet) {
+          // Nothing to record: the row waits in memory (after a restart it simply runs again).
+          row.nextAttemptAt = Date.now() + outcome.delayMs;
+          return;
+        }
+        this.tryAgainLater(row, effect, head.state, outcome.delayMs, outcome.reason, 'waiting');
         return;
       }
       result = outcome;
@@ -171,13 +177,27 @@ export class EffectRunner {
           { releaseId: row.releaseId, effect: effect.type, attempts, retryInMs: delay, err: reason },
           'effect failed, will retry',
         );
-        this.tryAgainLater(row, effect, release.state, delay, reason, 'retrying');
+        this.tryAgainLater(row, effect, head.state, delay, reason, 'retrying');
         return;
       }
       logger.warn({ releaseId: row.releaseId, effect: effect.type, err: reason }, 'effect failed for good');
       result = { kind: 'failed', reason, event: effectFailedEvent(effect, reason) };
     }
     await this.options.record(row, effect, result);
+  }
+
+  /** Whether a later decision made this queued effect moot (core's rule). */
+  private superseded(row: OutboxRow): boolean {
+    const head = this.options.heads.get(row.releaseId);
+    if (!head) return false;
+    const later = head.pending.filter((o) => o.id > row.id).map((o) => o.payload as ReleaseEffect);
+    return isSupersededEffect(row.payload as ReleaseEffect, later, head.context);
+  }
+
+  /** Some release has an effect to run now (for `idle`: a poll waiting for a change is not due). */
+  hasDueWork(now: number): boolean {
+    if (this.workers.size > 0) return true;
+    return this.options.heads.dueEffect(now);
   }
 
   /** The effect stays at the head of its release's queue until `delayMs` from now; the history says why. */
@@ -191,21 +211,33 @@ export class EffectRunner {
   ): void {
     const attempts = row.attempts + 1;
     const retryAt = Date.now() + delayMs;
-    this.options.repo.deferEffect(row.id, attempts, retryAt, reason, {
-      releaseId: row.releaseId,
-      source: 'runner',
-      actor: 'cdflow',
-      event: `effect:${effect.type}`,
-      fromState: state,
-      toState: state,
-      accepted: false,
-      detail: {
-        outcome,
-        idempotencyKey: row.idempotencyKey,
-        attempts,
-        ...(outcome === 'retrying' ? { error: reason } : { reason }),
-        retryAt: new Date(retryAt).toISOString(),
+    this.options.repo.deferEffect(
+      row.id,
+      attempts,
+      retryAt,
+      reason,
+      {
+        releaseId: row.releaseId,
+        source: 'runner',
+        actor: 'cdflow',
+        event: `effect:${effect.type}`,
+        fromState: state,
+        toState: state,
+        accepted: false,
+        detail: {
+          outcome,
+          idempotencyKey: row.idempotencyKey,
+          attempts,
+          ...(outcome === 'retrying' ? { error: reason } : { reason }),
+          retryAt: new Date(retryAt).toISOString(),
+        },
       },
-    });
+      { durable: false },
+    );
+    // The row in memory is the queue: it waits there, with the store's numbers.
+    row.attempts = attempts;
+    row.nextAttemptAt = retryAt;
+    row.status = 'pending';
+    row.lastError = reason;
   }
 }

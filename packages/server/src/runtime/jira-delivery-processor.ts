@@ -20,11 +20,19 @@ import { describeError } from './effects/effect-errors.js';
 import type { RuntimePorts } from './effects/runtime-ports.js';
 import type { KeyQueue } from './key-queue.js';
 import type { ReleaseDecisions } from './release-decisions.js';
+import type { ReleaseHeads } from './release-heads.js';
 import { deliveryRetryPolicy } from './retry-policies.js';
 import type { JiraDelivery } from './runtime-api.js';
 
+/**
+ * Processing a delivery is not fsync'd: the delivery itself was, before Jira had its answer, and one left
+ * unprocessed by a power loss is processed again at the next start.
+ */
+const notDurable = { durable: false } as const;
+
 export interface JiraDeliveryProcessorOptions {
   repo: ReleaseRepository;
+  heads: ReleaseHeads;
   deliveries: DeliveryRepository;
   queue: KeyQueue;
   ports: Pick<RuntimePorts, 'jira'>;
@@ -116,29 +124,31 @@ export class JiraDeliveryProcessor {
     if (row?.status !== 'received' || this.stopping) return;
     const delivery = row.delivery as JiraDelivery;
     if (!delivery.issueKey) {
-      deliveries.finish(id, 'no-issue', { webhookEvent: delivery.webhookEvent });
+      deliveries.finish(id, 'no-issue', { webhookEvent: delivery.webhookEvent }, notDurable);
       return;
     }
-    const release = this.options.repo.getByIssueKey(delivery.issueKey);
-    if (!release) {
+    const releaseId = this.options.repo.releaseIdOfIssue(delivery.issueKey);
+    if (releaseId === undefined) {
       logger.info({ issueKey: delivery.issueKey }, 'Jira delivery for an issue cdflow does not manage');
-      deliveries.finish(id, 'unknown-issue', {
-        issueKey: delivery.issueKey,
-        webhookEvent: delivery.webhookEvent,
-      });
+      deliveries.finish(
+        id,
+        'unknown-issue',
+        { issueKey: delivery.issueKey, webhookEvent: delivery.webhookEvent },
+        notDurable,
+      );
       return;
     }
     if (delivery.statusChange === null) {
       // Comments, field edits, creation: no decision of a person to map (and answering a comment with a
       // comment would feed a loop). Recorded; the release's own state is untouched.
-      deliveries.finish(id, 'no-status-change', {
-        issueKey: delivery.issueKey,
-        webhookEvent: delivery.webhookEvent,
-        user: delivery.user,
-      });
+      deliveries.finish(
+        id,
+        'no-status-change',
+        { issueKey: delivery.issueKey, webhookEvent: delivery.webhookEvent, user: delivery.user },
+        notDurable,
+      );
       return;
     }
-    const releaseId = release.releaseId;
     await this.options.queue.run(releaseId, async () => {
       let currentStatus: string;
       try {
@@ -151,7 +161,7 @@ export class JiraDeliveryProcessor {
           deliveries.recordAttempt(id, attempts, reason);
           this.schedule(id, retryDelayMs(policy, attempts, error));
         } else {
-          deliveries.finish(id, 'error', { error: reason, attempts });
+          deliveries.finish(id, 'error', { error: reason, attempts }, notDurable);
         }
         logger.warn({ issueKey: delivery.issueKey, err: reason }, 'could not re-read the Jira issue');
         return;
@@ -162,11 +172,11 @@ export class JiraDeliveryProcessor {
 
   /** Map the issue's current status (the delivery is only a hint) to a decision. Inside the queue slot. */
   private decide(id: number, releaseId: string, delivery: JiraDelivery, currentStatus: string): void {
-    const row = this.options.repo.getById(releaseId);
-    if (!row) return;
+    const head = this.options.heads.get(releaseId);
+    if (!head) return;
     const { config, decisions } = this.options;
     const names = config.jira.names;
-    const release = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
+    const release = describeRelease(head.persisted);
     const by = delivery.user ?? 'unknown';
     const base = { issueKey: delivery.issueKey, by, current: currentStatus, hint: delivery.statusChange };
     const answer = interpretJiraDelivery(
@@ -178,7 +188,7 @@ export class JiraDeliveryProcessor {
     switch (answer.kind) {
       case 'in-sync':
         // Jira already shows what the machine says: an echo, a duplicate or a late delivery.
-        this.options.deliveries.finish(id, 'in-sync', base);
+        this.options.deliveries.finish(id, 'in-sync', base, notDurable);
         return;
       case 'echo':
       case 'ignored':
@@ -187,13 +197,14 @@ export class JiraDeliveryProcessor {
             releaseId,
             audit:
               answer.kind === 'ignored'
-                ? [unappliedMove(row.state, answer.change, 'ignored', answer.reason)]
+                ? [unappliedMove(head.state, answer.change, 'ignored', answer.reason)]
                 : [],
             finishDelivery: {
               id,
               outcome: answer.kind,
               detail: { ...base, ...(answer.kind === 'ignored' ? { reason: answer.reason } : {}) },
             },
+            durable: false,
           },
           [],
         );
@@ -202,8 +213,9 @@ export class JiraDeliveryProcessor {
         decisions.commit(
           {
             releaseId,
-            audit: [unappliedMove(row.state, answer.change, 'refused', answer.reason)],
+            audit: [unappliedMove(head.state, answer.change, 'refused', answer.reason)],
             finishDelivery: { id, outcome: 'refused', detail: { ...base, reason: answer.reason } },
+            durable: false,
           },
           [refusalComment(releaseId, id, answer.comment)],
         );
@@ -212,6 +224,7 @@ export class JiraDeliveryProcessor {
         decisions.apply(releaseId, answer.event, {
           source: 'jira',
           actor: by,
+          durable: false,
           finishDelivery: (decision) => ({
             id,
             outcome: decision.accepted ? 'applied' : 'refused',
@@ -241,17 +254,21 @@ export class JiraDeliveryProcessor {
 
   /** After a delivery's own step, apply the person's next step that the re-read status shows, if it is one. */
   private catchUpWithJira(releaseId: string, currentStatus: string): void {
-    const row = this.options.repo.getById(releaseId);
-    if (!row) return;
+    const head = this.options.heads.get(releaseId);
+    if (!head) return;
     const { config } = this.options;
-    const release = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
+    const release = describeRelease(head.persisted);
     const next = interpretJiraDelivery(release, { change: null, by: seenOnReadingJira }, currentStatus, {
       names: config.jira.names,
       cdflowUser: config.jira.user,
     });
     // Only an accepted step is caught up; anything else waits for that move's own delivery.
     if (next.kind === 'event')
-      this.options.decisions.apply(releaseId, next.event, { source: 'jira', actor: seenOnReadingJira });
+      this.options.decisions.apply(releaseId, next.event, {
+        source: 'jira',
+        actor: seenOnReadingJira,
+        durable: false,
+      });
   }
 }
 

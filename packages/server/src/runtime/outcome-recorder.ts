@@ -1,46 +1,44 @@
 /**
  * Records what the runtime's own work comes back with: an effect's outcome (from the EffectRunner) and a
  * timer that fired (from the TimerLoop). Each is decided as an event on the release, in the release's
- * queue slot, and committed with the outbox row or timer row it completes, in one transaction.
+ * queue slot, and committed with the outbox row or timer it completes, in one transaction — without
+ * fsync: this is internal work that, after a power loss, would simply be done again (every effect is
+ * idempotent by its key or a look-up, and a timer fires again).
  */
-import type { EffectResultEvent, ReleaseEffect, TimerName } from '@cdflow/core';
+import type { ReleaseEffect } from '@cdflow/core';
 import type { Logger } from 'pino';
-import type { AuditInput, OutboxRow, ReleaseRepository, TimerRow } from '../store/release-repository.js';
+import type { AuditInput, OutboxRow } from '../store/release-repository.js';
 import type { EffectResult } from './effect-runner.js';
 import { describeError } from './effects/effect-errors.js';
 import type { KeyQueue } from './key-queue.js';
 import type { ReleaseDecisions } from './release-decisions.js';
+import type { ReleaseHeads } from './release-heads.js';
+import type { PendingTimer, TimerLoop } from './timer-loop.js';
 
 export interface OutcomeRecorderOptions {
-  repo: ReleaseRepository;
+  heads: ReleaseHeads;
   queue: KeyQueue;
   logger: Logger;
   decisions: ReleaseDecisions;
+  /** The pending timers (in memory): a firing checks it is still the schedule it was armed for. */
+  timers: () => TimerLoop;
 }
 
 export class OutcomeRecorder {
   constructor(private readonly options: OutcomeRecorderOptions) {}
 
-  /** Record the effect's outcome and mark its outbox row; a failure is decided as the release's event. */
+  /** Record the effect's outcome and mark its outbox row; an event it brings is decided on the release. */
   recordEffect(row: OutboxRow, effect: ReleaseEffect, result: EffectResult): Promise<void> {
-    const { repo, queue, logger, decisions } = this.options;
+    const { heads, queue, logger, decisions } = this.options;
     return queue.run(row.releaseId, () => {
-      const release = repo.getById(row.releaseId);
-      const state = release?.state ?? null;
-      const outcomeEntry: AuditInput = {
-        source: 'runner',
-        actor: 'cdflow',
-        event: `effect:${effect.type}`,
-        fromState: state,
-        toState: state,
-        accepted: result.kind !== 'failed',
-        detail: {
-          outcome: result.kind === 'failed' ? 'failed' : 'done',
-          idempotencyKey: row.idempotencyKey,
-          attempts: row.attempts + 1,
-          ...(result.kind === 'failed' ? { error: result.reason } : {}),
-          ...(result.kind === 'done' && result.detail !== undefined ? { result: result.detail } : {}),
-        },
+      const state = heads.get(row.releaseId)?.state ?? null;
+      const outcome = {
+        type: effect.type,
+        outcome: result.kind === 'failed' ? 'failed' : 'done',
+        idempotencyKey: row.idempotencyKey,
+        attempts: row.attempts + 1,
+        ...(result.kind === 'failed' ? { error: result.reason } : {}),
+        ...(result.kind === 'done' && result.detail !== undefined ? { result: result.detail } : {}),
       };
       const complete = {
         id: row.id,
@@ -48,7 +46,20 @@ export class OutcomeRecorder {
         error: result.kind === 'failed' ? result.reason : null,
       };
       if (result.kind === 'done') {
-        decisions.commit({ releaseId: row.releaseId, audit: [outcomeEntry], completeEffect: complete }, []);
+        const { type: _type, ...detail } = outcome;
+        const entry: AuditInput = {
+          source: 'runner',
+          actor: 'cdflow',
+          event: `effect:${effect.type}`,
+          fromState: state,
+          toState: state,
+          accepted: true,
+          detail,
+        };
+        decisions.commit(
+          { releaseId: row.releaseId, audit: [entry], completeEffect: complete, durable: false },
+          [],
+        );
         return;
       }
       try {
@@ -56,7 +67,8 @@ export class OutcomeRecorder {
           source: 'runner',
           actor: 'cdflow',
           completeEffect: complete,
-          extraAudit: [outcomeEntry],
+          effect: outcome,
+          durable: false,
         });
       } catch (error) {
         // The outcome cannot be decided (e.g. a snapshot of an unknown machine version): record it and
@@ -70,18 +82,18 @@ export class OutcomeRecorder {
           {
             releaseId: row.releaseId,
             audit: [
-              outcomeEntry,
               {
                 source: 'runner',
                 actor: 'cdflow',
-                event: (result.event as EffectResultEvent).type,
+                event: result.event.type,
                 fromState: state,
                 toState: state,
                 accepted: false,
-                detail: { error: reason },
+                detail: { effect: outcome, error: reason },
               },
             ],
             completeEffect: { id: row.id, status: 'failed', error: reason },
+            durable: false,
           },
           [],
         );
@@ -90,19 +102,19 @@ export class OutcomeRecorder {
   }
 
   /** Decide the timer's firing on its release, unless it was cancelled or rescheduled meanwhile. */
-  fireTimer(timer: TimerRow): Promise<void> {
-    const { repo, queue, logger, decisions } = this.options;
+  fireTimer(timer: PendingTimer): Promise<void> {
+    const { queue, logger, decisions } = this.options;
     return queue.run(timer.releaseId, () => {
-      const current = repo.getTimer(timer.id);
+      const current = this.options.timers().current(timer.releaseId, timer.name);
       // Cancelled or rescheduled while waiting for the queue: the newer schedule fires on its own.
       if (!current || current.scheduleKey !== timer.scheduleKey || current.dueAt > Date.now()) return;
-      const firedTimer = { id: timer.id, scheduleKey: timer.scheduleKey };
+      const firedTimer = { name: timer.name, scheduleKey: timer.scheduleKey };
       try {
         decisions.apply(
           timer.releaseId,
           // Timer rows are written only from the machine's `timer.schedule` effects.
-          { type: 'TIMER_FIRED', timer: timer.name as TimerName },
-          { source: 'system', actor: 'timer', firedTimer },
+          { type: 'TIMER_FIRED', timer: timer.name as never },
+          { source: 'system', actor: 'timer', firedTimer, durable: false },
         );
       } catch (error) {
         const reason = describeError(error);
@@ -122,6 +134,7 @@ export class OutcomeRecorder {
               },
             ],
             firedTimer,
+            durable: false,
           },
           [],
         );

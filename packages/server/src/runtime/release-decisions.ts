@@ -15,8 +15,16 @@ export interface ApplyMeta {
   /** Extra effects written with the decision (e.g. a Jira comment answering a refused move). */
   extraEffects?: (decision: Decision) => ReleaseEffect[];
   extraAudit?: AuditInput[];
+  /** The effect outcome that caused the event: recorded in the decision's own history row (one row). */
+  effect?: Record<string, unknown>;
   /** Keep the request body when the decision accepts it (intake). */
   request?: { by: string; body: NormalizedRequest };
+  /**
+   * false for internal work that would simply be done again after a power loss (an effect's outcome, a
+   * timer firing): committed without fsync, which still survives kill -9. Default true (a person's
+   * decision, a request, a delivery: acknowledged to someone).
+   */
+  durable?: boolean;
 }
 
 /** A write that decides no event: its effects are given as core's effects and split on commit. */

@@ -22,7 +22,13 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import { DeliveryRepository } from '../store/delivery-repository.js';
 import type { Store } from '../store/open-store.js';
-import { type AuditInput, type DecisionWrite, ReleaseRepository } from '../store/release-repository.js';
+import {
+  type AuditInput,
+  type CommitResult,
+  type DecisionWrite,
+  ReleaseRepository,
+  RevisionConflictError,
+} from '../store/release-repository.js';
 import { EffectRunner } from './effect-runner.js';
 import { CmdbDeploySlots } from './effects/cmdb-deploy-slots.js';
 import { describeError } from './effects/effect-errors.js';
@@ -32,10 +38,13 @@ import { JiraReconciler } from './jira-reconciler.js';
 import { KeyQueue } from './key-queue.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-decisions.js';
+import { ReleaseHeads } from './release-heads.js';
 import { releaseIdFor } from './release-id.js';
+import { releaseSettings } from './release-settings.js';
 import { toReleaseView } from './release-view.js';
 import { effectRetryPolicy } from './retry-policies.js';
 import type {
+  DecidedChange,
   EventResult,
   HistoryEntry,
   IntakeResult,
@@ -80,6 +89,7 @@ export class UnknownReleaseError extends CdflowError {
 
 export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly repo: ReleaseRepository;
+  private readonly heads: ReleaseHeads;
   private readonly queue = new KeyQueue();
   private readonly runner: EffectRunner;
   private readonly timers: TimerLoop;
@@ -92,20 +102,23 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   constructor(private readonly options: ReleaseRuntimeOptions) {
     this.repo = new ReleaseRepository(options.store);
+    this.heads = new ReleaseHeads(this.repo);
     const decisions: ReleaseDecisions = {
       apply: (releaseId, event, meta) => this.applyLocked(releaseId, event, meta),
       commit: (write, effects) => this.commitWithoutEvent(write, effects),
     };
     this.outcomes = new OutcomeRecorder({
-      repo: this.repo,
+      heads: this.heads,
       queue: this.queue,
       logger: options.logger,
       decisions,
+      timers: () => this.timers,
     });
     const timings = options.config.timings;
     const deliveries = new DeliveryRepository(options.store);
     this.runner = new EffectRunner({
       repo: this.repo,
+      heads: this.heads,
       deps: {
         ports: options.ports,
         config: options.config,
@@ -120,6 +133,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.timers = new TimerLoop(this.repo, (timer) => this.outcomes.fireTimer(timer));
     this.jiraDeliveries = new JiraDeliveryProcessor({
       repo: this.repo,
+      heads: this.heads,
       deliveries,
       queue: this.queue,
       ports: options.ports,
@@ -150,11 +164,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    // Effects interrupted by a crash are run again: each is idempotent by its key or a look-up (the
-    // runner tells the handler it resumes one, for upstreams without either).
-    this.runner.noteInterruptedEffects();
-    const resumed = this.repo.resetRunningEffects();
-    if (resumed > 0) this.logger.info({ resumed }, 'resuming effects interrupted by the last stop');
+    // Effects interrupted by a crash are run again: each is idempotent by its key or a look-up (a
+    // row left `running` tells its handler that the earlier call's outcome is unknown).
     this.runner.kickAll();
     this.timers.start();
     this.jiraDeliveries.resume();
@@ -168,6 +179,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.reconciler.stop();
     this.jiraDeliveries.stop();
     await this.timers.stop();
+    this.heads.releaseWaiters();
     const finished = await this.runner.stop(bound);
     if (!finished)
       this.logger.warn(
@@ -184,7 +196,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   ready(): boolean {
     if (!this.started || this.stopping || !this.options.store.isOpen()) return false;
     try {
-      this.options.store.sqlite.prepare('select 1').get();
+      this.options.store.statement('select 1').get();
       return true;
     } catch {
       return false;
@@ -198,12 +210,11 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       await Promise.allSettled(this.jiraDeliveries.inFlight);
       const now = Date.now();
       const quiet =
-        !this.runner.busy &&
+        !this.runner.hasDueWork(now) &&
         !this.timers.busy &&
         this.queue.activeKeys === 0 &&
         !this.jiraDeliveries.busy &&
-        !this.repo.hasDueEffects(now) &&
-        this.repo.dueTimers(now).length === 0;
+        !this.timers.dueNow(now);
       if (quiet) return;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -215,8 +226,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.assertRunning();
     const releaseId = releaseIdFor(request.summary);
     const result = await this.queue.run(releaseId, (): IntakeResult => {
-      const existing = this.repo.getById(releaseId);
-      if (!existing) return this.createRelease(releaseId, request, by);
+      if (!this.heads.get(releaseId)) return this.createRelease(releaseId, request, by);
       const decision = this.applyLocked(
         releaseId,
         { type: 'NEW_ITERATION', request, by },
@@ -230,17 +240,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     if (result.outcome !== 'created' || result.release.key !== null) return result;
     // The issue is created by the effect runner after the commit; the release system wants its key in
     // the answer, so wait a little for it. If Jira is slow the answer says key null and the release id.
-    const key = await this.waitForIssueKey(releaseId, this.config.timings.intakeIssueWaitMs);
+    const key = await this.heads.waitForIssue(releaseId, this.config.timings.intakeIssueWaitMs);
     return key === null ? result : { ...result, release: this.viewById(releaseId) };
-  }
-
-  private async waitForIssueKey(releaseId: string, timeoutMs: number): Promise<string | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const key = this.repo.getById(releaseId)?.issueKey ?? null;
-      if (key !== null || Date.now() >= deadline || this.stopping) return key;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   }
 
   async sendEvent(ref: string, event: PersonEvent, source: 'operator'): Promise<EventResult | null> {
@@ -258,18 +259,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   /** The release's settings, copied from configuration at creation (later config changes do not move it). */
   private settings(): ReleaseSettings {
-    const t = this.config.timings;
-    return {
-      sqlMode: this.config.sqlMode,
-      archeryPollMs: t.archeryPollMs,
-      cmdbPollMs: t.cmdbPollMs,
-      preDeployDelayMs: t.preDeployDelayMs,
-      deployTimeoutMs: t.deployTimeoutMs,
-      deployRetries: t.deployRetries,
-      deployRetryPauseMs: t.deployRetryPauseMs,
-      policyGate: this.config.policy.gate,
-      apolloAutomatic: this.config.apollo !== null,
-    };
+    return releaseSettings(this.config);
   }
 
   private createRelease(releaseId: string, request: NormalizedRequest, by: string): IntakeResult {
@@ -281,7 +271,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       previous: { version: this.repo.lastAppliedVersion(request.project, request.env, releaseId) },
     });
     const parts = this.splitEffects(decision.effects);
-    this.repo.createRelease(
+    const result = this.repo.createRelease(
       {
         releaseId,
         summary: request.summary,
@@ -303,18 +293,15 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
             fromState: null,
             toState: decision.state,
             accepted: true,
-            detail: {
-              iteration: decision.context.iteration,
-              dropped: request.dropped,
-              effects: effectTypes(decision),
-            },
+            detail: { iteration: decision.context.iteration, dropped: request.dropped },
           },
         ],
         ...parts,
         request: { iteration: decision.context.iteration, by, body: request },
       },
     );
-    this.afterCommit(releaseId, parts);
+    this.heads.created(releaseId, decision, result);
+    this.afterCommit(releaseId, parts, { event: null, fromState: null, decision });
     return { outcome: 'created', release: this.viewById(releaseId) };
   }
 
@@ -322,23 +309,23 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
    * Decide `event` on the release and commit the decision. Must run inside the release's queue slot.
    * A refused event changes nothing but is recorded.
    */
-  private applyLocked(releaseId: string, event: ReleaseEvent, meta: ApplyMeta): Decision {
-    const row = this.repo.getById(releaseId);
-    if (!row) throw new UnknownReleaseError(releaseId);
-    const decision = decide({ machineVersion: row.machineVersion, snapshot: row.snapshot }, event);
+  private applyLocked(releaseId: string, event: ReleaseEvent, meta: ApplyMeta, again = false): Decision {
+    const head = this.heads.get(releaseId);
+    if (!head) throw new UnknownReleaseError(releaseId);
+    const decision = decide(head.persisted, event);
     const effects = [...decision.effects, ...(meta.extraEffects?.(decision) ?? [])];
     const parts = this.splitEffects(effects);
     const entry: AuditInput = {
       source: meta.source,
       actor: meta.actor,
       event: event.type,
-      fromState: row.state,
-      toState: decision.accepted ? decision.state : row.state,
+      fromState: head.state,
+      toState: decision.accepted ? decision.state : head.state,
       accepted: decision.accepted,
       detail: {
         event: eventDetail(event),
+        ...(meta.effect ? { effect: meta.effect } : {}),
         ...(decision.refusal ? { refusal: decision.refusal } : {}),
-        ...(effects.length > 0 ? { effects: effects.map((e) => e.type) } : {}),
       },
     };
     const write: DecisionWrite = {
@@ -348,13 +335,14 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       completeEffect: meta.completeEffect,
       firedTimer: meta.firedTimer,
       finishDelivery: meta.finishDelivery?.(decision),
+      durable: meta.durable ?? true,
     };
     if (decision.accepted) {
       write.release = {
-        expectedRevision: row.revision,
+        expectedRevision: head.revision,
         state: decision.state,
         iteration: decision.context.iteration,
-        issueKey: decision.context.issueKey ?? row.issueKey,
+        issueKey: decision.context.issueKey ?? head.issueKey,
         machineVersion: decision.next.machineVersion,
         snapshot: decision.next.snapshot,
       };
@@ -367,10 +355,16 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         };
       }
     }
-    this.repo.commitDecision(write);
-    this.afterCommit(releaseId, parts);
+    try {
+      this.commit(write, decision, parts, { event, fromState: head.state, decision });
+    } catch (error) {
+      // Another writer got there first: decide once more on what it wrote (the head was dropped).
+      if (error instanceof RevisionConflictError && !again)
+        return this.applyLocked(releaseId, event, meta, true);
+      throw error;
+    }
     this.logger.info(
-      { releaseId, event: event.type, from: row.state, to: entry.toState, accepted: decision.accepted },
+      { releaseId, event: event.type, from: head.state, to: entry.toState, accepted: decision.accepted },
       decision.accepted ? 'event applied' : 'event refused',
     );
     return decision;
@@ -379,14 +373,39 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   /** Commit a write that decides no event (an outcome recorded as it is, an echo, a refused move), then run `effects`. */
   private commitWithoutEvent(write: WriteWithoutEvent, effects: ReleaseEffect[]): void {
     const parts = this.splitEffects(effects);
-    this.repo.commitDecision({ ...write, ...parts });
-    this.afterCommit(write.releaseId, parts);
+    this.commit({ ...write, ...parts }, null, parts);
   }
 
-  private splitEffects(
-    effects: ReleaseEffect[],
-  ): Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'> {
-    const parts: Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'> = {
+  /** The one way a write reaches the store: then the head, the timers, the runner and the listeners hear of it. */
+  private commit(
+    write: DecisionWrite,
+    decision: Decision | null,
+    parts: EffectParts,
+    decided?: DecidedChange,
+  ): void {
+    let result: CommitResult;
+    try {
+      result = this.repo.commitDecision(write);
+    } catch (error) {
+      // The store and the head disagree (another writer): read the release again next time.
+      this.heads.forget(write.releaseId);
+      throw error;
+    }
+    const finished = [
+      ...(write.completeEffect ? [write.completeEffect.id] : []),
+      ...(write.completeEffects ?? []).map((c) => c.id),
+    ];
+    this.heads.committed(write.releaseId, decision, result, finished);
+    this.timers.cancelled(write.releaseId, write.cancelTimers);
+    if (write.firedTimer) {
+      this.timers.firedDone(write.releaseId, write.firedTimer.name, write.firedTimer.scheduleKey);
+    }
+    this.timers.scheduled(write.releaseId, write.scheduleTimers);
+    this.afterCommit(write.releaseId, parts, decided);
+  }
+
+  private splitEffects(effects: ReleaseEffect[]): EffectParts {
+    const parts: EffectParts = {
       effects: [],
       scheduleTimers: [],
       cancelTimers: [],
@@ -408,20 +427,16 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return parts;
   }
 
-  private afterCommit(
-    releaseId: string,
-    parts: Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'>,
-  ): void {
+  private afterCommit(releaseId: string, parts: EffectParts, decided?: DecidedChange): void {
     for (const listener of this.listeners) {
       try {
-        listener({ releaseId });
+        listener(decided ? { releaseId, decided } : { releaseId });
       } catch (error) {
         this.logger.warn({ releaseId, err: describeError(error) }, 'a release change listener failed');
       }
     }
     if (!this.started || this.stopping) return;
     if (parts.effects.length > 0) this.runner.kick(releaseId);
-    if (parts.scheduleTimers.length > 0 || parts.cancelTimers.length > 0) this.timers.arm();
   }
 
   subscribe(listener: (change: ReleaseChange) => void): () => void {
@@ -486,13 +501,17 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   }
 }
 
-function effectTypes(decision: Decision): string[] {
-  return decision.effects.map((e) => e.type);
-}
+/** What a decision's effects become in a write: outbox rows, and timers scheduled or cancelled. */
+type EffectParts = Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'>;
 
 /** The event as the audit trail keeps it: a new request is stored in `requests`, not repeated here. */
 function eventDetail(event: ReleaseEvent): unknown {
   if (event.type === 'NEW_ITERATION')
     return { type: event.type, by: event.by, summary: event.request.summary };
+  // The text is in the snapshot (sqlTexts); the trail says which file, how it was decoded, its hash.
+  if (event.type === 'SQL_TEXT_FETCHED') {
+    const { text: _text, ...read } = event.text;
+    return { type: event.type, ref: event.ref, ...read };
+  }
   return event;
 }

@@ -3,9 +3,10 @@ import {
   describeRelease,
   type JiraWorkflowNames,
   jiraStatusForState,
-  legacySqlStatuses,
-  legacyStatus,
+  legacySqlInfo,
+  legacyUpgradeStatus,
   productStateOf,
+  sqlFilesToRead,
 } from '@cdflow/core';
 import type { ReleaseRow } from '../store/release-repository.js';
 import type { ReleaseView } from './runtime-api.js';
@@ -31,8 +32,18 @@ export function toReleaseView(row: ReleaseRow, names: JiraWorkflowNames): Releas
     failure: context.failure,
     acceptedEvents: described.acceptedEvents,
     legacy: {
-      upgradeStatus: legacyStatus({ state: described.state, context }),
-      sql: legacySqlStatuses(context),
+      upgradeStatus: legacyUpgradeStatus({ state: described.state, context }, names),
+      sql: legacySqlInfo(context),
+    },
+    sqlTexts: {
+      read: Object.entries(context.sqlTexts ?? {}).map(([ref, t]) => ({
+        ref,
+        hash: t.hash,
+        encoding: t.encoding,
+        source: t.source,
+        bytes: t.bytes,
+      })),
+      awaiting: sqlFilesToRead(context.request, context.sqlTexts).map((f) => f.ref),
     },
     revision: row.revision,
     createdAt: row.createdAt,

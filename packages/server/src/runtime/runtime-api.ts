@@ -3,13 +3,14 @@
  * (release-runtime.ts) implements them over the store, core's `decide` and the effect runner.
  */
 import type {
+  Decision,
   Deployment,
-  LegacySqlStatus,
-  LegacyStatus,
+  LegacySqlInfo,
   NormalizedRequest,
   PersonEvent,
   PolicyFindingSummary,
   Refusal,
+  ReleaseEvent,
   ReleaseFailure,
   ReleasePlan,
   SqlOrder,
@@ -37,8 +38,16 @@ export interface ReleaseView {
   warnings: PolicyFindingSummary[];
   failure: ReleaseFailure | null;
   acceptedEvents: string[];
-  /** The original release system's status codes (core's `legacyStatus`), for GET /cicdflow/. */
-  legacy: { upgradeStatus: LegacyStatus; sql: LegacySqlStatus[] };
+  /**
+   * The original program's status answer (core's `legacyUpgradeStatus` and `legacySqlInfo`), for
+   * GET /cicdflow/: its number for its five statuses, else the Jira status name; the SQL work orders.
+   */
+  legacy: { upgradeStatus: number | string; sql: LegacySqlInfo[] };
+  /** SQL files read from the SQL source for the release (`path/file@rev`), and those still to read. */
+  sqlTexts: {
+    read: Array<{ ref: string; hash: string; encoding: string; source: string; bytes: number }>;
+    awaiting: string[];
+  };
   revision: number;
   createdAt: string;
   updatedAt: string;
@@ -87,6 +96,17 @@ export interface JiraDelivery {
 /** A release changed (a decision was committed); read it again for its new state. */
 export interface ReleaseChange {
   releaseId: string;
+  /** Set when the commit decided an event or created the release (notifications, the inspector). */
+  decided?: DecidedChange;
+}
+
+/** The decision a change committed: the event, the state before, and core's decision (accepted or not). */
+export interface DecidedChange {
+  /** The event decided; null for the release's first decision (startRelease). */
+  event: ReleaseEvent | null;
+  /** Machine state before the decision; null when it created the release. */
+  fromState: string | null;
+  decision: Decision;
 }
 
 export interface ListFilter {

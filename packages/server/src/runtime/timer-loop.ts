@@ -1,51 +1,76 @@
 /**
  * Fires the machine's wall-clock timers. Timers are rows (due time in epoch ms) written with the
- * decision that scheduled them; this loop only keeps one setTimeout armed for the next due row, so a
- * restart loses nothing: `start` re-arms from the table.
+ * decision that scheduled them, so a restart loses nothing: `start` loads them from the table. While
+ * running, the loop keeps them in memory — the runtime tells it what each commit scheduled, cancelled
+ * or fired — and keeps one setTimeout armed for the next one due.
  */
-import type { ReleaseRepository, TimerRow } from '../store/release-repository.js';
+import type { ReleaseRepository } from '../store/release-repository.js';
 
 /** setTimeout's ceiling (about 24.8 days); a later timer is re-armed when this one wakes. */
 const maxDelayMs = 2 ** 31 - 1;
 
+export interface PendingTimer {
+  releaseId: string;
+  name: string;
+  dueAt: number;
+  /** Idempotency key of the `timer.schedule` effect that set it: a firing checks it is still this one. */
+  scheduleKey: string;
+}
+
+const keyOf = (releaseId: string, name: string) => `${releaseId}\u0000${name}`;
+
 export class TimerLoop {
   private handle: NodeJS.Timeout | null = null;
-  private readonly inFlight = new Map<number, Promise<void>>();
+  private armedFor: number | null = null;
+  private readonly pending = new Map<string, PendingTimer>();
+  private readonly inFlight = new Map<string, Promise<void>>();
   private stopped = true;
 
   constructor(
     private readonly repo: ReleaseRepository,
-    private readonly fire: (timer: TimerRow) => Promise<void>,
+    private readonly fire: (timer: PendingTimer) => Promise<void>,
   ) {}
 
   start(): void {
     this.stopped = false;
-    this.arm();
-  }
-
-  /** Re-arm for the earliest timer that is not firing already (call after any timer insert). */
-  arm(): void {
-    if (this.handle) clearTimeout(this.handle);
-    this.handle = null;
-    if (this.stopped) return;
-    const next = this.repo.nextTimers(this.inFlight.size + 1).find((t) => !this.inFlight.has(t.id));
-    if (!next) return;
-    const delay = Math.min(Math.max(0, next.dueAt - Date.now()), maxDelayMs);
-    this.handle = setTimeout(() => this.tick(), delay);
-  }
-
-  private tick(): void {
-    this.handle = null;
-    if (this.stopped) return;
-    for (const timer of this.repo.dueTimers(Date.now())) {
-      if (this.inFlight.has(timer.id)) continue;
-      const firing = this.fire(timer).finally(() => {
-        this.inFlight.delete(timer.id);
-        this.arm();
+    for (const row of this.repo.allTimers()) {
+      this.pending.set(keyOf(row.releaseId, row.name), {
+        releaseId: row.releaseId,
+        name: row.name,
+        dueAt: row.dueAt,
+        scheduleKey: row.scheduleKey,
       });
-      this.inFlight.set(timer.id, firing);
     }
     this.arm();
+  }
+
+  /** A commit scheduled (or rescheduled) these timers of the release. */
+  scheduled(releaseId: string, timers: ReadonlyArray<Omit<PendingTimer, 'releaseId'>>): void {
+    for (const t of timers) this.pending.set(keyOf(releaseId, t.name), { releaseId, ...t });
+    if (timers.length > 0) this.arm();
+  }
+
+  /** A commit cancelled these timers of the release. */
+  cancelled(releaseId: string, names: readonly string[]): void {
+    for (const name of names) this.pending.delete(keyOf(releaseId, name));
+  }
+
+  /** A commit recorded the firing of this schedule (a newer schedule of the same name stays). */
+  firedDone(releaseId: string, name: string, scheduleKey: string): void {
+    const key = keyOf(releaseId, name);
+    if (this.pending.get(key)?.scheduleKey === scheduleKey) this.pending.delete(key);
+  }
+
+  /** The schedule of this timer now, if it is still pending. */
+  current(releaseId: string, name: string): PendingTimer | undefined {
+    return this.pending.get(keyOf(releaseId, name));
+  }
+
+  /** A timer is due now or being fired (for `idle`). */
+  dueNow(at: number): boolean {
+    if (this.inFlight.size > 0) return true;
+    for (const t of this.pending.values()) if (t.dueAt <= at) return true;
+    return false;
   }
 
   /** Timers firing right now. */
@@ -58,5 +83,38 @@ export class TimerLoop {
     if (this.handle) clearTimeout(this.handle);
     this.handle = null;
     await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** Keep one setTimeout armed for the earliest timer that is not firing already. */
+  private arm(): void {
+    if (this.stopped) return;
+    let next: number | null = null;
+    for (const [key, t] of this.pending) {
+      if (this.inFlight.has(key)) continue;
+      if (next === null || t.dueAt < next) next = t.dueAt;
+    }
+    if (next === this.armedFor && this.handle) return;
+    if (this.handle) clearTimeout(this.handle);
+    this.handle = null;
+    this.armedFor = next;
+    if (next === null) return;
+    const delay = Math.min(Math.max(0, next - Date.now()), maxDelayMs);
+    this.handle = setTimeout(() => this.tick(), delay);
+  }
+
+  private tick(): void {
+    this.handle = null;
+    this.armedFor = null;
+    if (this.stopped) return;
+    const now = Date.now();
+    for (const [key, timer] of this.pending) {
+      if (timer.dueAt > now || this.inFlight.has(key)) continue;
+      const firing = this.fire(timer).finally(() => {
+        this.inFlight.delete(key);
+        this.arm();
+      });
+      this.inFlight.set(key, firing);
+    }
+    this.arm();
   }
 }

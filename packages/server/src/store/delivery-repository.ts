@@ -1,14 +1,15 @@
-/** Jira webhook deliveries: dedupe on insert, then the outcome once processed. */
-import { and, asc, desc, eq } from 'drizzle-orm';
+/** Jira webhook deliveries: dedupe on insert, then the outcome once processed. Statements prepared once. */
 import type { Store } from './open-store.js';
-import { webhookDeliveries } from './schema.js';
+import type { webhookDeliveries } from './schema.js';
+import { type DeliveryRecord, deliveryColumns, deliveryRowOf, jsonOrNull } from './store-records.js';
+import { encodeDelivery } from './stored-delivery.js';
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 export class DeliveryRepository {
   constructor(private readonly store: Store) {}
 
-  /** Insert a delivery; null when its dedupe key was seen before (a duplicate). */
+  /** Insert a delivery; null when its dedupe key was seen before (a duplicate). Always durable: a 202 promises it. */
   insert(input: {
     dedupeKey: string;
     webhookEvent: string;
@@ -16,76 +17,94 @@ export class DeliveryRepository {
     delivery: unknown;
     rawSize: number;
   }): number | null {
-    const result = this.store.db
-      .insert(webhookDeliveries)
-      .values({ ...input, receivedAt: new Date().toISOString(), status: 'received', attempts: 0 })
-      .onConflictDoNothing({ target: webhookDeliveries.dedupeKey })
-      .run();
+    const result = this.store
+      .statement(
+        `insert into webhook_deliveries (dedupe_key, received_at, webhook_event, issue_key, delivery, raw_size,
+          status, attempts)
+         values (?, ?, ?, ?, ?, ?, 'received', 0)
+         on conflict (dedupe_key) do nothing`,
+      )
+      .run(
+        input.dedupeKey,
+        new Date().toISOString(),
+        input.webhookEvent,
+        input.issueKey,
+        encodeDelivery(input.delivery, input),
+        input.rawSize,
+      );
     return result.changes === 1 ? Number(result.lastInsertRowid) : null;
   }
 
   /** The last delivery about this issue (the newest received), or undefined. */
   latestFor(issueKey: string): DeliveryRow | undefined {
-    return this.store.db
-      .select()
-      .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.issueKey, issueKey))
-      .orderBy(desc(webhookDeliveries.id))
-      .limit(1)
-      .get();
+    const r = this.store
+      .statement<DeliveryRecord>(
+        `select ${deliveryColumns} from webhook_deliveries where issue_key = ? order by id desc limit 1`,
+      )
+      .get(issueKey);
+    return r && deliveryRowOf(r);
   }
 
   /** The Jira status the newest processed delivery of the issue found on re-reading it, or null. */
   lastSeenStatus(issueKey: string): string | null {
-    const rows = this.store.db
-      .select({ detail: webhookDeliveries.detail })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.issueKey, issueKey), eq(webhookDeliveries.status, 'processed')))
-      .orderBy(desc(webhookDeliveries.id))
-      .limit(20)
-      .all();
+    const rows = this.store
+      .statement<{ detail: string | null }>(
+        `select detail from webhook_deliveries where issue_key = ? and status = 'processed'
+         order by id desc limit 20`,
+      )
+      .all(issueKey);
     for (const row of rows) {
-      const current = (row.detail as { current?: unknown } | null)?.current;
+      if (row.detail === null) continue;
+      const current = (JSON.parse(row.detail) as { current?: unknown } | null)?.current;
       if (typeof current === 'string') return current;
     }
     return null;
   }
 
   get(id: number): DeliveryRow | undefined {
-    return this.store.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
+    const r = this.store
+      .statement<DeliveryRecord>(`select ${deliveryColumns} from webhook_deliveries where id = ?`)
+      .get(id);
+    return r && deliveryRowOf(r);
   }
 
   getByDedupeKey(dedupeKey: string): DeliveryRow | undefined {
-    return this.store.db
-      .select()
-      .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.dedupeKey, dedupeKey))
-      .get();
+    const r = this.store
+      .statement<DeliveryRecord>(`select ${deliveryColumns} from webhook_deliveries where dedupe_key = ?`)
+      .get(dedupeKey);
+    return r && deliveryRowOf(r);
   }
 
   /** Deliveries accepted but not processed (the process stopped in between). */
   unprocessed(): DeliveryRow[] {
-    return this.store.db
-      .select()
-      .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.status, 'received'))
-      .orderBy(asc(webhookDeliveries.id))
-      .all();
+    return this.store
+      .statement<DeliveryRecord>(
+        `select ${deliveryColumns} from webhook_deliveries where status = 'received' order by id`,
+      )
+      .all()
+      .map(deliveryRowOf);
   }
 
-  finish(id: number, outcome: string, detail: unknown): void {
-    this.store.db
-      .update(webhookDeliveries)
-      .set({ status: 'processed', outcome, detail: detail ?? null, processedAt: new Date().toISOString() })
-      .where(and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'received')))
-      .run();
+  /**
+   * Mark a received delivery processed with its outcome. `durable: false` commits with
+   * synchronous=NORMAL: if a power loss takes the mark, the delivery is processed again at the next start
+   * (processing re-reads the issue, so that is harmless).
+   */
+  finish(id: number, outcome: string, detail: unknown, options: { durable?: boolean } = {}): void {
+    const update = () =>
+      this.store
+        .statement(
+          `update webhook_deliveries set status = 'processed', outcome = ?, detail = ?, processed_at = ?
+           where id = ? and status = 'received'`,
+        )
+        .run(outcome, jsonOrNull(detail), new Date().toISOString(), id);
+    if (options.durable === false) this.store.transaction(update, { durable: false });
+    else update();
   }
 
   recordAttempt(id: number, attempts: number, error: string): void {
-    this.store.db
-      .update(webhookDeliveries)
-      .set({ attempts, outcome: 'error', detail: { error } })
-      .where(eq(webhookDeliveries.id, id))
-      .run();
+    this.store
+      .statement(`update webhook_deliveries set attempts = ?, outcome = 'error', detail = ? where id = ?`)
+      .run(attempts, JSON.stringify({ error }), id);
   }
 }

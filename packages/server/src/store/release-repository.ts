@@ -1,16 +1,53 @@
 /**
  * Reads and writes of releases, their requests, audit trail, outbox and timers. `commitDecision` is the
  * one transaction that makes a decision durable: snapshot (with the revision check), audit entries,
- * effects and timers, and the completion of the effect or timer whose outcome caused it.
+ * effects and timers, and the completion of the effects or timer whose outcome caused it.
+ *
+ * The runtime's paths (a decision, the effect runner, the timers) run SQL prepared once per connection
+ * (`Store.statement`) that reads only the columns it needs; the query API's filtered lists are built by
+ * drizzle from the schema.
  */
-import { and, asc, count, desc, eq, inArray, isNotNull, lte, ne, or, type SQL, sql } from 'drizzle-orm';
-import type { Store, StoreDb } from './open-store.js';
-import { audit, type OutboxStatus, outbox, releases, requests, timers, webhookDeliveries } from './schema.js';
+import { CdflowError } from '@cdflow/core';
+import { and, asc, count, desc, eq, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { BoundedMap } from './bounded-map.js';
+import type { SqlValue, Store } from './open-store.js';
+import { audit, type OutboxStatus, type outbox, releases, requests, type timers } from './schema.js';
+import {
+  jsonOrNull,
+  type OutboxRecord,
+  outboxRowOf,
+  outboxSelect,
+  placeholderRows,
+  type TimerRecord,
+  timerColumns,
+  timerRowOf,
+} from './store-records.js';
+import {
+  attachRequest,
+  encodeSnapshot,
+  inlineRequestOf,
+  requestRefIn,
+  requestRefPath,
+  type StoredRequest,
+  StoredRequestMissingError,
+} from './stored-request.js';
 
 export type ReleaseRow = typeof releases.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type TimerRow = typeof timers.$inferSelect;
 export type AuditRow = typeof audit.$inferSelect;
+
+/** What deciding an event on a release needs, and nothing else. */
+export type DecisionRow = Pick<
+  ReleaseRow,
+  'releaseId' | 'issueKey' | 'state' | 'revision' | 'machineVersion' | 'snapshot'
+>;
+
+/** Where a release is, without its snapshot (the cheap read for "which state, which issue?"). */
+export type ReleaseHead = Pick<
+  ReleaseRow,
+  'releaseId' | 'issueKey' | 'state' | 'iteration' | 'revision' | 'createdAt' | 'updatedAt'
+>;
 
 export interface AuditInput {
   source: string;
@@ -34,6 +71,12 @@ export interface TimerInput {
   scheduleKey: string;
 }
 
+export interface EffectCompletion {
+  id: number;
+  status: 'done' | 'failed';
+  error?: string | null;
+}
+
 /** Everything one decision writes, atomically. */
 export interface DecisionWrite {
   releaseId: string;
@@ -45,6 +88,10 @@ export interface DecisionWrite {
     iteration: number;
     issueKey: string | null;
     machineVersion: number;
+    /**
+     * The machine's snapshot. Its `context.request` is stored once, in `requests` (see
+     * stored-request.ts): pass `request` whenever the decision changed it, or it is kept inline.
+     */
     snapshot: unknown;
     /** Set when this decision completes the UAT upgrade with a versioned request. */
     appliedVersion?: string;
@@ -54,52 +101,147 @@ export interface DecisionWrite {
   scheduleTimers: TimerInput[];
   cancelTimers: string[];
   /** The outbox row whose outcome this decision records. */
-  completeEffect?: { id: number; status: 'done' | 'failed'; error?: string | null };
-  /** The timer row that fired (deleted when still the same schedule). */
-  firedTimer?: { id: number; scheduleKey: string };
+  completeEffect?: EffectCompletion;
+  /** Several outbox rows finished by this one write (with `completeEffect` or instead of it). */
+  completeEffects?: EffectCompletion[];
+  /** The timer that fired (deleted when still the same schedule: a newer one of that name stays). */
+  firedTimer?: { name: string; scheduleKey: string };
   /** The Jira delivery this decision answers, marked processed in the same transaction. */
   finishDelivery?: { id: number; outcome: string; detail: unknown };
-  /** An accepted request of the release system, kept for the record. */
+  /** An accepted request of the release system, kept for the record (and referenced by the snapshot). */
   request?: { iteration: number; by: string; body: unknown };
+  /**
+   * false for internal, idempotent work that would simply run again after a power loss (an effect's
+   * outcome, a timer firing): committed with synchronous=NORMAL, which survives kill -9 but not a power
+   * loss. Default true: fsync'd before the call returns (see TransactionOptions in open-store.ts).
+   */
+  durable?: boolean;
 }
 
-export class RevisionConflictError extends Error {
-  readonly code = 'REVISION_CONFLICT';
+/** What a write committed. */
+export interface CommitResult {
+  /** The release's revision after the write; null when the write changed no snapshot. */
+  revision: number | null;
+  /**
+   * The outbox rows this write inserted, in queue order, as stored (an effect already queued and
+   * unfinished under the same key is not inserted again, so it is not here): run them without reading
+   * them back. `payload` is the object the write was given.
+   */
+  queued: OutboxRow[];
+}
+
+export class RevisionConflictError extends CdflowError {
   constructor(releaseId: string, expected: number) {
     super(
-      `Release ${releaseId} changed while an event was being decided (expected revision ${expected}). ` +
-        'Another writer shares this database; run one cdflow server per database file.',
+      'REVISION_CONFLICT',
+      `Release ${releaseId} changed while an event was being decided (expected revision ${expected}): ` +
+        'another writer shares this database. The decision is taken again on what it wrote.',
     );
     this.name = 'RevisionConflictError';
   }
 }
 
-type Tx = Parameters<Parameters<StoreDb['transaction']>[0]>[0];
-
 const now = () => new Date().toISOString();
 
+/** Rows per multi-row INSERT: bounds the statements cached per row count. */
+const rowsPerInsert = 32;
+
+/** Releases remembered per repository (the ones being worked on), for the two caches below. */
+const recentReleases = 1024;
+
+const unfinished = `status in ('pending', 'running')`;
+const unfinishedRow = `o.status in ('pending', 'running')`;
+
+/** The release columns plus the stored request its snapshot refers to (null when inline). */
+const releaseSelect = `select r.release_id, r.summary, r.issue_key, r.project, r.jira_project, r.env, r.state,
+  r.iteration, r.machine_version, r.snapshot, r.applied_version, r.applied_at, r.revision, r.created_at,
+  r.updated_at, q.id as request_id, q.body as request
+  from releases r left join requests q on q.id = (r.snapshot ->> '${requestRefPath}')`;
+
+interface ReleaseRecord {
+  release_id: string;
+  summary: string;
+  issue_key: string | null;
+  project: string;
+  jira_project: string;
+  env: 'UAT' | 'PRO';
+  state: string;
+  iteration: number;
+  machine_version: number;
+  snapshot: string;
+  applied_version: string | null;
+  applied_at: string | null;
+  revision: number;
+  created_at: string;
+  updated_at: string;
+  request_id: number | null;
+  request: string | null;
+}
+
+type DecisionRecord = Pick<
+  ReleaseRecord,
+  | 'release_id'
+  | 'issue_key'
+  | 'state'
+  | 'revision'
+  | 'machine_version'
+  | 'snapshot'
+  | 'request_id'
+  | 'request'
+>;
+
+/** The indexed columns of a release as they are at `revision` (every snapshot write bumps it). */
+interface IndexedColumns {
+  revision: number;
+  state: string;
+  issueKey: string | null;
+}
+
 export class ReleaseRepository {
+  /** releaseId → the request its snapshot refers to, as last read or written (request rows never change). */
+  private readonly requestCache = new BoundedMap<string, StoredRequest>(recentReleases);
+  /**
+   * releaseId → its indexed columns at a revision, as last read or written. SQLite rewrites an index
+   * entry whenever its column is SET, changed or not, so a decision that keeps the state or the issue
+   * key leaves them out of its UPDATE, which saves a page in the log per index. Sound because the UPDATE
+   * checks the revision: at that revision the columns are what was remembered.
+   */
+  private readonly indexedCache = new BoundedMap<string, IndexedColumns>(recentReleases);
+
   constructor(private readonly store: Store) {}
 
   private get db() {
     return this.store.db;
   }
 
+  // ---- releases ---------------------------------------------------------------------------------
+
   getById(releaseId: string): ReleaseRow | undefined {
-    return this.db.select().from(releases).where(eq(releases.releaseId, releaseId)).get();
+    const record = this.store
+      .statement<ReleaseRecord>(`${releaseSelect} where r.release_id = ?`)
+      .get(releaseId);
+    return record && this.releaseRowOf(record);
   }
 
   getBySummary(summary: string): ReleaseRow | undefined {
-    return this.db.select().from(releases).where(eq(releases.summary, summary)).get();
+    const record = this.store.statement<ReleaseRecord>(`${releaseSelect} where r.summary = ?`).get(summary);
+    return record && this.releaseRowOf(record);
   }
 
   getByIssueKey(issueKey: string): ReleaseRow | undefined {
-    return this.db
-      .select()
-      .from(releases)
-      .where(eq(releases.issueKey, issueKey))
-      .orderBy(desc(releases.createdAt))
-      .get();
+    const record = this.store
+      .statement<ReleaseRecord>(`${releaseSelect} where r.issue_key = ? order by r.created_at desc limit 1`)
+      .get(issueKey);
+    return record && this.releaseRowOf(record);
+  }
+
+  /** The release a Jira issue belongs to (the newest, should one issue ever be reused), without its row. */
+  releaseIdOfIssue(issueKey: string): string | undefined {
+    return this.store
+      .statement<{ release_id: string }>(
+        'select release_id from releases where issue_key = ? order by created_at desc limit 1',
+      )
+      .get(issueKey)?.release_id;
   }
 
   /** A release by Jira issue key, release id or summary. */
@@ -107,34 +249,74 @@ export class ReleaseRepository {
     return this.getByIssueKey(ref) ?? this.getById(ref) ?? this.getBySummary(ref);
   }
 
+  /** What `decide` needs: the snapshot (request put back) with the revision the write must check. */
+  getForDecision(releaseId: string): DecisionRow | undefined {
+    const r = this.store
+      .statement<DecisionRecord>(
+        `select r.release_id, r.issue_key, r.state, r.revision, r.machine_version, r.snapshot,
+          q.id as request_id, q.body as request
+         from releases r left join requests q on q.id = (r.snapshot ->> '${requestRefPath}')
+         where r.release_id = ?`,
+      )
+      .get(releaseId);
+    if (!r) return undefined;
+    this.rememberIndexed(r);
+    return {
+      releaseId: r.release_id,
+      issueKey: r.issue_key,
+      state: r.state,
+      revision: r.revision,
+      machineVersion: r.machine_version,
+      snapshot: this.snapshotOf(r),
+    };
+  }
+
+  /** Where the release is (state, issue, revision, times) without reading its snapshot. */
+  getHead(releaseId: string): ReleaseHead | undefined {
+    const r = this.store
+      .statement<{
+        release_id: string;
+        issue_key: string | null;
+        state: string;
+        iteration: number;
+        revision: number;
+        created_at: string;
+        updated_at: string;
+      }>(
+        `select release_id, issue_key, state, iteration, revision, created_at, updated_at
+         from releases where release_id = ?`,
+      )
+      .get(releaseId);
+    if (!r) return undefined;
+    this.rememberIndexed(r);
+    return {
+      releaseId: r.release_id,
+      issueKey: r.issue_key,
+      state: r.state,
+      iteration: r.iteration,
+      revision: r.revision,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  }
+
   list(filter: { state?: string; project?: string; env?: 'UAT' | 'PRO'; limit: number; offset: number }): {
     total: number;
     rows: ReleaseRow[];
   } {
     const conditions: SQL[] = [];
-    // A product state covers the machine's steps inside it (`sqlPending` matches `sqlPending.failed`).
-    if (filter.state) {
-      const prefix = `${filter.state}.`;
-      conditions.push(
-        or(
-          eq(releases.state, filter.state),
-          sql`substr(${releases.state}, 1, ${prefix.length}) = ${prefix}`,
-        )!,
-      );
-    }
+    if (filter.state) conditions.push(inState(filter.state));
     if (filter.project) conditions.push(eq(releases.project, filter.project));
     if (filter.env) conditions.push(eq(releases.env, filter.env));
     const where = conditions.length > 0 ? and(...conditions) : undefined;
     const total = this.db.select({ n: count() }).from(releases).where(where).get()?.n ?? 0;
-    const rows = this.db
-      .select()
-      .from(releases)
+    const rows = this.selectWithRequest()
       .where(where)
       .orderBy(desc(releases.createdAt), desc(releases.releaseId))
       .limit(filter.limit)
       .offset(filter.offset)
       .all();
-    return { total, rows };
+    return { total, rows: rows.map((r) => this.joinedRowOf(r)) };
   }
 
   /**
@@ -143,15 +325,10 @@ export class ReleaseRepository {
    * a cursor so every release gets its turn.
    */
   awaitingPeople(states: readonly string[], since: string, before: string, limit: number): ReleaseRow[] {
-    const inStates = states.map((s) =>
-      or(eq(releases.state, s), sql`substr(${releases.state}, 1, ${s.length + 1}) = ${`${s}.`}`),
-    );
-    return this.db
-      .select()
-      .from(releases)
+    const rows = this.selectWithRequest()
       .where(
         and(
-          or(...inStates),
+          or(...states.map(inState)),
           isNotNull(releases.issueKey),
           sql`${releases.updatedAt} > ${since}`,
           sql`${releases.updatedAt} < ${before}`,
@@ -160,6 +337,7 @@ export class ReleaseRepository {
       .orderBy(asc(releases.updatedAt))
       .limit(limit)
       .all();
+    return rows.map((r) => this.joinedRowOf(r));
   }
 
   /** The version most recently brought to uatComplete by another release of the same project and env. */
@@ -185,202 +363,478 @@ export class ReleaseRepository {
     return this.db.select().from(audit).where(eq(audit.releaseId, releaseId)).orderBy(asc(audit.seq)).all();
   }
 
+  // ---- decisions --------------------------------------------------------------------------------
+
   /** Insert a new release with its first decision, in one transaction. */
   createRelease(
     row: Omit<ReleaseRow, 'createdAt' | 'updatedAt' | 'revision' | 'appliedVersion' | 'appliedAt'>,
     write: Omit<DecisionWrite, 'release' | 'releaseId'>,
-  ): void {
-    this.db.transaction(
-      (tx) => {
-        const at = now();
-        tx.insert(releases)
-          .values({ ...row, revision: 1, createdAt: at, updatedAt: at })
-          .run();
-        this.writeParts(tx, { ...write, releaseId: row.releaseId }, at);
+  ): CommitResult {
+    const at = now();
+    const remember: Array<[string, StoredRequest]> = [];
+    const result = this.store.transaction(
+      () => {
+        const fresh = write.request && this.insertRequest(row.releaseId, write.request, at);
+        const snapshot = this.snapshotText(row.releaseId, row.snapshot, fresh, remember);
+        this.store
+          .statement(
+            `insert into releases (release_id, summary, issue_key, project, jira_project, env, state, iteration,
+              machine_version, snapshot, revision, created_at, updated_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+          )
+          .run(
+            row.releaseId,
+            row.summary,
+            row.issueKey,
+            row.project,
+            row.jiraProject,
+            row.env,
+            row.state,
+            row.iteration,
+            row.machineVersion,
+            snapshot,
+            at,
+            at,
+          );
+        return { revision: 1, queued: this.writeParts({ ...write, releaseId: row.releaseId }, at) };
       },
-      { behavior: 'immediate' },
+      { durable: write.durable ?? true },
     );
+    this.rememberRequests(remember);
+    this.indexedCache.set(row.releaseId, { revision: 1, state: row.state, issueKey: row.issueKey });
+    return result;
   }
 
-  commitDecision(write: DecisionWrite): void {
-    this.db.transaction(
-      (tx) => {
-        const at = now();
+  commitDecision(write: DecisionWrite): CommitResult {
+    const at = now();
+    const remember: Array<[string, StoredRequest]> = [];
+    const result = this.store.transaction(
+      () => {
+        const fresh = write.request && this.insertRequest(write.releaseId, write.request, at);
+        let revision: number | null = null;
         if (write.release) {
           const r = write.release;
-          const result = tx
-            .update(releases)
-            .set({
-              state: r.state,
-              iteration: r.iteration,
-              issueKey: r.issueKey,
-              machineVersion: r.machineVersion,
-              snapshot: r.snapshot,
-              revision: r.expectedRevision + 1,
-              updatedAt: at,
-              ...(r.appliedVersion === undefined ? {} : { appliedVersion: r.appliedVersion, appliedAt: at }),
-            })
-            .where(and(eq(releases.releaseId, write.releaseId), eq(releases.revision, r.expectedRevision)))
-            .run();
-          if (result.changes !== 1) throw new RevisionConflictError(write.releaseId, r.expectedRevision);
+          const snapshot = this.snapshotText(write.releaseId, r.snapshot, fresh, remember);
+          const known = this.indexedCache.get(write.releaseId);
+          const same = known?.revision === r.expectedRevision ? known : undefined;
+          const set = [
+            'iteration = ?',
+            'machine_version = ?',
+            'snapshot = ?',
+            'revision = ?',
+            'updated_at = ?',
+          ];
+          const params: SqlValue[] = [r.iteration, r.machineVersion, snapshot, r.expectedRevision + 1, at];
+          if (same?.state !== r.state) {
+            set.push('state = ?');
+            params.push(r.state);
+          }
+          if (same === undefined || same.issueKey !== r.issueKey) {
+            set.push('issue_key = ?');
+            params.push(r.issueKey);
+          }
+          if (r.appliedVersion !== undefined) {
+            set.push('applied_version = ?', 'applied_at = ?');
+            params.push(r.appliedVersion, at);
+          }
+          const changed = this.store
+            .statement(`update releases set ${set.join(', ')} where release_id = ? and revision = ?`)
+            .run(...params, write.releaseId, r.expectedRevision).changes;
+          if (changed !== 1) {
+            this.indexedCache.delete(write.releaseId);
+            throw new RevisionConflictError(write.releaseId, r.expectedRevision);
+          }
+          revision = r.expectedRevision + 1;
         }
-        this.writeParts(tx, write, at);
+        return { revision, queued: this.writeParts(write, at) };
       },
-      { behavior: 'immediate' },
+      { durable: write.durable ?? true },
     );
+    this.rememberRequests(remember);
+    if (write.release && result.revision !== null) {
+      const r = write.release;
+      this.indexedCache.set(write.releaseId, {
+        revision: result.revision,
+        state: r.state,
+        issueKey: r.issueKey,
+      });
+    }
+    return result;
   }
 
-  private writeParts(tx: Tx, write: DecisionWrite, at: string): void {
+  private writeParts(write: DecisionWrite, at: string): OutboxRow[] {
     const releaseId = write.releaseId;
-    for (const entry of write.audit) {
-      tx.insert(audit)
-        .values({
-          releaseId,
-          at,
-          source: entry.source,
-          actor: entry.actor,
-          event: entry.event,
-          fromState: entry.fromState,
-          toState: entry.toState,
-          accepted: entry.accepted,
-          detail: entry.detail ?? null,
-        })
-        .run();
-    }
-    if (write.request) {
-      tx.insert(requests)
-        .values({
-          releaseId,
-          iteration: write.request.iteration,
-          by: write.request.by,
-          body: write.request.body,
-          receivedAt: at,
-        })
-        .run();
-    }
+    this.insertAudit(
+      write.audit.map((entry) => ({ ...entry, releaseId })),
+      at,
+    );
     if (write.finishDelivery) {
       const d = write.finishDelivery;
-      tx.update(webhookDeliveries)
-        .set({ status: 'processed', outcome: d.outcome, detail: d.detail ?? null, processedAt: at })
-        .where(eq(webhookDeliveries.id, d.id))
-        .run();
+      this.store
+        .statement(
+          `update webhook_deliveries set status = 'processed', outcome = ?, detail = ?, processed_at = ? where id = ?`,
+        )
+        .run(d.outcome, jsonOrNull(d.detail), at, d.id);
     }
-    if (write.completeEffect) {
-      tx.update(outbox)
-        .set({
-          status: write.completeEffect.status,
-          lastError: write.completeEffect.error ?? null,
-          updatedAt: at,
-        })
-        .where(eq(outbox.id, write.completeEffect.id))
-        .run();
-    }
+    const completions = [
+      ...(write.completeEffect ? [write.completeEffect] : []),
+      ...(write.completeEffects ?? []),
+    ];
+    this.completeEffects(completions, at);
     if (write.firedTimer) {
-      tx.delete(timers)
-        .where(and(eq(timers.id, write.firedTimer.id), eq(timers.scheduleKey, write.firedTimer.scheduleKey)))
-        .run();
+      this.store
+        .statement('delete from timers where release_id = ? and name = ? and schedule_key = ?')
+        .run(releaseId, write.firedTimer.name, write.firedTimer.scheduleKey);
     }
     for (const name of write.cancelTimers) {
-      tx.delete(timers)
-        .where(and(eq(timers.releaseId, releaseId), eq(timers.name, name)))
-        .run();
+      this.store.statement('delete from timers where release_id = ? and name = ?').run(releaseId, name);
     }
     for (const timer of write.scheduleTimers) {
-      tx.insert(timers)
-        .values({
-          releaseId,
-          name: timer.name,
-          dueAt: timer.dueAt,
-          scheduleKey: timer.scheduleKey,
-          createdAt: at,
-        })
-        .onConflictDoUpdate({
-          target: [timers.releaseId, timers.name],
-          set: { dueAt: timer.dueAt, scheduleKey: timer.scheduleKey, createdAt: at },
-        })
-        .run();
+      this.store
+        .statement(
+          `insert into timers (release_id, name, due_at, schedule_key, created_at) values (?, ?, ?, ?, ?)
+           on conflict (release_id, name) do update
+           set due_at = excluded.due_at, schedule_key = excluded.schedule_key, created_at = excluded.created_at`,
+        )
+        .run(releaseId, timer.name, timer.dueAt, timer.scheduleKey, at);
     }
-    for (const effect of write.effects) {
-      const existing = tx.select().from(outbox).where(eq(outbox.idempotencyKey, effect.idempotencyKey)).get();
-      if (existing && (existing.status === 'pending' || existing.status === 'running')) {
-        // The same upstream side effect is already queued: queueing it twice would run it twice.
-        continue;
+    return this.queueEffects(releaseId, write.effects, at);
+  }
+
+  // ---- the request, stored once -------------------------------------------------------------------
+
+  private insertRequest(
+    releaseId: string,
+    request: NonNullable<DecisionWrite['request']>,
+    at: string,
+  ): StoredRequest {
+    const text = JSON.stringify(request.body);
+    const { lastInsertRowid } = this.store
+      .statement('insert into requests (release_id, iteration, by, body, received_at) values (?, ?, ?, ?, ?)')
+      .run(releaseId, request.iteration, request.by, text, at);
+    return { id: Number(lastInsertRowid), text };
+  }
+
+  /**
+   * The snapshot as stored: with a reference to a stored request identical to its own (the one this
+   * write stores, the one last seen for the release, or the one its stored snapshot refers to), else with
+   * the request inline. `remember` collects what to cache once the transaction has committed.
+   */
+  private snapshotText(
+    releaseId: string,
+    snapshot: unknown,
+    fresh: StoredRequest | undefined,
+    remember: Array<[string, StoredRequest]>,
+  ): string {
+    const request = inlineRequestOf(snapshot);
+    if (request === undefined) return JSON.stringify(snapshot);
+    const text = JSON.stringify(request);
+    let stored = [fresh, this.requestCache.get(releaseId)].find((candidate) => candidate?.text === text);
+    if (!stored) {
+      const current = this.storedRequestOf(releaseId);
+      if (current?.text === text) stored = current;
+    }
+    if (stored) remember.push([releaseId, stored]);
+    return encodeSnapshot(snapshot, text, stored);
+  }
+
+  /** The request the release's stored snapshot refers to, else the newest request stored for it. */
+  private storedRequestOf(releaseId: string): StoredRequest | undefined {
+    const referenced = this.store
+      .statement<{ id: number; body: string }>(
+        `select q.id, q.body from releases r join requests q on q.id = (r.snapshot ->> '${requestRefPath}')
+         where r.release_id = ?`,
+      )
+      .get(releaseId);
+    const row =
+      referenced ??
+      this.store
+        .statement<{ id: number; body: string }>(
+          'select id, body from requests where release_id = ? order by id desc limit 1',
+        )
+        .get(releaseId);
+    return row && { id: row.id, text: row.body };
+  }
+
+  private rememberRequests(entries: Array<[string, StoredRequest]>): void {
+    for (const [releaseId, stored] of entries) this.requestCache.set(releaseId, stored);
+  }
+
+  /** The snapshot of a read row with its request put back (and remembered for the next write). */
+  private snapshotOf(r: Pick<ReleaseRecord, 'release_id' | 'snapshot' | 'request_id' | 'request'>): unknown {
+    const parsed: unknown = JSON.parse(r.snapshot);
+    const ref = requestRefIn(parsed);
+    if (ref === null) return parsed;
+    if (r.request === null || r.request_id === null) throw new StoredRequestMissingError(r.release_id, ref);
+    this.rememberRequests([[r.release_id, { id: r.request_id, text: r.request }]]);
+    return attachRequest(parsed, JSON.parse(r.request));
+  }
+
+  private rememberIndexed(r: Pick<ReleaseRecord, 'release_id' | 'revision' | 'state' | 'issue_key'>): void {
+    this.indexedCache.set(r.release_id, { revision: r.revision, state: r.state, issueKey: r.issue_key });
+  }
+
+  private releaseRowOf(r: ReleaseRecord): ReleaseRow {
+    this.rememberIndexed(r);
+    return {
+      releaseId: r.release_id,
+      summary: r.summary,
+      issueKey: r.issue_key,
+      project: r.project,
+      jiraProject: r.jira_project,
+      env: r.env,
+      state: r.state,
+      iteration: r.iteration,
+      machineVersion: r.machine_version,
+      snapshot: this.snapshotOf(r),
+      appliedVersion: r.applied_version,
+      appliedAt: r.applied_at,
+      revision: r.revision,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  }
+
+  /** drizzle's select of releases joined to the request their snapshot refers to. */
+  private selectWithRequest() {
+    return this.db
+      .select({ row: releases, requestId: requests.id, request: requests.body })
+      .from(releases)
+      .leftJoin(requests, eq(requests.id, sql`(${releases.snapshot} ->> ${sql.raw(`'${requestRefPath}'`)})`));
+  }
+
+  private joinedRowOf(joined: { row: ReleaseRow; requestId: number | null; request: unknown }): ReleaseRow {
+    const ref = requestRefIn(joined.row.snapshot);
+    if (ref === null) return joined.row;
+    if (joined.requestId === null) throw new StoredRequestMissingError(joined.row.releaseId, ref);
+    return { ...joined.row, snapshot: attachRequest(joined.row.snapshot, joined.request) };
+  }
+
+  // ---- audit ------------------------------------------------------------------------------------
+
+  private insertAudit(entries: Array<AuditInput & { releaseId: string }>, at: string): void {
+    for (let from = 0; from < entries.length; from += rowsPerInsert) {
+      const chunk = entries.slice(from, from + rowsPerInsert);
+      const params: SqlValue[] = [];
+      for (const e of chunk) {
+        params.push(
+          e.releaseId,
+          at,
+          e.source,
+          e.actor,
+          e.event,
+          e.fromState,
+          e.toState,
+          e.accepted ? 1 : 0,
+          jsonOrNull(e.detail),
+        );
       }
-      if (existing) {
-        // Decided again after it finished (e.g. a retried submission): keep the old row for the record
-        // under a suffixed key and queue a fresh one at the end of the release's queue, in order.
-        tx.update(outbox)
-          .set({ idempotencyKey: `${existing.idempotencyKey}#${existing.id}`, updatedAt: at })
-          .where(eq(outbox.id, existing.id))
-          .run();
+      this.store
+        .statement(
+          `insert into audit (release_id, at, source, actor, event, from_state, to_state, accepted, detail)
+           values ${placeholderRows(chunk.length, 9)}`,
+        )
+        .run(...params);
+    }
+  }
+
+  appendAudit(releaseId: string, entry: AuditInput): void {
+    this.insertAudit([{ ...entry, releaseId }], now());
+  }
+
+  // ---- outbox -----------------------------------------------------------------------------------
+
+  /**
+   * Queue the effects in order. An effect whose key is queued and unfinished is not queued twice (it
+   * would run twice). One decided again after it finished (e.g. a retried submission) keeps its old row
+   * for the record under a suffixed key (`key#id`) and is queued afresh, in the decision's order.
+   */
+  private queueEffects(releaseId: string, effects: EffectInput[], at: string): OutboxRow[] {
+    if (effects.length === 0) return [];
+    let inserted = this.insertEffects(releaseId, effects, at);
+    if (inserted.size < effects.length) {
+      const skipped = effects.filter((e) => !inserted.has(e.idempotencyKey)).map((e) => e.idempotencyKey);
+      const finished = this.store
+        .statement<{ id: number }>(
+          `select id from outbox where release_id = ? and idempotency_key in (select value from json_each(?))
+           and status in ('done', 'failed')`,
+        )
+        .all(releaseId, JSON.stringify(skipped));
+      if (finished.length > 0) {
+        // Queue order is id order: take this write's rows out again and insert them all after the rename.
+        const ids = JSON.stringify([...inserted.values()]);
+        this.store.statement('delete from outbox where id in (select value from json_each(?))').run(ids);
+        this.store
+          .statement('delete from outbox_payloads where outbox_id in (select value from json_each(?))')
+          .run(ids);
+        for (const { id } of finished) {
+          this.store
+            .statement(
+              `update outbox set idempotency_key = idempotency_key || '#' || id, updated_at = ? where id = ?`,
+            )
+            .run(at, id);
+        }
+        inserted = this.insertEffects(releaseId, effects, at);
       }
-      tx.insert(outbox)
-        .values({
-          releaseId,
-          idempotencyKey: effect.idempotencyKey,
-          type: effect.type,
-          payload: effect.payload,
-          status: 'pending',
-          attempts: 0,
-          nextAttemptAt: 0,
-          createdAt: at,
-          updatedAt: at,
-        })
-        .run();
+    }
+    const queued: OutboxRow[] = [];
+    for (const effect of effects) {
+      const id = inserted.get(effect.idempotencyKey);
+      if (id === undefined) continue;
+      inserted.delete(effect.idempotencyKey);
+      queued.push({
+        id,
+        releaseId,
+        idempotencyKey: effect.idempotencyKey,
+        type: effect.type,
+        payload: effect.payload,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: 0,
+        lastError: null,
+        createdAt: at,
+        updatedAt: at,
+      });
+    }
+    return queued.sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Multi-row insert skipping keys already present, then the payloads of the rows inserted; key → id
+   * of those rows.
+   */
+  private insertEffects(releaseId: string, effects: EffectInput[], at: string): Map<string, number> {
+    const inserted = new Map<string, number>();
+    for (let from = 0; from < effects.length; from += rowsPerInsert) {
+      const chunk = effects.slice(from, from + rowsPerInsert);
+      const params: SqlValue[] = [];
+      for (const e of chunk) params.push(releaseId, e.idempotencyKey, e.type, at, at);
+      const rows = this.store
+        .statement<{ id: number; idempotency_key: string }>(
+          `insert into outbox (release_id, idempotency_key, type, status, attempts, next_attempt_at, created_at,
+            updated_at)
+           values ${placeholderRows(chunk.length, 5, `(?, ?, ?, 'pending', 0, 0, ?, ?)`)}
+           on conflict (release_id, idempotency_key) do nothing
+           returning id, idempotency_key`,
+        )
+        .all(...params);
+      if (rows.length === 0) continue;
+      const byKey = new Map(chunk.map((e) => [e.idempotencyKey, e]));
+      const payloads: SqlValue[] = [];
+      for (const row of rows) {
+        inserted.set(row.idempotency_key, row.id);
+        payloads.push(row.id, JSON.stringify(byKey.get(row.idempotency_key)?.payload ?? null));
+      }
+      this.store
+        .statement(
+          `insert into outbox_payloads (outbox_id, payload) values ${placeholderRows(rows.length, 2)}`,
+        )
+        .run(...payloads);
+    }
+    return inserted;
+  }
+
+  /**
+   * Finished effects: a done one leaves the outbox (the history keeps its outcome), a failed one stays,
+   * with its payload, for a person to retry it.
+   */
+  private completeEffects(completions: EffectCompletion[], at: string): void {
+    const done = completions.filter((c) => c.status === 'done').map((c) => c.id);
+    const failed = completions.filter((c) => c.status === 'failed');
+    if (done.length === 1) {
+      this.store.statement('delete from outbox where id = ?').run(done[0]!);
+      this.store.statement('delete from outbox_payloads where outbox_id = ?').run(done[0]!);
+    } else if (done.length > 1) {
+      const list = JSON.stringify(done);
+      this.store.statement('delete from outbox where id in (select value from json_each(?))').run(list);
+      this.store
+        .statement('delete from outbox_payloads where outbox_id in (select value from json_each(?))')
+        .run(list);
+    }
+    for (const c of failed) {
+      this.store
+        .statement(`update outbox set status = 'failed', last_error = ?, updated_at = ? where id = ?`)
+        .run(c.error ?? null, at, c.id);
     }
   }
 
   /** The next effect of a release to run (its queue is strictly FIFO). */
   headEffect(releaseId: string): OutboxRow | undefined {
-    return this.db
-      .select()
-      .from(outbox)
-      .where(and(eq(outbox.releaseId, releaseId), inArray(outbox.status, ['pending', 'running'])))
-      .orderBy(asc(outbox.id))
-      .limit(1)
-      .get();
+    const r = this.store
+      .statement<OutboxRecord>(
+        `${outboxSelect} where o.release_id = ? and ${unfinishedRow} order by o.id limit 1`,
+      )
+      .get(releaseId);
+    return r && outboxRowOf(r);
+  }
+
+  /** Every pending or running effect of a release, in queue (id) order, in one read. */
+  pendingEffects(releaseId: string): OutboxRow[] {
+    return this.store
+      .statement<OutboxRecord>(`${outboxSelect} where o.release_id = ? and ${unfinishedRow} order by o.id`)
+      .all(releaseId)
+      .map(outboxRowOf);
   }
 
   /** Releases that have effects waiting (for the runner at start). */
   releasesWithPendingEffects(): string[] {
-    return this.db
-      .selectDistinct({ releaseId: outbox.releaseId })
-      .from(outbox)
-      .where(inArray(outbox.status, ['pending', 'running']))
+    return this.store
+      .statement<{ release_id: string }>(`select distinct release_id from outbox where ${unfinished}`)
       .all()
-      .map((r) => r.releaseId);
+      .map((r) => r.release_id);
   }
 
   /** True when an effect is pending and due at `at` (for `idle`). */
   hasDueEffects(at: number): boolean {
-    const row = this.db
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(and(inArray(outbox.status, ['pending', 'running']), lte(outbox.nextAttemptAt, at)))
-      .limit(1)
-      .get();
-    return row !== undefined;
+    return (
+      this.store
+        .statement(`select 1 from outbox where ${unfinished} and next_attempt_at <= ? limit 1`)
+        .get(at) !== undefined
+    );
   }
 
   /** Effects left `running` by a previous process go back to `pending`: they are idempotent. */
   resetRunningEffects(): number {
-    return this.db
-      .update(outbox)
-      .set({ status: 'pending', updatedAt: now() })
-      .where(eq(outbox.status, 'running'))
-      .run().changes;
+    return this.store
+      .statement(
+        `update outbox set status = 'pending', updated_at = ? where ${unfinished} and status = 'running'`,
+      )
+      .run(now()).changes;
   }
 
+  /**
+   * Set an effect's status (and the fields given; the others keep their value). A row marked done
+   * leaves the outbox; a failed one keeps its payload for a retry. `durable: false` commits with
+   * synchronous=NORMAL (see DecisionWrite).
+   */
   markEffect(
     id: number,
     status: OutboxStatus,
     fields: { attempts?: number; nextAttemptAt?: number; lastError?: string | null } = {},
+    options: { durable?: boolean } = {},
   ): void {
-    this.db
-      .update(outbox)
-      .set({ status, ...fields, updatedAt: now() })
-      .where(eq(outbox.id, id))
-      .run();
+    if (status === 'done') {
+      this.store.transaction(() => this.completeEffects([{ id, status: 'done' }], now()), options);
+      return;
+    }
+    const update = () =>
+      this.store
+        .statement(
+          `update outbox set status = ?, attempts = coalesce(?, attempts), next_attempt_at = coalesce(?, next_attempt_at),
+            last_error = case when ? then ? else last_error end, updated_at = ?
+           where id = ?`,
+        )
+        .run(
+          status,
+          fields.attempts ?? null,
+          fields.nextAttemptAt ?? null,
+          fields.lastError === undefined ? 0 : 1,
+          fields.lastError ?? null,
+          now(),
+          id,
+        );
+    if (options.durable === false || status === 'failed') this.store.transaction(update, options);
+    else update();
   }
 
   /** Record a retryable failure: the effect stays pending until `nextAttemptAt`. */
@@ -390,47 +844,72 @@ export class ReleaseRepository {
     nextAttemptAt: number,
     error: string,
     entry: AuditInput & { releaseId: string },
+    options: { durable?: boolean } = {},
   ): void {
-    this.db.transaction(
-      (tx) => {
+    this.store.transaction(
+      () => {
         const at = now();
-        tx.update(outbox)
-          .set({ status: 'pending', attempts, nextAttemptAt, lastError: error, updatedAt: at })
-          .where(eq(outbox.id, id))
-          .run();
-        tx.insert(audit)
-          .values({ ...entry, at, detail: entry.detail ?? null })
-          .run();
+        this.store
+          .statement(
+            `update outbox set status = 'pending', attempts = ?, next_attempt_at = ?, last_error = ?, updated_at = ?
+             where id = ?`,
+          )
+          .run(attempts, nextAttemptAt, error, at, id);
+        this.insertAudit([entry], at);
       },
-      { behavior: 'immediate' },
+      { durable: options.durable ?? true },
     );
   }
 
-  appendAudit(releaseId: string, entry: AuditInput): void {
-    this.db
-      .insert(audit)
-      .values({ releaseId, at: now(), ...entry, detail: entry.detail ?? null })
-      .run();
+  effectsOf(releaseId: string): OutboxRow[] {
+    return this.store
+      .statement<OutboxRecord>(`${outboxSelect} where o.release_id = ? order by o.id`)
+      .all(releaseId)
+      .map(outboxRowOf);
   }
 
+  // ---- timers -----------------------------------------------------------------------------------
+
   dueTimers(at: number): TimerRow[] {
-    return this.db.select().from(timers).where(lte(timers.dueAt, at)).orderBy(asc(timers.dueAt)).all();
+    return this.store
+      .statement<TimerRecord>(`select ${timerColumns} from timers where due_at <= ? order by due_at`)
+      .all(at)
+      .map(timerRowOf);
+  }
+
+  /** Every pending timer (the runtime keeps them in memory from start). */
+  allTimers(): TimerRow[] {
+    return this.store
+      .statement<TimerRecord>(`select ${timerColumns} from timers order by due_at`)
+      .all()
+      .map(timerRowOf);
   }
 
   /** The earliest timers, soonest first. */
   nextTimers(limit: number): TimerRow[] {
-    return this.db.select().from(timers).orderBy(asc(timers.dueAt)).limit(limit).all();
+    return this.store
+      .statement<TimerRecord>(`select ${timerColumns} from timers order by due_at limit ?`)
+      .all(limit)
+      .map(timerRowOf);
   }
 
   getTimer(id: number): TimerRow | undefined {
-    return this.db.select().from(timers).where(eq(timers.id, id)).get();
+    const r = this.store.statement<TimerRecord>(`select ${timerColumns} from timers where id = ?`).get(id);
+    return r && timerRowOf(r);
   }
 
   timersOf(releaseId: string): TimerRow[] {
-    return this.db.select().from(timers).where(eq(timers.releaseId, releaseId)).all();
+    return this.store
+      .statement<TimerRecord>(`select ${timerColumns} from timers where release_id = ?`)
+      .all(releaseId)
+      .map(timerRowOf);
   }
+}
 
-  effectsOf(releaseId: string): OutboxRow[] {
-    return this.db.select().from(outbox).where(eq(outbox.releaseId, releaseId)).orderBy(asc(outbox.id)).all();
-  }
+/** A product state covers the machine's steps inside it (`sqlPending` matches `sqlPending.failed`): a range on the index. */
+function inState(state: string): SQL {
+  return or(
+    eq(releases.state, state),
+    and(sql`${releases.state} > ${`${state}.`}`, sql`${releases.state} < ${`${state}/`}`),
+  )!;
 }

@@ -4,7 +4,15 @@
  *
  * SQL orders and deployments are not separate tables: they live in the release's snapshot (the machine's
  * context), which is the single source of truth, so a projection could never disagree with it.
+ *
+ * Every page a commit touches is written whole to the WAL, so each index here is paid on every write of
+ * its table: indexes cover the queries the store runs and nothing more, and the ones over rows that
+ * finish (outbox, deliveries) are partial, holding only the unfinished rows. Integer primary keys are
+ * plain rowids, not AUTOINCREMENT (which rewrites `sqlite_sequence` on every insert): no table here
+ * reuses an id in a way that matters (only timers are deleted, and a fired timer is matched by its
+ * schedule key as well as its id).
  */
+import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** One row per release: the latest machine snapshot plus the columns the query API filters on. */
@@ -21,7 +29,11 @@ export const releases = sqliteTable(
     state: text('state').notNull(),
     iteration: integer('iteration').notNull(),
     machineVersion: integer('machine_version').notNull(),
-    /** XState persisted snapshot, JSON. */
+    /**
+     * XState persisted snapshot, JSON. Its `context.request` is stored once, in `requests`: the snapshot
+     * holds `{ "storedRequestId": <requests.id> }` in its place (see stored-request.ts), and reads put the
+     * request back. A snapshot written before that (or whose request was never stored) keeps it inline.
+     */
     snapshot: text('snapshot', { mode: 'json' }).notNull(),
     /** The request version last brought to uatComplete (DF-V002: later releases never go below it). */
     appliedVersion: text('applied_version'),
@@ -34,10 +46,11 @@ export const releases = sqliteTable(
   (t) => [
     uniqueIndex('releases_summary_unique').on(t.summary),
     index('releases_issue_key_idx').on(t.issueKey),
+    // State filters (the list, the reconciliation's releases waiting on people) are ranges on this one
+    // index; an index with updated_at in it would be rewritten by every decision.
     index('releases_state_idx').on(t.state),
     index('releases_created_idx').on(t.createdAt),
     index('releases_applied_idx').on(t.project, t.env, t.appliedAt),
-    index('releases_state_updated_idx').on(t.state, t.updatedAt),
   ],
 );
 
@@ -45,7 +58,7 @@ export const releases = sqliteTable(
 export const requests = sqliteTable(
   'requests',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    id: integer('id').primaryKey(),
     releaseId: text('release_id').notNull(),
     iteration: integer('iteration').notNull(),
     by: text('by').notNull(),
@@ -59,7 +72,7 @@ export const requests = sqliteTable(
 export const audit = sqliteTable(
   'audit',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    seq: integer('seq').primaryKey(),
     releaseId: text('release_id').notNull(),
     at: text('at').notNull(),
     source: text('source').notNull(),
@@ -76,15 +89,23 @@ export const audit = sqliteTable(
 export const outboxStatuses = ['pending', 'running', 'done', 'failed'] as const;
 export type OutboxStatus = (typeof outboxStatuses)[number];
 
-/** Effects decided but not yet (fully) executed. A release's effects run in `id` order. */
+/**
+ * Effects decided, run in `id` order per release. A finished row (done or failed) stays for the record
+ * with its key, type and status, without its payload (see outbox_payloads): the audit trail has the
+ * outcome.
+ */
 export const outbox = sqliteTable(
   'outbox',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    id: integer('id').primaryKey(),
     releaseId: text('release_id').notNull(),
     idempotencyKey: text('idempotency_key').notNull(),
     type: text('type').notNull(),
-    payload: text('payload', { mode: 'json' }).notNull(),
+    /**
+     * Rows queued before `outbox_payloads` existed keep their effect here until they finish; newer rows
+     * leave it null. Read as `coalesce(outbox_payloads.payload, outbox.payload)`.
+     */
+    payload: text('payload', { mode: 'json' }),
     status: text('status', { enum: outboxStatuses }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     /** Epoch milliseconds; the runner does not start the effect before. */
@@ -94,17 +115,30 @@ export const outbox = sqliteTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [
-    uniqueIndex('outbox_idempotency_key_unique').on(t.idempotencyKey),
-    index('outbox_release_status_idx').on(t.releaseId, t.status, t.id),
-    index('outbox_status_idx').on(t.status, t.nextAttemptAt),
+    // One index for both: a release's rows (queue order is id order, sorted on read: a release has a
+    // few dozen) and its idempotency keys, unique per release (core derives every key from the release
+    // id, so they are unique overall). The status is not in it: marking a row changes no entry here.
+    uniqueIndex('outbox_release_key_unique').on(t.releaseId, t.idempotencyKey),
+    // Only unfinished rows: what the runner looks for at start and `idle` asks about.
+    index('outbox_unfinished_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'running')`),
   ],
 );
+
+/**
+ * The effect of each unfinished outbox row, as core decided it; deleted when the row finishes. Kept
+ * apart so that finished rows, which stay for the record, are small and densely packed (a payload
+ * nulled in place would leave its page mostly empty for good).
+ */
+export const outboxPayloads = sqliteTable('outbox_payloads', {
+  outboxId: integer('outbox_id').primaryKey(),
+  payload: text('payload', { mode: 'json' }).notNull(),
+});
 
 /** Wall-clock timers of the machine (polling, pre-deploy delay). One per (release, name). */
 export const timers = sqliteTable(
   'timers',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    id: integer('id').primaryKey(),
     releaseId: text('release_id').notNull(),
     name: text('name').notNull(),
     /** Epoch milliseconds. */
@@ -126,12 +160,15 @@ export type DeliveryStatus = (typeof deliveryStatuses)[number];
 export const webhookDeliveries = sqliteTable(
   'webhook_deliveries',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    id: integer('id').primaryKey(),
     dedupeKey: text('dedupe_key').notNull(),
     receivedAt: text('received_at').notNull(),
     webhookEvent: text('webhook_event').notNull(),
     issueKey: text('issue_key'),
-    /** The delivery as the route parsed it (a hint: the issue is re-read before acting). */
+    /**
+     * The delivery as the route parsed it (a hint: the issue is re-read before acting), stored without
+     * the fields that repeat this row's columns (see stored-delivery.ts); reads return it whole.
+     */
     delivery: text('delivery', { mode: 'json' }).notNull(),
     rawSize: integer('raw_size').notNull(),
     status: text('status', { enum: deliveryStatuses }).notNull(),
@@ -143,7 +180,8 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [
     uniqueIndex('webhook_deliveries_dedupe_unique').on(t.dedupeKey),
-    index('webhook_deliveries_status_idx').on(t.status),
+    // Only deliveries not processed yet (resumed at start).
+    index('webhook_deliveries_received_idx').on(t.id).where(sql`${t.status} = 'received'`),
     index('webhook_deliveries_issue_idx').on(t.issueKey, t.id),
   ],
 );

@@ -1,6 +1,6 @@
 /**
- * Crash rig: the four simulators in the test process (their counters outlive the server), each behind an
- * UpstreamGate, and cdflow as a child process on a fixed port and one SQLite file, which a test kills
+ * Crash rig: the simulators in the test process (their counters outlive the server), Jira, Archery, CMDB,
+ * Apollo and the SQL source SVN each behind an UpstreamGate, and cdflow as a child process on a fixed port and one SQLite file, which a test kills
  * with SIGKILL and starts again. The Jira webhook points at the fixed port, so it reaches every
  * incarnation of the server.
  */
@@ -15,7 +15,13 @@ import { startUpstreamGate, type UpstreamGate } from './upstream-gate.js';
 
 export interface CrashRig {
   sandbox: Sandbox;
-  gates: { jira: UpstreamGate; archery: UpstreamGate; cmdb: UpstreamGate; apollo: UpstreamGate };
+  gates: {
+    jira: UpstreamGate;
+    archery: UpstreamGate;
+    cmdb: UpstreamGate;
+    apollo: UpstreamGate;
+    svn: UpstreamGate;
+  };
   client: CdflowClient;
   dbPath: string;
   /** The running child, if any. */
@@ -50,6 +56,7 @@ export async function startCrashRig(options: CrashRigOptions): Promise<CrashRig>
     archery: await startUpstreamGate(sandbox.urls.archery),
     cmdb: await startUpstreamGate(sandbox.urls.cmdb),
     apollo: await startUpstreamGate(sandbox.urls.apollo),
+    svn: await startUpstreamGate(sandbox.urls.svn),
   };
   if (options.latencyMs) {
     for (const sim of [sandbox.jira, sandbox.archery, sandbox.cmdb, sandbox.apollo]) {
@@ -64,6 +71,10 @@ export async function startCrashRig(options: CrashRigOptions): Promise<CrashRig>
     ARCHERY_BASE_URL: gates.archery.url,
     CMDB_BASE_URL: gates.cmdb.url,
     APOLLO_BASE_URL: gates.apollo.url,
+    // SQL items without sql_content are read from the SVN simulator (the gate keeps the repository path).
+    SVN_BASE_URL: `${gates.svn.url}${new URL(sandbox.urls.svn).pathname}`,
+    SVN_USER: sandbox.credentials.svn.user,
+    SVN_PASSWORD: sandbox.credentials.svn.password,
     ...options.env?.({ sandbox, gates }),
   };
   const client = cdflowClient(`http://127.0.0.1:${port}`);

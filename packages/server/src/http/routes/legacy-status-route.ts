@@ -1,84 +1,111 @@
 /**
- * GET /cicdflow/?summary=&sql_id= — the original's status query, same shape and codes:
- * `{code: 10200, data: {summary, upgrade_status, sql_info: [{sql_id, status, errormessage}], code_info}}`.
- * Body codes (HTTP 200 unless noted, as the original's clients read the body code):
- * - 10200 found;
- * - 10400 the `summary` parameter is missing (HTTP 400);
- * - 10404 no release has that summary (HTTP 404).
- * `upgrade_status` uses the original status codes (100 UAT升级完成, 101 SQL待执行, 102 SQL执行中,
- * 150 SQL执行失败, 151 代码升级失败, others from core's `legacyStatus`).
+ * GET /cicdflow/?summary=&sql_id= — the original program's status query, answered as it answered it
+ * (its `cicdflow/views.py`): always HTTP 200, the outcome in the body's `code` (core's
+ * `legacyAnswerCodes`: 10200 `success`; 10404 `failed`, no such release or SQL work order; 10500
+ * `failed`, the query is unusable or the lookup broke), an error as `data: { error }`. What the answer
+ * says about a release (`upgrade_status`, `sql_info[]`) is core's rule (`legacyUpgradeStatus`,
+ * `legacySqlInfo`); this route only frames it. It takes the intake token (Bearer or bare), or none when
+ * the configuration says `legacy.statusWithoutAuth: true` (the original had no auth).
  */
+import { legacyAnswerCodes } from '@cdflow/core';
+import type { FastifyReply } from 'fastify';
 import type { ReleaseView } from '../../runtime/runtime-api.js';
 import { requireToken } from '../require-token.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
-import { legacyQuery } from '../schemas.js';
+import { legacyAnswer, legacyQuery } from '../schemas.js';
 
-export const legacyCodes = { found: 10200, badRequest: 10400, unknownSummary: 10404 } as const;
-
-export function legacyStatusBody(release: ReleaseView, sqlId: string | undefined) {
-  const status = release.legacy.upgradeStatus;
-  const sql = release.legacy.sql.filter((s) => sqlId === undefined || sqlId === '' || s.sqlId === sqlId);
+/** The answer's `data` for a release: the original's fields first, cdflow's additions after them. */
+export function legacyStatusData(release: ReleaseView, sqlId: string | undefined) {
+  const sql = release.legacy.sql.filter((s) => sqlId === undefined || s.sqlId === sqlId);
   return {
-    code: legacyCodes.found,
-    data: {
-      summary: release.summary,
-      key: release.key,
-      upgrade_status: status.code,
-      upgrade_status_label: status.label,
-      sql_info: sql.map((s) => ({
-        sql_id: s.sqlId,
-        status: s.status,
-        errormessage: s.errormessage,
-        workflow_id: release.sqlOrders.find((o) => o.sqlId === s.sqlId)?.workflowId ?? null,
-      })),
-      code_info: release.deployments.map((d) => ({
-        svn_path: d.service,
-        svn_version: d.svnVersion,
-        tag: d.tag,
-        status: d.status,
-        errormessage: d.message ?? '',
-      })),
-    },
+    summary: release.summary,
+    upgrade_status: release.legacy.upgradeStatus,
+    sql_info: sql.map((s) => ({
+      sql_id: s.sqlId,
+      status: s.status,
+      errormessage: s.errormessage,
+      workflow_id: s.workflowId,
+    })),
+    code_info: release.deployments.map((d) => ({
+      svn_path: d.service,
+      svn_version: d.svnVersion,
+      tag: d.tag,
+      status: d.status,
+      errormessage: d.message ?? '',
+    })),
+    key: release.key,
+    upgrade_status_label: release.jiraStatus,
   };
+}
+
+function failed(reply: FastifyReply, code: number, error: string) {
+  return reply.code(200).send({ code, msg: 'failed', data: { error } });
+}
+
+/** One value of a query parameter (a repeated parameter counts by its first value), '' counting as absent. */
+function param(value: unknown): string | undefined {
+  const first = Array.isArray(value) ? (value[0] as unknown) : value;
+  return typeof first === 'string' && first !== '' ? first : undefined;
 }
 
 export function registerLegacyStatusRoute(app: CdflowApp, { runtime, config }: RouteContext): void {
   app.get(
     '/cicdflow/',
     {
-      onRequest: requireToken(config, ['intake']),
+      ...(config.legacy.statusWithoutAuth ? {} : { onRequest: requireToken(config, ['intake']) }),
+      // Every answer is HTTP 200 as the original's: a bad query is a 10500 in the body, not a 400.
+      validatorCompiler: () => (value) => ({ value }),
       schema: {
         summary: 'Legacy status query of the original release system',
         description:
-          'Body codes: 10200 found, 10400 summary missing (HTTP 400), 10404 unknown summary (HTTP 404). ' +
+          'Always HTTP 200. Body codes: 10200 success, 10404 no release has the summary (or it has no SQL work ' +
+          'order for sql_id), 10500 the summary is missing or the lookup failed (data.error says why). ' +
           'upgrade_status: 100 UAT升级完成, 101 SQL待执行, 102 SQL执行中, 150 SQL执行失败, 151 代码升级失败, ' +
-          'others as core legacyStatus documents.',
+          "else the Jira status name; sql_info[].status is Archery's status (workflow_finish, …).",
         tags: ['intake'],
-        security: [{ bearer: [] }],
+        ...(config.legacy.statusWithoutAuth ? {} : { security: [{ bearer: [] }, { token: [] }] }),
         querystring: legacyQuery,
+        response: { 200: legacyAnswer },
       },
     },
     async (request, reply) => {
-      const { summary, sql_id: sqlId } = request.query;
-      if (summary === undefined || summary === '') {
-        return reply.code(400).send({
-          code: legacyCodes.badRequest,
-          error: 'invalid_request',
-          message:
-            'the query parameter "summary" is required (the release summary, e.g. 【A18】【升级】20230101_01)',
-          data: null,
-        });
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      const summary = param(query.summary);
+      const sqlId = param(query.sql_id);
+      if (summary === undefined) {
+        return failed(
+          reply,
+          legacyAnswerCodes.failed,
+          'the query parameter "summary" is required (the release summary, e.g. 【A18】【升级】20230101_01)',
+        );
       }
-      const release = runtime.findBySummary(summary);
+      let release: ReleaseView | null;
+      try {
+        release = runtime.findBySummary(summary);
+      } catch (error) {
+        request.log.error({ err: error }, 'legacy status query failed');
+        return failed(
+          reply,
+          legacyAnswerCodes.failed,
+          `internal error; the server log has the details (request ${request.id})`,
+        );
+      }
       if (release === null) {
-        return reply.code(404).send({
-          code: legacyCodes.unknownSummary,
-          error: 'not_found',
-          message: `no release has the summary ${JSON.stringify(summary)}`,
-          data: null,
-        });
+        return failed(
+          reply,
+          legacyAnswerCodes.notFound,
+          `no release has the summary ${JSON.stringify(summary)}`,
+        );
       }
-      return legacyStatusBody(release, sqlId);
+      const data = legacyStatusData(release, sqlId);
+      if (sqlId !== undefined && data.sql_info.length === 0) {
+        return failed(
+          reply,
+          legacyAnswerCodes.notFound,
+          `the release ${JSON.stringify(summary)} has no SQL work order for sql_id ${JSON.stringify(sqlId)} (not in the release, or not submitted to Archery yet)`,
+        );
+      }
+      return reply.code(200).send({ code: legacyAnswerCodes.success, msg: 'success', data });
     },
   );
 }

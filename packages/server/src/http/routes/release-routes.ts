@@ -1,10 +1,16 @@
 /**
- * The query and operator API under /api/releases. Reads need the operator token or the intake token
- * (the release system may look at its releases); sending an event needs the operator token.
+ * The query and operator API under /api/releases. Reads need the operator token, the intake token (the
+ * release system may look at its releases), a person token or a console session; sending an event needs
+ * a person (person token, console session with its CSRF header) or the shared operator token, and the
+ * history names that authenticated person, never a `by` the caller typed.
  */
 import type { PersonEvent } from '@cdflow/core';
 import { ApiError, notFound } from '../api-error.js';
-import { requireToken } from '../require-token.js';
+import { assertMaySend } from '../auth/event-permissions.js';
+import type { PeopleAuth } from '../auth/people-auth.js';
+import { personOf } from '../auth/person.js';
+import type { LiveReleases } from '../console/install-console.js';
+import { searchReleases } from '../console/release-search.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
 import {
   errorBody,
@@ -18,33 +24,39 @@ import {
 
 const reasonEvents = new Set(['SQL_REPORTED_FAILED', 'CONFIG_REPORTED_FAILED']);
 
-export function registerReleaseRoutes(app: CdflowApp, { runtime, config }: RouteContext): void {
-  const readAuth = requireToken(config, ['operator', 'intake']);
+export function registerReleaseRoutes(
+  app: CdflowApp,
+  { runtime, config, people, live }: RouteContext & { people: PeopleAuth; live: LiveReleases },
+): void {
+  const readAuth = people.authenticate(['operator-token', 'intake-token', 'person-token', 'session']);
+  const decideAuth = people.authenticate(['operator-token', 'person-token', 'session']);
 
   app.get(
     '/api/releases',
     {
       onRequest: readAuth,
       schema: {
-        summary: 'List releases (newest first), filtered by state, project, env',
+        summary: 'List releases (newest first), filtered by state, project, env, searched by q',
         tags: ['releases'],
-        security: [{ bearer: [] }],
+        security: [{ bearer: [] }, { session: [] }],
         querystring: listQuery,
         response: { 200: releaseList, 400: errorBody, 401: errorBody },
       },
     },
     async (request) => {
-      const { state, project, env } = request.query;
+      const { state, project, env, q } = request.query;
       const limit = request.query.limit ?? 50;
       const offset = request.query.offset ?? 0;
-      const { total, items } = runtime.listReleases({
+      const filter = {
         limit,
         offset,
         ...(state !== undefined ? { state } : {}),
         ...(project !== undefined ? { project } : {}),
         ...(env !== undefined ? { env: env as 'UAT' | 'PRO' } : {}),
-      });
-      return { total, limit, offset, items };
+      };
+      const { total, items } =
+        q === undefined ? runtime.listReleases(filter) : searchReleases(runtime, filter, q);
+      return { total, limit, offset, items: items.map((release) => live.annotate(release)) };
     },
   );
 
@@ -55,7 +67,7 @@ export function registerReleaseRoutes(app: CdflowApp, { runtime, config }: Route
       schema: {
         summary: 'One release: state, Jira status, plan, SQL orders, deployments, iteration',
         tags: ['releases'],
-        security: [{ bearer: [] }],
+        security: [{ bearer: [] }, { session: [] }],
         params: releaseKeyParams,
         response: { 200: releaseView, 401: errorBody, 404: errorBody },
       },
@@ -66,7 +78,7 @@ export function registerReleaseRoutes(app: CdflowApp, { runtime, config }: Route
         throw notFound(
           `no release ${JSON.stringify(request.params.key)} (give a Jira issue key or a release id)`,
         );
-      return release;
+      return live.annotate(release);
     },
   );
 
@@ -77,7 +89,7 @@ export function registerReleaseRoutes(app: CdflowApp, { runtime, config }: Route
       schema: {
         summary: 'Audit trail of a release: every event, decision and effect',
         tags: ['releases'],
-        security: [{ bearer: [] }],
+        security: [{ bearer: [] }, { session: [] }],
         params: releaseKeyParams,
         response: { 200: historyList, 401: errorBody, 404: errorBody },
       },
@@ -96,18 +108,31 @@ export function registerReleaseRoutes(app: CdflowApp, { runtime, config }: Route
     '/api/releases/:key/events',
     {
       bodyLimit: config.bodyLimitBytes,
-      onRequest: requireToken(config, ['operator']),
+      onRequest: decideAuth,
       schema: {
-        summary: "An operator's decision (same rules and audit as a Jira decision)",
+        summary: "A person's decision (same rules and audit as a Jira decision)",
+        description:
+          'The history names the authenticated person (session, person token, or `operator` for the ' +
+          'shared token); a `by` in the body is ignored. people.events may limit an event to Jira groups (403).',
         tags: ['releases'],
-        security: [{ bearer: [] }],
+        security: [{ bearer: [] }, { session: [] }],
         params: releaseKeyParams,
         body: operatorEventBody,
-        response: { 200: releaseView, 400: errorBody, 401: errorBody, 404: errorBody, 409: errorBody },
+        response: {
+          200: releaseView,
+          400: errorBody,
+          401: errorBody,
+          403: errorBody,
+          404: errorBody,
+          409: errorBody,
+        },
       },
     },
     async (request) => {
-      const { type, by = 'operator', reason } = request.body;
+      const { type, reason } = request.body;
+      const person = personOf(request);
+      assertMaySend(config.people, person, type);
+      const by = person.name;
       const event = (
         reasonEvents.has(type) && reason !== undefined ? { type, by, reason } : { type, by }
       ) as PersonEvent;
@@ -122,7 +147,7 @@ export function registerReleaseRoutes(app: CdflowApp, { runtime, config }: Route
           acceptedEvents: result.refusal.acceptedEvents,
         });
       }
-      return result.release;
+      return live.annotate(result.release);
     },
   );
 }

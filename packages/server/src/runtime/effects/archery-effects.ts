@@ -7,6 +7,7 @@ import {
   CdflowError,
   chooseArcheryDatabase,
   isFailedArcheryStatus,
+  ordersPollIsNews,
   workOrderNameSearchText,
   workOrderPositionOf,
 } from '@cdflow/core';
@@ -97,6 +98,10 @@ export const pollOrders: EffectHandler<'archery.pollOrders'> = async (effect, _r
       error: order.error,
       finishedAt: order.finishedAt ?? null,
     });
+  }
+  // Nothing the machine would act on: read again later, deciding (and writing) nothing.
+  if (effect.known !== undefined && !ordersPollIsNews(effect.known, orders)) {
+    return { kind: 'later', delayMs: effect.everyMs, reason: 'no order changed', quiet: true };
   }
   return { kind: 'event', event: { type: 'SQL_ORDERS_POLLED', orders } };
 };

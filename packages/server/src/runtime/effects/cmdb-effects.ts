@@ -3,7 +3,7 @@
  * slots), read the deploy tasks. Both dialects: the tasks dialect starts a task per target (idempotent by
  * its `request_id`), the jiracdflow dialect answers each deploy's outcome itself (no idempotency key).
  */
-import type { DeployReport, EffectResultEvent } from '@cdflow/core';
+import { type DeployReport, type EffectResultEvent, tasksPollIsNews } from '@cdflow/core';
 import { cmdbTaskSlot } from './cmdb-deploy-slots.js';
 import { describeError } from './effect-errors.js';
 import { cdflowOperator, type EffectHandler, type EffectOf } from './effect-handler.js';
@@ -44,7 +44,7 @@ export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, release, deps
   const synchronous = config.cmdb.dialect === 'jiracdflow';
   // A synchronous CMDB has no idempotency key: an effect run again after a stop (or after a failed
   // attempt) may deploy what the earlier run already deployed. Harmless (the same version), but said.
-  const resent = synchronous && (release.resumed === true || release.attempts > 0);
+  const resent = synchronous && (release.rerun || release.attempts > 0);
   const note = resent
     ? 'sent again after a restart or a lost answer (the earlier send may have deployed it: the same version twice is harmless): '
     : '';
@@ -139,6 +139,10 @@ export const pollTasks: EffectHandler<'cmdb.pollTasks'> = async (
       status: task.status,
       message: task.message,
     });
+  }
+  // No target's task moved and every item still runs: read again later, deciding (and writing) nothing.
+  if (!tasksPollIsNews(effect.tasks, tasks)) {
+    return { kind: 'later', delayMs: effect.everyMs, reason: 'no task changed', quiet: true };
   }
   return { kind: 'event', event: { type: 'DEPLOY_TASKS_POLLED', tasks } };
 };

@@ -11,7 +11,13 @@ import type { CheckPolicy, RuntimePorts } from './runtime-ports.js';
 export type EffectOutcome =
   | { kind: 'event'; event: EffectResultEvent }
   | { kind: 'done'; detail?: unknown }
-  | { kind: 'later'; delayMs: number; reason: string };
+  | {
+      kind: 'later';
+      delayMs: number;
+      reason: string;
+      /** A poll that saw no change: try again without writing anything (the history shows no noise). */
+      quiet?: boolean;
+    };
 
 /** The release an effect runs for, as it is when the effect starts. */
 export interface EffectRelease {
@@ -20,10 +26,10 @@ export interface EffectRelease {
   /** Attempts of this effect made before (0 on the first). */
   attempts: number;
   /**
-   * An earlier run of this effect was interrupted by a stop (its outbox row was running): whatever it
-   * did upstream is unknown. Effects guarded by a look-up or a key need not care; the others say so.
+   * The effect was started before the last stop and its outcome is unknown (only recorded for effects
+   * whose upstream has no idempotency key: `outcomeUnknownAfterStop`).
    */
-  resumed?: boolean;
+  rerun: boolean;
 }
 
 /** What handlers may use. */

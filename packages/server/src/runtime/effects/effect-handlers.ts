@@ -16,6 +16,7 @@ import type {
 } from './effect-handler.js';
 import { comment, ensureIssue, moveTo, showOrders, updateFields } from './jira-effects.js';
 import { checkPolicy } from './policy-effects.js';
+import { fetchSqlFile } from './sql-source-effects.js';
 
 /** Timers are rows written with the decision, never outbox entries: nothing to perform. */
 const timerRow = async (): Promise<EffectOutcome> => ({ kind: 'done' });
@@ -26,6 +27,7 @@ export const effectHandlers = {
   'jira.moveTo': moveTo,
   'jira.comment': comment,
   'jira.showOrders': showOrders,
+  'sql.fetch': fetchSqlFile,
   'policy.check': checkPolicy,
   'archery.resolveRoutes': resolveRoutes,
   'archery.submitOrder': submitOrder,
@@ -48,4 +50,12 @@ export function performEffect(
 ): Promise<EffectOutcome> {
   const handler = effectHandlers[effect.type] as EffectHandler<typeof effect.type>;
   return handler(effect as never, release, deps);
+}
+
+/**
+ * Effects whose start is recorded, so that after a stop mid-call the history can say the call is made
+ * again with its earlier outcome unknown: a CMDB deploy (the original's CMDB takes no idempotency key).
+ */
+export function outcomeUnknownAfterStop(effect: ReleaseEffect): boolean {
+  return effect.type === 'cmdb.deploy';
 }

@@ -6,6 +6,7 @@ import type {
   JiraPort,
   PolicyFindingSummary,
   SqlItem,
+  SqlSourcePort,
 } from '@cdflow/core';
 
 export interface RuntimePorts {
@@ -14,6 +15,8 @@ export interface RuntimePorts {
   cmdb: CmdbPort;
   /** Null when Apollo is not configured (config items are then confirmed by people). */
   apollo: ApolloPort | null;
+  /** Where SQL files are read for items without sql_content; null or absent when none is configured. */
+  sqlSource?: SqlSourcePort | null;
 }
 
 export interface PolicyCheckInput {

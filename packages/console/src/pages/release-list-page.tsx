@@ -1,0 +1,287 @@
+/**
+ * Every release, newest first, filtered by state, project and environment and searched by summary or
+ * Jira key (the filters live in the address). Rows change in place as the live stream reports changes;
+ * a release that waits on a person too long is marked stuck.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiFailure, api, type ListQuery } from '../api/api-client.js';
+import type { Release, ReleaseList } from '../api/api-types.js';
+import { useApp } from '../app-context.js';
+import { isStuck, StateBadge, WaitBadge } from '../components/release-badges.js';
+import { durationText, timeText } from '../components/time-text.js';
+import { stuckCheckMs, useNow } from '../components/use-now.js';
+import { translateOr, useI18n } from '../i18n/language.js';
+import { followInPage, navigate, releasePath } from '../router.js';
+
+const pageSize = 50;
+const stateOptions = [
+  'sqlPending',
+  'sqlPending.failed',
+  'sqlExecuting',
+  'configExecuting',
+  'codeExecuting',
+  'uatComplete',
+  'fixing',
+  'prodUpgrade',
+  'closed',
+];
+
+interface Filters {
+  state: string;
+  project: string;
+  env: string;
+  q: string;
+  page: number;
+}
+
+function filtersOf(search: string): Filters {
+  const params = new URLSearchParams(search);
+  return {
+    state: params.get('state') ?? '',
+    project: params.get('project') ?? '',
+    env: params.get('env') ?? '',
+    q: params.get('q') ?? '',
+    page: Math.max(1, Number(params.get('page') ?? '1') || 1),
+  };
+}
+
+function searchOf(filters: Filters): string {
+  const params = new URLSearchParams();
+  for (const name of ['state', 'project', 'env', 'q'] as const)
+    if (filters[name] !== '') params.set(name, filters[name]);
+  if (filters.page > 1) params.set('page', String(filters.page));
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+export function ReleaseListPage({ search }: { search: string }) {
+  const { t, lang } = useI18n();
+  const { settings, live, sessionEnded } = useApp();
+  const now = useNow(stuckCheckMs(settings.stuckAfterMinutes));
+  const filters = useMemo(() => filtersOf(search), [search]);
+  const [typed, setTyped] = useState(filters.q);
+  const [list, setList] = useState<ReleaseList | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const load = useRef<() => void>(() => undefined);
+  // The list as rendered, for the live listener (a state updater runs later, not when it is called).
+  const shown = useRef<ReleaseList | null>(null);
+  shown.current = list;
+
+  const setFilters = (next: Partial<Filters>) => {
+    navigate(`/ui/${searchOf({ ...filters, page: 1, ...next })}`, { replace: true });
+  };
+
+  load.current = () => {
+    const query: ListQuery = {
+      limit: pageSize,
+      offset: (filters.page - 1) * pageSize,
+      ...(filters.state !== '' ? { state: filters.state } : {}),
+      ...(filters.project !== '' ? { project: filters.project } : {}),
+      ...(filters.env !== '' ? { env: filters.env } : {}),
+      ...(filters.q.trim() !== '' ? { q: filters.q.trim() } : {}),
+    };
+    api.releases(query).then(
+      (answer) => {
+        setList(answer);
+        setError(null);
+      },
+      (failure: unknown) => {
+        if (failure instanceof ApiFailure && failure.status === 401) sessionEnded();
+        else setError(failure instanceof Error ? failure.message : String(failure));
+      },
+    );
+  };
+
+  useEffect(() => load.current(), [filters]);
+
+  // Typing in the search box waits for a pause before it asks the server.
+  useEffect(() => {
+    if (typed === filters.q) return;
+    const timer = setTimeout(() => setFilters({ q: typed }), 250);
+    return () => clearTimeout(timer);
+  }, [typed]);
+
+  useEffect(() => {
+    const refetchSoon = () => {
+      if (refetchTimer.current !== null) return;
+      refetchTimer.current = setTimeout(() => {
+        refetchTimer.current = null;
+        load.current();
+      }, 400);
+    };
+    const unsubscribe = live.subscribe({
+      open: () => load.current(),
+      release: (changed: Release) => {
+        const onPage = shown.current?.items.some((r) => r.releaseId === changed.releaseId) ?? false;
+        if (onPage) {
+          setList((current) =>
+            current === null
+              ? current
+              : {
+                  ...current,
+                  items: current.items.map((r) => (r.releaseId === changed.releaseId ? changed : r)),
+                },
+          );
+        }
+        // A new release, or one that may have left or joined the filtered list: ask again, once per burst.
+        if (!onPage || filters.state !== '' || filters.q !== '') refetchSoon();
+      },
+    });
+    return () => {
+      unsubscribe();
+      if (refetchTimer.current !== null) clearTimeout(refetchTimer.current);
+      refetchTimer.current = null;
+    };
+  }, [live, filters]);
+
+  const pages = list === null ? 1 : Math.max(1, Math.ceil(list.total / pageSize));
+  const stuckCount = list?.items.filter((r) => isStuck(r, settings.stuckAfterMinutes, now)).length ?? 0;
+
+  return (
+    <main class="release-list">
+      <form class="filters" aria-label={t('list.filters')} onSubmit={(e) => e.preventDefault()}>
+        <label>
+          {t('list.search')}
+          <input
+            name="q"
+            type="search"
+            value={typed}
+            maxLength={200}
+            onInput={(e) => setTyped(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          {t('list.state')}
+          <select
+            name="state"
+            value={filters.state}
+            onChange={(e) => setFilters({ state: e.currentTarget.value })}
+          >
+            <option value="">{t('list.any')}</option>
+            {stateOptions.map((s) => (
+              <option value={s} key={s}>
+                {translateOr(t, `state.${s}`, s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('list.project')}
+          <input
+            name="project"
+            value={filters.project}
+            maxLength={64}
+            onChange={(e) => setFilters({ project: e.currentTarget.value.trim() })}
+          />
+        </label>
+        <label>
+          {t('list.env')}
+          <select name="env" value={filters.env} onChange={(e) => setFilters({ env: e.currentTarget.value })}>
+            <option value="">{t('list.any')}</option>
+            <option value="UAT">UAT</option>
+            <option value="PRO">PRO</option>
+          </select>
+        </label>
+      </form>
+
+      {error !== null && (
+        <p class="error" role="alert">
+          {t('error.generic', { message: error })}
+        </p>
+      )}
+      {list === null && error === null && <p>{t('app.loading')}</p>}
+      {list !== null && (
+        <>
+          <p class="count">
+            {t('list.count', { count: list.total })}
+            {stuckCount > 0 && (
+              <span class="wait-badge stuck">
+                {' · '}
+                {t('list.stuckCount', {
+                  count: stuckCount,
+                  duration: durationText(t, settings.stuckAfterMinutes * 60_000),
+                })}
+              </span>
+            )}
+          </p>
+          {list.items.length === 0 ? (
+            <p class="empty">{t('list.empty')}</p>
+          ) : (
+            <table class="releases">
+              <thead>
+                <tr>
+                  <th>{t('list.key')}</th>
+                  <th>{t('list.summary')}</th>
+                  <th>{t('list.project')}</th>
+                  <th>{t('list.stateColumn')}</th>
+                  <th>{t('list.iteration')}</th>
+                  <th>{t('list.updated')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((release) => {
+                  const ref = release.key ?? release.releaseId;
+                  const stuck = isStuck(release, settings.stuckAfterMinutes, now);
+                  return (
+                    <tr
+                      key={release.releaseId}
+                      class={stuck ? 'stuck' : ''}
+                      data-release={release.releaseId}
+                      data-state={release.state}
+                    >
+                      <td>
+                        <a href={releasePath(ref)} onClick={(e) => followInPage(e, releasePath(ref))}>
+                          {release.key ?? '—'}
+                        </a>
+                      </td>
+                      <td class="summary">
+                        <a href={releasePath(ref)} onClick={(e) => followInPage(e, releasePath(ref))}>
+                          {release.summary}
+                        </a>
+                      </td>
+                      <td>
+                        {release.project} · {release.env}
+                      </td>
+                      <td>
+                        <StateBadge release={release} />{' '}
+                        <WaitBadge
+                          release={release}
+                          stuckAfterMinutes={settings.stuckAfterMinutes}
+                          now={now}
+                        />
+                      </td>
+                      <td>{release.iteration}</td>
+                      <td title={timeText(lang, release.updatedAt)}>
+                        {durationText(t, now - Date.parse(release.updatedAt))}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
+          {pages > 1 && (
+            <nav class="pager">
+              <button
+                type="button"
+                disabled={filters.page <= 1}
+                onClick={() => setFilters({ page: filters.page - 1 })}
+              >
+                {t('list.previous')}
+              </button>
+              <span>{t('list.page', { page: filters.page, pages })}</span>
+              <button
+                type="button"
+                disabled={filters.page >= pages}
+                onClick={() => setFilters({ page: filters.page + 1 })}
+              >
+                {t('list.next')}
+              </button>
+            </nav>
+          )}
+        </>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,74 @@
+/**
+ * GET /api/console/settings — what the console needs besides the releases: the site's Jira names (its
+ * statuses and the transition each person event stands for), where links point, the stuck threshold,
+ * which events take a reason, and which groups may send which event.
+ */
+import { type JiraTransitionKey, jiraTransitionOfPersonEvent, personEventTypes } from '@cdflow/core';
+import Type from 'typebox';
+import type { PersonEventType } from '../../config/people-settings.js';
+import type { PeopleAuth } from '../auth/people-auth.js';
+import type { CdflowApp, RouteContext } from '../route-context.js';
+import { errorBody } from '../schemas.js';
+
+/** The Jira transition a person takes for each event (core maps them the same way for webhooks). */
+export const transitionOfEvent: Readonly<Record<PersonEventType, JiraTransitionKey>> =
+  jiraTransitionOfPersonEvent;
+
+const settingsAnswer = Type.Object(
+  {
+    stuckAfterMinutes: Type.Number(),
+    jiraUrl: Type.String({ description: 'base of issue links (/browse/KEY)' }),
+    archeryUrl: Type.String({ description: 'base of work order links (/detail/ID/)' }),
+    jiraStatuses: Type.Record(Type.String(), Type.String(), {
+      description: "the site's status names by state",
+    }),
+    personEvents: Type.Array(
+      Type.Object(
+        {
+          type: Type.String(),
+          jiraTransition: Type.String(),
+          takesReason: Type.Boolean(),
+          allowedGroups: Type.Union([Type.Array(Type.String()), Type.Null()]),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+
+/** Events whose body may carry a `reason` (recorded with the failure). */
+export const reasonEvents: readonly PersonEventType[] = ['SQL_REPORTED_FAILED', 'CONFIG_REPORTED_FAILED'];
+
+export function registerConsoleSettingsRoute(
+  app: CdflowApp,
+  { config, people }: RouteContext & { people: PeopleAuth },
+): void {
+  app.get(
+    '/api/console/settings',
+    {
+      onRequest: people.authenticate(['session', 'person-token', 'operator-token', 'intake-token']),
+      schema: {
+        summary: "The console's settings: Jira names, link bases, stuck threshold, event permissions",
+        tags: ['console'],
+        security: [{ bearer: [] }, { session: [] }],
+        response: { 200: settingsAnswer, 401: errorBody },
+      },
+    },
+    async () => {
+      const names = config.jira.names;
+      return {
+        stuckAfterMinutes: config.console.stuckAfterMinutes,
+        jiraUrl: config.console.jiraUrl ?? config.jira.baseUrl,
+        archeryUrl: config.console.archeryUrl ?? config.archery.baseUrl,
+        jiraStatuses: names.statuses,
+        personEvents: personEventTypes.map((type) => ({
+          type,
+          jiraTransition: names.transitions[transitionOfEvent[type]],
+          takesReason: reasonEvents.includes(type),
+          allowedGroups: config.people.events[type] ?? null,
+        })),
+      };
+    },
+  );
+}

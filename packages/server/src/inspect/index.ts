@@ -1,0 +1,3 @@
+export * from './inspector-socket.js';
+export * from './release-inspection.js';
+export * from './release-inspector.js';

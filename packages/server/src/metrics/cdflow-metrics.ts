@@ -1,0 +1,214 @@
+/**
+ * cdflow's Prometheus metrics (prom-client), in one registry per server:
+ * - live counters fed as things happen: upstream HTTP attempts (through the adapters' HttpClient
+ *   observer), Jira webhook deliveries and duplicates, notification deliveries;
+ * - counters read from the audit trail at each scrape (effects by type and outcome, effect retries,
+ *   decided events, stage durations), so they count what was committed, from the audit rows' own times;
+ * - gauges read from the store at each scrape: releases by state, queue depths, stuck releases.
+ * Counters start at zero with the process (Prometheus' rate() expects that).
+ */
+import type { HttpAttempt } from '@cdflow/adapters';
+import { productStateOf } from '@cdflow/core';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeliveryReport } from '../notifications/notification-worker.js';
+import type { AuditTail, AuditTailRow } from './audit-tail.js';
+import type { StoreGauges } from './store-gauges.js';
+
+export interface MetricsSources {
+  gauges: StoreGauges;
+  audit: AuditTail;
+  /** Releases the stuck sweep found waiting on a person too long. */
+  stuckReleases: () => number;
+  /** Notification rows waiting to be delivered. */
+  notificationDepth: () => { pending: number; sending: number };
+}
+
+/** Stage durations span seconds (auto mode) to days (a release waiting on a DBA over a weekend). */
+const stageBuckets = [1, 5, 15, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 3 * 24 * 3600];
+const upstreamBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class CdflowMetrics {
+  readonly registry = new Registry();
+  private sources: MetricsSources | null = null;
+  /** When each release entered its current stage (epoch ms), as the audit tail saw it. */
+  private readonly enteredStage = new Map<string, { stage: string; at: number }>();
+
+  private readonly upstreamRequests = new Counter({
+    name: 'cdflow_upstream_requests_total',
+    help: 'HTTP attempts to an upstream, by upstream, method and status (0: no answer)',
+    labelNames: ['upstream', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly upstreamErrors = new Counter({
+    name: 'cdflow_upstream_errors_total',
+    help: 'Failed HTTP attempts to an upstream, by upstream and error code (TIMEOUT, NETWORK, UPSTREAM_UNAVAILABLE, ...)',
+    labelNames: ['upstream', 'code'] as const,
+    registers: [this.registry],
+  });
+  private readonly upstreamRetries = new Counter({
+    name: 'cdflow_upstream_retries_total',
+    help: 'In-call retries of an HTTP request to an upstream',
+    labelNames: ['upstream'] as const,
+    registers: [this.registry],
+  });
+  private readonly upstreamLatency = new Histogram({
+    name: 'cdflow_upstream_request_duration_seconds',
+    help: 'Duration of one HTTP attempt to an upstream, answer body included',
+    labelNames: ['upstream'] as const,
+    buckets: upstreamBuckets,
+    registers: [this.registry],
+  });
+  private readonly webhookDeliveries = new Counter({
+    name: 'cdflow_jira_webhook_deliveries_total',
+    help: 'Jira webhook deliveries received, by result (accepted, duplicate, refused: bad signature or body)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly notifications = new Counter({
+    name: 'cdflow_notifications_total',
+    help: 'Notification delivery attempts, by channel kind, notification kind and outcome (sent, retrying, failed)',
+    labelNames: ['via', 'kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly effects = new Counter({
+    name: 'cdflow_effects_total',
+    help: 'Effect attempts recorded in the audit trail, by effect type and outcome (done, failed, retrying, waiting)',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly effectRetries = new Counter({
+    name: 'cdflow_effect_retries_total',
+    help: 'Effect attempts that failed retryably and were scheduled again, by effect type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  private readonly events = new Counter({
+    name: 'cdflow_events_total',
+    help: 'Events decided on releases, by event type, source and whether the release accepted them',
+    labelNames: ['event', 'source', 'accepted'] as const,
+    registers: [this.registry],
+  });
+  private readonly stageDuration = new Histogram({
+    name: 'cdflow_stage_duration_seconds',
+    help: 'Time a release spent in a stage (product state, uatComplete included) before moving on, by stage',
+    labelNames: ['stage'] as const,
+    buckets: stageBuckets,
+    registers: [this.registry],
+  });
+  private readonly releases = new Gauge({
+    name: 'cdflow_releases',
+    help: 'Releases by product state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  private readonly queueDepth = new Gauge({
+    name: 'cdflow_queue_depth',
+    help: 'Work waiting, by queue: effects (pending, running), timers, jira_deliveries (not yet processed), notifications (pending, sending)',
+    labelNames: ['queue', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly stuck = new Gauge({
+    name: 'cdflow_stuck_releases',
+    help: 'Releases waiting on a person for longer than the stuck threshold (last sweep)',
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    // Process metrics (CPU, memory, event loop lag) with the same prefix, unless turned off (tests).
+    if (options.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'cdflow_' });
+  }
+
+  /** What the scrape reads; counting from the audit trail starts at the trail's current end. */
+  attach(sources: MetricsSources): void {
+    this.sources = sources;
+  }
+
+  /** The HttpClient observer: one call per HTTP attempt. */
+  readonly observeHttp = (attempt: HttpAttempt): void => {
+    this.upstreamRequests.inc({
+      upstream: attempt.upstream,
+      method: attempt.method,
+      status: String(attempt.status ?? 0),
+    });
+    this.upstreamLatency.observe({ upstream: attempt.upstream }, attempt.durationMs / 1000);
+    if (attempt.code !== null) this.upstreamErrors.inc({ upstream: attempt.upstream, code: attempt.code });
+    if (attempt.attempt > 1) this.upstreamRetries.inc({ upstream: attempt.upstream });
+  };
+
+  readonly observeDelivery = (report: DeliveryReport): void => {
+    this.notifications.inc({ via: report.via, kind: report.kind, outcome: report.outcome });
+  };
+
+  observeWebhook(result: 'accepted' | 'duplicate' | 'refused'): void {
+    this.webhookDeliveries.inc({ result });
+  }
+
+  /** The registry in the Prometheus text format, after reading the audit trail and the store. */
+  async scrape(): Promise<string> {
+    this.refresh();
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private refresh(): void {
+    const sources = this.sources;
+    if (!sources) return;
+    for (const row of sources.audit.read()) this.count(row);
+    this.releases.reset();
+    for (const { state, count } of sources.gauges.releasesByState()) {
+      this.releases.inc({ state: productStateOf(state) }, count);
+    }
+    const depth = sources.gauges.queueDepths();
+    this.queueDepth.reset();
+    this.queueDepth.set({ queue: 'effects', status: 'pending' }, depth.effectsPending);
+    this.queueDepth.set({ queue: 'effects', status: 'running' }, depth.effectsRunning);
+    this.queueDepth.set({ queue: 'timers', status: 'armed' }, depth.timers);
+    this.queueDepth.set({ queue: 'jira_deliveries', status: 'received' }, depth.deliveriesReceived);
+    const notifications = sources.notificationDepth();
+    this.queueDepth.set({ queue: 'notifications', status: 'pending' }, notifications.pending);
+    this.queueDepth.set({ queue: 'notifications', status: 'sending' }, notifications.sending);
+    this.stuck.set(sources.stuckReleases());
+  }
+
+  private count(row: AuditTailRow): void {
+    if (row.event.startsWith('effect:')) {
+      this.countEffect(row.event.slice('effect:'.length), row.outcome ?? 'unknown');
+      return;
+    }
+    if (row.effect) this.countEffect(row.effect.type, row.effect.outcome);
+    this.events.inc({ event: row.event, source: row.source, accepted: String(row.accepted) });
+    if (!row.accepted || row.toState === null) return;
+    const at = Date.parse(row.at);
+    const next = stageOf(row.toState);
+    const known = this.enteredStage.get(row.releaseId);
+    if (known && known.stage !== next) {
+      this.stageDuration.observe({ stage: known.stage }, Math.max(0, at - known.at) / 1000);
+    }
+    if (known && known.stage === next) return;
+    // Re-inserted at the end: the map's order is the order of the latest moves, oldest first.
+    this.enteredStage.delete(row.releaseId);
+    this.enteredStage.set(row.releaseId, { stage: next, at });
+    // Releases that ended never move again: the oldest entries go once the map is large.
+    if (this.enteredStage.size > maxTrackedReleases) {
+      const oldest = this.enteredStage.keys().next().value;
+      if (oldest !== undefined) this.enteredStage.delete(oldest);
+    }
+  }
+
+  private countEffect(type: string, outcome: string): void {
+    this.effects.inc({ type, outcome });
+    if (outcome === 'retrying') this.effectRetries.inc({ type });
+  }
+}
+
+/** Releases whose current stage's start is remembered (one small entry each). */
+const maxTrackedReleases = 50_000;
+
+/** The stage a machine state belongs to: its product state (sqlPending.failed apart from sqlPending). */
+function stageOf(state: string): string {
+  return productStateOf(state);
+}

@@ -1,0 +1,4 @@
+export * from './audit-tail.js';
+export * from './cdflow-metrics.js';
+export * from './metrics-route.js';
+export * from './store-gauges.js';

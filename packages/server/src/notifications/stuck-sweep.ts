@@ -1,0 +1,95 @@
+/**
+ * Every `sweepMs`, the releases waiting on a person are read with the console's notion of "waiting since"
+ * (PersonWaitClock: the history's last move into the wait); those waiting longer than the threshold are
+ * stuck. Core says whether and what to tell (`stuckNotification`); the notifier keys it by the wait, so a
+ * release is reported once per wait however many sweeps see it. The count feeds the metrics.
+ */
+import { personWaitStates, productStateOf, type ReleaseNotification, stuckNotification } from '@cdflow/core';
+import type { Logger } from 'pino';
+import { PersonWaitClock } from '../http/console/person-wait-clock.js';
+import type { ReleaseRuntimeApi, ReleaseView } from '../runtime/runtime-api.js';
+
+export interface StuckSweepOptions {
+  runtime: Pick<ReleaseRuntimeApi, 'listReleases' | 'history'>;
+  thresholdMs: number;
+  sweepMs: number;
+  logger: Logger;
+  /** Called for each stuck release (the notifier queues it once per wait). */
+  stuck: (notification: ReleaseNotification) => void;
+  now?: () => number;
+}
+
+/** The product states a person-wait leaf belongs to: where to look for stuck releases. */
+const waitingProductStates = [...new Set(personWaitStates.map((s) => productStateOf(s)))];
+const pageSize = 200;
+
+export class StuckSweep {
+  private timer: NodeJS.Timeout | null = null;
+  private lastCount = 0;
+
+  constructor(private readonly options: StuckSweepOptions) {}
+
+  /** Releases found stuck by the last sweep. */
+  get stuckCount(): number {
+    return this.lastCount;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.sweep();
+    this.timer = setInterval(() => this.sweep(), this.options.sweepMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One sweep now; returns the stuck releases' ids. */
+  sweep(): string[] {
+    const now = (this.options.now ?? Date.now)();
+    // A fresh clock per sweep: each waiting release costs one history read per sweep, never a stale start.
+    const clock = new PersonWaitClock(this.options.runtime, this.options.thresholdMs, () => now);
+    const stuck: string[] = [];
+    try {
+      for (const state of waitingProductStates) {
+        for (const view of this.releasesIn(state)) {
+          const annotated = clock.annotate(view);
+          if (!annotated.stuck || annotated.waitingSince === null) continue;
+          const notification = stuckNotification(
+            {
+              releaseId: view.releaseId,
+              summary: view.summary,
+              issueKey: view.key,
+              project: view.project,
+              env: view.env,
+              iteration: view.iteration,
+              failure: view.failure,
+              state: view.step,
+              waitingSince: annotated.waitingSince,
+            },
+            now,
+            this.options.thresholdMs,
+          );
+          if (notification === null) continue;
+          stuck.push(view.releaseId);
+          this.options.stuck(notification);
+        }
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'stuck sweep failed; the next one tries again');
+      return stuck;
+    }
+    this.lastCount = stuck.length;
+    return stuck;
+  }
+
+  private *releasesIn(state: string): Generator<ReleaseView> {
+    for (let offset = 0; ; offset += pageSize) {
+      const page = this.options.runtime.listReleases({ state, limit: pageSize, offset });
+      yield* page.items;
+      if (offset + page.items.length >= page.total || page.items.length === 0) return;
+    }
+  }
+}

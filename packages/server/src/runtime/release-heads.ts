@@ -1,0 +1,153 @@
+/**
+ * What the runtime keeps in memory of a release it is working on: where it is (state, issue, revision),
+ * the snapshot `decide` returned last (so the next decision does not restore it again), and the effects
+ * queued and not finished, in order (so the effect runner never reads them back). The store stays the
+ * truth: a head is loaded from it once, every write is checked against the head's revision (a writer
+ * elsewhere makes the write fail and the head is dropped), and an idle head may be forgotten at any time.
+ */
+import { type Decision, describeRelease, type PersistedRelease, type ReleaseContext } from '@cdflow/core';
+import type { CommitResult, OutboxRow, ReleaseRepository } from '../store/release-repository.js';
+
+export interface ReleaseHead {
+  releaseId: string;
+  issueKey: string | null;
+  state: string;
+  revision: number;
+  persisted: PersistedRelease;
+  /** The machine's context as of `persisted`. */
+  context: ReleaseContext;
+  /** Effects queued and not finished, in run order (the release's effects run strictly in order). */
+  pending: OutboxRow[];
+}
+
+/** Heads kept at most; idle ones (no effect queued) are forgotten first, oldest first. */
+const defaultLimit = 5_000;
+
+export class ReleaseHeads {
+  private readonly heads = new Map<string, ReleaseHead>();
+  private readonly issueWaiters = new Map<string, Set<(key: string | null) => void>>();
+
+  constructor(
+    private readonly repo: ReleaseRepository,
+    private readonly limit = defaultLimit,
+  ) {}
+
+  /** The release's head, loaded from the store when it is not in memory; undefined for an unknown release. */
+  get(releaseId: string): ReleaseHead | undefined {
+    const known = this.heads.get(releaseId);
+    if (known) return known;
+    const row = this.repo.getForDecision(releaseId);
+    if (!row) return undefined;
+    const persisted = { machineVersion: row.machineVersion, snapshot: row.snapshot };
+    const head: ReleaseHead = {
+      releaseId,
+      issueKey: row.issueKey,
+      state: row.state,
+      revision: row.revision,
+      persisted,
+      context: describeRelease(persisted).context,
+      pending: this.repo.pendingEffects(releaseId),
+    };
+    this.remember(head);
+    return head;
+  }
+
+  /** A release just created by `decision` (its first write returned `result`). */
+  created(releaseId: string, decision: Decision, result: CommitResult): void {
+    this.remember({
+      releaseId,
+      issueKey: decision.context.issueKey,
+      state: decision.state,
+      revision: result.revision ?? 1,
+      persisted: decision.next,
+      context: decision.context,
+      pending: [...result.queued],
+    });
+    this.notifyIssue(releaseId, decision.context.issueKey);
+  }
+
+  /**
+   * A write on the release committed: the decision it carried (none for an outcome recorded as it is),
+   * the effects it inserted, and the effects it finished.
+   */
+  committed(
+    releaseId: string,
+    decision: Decision | null,
+    result: CommitResult,
+    finished: readonly number[],
+  ): void {
+    const head = this.heads.get(releaseId);
+    if (!head) return;
+    if (decision?.accepted && result.revision !== null) {
+      head.state = decision.state;
+      head.revision = result.revision;
+      head.persisted = decision.next;
+      head.context = decision.context;
+      head.issueKey = decision.context.issueKey ?? head.issueKey;
+    }
+    if (finished.length > 0) head.pending = head.pending.filter((row) => !finished.includes(row.id));
+    if (result.queued.length > 0) head.pending.push(...result.queued);
+    this.notifyIssue(releaseId, head.issueKey);
+  }
+
+  /** The store and the head disagree (another writer, or a failed write): read it again next time. */
+  forget(releaseId: string): void {
+    this.heads.delete(releaseId);
+  }
+
+  /** The next effect of the release to run, if any. */
+  nextEffect(releaseId: string): OutboxRow | undefined {
+    return this.get(releaseId)?.pending[0];
+  }
+
+  /** Some release in memory has an effect due at `now`. */
+  dueEffect(now: number): boolean {
+    for (const head of this.heads.values()) {
+      const next = head.pending[0];
+      if (next && next.nextAttemptAt <= now) return true;
+    }
+    return false;
+  }
+
+  /** Resolves with the release's Jira issue key once it is known, or null after `timeoutMs`. */
+  waitForIssue(releaseId: string, timeoutMs: number): Promise<string | null> {
+    const key = this.heads.get(releaseId)?.issueKey ?? null;
+    if (key !== null || timeoutMs <= 0) return Promise.resolve(key);
+    return new Promise((resolve) => {
+      const waiters = this.issueWaiters.get(releaseId) ?? new Set();
+      this.issueWaiters.set(releaseId, waiters);
+      const done = (value: string | null) => {
+        clearTimeout(timer);
+        waiters.delete(waiter);
+        if (waiters.size === 0) this.issueWaiters.delete(releaseId);
+        resolve(value);
+      };
+      const waiter = (issueKey: string | null) => done(issueKey);
+      const timer = setTimeout(() => done(null), timeoutMs);
+      waiters.add(waiter);
+    });
+  }
+
+  /** Let every waiter go (shutting down): they answer without the key. */
+  releaseWaiters(): void {
+    for (const waiters of this.issueWaiters.values()) for (const waiter of [...waiters]) waiter(null);
+    this.issueWaiters.clear();
+  }
+
+  private notifyIssue(releaseId: string, issueKey: string | null): void {
+    if (issueKey === null) return;
+    const waiters = this.issueWaiters.get(releaseId);
+    if (!waiters) return;
+    for (const waiter of [...waiters]) waiter(issueKey);
+  }
+
+  private remember(head: ReleaseHead): void {
+    this.heads.delete(head.releaseId);
+    this.heads.set(head.releaseId, head);
+    if (this.heads.size <= this.limit) return;
+    for (const [releaseId, other] of this.heads) {
+      if (this.heads.size <= this.limit) break;
+      if (other.pending.length === 0 && !this.issueWaiters.has(releaseId)) this.heads.delete(releaseId);
+    }
+  }
+}

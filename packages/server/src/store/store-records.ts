@@ -1,0 +1,114 @@
+/**
+ * The rows the repositories read with their own prepared SQL (snake_case, as SQLite answers) and their
+ * mapping to the camelCase shapes drizzle's schema infers, so a caller cannot tell which path read a row.
+ */
+import type { OutboxStatus } from './schema.js';
+import { decodeDelivery } from './stored-delivery.js';
+
+/** An outbox row with its payload (kept apart while unfinished; inline in rows queued before that). */
+export const outboxSelect = `select o.id, o.release_id, o.idempotency_key, o.type,
+  coalesce(p.payload, o.payload) as payload, o.status, o.attempts, o.next_attempt_at, o.last_error,
+  o.created_at, o.updated_at
+  from outbox o left join outbox_payloads p on p.outbox_id = o.id`;
+
+export interface OutboxRecord {
+  id: number;
+  release_id: string;
+  idempotency_key: string;
+  type: string;
+  payload: string | null;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export function outboxRowOf(r: OutboxRecord) {
+  return {
+    id: r.id,
+    releaseId: r.release_id,
+    idempotencyKey: r.idempotency_key,
+    type: r.type,
+    payload: r.payload === null ? null : (JSON.parse(r.payload) as unknown),
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export const timerColumns = 'id, release_id, name, due_at, schedule_key, created_at';
+
+export interface TimerRecord {
+  id: number;
+  release_id: string;
+  name: string;
+  due_at: number;
+  schedule_key: string;
+  created_at: string;
+}
+
+export function timerRowOf(r: TimerRecord) {
+  return {
+    id: r.id,
+    releaseId: r.release_id,
+    name: r.name,
+    dueAt: r.due_at,
+    scheduleKey: r.schedule_key,
+    createdAt: r.created_at,
+  };
+}
+
+export const deliveryColumns =
+  'id, dedupe_key, received_at, webhook_event, issue_key, delivery, raw_size, status, attempts, outcome, detail, processed_at';
+
+export interface DeliveryRecord {
+  id: number;
+  dedupe_key: string;
+  received_at: string;
+  webhook_event: string;
+  issue_key: string | null;
+  delivery: string;
+  raw_size: number;
+  status: 'received' | 'processed';
+  attempts: number;
+  outcome: string | null;
+  detail: string | null;
+  processed_at: string | null;
+}
+
+export function deliveryRowOf(r: DeliveryRecord) {
+  return {
+    id: r.id,
+    dedupeKey: r.dedupe_key,
+    receivedAt: r.received_at,
+    webhookEvent: r.webhook_event,
+    issueKey: r.issue_key,
+    delivery: decodeDelivery(r.delivery, {
+      dedupeKey: r.dedupe_key,
+      webhookEvent: r.webhook_event,
+      issueKey: r.issue_key,
+    }),
+    rawSize: r.raw_size,
+    status: r.status,
+    attempts: r.attempts,
+    outcome: r.outcome,
+    detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown),
+    processedAt: r.processed_at,
+  };
+}
+
+/** JSON text of a value for a nullable JSON column (undefined and null are SQL NULL, as drizzle stores them). */
+export function jsonOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+/** `(?, ?, …), (…)`: `rows` groups of `columns` placeholders, for a multi-row insert. */
+export function placeholderRows(rows: number, columns: number, template?: string): string {
+  const one = template ?? `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+  return Array.from({ length: rows }, () => one).join(', ');
+}
