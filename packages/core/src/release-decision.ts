@@ -307,11 +307,17 @@ export function startRelease(input: StartReleaseInput): Decision {
     ...(input.sqlTexts ? { sqlTexts: input.sqlTexts } : {}),
   });
   const state = stateIdOf(snapshot.value);
-  const context = snapshot.context as ReleaseContext;
+  const initial = snapshot.context as ReleaseContext;
+  // The first decision keeps revision 1 (decide stamps later ones): a move it made to mirror Jira is
+  // where Jira is as of revision 1, not of a revision 2 no decision has yet (its moves would be dropped
+  // as out of date: a release without SQL moves the issue at once).
+  const context: ReleaseContext =
+    initial.jiraMirrorSince === undefined ? initial : { ...initial, jiraMirrorSince: initial.revision };
+  const stamped = (context === initial ? snapshot : { ...snapshot, context }) as AnyMachineSnapshot;
   return {
     accepted: true,
     refusal: null,
-    next: persist(snapshot),
+    next: persist(stamped),
     state,
     context,
     effects: toEffects(actions as Array<{ type: string; params?: unknown }>, context),

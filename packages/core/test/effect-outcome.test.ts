@@ -1,5 +1,12 @@
-import { isSupersededEffect, ordersPollIsNews, type ReleaseEffect, tasksPollIsNews } from '@cdflow/core';
+import {
+  isSupersededEffect,
+  ordersPollIsNews,
+  type ReleaseEffect,
+  startRelease,
+  tasksPollIsNews,
+} from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
+import { normalizedFixture, settings } from './release-driver.js';
 
 const move = (revision: number): ReleaseEffect => ({
   type: 'jira.moveTo',
@@ -123,5 +130,20 @@ describe('isSupersededEffect', () => {
     expect(isSupersededEffect(poll(5), [move(6)])).toBe(true);
     expect(isSupersededEffect(poll(5), [comment(0)])).toBe(false);
     expect(isSupersededEffect(poll(5), [])).toBe(false);
+  });
+});
+
+describe('the first decision mirrors Jira as of its own revision', () => {
+  it('a release without SQL keeps the moves of its first decision (they are not out of date)', () => {
+    const request = normalizedFixture('first-upgrade.json', (body) => {
+      body.sql_info = [];
+      delete body.version;
+    });
+    const start = startRelease({ releaseId: 'rel-1', request, settings: settings() });
+    const moves = start.effects.filter((e) => e.type === 'jira.moveTo');
+    expect(moves.map((m) => (m.type === 'jira.moveTo' ? m.state : ''))).toEqual(['configExecuting']);
+    for (const move of moves) {
+      expect(isSupersededEffect(move, start.effects, start.context)).toBe(false);
+    }
   });
 });

@@ -301,6 +301,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       },
     );
     this.heads.created(releaseId, decision, result);
+    // The first decision may schedule a timer too (a code-only release's pre-deploy delay).
+    this.timers.scheduled(releaseId, parts.scheduleTimers);
     this.afterCommit(releaseId, parts, { event: null, fromState: null, decision });
     return { outcome: 'created', release: this.viewById(releaseId) };
   }
