@@ -453,13 +453,14 @@ export const releaseMachine = releaseSetup.createMachine({
             DEPLOY_TASKS_POLLED: onDeployEvent({ deploys: true }),
             TIMER_FIRED: [
               {
-                // Poll the running tasks; deploys that found no free slot are sent again.
+                // Deploys that found no free slot are sent again, then the running tasks are polled: a
+                // poll waits (quietly) for a task to change, so the deploys go first, not behind it.
                 guard: { type: 'timerPending', params: { timer: 'cmdb.poll' } },
                 actions: [
                   { type: 'removeTimer', params: { timer: 'cmdb.poll' } },
                   'requeueDeploys',
-                  pollCmdbTasks,
                   deployPending,
+                  pollCmdbTasks,
                 ],
               },
               {

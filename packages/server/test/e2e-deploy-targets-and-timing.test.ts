@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleRequest } from './support/e2e-harness.js';
-import { type Scenario, startScenario } from './support/e2e-scenario.js';
+import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
 
 let h: Scenario | undefined;
 afterEach(async () => {
@@ -71,6 +71,37 @@ describe('deploying code items (CMDB dialect tasks)', () => {
       .flatMap((e) => (e.detail as { event: { deploys: Array<{ outcome: string }> } }).event.deploys);
     expect(reports.some((r) => r.outcome === 'queued')).toBe(true);
     expect(reports.filter((r) => r.outcome === 'started')).toHaveLength(3);
+  });
+
+  it('a failed deploy, 重新提交代码: the item is deployed again under new request_ids and succeeds', async () => {
+    h = await startScenario({ sqlMode: 'auto' });
+    h.sandbox.cmdb.setOutcome('a18/cc_gateway', 'failed', 'image pull timed out');
+    const res = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '507', tag: '' }]));
+    const key = String(res.body.key);
+    const fixing = await h.waitForState(key, (s) => s === 'fixing' || s === 'uatComplete');
+    expect(fixing.state).toBe('fixing');
+    const failedRound = h.sandbox.cmdb.deploys();
+    expect(failedRound.map((d) => d.status)).toEqual(['failed', 'failed']);
+    await h.waitForJiraStatus(key, '开发/运维修改');
+
+    // The image is fixed; ops send the code again, in the same iteration.
+    h.sandbox.cmdb.setOutcome('a18/cc_gateway', 'success');
+    await h.sandbox.jira.actAs('ops').transition(key, '重新提交代码');
+    await eventually('cdflow took 重新提交代码', async () =>
+      (await h!.history(key)).some((e) => e.event === 'RESUBMIT_CODE' && e.accepted) ? true : undefined,
+    );
+    const done = await h.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
+    expect(done.state).toBe('uatComplete');
+    expect(done.iteration).toBe(1);
+    const deploys = h.sandbox.cmdb.deploys();
+    // Two new deploys, not the failed tasks answered again for a reused request_id.
+    expect(deploys).toHaveLength(4);
+    const again = deploys.slice(2);
+    expect(again.map((d) => d.status)).toEqual(['success', 'success']);
+    const failedIds = new Set(failedRound.map((d) => d.requestId));
+    expect(again.some((d) => failedIds.has(d.requestId))).toBe(false);
+    const [deployment] = done.deployments as Array<{ targets: Array<{ status: string; attempt: number }> }>;
+    expect(deployment?.targets.map((t) => `${t.status} a${t.attempt}`)).toEqual(['success a1', 'success a1']);
   });
 
   it('waits the pre-deploy delay before deploying (the targets are looked up meanwhile)', async () => {

@@ -96,7 +96,9 @@ describe('GET /metrics', () => {
     const done = await scrapeMetrics(h.url, tokens.operator);
     expect(done.value('cdflow_releases', { state: 'sqlExecuting' })).toBe(0);
     expect(done.value('cdflow_releases', { state: 'uatComplete' })).toBe(1);
-    expect(done.value('cdflow_effects_total', { type: 'cmdb.deploy', outcome: 'done' })).toBe(2);
+    // One target look-up per code item, then one effect deploys every target side by side.
+    expect(done.value('cdflow_effects_total', { type: 'cmdb.findTargets', outcome: 'done' })).toBe(2);
+    expect(done.value('cdflow_effects_total', { type: 'cmdb.deploy', outcome: 'done' })).toBe(1);
     for (const stage of ['sqlPending', 'sqlExecuting', 'configExecuting', 'codeExecuting'])
       expect(done.histogramCount('cdflow_stage_duration_seconds', { stage })).toBe(1);
     expect(done.value('cdflow_queue_depth', { queue: 'effects', status: 'pending' })).toBe(0);

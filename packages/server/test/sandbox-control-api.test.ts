@@ -178,7 +178,8 @@ describe('sandbox control API', () => {
       expect.objectContaining({
         service: 'a18/cc_merchant_console',
         status: 'failed',
-        message: '镜像拉取超时',
+        // The item's message names each failed CMDB target with the CMDB's words.
+        message: 'UAT_a18_console: 镜像拉取超时',
       }),
     ]);
     expect(fixing.jiraStatus).toBe('开发/运维修改');
