@@ -5,7 +5,7 @@
  * pre-deploy delay lets images sync first.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest } from './support/e2e-harness.js';
+import { sampleRequest, startHarness } from './support/e2e-harness.js';
 import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
 
 let h: Scenario | undefined;
@@ -102,6 +102,31 @@ describe('deploying code items (CMDB dialect tasks)', () => {
     expect(again.some((d) => failedIds.has(d.requestId))).toBe(false);
     const [deployment] = done.deployments as Array<{ targets: Array<{ status: string; attempt: number }> }>;
     expect(deployment?.targets.map((t) => `${t.status} a${t.attempt}`)).toEqual(['success a1', 'success a1']);
+  });
+
+  it('polls each target task quietly: a decision only when a task changed, never one per read', async () => {
+    // The simulator's tasks run 1.5 s; cdflow reads them every 20 ms.
+    const quiet = await startHarness({ sqlMode: 'auto', config: { timings: { cmdbPollMs: 20 } } });
+    try {
+      const res = await quiet.intake(
+        codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '508', tag: '' }]),
+      );
+      const key = String(res.body.key);
+      const done = await quiet.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
+      expect(done.state).toBe('uatComplete');
+      const reads = quiet.sandbox.cmdb.requests().filter((r) => r.route === 'GET /api/v1/tasks/:taskId');
+      const polled = (await quiet.history(key)).filter((e) => e.event === 'DEPLOY_TASKS_POLLED');
+      // Two targets, each seen running then ended at most: four decisions, however many reads it took.
+      expect(polled.length).toBeGreaterThan(0);
+      expect(polled.length).toBeLessThanOrEqual(4);
+      expect(reads.length).toBeGreaterThan(4 * polled.length);
+      for (const entry of polled) {
+        const tasks = (entry.detail as { event: { tasks: Array<{ targetId: number }> } }).event.tasks;
+        expect(tasks.every((t) => typeof t.targetId === 'number')).toBe(true);
+      }
+    } finally {
+      await quiet.close();
+    }
   });
 
   it('waits the pre-deploy delay before deploying (the targets are looked up meanwhile)', async () => {
