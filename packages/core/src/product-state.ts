@@ -7,6 +7,19 @@ import type { ReleaseStateId } from './jira-workflow.js';
 
 export type ProductState = ReleaseStateId | 'sqlPending.failed';
 
+/** Every product state, in the workflow's order (the values a state filter offers first). */
+export const productStates: readonly ProductState[] = [
+  'sqlPending',
+  'sqlPending.failed',
+  'sqlExecuting',
+  'configExecuting',
+  'codeExecuting',
+  'uatComplete',
+  'fixing',
+  'prodUpgrade',
+  'closed',
+];
+
 /** `sqlPending.failed` stays; any other dotted step becomes its top state (`codeExecuting.deploying` → `codeExecuting`). */
 export function productStateOf(machineState: string): ProductState {
   if (machineState === 'sqlPending.failed' || machineState.startsWith('sqlPending.failed.'))
