@@ -7,10 +7,9 @@ import type { ReleaseStateId } from './jira-workflow.js';
 
 export type ProductState = ReleaseStateId | 'sqlPending.failed';
 
-/** Every product state, in the workflow's order (the values a state filter offers first). */
+/** Every product state: the states mirroring Jira in the workflow's order, then `sqlPending.failed`. */
 export const productStates: readonly ProductState[] = [
   'sqlPending',
-  'sqlPending.failed',
   'sqlExecuting',
   'configExecuting',
   'codeExecuting',
@@ -18,6 +17,7 @@ export const productStates: readonly ProductState[] = [
   'fixing',
   'prodUpgrade',
   'closed',
+  'sqlPending.failed',
 ];
 
 /** `sqlPending.failed` stays; any other dotted step becomes its top state (`codeExecuting.deploying` → `codeExecuting`). */
