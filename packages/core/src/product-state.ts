@@ -7,6 +7,19 @@ import type { ReleaseStateId } from './jira-workflow.js';
 
 export type ProductState = ReleaseStateId | 'sqlPending.failed';
 
+/** Every product state: the states mirroring Jira in the workflow's order, then `sqlPending.failed`. */
+export const productStates: readonly ProductState[] = [
+  'sqlPending',
+  'sqlExecuting',
+  'configExecuting',
+  'codeExecuting',
+  'uatComplete',
+  'fixing',
+  'prodUpgrade',
+  'closed',
+  'sqlPending.failed',
+];
+
 /** `sqlPending.failed` stays; any other dotted step becomes its top state (`codeExecuting.deploying` → `codeExecuting`). */
 export function productStateOf(machineState: string): ProductState {
   if (machineState === 'sqlPending.failed' || machineState.startsWith('sqlPending.failed.'))

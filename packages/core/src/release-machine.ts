@@ -489,7 +489,7 @@ export const releaseMachine = releaseSetup.createMachine({
     },
     uatComplete: {
       description: 'UAT升级完成: the environment is upgraded',
-      meta: { waitsOn: 'person' },
+      meta: { waitsOn: 'person', resting: true },
       entry: 'recordAppliedVersion',
       on: {
         NEW_ITERATION: {

@@ -4,6 +4,7 @@
  * webhook could leave waiting forever (those waiting on a person) without keeping its own list.
  */
 import type { AnyStateNode } from 'xstate';
+import { productStateOf } from './product-state.js';
 import { releaseMachine, type WaitsOn } from './release-machine.js';
 
 function leafWaits(node: AnyStateNode, inherited: WaitsOn | null, out: Map<string, WaitsOn | null>): void {
@@ -28,3 +29,24 @@ export function waitsOn(stateId: string): WaitsOn | null {
 export const personWaitStates: readonly string[] = [...waits.entries()]
   .filter(([, w]) => w === 'person')
   .map(([id]) => id);
+
+/** States a release rests in between stages (nothing is overdue there): the chart's `meta.resting`. */
+const resting = new Set<string>(
+  (Object.values(releaseMachine.root.states) as AnyStateNode[])
+    .filter((node) => (node.meta as { resting?: boolean } | undefined)?.resting === true)
+    .map((node) => node.key),
+);
+
+/**
+ * The person wait a machine step belongs to — its product state (`sqlExecuting`, `sqlPending.failed`,
+ * `fixing`) or, inside a stage that also waits on cdflow, the step itself
+ * (`configExecuting.awaitingConfirmation`) — or null when cdflow (or nobody) has the next move or the
+ * release rests (`uatComplete`). What "stuck" and "waiting since" are measured on.
+ */
+export function personWaitOf(step: string | null): string | null {
+  if (step === null || waitsOn(step) !== 'person') return null;
+  const state = productStateOf(step);
+  if (resting.has(state)) return null;
+  // A step the product state hides (`configExecuting.awaitingConfirmation`) is the wait itself.
+  return state === step.split('.')[0] && step.includes('.') ? step : state;
+}

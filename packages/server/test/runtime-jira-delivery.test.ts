@@ -40,12 +40,16 @@ describe('Jira deliveries', () => {
     await h.sandbox.jira.actAs('dba.wang').transition(key, 'SQL升级成功');
 
     const change = { from: 'SQL执行中', to: 'CONFIG执行中' };
-    const same = Array.from({ length: 20 }, () =>
-      h.runtime.acceptJiraDelivery(delivery(key, `${key}:42:status`, change, 'dba.wang'), 2048),
+    const same = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        h.runtime.acceptJiraDelivery(delivery(key, `${key}:42:status`, change, 'dba.wang'), 2048),
+      ),
     );
     // Jira Data Center may also deliver the same change again under another derived key.
-    const redelivered = Array.from({ length: 5 }, (_, i) =>
-      h.runtime.acceptJiraDelivery(delivery(key, `${key}:42:status:retry${i}`, change, 'dba.wang'), 2048),
+    const redelivered = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        h.runtime.acceptJiraDelivery(delivery(key, `${key}:42:status:retry${i}`, change, 'dba.wang'), 2048),
+      ),
     );
     expect(same.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(redelivered.every((r) => !r.duplicate)).toBe(true);
@@ -64,7 +68,7 @@ describe('Jira deliveries', () => {
   it('records a delivery about an issue cdflow does not manage, and does nothing else', async () => {
     // No simulators: an unknown issue must not lead to any upstream call (the ports would fail the test).
     h = await startRuntimeHarness({ upstreams: false });
-    const answer = h.runtime.acceptJiraDelivery(
+    const answer = await h.runtime.acceptJiraDelivery(
       delivery('ZZ-999', 'ZZ-999:1:status', { from: 'Open', to: 'Done' }, 'someone'),
       512,
     );
@@ -103,7 +107,7 @@ describe('Jira deliveries', () => {
     const commentsBefore = comments();
     await h.sandbox.jira.actAs('dev.li').transition(key, '提交SQL');
 
-    h.runtime.acceptJiraDelivery(
+    await h.runtime.acceptJiraDelivery(
       delivery(key, `${key}:7:status`, { from: 'SQL待执行', to: 'SQL执行中' }, 'dev.li'),
       1024,
     );

@@ -29,6 +29,11 @@ export type EffectResult =
   | Exclude<EffectOutcome, { kind: 'later' }>
   | { kind: 'failed'; reason: string; event: EffectResultEvent };
 
+/** Effects that go first in a burst (a new release's Jira issue: the intake answer carries its key). */
+const firstEffects: ReadonlySet<string> = new Set(['jira.ensureIssue']);
+/** Longest a release's later effect gives way to others' issue creations. */
+const maxYieldMs = 500;
+
 export interface EffectRunnerOptions {
   repo: ReleaseRepository;
   heads: ReleaseHeads;
@@ -44,6 +49,9 @@ export class EffectRunner {
   private readonly workers = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly wakeups = new Map<string, NodeJS.Timeout>();
+  /** Releases whose next effect creates their Jira issue: someone (intake) waits for its key. */
+  private readonly issuesDue = new Set<string>();
+  private issuesSettled: { promise: Promise<void>; resolve: () => void } | null = null;
   private stopping = false;
 
   constructor(private readonly options: EffectRunnerOptions) {}
@@ -116,7 +124,48 @@ export class EffectRunner {
         );
         return;
       }
-      await this.runOne(row);
+      if (firstEffects.has(row.type)) {
+        this.issuesDue.add(releaseId);
+        try {
+          await this.runOne(row);
+        } finally {
+          this.issueDone(releaseId);
+        }
+      } else {
+        await this.afterDueIssues();
+        await this.runOne(row);
+      }
+    }
+  }
+
+  /**
+   * The release system's answer waits for the Jira issue of a new release: during a burst, issue
+   * creations go before the other releases' later work (bounded, so nothing starves).
+   */
+  private async afterDueIssues(): Promise<void> {
+    if (this.issuesDue.size === 0) return;
+    if (!this.issuesSettled) {
+      let resolve: () => void = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.issuesSettled = { promise, resolve };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.issuesSettled.promise,
+      new Promise<void>((r) => {
+        timer = setTimeout(r, maxYieldMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private issueDone(releaseId: string): void {
+    this.issuesDue.delete(releaseId);
+    if (this.issuesDue.size === 0 && this.issuesSettled) {
+      this.issuesSettled.resolve();
+      this.issuesSettled = null;
     }
   }
 

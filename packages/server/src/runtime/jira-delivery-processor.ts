@@ -58,14 +58,21 @@ export class JiraDeliveryProcessor {
   }
 
   /** Persist the delivery (dedupe by key) and process it after the caller has answered Jira. */
-  accept(delivery: JiraDelivery, rawSize: number): { duplicate: boolean } {
-    const id = this.options.deliveries.insert({
-      dedupeKey: delivery.dedupeKey,
-      webhookEvent: delivery.webhookEvent,
-      issueKey: delivery.issueKey,
-      delivery,
-      rawSize,
-    });
+  accept(
+    delivery: JiraDelivery,
+    rawSize: number,
+    options: { durable?: boolean | 'batched' } = {},
+  ): { duplicate: boolean } {
+    const id = this.options.deliveries.insert(
+      {
+        dedupeKey: delivery.dedupeKey,
+        webhookEvent: delivery.webhookEvent,
+        issueKey: delivery.issueKey,
+        delivery,
+        rawSize,
+      },
+      options,
+    );
     if (id === null) return { duplicate: true };
     this.schedule(id);
     return { duplicate: false };

@@ -97,6 +97,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly jiraDeliveries: JiraDeliveryProcessor;
   private readonly reconciler: JiraReconciler;
   private readonly listeners = new Set<(change: ReleaseChange) => void>();
+  private flushing: Promise<void> | null = null;
   private started = false;
   private stopping = false;
 
@@ -237,6 +238,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         return { outcome: 'refused', release, refusal: decision.refusal };
       return { outcome: 'iteration', release };
     });
+    // Nothing is acknowledged before it is durable (one fsync for every answer of a burst).
+    await this.durable();
     if (result.outcome !== 'created' || result.release.key !== null) return result;
     // The issue is created by the effect runner after the commit; the release system wants its key in
     // the answer, so wait a little for it. If Jira is slow the answer says key null and the release id.
@@ -248,13 +251,15 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.assertRunning();
     const row = this.repo.find(ref);
     if (!row) return null;
-    return this.queue.run(row.releaseId, () => {
+    const result = await this.queue.run(row.releaseId, (): EventResult => {
       const decision = this.applyLocked(row.releaseId, event, { source, actor: event.by });
       const release = this.viewById(row.releaseId);
       if (!decision.accepted && decision.refusal)
         return { outcome: 'refused', release, refusal: decision.refusal };
       return { outcome: 'applied', release };
     });
+    await this.durable();
+    return result;
   }
 
   /** The release's settings, copied from configuration at creation (later config changes do not move it). */
@@ -298,11 +303,13 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         ],
         ...parts,
         request: { iteration: decision.context.iteration, by, body: request },
+        durable: 'batched',
       },
     );
     this.heads.created(releaseId, decision, result);
     // The first decision may schedule a timer too (a code-only release's pre-deploy delay).
     this.timers.scheduled(releaseId, parts.scheduleTimers);
+    void this.durable().catch(() => undefined);
     this.afterCommit(releaseId, parts, { event: null, fromState: null, decision });
     return { outcome: 'created', release: this.viewById(releaseId) };
   }
@@ -337,7 +344,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       completeEffect: meta.completeEffect,
       firedTimer: meta.firedTimer,
       finishDelivery: meta.finishDelivery?.(decision),
-      durable: meta.durable ?? true,
+      // A decision someone is told of is fsync'd with the others of its tick (see `durable()`).
+      durable: meta.durable === false ? false : 'batched',
     };
     if (decision.accepted) {
       write.release = {
@@ -398,6 +406,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       ...(write.completeEffects ?? []).map((c) => c.id),
     ];
     this.heads.committed(write.releaseId, decision, result, finished);
+    // Made durable within a tick even when no caller waits for it.
+    if (write.durable === 'batched') void this.durable().catch(() => undefined);
     this.timers.cancelled(write.releaseId, write.cancelTimers);
     if (write.firedTimer) {
       this.timers.firedDone(write.releaseId, write.firedTimer.name, write.firedTimer.scheduleKey);
@@ -454,9 +464,30 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return this.reconciler.sweep();
   }
 
-  acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): { duplicate: boolean } {
+  async acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): Promise<{ duplicate: boolean }> {
     this.assertRunning();
-    return this.jiraDeliveries.accept(delivery, rawSize);
+    const answer = this.jiraDeliveries.accept(delivery, rawSize, { durable: 'batched' });
+    await this.durable();
+    return answer;
+  }
+
+  /**
+   * Resolves once every write committed so far is durable: the first caller of a tick schedules one
+   * flush (one fsync), the others of that tick share it.
+   */
+  private durable(): Promise<void> {
+    this.flushing ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.flushing = null;
+        try {
+          if (this.options.store.isOpen()) this.options.store.flush();
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    return this.flushing;
   }
 
   // ---- queries ---------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ export interface ReleaseRuntimeApi {
    * Persist the delivery (dedupe by key) and return at once; the work (re-read the issue, map the
    * change, apply or refuse with a comment) happens after the caller has answered Jira.
    */
-  acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): { duplicate: boolean };
+  acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): Promise<{ duplicate: boolean }>;
   getRelease(ref: string): ReleaseView | null;
   findBySummary(summary: string): ReleaseView | null;
   listReleases(filter: ListFilter): { total: number; items: ReleaseView[] };

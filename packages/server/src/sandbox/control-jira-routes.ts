@@ -138,7 +138,8 @@ export function registerJiraControlRoutes(app: CdflowApp, context: ControlContex
   const configStageIssue = async (ref: string): Promise<string> => {
     const release = releaseOf(runtime, ref);
     const key = issueKeyOf(ref);
-    if (!release.step.startsWith('configExecuting')) {
+    // The config stage is where ops decide: the release accepts their confirmation (core says so).
+    if (!release.acceptedEvents.includes('CONFIG_CONFIRMED')) {
       throw new ApiError(
         400,
         'invalid_request',

@@ -9,29 +9,37 @@ export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 export class DeliveryRepository {
   constructor(private readonly store: Store) {}
 
-  /** Insert a delivery; null when its dedupe key was seen before (a duplicate). Always durable: a 202 promises it. */
-  insert(input: {
-    dedupeKey: string;
-    webhookEvent: string;
-    issueKey: string | null;
-    delivery: unknown;
-    rawSize: number;
-  }): number | null {
-    const result = this.store
-      .statement(
-        `insert into webhook_deliveries (dedupe_key, received_at, webhook_event, issue_key, delivery, raw_size,
+  /**
+   * Insert a delivery; null when its dedupe key was seen before (a duplicate). Durable by default (a 202
+   * promises it); `batched` for a caller that awaits the store's next flush before it answers.
+   */
+  insert(
+    input: {
+      dedupeKey: string;
+      webhookEvent: string;
+      issueKey: string | null;
+      delivery: unknown;
+      rawSize: number;
+    },
+    options: { durable?: boolean | 'batched' } = {},
+  ): number | null {
+    const insert = () =>
+      this.store
+        .statement(
+          `insert into webhook_deliveries (dedupe_key, received_at, webhook_event, issue_key, delivery, raw_size,
           status, attempts)
          values (?, ?, ?, ?, ?, ?, 'received', 0)
          on conflict (dedupe_key) do nothing`,
-      )
-      .run(
-        input.dedupeKey,
-        new Date().toISOString(),
-        input.webhookEvent,
-        input.issueKey,
-        encodeDelivery(input.delivery, input),
-        input.rawSize,
-      );
+        )
+        .run(
+          input.dedupeKey,
+          new Date().toISOString(),
+          input.webhookEvent,
+          input.issueKey,
+          encodeDelivery(input.delivery, input),
+          input.rawSize,
+        );
+    const result = this.store.transaction(insert, { durable: options.durable ?? true });
     return result.changes === 1 ? Number(result.lastInsertRowid) : null;
   }
 

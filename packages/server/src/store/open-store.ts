@@ -37,9 +37,12 @@ export interface TransactionOptions {
    * checkpoint makes them durable too). Use it for internal work that is idempotent and would simply
    * run again after a restart (an effect's outcome, a timer firing), never for what an answer to a
    * caller promises (an accepted request or webhook, an operator's event).
+   * 'batched': committed like `false`, and made durable by the next `flush()` — the caller must await
+   * a flush before it tells anyone the write happened (the runtime does: one fsync for every answer of
+   * a burst instead of one each).
    * Ignored inside another transaction: the outermost one decides.
    */
-  durable?: boolean;
+  durable?: boolean | 'batched';
 }
 
 export interface Store {
@@ -57,6 +60,11 @@ export interface Store {
   transaction<T>(fn: () => T, options?: TransactionOptions): T;
   /** The statement for `source`, prepared on first use and cached for the connection's lifetime. */
   statement<Row = unknown>(source: string): StoreStatement<Row>;
+  /**
+   * Make every commit so far durable with one fsync (a durable write of the `durability` row: the WAL
+   * is synced up to it, so every frame before it is too). Returns false when nothing was waiting.
+   */
+  flush(): boolean;
 }
 
 export interface StoreOptions {
@@ -152,6 +160,8 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
 
 class SqliteStore implements Store {
   private open = true;
+  /** A 'batched' commit is waiting for `flush()`. */
+  private unflushed = false;
   private readonly statements = new Map<string, StoreStatement<unknown>>();
   private readonly wal: WalMeter;
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
@@ -211,15 +221,29 @@ class SqliteStore implements Store {
   transaction<T>(fn: () => T, options: TransactionOptions = {}): T {
     if (this.sqlite.inTransaction) return this.runInTransaction.immediate(fn) as T;
     const durable = options.durable ?? true;
+    const fsync = durable === true;
     // exec, not a prepared statement: SQLite applies this pragma when it compiles it, not when it runs.
-    if (!durable) this.sqlite.exec('PRAGMA synchronous = NORMAL');
+    if (!fsync) this.sqlite.exec('PRAGMA synchronous = NORMAL');
     try {
       const result = this.runInTransaction.immediate(fn) as T;
-      this.committed(durable);
+      this.committed(fsync);
+      if (durable === 'batched') this.unflushed = true;
       return result;
     } finally {
-      if (!durable) this.sqlite.exec('PRAGMA synchronous = FULL');
+      if (!fsync) this.sqlite.exec('PRAGMA synchronous = FULL');
     }
+  }
+
+  flush(): boolean {
+    if (!this.unflushed || !this.isOpen()) return false;
+    this.unflushed = false;
+    this.runInTransaction.immediate(() =>
+      this.statement(
+        'insert into durability (id, flushes) values (1, 1) on conflict (id) do update set flushes = flushes + 1',
+      ).run(),
+    );
+    this.committed(true);
+    return true;
   }
 
   statement<Row = unknown>(source: string): StoreStatement<Row> {

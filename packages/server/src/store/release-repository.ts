@@ -115,7 +115,7 @@ export interface DecisionWrite {
    * outcome, a timer firing): committed with synchronous=NORMAL, which survives kill -9 but not a power
    * loss. Default true: fsync'd before the call returns (see TransactionOptions in open-store.ts).
    */
-  durable?: boolean;
+  durable?: boolean | 'batched';
 }
 
 /** What a write committed. */

@@ -185,3 +185,12 @@ export const webhookDeliveries = sqliteTable(
     index('webhook_deliveries_issue_idx').on(t.issueKey, t.id),
   ],
 );
+
+/**
+ * One row, written with an fsync to make every commit before it durable at once (see `Store.flush`):
+ * the decisions an answer acknowledges are committed without one, then flushed together.
+ */
+export const durability = sqliteTable('durability', {
+  id: integer('id').primaryKey(),
+  flushes: integer('flushes').notNull(),
+});

@@ -6,7 +6,7 @@
  * the live feed shows the release in another wait or none (a release polled every few seconds while it
  * waits, as sqlExecuting in watch mode, costs one history read, not one per poll).
  */
-import { productStateOf } from '@cdflow/core';
+import { personWaitOf } from '@cdflow/core';
 import type { HistoryEntry, ReleaseRuntimeApi, ReleaseView } from '../../runtime/runtime-api.js';
 
 export interface WaitingView extends ReleaseView {
@@ -16,13 +16,8 @@ export interface WaitingView extends ReleaseView {
   stuck: boolean;
 }
 
-/** The person wait a machine step belongs to, or null when cdflow (or nobody) has the next move. */
-export function personWaitOf(step: string | null): string | null {
-  if (step === null) return null;
-  if (step === 'configExecuting.awaitingConfirmation') return step;
-  const state = productStateOf(step);
-  return state === 'sqlExecuting' || state === 'sqlPending.failed' || state === 'fixing' ? state : null;
-}
+/** The person wait a machine step belongs to, or null when cdflow (or nobody) has the next move (core's rule). */
+export { personWaitOf };
 
 /** When the current wait began according to the history: the last accepted move into it from elsewhere. */
 function enteredAt(history: readonly HistoryEntry[], wait: string): string | null {

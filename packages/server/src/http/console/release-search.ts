@@ -6,7 +6,7 @@
  * The runtime's list has no text search yet, so `q` reads the filtered list page by page and matches
  * here: fine for thousands of releases; a `q` in the store's query would avoid building every view.
  */
-import { machineDefinitionJson, releaseStates } from '@cdflow/core';
+import { machineDefinitionJson, productStates } from '@cdflow/core';
 import type { ListFilter, ReleaseRuntimeApi, ReleaseView } from '../../runtime/runtime-api.js';
 
 interface DefinitionNode {
@@ -24,11 +24,7 @@ function stepIds(node: DefinitionNode, out: string[]): string[] {
 
 /** Every value `?state=` accepts: the product states first, then the machine's finer steps. */
 export const releaseStateFilters: readonly string[] = [
-  ...new Set([
-    ...releaseStates,
-    'sqlPending.failed',
-    ...stepIds(machineDefinitionJson() as DefinitionNode, []),
-  ]),
+  ...new Set([...productStates, ...stepIds(machineDefinitionJson() as DefinitionNode, [])]),
 ];
 
 const pageSize = 200;

@@ -58,7 +58,7 @@ export async function jiraWebhookRoutes(app: CdflowApp, { runtime, config }: Rou
         throw new ApiError(400, 'invalid_request', 'expected a Jira webhook JSON object');
       }
       const delivery = parseJiraDelivery(payload as Record<string, unknown>, raw);
-      const { duplicate } = runtime.acceptJiraDelivery(delivery, raw.length);
+      const { duplicate } = await runtime.acceptJiraDelivery(delivery, raw.length);
       return reply.code(202).send({ accepted: true, duplicate });
     },
   );

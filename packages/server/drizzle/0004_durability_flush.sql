@@ -1,0 +1,4 @@
+CREATE TABLE `durability` (
+	`id` integer PRIMARY KEY NOT NULL,
+	`flushes` integer NOT NULL
+);
