@@ -33,7 +33,14 @@ export type EffectResultEvent =
   /** A SQL file cannot be read (not there at that revision, not decodable, no source): the items fail. */
   | { type: 'SQL_FETCH_FAILED'; ref: string; sqlIds: string[]; reason: string }
   | { type: 'POLICY_CHECKED'; findings: PolicyFindingSummary[] }
-  | { type: 'SQL_ORDER_SUBMITTED'; sqlId: string; workflowId: number; status: ArcheryStatus }
+  | {
+      type: 'SQL_ORDER_SUBMITTED';
+      sqlId: string;
+      workflowId: number;
+      status: ArcheryStatus;
+      /** Archery's message for an order it rejected at submission (its auto review's errors). */
+      error?: string | null;
+    }
   | { type: 'SQL_SUBMIT_FAILED'; sqlId: string; reason: string }
   | {
       type: 'SQL_ORDERS_POLLED';

@@ -29,6 +29,7 @@ export const submitOrder: EffectHandler<'archery.submitOrder'> = async (effect, 
       sqlId: order.sqlId,
       workflowId: submitted.workflowId,
       status: submitted.status,
+      error: submitted.error,
     },
   };
 };
