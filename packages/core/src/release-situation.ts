@@ -269,6 +269,18 @@ function pendingTimers(context: ReleaseContext, input: SituationInput): PendingT
     .sort((a, b) => (a.dueAt ?? Number.POSITIVE_INFINITY) - (b.dueAt ?? Number.POSITIVE_INFINITY));
 }
 
+const publishAgain = 'publish the release again (the release system sends a new iteration)';
+
+/** What fixes a failed SQL stage: a new iteration, or (when nothing reached Archery) a new submission. */
+function sqlFixTask(context: ReleaseContext): string {
+  if (context.failure?.stage === 'policy') return `change what the policy refused, then ${publishAgain}`;
+  const failed = context.sqlOrders.filter(isOrderFailed);
+  if (failed.length > 0 && failed.every((o) => o.status === 'submit_failed'))
+    return `fix why the SQL could not be submitted, then submit it again, or ${publishAgain}`;
+  if (failed.length > 0) return `fix the SQL Archery failed, then ${publishAgain}`;
+  return `fix what failed, then ${publishAgain}`;
+}
+
 /** Who acts while the release waits for a person in `state`, and what they do. */
 function personTask(state: string, context: ReleaseContext): { who: string; task: string } {
   switch (state) {
@@ -283,10 +295,7 @@ function personTask(state: string, context: ReleaseContext): { who: string; task
       };
     }
     case 'sqlPending.failed':
-      return {
-        who: 'the developers',
-        task: 'fix what failed and publish the release again (the release system sends a new iteration)',
-      };
+      return { who: 'the developers', task: sqlFixTask(context) };
     case 'configExecuting.awaitingConfirmation': {
       const items = [
         ...runItems(context.plan.config).map((c) => c.name),
@@ -380,11 +389,15 @@ function waitOf(
     };
   }
   if (waits === null) return null;
-  if (head) return upstreamWait(state, context, head, names);
   const next = timers.find((t) => !deadlineTimers.has(t.timer));
+  // A step that waits for a timer waits for it even while an effect of its decision (a Jira move) runs.
+  if (waits === 'timer') {
+    if (next) return { kind: 'timer', timer: next.timer, purpose: next.purpose, firesAt: next.firesAt };
+    return { kind: 'timer', timer: 'unknown', purpose: 'a timer fires', firesAt: null };
+  }
+  if (head) return upstreamWait(state, context, head, names);
   if (next && pollTimers[next.timer] === undefined)
     return { kind: 'timer', timer: next.timer, purpose: next.purpose, firesAt: next.firesAt };
-  if (waits === 'timer') return { kind: 'timer', timer: 'unknown', purpose: 'a timer fires', firesAt: null };
   const upstream = (next && pollTimers[next.timer]) ?? upstreamOfStep[state] ?? 'upstream';
   return {
     kind: 'upstream',
@@ -397,31 +410,37 @@ function waitOf(
   };
 }
 
+/** A message as part of a sentence: without its closing full stop. */
+const clause = (text: string) => text.replace(/[.\s]+$/, '');
+
 function groupsText(groups: string[] | null): string {
   return groups === null ? '' : `, by ${groups.join(' or ')}`;
 }
 
-/** The wait as one sentence. */
-function waitSentence(wait: ReleaseWait): string {
+/** What the release waits for, as a phrase a line can carry (`waits for ops: apply …`). */
+export function waitInWords(wait: ReleaseWait | null): string {
+  if (wait === null) return 'nothing more to do';
   switch (wait.kind) {
     case 'person': {
       const moves = wait.moves.map((m) => `${m.jiraTransition} (${m.event}${groupsText(m.allowedGroups)})`);
-      const how = moves.length > 0 ? `, then ${moves.join(' or ')} in Jira or as an API event` : '';
-      return `Waits for ${wait.who}: ${wait.task}${how}.`;
+      const how = moves.length > 0 ? ` — ${moves.join(' or ')}, as a Jira move or an API event` : '';
+      return `waits for ${wait.who}: ${wait.task}${how}`;
     }
     case 'timer':
-      return `Waits for a timer (${wait.timer}): ${wait.purpose}${wait.firesAt ? ` at ${wait.firesAt}` : ''}.`;
+      return `waits for a timer (${wait.timer}): ${wait.purpose}${wait.firesAt ? ` at ${wait.firesAt}` : ''}`;
     case 'upstream': {
       const label = upstreamLabels[wait.upstream] ?? wait.upstream;
       if (wait.attempts > 0)
         return (
-          `Waits for ${label}: ${wait.task}; ${wait.attempts} ${wait.attempts === 1 ? 'try' : 'tries'} failed since ${wait.since}, ` +
-          `last error: ${wait.lastError ?? 'none recorded'}; next try (attempt ${wait.attempts + 1}) at ${wait.nextTryAt}.`
+          `waits for ${label}: ${wait.task}; ${wait.attempts} ${wait.attempts === 1 ? 'try' : 'tries'} failed since ${wait.since}, ` +
+          `last error: ${clause(wait.lastError ?? 'none recorded')}; next try (attempt ${wait.attempts + 1}) at ${wait.nextTryAt}`
         );
-      return `Waits for ${label}: ${wait.task}${wait.nextTryAt ? `; next look at ${wait.nextTryAt}` : ''}.`;
+      return `waits for ${label}: ${wait.task}${wait.nextTryAt ? `; next look at ${wait.nextTryAt}` : ''}`;
     }
   }
 }
+
+const sentence = (phrase: string) => `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}.`;
 
 /**
  * Where the release in machine state `state` with `context` is and why. `input` carries what only the
@@ -438,8 +457,8 @@ export function explainRelease(
   const waitsFor = waitOf(state, context, input, timers, names);
   const lastFailure = failureOf(context);
   const parts = [`${step}.`];
-  if (lastFailure) parts.push(`Failed (${lastFailure.stage}): ${lastFailure.reason}.`);
-  parts.push(waitsFor ? waitSentence(waitsFor) : 'Nothing more to do.');
+  if (lastFailure) parts.push(`Failed (${lastFailure.stage}): ${clause(lastFailure.reason)}.`);
+  parts.push(sentence(waitInWords(waitsFor)));
   return {
     step,
     summary: parts.join(' '),
@@ -455,7 +474,7 @@ export function situationErrorMessage(situation: ReleaseSituation): string {
   const wait = situation.waitsFor;
   if (wait?.kind === 'upstream' && wait.attempts > 0) {
     return (
-      `${upstreamLabels[wait.upstream] ?? wait.upstream} is failing: ${wait.lastError ?? 'no answer'} ` +
+      `${upstreamLabels[wait.upstream] ?? wait.upstream} is failing: ${clause(wait.lastError ?? 'no answer')} ` +
       `(${wait.attempts} ${wait.attempts === 1 ? 'try' : 'tries'} since ${wait.since}; next try at ${wait.nextTryAt})`
     );
   }
