@@ -24,7 +24,7 @@ export function failureLine(release: Pick<ReleaseView, 'failure'>): string | nul
   return failure === null ? null : `failed (${failure.stage}): ${oneLine(failure.reason)}`;
 }
 
-/** `AC-1  configExecuting (CONFIG执行中)  waits for a person: …` */
+/** `AC-1  configExecuting.awaitingConfirmation (Jira CONFIG执行中)  waits for ops: apply …` */
 export function releaseLine(release: ReleaseView): string {
   return `${releaseLabel(release)}  ${release.step} (Jira ${release.jiraStatus})  ${waitingFor(release)}`;
 }
