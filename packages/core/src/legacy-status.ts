@@ -7,9 +7,9 @@
  * query is unusable or the lookup broke; an error is `data: { error }`. `upgrade_status` is a number for
  * five statuses (100 UAT升级完成, 101 SQL待执行, 102 SQL执行中, 150 SQL执行失败, 151 代码升级失败) and the
  * Jira status name for every other; `sql_info[]` lists the SQL work orders in sequence order with
- * Archery's status string and, for `workflow_exception`, Archery's error message.
+ * Archery's status string and, for an order that failed there, Archery's message.
  */
-import { isArcheryStatus } from './archery-status.js';
+import { isArcheryStatus, isFailedArcheryStatus } from './archery-status.js';
 import { jiraStatusForState } from './jira-status-mapping.js';
 import { defaultJiraWorkflowNames, type JiraWorkflowNames } from './jira-workflow.js';
 import { isOrderDone } from './release-progress.js';
@@ -57,7 +57,10 @@ export interface LegacySqlInfo {
   sqlId: string;
   /** Archery's status of the item's work order (`workflow_finish`, `workflow_exception`, …). */
   status: ArcheryStatus;
-  /** Archery's error message for `workflow_exception`, else ''. */
+  /**
+   * Archery's message for an order that failed there (`workflow_exception`: its execution error;
+   * `workflow_autoreviewwrong`: its review's errors; `workflow_abort`), else ''.
+   */
   errormessage: string;
   workflowId: number | null;
 }
@@ -78,7 +81,7 @@ export function legacySqlInfo(context: ReleaseContext): LegacySqlInfo[] {
       lines.push({
         sqlId: item.sqlId,
         status,
-        errormessage: status === 'workflow_exception' ? (order.error ?? '') : '',
+        errormessage: isFailedArcheryStatus(status) ? (order.error ?? '') : '',
         workflowId: order.workflowId,
       });
       continue;

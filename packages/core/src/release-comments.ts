@@ -10,12 +10,13 @@ import type { OrderListEntry } from './release-effects.js';
 import { sqlFailureLines } from './release-progress.js';
 import type { Deployment, PolicyFindingSummary, SqlOrder } from './release-types.js';
 
+/** One policy finding for a person: `[DF-D001] file.sql:3: message (fix: suggestion)`. */
+export function policyFindingLine(f: PolicyFindingSummary): string {
+  return `[${f.ruleId}] ${f.location}: ${f.message}${f.suggestion ? ` (fix: ${f.suggestion})` : ''}`;
+}
+
 export function policyRefusedComment(findings: readonly PolicyFindingSummary[]): string {
-  const lines = findings
-    .filter((f) => f.severity === 'error')
-    .map(
-      (f) => `- [${f.ruleId}] ${f.location}: ${f.message}${f.suggestion ? ` (fix: ${f.suggestion})` : ''}`,
-    );
+  const lines = findings.filter((f) => f.severity === 'error').map((f) => `- ${policyFindingLine(f)}`);
   return `The versioning policy refused the SQL; nothing was submitted to Archery:\n${lines.join('\n')}`;
 }
 

@@ -47,6 +47,8 @@ export type EffectResultEvent =
       status: ArcheryStatus;
       /** The order's name in Archery (an order found there may carry an earlier numbering). */
       workflowName?: string;
+      /** Archery's message for an order it rejected at submission (its auto review's errors). */
+      error?: string | null;
     }
   | { type: 'SQL_SUBMIT_FAILED'; sqlId: string; reason: string }
   | {

@@ -21,6 +21,7 @@ import {
   timeOutDeployments,
   withAppliedCode,
 } from './deploy-progress.js';
+import { failedOrderText, policyRefusalReason } from './failure-reasons.js';
 import { jiraIssueContent } from './jira-issue-content.js';
 import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
 import { apolloItemKey, planRelease } from './plan-release.js';
@@ -230,10 +231,7 @@ export const releaseSetup = setup({
     recordRejectedAtSubmission: assign(({ context }) => ({
       failure: failure(
         'sql',
-        `Archery rejected ${context.sqlOrders
-          .filter(isOrderFailed)
-          .map((o) => `${o.sqlId} (${o.status})`)
-          .join(', ')} at submission`,
+        `Archery rejected ${context.sqlOrders.filter(isOrderFailed).map(failedOrderText).join(', ')} at submission`,
         'sqlPending',
       ),
     })),
@@ -250,13 +248,10 @@ export const releaseSetup = setup({
       return {
         policyPassedIteration: errors.length > 0 ? context.policyPassedIteration : context.iteration,
         warnings: event.findings.filter((f) => f.severity === 'warning'),
+        // The findings travel with the failure: a person reads rule, location and fix where it stopped.
         failure:
           errors.length > 0
-            ? failure(
-                'policy',
-                `the versioning policy refused the SQL (${errors.length} violation(s))`,
-                'sqlPending',
-              )
+            ? { ...failure('policy', policyRefusalReason(errors), 'sqlPending'), findings: errors }
             : null,
       };
     }),
@@ -292,7 +287,7 @@ export const releaseSetup = setup({
           failed.length > 0
             ? failure(
                 'sql',
-                `SQL order(s) failed in Archery: ${failed.map((o) => o.sqlId).join(', ')}`,
+                `SQL order(s) failed in Archery: ${failed.map(failedOrderText).join(', ')}`,
                 'sqlExecuting',
               )
             : context.failure,

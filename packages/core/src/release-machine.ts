@@ -8,7 +8,8 @@
  *
  * `meta.waitsOn` says who moves a state on: `person` (a decision in Jira or the operator API; cdflow
  * compares these with Jira when a webhook may have been lost), `upstream` (an effect cdflow runs),
- * `timer`. Transient routing states have none.
+ * `timer`. Transient routing states have none. `meta.waitsOnBySqlMode` refines it where the SQL mode
+ * changes who acts (release-waits.ts `waitsOnNow`).
  */
 import { assertEvent } from 'xstate';
 import { jiraIssueContent } from './jira-issue-content.js';
@@ -292,7 +293,8 @@ export const releaseMachine = releaseSetup.createMachine({
     },
     sqlExecuting: {
       description: 'SQL执行中: the DBA reviews and executes the orders in sequence order',
-      meta: { waitsOn: 'person' },
+      // A Jira move may come in any mode; in watch and auto what moves it on is Archery, which cdflow reads.
+      meta: { waitsOn: 'person', waitsOnBySqlMode: { watch: 'upstream', auto: 'upstream' } },
       entry: [startSqlWatch, executeNextOrder, showOrderList],
       exit: cancelTimers(sqlStageTimers),
       on: {

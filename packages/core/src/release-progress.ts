@@ -235,10 +235,11 @@ export function markOrderSubmitting(context: ReleaseContext, sqlId: string): Sql
 }
 
 export function recordSubmitted(context: ReleaseContext, event: EventOf<'SQL_ORDER_SUBMITTED'>): SqlOrder[] {
+  // An order Archery's auto review rejected comes back with the review's message: keep it.
   return updateOrder(context, event.sqlId, {
     workflowId: event.workflowId,
     status: event.status,
-    error: null,
+    error: event.error ?? null,
     ...(event.workflowName === undefined ? {} : { workflowName: event.workflowName }),
   });
 }

@@ -272,9 +272,12 @@ export const defaultReleaseSettings: ReleaseSettings = {
 
 export interface ReleaseFailure {
   stage: 'sql' | 'config' | 'code' | 'policy' | 'jira';
+  /** What failed, in full (the policy's findings, Archery's messages): a person acts on it as it is. */
   reason: string;
   /** The machine state the failure happened in (a state id; core has no clock, the audit trail has times). */
   at: string;
+  /** A policy refusal: the findings that refused it (rule, location, message, fix). */
+  findings?: PolicyFindingSummary[];
 }
 
 /** The machine's context: plain JSON, persisted in every snapshot. */

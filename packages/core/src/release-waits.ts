@@ -6,6 +6,7 @@
 import type { AnyStateNode } from 'xstate';
 import { productStateOf } from './product-state.js';
 import { releaseMachine, type WaitsOn } from './release-machine.js';
+import type { ReleaseSettings, SqlMode } from './release-types.js';
 
 function leafWaits(node: AnyStateNode, inherited: WaitsOn | null, out: Map<string, WaitsOn | null>): void {
   const own = (node.meta as { waitsOn?: WaitsOn } | undefined)?.waitsOn ?? inherited;
@@ -23,6 +24,33 @@ for (const node of Object.values(releaseMachine.root.states) as AnyStateNode[]) 
 /** Who moves the release on from machine state `stateId` (a leaf, dotted); null for transient or final states. */
 export function waitsOn(stateId: string): WaitsOn | null {
   return waits.get(stateId) ?? null;
+}
+
+/** The chart's `meta.waitsOnBySqlMode` of each leaf (a leaf inherits its stage's). */
+function leafWaitsBySqlMode(
+  node: AnyStateNode,
+  inherited: Partial<Record<SqlMode, WaitsOn>>,
+  out: Map<string, Partial<Record<SqlMode, WaitsOn>>>,
+): void {
+  const own = (node.meta as { waitsOnBySqlMode?: Partial<Record<SqlMode, WaitsOn>> } | undefined)
+    ?.waitsOnBySqlMode;
+  const bySqlMode = own ?? inherited;
+  const children = Object.values(node.states) as AnyStateNode[];
+  if (children.length === 0) out.set(node.path.join('.'), bySqlMode);
+  for (const child of children) leafWaitsBySqlMode(child, bySqlMode, out);
+}
+
+const waitsBySqlMode = new Map<string, Partial<Record<SqlMode, WaitsOn>>>();
+for (const node of Object.values(releaseMachine.root.states) as AnyStateNode[])
+  leafWaitsBySqlMode(node, {}, waitsBySqlMode);
+
+/**
+ * Who moves the release on from `stateId` now, in the release's SQL mode: `waitsOn` refined by the
+ * chart's `meta.waitsOnBySqlMode` (in watch and auto mode `sqlExecuting` waits on Archery, which cdflow
+ * reads, though a person's Jira move is still accepted there — `waitsOn` keeps saying `person` for that).
+ */
+export function waitsOnNow(stateId: string, settings: Pick<ReleaseSettings, 'sqlMode'>): WaitsOn | null {
+  return waitsBySqlMode.get(stateId)?.[settings.sqlMode] ?? waitsOn(stateId);
 }
 
 /** Every machine state (dotted leaf id) in which the next step is a person's decision. */

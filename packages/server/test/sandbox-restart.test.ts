@@ -98,7 +98,7 @@ describe('sandbox mode across a restart', () => {
     );
     // The terminal tells the story; the request logs went to the log file.
     await first.waitForOutput(
-      /AC-1 {2}→ configExecuting\.awaitingConfirmation \(Jira CONFIG执行中\): waits for a person: CONFIG_CONFIRMED/,
+      /AC-1 {2}→ configExecuting\.awaitingConfirmation \(Jira CONFIG执行中\): waits for ops: .*CONFIG_CONFIRMED/,
     );
     expect(first.output()).not.toContain('incoming request');
     expect(await first.stop()).toBe(0);

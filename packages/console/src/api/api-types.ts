@@ -77,6 +77,46 @@ export interface Deployment {
   message: string | null;
 }
 
+/** What a release waits for (the server's `situation.waitsFor`). */
+export type ReleaseWait =
+  | {
+      kind: 'person';
+      who: string;
+      task: string;
+      moves: Array<{ event: string; jiraTransition: string; allowedGroups: string[] | null }>;
+    }
+  | { kind: 'timer'; timer: string; purpose: string; firesAt: string | null }
+  | {
+      kind: 'upstream';
+      upstream: string;
+      task: string;
+      since: string | null;
+      attempts: number;
+      nextTryAt: string | null;
+      lastError: string | null;
+    };
+
+/** Where the release is and why, in the server's words. */
+export interface ReleaseSituation {
+  step: string;
+  summary: string;
+  waitsFor: ReleaseWait | null;
+  timers: Array<{ timer: string; purpose: string; firesAt: string | null }>;
+  lastFailure: {
+    stage: string;
+    at: string;
+    reason: string;
+    findings: Array<{ ruleId: string; location: string; message: string; suggestion: string }>;
+    orders: Array<{
+      sqlId: string;
+      seq: number;
+      workflowId: number | null;
+      status: string;
+      message: string | null;
+    }>;
+  } | null;
+}
+
 export interface Release {
   key: string | null;
   releaseId: string;
@@ -91,6 +131,7 @@ export interface Release {
   sqlOrders: SqlOrder[];
   deployments: Deployment[];
   failure: { stage: string; reason: string; at: string } | null;
+  situation: ReleaseSituation;
   warnings: Array<{ ruleId: string; severity: string; location: string; message: string }>;
   acceptedEvents: string[];
   revision: number;

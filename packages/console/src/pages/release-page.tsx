@@ -10,6 +10,7 @@ import { EventActions } from '../components/event-actions.js';
 import { HistoryTimeline } from '../components/history-timeline.js';
 import { StateBadge, WaitBadge } from '../components/release-badges.js';
 import { DeploymentsSection, PlanSection, SqlOrdersSection } from '../components/release-sections.js';
+import { SituationSection } from '../components/release-situation.js';
 import { timeText } from '../components/time-text.js';
 import { stuckCheckMs, useNow } from '../components/use-now.js';
 import { type MachineGraph, machineGraph, productStateOf } from '../diagram/machine-graph.js';
@@ -153,6 +154,7 @@ export function ReleasePage({ releaseRef }: { releaseRef: string }) {
           {error}
         </p>
       )}
+      <SituationSection release={release} />
       <EventActions release={release} onSent={setRelease} />
       <section class="diagram" aria-labelledby="diagram-title">
         <h2 id="diagram-title">{t('diagram.title')}</h2>

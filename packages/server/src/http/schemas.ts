@@ -66,6 +66,110 @@ export const legacyAnswer = Type.Object(
   open,
 );
 
+const personMove = Type.Object(
+  {
+    event: Type.String({ description: 'the person event, as POST /api/releases/:key/events takes it' }),
+    jiraTransition: Type.String({ description: "the Jira transition that sends it (the site's name)" }),
+    allowedGroups: Type.Union([Type.Array(Type.String()), Type.Null()], {
+      description: 'Jira groups allowed to send it (people.events); null: any signed-in person',
+    }),
+  },
+  open,
+);
+
+const releaseWait = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('person'),
+      who: Type.String({ description: 'who acts: the DBA, ops, developers or ops, …' }),
+      task: Type.String({ description: 'what they do, in words' }),
+      moves: Type.Array(personMove),
+    },
+    open,
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('timer'),
+      timer: Type.String({ description: 'deploy.delay, archery.poll, …' }),
+      purpose: Type.String(),
+      firesAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    },
+    open,
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('upstream'),
+      upstream: Type.String({ description: 'jira, archery, cmdb, apollo, sql-source or policy' }),
+      task: Type.String({ description: 'what cdflow asks of it, or waits for there' }),
+      since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+        description: 'when cdflow first asked (null: it only waits for its next look)',
+      }),
+      attempts: Type.Integer({ description: 'tries that did not succeed so far' }),
+      nextTryAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      lastError: Type.Union([Type.String(), Type.Null()]),
+    },
+    open,
+  ),
+]);
+
+const policyFinding = Type.Object(
+  {
+    ruleId: Type.String(),
+    severity: Type.String(),
+    location: Type.String(),
+    message: Type.String(),
+    suggestion: Type.String({ description: 'the fix' }),
+  },
+  open,
+);
+
+/** `ReleaseView.situation` (core's `explainRelease`): where the release is and why. */
+export const releaseSituation = Type.Object(
+  {
+    step: Type.String({ description: 'the current step in words, with the Jira status' }),
+    summary: Type.String({
+      description: 'the step, the failure and what it waits for, as a person reads it',
+    }),
+    waitsFor: Type.Union([releaseWait, Type.Null()], { description: 'null when the release is finished' }),
+    timers: Type.Array(
+      Type.Object(
+        {
+          timer: Type.String(),
+          purpose: Type.String(),
+          firesAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+        },
+        open,
+      ),
+    ),
+    lastFailure: Type.Union([
+      Type.Object(
+        {
+          stage: Type.String(),
+          at: Type.String({ description: 'the machine state it failed in' }),
+          reason: Type.String({ description: 'the full reason' }),
+          findings: Type.Array(policyFinding, { description: 'a policy refusal: the findings' }),
+          orders: Type.Array(
+            Type.Object(
+              {
+                sqlId: Type.String(),
+                seq: Type.Integer(),
+                workflowId: Type.Union([Type.Integer(), Type.Null()]),
+                status: Type.String(),
+                message: Type.Union([Type.String(), Type.Null()], { description: "Archery's message" }),
+              },
+              open,
+            ),
+            { description: 'SQL orders that failed in Archery, with its review or execution message' },
+          ),
+        },
+        open,
+      ),
+      Type.Null(),
+    ]),
+  },
+  open,
+);
+
 export const releaseView = Type.Object(
   {
     key: Type.Union([Type.String(), Type.Null()]),
@@ -80,6 +184,7 @@ export const releaseView = Type.Object(
     sqlOrders: Type.Array(Type.Unknown()),
     deployments: Type.Array(Type.Unknown()),
     acceptedEvents: Type.Array(Type.String()),
+    situation: releaseSituation,
   },
   open,
 );

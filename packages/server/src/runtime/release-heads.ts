@@ -95,6 +95,14 @@ export class ReleaseHeads {
     this.heads.delete(releaseId);
   }
 
+  /**
+   * The next effect of the release to run, as the runner sees it (attempts, next try, last error), without
+   * loading the release: a release with effects queued is always in memory, so none here means none queued.
+   */
+  peekNext(releaseId: string): OutboxRow | undefined {
+    return this.heads.get(releaseId)?.pending[0];
+  }
+
   /** The next effect of the release to run, if any. */
   nextEffect(releaseId: string): OutboxRow | undefined {
     return this.get(releaseId)?.pending[0];

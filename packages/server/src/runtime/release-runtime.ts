@@ -27,6 +27,7 @@ import {
   type CommitResult,
   type DecisionWrite,
   ReleaseRepository,
+  type ReleaseRow,
   RevisionConflictError,
 } from '../store/release-repository.js';
 import { EffectRunner } from './effect-runner.js';
@@ -41,7 +42,7 @@ import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-d
 import { ReleaseHeads } from './release-heads.js';
 import { releaseIdFor } from './release-id.js';
 import { releaseSettings } from './release-settings.js';
-import { toReleaseView } from './release-view.js';
+import { type ReleaseLive, toReleaseView } from './release-view.js';
 import { effectRetryPolicy } from './retry-policies.js';
 import type {
   DecidedChange,
@@ -494,17 +495,17 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   getRelease(ref: string): ReleaseView | null {
     const row = this.repo.find(ref);
-    return row ? toReleaseView(row, this.config.jira.names) : null;
+    return row ? this.view(row) : null;
   }
 
   findBySummary(summary: string): ReleaseView | null {
     const row = this.repo.getBySummary(summary);
-    return row ? toReleaseView(row, this.config.jira.names) : null;
+    return row ? this.view(row) : null;
   }
 
   listReleases(filter: ListFilter): { total: number; items: ReleaseView[] } {
     const { total, rows } = this.repo.list(filter);
-    return { total, items: rows.map((row) => toReleaseView(row, this.config.jira.names)) };
+    return { total, items: rows.map((row) => this.view(row)) };
   }
 
   history(ref: string): HistoryEntry[] | null {
@@ -526,7 +527,17 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private viewById(releaseId: string): ReleaseView {
     const row = this.repo.getById(releaseId);
     if (!row) throw new UnknownReleaseError(releaseId);
-    return toReleaseView(row, this.config.jira.names);
+    return this.view(row);
+  }
+
+  /** The query API's view, with what only the runtime knows: the effect the release waits behind, its timers. */
+  private view(row: ReleaseRow): ReleaseView {
+    const live: ReleaseLive = {
+      pendingEffect: this.heads.peekNext(row.releaseId),
+      timerDueAt: (name) => this.timers.current(row.releaseId, name)?.dueAt,
+      allowedGroups: this.config.people.events,
+    };
+    return toReleaseView(row, this.config.jira.names, live);
   }
 
   private assertRunning(): void {

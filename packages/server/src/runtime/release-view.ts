@@ -1,19 +1,59 @@
 /** Builds the query API's view of a release from its stored row and snapshot. */
 import {
   describeRelease,
+  explainRelease,
   type JiraWorkflowNames,
   jiraStatusForState,
   legacySqlInfo,
   legacyUpgradeStatus,
+  type PersonEvent,
   productStateOf,
+  type ReleaseEffect,
+  situationErrorMessage,
   sqlFilesToRead,
 } from '@cdflow/core';
-import type { ReleaseRow } from '../store/release-repository.js';
+import type { OutboxRow, ReleaseRow } from '../store/release-repository.js';
 import type { ReleaseView } from './runtime-api.js';
 
-export function toReleaseView(row: ReleaseRow, names: JiraWorkflowNames): ReleaseView {
+/** What only the running runtime knows of a release: the effect it waits behind, its timers' due times. */
+export interface ReleaseLive {
+  /** The head of the release's effect queue (its later effects wait behind it). */
+  pendingEffect?: OutboxRow | undefined;
+  /** Epoch ms a pending timer of the release fires, if the timer loop has it. */
+  timerDueAt?: (name: string) => number | undefined;
+  /** Jira groups allowed to send each person event (`people.events`). */
+  allowedGroups?: Partial<Record<PersonEvent['type'], readonly string[]>>;
+}
+
+export function toReleaseView(
+  row: ReleaseRow,
+  names: JiraWorkflowNames,
+  live: ReleaseLive = {},
+): ReleaseView {
   const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
   const context = described.context;
+  const head = live.pendingEffect;
+  const situation = explainRelease(
+    { state: described.state, context },
+    {
+      names,
+      acceptedEvents: described.acceptedEvents,
+      ...(live.allowedGroups ? { allowedGroups: live.allowedGroups } : {}),
+      pendingEffect: head
+        ? {
+            effect: head.payload as ReleaseEffect,
+            attempts: head.attempts,
+            nextAttemptAt: head.nextAttemptAt,
+            lastError: head.lastError,
+            queuedAt: head.createdAt,
+          }
+        : null,
+      timers: context.timers.flatMap((name) => {
+        const dueAt = live.timerDueAt?.(name);
+        return dueAt === undefined ? [] : [{ name, dueAt }];
+      }),
+    },
+  );
   return {
     key: row.issueKey,
     releaseId: row.releaseId,
@@ -30,10 +70,12 @@ export function toReleaseView(row: ReleaseRow, names: JiraWorkflowNames): Releas
     deployments: context.deployments,
     warnings: context.warnings,
     failure: context.failure,
+    situation,
     acceptedEvents: described.acceptedEvents,
     legacy: {
       upgradeStatus: legacyUpgradeStatus({ state: described.state, context }, names),
       sql: legacySqlInfo(context),
+      errorMessage: situationErrorMessage(situation),
     },
     sqlTexts: {
       read: Object.entries(context.sqlTexts ?? {}).map(([ref, t]) => ({

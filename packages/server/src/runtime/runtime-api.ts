@@ -13,6 +13,7 @@ import type {
   ReleaseEvent,
   ReleaseFailure,
   ReleasePlan,
+  ReleaseSituation,
   SqlOrder,
 } from '@cdflow/core';
 
@@ -37,12 +38,18 @@ export interface ReleaseView {
   deployments: Deployment[];
   warnings: PolicyFindingSummary[];
   failure: ReleaseFailure | null;
+  /**
+   * Where the release is and why (core's `explainRelease`): the step in words, what it waits for (a
+   * person, a timer, an upstream with its tries and last error) and the last failure in full.
+   */
+  situation: ReleaseSituation;
   acceptedEvents: string[];
   /**
    * The original program's status answer (core's `legacyUpgradeStatus` and `legacySqlInfo`), for
-   * GET /cicdflow/: its number for its five statuses, else the Jira status name; the SQL work orders.
+   * GET /cicdflow/: its number for its five statuses, else the Jira status name; the SQL work orders;
+   * the failure's full reason, or a failing upstream's last error ('' when there is none).
    */
-  legacy: { upgradeStatus: number | string; sql: LegacySqlInfo[] };
+  legacy: { upgradeStatus: number | string; sql: LegacySqlInfo[]; errorMessage: string };
   /** SQL files read from the SQL source for the release (`path/file@rev`), and those still to read. */
   sqlTexts: {
     read: Array<{ ref: string; hash: string; encoding: string; source: string; bytes: number }>;

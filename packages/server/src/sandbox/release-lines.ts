@@ -3,28 +3,15 @@
  * failed — instead of the 4 KB JSON of the query API. Used by the terminal story and the control API's
  * text views.
  */
-import { waitsOn } from '@cdflow/core';
+import { waitInWords } from '@cdflow/core';
 import type { HistoryEntry, ReleaseView } from '../runtime/runtime-api.js';
 
 /** The release's name for a person: its Jira key once it has one. */
 export const releaseLabel = (release: Pick<ReleaseView, 'key' | 'summary'>) => release.key ?? release.summary;
 
-/** What moves the release on from where it is now, in words. */
-export function waitingFor(release: Pick<ReleaseView, 'step' | 'acceptedEvents'>): string {
-  switch (waitsOn(release.step)) {
-    case 'person':
-      return release.acceptedEvents.length > 0
-        ? `waits for a person: ${release.acceptedEvents.join(' or ')} (a Jira move or the operator API)`
-        : 'waits for a person';
-    case 'timer':
-      return 'waits for a timer';
-    case 'upstream':
-      return 'cdflow is at work with an upstream';
-    default:
-      return release.acceptedEvents.length > 0
-        ? `accepts ${release.acceptedEvents.join(' or ')}`
-        : 'finished';
-  }
+/** What moves the release on from where it is now, in words (core's `explainRelease`, as the API says it). */
+export function waitingFor(release: Pick<ReleaseView, 'situation'>): string {
+  return waitInWords(release.situation.waitsFor);
 }
 
 const oneLine = (text: string, max = 200) => {
@@ -37,7 +24,7 @@ export function failureLine(release: Pick<ReleaseView, 'failure'>): string | nul
   return failure === null ? null : `failed (${failure.stage}): ${oneLine(failure.reason)}`;
 }
 
-/** `AC-1  configExecuting (CONFIG执行中)  waits for a person: …` */
+/** `AC-1  configExecuting.awaitingConfirmation (Jira CONFIG执行中)  waits for ops: apply …` */
 export function releaseLine(release: ReleaseView): string {
   return `${releaseLabel(release)}  ${release.step} (Jira ${release.jiraStatus})  ${waitingFor(release)}`;
 }

@@ -35,6 +35,10 @@ export function legacyStatusData(release: ReleaseView, sqlId: string | undefined
     })),
     key: release.key,
     upgrade_status_label: release.jiraStatus,
+    // Why it stopped or waits, in full: the failure's reason (policy findings, Archery's messages), or
+    // the upstream that keeps failing; '' when nothing is wrong. `waiting_for` is the situation in words.
+    errormessage: release.legacy.errorMessage,
+    waiting_for: release.situation.summary,
   };
 }
 
@@ -61,7 +65,10 @@ export function registerLegacyStatusRoute(app: CdflowApp, { runtime, config }: R
           'Always HTTP 200. Body codes: 10200 success, 10404 no release has the summary (or it has no SQL work ' +
           'order for sql_id), 10500 the summary is missing or the lookup failed (data.error says why). ' +
           'upgrade_status: 100 UAT升级完成, 101 SQL待执行, 102 SQL执行中, 150 SQL执行失败, 151 代码升级失败, ' +
-          "else the Jira status name; sql_info[].status is Archery's status (workflow_finish, …).",
+          "else the Jira status name; sql_info[].status is Archery's status (workflow_finish, …) and " +
+          "sql_info[].errormessage Archery's message for an order that failed there. errormessage: the release's " +
+          'failure in full (policy findings with rule, location and fix; Archery messages), or the upstream that ' +
+          "keeps failing, else ''; waiting_for: where the release is and what it waits for, in words.",
         tags: ['intake'],
         ...(config.legacy.statusWithoutAuth ? {} : { security: [{ bearer: [] }, { token: [] }] }),
         querystring: legacyQuery,

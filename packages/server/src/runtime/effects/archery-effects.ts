@@ -84,6 +84,7 @@ export const submitOrder: EffectHandler<'archery.submitOrder'> = async (
       workflowId: submitted.workflowId,
       status: submitted.status,
       workflowName: submitted.workflowName,
+      error: submitted.error,
     },
   };
 };

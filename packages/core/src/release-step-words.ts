@@ -1,0 +1,69 @@
+/**
+ * The machine's steps in words a person reads ("SQL执行中: the DBA reviews and executes the SQL in
+ * Archery"), prefixed with the site's Jira status name. A step without words of its own (a state added
+ * to the chart later) falls back to the chart's `description` of the step or of its stage.
+ */
+import type { AnyStateNode } from 'xstate';
+import { jiraStatusForState } from './jira-status-mapping.js';
+import { defaultJiraWorkflowNames, type JiraWorkflowNames } from './jira-workflow.js';
+import { releaseMachine } from './release-machine.js';
+import type { ReleaseContext } from './release-types.js';
+
+type Words = (context: ReleaseContext) => string;
+
+const sqlExecutingWords: Record<ReleaseContext['settings']['sqlMode'], string> = {
+  manual: 'the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms',
+  watch:
+    'the DBA reviews and executes the SQL work orders in Archery, in sequence order; cdflow watches Archery',
+  auto: 'cdflow passes review of and executes the SQL work orders in Archery, in sequence order',
+};
+
+const stepWords: Readonly<Record<string, Words>> = {
+  'sqlPending.routing': () => 'cdflow decides what the SQL stage does next',
+  'sqlPending.fetchingSql': () => 'cdflow reads the SQL files from the SQL source',
+  'sqlPending.awaitingPolicy': () => 'cdflow checks the SQL and the version against the versioning policy',
+  'sqlPending.submitting': () =>
+    'cdflow submits the SQL to Archery, one work order per item in sequence order',
+  'sqlPending.submitted': () =>
+    'cdflow submits the SQL to Archery, one work order per item in sequence order',
+  'sqlPending.failed': (c) =>
+    c.failure?.stage === 'policy'
+      ? 'SQL failed: the versioning policy refused it; nothing was submitted to Archery'
+      : 'SQL failed: nothing after it runs until the SQL is fixed',
+  sqlExecuting: (c) => sqlExecutingWords[c.settings.sqlMode],
+  'configExecuting.routing': () => 'cdflow decides what the configuration stage does next',
+  'configExecuting.applyingApollo': () => 'cdflow applies and publishes the Apollo items',
+  'configExecuting.awaitingConfirmation': () => 'ops apply the configuration and confirm',
+  'codeExecuting.routing': () => 'cdflow decides what the code stage does next',
+  'codeExecuting.delaying': () => 'cdflow waits the pre-deploy delay (image sync) before deploying',
+  'codeExecuting.deploying': () => 'cdflow deploys the changed services through the CMDB',
+  uatComplete: () => 'the UAT environment is upgraded',
+  fixing: (c) =>
+    c.failure === null
+      ? 'developers or ops fix the release, then resubmit'
+      : `developers or ops fix the ${c.failure.stage} failure, then resubmit`,
+  prodUpgrade: () => 'handed to production',
+  closed: () => 'the release is closed',
+};
+
+/** The chart's description of the step, or of the nearest stage above it that has one. */
+function chartDescription(stateId: string): string | null {
+  let node: AnyStateNode | undefined = releaseMachine.root;
+  let description: string | null = null;
+  for (const key of stateId.split('.')) {
+    node = node?.states[key];
+    if (node?.description) description = node.description;
+  }
+  return description;
+}
+
+/** `SQL执行中: the DBA reviews and executes …` for machine state `state` (a dotted leaf id). */
+export function stepInWords(
+  state: string,
+  context: ReleaseContext,
+  names: JiraWorkflowNames = defaultJiraWorkflowNames,
+): string {
+  const words = stepWords[state];
+  if (words) return `${jiraStatusForState(state, names)}: ${words(context)}`;
+  return chartDescription(state) ?? state;
+}
