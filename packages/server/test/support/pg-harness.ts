@@ -303,3 +303,21 @@ async function halt(child: ChildProcess, signal: NodeJS.Signals): Promise<void> 
   child.kill(signal);
   await exited;
 }
+
+/**
+ * Empty every table of the database at `url` (identities restarted), keeping its schema and migrations:
+ * a fresh store for the next test, much quicker than a new database.
+ */
+export async function emptyDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `select quote_ident(tablename) as name from pg_tables where schemaname = 'public'`,
+    );
+    if (rows.length > 0)
+      await client.query(`truncate ${rows.map((r) => r.name).join(', ')} restart identity`);
+  } finally {
+    await client.end();
+  }
+}
