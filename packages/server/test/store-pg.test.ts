@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config/config-error.js';
+import { loadConfig } from '../src/config/load-config.js';
 import {
   openReleaseStore,
   PgStoreOpenError,
@@ -103,6 +105,24 @@ describe('CDFLOW_DB', () => {
       expect((error as Error).message).toContain('CDFLOW_DB');
       expect((error as Error).message).not.toContain(secret);
     }
+  });
+
+  it('is checked with the rest of the configuration at start', () => {
+    let error: unknown;
+    try {
+      loadConfig({ CDFLOW_DB: 'postgres://cdflow:hunter2-secret@/cdflow' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.some((p) => p.startsWith('CDFLOW_DB') && p.includes('not a usable PostgreSQL URL'))).toBe(
+      true,
+    );
+    expect(problems.join('\n')).not.toContain('hunter2-secret');
+    expect(loadConfig({ CDFLOW_DB: 'postgresql://cdflow:pw@db:5432/cdflow' }).dbPath).toBe(
+      'postgresql://cdflow:pw@db:5432/cdflow',
+    );
   });
 
   it('says why PostgreSQL could not be opened without showing the password', async () => {

@@ -30,7 +30,7 @@ export class StoreUrlError extends CdflowError {
 
 const schemes = ['postgres:', 'postgresql:'];
 
-/** Mask the password of a postgres URL (the text as given when it cannot be parsed: it is then shown as `<invalid URL>`). */
+/** The URL with its password replaced by `***` (a URL that cannot be parsed is never shown at all). */
 export function maskPassword(url: URL): string {
   if (url.password === '') return url.toString();
   const masked = new URL(url.toString());
