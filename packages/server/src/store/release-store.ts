@@ -206,7 +206,8 @@ export interface ReleaseStore {
    * rolled back if `fn` throws), so update what is kept in memory after it resolves. A commit inside
    * that fails (a revision conflict) rolls back only itself. On SQLite `fn` is queued behind the
    * release's other holders in this process and each commit is its own transaction.
-   * Keep `fn` short: no call to an upstream while holding it.
+   * Keep `fn` short: no call to an upstream while holding it. Inside `fn`, use only the store it is
+   * given: on PostgreSQL this store's own commits on that release would wait for the lock `fn` holds.
    */
   withReleaseLock<T>(releaseId: string, fn: (store: ReleaseStore) => Promise<T>): Promise<T>;
 

