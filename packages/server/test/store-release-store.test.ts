@@ -491,6 +491,75 @@ describe.each([sqlite, postgres])('the release store on $name', (dialect) => {
     expect(await store.auditAfter(last, 10)).toEqual([]);
   });
 
+  it('queues an effect decided again after it failed afresh, keeping the failed row under a suffixed key', async () => {
+    await store.createRelease(release('rel-1'), nothing);
+    const submit = { idempotencyKey: 'rel-1:sql:a:h', type: 'archery.submitOrder', payload: { n: 1 } };
+    const [first] = (await store.commitDecision({ releaseId: 'rel-1', ...nothing, effects: [submit] }))
+      .queued;
+    await store.markEffect(first?.id as number, 'failed', { lastError: 'rejected' });
+    const again = await store.commitDecision({
+      releaseId: 'rel-1',
+      ...nothing,
+      effects: [{ ...submit, payload: { n: 2 } }, effect('rel-1:after')],
+    });
+    expect(again.queued.map((r) => r.idempotencyKey)).toEqual(['rel-1:sql:a:h', 'rel-1:after']);
+    const rows = await store.effectsOf('rel-1');
+    expect(rows.map((r) => [r.idempotencyKey, r.status])).toEqual([
+      [`rel-1:sql:a:h#${first?.id}`, 'failed'],
+      ['rel-1:sql:a:h', 'pending'],
+      ['rel-1:after', 'pending'],
+    ]);
+    expect((await store.headEffect('rel-1'))?.payload).toEqual({ n: 2 });
+  });
+
+  it('keeps one timer per name: a new schedule replaces the due time, a cancel removes it', async () => {
+    await store.createRelease(release('rel-1'), {
+      ...nothing,
+      scheduleTimers: [{ name: 'poll', dueAt: 1_000, scheduleKey: 'k1' }],
+    });
+    await store.commitDecision({
+      releaseId: 'rel-1',
+      ...nothing,
+      scheduleTimers: [
+        { name: 'poll', dueAt: 2_000, scheduleKey: 'k2' },
+        { name: 'delay', dueAt: 3_000, scheduleKey: 'k3' },
+      ],
+    });
+    expect((await store.timersOf('rel-1')).map((t) => [t.name, t.dueAt, t.scheduleKey]).sort()).toEqual([
+      ['delay', 3_000, 'k3'],
+      ['poll', 2_000, 'k2'],
+    ]);
+    expect((await store.dueTimers(2_500)).map((t) => t.name)).toEqual(['poll']);
+    // The firing of a replaced schedule leaves the newer one.
+    await store.commitDecision({
+      releaseId: 'rel-1',
+      ...nothing,
+      firedTimer: { name: 'poll', scheduleKey: 'k1' },
+    });
+    await store.commitDecision({ releaseId: 'rel-1', ...nothing, cancelTimers: ['delay'] });
+    expect((await store.allTimers()).map((t) => t.scheduleKey)).toEqual(['k2']);
+  });
+
+  it('finds the releases waiting on people in a window, and the version last applied elsewhere', async () => {
+    await store.createRelease({ ...release('rel-1'), issueKey: 'AC-1', state: 'dbaApproval' }, nothing);
+    await store.createRelease({ ...release('rel-2'), issueKey: 'AC-2', state: 'deploying' }, nothing);
+    await store.createRelease({ ...release('rel-3'), state: 'dbaApproval' }, nothing);
+    const waiting = await store.awaitingPeople(
+      ['dbaApproval'],
+      '2000-01-01T00:00:00.000Z',
+      '2999-01-01T00:00:00.000Z',
+      10,
+    );
+    expect(waiting.map((r) => r.releaseId)).toEqual(['rel-1']);
+    expect(
+      await store.awaitingPeople(['dbaApproval'], '2999-01-01T00:00:00.000Z', '2999-12-31T00:00:00.000Z', 10),
+    ).toEqual([]);
+    const applied = decision('rel-2', 1, 'uatComplete');
+    await store.commitDecision({ ...applied, release: { ...applied.release, appliedVersion: '1.2.3' } });
+    expect(await store.lastAppliedVersion('A18', 'UAT', 'rel-1')).toBe('1.2.3');
+    expect(await store.lastAppliedVersion('A18', 'UAT', 'rel-2')).toBeNull();
+  });
+
   it('lists by product state, covering its substates', async () => {
     await store.createRelease(release('rel-1'), nothing);
     await store.createRelease({ ...release('rel-2'), state: 'sqlPending.failed' }, nothing);
