@@ -357,6 +357,10 @@ describe.each([sqlite, postgres])('the release store on $name', (dialect) => {
     expect(await store.claimEffects('b', 60_000, 1)).toEqual([]);
     const [later] = await store.claimEffects('b', 60_000, 1, at);
     expect(later).toMatchObject({ id: claimed?.id, attempts: 1, lastError: 'not yet', leaseOwner: 'b' });
+    // A quiet wait (no history entry): pending until its time, the claim given up as well.
+    await store.markEffect(later?.id as number, 'pending', { nextAttemptAt: at + 5 }, { owner: 'b' });
+    expect(await store.claimEffects('a', 60_000, 1, at)).toEqual([]);
+    expect((await store.claimEffects('a', 60_000, 1, at + 5)).map((c) => c.leaseOwner)).toEqual(['a']);
   });
 
   it('claims due timers once, and a firing under a lost claim decides nothing', async () => {

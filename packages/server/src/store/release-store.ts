@@ -221,6 +221,7 @@ export interface ReleaseStore {
   hasDueEffects(at: number): Promise<boolean>;
   /** Effects left `running` and not claimed by a live owner go back to `pending`. */
   resetRunningEffects(): Promise<number>;
+  /** An effect's status; `running` keeps the owner's claim, `pending` (wait for `nextAttemptAt`) and `failed` give it up. */
   markEffect(
     id: number,
     status: OutboxStatus,

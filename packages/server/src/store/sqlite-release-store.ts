@@ -256,7 +256,7 @@ export class SqliteReleaseStore implements ReleaseStore {
       fields,
       options.durable === undefined ? {} : { durable: options.durable },
     );
-    if (status === 'done' || status === 'failed') this.effectClaims.drop(id);
+    if (status !== 'running') this.effectClaims.drop(id);
   }
 
   async deferEffect(

@@ -508,8 +508,9 @@ export class PgReleaseStore implements ReleaseStore {
       return;
     }
     const owned = options.owner === undefined ? sql`` : sql` and lease_owner = ${options.owner}`;
-    // A failed row is finished: nobody holds it any more.
-    const lease = status === 'failed' ? sql`, lease_owner = null, lease_until = null` : sql``;
+    // A failed row is finished and a pending one waits (for its time): nobody holds either any more.
+    // `running` keeps the claim: the owner is calling the upstream.
+    const lease = status === 'running' ? sql`` : sql`, lease_owner = null, lease_until = null`;
     const n = await changed(
       this.db,
       sql`update outbox set status = ${status}, attempts = coalesce(${fields.attempts ?? null}::integer, attempts),
