@@ -30,9 +30,7 @@ const docsToCheck = allMarkdown.filter((file) => {
 
 /** The text without fenced code blocks and inline code, where a bracket is not a link. */
 function prose(markdown: string): string {
-  return markdown
-    .replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '')
-    .replace(/``[^`]*``|`[^`\n]*`/g, '');
+  return markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/``[^`]*``|`[^`\n]*`/g, '');
 }
 
 function linkTargets(markdown: string): string[] {
@@ -50,9 +48,7 @@ function anchorsOf(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const withoutCode = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
   for (const match of withoutCode.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
-    const text = match[1]!
-      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-      .toLowerCase();
+    const text = match[1]!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').toLowerCase();
     const slug = text.replace(/[^\p{L}\p{M}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
     const count = seen.get(slug) ?? 0;
     seen.set(slug, count + 1);
@@ -80,7 +76,8 @@ describe('documentation links', () => {
         if (external.test(target)) continue;
         const [pathPart, anchor] = target.split('#', 2) as [string, string | undefined];
         const path = decodeURIComponent(pathPart);
-        const resolved = path === '' ? file : path.startsWith('/') ? join(root, path) : resolve(dirname(file), path);
+        const resolved =
+          path === '' ? file : path.startsWith('/') ? join(root, path) : resolve(dirname(file), path);
         const inside = relative(root, resolved);
         if (inside.startsWith('..')) {
           broken.push(`${from}: ${target} leaves the repository`);
@@ -90,7 +87,12 @@ describe('documentation links', () => {
           broken.push(`${from}: ${target} does not exist`);
           continue;
         }
-        if (anchor !== undefined && anchor !== '' && resolved.endsWith('.md') && statSync(resolved).isFile()) {
+        if (
+          anchor !== undefined &&
+          anchor !== '' &&
+          resolved.endsWith('.md') &&
+          statSync(resolved).isFile()
+        ) {
           if (!anchorsOf(readFileSync(resolved, 'utf8')).has(decodeURIComponent(anchor).toLowerCase())) {
             broken.push(`${from}: ${target} names no heading of ${relative(root, resolved)}`);
           }

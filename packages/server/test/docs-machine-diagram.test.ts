@@ -6,7 +6,8 @@ import { expect, it } from 'vitest';
 
 it("docs/product.md's Mermaid chart is core's machineToMermaid() (paste it again after changing the machine)", () => {
   const doc = readFileSync(fileURLToPath(new URL('../../../docs/product.md', import.meta.url)), 'utf8');
-  const block = /<!-- machine-diagram:start -->\n```mermaid\n([\s\S]*?)\n```\n<!-- machine-diagram:end -->/.exec(doc);
+  const block =
+    /<!-- machine-diagram:start -->\n```mermaid\n([\s\S]*?)\n```\n<!-- machine-diagram:end -->/.exec(doc);
   expect(block, 'the machine-diagram markers around a mermaid block').not.toBeNull();
   expect(block![1]).toBe(machineToMermaid().trimEnd());
 });
