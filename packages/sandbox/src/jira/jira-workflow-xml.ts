@@ -45,6 +45,13 @@ const escapeXml = (text: string): string =>
 
 const pad = (depth: number) => '  '.repeat(depth);
 
+/** Args of Jira's "Update Issue Field" post function on the resolution (an empty value clears it). */
+const resolutionArgs = (value: string): Record<string, string> => ({
+  'field.name': 'resolution',
+  'full.module.key': 'com.atlassian.jira.plugin.system.workflowupdate-issue-field-function',
+  'field.value': value,
+});
+
 /** `<function type="class">` with its args, class name last as Jira writes it. */
 function functionXml(depth: number, className: string, args: Record<string, string> = {}): string[] {
   return [
@@ -87,9 +94,7 @@ export function jiraWorkflowXml(workflow: JiraSimWorkflow, options: JiraWorkflow
         }),
       );
     } else if (resolutionId !== null && fromDone) {
-      lines.push(
-        ...functionXml(depth, classNames.updateField, { 'field.name': 'resolution', 'field.value': '' }),
-      );
+      lines.push(...functionXml(depth, classNames.updateField, resolutionArgs('')));
     }
     lines.push(
       ...functionXml(depth, classNames.updateStatus),
