@@ -87,8 +87,17 @@ export function interpretJiraDelivery(
   }
   // A change that starts elsewhere and ends where Jira is now: Jira went from the mirror to its start
   // first (deliveries race; that one has not arrived). That step is the person's first decision; the
-  // delivery's own change is interpreted after it.
-  if (own !== null && own.from !== from && own.to === jiraNow && own.to !== from && own.from !== own.to) {
+  // delivery's own change is interpreted after it. Not for cdflow's own moves: their echoes say nothing
+  // of a person.
+  const ownMove = options.cdflowUser !== undefined && hint.by === options.cdflowUser;
+  if (
+    own !== null &&
+    !ownMove &&
+    own.from !== from &&
+    own.to === jiraNow &&
+    own.to !== from &&
+    own.from !== own.to
+  ) {
     const change = { from, to: own.from, by: seenOnReadingJira };
     const step = interpretJiraChange(current, { ...change, transitionName: null }, mapping);
     if (step.kind === 'event')

@@ -129,6 +129,10 @@ describe('machine states and Jira statuses', () => {
     const now = () => ({ state: d.state, context: d.context, acceptedEvents: [] });
     // 配置升级失败 then 重新提交代码: the second move's delivery is processed first.
     const second = { change: { from: '开发/运维修改', to: 'CODE执行中' }, by: 'ops' };
+    // The same change made by cdflow itself is its own move's echo, never a person's step.
+    expect(
+      interpretJiraDelivery(now(), { ...second, by: 'cdflow' }, 'CODE执行中', { cdflowUser: 'cdflow' }).kind,
+    ).toBe('echo');
     expect(interpretJiraDelivery(now(), second, 'CODE执行中')).toEqual({
       kind: 'event',
       change: { from: 'CONFIG执行中', to: '开发/运维修改', by: seenOnReadingJira },
