@@ -267,10 +267,10 @@ describe('the release machine, path by path', () => {
     expect(checked).toBeGreaterThan(100);
   });
 
-  it('only closed and prodUpgrade are final states of the machine', () => {
+  it('only closed, prodUpgrade and prodRejected are final states of the machine', () => {
     const finals = Object.entries(releaseMachine.root.states)
       .filter(([, node]) => node.type === 'final')
       .map(([key]) => key);
-    expect(finals.sort()).toEqual(['closed', 'prodUpgrade']);
+    expect(finals.sort()).toEqual(['closed', 'prodRejected', 'prodUpgrade']);
   });
 });
