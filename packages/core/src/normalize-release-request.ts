@@ -213,16 +213,24 @@ export function normalizeReleaseRequest(
         ...forProduction(item, keptBefore + 1),
       });
     };
-    if (uat && operational(item.svn_file)) return dropFromUat('dropOperationalSqlInUat');
+    if (uat && operational(item.svn_file)) {
+      dropFromUat('dropOperationalSqlInUat');
+      return;
+    }
     const uatMark = sqlFileMark(item.svn_file, filters, 'UAT');
-    if (uat && uatMark !== null) return dropFromUat(`sqlFileFilters.UAT (${uatMark})`);
+    if (uat && uatMark !== null) {
+      dropFromUat(`sqlFileFilters.UAT (${uatMark})`);
+      return;
+    }
     const prodMark = sqlFileMark(item.svn_file, filters, 'PRO');
     if (!uat && prodMark !== null) {
       dropped.push({ section: 'sql', id: item.sql_id, rule: `sqlFileFilters.PRO (${prodMark})` });
       return;
     }
-    if (uat && options.rules.skipProdPathsInUat && endsInProd(item.svn_path))
-      return dropFromUat('skipProdPathsInUat');
+    if (uat && options.rules.skipProdPathsInUat && endsInProd(item.svn_path)) {
+      dropFromUat('skipProdPathsInUat');
+      return;
+    }
     // In production, an item UAT would have dropped is production-only: it is no difference from UAT.
     const prodOnly =
       !uat &&
