@@ -55,14 +55,14 @@ function uatComplete(request: NormalizedRequest = normalizedFixture('first-upgra
     type: 'SQL_ROUTES_RESOLVED',
     routes: routes.routes.map((r) => ({ sqlId: r.sqlId, dbName: 'acc' })),
   });
-  request.sql.forEach((item, i) =>
+  for (const [i, item] of request.sql.entries()) {
     send({
       type: 'SQL_ORDER_SUBMITTED',
       sqlId: item.sqlId,
       workflowId: 11 + i,
       status: 'workflow_manreviewing',
-    }),
-  );
+    });
+  }
   send({ type: 'SQL_CONFIRMED', by: 'dba1' });
   send({ type: 'CONFIG_CONFIRMED', by: 'ops1' });
   for (const code of request.code)
