@@ -214,3 +214,30 @@ export function operatorPersonEvent(input: {
       return { type, by } as PersonEvent;
   }
 }
+
+/** What only the host knows and a decision needs: whether production upstreams are configured. */
+export interface HostFacts {
+  prodUpstreams: boolean;
+}
+
+/** The event with the host's facts it needs (a promotion: whether production is configured). */
+export function withHostFacts(event: PersonEvent, facts: HostFacts): PersonEvent {
+  return event.type === 'PROMOTE_TO_PROD' ? { ...event, prodUpstreams: facts.prodUpstreams } : event;
+}
+
+/**
+ * The Jira user whose groups the host must look up before a Jira move of theirs is decided (a
+ * production approval or rejection), or null. A move seen only by re-reading Jira has no known author:
+ * its approval counts for nobody's group (it is refused and taken back; the approver approves again).
+ */
+export function approverToLookUp(event: PersonEvent): string | null {
+  if (event.type !== 'PROD_APPROVED' && event.type !== 'PROD_REJECTED') return null;
+  if (event.via !== 'jira' || event.by.startsWith('unknown')) return null;
+  return event.by;
+}
+
+/** The approval or rejection with the groups the host verified in Jira. */
+export function withApproverGroups(event: PersonEvent, groups: readonly string[] | null): PersonEvent {
+  if (groups === null || (event.type !== 'PROD_APPROVED' && event.type !== 'PROD_REJECTED')) return event;
+  return { ...event, groups: [...groups] };
+}

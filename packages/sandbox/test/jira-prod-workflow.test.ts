@@ -110,6 +110,10 @@ describe('the production workflow cdflow-prod (issue type 运营升级)', () => 
       ['351', '提交SQL', 'SQL执行中'],
       ['361', '无SQL升级/已升级', 'CONFIG执行中'],
       ['371', '触发提交SQL', 'SQL待执行'],
+      // Back to an approval step (an approval cdflow refused, a new iteration).
+      ['501', '退回DBA审批', '待DBA审批'],
+      ['511', '退回SA审批', '待SA审批'],
+      ['521', '退回组长审批', '待组长审批'],
     ]);
     const walk: Array<[string, string]> = [
       ['提交SQL', 'SQL执行中'],

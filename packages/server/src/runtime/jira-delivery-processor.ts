@@ -4,6 +4,7 @@
  * with a comment. All the work on a release happens in that release's queue slot, like every other event.
  */
 import {
+  approverToLookUp,
   describeRelease,
   interpretJiraDelivery,
   jiraDecisionRefusedComment,
@@ -11,6 +12,8 @@ import {
   retryDelayMs,
   seenOnReadingJira,
   shouldRetry,
+  withApproverGroups,
+  withHostFacts,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
@@ -158,8 +161,11 @@ export class JiraDeliveryProcessor {
     }
     await this.options.queue.run(releaseId, async () => {
       let currentStatus: string;
+      let groups: string[] | null;
       try {
         currentStatus = (await this.options.ports.jira.getIssue(delivery.issueKey as string)).status;
+        // A production approval counts only from the step's group: Jira says which groups its author is in.
+        groups = await this.approverGroups(releaseId, delivery, currentStatus);
       } catch (error) {
         const reason = describeError(error);
         const attempts = row.attempts + 1;
@@ -173,12 +179,38 @@ export class JiraDeliveryProcessor {
         logger.warn({ issueKey: delivery.issueKey, err: reason }, 'could not re-read the Jira issue');
         return;
       }
-      this.decide(id, releaseId, delivery, currentStatus);
+      this.decide(id, releaseId, delivery, currentStatus, groups);
     });
   }
 
+  /** The Jira groups of the person whose move is a production approval or rejection (null: none needed). */
+  private async approverGroups(
+    releaseId: string,
+    delivery: JiraDelivery,
+    currentStatus: string,
+  ): Promise<string[] | null> {
+    const head = this.options.heads.get(releaseId);
+    if (!head) return null;
+    const { config } = this.options;
+    const by = delivery.user ?? 'unknown';
+    const answer = interpretJiraDelivery(
+      describeRelease(head.persisted),
+      { change: delivery.statusChange, transitionName: delivery.transitionName ?? null, by },
+      currentStatus,
+      { names: config.jira.names, cdflowUser: config.jira.user },
+    );
+    const user = answer.kind === 'event' ? approverToLookUp(answer.event) : null;
+    return user === null ? null : this.options.ports.jira.userGroups(user);
+  }
+
   /** Map the issue's current status (the delivery is only a hint) to a decision. Inside the queue slot. */
-  private decide(id: number, releaseId: string, delivery: JiraDelivery, currentStatus: string): void {
+  private decide(
+    id: number,
+    releaseId: string,
+    delivery: JiraDelivery,
+    currentStatus: string,
+    groups: string[] | null = null,
+  ): void {
     const head = this.options.heads.get(releaseId);
     if (!head) return;
     const { config, decisions } = this.options;
@@ -228,7 +260,10 @@ export class JiraDeliveryProcessor {
         );
         return;
       case 'event': {
-        decisions.apply(releaseId, answer.event, {
+        const event = withHostFacts(withApproverGroups(answer.event, groups), {
+          prodUpstreams: config.environments.PRO !== null,
+        });
+        decisions.apply(releaseId, event, {
           source: 'jira',
           actor: by,
           durable: false,
@@ -271,11 +306,15 @@ export class JiraDeliveryProcessor {
     });
     // Only an accepted step is caught up; anything else waits for that move's own delivery.
     if (next.kind === 'event')
-      this.options.decisions.apply(releaseId, next.event, {
-        source: 'jira',
-        actor: seenOnReadingJira,
-        durable: false,
-      });
+      this.options.decisions.apply(
+        releaseId,
+        withHostFacts(next.event, { prodUpstreams: config.environments.PRO !== null }),
+        {
+          source: 'jira',
+          actor: seenOnReadingJira,
+          durable: false,
+        },
+      );
   }
 }
 

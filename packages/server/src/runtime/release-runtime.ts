@@ -8,15 +8,24 @@
  * deliveries are mapped to events by the JiraDeliveryProcessor, which decides through this same path.
  */
 import {
+  type AppliedState,
   CdflowError,
   type Decision,
   decide,
+  type Env,
+  NonRetryableError,
   type NormalizedRequest,
   type PersonEvent,
+  type PromotionSource,
+  prodNotConfiguredMessage,
+  promotedRequest,
   type ReleaseEffect,
   type ReleaseEvent,
   type ReleaseSettings,
+  type SqlText,
+  type StartReleaseInput,
   startRelease,
+  withHostFacts,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
@@ -33,6 +42,7 @@ import {
 import { EffectRunner } from './effect-runner.js';
 import { CmdbDeploySlots } from './effects/cmdb-deploy-slots.js';
 import { describeError } from './effects/effect-errors.js';
+import type { PromotionOutcome } from './effects/effect-handler.js';
 import type { CheckPolicy, RuntimePorts } from './effects/runtime-ports.js';
 import { JiraDeliveryProcessor } from './jira-delivery-processor.js';
 import { JiraReconciler } from './jira-reconciler.js';
@@ -88,6 +98,14 @@ export class UnknownReleaseError extends CdflowError {
   }
 }
 
+/** A production request or promotion while cdflow has no production upstreams: refused, never sent to UAT's. */
+export class ProdNotConfiguredError extends CdflowError {
+  constructor() {
+    super('PROD_NOT_CONFIGURED', prodNotConfiguredMessage);
+    this.name = 'ProdNotConfiguredError';
+  }
+}
+
 export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly repo: ReleaseRepository;
   private readonly heads: ReleaseHeads;
@@ -127,6 +145,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         checkPolicy: options.checkPolicy,
         deploySlots: new CmdbDeploySlots(timings.deployParallelism, timings.deployTimeoutMs),
         lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
+        promote: (input) => this.promote(input),
       },
       record: (row, effect, result) => this.outcomes.recordEffect(row, effect, result),
       retryPolicy: effectRetryPolicy(timings),
@@ -226,12 +245,20 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   async intake(request: NormalizedRequest, by: string): Promise<IntakeResult> {
     this.assertRunning();
-    const releaseId = releaseIdFor(request.summary);
+    // Production never goes to the UAT upstreams: without its own, a production request is refused.
+    if (request.env === 'PRO' && this.config.environments.PRO === null) throw new ProdNotConfiguredError();
+    const releaseId = releaseIdFor(request.summary, request.env);
     const result = await this.queue.run(releaseId, (): IntakeResult => {
-      if (!this.heads.get(releaseId)) return this.createRelease(releaseId, request, by);
+      // A production request is compared with what its UAT release has applied now.
+      const uat = request.env === 'PRO' ? this.uatReference(request.summary) : undefined;
+      if (!this.heads.get(releaseId)) {
+        const prod =
+          uat === undefined ? undefined : { origin: 'request' as const, ...uatBase(uat), publishedBy: by };
+        return this.createRelease(releaseId, request, by, prod);
+      }
       const decision = this.applyLocked(
         releaseId,
-        { type: 'NEW_ITERATION', request, by },
+        { type: 'NEW_ITERATION', request, by, ...(uat === undefined ? {} : { uat }) },
         { source: 'intake', actor: by, request: { by, body: request } },
       );
       const release = this.viewById(releaseId);
@@ -248,10 +275,16 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return key === null ? result : { ...result, release: this.viewById(releaseId) };
   }
 
-  async sendEvent(ref: string, event: PersonEvent, source: 'operator'): Promise<EventResult | null> {
+  async sendEvent(
+    ref: string,
+    given: PersonEvent,
+    source: 'operator',
+    env?: Env,
+  ): Promise<EventResult | null> {
     this.assertRunning();
-    const row = this.repo.find(ref);
+    const row = this.repo.find(ref, env);
     if (!row) return null;
+    const event = withHostFacts(given, { prodUpstreams: this.config.environments.PRO !== null });
     const result = await this.queue.run(row.releaseId, (): EventResult => {
       const decision = this.applyLocked(row.releaseId, event, { source, actor: event.by });
       const release = this.viewById(row.releaseId);
@@ -264,17 +297,60 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   }
 
   /** The release's settings, copied from configuration at creation (later config changes do not move it). */
-  private settings(): ReleaseSettings {
-    return releaseSettings(this.config);
+  private settings(env: Env): ReleaseSettings {
+    return releaseSettings(this.config, env);
   }
 
-  private createRelease(releaseId: string, request: NormalizedRequest, by: string): IntakeResult {
+  // ---- production (a release per summary and environment) ----------------------------------------
+
+  /** What the UAT release of `summary` has applied now (the base of a production release's differences). */
+  private uatReference(summary: string): { releaseId: string; applied: AppliedState } | null {
+    const row = this.repo.getBySummary(summary, 'UAT');
+    if (!row) return null;
+    const head = this.heads.get(row.releaseId);
+    return head ? { releaseId: row.releaseId, applied: head.context.applied } : null;
+  }
+
+  /**
+   * 升级运营环境 was decided on a UAT release: create its production release from exactly what it
+   * applied, once (the release id is the summary's in PRO: an effect run again finds it there).
+   */
+  private async promote(input: { by: string; uat: PromotionSource }): Promise<PromotionOutcome> {
+    if (this.config.environments.PRO === null)
+      throw new NonRetryableError(prodNotConfiguredMessage, { code: 'CONFIG_INVALID' });
+    const releaseId = releaseIdFor(input.uat.summary, 'PRO');
+    const request = promotedRequest(input.uat, this.config.normalize.sqlFileFilters);
+    const outcome = await this.queue.run(releaseId, (): PromotionOutcome => {
+      const existing = this.heads.get(releaseId);
+      if (existing) return { kind: 'exists', releaseId, state: existing.state };
+      const prod = {
+        origin: 'promotion' as const,
+        uatReleaseId: input.uat.releaseId,
+        uatApplied: input.uat.applied,
+        publishedBy: input.by,
+      };
+      this.createRelease(releaseId, request, input.by, prod, input.uat.sqlTexts);
+      return { kind: 'created', releaseId };
+    });
+    await this.durable();
+    return outcome;
+  }
+
+  private createRelease(
+    releaseId: string,
+    request: NormalizedRequest,
+    by: string,
+    prod?: StartReleaseInput['prod'],
+    sqlTexts?: Record<string, SqlText>,
+  ): IntakeResult {
     const decision = startRelease({
       releaseId,
       request,
-      settings: this.settings(),
+      settings: this.settings(request.env),
       // DF-V002: a release never goes below the version last brought to UAT for the same project.
       previous: { version: this.repo.lastAppliedVersion(request.project, request.env, releaseId) },
+      ...(prod ? { prod } : {}),
+      ...(sqlTexts && Object.keys(sqlTexts).length > 0 ? { sqlTexts } : {}),
     });
     const parts = this.splitEffects(decision.effects);
     const result = this.repo.createRelease(
@@ -299,7 +375,21 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
             fromState: null,
             toState: decision.state,
             accepted: true,
-            detail: { iteration: decision.context.iteration, dropped: request.dropped },
+            detail: {
+              iteration: decision.context.iteration,
+              dropped: request.dropped.map(({ id, section, rule }) => ({ section, id, rule })),
+              // A production release: where it comes from, and how it runs there (e.g. auto is watch).
+              ...(decision.context.prod
+                ? {
+                    prod: {
+                      origin: decision.context.prod.origin,
+                      uatReleaseId: decision.context.prod.uatReleaseId,
+                      publishedBy: decision.context.prod.publishedBy,
+                    },
+                    notes: decision.context.prod.notes,
+                  }
+                : {}),
+            },
           },
         ],
         ...parts,
@@ -493,13 +583,13 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   // ---- queries ---------------------------------------------------------------------------------
 
-  getRelease(ref: string): ReleaseView | null {
-    const row = this.repo.find(ref);
+  getRelease(ref: string, env?: Env): ReleaseView | null {
+    const row = this.repo.find(ref, env);
     return row ? this.view(row) : null;
   }
 
-  findBySummary(summary: string): ReleaseView | null {
-    const row = this.repo.getBySummary(summary);
+  findBySummary(summary: string, env?: Env): ReleaseView | null {
+    const row = this.repo.getBySummary(summary, env);
     return row ? this.view(row) : null;
   }
 
@@ -508,8 +598,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return { total, items: rows.map((row) => this.view(row)) };
   }
 
-  history(ref: string): HistoryEntry[] | null {
-    const row = this.repo.find(ref);
+  history(ref: string, env?: Env): HistoryEntry[] | null {
+    const row = this.repo.find(ref, env);
     if (!row) return null;
     return this.repo.history(row.releaseId).map((a) => ({
       seq: a.seq,
@@ -536,6 +626,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       pendingEffect: this.heads.peekNext(row.releaseId),
       timerDueAt: (name) => this.timers.current(row.releaseId, name)?.dueAt,
       allowedGroups: this.config.people.events,
+      // The summary's release in the other environment (UAT ↔ production).
+      linked: this.repo.linkOf(row.summary, row.env === 'UAT' ? 'PRO' : 'UAT') ?? null,
     };
     return toReleaseView(row, this.config.jira.names, live);
   }
@@ -543,6 +635,11 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private assertRunning(): void {
     if (this.stopping) throw new RuntimeStoppedError();
   }
+}
+
+/** The differences base of a production release: its UAT release and what it applied (none: null). */
+function uatBase(uat: { releaseId: string; applied: AppliedState } | null) {
+  return { uatReleaseId: uat?.releaseId ?? null, uatApplied: uat?.applied ?? null };
 }
 
 /** What a decision's effects become in a write: outbox rows, and timers scheduled or cancelled. */
