@@ -109,11 +109,15 @@ export interface JiraProdApprovalGroups {
   reject: readonly string[];
 }
 
+/**
+ * The approvers' groups, and cdflow's service user (group cdflow-service): an approval or rejection
+ * given through cdflow's operator API is mirrored in Jira by cdflow, which checked the approver's groups.
+ */
 export const defaultProdApprovalGroups: JiraProdApprovalGroups = {
-  dbaApproved: ['dba'],
-  saApproved: ['sa'],
-  leadApproved: ['team-leads'],
-  reject: ['dba', 'sa', 'team-leads'],
+  dbaApproved: ['dba', 'cdflow-service'],
+  saApproved: ['sa', 'cdflow-service'],
+  leadApproved: ['team-leads', 'cdflow-service'],
+  reject: ['dba', 'sa', 'team-leads', 'cdflow-service'],
 };
 
 const newStatuses: Record<

@@ -214,6 +214,14 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.options.store.close();
   }
 
+  jiraUserGroups(username: string): Promise<string[]> {
+    return this.options.ports.jira.userGroups(username);
+  }
+
+  prodConfigured(): boolean {
+    return this.config.environments.PRO !== null;
+  }
+
   ready(): boolean {
     if (!this.started || this.stopping || !this.options.store.isOpen()) return false;
     try {

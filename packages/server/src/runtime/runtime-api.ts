@@ -177,6 +177,13 @@ export interface ReleaseRuntimeApi {
   history(ref: string, env?: 'UAT' | 'PRO'): HistoryEntry[] | null;
   /** Be told after every committed change of any release; returns the unsubscribe function. */
   subscribe(listener: (change: ReleaseChange) => void): () => void;
+  /**
+   * The Jira groups of `username` as Jira's REST API says (GET /user?expand=groups): who may give a
+   * production approval through the operator API is checked against Jira, as a Jira move is.
+   */
+  jiraUserGroups(username: string): Promise<string[]>;
+  /** Whether production upstreams are configured (a production release is refused without them). */
+  prodConfigured(): boolean;
   /** Store reachable and runner alive. */
   ready(): boolean;
   /** Resume pending effects and timers; start the runner and the timer loop. */
