@@ -153,3 +153,187 @@ describe('production: promotion from UAT, approvals, its own upstreams', () => {
     expect(uatView.linked).toMatchObject({ env: 'PRO', state: 'prodComplete' });
   });
 });
+
+/** The first window of Jan 1st, 00:00 in Beijing, after now (ISO). */
+function nextNewYearInBeijing(now = Date.now()): string {
+  const year = new Date(now + 8 * 3_600_000).getUTCFullYear();
+  const thisYear = Date.UTC(year, 0, 1) - 8 * 3_600_000;
+  return new Date(thisYear > now ? thisYear : Date.UTC(year + 1, 0, 1) - 8 * 3_600_000).toISOString();
+}
+
+describe('production: the answers a person gets', () => {
+  it('an approval from outside the group (in Jira or the API), twice by one person, out of order, and a rejection with its reason', async () => {
+    // Jira without group conditions on the approvals: cdflow checks the groups itself, through Jira's REST API.
+    h = await startProdScenario({
+      sqlMode: 'auto',
+      config: { prod: { changeWindows: alwaysOpen } },
+      jira: { prodApprovalGroups: null },
+    });
+    const body = sampleRequest();
+    await uatComplete(h, body);
+    // The release system asks for production with what UAT applied: nothing differs.
+    const res = await h.intake({ ...body, env: 'PRO' });
+    expect(res.status).toBe(201);
+    const proKey = String(res.body.key);
+    const created = (await h.waitForState(proKey, 'prodApproval')) as View;
+    expect(created.prod).toMatchObject({ origin: 'request', differences: [], waitingFor: 'dba' });
+    expect(h.sandbox.jira.issue(proKey)?.issueType).toBe('运营升级');
+    await h.waitForJiraStatus(proKey, '待DBA审批');
+
+    // A tester moves the issue to the DBA's approval in Jira: not theirs to give; Jira is taken back.
+    await h.sandbox.jira.actAs('tester1').transition(proKey, 'DBA审批通过');
+    const refused = await eventually('the refused approval', async () => {
+      const view = (await h!.release(proKey)) as View;
+      return view.prod?.refusedApprovals.length === 1 ? view : undefined;
+    });
+    expect(refused.prod?.refusedApprovals[0]).toMatchObject({ step: 'dba', by: 'tester1' });
+    expect(refused.prod?.waitingFor).toBe('dba');
+    await h.waitForJiraStatus(proKey, '待DBA审批');
+    await eventually('the comment for the tester', () =>
+      h!.jiraComments(proKey).some((c) => c.includes('tester1') && c.includes('dba')) ? true : undefined,
+    );
+
+    // Through the API: the SA may not give the DBA's approval.
+    const bySa = await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'sa1' });
+    expect(bySa.status).toBe(403);
+    expect(bySa.body.reason).toBe('approval_not_in_group');
+    expect(String(bySa.body.message)).toMatch(/Jira group dba/);
+    // The shared token names its approver.
+    const unnamed = await h.decide(proKey, { type: 'PROD_APPROVED' });
+    expect(unnamed.status).toBe(400);
+    expect(String(unnamed.body.message)).toMatch(/approver/);
+
+    // Carol (in dba and sa) approves the DBA step, then may not approve the SA step too.
+    expect((await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'carol' })).status).toBe(200);
+    const twice = await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'carol' });
+    expect(twice.status).toBe(403);
+    expect(twice.body.reason).toBe('approval_twice');
+    expect(String(twice.body.message)).toMatch(/already approved step dba/);
+    // The DBA step is approved: approving it again is out of order.
+    const again = await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'dba1', step: 'dba' });
+    expect(again.status).toBe(409);
+    expect(again.body.reason).toBe('approval_out_of_order');
+    await h.waitForJiraStatus(proKey, '待SA审批');
+
+    // The SA rejects, with a reason: the production release ends there.
+    const rejected = await h.decide(proKey, {
+      type: 'PROD_REJECTED',
+      approver: 'sa1',
+      reason: 'the DML has no rollback script',
+    });
+    expect(rejected.status).toBe(200);
+    const ended = (await h.waitForState(proKey, 'prodRejected')) as View;
+    expect(ended.prod?.rejection).toEqual({
+      step: 'sa',
+      by: 'sa1',
+      reason: 'the DML has no rollback script',
+    });
+    await h.waitForJiraStatus(proKey, '审批驳回');
+    const late = await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'sa1' });
+    expect(late.status).toBe(409);
+    const history = await h.history(proKey);
+    expect(history.some((e) => e.event === 'PROD_REJECTED' && e.actor === 'sa1' && e.accepted)).toBe(true);
+    // Nothing reached the production upstreams.
+    expect(h.prod.archery.orders()).toEqual([]);
+    expect(h.prod.cmdb.deploys()).toEqual([]);
+  });
+
+  it('without production upstreams, a PRO request and a promotion are refused, and nothing goes to the UAT upstreams', async () => {
+    h = await startProdScenario({ sqlMode: 'auto', prodUpstreams: false });
+    const body = sampleRequest();
+    const uatKey = await uatComplete(h, body);
+    const uatCalls = h.uatCalls();
+
+    const pro = await h.intake({ ...body, env: 'PRO' });
+    expect(pro.status).toBe(409);
+    expect(pro.body.error).toBe('prod_not_configured');
+    expect(String(pro.body.message)).toMatch(/PRO_ARCHERY_BASE_URL/);
+    expect(String(pro.body.message)).toMatch(/never sent to the UAT upstreams/);
+
+    const promote = await h.decide(uatKey, { type: 'PROMOTE_TO_PROD' });
+    expect(promote.status).toBe(409);
+    expect(promote.body.reason).toBe('prod_not_configured');
+    const uat = (await h.release(uatKey)) as View;
+    expect(uat.state).toBe('uatComplete');
+    expect(uat.linked).toBeNull();
+    expect((await h.releaseIn(String(body.summary), 'PRO')).status).toBe(404);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.uatCalls()).toBe(uatCalls);
+  });
+
+  it('a PRO request that differs from UAT needs its differences approved, then waits for the change window', async () => {
+    h = await startProdScenario({
+      sqlMode: 'auto',
+      // Once a year, Jan 1st 00:00 in Beijing: closed now.
+      config: {
+        prod: { changeWindows: [{ cron: '0 0 1 1 *', durationMinutes: 60, timeZone: 'Asia/Shanghai' }] },
+      },
+    });
+    const body = sampleRequest({ sql_info: [], apollo_info: [], config_info: [] });
+    const res = await h.intake({ ...body, env: 'PRO' });
+    expect(res.status).toBe(201);
+    const proKey = String(res.body.key);
+    const view = (await h.waitForState(proKey, 'prodApproval')) as View;
+    // No UAT release applied any of it: flagged in the plan and in the production view.
+    expect(view.prod?.differences.map((d) => d.id)).toEqual([
+      'a18/cc_merchant_console',
+      'a18/cc_report_service',
+    ]);
+    expect(
+      (view.plan as { code: Array<{ differsFromUat?: string }> }).code.every((e) => e.differsFromUat),
+    ).toBe(true);
+    expect((await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'dba1' })).status).toBe(200);
+    expect((await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'sa1' })).status).toBe(200);
+    const unacknowledged = await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'lead1' });
+    expect(unacknowledged.status).toBe(409);
+    expect(unacknowledged.body.reason).toBe('approval_needs_acknowledgement');
+    expect(String(unacknowledged.body.message)).toMatch(/acknowledgeDifferences/);
+    const acknowledged = await h.decide(proKey, {
+      type: 'PROD_APPROVED',
+      approver: 'lead1',
+      acknowledgeDifferences: true,
+    });
+    expect(acknowledged.status).toBe(200);
+
+    // Outside the window: a visible wait with the next window's start, and no deploy.
+    const waiting = (await h.waitForStep(proKey, 'codeExecuting.waitingForWindow')) as View;
+    expect(waiting.prod?.window).toMatchObject({ open: false, opensAt: nextNewYearInBeijing() });
+    const situation = JSON.stringify(waiting.situation);
+    expect(situation).toMatch(/change window/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(((await h.release(proKey)) as View).step).toBe('codeExecuting.waitingForWindow');
+    expect(h.prod.cmdb.deploys()).toEqual([]);
+    expect(h.sandbox.cmdb.deploys()).toEqual([]);
+  });
+
+  it('a UAT re-publish after a production request still plans against what UAT applied; the production release is untouched', async () => {
+    h = await startProdScenario({ sqlMode: 'auto', config: { prod: { changeWindows: alwaysOpen } } });
+    const body = sampleRequest();
+    const uatKey = await uatComplete(h, body);
+    const pro = await h.intake({ ...body, env: 'PRO' });
+    expect(pro.status).toBe(201);
+    const proKey = String(pro.body.key);
+    const proBefore = (await h.waitForState(proKey, 'prodApproval')) as View;
+    await h.waitForJiraStatus(proKey, '待DBA审批');
+
+    // UAT gets a changed DML: the view is already applied in UAT, the DML is not.
+    const sql = (body.sql_info as Array<Record<string, string>>).map((i) =>
+      i.sql_id === 'a18-0002'
+        ? { ...i, sql_content: "UPDATE laboratory SET city = 'Lviv' WHERE city = 'Lvov';" }
+        : i,
+    );
+    const again = await h.intake({ ...body, sql_info: sql });
+    expect(again.status).toBe(200);
+    expect(again.body.key).toBe(uatKey);
+    const uat = (await h.release(uatKey)) as View;
+    const plan = uat.plan as { sql: Array<{ item: { sqlId: string }; decision: string }> };
+    expect(plan.sql.map((e) => [e.item.sqlId, e.decision])).toEqual([
+      ['a18-0001', 'skip'],
+      ['a18-0002', 'run'],
+    ]);
+    const proAfter = (await h.release(proKey)) as View;
+    expect(proAfter.revision).toBe(proBefore.revision);
+    expect(proAfter.state).toBe('prodApproval');
+    expect(uat.linked).toMatchObject({ env: 'PRO', key: proKey });
+  });
+});
