@@ -297,6 +297,13 @@ function refusalMessage(
       'goes on only to 升级流程结束. Publish further changes under a new summary.'
     );
   }
+  if (event.type === 'NEW_ITERATION' && (top as string) === 'prodUpgrade') {
+    return (
+      `The UAT release was handed to production (${status}): as its Jira workflow ends there, it takes no new ` +
+      'request. Its production release (env PRO, the same summary) carries on with what UAT applied; publish ' +
+      'further UAT changes under a new summary.'
+    );
+  }
   if (event.type === 'NEW_ITERATION' && midStage.has(top)) {
     return (
       `The release is in ${state} (${status}): a new request is refused while a stage is running, so nothing ` +

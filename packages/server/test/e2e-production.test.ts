@@ -151,6 +151,13 @@ describe('production: promotion from UAT, approvals, its own upstreams', () => {
     const uatView = (await h.release(uatKey)) as View;
     expect(uatView.state).toBe('prodUpgrade');
     expect(uatView.linked).toMatchObject({ env: 'PRO', state: 'prodComplete' });
+    // The UAT release ended with 升级运营环境 (as its Jira workflow does): a UAT re-publish is told so,
+    // and neither release changes.
+    const republished = await h.intake(body);
+    expect(republished.status).toBe(409);
+    expect(republished.body.error).toBe('release_final');
+    expect(String(republished.body.message)).toMatch(/handed to production \(运营环境升级\)/);
+    expect(((await h.release(proKey)) as View).revision).toBe(done.revision);
   });
 });
 
