@@ -245,6 +245,20 @@ describe('production: the answers a person gets', () => {
     expect(h.prod.cmdb.deploys()).toEqual([]);
   });
 
+  it('the person who promoted a release may not approve it (prod.publisherMayApprove is false)', async () => {
+    h = await startProdScenario({ sqlMode: 'auto', config: { prod: { changeWindows: alwaysOpen } } });
+    const uatKey = await uatComplete(h, sampleRequest());
+    // Carol (in dba and sa) promotes in Jira, then tries to approve the DBA step of what she asked for.
+    await h.sandbox.jira.actAs('carol').transition(uatKey, '升级运营环境');
+    const { key: proKey } = await prodReleaseOf(h, uatKey);
+    await h.waitForState(proKey, 'prodApproval');
+    const own = await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'carol' });
+    expect(own.status).toBe(403);
+    expect(own.body.reason).toBe('approval_by_publisher');
+    expect(String(own.body.message)).toMatch(/carol asked for this production release/);
+    expect((await h.decide(proKey, { type: 'PROD_APPROVED', approver: 'dba1' })).status).toBe(200);
+  });
+
   it('without production upstreams, a PRO request and a promotion are refused, and nothing goes to the UAT upstreams', async () => {
     h = await startProdScenario({ sqlMode: 'auto', prodUpstreams: false });
     const body = sampleRequest();

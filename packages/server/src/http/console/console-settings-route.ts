@@ -7,6 +7,7 @@ import {
   type JiraMoveKey,
   type JiraTransitionKey,
   jiraTransitionOfPersonEvent,
+  personEventsWithReason,
   personEventTypes,
 } from '@cdflow/core';
 import Type from 'typebox';
@@ -50,7 +51,7 @@ const settingsAnswer = Type.Object(
 );
 
 /** Events whose body may carry a `reason` (recorded with the failure). */
-export const reasonEvents: readonly PersonEventType[] = ['SQL_REPORTED_FAILED', 'CONFIG_REPORTED_FAILED'];
+export const reasonEvents: readonly PersonEventType[] = personEventsWithReason;
 
 export function registerConsoleSettingsRoute(
   app: CdflowApp,
