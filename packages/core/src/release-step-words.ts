@@ -23,6 +23,8 @@ const stepWords: Readonly<Record<string, Words>> = {
   'sqlPending.routing': () => 'cdflow decides what the SQL stage does next',
   'sqlPending.fetchingSql': () => 'cdflow reads the SQL files from the SQL source',
   'sqlPending.awaitingPolicy': () => 'cdflow checks the SQL and the version against the versioning policy',
+  'sqlPending.resolvingRoutes': () =>
+    "cdflow looks up each order's Archery group, instance and database before anything is submitted",
   'sqlPending.submitting': () =>
     'cdflow submits the SQL to Archery, one work order per item in sequence order',
   'sqlPending.submitted': () =>

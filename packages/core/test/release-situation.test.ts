@@ -33,6 +33,7 @@ function started(s = settings()): Drive {
 function toSqlExecuting(s = settings()): Drive {
   const d = started(s);
   d.send({ type: 'POLICY_CHECKED', findings: [] });
+  d.resolveRoutes();
   d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
   d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_manreviewing' });
   return d;
@@ -66,7 +67,8 @@ describe('explainRelease: a policy refusal', () => {
 describe('explainRelease: an upstream that keeps failing', () => {
   it('names the upstream, since when, the failed tries, the next try and the last error (Archery answering 500)', () => {
     const d = started();
-    const decision = d.send({ type: 'POLICY_CHECKED', findings: [] });
+    d.send({ type: 'POLICY_CHECKED', findings: [] });
+    const decision = d.resolveRoutes();
     expect(d.state).toBe('sqlPending.submitting');
     const submit = decision.effects.find((e) => e.type === 'archery.submitOrder') as ReleaseEffect;
     const situation = explainRelease(
@@ -229,6 +231,7 @@ describe("explainRelease: Archery's messages reach the failure", () => {
   it("an auto-review rejection at submission keeps the review's message (failure, orders, legacy sql_info)", () => {
     const d = started();
     d.send({ type: 'POLICY_CHECKED', findings: [] });
+    d.resolveRoutes();
     d.send({
       type: 'SQL_ORDER_SUBMITTED',
       sqlId: SQL1,

@@ -19,6 +19,7 @@ import {
 import { PolicyConfigError, resolvePolicyConfig } from '@cdflow/policy';
 import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
+import { parseStoreLocation } from '../store/store-location.js';
 import { ConfigError } from './config-error.js';
 import { type ConfigFile, configFileSchema } from './config-file-schema.js';
 import { resolveNotificationSettings } from './notification-settings.js';
@@ -113,6 +114,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   // 0 asks the OS for a free port (tests, several servers on one machine).
   const port = readInteger(get('CDFLOW_PORT'), 'CDFLOW_PORT', 0, 65_535, 8080, problems);
   const dbPath = get('CDFLOW_DB') ?? './data/cdflow.sqlite';
+  // A postgres:// URL is checked here, its password never repeated (a file path is SQLite's).
+  try {
+    parseStoreLocation(dbPath);
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
   // The sandbox control API can fail any deploy: it listens on loopback unless told otherwise.
   const controlPortRaw = get('CDFLOW_SANDBOX_CONTROL_PORT');
   const sandboxControl = {
