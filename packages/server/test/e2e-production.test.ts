@@ -278,6 +278,12 @@ describe('production: the answers a person gets', () => {
     expect(uat.state).toBe('uatComplete');
     expect(uat.linked).toBeNull();
     expect((await h.releaseIn(String(body.summary), 'PRO')).status).toBe(404);
+    // In Jira too: the move is answered on the issue, and the UAT release stays where it was.
+    await h.sandbox.jira.actAs(jiraPerson.name).transition(uatKey, '升级运营环境');
+    await eventually('the answer on the issue', () =>
+      h!.jiraComments(uatKey).some((c) => c.includes('Production is not configured')) ? true : undefined,
+    );
+    expect(((await h.release(uatKey)) as View).state).toBe('uatComplete');
     await new Promise((r) => setTimeout(r, 200));
     expect(h.uatCalls()).toBe(uatCalls);
   });
