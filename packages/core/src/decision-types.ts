@@ -10,7 +10,7 @@ export interface PersistedRelease {
 }
 
 export interface Refusal {
-  /** Current state as PRODUCT.md names it, e.g. `sqlExecuting` or `sqlPending.failed`. */
+  /** Current state as docs/product.md names it, e.g. `sqlExecuting` or `sqlPending.failed`. */
   state: string;
   /** Event types the current state accepts. */
   acceptedEvents: string[];

@@ -1,5 +1,5 @@
 /**
- * The machine state ids PRODUCT.md names (and users see): the eight top states, with `sqlPending.failed`
+ * The machine state ids docs/product.md names (and users see): the eight top states, with `sqlPending.failed`
  * as the one substate that means something to a person. The machine's finer steps (`sqlPending.submitting`,
  * `configExecuting.awaitingConfirmation`, ...) are internal.
  */

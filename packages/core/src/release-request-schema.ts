@@ -1,5 +1,5 @@
 /**
- * The body of POST /cicdflow/ (PRODUCT.md "Release request"), compatible with the original release
+ * The body of POST /cicdflow/ (docs/product.md, "HTTP API"), compatible with the original release
  * system: unknown fields are allowed, `sql_info` items may lack instance/db_name/group and `sql_content`
  * (read from the SQL source then), `svn_version` and `tag` may be "", `has_deploy_uat` marks an item
  * already in UAT.

@@ -39,7 +39,7 @@ function finding(
 
 /**
  * Runs DF-D001…DF-D008 over every database change of one release (all its files or SQL items together:
- * "the same change" of POLICY.md), in the order they would be applied.
+ * "the same change" of docs/policy.md), in the order they would be applied.
  */
 export function checkDatabaseChanges(
   changes: SchemaChange[],

@@ -3,7 +3,7 @@ export type Severity = 'error' | 'warning';
 
 /** One violation of the versioning policy, located precisely enough for a person to fix it. */
 export interface Finding {
-  /** Stable rule id from POLICY.md, e.g. `DF-D001`. */
+  /** Stable rule id from docs/policy.md, e.g. `DF-D001`. */
   ruleId: string;
   severity: Severity;
   /** The file, or the release-request field (`version`, `sql_info[a18-0001] 05.act_ddl.sql`). */

@@ -1,4 +1,4 @@
-/** Names of history tables: `{table}_hst_{platform}_{major}` by default (POLICY.md, DF-D007). */
+/** Names of history tables: `{table}_hst_{platform}_{major}` by default (docs/policy.md, DF-D007). */
 export class HistoryTableNaming {
   private readonly matcher: RegExp;
 

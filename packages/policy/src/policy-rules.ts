@@ -1,6 +1,6 @@
 import type { Severity } from './finding.js';
 
-/** One rule of the catalogue (POLICY.md); used by the checker, the docs and SARIF `tool.driver.rules`. */
+/** One rule of the catalogue (docs/policy.md); used by the checker, the docs and SARIF `tool.driver.rules`. */
 export interface PolicyRule {
   id: string;
   /** Default severity; DF-D006 raises a NOT NULL column without default to `error`. */

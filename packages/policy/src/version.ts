@@ -1,4 +1,4 @@
-/** A regulation version `platform.major.minor` (POLICY.md, Versions). */
+/** A regulation version `platform.major.minor` (docs/policy.md). */
 export interface Version {
   platform: number;
   major: number;

@@ -120,9 +120,34 @@ describe('CDFLOW_DB', () => {
       true,
     );
     expect(problems.join('\n')).not.toContain('hunter2-secret');
-    expect(loadConfig({ CDFLOW_DB: 'postgresql://cdflow:pw@db:5432/cdflow' }).dbPath).toBe(
+    const upstreams = {
+      CDFLOW_INTAKE_TOKEN: 'intake-0123456789abcdef',
+      CDFLOW_WEBHOOK_SECRET: 'webhook-0123456789abcdef',
+      CDFLOW_OPERATOR_TOKEN: 'operator-0123456789abcdef',
+      JIRA_BASE_URL: 'https://jira.example.test',
+      JIRA_TOKEN: 'fake-jira-pat',
+      ARCHERY_BASE_URL: 'https://archery.example.test',
+      ARCHERY_USER: 'cdflow',
+      ARCHERY_PASSWORD: 'fake-archery-password',
+      CMDB_BASE_URL: 'https://cmdb.example.test',
+      CMDB_TOKEN: 'fake-cmdb-token',
+    };
+    expect(loadConfig({ ...upstreams, CDFLOW_DB: 'postgresql://cdflow:pw@db:5432/cdflow' }).dbPath).toBe(
       'postgresql://cdflow:pw@db:5432/cdflow',
     );
+  });
+
+  it('is refused in sandbox mode, which keeps its simulators beside a SQLite file, saying what to do', () => {
+    let error: unknown;
+    try {
+      loadConfig({ CDFLOW_DB: 'postgresql://cdflow:pw@db:5432/cdflow' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problem = (error as ConfigError).problems.find((p) => p.startsWith('CDFLOW_DB'));
+    expect(problem).toContain('sandbox mode');
+    expect(problem).toContain('pnpm simulators');
   });
 
   it('says why PostgreSQL could not be opened without showing the password', async () => {

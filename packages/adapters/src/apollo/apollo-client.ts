@@ -1,5 +1,5 @@
 /**
- * Apollo config center Open API client (CONTRACTS.md "Apollo"): create-or-update an item, publish a
+ * Apollo config center Open API client (docs/upstreams.md, "Apollo"): create-or-update an item, publish a
  * namespace release. Auth is the raw token in `Authorization` (no scheme).
  */
 import { setTimeout as sleep } from 'node:timers/promises';

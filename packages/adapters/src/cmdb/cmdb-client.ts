@@ -1,5 +1,5 @@
 /**
- * CMDB deploy API client (CONTRACTS.md "CMDB deploy API"): find deploy targets, deploy a version with an
+ * CMDB deploy API client (docs/upstreams.md, "CMDB dialect tasks"): find deploy targets, deploy a version with an
  * idempotency key, poll the deploy task. Header `access-token: <token>`.
  */
 import {
@@ -116,7 +116,7 @@ export class CmdbClient implements CmdbPort {
         upstream: 'cmdb',
         code: 'BAD_RESPONSE',
         body: JSON.parse(text) as unknown,
-        message: `cmdb answered ${call} with ${err.message}; the CMDB does not follow cdflow's deploy contract (CONTRACTS.md): put a shim in front of it.`,
+        message: `cmdb answered ${call} with ${err.message}; the CMDB does not follow cdflow's deploy contract (docs/upstreams.md#cmdb-dialect-tasks): put a shim in front of it.`,
       });
     }
   }

@@ -1,5 +1,5 @@
 /**
- * The original program's CMDB (dialect `jiracdflow`, CONTRACTS.md "CMDB, dialect jiracdflow"): a search
+ * The original program's CMDB (dialect `jiracdflow`, docs/upstreams.md "CMDB dialect jiracdflow"): a search
  * by svn path — a JSON body on a GET — whose projects the client filters by the original's rules, and a
  * synchronous upgrade by GET whose `data.status` is `成功` or the failure's text. Header `access-token`.
  * No idempotency key and no tasks: a deploy is never retried by this client (repeating the GET deploys

@@ -1,5 +1,5 @@
 /**
- * An in-memory Apollo portal Open API (CONTRACTS.md "Apollo"): items per env/app/cluster/namespace and
+ * An in-memory Apollo portal Open API (docs/upstreams.md, "Apollo"): items per env/app/cluster/namespace and
  * namespace releases. Like the real portal it refuses a wrong token (401), an app the token is not
  * authorised for (403), a namespace that does not exist (404), a payload without
  * `dataChangeLastModifiedBy` or from an unknown user (400), with `{status,message,timestamp,exception}`.

@@ -1,6 +1,6 @@
 /**
  * An in-memory CMDB over one set of deploy targets, speaking two dialects on one server:
- * - `tasks`, cdflow's deploy contract (CONTRACTS.md "CMDB deploy API"): targets looked up by env and svn
+ * - `tasks`, cdflow's deploy contract (docs/upstreams.md, "CMDB dialect tasks"): targets looked up by env and svn
  *   path, deploys idempotent by `request_id`, tasks that run for a set time and then succeed or fail;
  * - `jiracdflow`, the original program's CMDB: a search by svn path (a JSON body on a GET) and a
  *   synchronous upgrade by GET whose `data.status` is `成功` or the failure's text.

@@ -171,10 +171,10 @@ export interface ReleaseRuntimeApi {
    */
   acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): Promise<{ duplicate: boolean }>;
   /** By issue key, release id or summary (a summary's UAT release unless `env` says). */
-  getRelease(ref: string, env?: 'UAT' | 'PRO'): ReleaseView | null;
-  findBySummary(summary: string, env?: 'UAT' | 'PRO'): ReleaseView | null;
-  listReleases(filter: ListFilter): { total: number; items: ReleaseView[] };
-  history(ref: string, env?: 'UAT' | 'PRO'): HistoryEntry[] | null;
+  getRelease(ref: string, env?: 'UAT' | 'PRO'): Promise<ReleaseView | null>;
+  findBySummary(summary: string, env?: 'UAT' | 'PRO'): Promise<ReleaseView | null>;
+  listReleases(filter: ListFilter): Promise<{ total: number; items: ReleaseView[] }>;
+  history(ref: string, env?: 'UAT' | 'PRO'): Promise<HistoryEntry[] | null>;
   /** Be told after every committed change of any release; returns the unsubscribe function. */
   subscribe(listener: (change: ReleaseChange) => void): () => void;
   /**
@@ -184,8 +184,8 @@ export interface ReleaseRuntimeApi {
   jiraUserGroups(username: string): Promise<string[]>;
   /** Whether production upstreams are configured (a production release is refused without them). */
   prodConfigured(): boolean;
-  /** Store reachable and runner alive. */
-  ready(): boolean;
+  /** Store reachable (asked at most once a second) and the runtime started and not stopping. */
+  ready(): Promise<boolean>;
   /** Resume pending effects and timers; start the runner and the timer loop. */
   start(): Promise<void>;
   /** Stop taking work, finish in-flight effects (bounded), close the store. */

@@ -62,8 +62,13 @@ export function registerReleaseRoutes(
         ...(env !== undefined ? { env: env as 'UAT' | 'PRO' } : {}),
       };
       const { total, items } =
-        q === undefined ? runtime.listReleases(filter) : searchReleases(runtime, filter, q);
-      return { total, limit, offset, items: items.map((release) => live.annotate(release)) };
+        q === undefined ? await runtime.listReleases(filter) : await searchReleases(runtime, filter, q);
+      return {
+        total,
+        limit,
+        offset,
+        items: await Promise.all(items.map((release) => live.annotate(release))),
+      };
     },
   );
 
@@ -81,7 +86,7 @@ export function registerReleaseRoutes(
       },
     },
     async (request) => {
-      const release = runtime.getRelease(request.params.key, request.query.env);
+      const release = await runtime.getRelease(request.params.key, request.query.env);
       if (release === null) throw unknownRelease(request.params.key);
       return live.annotate(release);
     },
@@ -101,7 +106,7 @@ export function registerReleaseRoutes(
       },
     },
     async (request) => {
-      const items = runtime.history(request.params.key, request.query.env);
+      const items = await runtime.history(request.params.key, request.query.env);
       if (items === null) throw unknownRelease(request.params.key);
       return { key: request.params.key, items };
     },

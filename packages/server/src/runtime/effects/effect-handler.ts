@@ -48,7 +48,7 @@ export interface EffectDeps {
   /** Bounds CMDB deploys in flight (sent, not finished) across releases (timings.deployParallelism). */
   deploySlots: CmdbDeploySlots;
   /** The Jira status the newest processed webhook of the issue showed cdflow, or null (none did). */
-  lastSeenJiraStatus: (issueKey: string) => string | null;
+  lastSeenJiraStatus: (issueKey: string) => Promise<string | null>;
   /**
    * Create the production release of a promoted UAT release (idempotent: an existing one is kept).
    * Absent where no runtime creates releases (then promotion fails).
