@@ -88,6 +88,13 @@ export const errorCodes = {
     retryable: true,
     meaning: 'The release is mid-stage and takes no new iteration until the stage ends.',
   },
+  PROD_NOT_CONFIGURED: {
+    status: 409,
+    httpError: 'prod_not_configured',
+    retryable: false,
+    meaning:
+      'A production release (a PRO request, a promotion) while cdflow has no production upstreams: configure them first.',
+  },
   RELEASE_FINAL: {
     status: 409,
     httpError: 'release_final',

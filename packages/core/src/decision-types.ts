@@ -16,6 +16,13 @@ export interface Refusal {
   acceptedEvents: string[];
   /** A sentence for an operator: why and what to do (e.g. when to retry). */
   message: string;
+  /**
+   * A refusal with a reason of its own (a production approval by someone outside the step's group,
+   * twice, by the publisher; a promotion without production upstreams): a stable code the API answers
+   * with, and whether it is about who asked (403) rather than when (409).
+   */
+  code?: string;
+  forbidden?: boolean;
 }
 
 export interface Decision {

@@ -1,6 +1,7 @@
 export * from './archery-route.js';
 export * from './archery-status.js';
 export * from './cdflow-error.js';
+export * from './change-window.js';
 export * from './content-hash.js';
 export * from './decision-types.js';
 export * from './effect-outcome.js';
@@ -17,6 +18,8 @@ export * from './notification-texts.js';
 export * from './own-move.js';
 export * from './plan-release.js';
 export * from './ports/index.js';
+export * from './prod-jira-mapping.js';
+export * from './prod-release.js';
 export * from './product-state.js';
 export * from './release-comments.js';
 export * from './release-decision.js';

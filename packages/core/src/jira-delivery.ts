@@ -8,8 +8,15 @@
  * - `event`: a person's decision to apply; `catchUp` when Jira already shows a further move, which the
  *   host interprets again (hint `null`) once the event is applied.
  */
-import { interpretJiraChange, type JiraChange, jiraStatusForState } from './jira-status-mapping.js';
+import {
+  interpretJiraChange,
+  type JiraChange,
+  jiraStatusForState,
+  jiraStatusOf,
+} from './jira-status-mapping.js';
 import { defaultJiraWorkflowNames, type JiraWorkflowNames } from './jira-workflow.js';
+import { prodMirroredStatus, prodMovesFrom } from './prod-jira-mapping.js';
+import { isProdRelease } from './prod-release.js';
 import { jiraMoveRefusedComment } from './release-comments.js';
 import type { PersonEvent } from './release-events.js';
 import type { ReleaseContext } from './release-types.js';
@@ -64,12 +71,16 @@ export function interpretJiraDelivery(
   options: JiraDeliveryOptions = {},
 ): JiraDeliveryInterpretation {
   const names = options.names ?? defaultJiraWorkflowNames;
-  const machineStatus = jiraStatusForState(release.state, names);
+  const machineStatus = jiraStatusOf(release, names);
   if (jiraNow === machineStatus) return { kind: 'in-sync' };
   const by = hint.by ?? 'unknown';
   const mirror = release.context.jiraMirror;
   // Where cdflow last put the issue: the person's move starts there.
-  const from = mirror ? jiraStatusForState(mirror, names) : (hint.change?.from ?? machineStatus);
+  const from = isProdRelease(release.context)
+    ? prodMirroredStatus(release)
+    : mirror
+      ? jiraStatusForState(mirror, names)
+      : (hint.change?.from ?? machineStatus);
   const current = { state: release.state, context: release.context };
   const mapping = { names, ...(options.cdflowUser === undefined ? {} : { cdflowUser: options.cdflowUser }) };
   // The delivery's own change, when it starts where the release is, says exactly what the person did
@@ -122,6 +133,7 @@ export function interpretJiraDelivery(
           reason: read.reason,
           acceptedEvents: release.acceptedEvents,
           names,
+          ...prodWorkflowOf(release),
         }),
       };
     case 'event':
@@ -145,5 +157,12 @@ export function jiraDecisionRefusedComment(
     reason: refusal.message,
     acceptedEvents: refusal.acceptedEvents,
     names,
+    ...prodWorkflowOf(release),
   });
+}
+
+/** A production release's own status and moves for the comment (its workflow is not the UAT one). */
+function prodWorkflowOf(release: DeliveredRelease): { status?: string; moves?: string[] } {
+  if (!isProdRelease(release.context)) return {};
+  return { status: jiraStatusOf(release), moves: prodMovesFrom(release) };
 }

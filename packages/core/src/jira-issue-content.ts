@@ -1,5 +1,5 @@
 import type { JiraIssueContent } from './release-effects.js';
-import type { NormalizedRequest, SqlItemAwaitingText } from './release-types.js';
+import type { NormalizedRequest, ReleaseContext, SqlItemAwaitingText } from './release-types.js';
 
 /** The mark a field line gets for an item the request says is already in UAT (`has_deploy_uat`). */
 const skippedInUat = ' (skipped: already in UAT)';
@@ -39,4 +39,14 @@ export function jiraIssueContent(request: NormalizedRequest): JiraIssueContent {
       )
       .join('\n'),
   };
+}
+
+/**
+ * The issue's content for a release: a production release's issue is of the production issue type
+ * (its own issue, in the "cdflow-prod" workflow), whatever the request's issue type was.
+ */
+export function releaseIssueContent(context: Pick<ReleaseContext, 'request' | 'settings'>): JiraIssueContent {
+  const content = jiraIssueContent(context.request);
+  const prod = context.settings.prod;
+  return prod ? { ...content, issueType: prod.jira.issueType } : content;
 }

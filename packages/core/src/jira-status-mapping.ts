@@ -5,30 +5,57 @@
 
 import {
   defaultJiraWorkflowNames,
-  type JiraTransitionKey,
+  type JiraMoveKey,
   type JiraWorkflowNames,
   jiraWorkflowGraph,
+  prodOnlyStates,
   type ReleaseStateId,
   releaseStates,
 } from './jira-workflow.js';
+import { interpretProdJiraChange } from './prod-jira-mapping.js';
+import { defaultProdApprovals, defaultProdJiraNames, isProdRelease, prodJiraStatus } from './prod-release.js';
 import { canAccept } from './release-decision.js';
 import type { PersonEvent } from './release-events.js';
 import type { ReleaseContext } from './release-types.js';
 
-/** The Jira status name a machine state mirrors (`sqlPending.failed` → SQL待执行). */
+/** Production-only states' statuses when no release says (its settings name them). */
+function prodOnlyDefault(top: string): string | undefined {
+  if (top === 'prodApproval') return defaultProdApprovals[0]?.status;
+  if (top === 'prodRejected') return defaultProdJiraNames().rejectedStatus;
+  if (top === 'prodComplete') return defaultProdJiraNames().completeStatus;
+  return undefined;
+}
+
+/**
+ * The Jira status name a machine state mirrors (`sqlPending.failed` → SQL待执行). With the release's
+ * `context`, a production release answers its own workflow's status (the approval step it waits for,
+ * 运营升级完成, 审批驳回).
+ */
 export function jiraStatusForState(
   state: string,
   names: JiraWorkflowNames = defaultJiraWorkflowNames,
+  context?: ReleaseContext,
 ): string {
+  if (context && isProdRelease(context)) return prodJiraStatus(state, context);
   const top = state.split('.')[0] as ReleaseStateId;
-  const name = names.statuses[top];
+  const name = names.statuses[top] ?? prodOnlyDefault(top);
   if (name === undefined)
-    throw new Error(`Unknown release state "${state}": expected one of ${releaseStates.join(', ')}`);
+    throw new Error(
+      `Unknown release state "${state}": expected one of ${[...releaseStates, ...prodOnlyStates].join(', ')}`,
+    );
   return name;
 }
 
+/** The Jira status a release mirrors now (a production release's from its own workflow). */
+export function jiraStatusOf(
+  release: { state: string; context: ReleaseContext },
+  names: JiraWorkflowNames = defaultJiraWorkflowNames,
+): string {
+  return jiraStatusForState(release.state, names, release.context);
+}
+
 /** The Jira transition each person event stands for (the console and the operator API name them so). */
-export const jiraTransitionOfPersonEvent: Readonly<Record<PersonEvent['type'], JiraTransitionKey>> = {
+export const jiraTransitionOfPersonEvent: Readonly<Record<PersonEvent['type'], JiraMoveKey>> = {
   RETRY_SQL_SUBMIT: 'triggerSubmitSql',
   SQL_CONFIRMED: 'sqlSucceeded',
   SQL_REPORTED_FAILED: 'sqlFailed',
@@ -41,12 +68,14 @@ export const jiraTransitionOfPersonEvent: Readonly<Record<PersonEvent['type'], J
   UAT_MANUAL_ITERATION: 'uatManualIteration',
   PROMOTE_TO_PROD: 'promoteToProd',
   FINISH: 'finish',
+  PROD_APPROVED: 'approve',
+  PROD_REJECTED: 'reject',
 };
 
 /** Transitions a person takes in Jira, as machine events; the others are cdflow's own automatic steps. */
-const personTransitions: Partial<Record<JiraTransitionKey, PersonEvent['type']>> = Object.fromEntries(
+const personTransitions = Object.fromEntries(
   Object.entries(jiraTransitionOfPersonEvent).map(([event, key]) => [key, event]),
-);
+) as Partial<Record<string, PersonEvent['type']>>;
 
 export type JiraChangeInterpretation =
   | { kind: 'echo' }
@@ -80,6 +109,12 @@ export function interpretJiraChange(
   options: { names?: JiraWorkflowNames; cdflowUser?: string } = {},
 ): JiraChangeInterpretation {
   const names = options.names ?? defaultJiraWorkflowNames;
+  if (isProdRelease(current.context)) {
+    return interpretProdJiraChange(current, change, {
+      ...(options.cdflowUser === undefined ? {} : { cdflowUser: options.cdflowUser }),
+      canAccept: (event) => canAccept(current, event),
+    });
+  }
   if (options.cdflowUser !== undefined && change.by === options.cdflowUser) return { kind: 'echo' };
   const from = stateForStatus(change.from, names);
   const to = stateForStatus(change.to, names);

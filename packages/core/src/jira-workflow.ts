@@ -105,3 +105,30 @@ export const jiraWorkflowGraph: ReadonlyArray<{
   { key: 'promoteToProd', from: 'uatComplete', to: 'prodUpgrade' },
   { key: 'finish', from: 'uatComplete', to: 'closed' },
 ];
+
+/**
+ * Machine states of a production release that have no UAT counterpart: waiting for an approval step,
+ * rejected (final), production upgraded (运营升级完成). Their Jira statuses come from the release's own
+ * production settings (`ProdSettings`), not from the UAT workflow's names.
+ */
+export const prodOnlyStates = ['prodApproval', 'prodRejected', 'prodComplete'] as const;
+export type ProdOnlyStateId = (typeof prodOnlyStates)[number];
+
+/** Any state a Jira issue can mirror: the UAT workflow's, or one only production has. */
+export type JiraMirrorState = ReleaseStateId | ProdOnlyStateId;
+
+/** Transitions only the production workflow has (their names are the release's production settings). */
+export const prodTransitionKeys = [
+  'approve', // the current approval step's transition (DBA审批通过, …): -> next step's status or SQL待执行
+  'reject', // 审批驳回: an approval status -> 审批驳回
+  'returnForApproval', // the step's return transition: a later status -> the step's status again
+  'resubmitProdIteration', // 重新提交运营迭代升级: 开发/运维修改 -> SQL待执行
+] as const;
+export type ProdTransitionKey = (typeof prodTransitionKeys)[number];
+
+/** A transition a `jira.moveTo` prefers: one of the UAT workflow's, or one only production has. */
+export type JiraMoveKey = JiraTransitionKey | ProdTransitionKey;
+
+export function isProdOnlyState(state: string): state is ProdOnlyStateId {
+  return (prodOnlyStates as readonly string[]).includes(state);
+}

@@ -12,6 +12,7 @@
 import { isArcheryStatus, isFailedArcheryStatus } from './archery-status.js';
 import { jiraStatusForState } from './jira-status-mapping.js';
 import { defaultJiraWorkflowNames, type JiraWorkflowNames } from './jira-workflow.js';
+import { approvalsComplete } from './prod-release.js';
 import { isOrderDone } from './release-progress.js';
 import type { ArcheryStatus, ReleaseContext } from './release-types.js';
 
@@ -37,6 +38,9 @@ export function legacyUpgradeStatus(
   names: JiraWorkflowNames = defaultJiraWorkflowNames,
 ): number | string {
   const [top, sub] = release.state.split('.');
+  // Before its approvals a production release waits in an approval status, whatever it prepares.
+  if (top === 'sqlPending' && sub !== 'failed' && release.context.prod && !approvalsComplete(release.context))
+    return jiraStatusForState(release.state, names, release.context);
   switch (top) {
     case 'sqlPending':
       return sub === 'failed' ? legacyUpgradeStatusCodes.sqlFailed : legacyUpgradeStatusCodes.sqlPending;
@@ -46,9 +50,9 @@ export function legacyUpgradeStatus(
       return legacyUpgradeStatusCodes.uatComplete;
     case 'fixing':
       if (release.context.failure?.stage === 'code') return legacyUpgradeStatusCodes.codeFailed;
-      return jiraStatusForState(release.state, names);
+      return jiraStatusForState(release.state, names, release.context);
     default:
-      return jiraStatusForState(release.state, names);
+      return jiraStatusForState(release.state, names, release.context);
   }
 }
 

@@ -3,6 +3,7 @@
  * mapping, the original release system's rules (each switchable), Archery routing, sequence and hashes.
  */
 import { contentHash } from './content-hash.js';
+import { defaultSqlFileFilters, type SqlFileFilters, sqlFileMark } from './prod-release.js';
 import { InvalidRequestItemError, RoutingError, UnknownProjectError } from './release-errors.js';
 import type { ReleaseRequest } from './release-request-schema.js';
 import type { CodeItem, NormalizedRequest, SqlItem, SqlItemAwaitingText } from './release-types.js';
@@ -74,6 +75,11 @@ export interface NormalizeOptions {
    * Absent or null: there is no SQL source and `sql_content` is required.
    */
   sqlSource?: string | null;
+  /**
+   * File-name marks per environment: a SQL file whose name contains one of them is not run there (the
+   * original's `ONLYPROD` in UAT, `ONLYUAT` in production). Absent: `defaultSqlFileFilters`.
+   */
+  sqlFileFilters?: SqlFileFilters;
 }
 
 export const defaultNormalizeOptions: NormalizeOptions = {
@@ -174,15 +180,63 @@ export function normalizeReleaseRequest(
 
   const sql: SqlItem[] = [];
   const awaitingText: SqlItemAwaitingText[] = [];
+  const filters = options.sqlFileFilters ?? defaultSqlFileFilters;
+  const operational = (file: string) => options.rules.dropOperationalSqlInUat && file.includes('运营');
+  /** The item as production runs it, kept with its drop so a promotion puts it back (when it routes). */
+  const forProduction = (item: (typeof request.sql_info)[number], seq: number) => {
+    const route = routeOf(item, rule);
+    if (typeof route === 'string') return {};
+    const base: SqlItemAwaitingText = {
+      sqlId: item.sql_id,
+      seq,
+      svnPath: item.svn_path,
+      svnFile: item.svn_file,
+      svnVersion: item.svn_version,
+      ...route,
+      prodOnly: true,
+    };
+    return {
+      sqlItem:
+        item.sql_content === undefined
+          ? base
+          : { ...base, sql: item.sql_content, hash: contentHash(item.sql_content) },
+    };
+  };
   request.sql_info.forEach((item, index) => {
-    if (uat && options.rules.dropOperationalSqlInUat && item.svn_file.includes('运营')) {
-      dropped.push({ section: 'sql', id: item.sql_id, rule: 'dropOperationalSqlInUat' });
+    const keptBefore = sql.length + awaitingText.length;
+    const dropFromUat = (rule: string) => {
+      dropped.push({
+        section: 'sql',
+        id: item.sql_id,
+        rule,
+        keptBefore,
+        ...forProduction(item, keptBefore + 1),
+      });
+    };
+    if (uat && operational(item.svn_file)) {
+      dropFromUat('dropOperationalSqlInUat');
+      return;
+    }
+    const uatMark = sqlFileMark(item.svn_file, filters, 'UAT');
+    if (uat && uatMark !== null) {
+      dropFromUat(`sqlFileFilters.UAT (${uatMark})`);
+      return;
+    }
+    const prodMark = sqlFileMark(item.svn_file, filters, 'PRO');
+    if (!uat && prodMark !== null) {
+      dropped.push({ section: 'sql', id: item.sql_id, rule: `sqlFileFilters.PRO (${prodMark})` });
       return;
     }
     if (uat && options.rules.skipProdPathsInUat && endsInProd(item.svn_path)) {
-      dropped.push({ section: 'sql', id: item.sql_id, rule: 'skipProdPathsInUat' });
+      dropFromUat('skipProdPathsInUat');
       return;
     }
+    // In production, an item UAT would have dropped is production-only: it is no difference from UAT.
+    const prodOnly =
+      !uat &&
+      (operational(item.svn_file) ||
+        uatMark !== null ||
+        (options.rules.skipProdPathsInUat && endsInProd(item.svn_path)));
     let route = routeOf(item, rule);
     // An item already in UAT is not run there: it needs no Archery route (the original did not route it).
     if (typeof route === 'string' && uat && item.has_deploy_uat === true) {
@@ -191,12 +245,13 @@ export function normalizeReleaseRequest(
     if (typeof route === 'string') throw new RoutingError(item.sql_id, route);
     const base: SqlItemAwaitingText = {
       sqlId: item.sql_id,
-      seq: sql.length + awaitingText.length + 1,
+      seq: keptBefore + 1,
       svnPath: item.svn_path,
       svnFile: item.svn_file,
       svnVersion: item.svn_version,
       ...route,
       ...(item.has_deploy_uat === true ? { deployedToUat: true } : {}),
+      ...(prodOnly ? { prodOnly: true } : {}),
     };
     if (item.sql_content !== undefined) {
       sql.push({ ...base, sql: item.sql_content, hash: contentHash(item.sql_content) });
@@ -217,8 +272,18 @@ export function normalizeReleaseRequest(
 
   const code: CodeItem[] = [];
   request.code_info.forEach((item, index) => {
-    if (uat && options.rules.skipProdPathsInUat && endsInProd(item.svn_path)) {
-      dropped.push({ section: 'code', id: item.svn_path, rule: 'skipProdPathsInUat' });
+    const tagOf = (t: string) => (t === '' && options.rules.emptyTagMeansV1 ? 'V1' : t);
+    const prodPath = options.rules.skipProdPathsInUat && endsInProd(item.svn_path);
+    if (uat && prodPath) {
+      // Kept with its drop: a promotion to production deploys it.
+      const codeItem: CodeItem = {
+        service: item.svn_path,
+        svnPath: item.svn_path,
+        svnVersion: item.svn_version,
+        tag: tagOf(item.tag ?? ''),
+        prodOnly: true,
+      };
+      dropped.push({ section: 'code', id: item.svn_path, rule: 'skipProdPathsInUat', codeItem });
       return;
     }
     if (item.svn_version === '' && !options.rules.emptySvnVersionMeansNoDeploy) {
@@ -227,12 +292,12 @@ export function normalizeReleaseRequest(
         'is empty and the rule "empty svn_version means no deploy" is off: give the version to deploy',
       );
     }
-    const tag = item.tag ?? '';
     code.push({
       service: item.svn_path,
       svnPath: item.svn_path,
       svnVersion: item.svn_version,
-      tag: tag === '' && options.rules.emptyTagMeansV1 ? 'V1' : tag,
+      tag: tagOf(item.tag ?? ''),
+      ...(prodPath ? { prodOnly: true } : {}),
     });
   });
 

@@ -33,6 +33,7 @@ const waiters: Record<WaitingOn, string> = {
   dba: 'the DBA (DBA)',
   ops: 'ops (运维)',
   developers: 'the developers (开发/运维)',
+  approvers: 'the production approvers (审批)',
 };
 
 const stageNames: Record<string, string> = {

@@ -7,6 +7,9 @@
  */
 import {
   defaultJiraWorkflowNames,
+  isProdOnlyState,
+  type JiraMirrorState,
+  type JiraMoveKey,
   type JiraTransitionKey,
   type JiraWorkflowNames,
   jiraWorkflowGraph,
@@ -46,6 +49,10 @@ export function mayMoveIssue(
   return reached.has(last.from);
 }
 
+function isJiraTransitionKey(key: JiraMoveKey): key is JiraTransitionKey {
+  return jiraWorkflowGraph.some((e) => e.key === key);
+}
+
 /** The release state a Jira status name mirrors, or null when the name is not in the workflow. */
 export function releaseStateOfJiraStatus(
   status: string,
@@ -74,8 +81,8 @@ export type JiraMoveDecision =
 export function jiraMoveDecision(input: {
   /** The issue's status now, as Jira answers it. */
   jiraNow: string;
-  target: ReleaseStateId;
-  via: JiraTransitionKey;
+  target: JiraMirrorState;
+  via: JiraMoveKey;
   /** Attempts of this move made before (0 on the first). */
   attempts: number;
   /** The status the newest processed webhook of the issue showed cdflow, or null when none did. */
@@ -83,6 +90,9 @@ export function jiraMoveDecision(input: {
   names?: JiraWorkflowNames;
 }): JiraMoveDecision {
   const names = input.names ?? defaultJiraWorkflowNames;
+  // A production move to an approval step, 审批驳回 or 运营升级完成 is decided on a person's move cdflow
+  // has seen (an approval, a refused one, a rejection) or ends its stage: it never walks over another.
+  if (isProdOnlyState(input.target) || !isJiraTransitionKey(input.via)) return { kind: 'move' };
   const now = releaseStateOfJiraStatus(input.jiraNow, names);
   if (now === null || mayMoveIssue(now, input.target, input.via)) return { kind: 'move' };
   const target = names.statuses[input.target];
@@ -99,4 +109,18 @@ export function jiraMoveDecision(input: {
     };
   }
   return { kind: 'move' };
+}
+
+/**
+ * The status and transition names of a `jira.moveTo`: a production release's move names its own (its
+ * workflow's); a UAT release's come from the site's names.
+ */
+export function jiraMoveNames(
+  effect: { state: JiraMirrorState; via: JiraMoveKey; status?: string; transition?: string },
+  names: JiraWorkflowNames = defaultJiraWorkflowNames,
+): { status: string; transition: string } {
+  return {
+    status: effect.status ?? names.statuses[effect.state as ReleaseStateId] ?? effect.state,
+    transition: effect.transition ?? names.transitions[effect.via as JiraTransitionKey] ?? effect.via,
+  };
 }

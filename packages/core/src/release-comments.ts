@@ -6,9 +6,16 @@
 import { deployFailureLines } from './deploy-progress.js';
 import type { JiraWorkflowNames, ReleaseStateId } from './jira-workflow.js';
 import { jiraWorkflowGraph } from './jira-workflow.js';
+import { prodDifferences } from './prod-release.js';
 import type { OrderListEntry } from './release-effects.js';
 import { sqlFailureLines } from './release-progress.js';
-import type { Deployment, PolicyFindingSummary, SqlOrder } from './release-types.js';
+import type {
+  Deployment,
+  PolicyFindingSummary,
+  ProdApprovalStep,
+  ReleaseContext,
+  SqlOrder,
+} from './release-types.js';
 
 /** One policy finding for a person: `[DF-D001] file.sql:3: message (fix: suggestion)`. */
 export function policyFindingLine(f: PolicyFindingSummary): string {
@@ -89,18 +96,61 @@ export function jiraMoveRefusedComment(input: {
   reason: string;
   acceptedEvents: readonly string[];
   names: JiraWorkflowNames;
+  /** A production release: its status and the moves of its own workflow (not the UAT one's). */
+  status?: string;
+  moves?: string[];
 }): string {
   const { state, change, reason, acceptedEvents, names } = input;
   const top = state.split('.')[0] as ReleaseStateId;
-  const moves = jiraWorkflowGraph
-    .filter((t) => t.from === top && t.key !== 'create')
-    .map((t) => `${names.transitions[t.key]} → ${names.statuses[t.to]}`);
+  const status = input.status ?? names.statuses[top];
+  const moves =
+    input.moves ??
+    jiraWorkflowGraph
+      .filter((t) => t.from === top && t.key !== 'create')
+      .map((t) => `${names.transitions[t.key]} → ${names.statuses[t.to]}`);
   return [
     `cdflow did not apply the move from "${change.from}" to "${change.to}" by ${change.by}: ${reason}`,
-    `The release stays in ${names.statuses[top]} (${state}); move the issue back to "${names.statuses[top]}".`,
+    `The release stays in ${status} (${state}); move the issue back to "${status}".`,
     moves.length > 0 ? `Moves cdflow accepts from here: ${moves.join('; ')}.` : '',
     acceptedEvents.length > 0 ? `Events accepted now: ${acceptedEvents.join(', ')}.` : '',
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** A production release waits for its approvals: the steps in order, and how it differs from UAT. */
+export function approvalsAwaitedComment(context: ReleaseContext): string {
+  const prod = context.settings.prod;
+  const progress = context.prod;
+  if (!prod || !progress) return '';
+  const steps = prod.approvals.map((s) => `${s.label} (${s.group}: ${s.transition})`).join(' → ');
+  const differences = prodDifferences(context);
+  const origin =
+    progress.origin === 'promotion'
+      ? `promoted from UAT by ${progress.publishedBy}: it runs exactly what the UAT release applied`
+      : progress.uatReleaseId === null
+        ? 'requested by the release system; no UAT release of this summary exists'
+        : 'requested by the release system';
+  const lines = [
+    `Production release (${origin}). Nothing runs in production before these approvals, in order: ${steps}.`,
+  ];
+  if (differences.length > 0) {
+    const step = prod.approvals.find((s) => s.approvesDifferences);
+    lines.push(
+      `It differs from what its UAT release applied; ${step ? `${step.label}'s approval` : 'the approvals'} also approves these differences:`,
+      ...differences.map((d) => `- ${d.section} ${d.id}: ${d.reason}`),
+    );
+  }
+  for (const note of progress.notes) lines.push(`Note: ${note}`);
+  return lines.join('\n');
+}
+
+/** The answer to an approval cdflow did not take: why, and that the issue goes back to the step. */
+export function approvalRefusedComment(by: string, reason: string, step: ProdApprovalStep | null): string {
+  const back = step ? ` The issue goes back to "${step.status}" for ${step.label}'s approval.` : '';
+  return `cdflow did not take the approval by ${by}: ${reason}${back}`;
+}
+
+export function rejectedComment(rejection: { step: string; by: string; reason: string }): string {
+  return `The production release was rejected by ${rejection.by} at step ${rejection.step} (审批驳回): ${rejection.reason}. Nothing ran in production; it has ended.`;
 }

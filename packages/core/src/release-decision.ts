@@ -16,8 +16,15 @@ import {
   pathToStateValue,
 } from 'xstate';
 import type { Decision, PersistedRelease, Refusal } from './decision-types.js';
+import { jiraStatusForState } from './jira-status-mapping.js';
 import { defaultJiraWorkflowNames } from './jira-workflow.js';
 import { emptyAppliedState } from './plan-release.js';
+import {
+  defaultProdSettings,
+  newProdProgress,
+  prodDecisionRefusal,
+  prodReleaseSettings,
+} from './prod-release.js';
 import { productStateOf } from './product-state.js';
 import { isReleaseEffectType, type ReleaseEffect } from './release-effects.js';
 import { MachineVersionError } from './release-errors.js';
@@ -42,6 +49,17 @@ export interface StartReleaseInput {
   previous?: { version: string | null };
   /** SQL texts already read from the SQL source (by `sqlFileRefLabel`), e.g. by an import. */
   sqlTexts?: Record<string, SqlText>;
+  /**
+   * A production release (`request.env` PRO): where it comes from and what its UAT release applied.
+   * It runs with `settings.prod` (`defaultProdSettings()` when absent); SQL mode `auto` runs as
+   * `watch` (noted in `context.prod.notes`). Absent for a PRO request: requested, no UAT release.
+   */
+  prod?: {
+    origin: 'promotion' | 'request';
+    uatReleaseId: string | null;
+    uatApplied: AppliedState | null;
+    publishedBy: string;
+  };
 }
 
 export interface ReleaseDescription {
@@ -219,6 +237,9 @@ function toEffects(
       case 'archery.cancelOrder':
         key = `${context.releaseId}:cancel:${effect.workflowId}`;
         break;
+      case 'release.promote':
+        key = `${context.releaseId}:promote`;
+        break;
       case 'cmdb.findTargets':
         key = `${base}:${effect.type}:${effect.service}`;
         break;
@@ -243,18 +264,46 @@ function toEffects(
   return effects;
 }
 
+/** A production release's settings and progress as it starts (null for a UAT release). */
+function prodStart(input: StartReleaseInput) {
+  if (input.request.env !== 'PRO' && input.prod === undefined) return null;
+  // Without production settings of its own, a production release runs with the default ones.
+  const prodSettings = input.settings.prod ?? defaultProdSettings();
+  const { settings, notes } = prodReleaseSettings(input.settings, prodSettings);
+  const from = input.prod ?? {
+    origin: 'request' as const,
+    uatReleaseId: null,
+    uatApplied: null,
+    publishedBy: 'release-system',
+  };
+  return { settings, progress: newProdProgress({ ...from, notes }) };
+}
+
 /** Rule 7: the stages during which a new request is refused (retry when the stage ends). */
 const midStage: ReadonlySet<string> = new Set(['sqlExecuting', 'configExecuting', 'codeExecuting']);
 
 function refusalMessage(
   state: string,
   event: ReleaseEvent,
-  description: Pick<ReleaseDescription, 'acceptedEvents' | 'machineEvents' | 'final'>,
+  description: Pick<ReleaseDescription, 'acceptedEvents' | 'machineEvents' | 'final' | 'context'>,
 ): string {
   const { acceptedEvents: accepted, machineEvents, final } = description;
   const names = defaultJiraWorkflowNames.statuses;
   const top = state.split('.')[0] as keyof typeof names;
-  const status = names[top] ?? state;
+  const status = jiraStatusForState(state, defaultJiraWorkflowNames, description.context);
+  if (event.type === 'NEW_ITERATION' && (top as string) === 'prodComplete') {
+    return (
+      `The production release is complete (${status}): a new request for it is refused, as its Jira workflow ` +
+      'goes on only to 升级流程结束. Publish further changes under a new summary.'
+    );
+  }
+  if (event.type === 'NEW_ITERATION' && (top as string) === 'prodUpgrade') {
+    return (
+      `The UAT release was handed to production (${status}): as its Jira workflow ends there, it takes no new ` +
+      'request. Its production release (env PRO, the same summary) carries on with what UAT applied; publish ' +
+      'further UAT changes under a new summary.'
+    );
+  }
   if (event.type === 'NEW_ITERATION' && midStage.has(top)) {
     return (
       `The release is in ${state} (${status}): a new request is refused while a stage is running, so nothing ` +
@@ -292,19 +341,23 @@ function describeSnapshot(snapshot: AnyMachineSnapshot): ReleaseDescription {
 
 /** The version this decision brought to the environment: entering uatComplete with a versioned request. */
 function newlyAppliedVersion(before: string | null, after: string, context: ReleaseContext): string | null {
-  const arrived = productStateOf(after) === 'uatComplete' && (before === null || before !== after);
+  const product = productStateOf(after);
+  const arrived =
+    (product === 'uatComplete' || product === 'prodComplete') && (before === null || before !== after);
   return arrived ? context.request.version : null;
 }
 
 /** The first decision of a release: iteration 1, `jira.ensureIssue` first, then what the plan needs. */
 export function startRelease(input: StartReleaseInput): Decision {
+  const prod = prodStart(input);
   const [snapshot, actions] = initialTransition(releaseMachine, {
     releaseId: input.releaseId,
     request: input.request,
-    settings: input.settings,
+    settings: prod?.settings ?? input.settings,
     applied: input.applied ?? emptyAppliedState(),
     previousVersion: input.previous?.version ?? null,
     ...(input.sqlTexts ? { sqlTexts: input.sqlTexts } : {}),
+    ...(prod ? { prod: prod.progress } : {}),
   });
   const state = stateIdOf(snapshot.value);
   const initial = snapshot.context as ReleaseContext;
@@ -335,10 +388,13 @@ export function decide(persisted: PersistedRelease, event: ReleaseEvent): Decisi
   if (current.status === 'done' || !current.can(event)) {
     const before = describeSnapshot(current);
     const shown = productStateOf(before.state);
+    // Who may approve, what is configured: a reason of production's own, with a code the API answers by.
+    const own = current.status === 'done' ? null : prodDecisionRefusal(before, event);
     const refusal: Refusal = {
       state: shown,
       acceptedEvents: before.acceptedEvents,
-      message: refusalMessage(shown, event, before),
+      message: own?.message ?? refusalMessage(shown, event, before),
+      ...(own ? { code: own.code, forbidden: own.forbidden } : {}),
     };
     return {
       accepted: false,

@@ -24,10 +24,32 @@
  * Jira effects carry no issue key: the runner uses the release's issue key at execution time (a
  * release's effects run one at a time in order, so `jira.ensureIssue` has reported `ISSUE_READY` first).
  */
-import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
+import type { JiraMirrorState, JiraMoveKey } from './jira-workflow.js';
 import type { SqlFileRef } from './ports/sql-source-port.js';
 import type { TimerName } from './release-timers.js';
-import type { ApolloItem, Env, PolicyFindingSummary, SqlItem } from './release-types.js';
+import type {
+  ApolloItem,
+  AppliedState,
+  ChangeWindow,
+  Env,
+  NormalizedRequest,
+  PolicyFindingSummary,
+  SqlItem,
+  SqlText,
+} from './release-types.js';
+
+/** What a promoted UAT release applied: its production release is made of exactly this. */
+export interface PromotionSource {
+  releaseId: string;
+  summary: string;
+  /** The UAT release's request as it last ran (UAT-only files dropped there are in `dropped`). */
+  request: NormalizedRequest;
+  applied: AppliedState;
+  /** The SQL texts the UAT release read (by `path/file@rev`): production never reads them again. */
+  sqlTexts: Record<string, SqlText>;
+  /** The version the UAT release brought (its request's). */
+  version: string | null;
+}
 
 /** The readable text of the Jira issue's fields (one item per line); the host maps them to field ids. */
 export interface JiraIssueContent {
@@ -47,13 +69,19 @@ export type ReleaseEffect =
   | { type: 'jira.ensureIssue'; idempotencyKey: string; revision: number; content: JiraIssueContent }
   /** Write the issue's fields (before any transition of the same decision). → nothing */
   | { type: 'jira.updateFields'; idempotencyKey: string; revision: number; content: JiraIssueContent }
-  /** Move the issue to the status mirroring `state`, preferring the transition `via`. → nothing */
+  /**
+   * Move the issue to the status mirroring `state`, preferring the transition `via`. → nothing. A
+   * production release's move names the status and the transition itself (`status`, `transition`: its
+   * own settings, e.g. the approval step's); without them the host uses its UAT workflow names.
+   */
   | {
       type: 'jira.moveTo';
       idempotencyKey: string;
       revision: number;
-      state: ReleaseStateId;
-      via: JiraTransitionKey;
+      state: JiraMirrorState;
+      via: JiraMoveKey;
+      status?: string;
+      transition?: string;
     }
   /** Post a comment. → nothing */
   | { type: 'jira.comment'; idempotencyKey: string; revision: number; body: string }
@@ -191,6 +219,23 @@ export type ReleaseEffect =
       }>;
       everyMs: number;
     }
+  /**
+   * Production: read the host's clock for the change windows (core computes them from it).
+   * → CHANGE_WINDOW_CHECKED { now }
+   */
+  | { type: 'prod.checkWindow'; idempotencyKey: string; revision: number; windows: ChangeWindow[] }
+  /**
+   * A UAT release was promoted (升级运营环境): create its production release, once (key
+   * `${releaseId}:promote`; a production release of the summary that exists already is the one). The
+   * host builds it with `promotedRequest(uat, options)` from what the UAT release applied. → nothing
+   */
+  | {
+      type: 'release.promote';
+      idempotencyKey: string;
+      revision: number;
+      by: string;
+      uat: PromotionSource;
+    }
   /** Persist a timer; the host fires TIMER_FIRED { timer } after `delayMs` (survives restarts). */
   | { type: 'timer.schedule'; idempotencyKey: string; revision: number; timer: TimerName; delayMs: number }
   /** Drop a pending timer of that name (no-op when none). */
@@ -234,6 +279,8 @@ export const releaseEffectTypes = [
   'cmdb.findTargets',
   'cmdb.deploy',
   'cmdb.pollTasks',
+  'prod.checkWindow',
+  'release.promote',
   'timer.schedule',
   'timer.cancel',
 ] as const satisfies readonly ReleaseEffectType[];

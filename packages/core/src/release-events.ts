@@ -5,7 +5,16 @@
  * - the host's effect runner, reporting the outcome of an effect (see release-effects.ts).
  */
 import type { TimerName } from './release-timers.js';
-import type { ArcheryStatus, NormalizedRequest, PolicyFindingSummary, SqlText } from './release-types.js';
+import type {
+  AppliedState,
+  ArcheryStatus,
+  NormalizedRequest,
+  PolicyFindingSummary,
+  SqlText,
+} from './release-types.js';
+
+/** Where a person's decision came from: a Jira move, or the operator API (an authenticated person). */
+export type DecisionChannel = 'jira' | 'api';
 
 /** Decisions made by a person, in Jira or through the operator API. */
 export type PersonEvent =
@@ -19,11 +28,40 @@ export type PersonEvent =
   | { type: 'RESUBMIT_ITERATION'; by: string } // 重新提交UAT迭代升级 (re-plan the latest request)
   | { type: 'UAT_AUTO_ITERATION'; by: string } // UAT自动迭代升级 (re-plan the latest request)
   | { type: 'UAT_MANUAL_ITERATION'; by: string } // UAT手动迭代升级
-  | { type: 'PROMOTE_TO_PROD'; by: string } // 升级运营环境
-  | { type: 'FINISH'; by: string }; // 升级结束
+  /**
+   * 升级运营环境. `prodUpstreams`: the host says whether production upstreams are configured (false:
+   * refused, the UAT release stays in UAT升级完成); absent when the host does not say.
+   */
+  | { type: 'PROMOTE_TO_PROD'; by: string; prodUpstreams?: boolean }
+  | { type: 'FINISH'; by: string } // 升级结束
+  /**
+   * A production approval step approved (DBA审批通过, SA审批通过, 组长审批通过, or the operator API).
+   * `groups` are the approver's Jira groups as the host verified them (Jira's REST API for a Jira move,
+   * the authenticated person for the API). `step`: the step the approver means (the current one when
+   * absent). `acknowledgeDifferences`: the API caller approves the differences from UAT explicitly.
+   */
+  | {
+      type: 'PROD_APPROVED';
+      by: string;
+      via: DecisionChannel;
+      groups: string[];
+      step?: string;
+      acknowledgeDifferences?: boolean;
+    }
+  /** 审批驳回: an approver rejects the production release (it ends). */
+  | { type: 'PROD_REJECTED'; by: string; via: DecisionChannel; groups: string[]; reason?: string };
 
 /** A new request for an existing release (same summary) from the release system. */
-export type IterationEvent = { type: 'NEW_ITERATION'; request: NormalizedRequest; by: string };
+export type IterationEvent = {
+  type: 'NEW_ITERATION';
+  request: NormalizedRequest;
+  by: string;
+  /**
+   * A production release: what its UAT release has applied now (the base of the differences), or null
+   * when there is none; absent keeps the base the release had.
+   */
+  uat?: { releaseId: string; applied: AppliedState } | null;
+};
 
 /** Outcomes of effects, reported by the host's effect runner. */
 export type EffectResultEvent =
@@ -80,6 +118,8 @@ export type EffectResultEvent =
       }>;
     }
   | { type: 'TIMER_FIRED'; timer: TimerName }
+  /** The host's clock, read for a change-window check (epoch ms): core computes the windows from it. */
+  | { type: 'CHANGE_WINDOW_CHECKED'; now: number }
   /** An effect failed for good (not retryable, or retries exhausted). Recorded; the stage stays put. */
   | { type: 'EFFECT_FAILED'; effectType: string; idempotencyKey: string; reason: string };
 
@@ -116,12 +156,15 @@ export const personEventTypes = [
   'UAT_MANUAL_ITERATION',
   'PROMOTE_TO_PROD',
   'FINISH',
+  'PROD_APPROVED',
+  'PROD_REJECTED',
 ] as const satisfies ReadonlyArray<PersonEvent['type']>;
 
 /** Person events that carry a free-text `reason` (the operator API and the console offer a field for it). */
 export const personEventsWithReason = [
   'SQL_REPORTED_FAILED',
   'CONFIG_REPORTED_FAILED',
+  'PROD_REJECTED',
 ] as const satisfies ReadonlyArray<PersonEvent['type']>;
 
 export function isPersonEventType(type: string): type is PersonEvent['type'] {
@@ -134,4 +177,67 @@ export function isPersonEventType(type: string): type is PersonEvent['type'] {
  */
 export function personEventsAmong(types: readonly string[]): Array<PersonEvent['type']> {
   return types.filter(isPersonEventType);
+}
+
+/**
+ * A person's decision as the operator API takes it: each event gets the fields it carries, from what
+ * the caller sent and who the authenticated caller is (their name and Jira groups, never a `by` typed
+ * in the body).
+ */
+export function operatorPersonEvent(input: {
+  type: PersonEvent['type'];
+  by: string;
+  groups: readonly string[];
+  reason?: string;
+  step?: string;
+  acknowledgeDifferences?: boolean;
+}): PersonEvent {
+  const { type, by, reason } = input;
+  switch (type) {
+    case 'PROD_APPROVED':
+      return {
+        type,
+        by,
+        via: 'api',
+        groups: [...input.groups],
+        ...(input.step === undefined ? {} : { step: input.step }),
+        ...(input.acknowledgeDifferences === undefined
+          ? {}
+          : { acknowledgeDifferences: input.acknowledgeDifferences }),
+      };
+    case 'PROD_REJECTED':
+      return { type, by, via: 'api', groups: [...input.groups], ...(reason === undefined ? {} : { reason }) };
+    case 'SQL_REPORTED_FAILED':
+    case 'CONFIG_REPORTED_FAILED':
+      return { type, by, ...(reason === undefined ? {} : { reason }) };
+    default:
+      return { type, by } as PersonEvent;
+  }
+}
+
+/** What only the host knows and a decision needs: whether production upstreams are configured. */
+export interface HostFacts {
+  prodUpstreams: boolean;
+}
+
+/** The event with the host's facts it needs (a promotion: whether production is configured). */
+export function withHostFacts(event: PersonEvent, facts: HostFacts): PersonEvent {
+  return event.type === 'PROMOTE_TO_PROD' ? { ...event, prodUpstreams: facts.prodUpstreams } : event;
+}
+
+/**
+ * The Jira user whose groups the host must look up before a Jira move of theirs is decided (a
+ * production approval or rejection), or null. A move seen only by re-reading Jira has no known author:
+ * its approval counts for nobody's group (it is refused and taken back; the approver approves again).
+ */
+export function approverToLookUp(event: PersonEvent): string | null {
+  if (event.type !== 'PROD_APPROVED' && event.type !== 'PROD_REJECTED') return null;
+  if (event.via !== 'jira' || event.by.startsWith('unknown')) return null;
+  return event.by;
+}
+
+/** The approval or rejection with the groups the host verified in Jira. */
+export function withApproverGroups(event: PersonEvent, groups: readonly string[] | null): PersonEvent {
+  if (groups === null || (event.type !== 'PROD_APPROVED' && event.type !== 'PROD_REJECTED')) return event;
+  return { ...event, groups: [...groups] };
 }

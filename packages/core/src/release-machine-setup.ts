@@ -5,6 +5,7 @@
  * performs them after the decision commits.
  */
 import { and, assertEvent, assign, enqueueActions, not, setup } from 'xstate';
+import { changeWindowAt } from './change-window.js';
 import {
   applyDeployEvent,
   buildDeployments,
@@ -22,10 +23,27 @@ import {
   withAppliedCode,
 } from './deploy-progress.js';
 import { failedOrderText, policyRefusalReason } from './failure-reasons.js';
-import { jiraIssueContent } from './jira-issue-content.js';
-import type { JiraTransitionKey, ReleaseStateId } from './jira-workflow.js';
+import { releaseIssueContent } from './jira-issue-content.js';
+import type { JiraMirrorState, JiraMoveKey } from './jira-workflow.js';
 import { apolloItemKey, planRelease } from './plan-release.js';
-import { finishedOutOfOrderComment } from './release-comments.js';
+import {
+  approvalRefusal,
+  approvalsComplete,
+  currentApprovalStep,
+  flagDifferences,
+  isLastApprovalStep,
+  isProdRelease,
+  prodDifferences,
+  prodJiraStatus,
+  prodMoveNames,
+  rejectionRefusal,
+} from './prod-release.js';
+import {
+  approvalRefusedComment,
+  approvalsAwaitedComment,
+  finishedOutOfOrderComment,
+  rejectedComment,
+} from './release-comments.js';
 import type { ReleaseEffect } from './release-effects.js';
 import type { ReleaseEvent } from './release-events.js';
 import {
@@ -57,6 +75,7 @@ import { type TimerName, timerDelayMs } from './release-timers.js';
 import type {
   AppliedState,
   NormalizedRequest,
+  ProdProgress,
   ReleaseContext,
   ReleaseFailure,
   ReleaseSettings,
@@ -74,6 +93,8 @@ export interface ReleaseInput {
   previousVersion: string | null;
   /** SQL texts already read (an imported release): its items naming those files are not read again. */
   sqlTexts?: Record<string, SqlText>;
+  /** A production release: its production side as it starts (see `newProdProgress`). */
+  prod?: ProdProgress;
 }
 
 type EffectOf<T extends ReleaseEffect['type']> = Extract<ReleaseEffect, { type: T }>;
@@ -91,7 +112,7 @@ function declared<T extends ReleaseEffect['type']>(_type: T) {
 /** Which stage an effect belongs to, for the failure a person reads. */
 function effectStage(effectType: string): ReleaseFailure['stage'] {
   if (effectType.startsWith('archery.') || effectType.startsWith('sql.')) return 'sql';
-  if (effectType.startsWith('cmdb.')) return 'code';
+  if (effectType.startsWith('cmdb.') || effectType.startsWith('prod.')) return 'code';
   if (effectType.startsWith('apollo.')) return 'config';
   if (effectType.startsWith('policy.')) return 'policy';
   return 'jira';
@@ -147,12 +168,16 @@ export const releaseSetup = setup({
     'cmdb.pollTasks': declared('cmdb.pollTasks'),
     'timer.schedule': declared('timer.schedule'),
     'timer.cancel': declared('timer.cancel'),
+    'prod.checkWindow': declared('prod.checkWindow'),
+    'release.promote': declared('release.promote'),
 
     // ---- context changes ----
     // The decision being taken has the next revision (decide stamps it after the transition).
-    mirrorJira: assign(({ context }, params: { state: ReleaseStateId }) => ({
+    // A production release also remembers the status itself: its approval steps share one state.
+    mirrorJira: assign(({ context }, params: { state: JiraMirrorState }) => ({
       jiraMirror: params.state,
       jiraMirrorSince: context.revision + 1,
+      ...(isProdRelease(context) ? { jiraMirrorStatus: prodJiraStatus(params.state, context) } : {}),
     })),
     addTimer: assign(({ context }, params: { timer: TimerName }) => ({
       timers: context.timers.includes(params.timer) ? context.timers : [...context.timers, params.timer],
@@ -180,7 +205,7 @@ export const releaseSetup = setup({
     }),
     beginIterationFromEvent: assign(({ context, event }) => {
       assertEvent(event, 'NEW_ITERATION');
-      return beginIteration(context, event.request);
+      return beginIteration(context, event.request, event.uat);
     }),
     beginIterationFromLatest: assign(({ context }) => beginIteration(context, context.request)),
     recordSqlText: assign(({ context, event }) => {
@@ -313,14 +338,21 @@ export const releaseSetup = setup({
       failure: failure('config', configFailureReason(event), 'configExecuting'),
     })),
     replanConfig: assign(({ context }) => {
-      const plan = planRelease(context.applied, context.request);
+      const plan = flagDifferences(planRelease(context.applied, context.request), context);
       return { plan: { ...context.plan, apollo: plan.apollo, config: plan.config }, failure: null };
     }),
     replanCode: assign(({ context }) => ({
-      plan: { ...context.plan, code: planRelease(context.applied, context.request).code },
+      plan: {
+        ...context.plan,
+        code: flagDifferences(planRelease(context.applied, context.request), context).code,
+      },
       failure: null,
     })),
-    prepareDeployments: assign(({ context }) => ({ deployments: buildDeployments(context) })),
+    // A production deploy round checks the change windows again (the last check was for another round).
+    prepareDeployments: assign(({ context }) => ({
+      deployments: buildDeployments(context),
+      ...(context.prod ? { prod: { ...context.prod, window: undefined } } : {}),
+    })),
     recordDeployEvent: assign(({ context, event }) => ({
       deployments: applyDeployEvent(context, event as DeployEvent) ?? context.deployments,
     })),
@@ -340,8 +372,101 @@ export const releaseSetup = setup({
         'codeExecuting',
       ),
     })),
+
+    // ---- production ----
+    recordApproval: assign(({ context, event }) => {
+      assertEvent(event, 'PROD_APPROVED');
+      const prod = context.prod!;
+      const step = currentApprovalStep(context)!;
+      const differences = step.approvesDifferences
+        ? prodDifferences(context).map((d) => `${d.section} ${d.id}: ${d.reason}`)
+        : [];
+      return {
+        prod: {
+          ...prod,
+          approvals: [
+            ...prod.approvals,
+            {
+              step: step.key,
+              by: event.by,
+              via: event.via,
+              ...(differences.length > 0 ? { differences } : {}),
+            },
+          ],
+        },
+      };
+    }),
+    recordRefusedApproval: assign(({ context, event }) => {
+      assertEvent(event, 'PROD_APPROVED');
+      const prod = context.prod!;
+      const step = currentApprovalStep(context);
+      const refusal = approvalRefusal(context, event);
+      return {
+        prod: {
+          ...prod,
+          refusedApprovals: [
+            ...prod.refusedApprovals,
+            { step: step?.key ?? '', by: event.by, reason: refusal?.message ?? 'refused' },
+          ],
+        },
+      };
+    }),
+    recordRejection: assign(({ context, event }) => {
+      assertEvent(event, 'PROD_REJECTED');
+      const step = currentApprovalStep(context);
+      const reason =
+        event.reason?.trim() ||
+        `rejected in ${event.via === 'jira' ? 'Jira' : 'the operator API'} without a reason`;
+      return {
+        prod: { ...context.prod!, rejection: { step: step?.key ?? '', by: event.by, reason } },
+        failure: failure(
+          'jira',
+          `${event.by} rejected the production release at step ${step?.key ?? '?'}: ${reason}`,
+          'prodApproval',
+        ),
+      };
+    }),
+    recordWindow: assign(({ context, event }) => {
+      assertEvent(event, 'CHANGE_WINDOW_CHECKED');
+      const at = changeWindowAt(context.settings.prod?.changeWindows ?? [], event.now);
+      return {
+        prod: {
+          ...context.prod!,
+          window: { checkedAt: event.now, open: at.open, opensAt: at.opensAt, closesAt: at.closesAt },
+        },
+      };
+    }),
   },
   guards: {
+    // ---- production ----
+    isProd: ({ context }) => isProdRelease(context),
+    /** A production release waits for its approvals before anything is routed or submitted. */
+    approvalsPending: ({ context }) => isProdRelease(context) && !approvalsComplete(context),
+    approvalAllowed: ({ context, event }) => {
+      assertEvent(event, 'PROD_APPROVED');
+      return approvalRefusal(context, event) === null;
+    },
+    lastApprovalStep: ({ context }) => isLastApprovalStep(context),
+    /** A refused approval made in Jira is answered there (comment, issue moved back); the API's is refused. */
+    approvalFromJira: ({ event }) => {
+      assertEvent(event, 'PROD_APPROVED');
+      return event.via === 'jira';
+    },
+    rejectionAllowed: ({ context, event }) => {
+      assertEvent(event, 'PROD_REJECTED');
+      return rejectionRefusal(context, event) === null;
+    },
+    /** Promotion needs production upstreams (the host says whether it has them). */
+    prodUpstreamsReady: ({ event }) => {
+      assertEvent(event, 'PROMOTE_TO_PROD');
+      return event.prodUpstreams !== false;
+    },
+    /** A production deploy round starts only once a change-window check found a window open. */
+    windowCheckDue: ({ context }) => isProdRelease(context) && context.prod?.window?.open !== true,
+    windowOpen: ({ context, event }) => {
+      assertEvent(event, 'CHANGE_WINDOW_CHECKED');
+      return changeWindowAt(context.settings.prod?.changeWindows ?? [], event.now).open;
+    },
     // Rule 2: what sqlPending does next. SQL text comes first: an item is planned once its text is known.
     sqlTextsMissing: ({ context }) => (context.request.sqlAwaitingText ?? []).length > 0,
     /** The event answers a file the release still waits for (a late answer for an older request does not). */
@@ -414,11 +539,19 @@ export const lastAwaitedSqlText = and(['awaitedSqlFile', 'lastSqlTextRead']);
 
 // ---- chart vocabulary: named actions in the order the chart runs them ----
 
+/** A `jira.moveTo`'s payload: a production release names its own status and transition. */
+export function jiraMoveParams(context: ReleaseContext, state: JiraMirrorState, via: JiraMoveKey) {
+  return isProdRelease(context) ? { state, via, ...prodMoveNames(context, state, via) } : { state, via };
+}
+
 /** Record the mirrored status, then ask the host to move Jira there (preferring the transition `via`). */
-export function moveJira(state: ReleaseStateId, via: JiraTransitionKey) {
+export function moveJira(state: JiraMirrorState, via: JiraMoveKey) {
   return [
     { type: 'mirrorJira', params: { state } },
-    { type: 'jira.moveTo', params: { state, via } },
+    {
+      type: 'jira.moveTo',
+      params: ({ context }: { context: ReleaseContext }) => jiraMoveParams(context, state, via),
+    },
   ] as const;
 }
 
@@ -488,7 +621,8 @@ export const submitNextOrder = releaseSetup.createAction(
 /** Mode auto: ask Archery to execute the next order whose predecessors finished (once per order). */
 export const executeNextOrder = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
-    if (context.settings.sqlMode !== 'auto') return;
+    // Production is never executed by cdflow, whatever the mode says.
+    if (context.settings.sqlMode !== 'auto' || isProdRelease(context)) return;
     const next = nextOrderToExecute(context.sqlOrders);
     if (!next || next.workflowId === null) return;
     enqueue({ type: 'markExecuteRequested', params: { workflowId: next.workflowId } });
@@ -633,10 +767,148 @@ export const beginIterationFromRequest = [
   'beginIterationFromEvent',
   {
     type: 'jira.updateFields',
-    params: ({ context }: { context: ReleaseContext }) => ({ content: jiraIssueContent(context.request) }),
+    params: ({ context }: { context: ReleaseContext }) => ({ content: releaseIssueContent(context) }),
   },
   cancelReplacedOrders,
 ] as const;
 
 /** The latest request again (重新提交UAT迭代升级, UAT自动迭代升级): re-plan and cancel what it replaced. */
 export const beginIterationFromLatestRequest = ['beginIterationFromLatest', cancelReplacedOrders] as const;
+
+// ---- production ----
+
+/** Production: read the host's clock for the change windows. */
+export const checkChangeWindow = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    enqueue({ type: 'prod.checkWindow', params: { windows: context.settings.prod?.changeWindows ?? [] } });
+  }),
+);
+
+/** Production, outside every window: wake at the next window's start (none when no window opens again). */
+export const scheduleWindowTimer = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    const window = context.prod?.window;
+    if (!window || window.opensAt === null || context.timers.includes('prod.window')) return;
+    enqueue({ type: 'addTimer', params: { timer: 'prod.window' } });
+    enqueue({
+      type: 'timer.schedule',
+      params: { timer: 'prod.window', delayMs: Math.max(0, window.opensAt - window.checkedAt) },
+    });
+  }),
+);
+
+/**
+ * A new iteration of a production release is approved again from the first step: the issue goes back
+ * to the first step's status (from where cdflow last put it), unless it is there.
+ */
+export const returnToFirstApproval = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    const first = context.settings.prod?.approvals[0];
+    if (!isProdRelease(context) || !first || context.jiraMirrorStatus === first.status) return;
+    enqueue({ type: 'mirrorJira', params: { state: 'prodApproval' } });
+    enqueue({
+      type: 'jira.moveTo',
+      params: {
+        state: 'prodApproval',
+        via: 'returnForApproval',
+        status: first.status,
+        transition: first.returnTransition,
+      },
+    });
+  }),
+);
+
+/**
+ * 重新提交UAT迭代升级 (UAT) or 重新提交运营迭代升级 (production) after a failure: the issue goes to
+ * SQL待执行; in production on to the first approval step's status, as the iteration is approved again.
+ */
+export const moveJiraForIteration = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    const prod = context.settings.prod;
+    if (!isProdRelease(context) || !prod) {
+      enqueue({ type: 'mirrorJira', params: { state: 'sqlPending' } });
+      enqueue({ type: 'jira.moveTo', params: { state: 'sqlPending', via: 'resubmitIteration' } });
+      return;
+    }
+    enqueue({
+      type: 'jira.moveTo',
+      params: {
+        state: 'sqlPending',
+        via: 'resubmitProdIteration',
+        status: prod.jira.shared.statuses.sqlPending,
+        transition: prod.jira.resubmitIterationTransition,
+      },
+    });
+    const first = prod.approvals[0];
+    if (!first) return;
+    enqueue({ type: 'mirrorJira', params: { state: 'prodApproval' } });
+    enqueue({
+      type: 'jira.moveTo',
+      params: {
+        state: 'prodApproval',
+        via: 'returnForApproval',
+        status: first.status,
+        transition: first.returnTransition,
+      },
+    });
+  }),
+);
+
+/** The approvals a production release waits for (and how it differs from UAT), on the issue. */
+export const commentAwaitedApprovals = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    enqueue({ type: 'jira.comment', params: { body: approvalsAwaitedComment(context) } });
+  }),
+);
+
+/** A refused approval made in Jira: say why, and take the issue back to the step's status. */
+export const answerRefusedApproval = releaseSetup.createAction(
+  enqueueActions(({ context, event, enqueue }) => {
+    assertEvent(event, 'PROD_APPROVED');
+    const refusal = approvalRefusal(context, event);
+    const step = currentApprovalStep(context);
+    enqueue({
+      type: 'jira.comment',
+      params: { body: approvalRefusedComment(event.by, refusal?.message ?? 'refused', step) },
+    });
+    if (!step) return;
+    enqueue({
+      type: 'jira.moveTo',
+      params: {
+        state: 'prodApproval',
+        via: 'returnForApproval',
+        status: step.status,
+        transition: step.returnTransition,
+      },
+    });
+  }),
+);
+
+/** Rejected: say who and why on the issue. */
+export const commentRejection = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    const rejection = context.prod?.rejection;
+    if (rejection) enqueue({ type: 'jira.comment', params: { body: rejectedComment(rejection) } });
+  }),
+);
+
+/** 升级运营环境: the host creates the production release from exactly what this UAT release applied. */
+export const promoteToProduction = releaseSetup.createAction(
+  enqueueActions(({ context, event, enqueue }) => {
+    assertEvent(event, 'PROMOTE_TO_PROD');
+    enqueue({
+      type: 'release.promote',
+      params: {
+        by: event.by,
+        uat: {
+          releaseId: context.releaseId,
+          summary: context.summary,
+          request: context.request,
+          applied: context.applied,
+          sqlTexts: context.sqlTexts ?? {},
+          version: context.request.version,
+        },
+      },
+    });
+  }),
+);

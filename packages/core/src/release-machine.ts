@@ -11,8 +11,8 @@
  * `timer`. Transient routing states have none. `meta.waitsOnBySqlMode` refines it where the SQL mode
  * changes who acts (release-waits.ts `waitsOnNow`).
  */
-import { assertEvent } from 'xstate';
-import { jiraIssueContent } from './jira-issue-content.js';
+import { and, assertEvent } from 'xstate';
+import { releaseIssueContent } from './jira-issue-content.js';
 import {
   apolloFailedComment,
   codeFailedComment,
@@ -24,9 +24,13 @@ import {
   submitFailedComment,
 } from './release-comments.js';
 import {
+  answerRefusedApproval,
   beginIterationFromLatestRequest,
   beginIterationFromRequest,
   cancelTimers,
+  checkChangeWindow,
+  commentAwaitedApprovals,
+  commentRejection,
   deployPending,
   ensureCmdbPoll,
   ensureRetryTimer,
@@ -34,13 +38,17 @@ import {
   lastAwaitedSqlText,
   lookUpTargets,
   moveJira,
+  moveJiraForIteration,
   noOrderFailedInArchery,
   pollCmdbTasks,
+  promoteToProduction,
   readMissingSqlFiles,
   recordPolled,
   recordReadSqlText,
   releaseSetup,
+  returnToFirstApproval,
   scheduleTimer,
+  scheduleWindowTimer,
   showOrderList,
   startSqlWatch,
   submitNextOrder,
@@ -77,6 +85,12 @@ function onDeployEvent(options: { deploys: boolean }) {
   const next = options.deploys ? [deployPending, ensureCmdbPoll, ensureRetryTimer] : [];
   return [
     {
+      // Production ends in 运营升级完成.
+      guard: and(['isProd', { type: 'deployEventEndsStage', params: { outcome: 'succeeded' as const } }]),
+      target: '#release.prodComplete',
+      actions: ['recordDeployEvent', 'recordCodeApplied', ...moveJira('prodComplete', 'codeSucceeded')],
+    },
+    {
       guard: { type: 'deployEventEndsStage', params: { outcome: 'succeeded' } },
       target: '#release.uatComplete',
       actions: ['recordDeployEvent', 'recordCodeApplied', ...moveJira('uatComplete', 'codeSucceeded')],
@@ -106,17 +120,19 @@ export const releaseMachine = releaseSetup.createMachine({
       deployments: [],
       warnings: [],
       failure: null,
-      jiraMirror: 'sqlPending',
+      // A production issue is created in its first approval step's status.
+      jiraMirror: input.prod ? 'prodApproval' : 'sqlPending',
       revision: 1,
       timers: [],
       previousVersion: input.previousVersion,
       ...(input.sqlTexts ? { sqlTexts: input.sqlTexts } : {}),
+      ...(input.prod
+        ? { prod: input.prod, jiraMirrorStatus: input.settings.prod?.approvals[0]?.status ?? '' }
+        : {}),
     };
     return firstIterationContext(base, input.request, 1);
   },
-  entry: [
-    { type: 'jira.ensureIssue', params: ({ context }) => ({ content: jiraIssueContent(context.request) }) },
-  ],
+  entry: [{ type: 'jira.ensureIssue', params: ({ context }) => ({ content: releaseIssueContent(context) }) }],
   on: {
     ISSUE_READY: { actions: 'recordIssue' },
     // Recorded for the operator; the stage stays put and can be retried or failed by a person.
@@ -132,7 +148,7 @@ export const releaseMachine = releaseSetup.createMachine({
         NEW_ITERATION: {
           target: '#release.sqlPending',
           reenter: true,
-          actions: [...beginIterationFromRequest],
+          actions: [...beginIterationFromRequest, returnToFirstApproval],
         },
         RETRY_SQL_SUBMIT: {
           guard: noOrderFailedInArchery,
@@ -146,6 +162,8 @@ export const releaseMachine = releaseSetup.createMachine({
           always: [
             { guard: 'sqlTextsMissing', target: 'fetchingSql' },
             { guard: 'policyGateDue', target: 'awaitingPolicy' },
+            // Production: the texts are read and checked; nothing is routed or submitted before approval.
+            { guard: 'approvalsPending', target: '#release.prodApproval', actions: commentAwaitedApprovals },
             { guard: 'routesToResolve', target: 'resolvingRoutes' },
             { guard: 'hasOrdersToSubmit', target: 'submitting' },
             {
@@ -423,13 +441,48 @@ export const releaseMachine = releaseSetup.createMachine({
         routing: {
           always: [
             {
+              guard: and(['isProd', 'nothingToDeploy']),
+              target: '#release.prodComplete',
+              actions: moveJira('prodComplete', 'noCode'),
+            },
+            {
               guard: 'nothingToDeploy',
               target: '#release.uatComplete',
               actions: moveJira('uatComplete', 'noCode'),
             },
+            // Production deploys only inside a change window.
+            { guard: 'windowCheckDue', target: 'checkingWindow' },
             { guard: 'preDeployDelay', target: 'delaying' },
             { target: 'deploying' },
           ],
+        },
+        // Production: cdflow reads the host's clock and computes the change windows from it.
+        checkingWindow: {
+          meta: { waitsOn: 'upstream' },
+          entry: checkChangeWindow,
+          on: {
+            CHANGE_WINDOW_CHECKED: [
+              { guard: 'windowOpen', target: 'routing', actions: 'recordWindow' },
+              { target: 'waitingForWindow', actions: 'recordWindow' },
+            ],
+            DEPLOY_TARGETS_FOUND: onDeployEvent({ deploys: false }),
+            DEPLOY_FAILED: onDeployEvent({ deploys: false }),
+          },
+        },
+        waitingForWindow: {
+          description:
+            'waiting for the change window: production deploys start only inside a configured window; a timer wakes the release at the next window start',
+          meta: { waitsOn: 'timer' },
+          entry: scheduleWindowTimer,
+          on: {
+            TIMER_FIRED: {
+              guard: { type: 'timerPending', params: { timer: 'prod.window' } },
+              target: 'checkingWindow',
+              actions: { type: 'removeTimer', params: { timer: 'prod.window' } },
+            },
+            DEPLOY_TARGETS_FOUND: onDeployEvent({ deploys: false }),
+            DEPLOY_FAILED: onDeployEvent({ deploys: false }),
+          },
         },
         delaying: {
           meta: { waitsOn: 'timer' },
@@ -504,7 +557,12 @@ export const releaseMachine = releaseSetup.createMachine({
           actions: [...beginIterationFromLatestRequest, ...moveJira('sqlPending', 'uatAutoIteration')],
         },
         UAT_MANUAL_ITERATION: { target: 'fixing', actions: moveJira('fixing', 'uatManualIteration') },
-        PROMOTE_TO_PROD: { target: 'prodUpgrade', actions: moveJira('prodUpgrade', 'promoteToProd') },
+        // The production release is created by the host from exactly what this release applied.
+        PROMOTE_TO_PROD: {
+          guard: 'prodUpstreamsReady',
+          target: 'prodUpgrade',
+          actions: [...moveJira('prodUpgrade', 'promoteToProd'), promoteToProduction],
+        },
         FINISH: { target: 'closed', actions: moveJira('closed', 'finish') },
       },
     },
@@ -522,17 +580,60 @@ export const releaseMachine = releaseSetup.createMachine({
         },
         RESUBMIT_ITERATION: {
           target: 'sqlPending',
-          actions: [...beginIterationFromLatestRequest, ...moveJira('sqlPending', 'resubmitIteration')],
+          actions: [...beginIterationFromLatestRequest, moveJiraForIteration],
         },
         NEW_ITERATION: {
           target: 'sqlPending',
-          actions: [...beginIterationFromRequest, ...moveJira('sqlPending', 'resubmitIteration')],
+          actions: [...beginIterationFromRequest, moveJiraForIteration],
         },
       },
     },
     prodUpgrade: {
       type: 'final',
-      description: '运营环境升级: handed to production (the PRO flow comes later)',
+      description: '运营环境升级: handed to production; its production release (env PRO) carries on',
+    },
+    // ---- production: a PRO release is its own release (its own Jira issue, workflow cdflow-prod) ----
+    prodApproval: {
+      description:
+        '待审批: the production release waits for its approval steps, in order (configured; default DBA → SA → team lead); context.prod holds the approvals given',
+      meta: { waitsOn: 'person' },
+      on: {
+        PROD_APPROVED: [
+          {
+            guard: and(['approvalAllowed', 'lastApprovalStep']),
+            target: '#release.sqlPending',
+            actions: ['recordApproval', ...moveJira('sqlPending', 'approve')],
+          },
+          {
+            guard: 'approvalAllowed',
+            target: 'prodApproval',
+            reenter: true,
+            actions: ['recordApproval', ...moveJira('prodApproval', 'approve')],
+          },
+          // Jira has already moved: answered there. The operator API's refusal is an answer (403/409).
+          { guard: 'approvalFromJira', actions: ['recordRefusedApproval', answerRefusedApproval] },
+        ],
+        PROD_REJECTED: {
+          guard: 'rejectionAllowed',
+          target: 'prodRejected',
+          actions: ['recordRejection', ...moveJira('prodRejected', 'reject'), commentRejection],
+        },
+        NEW_ITERATION: {
+          target: '#release.sqlPending',
+          actions: [...beginIterationFromRequest, returnToFirstApproval],
+        },
+      },
+    },
+    prodRejected: {
+      type: 'final',
+      description:
+        '审批驳回: an approver rejected the production release (who and why are in the history); nothing ran in production',
+    },
+    prodComplete: {
+      description: '运营升级完成: production is upgraded',
+      meta: { waitsOn: 'person', resting: true },
+      entry: 'recordAppliedVersion',
+      on: { FINISH: { target: 'closed', actions: moveJira('closed', 'finish') } },
     },
     closed: { type: 'final', description: '升级流程结束' },
   },

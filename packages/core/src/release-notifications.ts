@@ -14,7 +14,7 @@ export const notificationKinds = ['completed', 'failed', 'waiting', 'stuck'] as 
 export type NotificationKind = (typeof notificationKinds)[number];
 
 /** Who the next move belongs to while a release waits on a person. */
-export type WaitingOn = 'dba' | 'ops' | 'developers';
+export type WaitingOn = 'dba' | 'ops' | 'developers' | 'approvers';
 
 /** What the environment received in the iteration that completed. */
 export interface UpgradedContent {
@@ -79,7 +79,8 @@ const restartingEvents: ReadonlySet<string> = new Set([
 export function waitingOn(state: string, settings: Pick<ReleaseSettings, 'sqlMode'>): WaitingOn | null {
   if (waitsOn(state) !== 'person') return null;
   const product = productStateOf(state);
-  if (product === 'uatComplete') return null;
+  if (product === 'uatComplete' || product === 'prodComplete') return null;
+  if (product === 'prodApproval') return 'approvers';
   if (product === 'sqlExecuting') return settings.sqlMode === 'auto' ? null : 'dba';
   if (product === 'sqlPending.failed') return 'dba';
   if (product === 'configExecuting') return 'ops';
@@ -150,7 +151,7 @@ function base(
 
 /**
  * The notifications a committed decision causes:
- * - completed: the release arrived in uatComplete (from anywhere else);
+ * - completed: the release arrived in uatComplete (production: prodComplete) from anywhere else;
  * - failed: the release entered a failed state (sqlPending.failed, fixing) with a failure recorded (also
  *   when a restarted stage failed again without leaving it), or an effect failed for good (EFFECT_FAILED: the stage stays put, a person must retry or fail it);
  * - waiting: the release entered a wait on a person that is not a failure (the DBA executes the SQL, ops
@@ -164,7 +165,7 @@ export function notificationsFor(transition: DecidedTransition): ReleaseNotifica
   const out: ReleaseNotification[] = [];
   const before = from === null ? null : productStateOf(from);
   const after = productStateOf(to);
-  if (after === 'uatComplete' && before !== 'uatComplete') {
+  if ((after === 'uatComplete' || after === 'prodComplete') && before !== after) {
     out.push({ ...base('completed', release, to, revision), upgraded: upgradedContent(context) });
     return out;
   }

@@ -5,6 +5,7 @@
  */
 import { isFailedArcheryStatus } from './archery-status.js';
 import { planRelease } from './plan-release.js';
+import { flagDifferences } from './prod-release.js';
 import type { OrderListEntry } from './release-effects.js';
 import type { EffectResultEvent } from './release-events.js';
 import type {
@@ -45,11 +46,24 @@ export function sqlItemOf(context: ReleaseContext, sqlId: string): SqlItem | und
  * in Archery, not failed, not executed and unchanged are kept (same workflowId), so the sequence
  * continues in order without submitting them twice.
  */
-export function beginIteration(context: ReleaseContext, request: NormalizedRequest): ReleaseContext {
+export function beginIteration(
+  context: ReleaseContext,
+  request: NormalizedRequest,
+  uat?: { releaseId: string; applied: ReleaseContext['applied'] } | null,
+): ReleaseContext {
   const iteration = context.iteration + 1;
   // Once a version reached the environment, a later iteration must not go below it (DF-V002).
   const previousVersion = context.appliedVersion ?? context.previousVersion;
-  return { ...firstIterationContext(context, request, iteration), summary: request.summary, previousVersion };
+  // Production runs what its approvers approved: a new iteration is approved again, from the first step,
+  // against what its UAT release has applied now (when the host says).
+  const prod = context.prod && {
+    ...context.prod,
+    approvals: [],
+    refusedApprovals: [],
+    ...(uat === undefined ? {} : { uatReleaseId: uat?.releaseId ?? null, uatApplied: uat?.applied ?? null }),
+  };
+  const base = prod ? { ...context, prod } : context;
+  return { ...firstIterationContext(base, request, iteration), summary: request.summary, previousVersion };
 }
 
 /** Archery statuses in which an order has not run and cdflow may still cancel it. */
@@ -66,7 +80,7 @@ export function firstIterationContext(
 ): ReleaseContext {
   // Files read for an earlier iteration (or an earlier request) are never read again.
   const known = withSqlTexts(request, context.sqlTexts);
-  const plan = planRelease(context.applied, known);
+  const plan = flagDifferences(planRelease(context.applied, known), { ...context, request: known });
   const earlier = earlierOrders(context);
   const { orders, kept } = sqlOrdersFor(earlier, plan, iteration);
   // Unexecuted orders the new request no longer wants as they are: cancelled in Archery, so a DBA
@@ -169,7 +183,8 @@ export function withReadSqlText(
 > {
   const sqlTexts = { ...context.sqlTexts, [ref]: text };
   const request = withSqlTexts(context.request, sqlTexts);
-  const plan = { ...context.plan, sql: planRelease(context.applied, request).sql };
+  const sqlPlan = flagDifferences(planRelease(context.applied, request), { ...context, request }).sql;
+  const plan = { ...context.plan, sql: sqlPlan };
   const { orders, kept } = sqlOrdersFor(earlierOrders(context), plan, context.iteration);
   const waiting = awaitingSqlIds(request);
   const held = context.ordersAwaitingText ?? [];

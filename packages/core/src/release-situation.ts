@@ -9,10 +9,17 @@
  * Times come in as epoch milliseconds and go out as ISO strings; core reads no clock.
  */
 import { jiraTransitionOfPersonEvent } from './jira-status-mapping.js';
-import { defaultJiraWorkflowNames, type JiraWorkflowNames } from './jira-workflow.js';
+import { defaultJiraWorkflowNames, type JiraTransitionKey, type JiraWorkflowNames } from './jira-workflow.js';
+import { jiraMoveNames } from './own-move.js';
+import { currentApprovalStep, differencesText, prodDifferences } from './prod-release.js';
 import { canAccept } from './release-decision.js';
 import type { ReleaseEffect } from './release-effects.js';
-import { isPersonEventType, type PersonEvent, personEventTypes } from './release-events.js';
+import {
+  isPersonEventType,
+  operatorPersonEvent,
+  type PersonEvent,
+  personEventTypes,
+} from './release-events.js';
 import { isOrderDone, isOrderFailed, runItems } from './release-progress.js';
 import { stepInWords } from './release-step-words.js';
 import type { PolicyFindingSummary, ReleaseContext, ReleaseFailure, SqlOrder } from './release-types.js';
@@ -21,7 +28,7 @@ import { waitsOnNow } from './release-waits.js';
 type PersonEventType = PersonEvent['type'];
 
 /** The upstreams cdflow calls (the effect type's prefix names them; `policy` is cdflow's own check). */
-export type UpstreamName = 'jira' | 'archery' | 'cmdb' | 'apollo' | 'sql-source' | 'policy';
+export type UpstreamName = 'jira' | 'archery' | 'cmdb' | 'apollo' | 'sql-source' | 'policy' | 'prod';
 
 /** A move that takes the release on from where it waits for a person. */
 export interface PersonMove {
@@ -130,6 +137,8 @@ const upstreamLabels: Record<string, string> = {
   apollo: 'Apollo',
   'sql-source': 'the SQL source',
   policy: 'the versioning policy check',
+  prod: "cdflow's clock (the production change windows)",
+  release: 'cdflow',
 };
 
 const timerPurposes: Record<string, string> = {
@@ -138,6 +147,7 @@ const timerPurposes: Record<string, string> = {
   'deploy.delay': 'the pre-deploy delay (image sync) ends and cdflow deploys',
   'deploy.timeout': 'the deploy deadline: a deploy not finished by then fails',
   'deploy.retry': 'the pause before a failed deploy is sent again ends',
+  'prod.window': 'the next production change window opens and cdflow deploys',
 };
 
 /** Timers that only set when cdflow looks at an upstream again (the wait is the upstream's). */
@@ -154,6 +164,7 @@ const upstreamOfStep: Record<string, UpstreamName> = {
   sqlExecuting: 'archery',
   'configExecuting.applyingApollo': 'apollo',
   'codeExecuting.deploying': 'cmdb',
+  'codeExecuting.checkingWindow': 'prod',
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -181,7 +192,11 @@ function effectTask(effect: ReleaseEffect, names: JiraWorkflowNames): string {
     case 'jira.updateFields':
       return "cdflow writes the Jira issue's fields";
     case 'jira.moveTo':
-      return `cdflow moves the Jira issue to ${names.statuses[effect.state]}`;
+      return `cdflow moves the Jira issue to ${jiraMoveNames(effect, names).status}`;
+    case 'prod.checkWindow':
+      return 'cdflow checks the production change windows';
+    case 'release.promote':
+      return 'cdflow creates the production release';
     case 'jira.comment':
       return 'cdflow comments on the Jira issue';
     case 'sql.fetch':
@@ -330,6 +345,22 @@ function personTask(state: string, context: ReleaseContext): { who: string; task
       };
     case 'uatComplete':
       return { who: 'the release manager', task: 'check UAT, then promote to production, iterate or finish' };
+    case 'prodApproval': {
+      const step = currentApprovalStep(context);
+      const differences = prodDifferences(context);
+      const also =
+        step?.approvesDifferences && differences.length > 0
+          ? `; the approval also approves the differences from UAT: ${differencesText(differences)}`
+          : '';
+      return {
+        who: step ? `${step.label} (Jira group ${step.group})` : 'an approver',
+        task: step
+          ? `approve the production release (${step.transition}, in Jira ${step.status}) or reject it${also}`
+          : 'approve the production release',
+      };
+    }
+    case 'prodComplete':
+      return { who: 'the release manager', task: 'check production, then finish' };
     default:
       return { who: 'a person', task: 'decide the next step' };
   }
@@ -341,17 +372,62 @@ function acceptedPersonEvents(
   input: SituationInput,
 ): PersonEventType[] {
   if (input.acceptedEvents) return input.acceptedEvents.filter(isPersonEventType);
-  return personEventTypes.filter((type) => canAccept({ state, context }, { type, by: 'someone' }));
+  return personEventTypes.filter((type) => canAccept({ state, context }, sampleEvent(type)));
 }
 
-function personMoves(events: readonly PersonEventType[], input: SituationInput, names: JiraWorkflowNames) {
+/** A person's event of `type` to ask the machine whether it takes one now (an approval as from Jira). */
+function sampleEvent(type: PersonEventType): PersonEvent {
+  if (type === 'PROD_APPROVED' || type === 'PROD_REJECTED')
+    return { type, by: 'someone', via: 'jira', groups: [] };
+  return operatorPersonEvent({ type, by: 'someone', groups: [] });
+}
+
+function personMoves(
+  events: readonly PersonEventType[],
+  input: SituationInput,
+  names: JiraWorkflowNames,
+  context: ReleaseContext,
+) {
+  const prod = prodMovesOf(context);
   return events.map(
     (event): PersonMove => ({
       event,
-      jiraTransition: names.transitions[jiraTransitionOfPersonEvent[event]],
-      allowedGroups: input.allowedGroups?.[event] ? [...(input.allowedGroups[event] ?? [])] : null,
+      jiraTransition:
+        prod?.transitions[event] ??
+        names.transitions[jiraTransitionOfPersonEvent[event] as JiraTransitionKey],
+      allowedGroups:
+        prod?.groups[event] ??
+        (input.allowedGroups?.[event] ? [...(input.allowedGroups[event] ?? [])] : null),
     }),
   );
+}
+
+/** A production release's own transition names and approver groups for its person events. */
+function prodMovesOf(context: ReleaseContext): {
+  transitions: Partial<Record<PersonEventType, string>>;
+  groups: Partial<Record<PersonEventType, string[]>>;
+} | null {
+  const prod = context.settings.prod;
+  if (!context.prod || !prod) return null;
+  const step = currentApprovalStep(context);
+  const shared = prod.jira.shared.transitions;
+  return {
+    transitions: {
+      ...Object.fromEntries(
+        Object.entries(jiraTransitionOfPersonEvent).map(([event, key]) => [
+          event,
+          shared[key as JiraTransitionKey],
+        ]),
+      ),
+      PROD_APPROVED: step?.transition ?? '',
+      PROD_REJECTED: prod.jira.rejectTransition,
+      RESUBMIT_ITERATION: prod.jira.resubmitIterationTransition,
+    },
+    groups: {
+      ...(step ? { PROD_APPROVED: [step.group] } : {}),
+      PROD_REJECTED: [...new Set(prod.approvals.map((s) => s.group))],
+    },
+  };
 }
 
 function failureOf(context: ReleaseContext): FailureExplanation | null {
@@ -394,7 +470,7 @@ function waitOf(
       kind: 'person',
       who,
       task,
-      moves: personMoves(acceptedPersonEvents(state, context, input), input, names),
+      moves: personMoves(acceptedPersonEvents(state, context, input), input, names, context),
     };
   }
   if (waits === null) return null;
@@ -402,6 +478,18 @@ function waitOf(
   // A step that waits for a timer waits for it even while an effect of its decision (a Jira move) runs.
   if (waits === 'timer') {
     if (next) return { kind: 'timer', timer: next.timer, purpose: next.purpose, firesAt: next.firesAt };
+    if (state === 'codeExecuting.waitingForWindow') {
+      const opensAt = context.prod?.window?.opensAt ?? null;
+      return {
+        kind: 'timer',
+        timer: 'prod.window',
+        purpose:
+          opensAt === null
+            ? 'no production change window opens again: fix prod.changeWindows in the configuration'
+            : timerPurposes['prod.window']!,
+        firesAt: opensAt === null ? null : iso(opensAt),
+      };
+    }
     return { kind: 'timer', timer: 'unknown', purpose: 'a timer fires', firesAt: null };
   }
   // A passing effect of another upstream (a Jira move or comment) is not what the step waits on.

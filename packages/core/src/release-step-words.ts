@@ -6,6 +6,7 @@
 import type { AnyStateNode } from 'xstate';
 import { jiraStatusForState } from './jira-status-mapping.js';
 import { defaultJiraWorkflowNames, type JiraWorkflowNames } from './jira-workflow.js';
+import { currentApprovalStep } from './prod-release.js';
 import { releaseMachine } from './release-machine.js';
 import type { ReleaseContext } from './release-types.js';
 
@@ -44,8 +45,30 @@ const stepWords: Readonly<Record<string, Words>> = {
     c.failure === null
       ? 'developers or ops fix the release, then resubmit'
       : `developers or ops fix the ${c.failure.stage} failure, then resubmit`,
-  prodUpgrade: () => 'handed to production',
+  prodUpgrade: () => 'handed to production: its production release (env PRO) carries on',
   closed: () => 'the release is closed',
+  'codeExecuting.checkingWindow': () => 'cdflow checks the production change windows before deploying',
+  'codeExecuting.waitingForWindow': (c) => {
+    const opensAt = c.prod?.window?.opensAt ?? null;
+    return opensAt === null
+      ? 'waiting for the change window: no configured window opens again (fix prod.changeWindows)'
+      : `waiting for the change window: production deploys start inside a window only; the next one opens at ${new Date(opensAt).toISOString()}`;
+  },
+  prodApproval: (c) => {
+    const steps = c.settings.prod?.approvals ?? [];
+    const step = currentApprovalStep(c);
+    if (!step) return 'every approval step is approved';
+    const done = (c.prod?.approvals ?? []).map((a) => `${a.step} by ${a.by}`);
+    return (
+      `waits for ${step.label}'s approval (step ${steps.indexOf(step) + 1} of ${steps.length}: ${steps.map((s) => s.key).join(' → ')})` +
+      (done.length > 0 ? `; approved so far: ${done.join(', ')}` : '')
+    );
+  },
+  prodRejected: (c) => {
+    const r = c.prod?.rejection;
+    return r ? `rejected by ${r.by} at step ${r.step}: ${r.reason}; nothing ran in production` : 'rejected';
+  },
+  prodComplete: () => 'the production environment is upgraded',
 };
 
 /** The chart's description of the step, or of the nearest stage above it that has one. */
@@ -66,6 +89,6 @@ export function stepInWords(
   names: JiraWorkflowNames = defaultJiraWorkflowNames,
 ): string {
   const words = stepWords[state];
-  if (words) return `${jiraStatusForState(state, names)}: ${words(context)}`;
+  if (words) return `${jiraStatusForState(state, names, context)}: ${words(context)}`;
   return chartDescription(state) ?? state;
 }

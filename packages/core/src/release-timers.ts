@@ -10,6 +10,7 @@ export const timerNames = [
   'deploy.delay',
   'deploy.timeout',
   'deploy.retry',
+  'prod.window',
 ] as const;
 export type TimerName = (typeof timerNames)[number];
 
@@ -21,6 +22,7 @@ export const codeStageTimers: readonly TimerName[] = [
   'deploy.timeout',
   'cmdb.poll',
   'deploy.retry',
+  'prod.window',
 ];
 
 export function timerDelayMs(settings: ReleaseSettings, timer: TimerName): number {
@@ -36,6 +38,9 @@ export function timerDelayMs(settings: ReleaseSettings, timer: TimerName): numbe
     case 'deploy.retry':
       // Releases started before the pause was a setting wait as the original did.
       return settings.deployRetryPauseMs ?? 10_000;
+    case 'prod.window':
+      // Scheduled with the delay to the next window's start (core computes it from the host's clock).
+      return 0;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { JiraWorkflowNames } from './jira-workflow.js';
 import type { TimerName } from './release-timers.js';
 
 /**
@@ -32,6 +33,8 @@ export interface SqlItem {
   group: string;
   /** The request said `has_deploy_uat: true`: already in UAT, so UAT skips it (PRO runs it as usual). */
   deployedToUat?: boolean;
+  /** For production only (its file name says so, e.g. `运营` or `ONLYPROD`): UAT drops it; no difference from UAT. */
+  prodOnly?: boolean;
 }
 
 /**
@@ -81,6 +84,8 @@ export interface CodeItem {
   svnVersion: string;
   /** CMDB tag that selects the deploy target; "" in the request means "V1". */
   tag: string;
+  /** For production only (its svn_path ends in `prod`): UAT drops it; no difference from UAT. */
+  prodOnly?: boolean;
 }
 
 /** A release request after schema validation and normalisation (see `normalizeReleaseRequest`). */
@@ -104,7 +109,24 @@ export interface NormalizedRequest {
   config: ConfigItem[];
   code: CodeItem[];
   /** Items dropped by normalisation rules, with the rule that dropped them (kept for the audit trail). */
-  dropped: Array<{ section: 'sql' | 'code'; id: string; rule: string }>;
+  dropped: DroppedItem[];
+}
+
+/**
+ * An item a normalisation rule dropped from the request's environment. Items that belong to another
+ * environment (a SQL file marked for production only, a `…prod` path) keep what that environment needs,
+ * so a promotion to production puts them back where they were in the sequence.
+ */
+export interface DroppedItem {
+  section: 'sql' | 'code';
+  id: string;
+  rule: string;
+  /** A dropped SQL item as another environment runs it (its route, its text when the request had one). */
+  sqlItem?: SqlItem | SqlItemAwaitingText;
+  /** A dropped code item as another environment deploys it. */
+  codeItem?: CodeItem;
+  /** A dropped SQL item: how many of the request's own SQL items come before it in `sql_info`. */
+  keptBefore?: number;
 }
 
 /** What has actually been applied to the environment for this release (not merely submitted). */
@@ -122,6 +144,11 @@ export interface PlanEntry<T> {
   decision: PlanDecision;
   /** Why: 'new', 'content changed', 'already applied', 'value changed', 'version changed', ... */
   reason: string;
+  /**
+   * A production release only: how the item differs from what its UAT release applied (another SQL
+   * text, another code version, not in UAT at all). Such a release needs the differences approved.
+   */
+  differsFromUat?: string;
 }
 
 export interface ReleasePlan {
@@ -256,6 +283,104 @@ export interface ReleaseSettings {
   policyGate: boolean;
   /** Apply and publish apollo_info through the Apollo Open API (when credentials are configured). */
   apolloAutomatic: boolean;
+  /** A production release only: its approval steps, change windows and Jira names (see `ProdSettings`). */
+  prod?: ProdSettings;
+}
+
+/**
+ * One approval step of a production release, from configuration (copied into the release when it is
+ * created, so a later configuration change never moves a release half-way through its approvals).
+ */
+export interface ProdApprovalStep {
+  /** Stable key (`dba`, `sa`, `lead`), named in the history and the operator API. */
+  key: string;
+  /** Who approves, in words (`the DBA`). */
+  label: string;
+  /** The Jira group whose members may approve the step. */
+  group: string;
+  /** The Jira status in which the release waits for this step (`待DBA审批`). */
+  status: string;
+  /** The Jira transition that approves it (`DBA审批通过`). */
+  transition: string;
+  /** The Jira transition that takes the issue back to `status` (a refused approval, a new iteration). */
+  returnTransition: string;
+  /** The step approves the differences from UAT too (a PRO request whose content UAT did not apply). */
+  approvesDifferences: boolean;
+}
+
+/** When production deploys may start: a cron expression in a time zone, open for `durationMinutes`. */
+export interface ChangeWindow {
+  /** Five fields (minute hour day month weekday), or six with seconds first. */
+  cron: string;
+  durationMinutes: number;
+  /** IANA time zone the cron expression is read in (`Asia/Shanghai`). */
+  timeZone: string;
+}
+
+/** The names of the production Jira workflow ("cdflow-prod") cdflow needs besides the approval steps. */
+export interface ProdJiraNames {
+  /** Issue type of production issues (`运营升级`). */
+  issueType: string;
+  /**
+   * The site's names of the UAT workflow: the stage statuses and transitions production shares with it
+   * (SQL待执行 … 升级流程结束, 提交SQL … 升级结束) are the same Jira statuses and names.
+   */
+  shared: JiraWorkflowNames;
+  /** 审批驳回 (final), 运营升级完成. */
+  rejectedStatus: string;
+  completeStatus: string;
+  /** 审批驳回 (the transition), 重新提交运营迭代升级. */
+  rejectTransition: string;
+  resubmitIterationTransition: string;
+}
+
+/** How a production release is run: approvals, change windows, its Jira workflow's names. */
+export interface ProdSettings {
+  /** In order; every step must be approved before anything runs in production. */
+  approvals: ProdApprovalStep[];
+  /** The person who published the release (who asked for the promotion) may approve it too. */
+  publisherMayApprove: boolean;
+  /** Deploys start only inside one of these. */
+  changeWindows: ChangeWindow[];
+  jira: ProdJiraNames;
+}
+
+/** One approval given (who and when are in the history, with the decision). */
+export interface ProdApproval {
+  step: string;
+  by: string;
+  via: 'jira' | 'api';
+  /** The approval covered the differences from UAT listed then. */
+  differences?: string[];
+}
+
+/** How a production release's item differs from what its UAT release applied. */
+export interface ProdDifference {
+  section: 'sql' | 'apollo' | 'config' | 'code';
+  id: string;
+  reason: string;
+}
+
+/** The production side of a release (present for a PRO release only). */
+export interface ProdProgress {
+  /** Made by promoting its UAT release (升级运营环境), or requested by the release system (env PRO). */
+  origin: 'promotion' | 'request';
+  /** The UAT release of the same summary it was compared with; null when there was none. */
+  uatReleaseId: string | null;
+  /** What that UAT release had applied (the base of the differences); null when there was none. */
+  uatApplied: AppliedState | null;
+  /** Who asked for it: the person who promoted it, or the release system. */
+  publishedBy: string;
+  /** Approvals given in this iteration, in step order. */
+  approvals: ProdApproval[];
+  /** Approvals cdflow refused (outside the group, twice, by the publisher), for the history and Jira. */
+  refusedApprovals: Array<{ step: string; by: string; reason: string }>;
+  /** An approver rejected it (the release ended). */
+  rejection: { step: string; by: string; reason: string } | null;
+  /** Things a person should know about how production runs it (e.g. SQL mode auto degraded to watch). */
+  notes: string[];
+  /** The last change-window check (epoch ms): open until `closesAt`, or closed until `opensAt`. */
+  window?: { checkedAt: number; open: boolean; opensAt: number | null; closesAt: number | null };
 }
 
 export const defaultReleaseSettings: ReleaseSettings = {
@@ -302,6 +427,11 @@ export interface ReleaseContext {
    * date); absent in releases stored before it existed.
    */
   jiraMirrorSince?: number;
+  /**
+   * A production release: the Jira status `jiraMirror` stands for (its approval steps share the state
+   * `prodApproval`, each with its own status).
+   */
+  jiraMirrorStatus?: string;
   /** Decisions taken on the release so far (1 after `startRelease`); part of effect idempotency keys. */
   revision: number;
   /** Names of the timers scheduled and neither fired nor cancelled (a stale TIMER_FIRED is refused). */
@@ -329,4 +459,6 @@ export interface ReleaseContext {
    * the same revision uses the text that was checked and submitted, never a second read.
    */
   sqlTexts?: Record<string, SqlText>;
+  /** A production release only: its approvals, its UAT counterpart and change-window state. */
+  prod?: ProdProgress;
 }

@@ -58,11 +58,12 @@ describe('normalising a release request', () => {
   it('drops 运营 files in UAT (rule on) and keeps them when the rule is off', () => {
     const on = normalizeReleaseRequest(original());
     expect(on.sql.map((s) => s.sqlId)).toEqual(['qc-20261202-01']);
-    expect(on.dropped).toContainEqual({
-      section: 'sql',
-      id: 'qc-20261202-02',
-      rule: 'dropOperationalSqlInUat',
-    });
+    expect(on.dropped).toContainEqual(
+      expect.objectContaining({ section: 'sql', id: 'qc-20261202-02', rule: 'dropOperationalSqlInUat' }),
+    );
+    // Kept with the drop, for production (a promotion puts it back after the one item before it).
+    const kept = on.dropped.find((d) => d.id === 'qc-20261202-02');
+    expect(kept).toMatchObject({ keptBefore: 1, sqlItem: { sqlId: 'qc-20261202-02', prodOnly: true } });
     const off = normalizeReleaseRequest(original(), withRules({ dropOperationalSqlInUat: false }));
     expect(off.sql.map((s) => [s.seq, s.sqlId])).toEqual([
       [1, 'qc-20261202-01'],
@@ -71,15 +72,15 @@ describe('normalising a release request', () => {
   });
 
   it('skips svn_path ending in prod in UAT (rule on), not in PRO, and not when off', () => {
-    expect(normalizeReleaseRequest(original()).dropped).toContainEqual({
-      section: 'sql',
-      id: 'qc-20261202-03',
-      rule: 'skipProdPathsInUat',
-    });
+    expect(normalizeReleaseRequest(original()).dropped).toContainEqual(
+      expect.objectContaining({ section: 'sql', id: 'qc-20261202-03', rule: 'skipProdPathsInUat' }),
+    );
     const off = normalizeReleaseRequest(original(), withRules({ skipProdPathsInUat: false }));
     expect(off.sql.map((s) => s.sqlId)).toContain('qc-20261202-03');
     const pro = normalizeReleaseRequest({ ...original(), env: 'PRO' });
     expect(pro.sql.map((s) => s.sqlId)).toEqual(['qc-20261202-01', 'qc-20261202-02', 'qc-20261202-03']);
+    // In production those items are production-only: no difference from UAT.
+    expect(pro.sql.map((s) => s.prodOnly === true)).toEqual([false, true, true]);
   });
 
   it('empty svn_version means no deploy (rule on); with the rule off it is an error naming the field', () => {

@@ -7,8 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { getShortestPaths } from 'xstate/graph';
 import {
+  approvalsComplete,
+  currentApprovalStep,
   type Decision,
   decide,
+  defaultProdSettings,
   describeRelease,
   isOrderDoneForTest,
   isOrderFailedForTest,
@@ -31,6 +34,13 @@ const fixed: NormalizedRequest = normalizedFixture('first-upgrade.json', (b) => 
 });
 
 type Snap = { value: unknown; context: ReleaseContext };
+
+/** The production variant's request (the same content, env PRO) and its change window (22:00–23:00 UTC). */
+const requestPro: NormalizedRequest = { ...request, env: 'PRO' };
+const fixedPro: NormalizedRequest = { ...fixed, env: 'PRO' };
+const prodWindows = [{ cron: '0 22 * * *', durationMinutes: 60, timeZone: 'UTC' }];
+const windowOpen = Date.parse('2026-03-02T22:30:00Z');
+const windowClosed = Date.parse('2026-03-02T12:00:00Z');
 
 /** The events that can happen in a state: people, the release system, and every outcome of pending effects. */
 function eventsFor(snapshot: Snap): ReleaseEvent[] {
@@ -150,6 +160,34 @@ function eventsFor(snapshot: Snap): ReleaseEvent[] {
         { type: 'NEW_ITERATION', request: fixed, by: 'release-system' },
       );
   }
+  if (state.includes('prodApproval')) {
+    const step = currentApprovalStep(c);
+    if (step) {
+      events.push({
+        type: 'PROD_APPROVED',
+        by: `approver-${step.key}`,
+        via: 'api',
+        groups: [step.group],
+        acknowledgeDifferences: true,
+      });
+      // Someone outside the step's group, in Jira: refused there (comment, issue moved back).
+      events.push({ type: 'PROD_APPROVED', by: 'dev1', via: 'jira', groups: ['developers'] });
+      events.push({
+        type: 'PROD_REJECTED',
+        by: 'sa1',
+        via: 'api',
+        groups: ['sa'],
+        reason: 'no rollback plan',
+      });
+    }
+    if (c.iteration < 2) events.push({ type: 'NEW_ITERATION', request: fixedPro, by: 'release-system' });
+  }
+  if (state.includes('checkingWindow')) {
+    events.push({ type: 'CHANGE_WINDOW_CHECKED', now: windowClosed });
+    events.push({ type: 'CHANGE_WINDOW_CHECKED', now: windowOpen });
+  }
+  if (state.includes('waitingForWindow')) events.push({ type: 'TIMER_FIRED', timer: 'prod.window' });
+  if (state.includes('prodComplete')) events.push({ type: 'FINISH', by });
   if (state.includes('uatComplete')) {
     events.push({ type: 'PROMOTE_TO_PROD', by }, { type: 'FINISH', by });
     if (c.iteration < 2) {
@@ -175,14 +213,29 @@ function serialize(snapshot: Snap): string {
     Object.keys(c.applied.code).length,
     c.issueKey !== null,
     c.failure?.stage ?? null,
+    c.prod?.approvals.length ?? null,
+    c.prod?.window?.open ?? null,
   ]);
 }
 
-const variants: Array<[string, ReleaseSettings]> = [
-  ['manual', settings({ sqlMode: 'manual' })],
-  ['watch', settings({ sqlMode: 'watch', deployRetries: 1 })],
-  ['auto', settings({ sqlMode: 'auto', apolloAutomatic: true, preDeployDelayMs: 1000, deployRetries: 0 })],
+const prodSettings = { ...defaultProdSettings(), changeWindows: prodWindows };
+const variants: Array<[string, ReleaseSettings, 'UAT' | 'PRO']> = [
+  ['manual', settings({ sqlMode: 'manual' }), 'UAT'],
+  ['watch', settings({ sqlMode: 'watch', deployRetries: 1 }), 'UAT'],
+  [
+    'auto',
+    settings({ sqlMode: 'auto', apolloAutomatic: true, preDeployDelayMs: 1000, deployRetries: 0 }),
+    'UAT',
+  ],
+  // Production, asked for auto: cdflow runs it as watch and never executes SQL there.
+  ['prod', settings({ sqlMode: 'auto', deployRetries: 0, prod: prodSettings }), 'PRO'],
 ];
+const prodStart = {
+  origin: 'promotion' as const,
+  uatReleaseId: 'rel-u',
+  uatApplied: null,
+  publishedBy: 'tester1',
+};
 
 const failedTerms = new Set([
   'workflow_exception',
@@ -193,16 +246,25 @@ const failedTerms = new Set([
 const stateOf = (d: Decision) => d.state.split('.')[0]!;
 
 describe('the release machine, path by path', () => {
+  // Thousands of paths replayed through decide: slow on a shared machine, hence the generous bound.
   it('keeps its promises on every enumerated path', () => {
     const reached = new Set<string>();
     let checked = 0;
-    for (const [, s] of variants) {
+    for (const [, s, env] of variants) {
+      const pro = env === 'PRO';
+      const first = startRelease({
+        releaseId: 'rel-m',
+        request: pro ? requestPro : request,
+        settings: s,
+        ...(pro ? { prod: prodStart } : {}),
+      });
       const input = {
         releaseId: 'rel-m',
-        request,
-        settings: s,
+        request: pro ? requestPro : request,
+        settings: first.context.settings,
         applied: { sql: {}, apollo: {}, config: {}, code: {} },
         previousVersion: null,
+        ...(first.context.prod ? { prod: first.context.prod } : {}),
       };
       const paths = getShortestPaths(releaseMachine, {
         input,
@@ -212,7 +274,7 @@ describe('the release machine, path by path', () => {
       });
       for (const path of paths) {
         checked++;
-        let d = startRelease({ releaseId: 'rel-m', request, settings: s });
+        let d = first;
         const trace: Decision[] = [d];
         for (const step of path.steps) {
           if (step.event.type.startsWith('xstate.')) continue;
@@ -225,10 +287,28 @@ describe('the release machine, path by path', () => {
           reached.add(t.state.startsWith('sqlPending.failed') ? 'sqlPending.failed' : top);
           // Every effect has a deterministic idempotency key.
           for (const e of t.effects) expect(e.idempotencyKey).toMatch(/^rel-m:/);
-          // Only closed and prodUpgrade are final.
-          expect(describeRelease(t.next).final).toBe(top === 'closed' || top === 'prodUpgrade');
+          // Only closed, prodUpgrade and prodRejected are final.
+          expect(describeRelease(t.next).final).toBe(
+            top === 'closed' || top === 'prodUpgrade' || top === 'prodRejected',
+          );
+          if (pro) {
+            // Production: cdflow never executes SQL; nothing is routed, submitted or deployed before every
+            // approval; a deploy starts only inside a change window; it never ends in UAT's states.
+            const types = t.effects.map((e) => e.type);
+            expect(types).not.toContain('archery.executeOrder');
+            if (
+              types.some(
+                (x) => x === 'archery.submitOrder' || x === 'archery.resolveRoutes' || x === 'cmdb.deploy',
+              )
+            )
+              expect(approvalsComplete(t.context)).toBe(true);
+            if (types.includes('cmdb.deploy')) expect(t.context.prod?.window?.open).toBe(true);
+            expect(['uatComplete', 'prodUpgrade']).not.toContain(top);
+          } else {
+            expect(['prodApproval', 'prodComplete', 'prodRejected']).not.toContain(top);
+          }
           // uatComplete is never reached with a failed or unconfirmed SQL order in the plan.
-          if (top === 'uatComplete') {
+          if (top === 'uatComplete' || top === 'prodComplete') {
             expect(t.context.sqlOrders.every((o) => isOrderDoneForTest(o) && !isOrderFailedForTest(o))).toBe(
               true,
             );
@@ -257,6 +337,9 @@ describe('the release machine, path by path', () => {
         'codeExecuting',
         'configExecuting',
         'fixing',
+        'prodApproval',
+        'prodComplete',
+        'prodRejected',
         'prodUpgrade',
         'sqlExecuting',
         'sqlPending',
@@ -265,12 +348,12 @@ describe('the release machine, path by path', () => {
       ].sort(),
     );
     expect(checked).toBeGreaterThan(100);
-  });
+  }, 120_000);
 
-  it('only closed and prodUpgrade are final states of the machine', () => {
+  it('only closed, prodUpgrade and prodRejected are final states of the machine', () => {
     const finals = Object.entries(releaseMachine.root.states)
       .filter(([, node]) => node.type === 'final')
       .map(([key]) => key);
-    expect(finals.sort()).toEqual(['closed', 'prodUpgrade']);
+    expect(finals.sort()).toEqual(['closed', 'prodRejected', 'prodUpgrade']);
   });
 });

@@ -18,6 +18,31 @@ export interface SandboxOptions {
   apollo?: Omit<ApolloSimulatorOptions, 'host'>;
   svn?: Omit<SvnSimulatorOptions, 'host'>;
   gitlab?: Omit<GitLabSimulatorOptions, 'host'>;
+  /**
+   * Start a second Archery, CMDB and Apollo for production (Jira is one for both environments), so the
+   * sandbox can show a release promoted to production talking to its own upstreams. `true` starts them
+   * with the default seeds; an object passes options to each.
+   */
+  prod?:
+    | boolean
+    | {
+        archery?: Omit<ArcherySimulatorOptions, 'host'>;
+        cmdb?: Omit<CmdbSimulatorOptions, 'host'>;
+        apollo?: Omit<ApolloSimulatorOptions, 'host'>;
+      };
+}
+
+/** The production upstreams of a sandbox started with `prod`. */
+export interface ProdSandbox {
+  urls: { archery: string; cmdb: string; cmdbSearch: string; cmdbUpgrade: string; apollo: string };
+  credentials: {
+    archery: { username: string; password: string };
+    cmdb: { token: string };
+    apollo: { token: string };
+  };
+  archery: ArcherySimulator;
+  cmdb: CmdbSimulator;
+  apollo: ApolloSimulator;
 }
 
 export interface Sandbox {
@@ -50,8 +75,51 @@ export interface Sandbox {
   apollo: ApolloSimulator;
   svn: SvnSimulator;
   gitlab: GitLabSimulator;
+  /** The production Archery, CMDB and Apollo (started with the `prod` option), or null. */
+  prod: ProdSandbox | null;
   /** Close them all (waits for pending Jira webhook deliveries). */
   close(): Promise<void>;
+}
+
+async function startProd(
+  options: SandboxOptions['prod'],
+  host: { host?: string },
+): Promise<ProdSandbox | null> {
+  if (!options) return null;
+  const given = options === true ? {} : options;
+  const started = await Promise.allSettled([
+    ArcherySimulator.start({ ...given.archery, ...host }),
+    CmdbSimulator.start({ ...given.cmdb, ...host }),
+    ApolloSimulator.start({ ...given.apollo, ...host }),
+  ] as const);
+  const [archery, cmdb, apollo] = started;
+  if (archery.status === 'rejected' || cmdb.status === 'rejected' || apollo.status === 'rejected') {
+    await Promise.allSettled(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value.close()] : [])));
+    throw new AggregateError(
+      started.flatMap((s) => (s.status === 'rejected' ? [s.reason] : [])),
+      'the production simulators of the sandbox could not start',
+    );
+  }
+  return {
+    urls: {
+      archery: archery.value.url,
+      cmdb: cmdb.value.url,
+      cmdbSearch: cmdb.value.searchUrl,
+      cmdbUpgrade: cmdb.value.upgradeUrl,
+      apollo: apollo.value.url,
+    },
+    credentials: {
+      archery: {
+        username: archery.value.credentials.username,
+        password: archery.value.credentials.password,
+      },
+      cmdb: { token: cmdb.value.credentials.token },
+      apollo: { token: apollo.value.credentials.token },
+    },
+    archery: archery.value,
+    cmdb: cmdb.value,
+    apollo: apollo.value,
+  };
 }
 
 const names = ['jira', 'archery', 'cmdb', 'apollo', 'svn', 'gitlab'] as const;
@@ -93,6 +161,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     svn: svn.value,
     gitlab: gitlab.value,
   };
+  let prod: ProdSandbox | null;
+  try {
+    prod = await startProd(options.prod, host);
+  } catch (error) {
+    await Promise.allSettled(Object.values(sims).map((s) => s.close()));
+    throw error;
+  }
   return {
     urls: {
       jira: sims.jira.url,
@@ -113,8 +188,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       gitlab: { token: sims.gitlab.credentials.token },
     },
     ...sims,
+    prod,
     async close() {
-      const closed = await Promise.allSettled(Object.values(sims).map((s) => s.close()));
+      const all = [...Object.values(sims), ...(prod ? [prod.archery, prod.cmdb, prod.apollo] : [])];
+      const closed = await Promise.allSettled(all.map((s) => s.close()));
       const failed = closed.flatMap((c) => (c.status === 'rejected' ? [c.reason] : []));
       if (failed.length > 0)
         throw new AggregateError(failed, 'some sandbox simulators did not close cleanly');

@@ -85,9 +85,10 @@ describe('the production workflow cdflow-prod (issue type 运营升级)', () => 
       });
     }
     const key = await create('【A18】【运营升级】20240101_01');
-    // The service user is in none of the approval groups: Jira hides the approvals from it.
-    expect(await open(key)).toEqual([]);
-    const refused = await jira('POST', `/issue/${key}/transitions`, { transition: { id: '311' } });
+    // A person in none of the approval groups: Jira hides the approvals from them.
+    const tester = basic('tester1', jiraSandboxPasswords.tester1);
+    expect(await open(key, tester)).toEqual([]);
+    const refused = await jira('POST', `/issue/${key}/transitions`, { transition: { id: '311' } }, tester);
     expect(refused).toEqual({
       status: 400,
       body: {
@@ -102,6 +103,8 @@ describe('the production workflow cdflow-prod (issue type 运营升级)', () => 
       ['341', '审批驳回', '审批驳回'],
     ]);
     await expect(sim.actAs('sa1').transition(key, 'DBA审批通过')).rejects.toMatchObject({ status: 400 });
+    // cdflow's service user (group cdflow-service) mirrors approvals given through its operator API.
+    expect((await open(key)).map(([id]) => id)).toEqual(['311', '341']);
     await sim.actAs('dba1').transition(key, 'DBA审批通过');
     await sim.actAs('sa1').transition(key, 'SA审批通过');
     await sim.actAs('lead1').transition(key, '组长审批通过');
@@ -110,6 +113,10 @@ describe('the production workflow cdflow-prod (issue type 运营升级)', () => 
       ['351', '提交SQL', 'SQL执行中'],
       ['361', '无SQL升级/已升级', 'CONFIG执行中'],
       ['371', '触发提交SQL', 'SQL待执行'],
+      // Back to an approval step (an approval cdflow refused, a new iteration).
+      ['501', '退回DBA审批', '待DBA审批'],
+      ['511', '退回SA审批', '待SA审批'],
+      ['521', '退回组长审批', '待组长审批'],
     ]);
     const walk: Array<[string, string]> = [
       ['提交SQL', 'SQL执行中'],

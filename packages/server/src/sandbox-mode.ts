@@ -6,7 +6,7 @@
  * make things fail, a curl line that posts a release).
  */
 import type { Sandbox } from '@cdflow/sandbox';
-import type { ServerConfig, SqlSourceSettings } from './config/server-config.js';
+import type { EnvironmentUpstreams, ServerConfig, SqlSourceSettings } from './config/server-config.js';
 import { jiraSignIns } from './sandbox/jira-sign-ins.js';
 
 /** The configuration with every upstream pointed at the in-process simulators. */
@@ -48,6 +48,28 @@ export function withSandboxUpstreams(config: ServerConfig, sandbox: Sandbox): Se
       token: credentials.cmdb.token,
     },
     apollo: { baseUrl: urls.apollo, token: credentials.apollo.token },
+    // Production's own simulators (a promotion to production goes there, never to the UAT ones).
+    environments: { PRO: sandbox.prod ? prodUpstreamsOf(sandbox.prod, config) : null },
+  };
+}
+
+function prodUpstreamsOf(prod: NonNullable<Sandbox['prod']>, config: ServerConfig): EnvironmentUpstreams {
+  return {
+    archery: {
+      baseUrl: prod.urls.archery,
+      user: prod.credentials.archery.username,
+      password: prod.credentials.archery.password,
+      uiUrl: prod.urls.archery,
+      isBackup: config.archery.isBackup,
+    },
+    cmdb: {
+      dialect: config.cmdb.dialect,
+      baseUrl: prod.urls.cmdb,
+      searchUrl: prod.urls.cmdbSearch,
+      upgradeUrl: prod.urls.cmdbUpgrade,
+      token: prod.credentials.cmdb.token,
+    },
+    apollo: { baseUrl: prod.urls.apollo, token: prod.credentials.apollo.token },
   };
 }
 
@@ -140,6 +162,11 @@ export function sandboxBanner(input: SandboxBannerInput): string {
     `  archery   ${sandbox.urls.archery}`,
     `  cmdb      ${config.cmdb.dialect === 'jiracdflow' ? `${sandbox.urls.cmdbSearch} (dialect jiracdflow)` : sandbox.urls.cmdb}`,
     `  apollo    ${sandbox.urls.apollo}`,
+    ...(sandbox.prod
+      ? [
+          `  PRO       archery ${sandbox.prod.urls.archery}, cmdb ${sandbox.prod.urls.cmdb}, apollo ${sandbox.prod.urls.apollo}   (production's own simulators)`,
+        ]
+      : []),
     config.sqlSource?.kind === 'gitlab'
       ? `  gitlab    ${sandbox.urls.gitlab}   (SQL files)`
       : `  svn       ${sandbox.urls.svn}   (SQL files)`,

@@ -132,6 +132,15 @@ describe('GET /api/console/settings', () => {
       takesReason: true,
       allowedGroups: null,
     });
-    expect(events).toHaveLength(12);
+    // Production: an approval is the current step's transition, a rejection takes a reason.
+    expect(events.find((e) => e.type === 'PROD_APPROVED')).toMatchObject({
+      jiraTransition: 'DBA审批通过 / SA审批通过 / 组长审批通过',
+      takesReason: false,
+    });
+    expect(events.find((e) => e.type === 'PROD_REJECTED')).toMatchObject({
+      jiraTransition: '审批驳回',
+      takesReason: true,
+    });
+    expect(events).toHaveLength(14);
   });
 });

@@ -2,7 +2,7 @@
 import { type Sandbox, startSandbox } from '@cdflow/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
-import { sandboxBanner } from '../src/sandbox-mode.js';
+import { sandboxBanner, withSandboxUpstreams } from '../src/sandbox-mode.js';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -44,5 +44,34 @@ describe('sandbox banner', () => {
     const text = banner('auto', null);
     expect(text).not.toMatch(/releases\/[^ ]*\/(confirm|execute|events)/);
     expect(text).toContain('Post a release:');
+  });
+});
+
+describe('sandbox mode with production simulators', () => {
+  it('points production at its own simulators and says where they run', async () => {
+    const withProd = await startSandbox({ prod: true });
+    try {
+      const prod = withProd.prod!;
+      const config = withSandboxUpstreams(loadConfig({ CDFLOW_SQL_MODE: 'auto' }), withProd);
+      expect(config.environments.PRO).toMatchObject({
+        archery: { baseUrl: prod.urls.archery, user: prod.credentials.archery.username },
+        cmdb: { baseUrl: prod.urls.cmdb, token: prod.credentials.cmdb.token },
+        apollo: { baseUrl: prod.urls.apollo },
+      });
+      expect(config.environments.PRO?.archery.baseUrl).not.toBe(config.archery.baseUrl);
+      const text = sandboxBanner({
+        url: 'http://127.0.0.1:8080',
+        config,
+        sandbox: withProd,
+        controlUrl: 'http://127.0.0.1:8081',
+        files: { state: 'data/cdflow.sandbox.json', log: 'data/cdflow.log' },
+        notice: null,
+        release: null,
+        releases: 0,
+      });
+      expect(text).toContain(`PRO       archery ${prod.urls.archery}`);
+    } finally {
+      await withProd.close();
+    }
   });
 });

@@ -173,6 +173,27 @@ describe.each([sqlite, postgres])('the release store on $name', (dialect) => {
     expect((await store.find(release('rel-1').summary))?.releaseId).toBe('rel-1');
   });
 
+  it("keeps a summary's UAT and production releases apart, linked by their summary", async () => {
+    const uat = release('rel-uat');
+    await store.createRelease(uat, nothing);
+    await store.createRelease(
+      { ...release('rel-pro'), summary: uat.summary, env: 'PRO', state: 'prodApproval' },
+      nothing,
+    );
+    // A summary alone names its UAT release; `env` picks the other one.
+    expect((await store.getBySummary(uat.summary))?.releaseId).toBe('rel-uat');
+    expect((await store.find(uat.summary))?.releaseId).toBe('rel-uat');
+    expect((await store.getBySummary(uat.summary, 'PRO'))?.releaseId).toBe('rel-pro');
+    expect((await store.find(uat.summary, 'PRO'))?.releaseId).toBe('rel-pro');
+    expect(await store.linkOf(uat.summary, 'PRO')).toEqual({
+      releaseId: 'rel-pro',
+      issueKey: null,
+      state: 'prodApproval',
+      env: 'PRO',
+    });
+    expect(await store.linkOf('another summary', 'PRO')).toBeUndefined();
+  });
+
   it('refuses a second creation of the same release as a revision conflict', async () => {
     await store.createRelease(release('rel-1'), nothing);
     await expect(store.createRelease(release('rel-1'), nothing)).rejects.toBeInstanceOf(

@@ -84,9 +84,15 @@ export class JiraClient implements JiraPort {
    * The newest issue of `projectKey` whose summary is exactly `summary`, or null. Jira's `~` is a fuzzy text
    * search, so candidates are narrowed to the exact summary here.
    */
-  async findIssueBySummary(projectKey: string, summary: string): Promise<JiraIssueRef | null> {
+  async findIssueBySummary(
+    projectKey: string,
+    summary: string,
+    issueType?: string,
+  ): Promise<JiraIssueRef | null> {
     const term = summarySearchTerm(summary);
-    const jql = `project = ${jqlString(projectKey)}${term === null ? '' : ` AND summary ~ ${jqlString(term)}`} ORDER BY created DESC`;
+    const type =
+      issueType === undefined || issueType === '' ? '' : ` AND issuetype = ${jqlString(issueType)}`;
+    const jql = `project = ${jqlString(projectKey)}${type}${term === null ? '' : ` AND summary ~ ${jqlString(term)}`} ORDER BY created DESC`;
     let startAt = 0;
     for (let page = 0; page < maxSearchPages; page++) {
       const result = await this.search(jql, { startAt, maxResults: 50, fields: ['summary', 'status'] });
@@ -234,6 +240,33 @@ export class JiraClient implements JiraPort {
       issueKey,
       message: `jira issue ${issueKey} did not reach status "${targetStatus}" (it is in "${current}") after ${performed.length} transitions and ${staleRetries} re-reads; it keeps changing concurrently. Retry later.`,
     });
+  }
+
+  async userGroups(username: string): Promise<string[]> {
+    let body: unknown;
+    try {
+      const res = await this.http.request<unknown>({
+        method: 'GET',
+        path: `${api}/user`,
+        searchParams: { username, expand: 'groups' },
+      });
+      body = res.body;
+    } catch (err) {
+      // Jira answers 404 for a user it does not know: no groups, so no approval of theirs counts.
+      if (isUpstreamError(err) && err.status === 404) return [];
+      throw err;
+    }
+    const items = (body as { groups?: { items?: unknown } } | null)?.groups?.items;
+    if (!Array.isArray(items)) {
+      throw new UpstreamError({
+        upstream: 'jira',
+        code: 'BAD_RESPONSE',
+        message: `jira GET /user?username=${username}&expand=groups answered without groups.items: cannot tell the user's groups`,
+      });
+    }
+    return items
+      .map((g: unknown) => (g !== null && typeof g === 'object' ? (g as { name?: unknown }).name : undefined))
+      .filter((g): g is string => typeof g === 'string' && g !== '');
   }
 
   async comment(issueKey: string, body: string): Promise<void> {

@@ -7,8 +7,11 @@ export interface JiraIssueRef {
 }
 
 export interface JiraPort {
-  /** Exact-summary search in a project (JQL), newest first; null when none. */
-  findIssueBySummary(projectKey: string, summary: string): Promise<JiraIssueRef | null>;
+  /**
+   * Exact-summary search in a project (JQL), newest first; null when none. With `issueType`, only issues
+   * of that type (a production issue and its UAT issue share the summary).
+   */
+  findIssueBySummary(projectKey: string, summary: string, issueType?: string): Promise<JiraIssueRef | null>;
   /** Create an issue; `fields` are Jira REST v2 fields (custom field ids already resolved). */
   createIssue(fields: Record<string, unknown>): Promise<{ key: string; id: string }>;
   updateFields(issueKey: string, fields: Record<string, unknown>): Promise<void>;
@@ -29,4 +32,9 @@ export interface JiraPort {
     options?: { expectedFrom?: string },
   ): Promise<{ from: string; to: string; transitions: string[] }>;
   comment(issueKey: string, body: string): Promise<void>;
+  /**
+   * The Jira groups of the user named `username` (`GET /user?username=&expand=groups`): how cdflow checks
+   * that an approval made in Jira comes from the approval step's group. An unknown user has none ([]).
+   */
+  userGroups(username: string): Promise<string[]>;
 }

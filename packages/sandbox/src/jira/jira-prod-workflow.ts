@@ -1,7 +1,8 @@
 /**
  * The production workflow "cdflow-prod" of the issue type 运营升级: one status per approval step (DBA, SA,
  * team lead, in order), 审批驳回 from any of them, then the stage statuses shared with UAT (the same Jira
- * status objects, so the same ids and names) up to 运营升级完成 and 升级流程结束. Its transitions have
+ * status objects, so the same ids and names) up to 运营升级完成 and 升级流程结束; 退回…审批 takes the issue
+ * back to an approval step from a later one or from SQL待执行. Its transitions have
  * their own action ids: a client that hard-codes the UAT ids moves nothing here.
  */
 import { defaultJiraWorkflowNames, type JiraWorkflowNames } from '@cdflow/core';
@@ -43,6 +44,9 @@ export const prodTransitionKeys = [
   'resubmitCode',
   'resubmitIteration',
   'finish',
+  'returnToDba',
+  'returnToSa',
+  'returnToLead',
 ] as const;
 export type JiraProdTransitionKey = (typeof prodTransitionKeys)[number];
 
@@ -90,6 +94,9 @@ export function defaultProdWorkflowNames(
       resubmitCode: uat.transitions.resubmitCode,
       resubmitIteration: '重新提交运营迭代升级',
       finish: uat.transitions.finish,
+      returnToDba: '退回DBA审批',
+      returnToSa: '退回SA审批',
+      returnToLead: '退回组长审批',
     },
   };
 }
@@ -102,11 +109,15 @@ export interface JiraProdApprovalGroups {
   reject: readonly string[];
 }
 
+/**
+ * The approvers' groups, and cdflow's service user (group cdflow-service): an approval or rejection
+ * given through cdflow's operator API is mirrored in Jira by cdflow, which checked the approver's groups.
+ */
 export const defaultProdApprovalGroups: JiraProdApprovalGroups = {
-  dbaApproved: ['dba'],
-  saApproved: ['sa'],
-  leadApproved: ['team-leads'],
-  reject: ['dba', 'sa', 'team-leads'],
+  dbaApproved: ['dba', 'cdflow-service'],
+  saApproved: ['sa', 'cdflow-service'],
+  leadApproved: ['team-leads', 'cdflow-service'],
+  reject: ['dba', 'sa', 'team-leads', 'cdflow-service'],
 };
 
 const newStatuses: Record<
@@ -146,6 +157,11 @@ const graph: Array<[JiraProdTransitionKey, string, JiraProdStatusKey[] | null, J
   ['codeFailed', '451', ['codeExecuting'], 'fixing'],
   ['codeSucceeded', '431', ['codeExecuting'], 'prodComplete'],
   ['finish', '491', ['prodComplete'], 'closed'],
+  // Back to an approval step (cdflow takes an approval it refused back, or a new iteration's approvals
+  // start again): from any later approval status and from SQL待执行.
+  ['returnToDba', '501', ['saApproval', 'leadApproval', 'sqlPending'], 'dbaApproval'],
+  ['returnToSa', '511', ['leadApproval', 'sqlPending'], 'saApproval'],
+  ['returnToLead', '521', ['sqlPending'], 'leadApproval'],
 ];
 
 export function prodWorkflow(

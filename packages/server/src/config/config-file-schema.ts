@@ -35,6 +35,58 @@ const routingRule = Type.Union([
   ),
 ]);
 
+/** File-name marks: a SQL file whose name contains one of them is not run in the environment. */
+const sqlFileMarks = Type.Array(nonEmpty);
+
+/** Production's own upstreams (secrets are environment variables: PRO_ARCHERY_PASSWORD, PRO_CMDB_TOKEN, PRO_APOLLO_TOKEN). */
+const prodUpstreams = {
+  archery: Type.Optional(
+    Type.Object(
+      {
+        baseUrl: Type.Optional(nonEmpty),
+        user: Type.Optional(nonEmpty),
+        uiUrl: Type.Optional(nonEmpty),
+        isBackup: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  cmdb: Type.Optional(
+    Type.Object(
+      {
+        dialect: Type.Optional(Type.Union([Type.Literal('tasks'), Type.Literal('jiracdflow')])),
+        baseUrl: Type.Optional(nonEmpty),
+        searchUrl: Type.Optional(nonEmpty),
+        upgradeUrl: Type.Optional(nonEmpty),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  apollo: Type.Optional(Type.Object({ baseUrl: Type.Optional(nonEmpty) }, { additionalProperties: false })),
+};
+
+const approvalStep = Type.Object(
+  {
+    key: Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9_-]+$' }),
+    label: Type.Optional(nonEmpty),
+    group: nonEmpty,
+    status: nonEmpty,
+    transition: nonEmpty,
+    returnTransition: nonEmpty,
+    approvesDifferences: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const changeWindow = Type.Object(
+  {
+    cron: nonEmpty,
+    durationMinutes: Type.Number({ exclusiveMinimum: 0 }),
+    timeZone: Type.Optional(nonEmpty),
+  },
+  { additionalProperties: false },
+);
+
 /** Status or transition names by stable key; the keys are checked in load-config.ts to name a typo. */
 const names = Type.Record(Type.String({ minLength: 1 }), nonEmpty);
 
@@ -174,6 +226,53 @@ export const configFileSchema = Type.Object(
         {
           bodyLimitBytes: Type.Optional(positiveInt),
           webhookBodyLimitBytes: Type.Optional(positiveInt),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /**
+     * Per environment: the SQL files it skips by name, and production's own upstreams (Archery, CMDB,
+     * Apollo: Jira is one for both).
+     */
+    environments: Type.Optional(
+      Type.Object(
+        {
+          UAT: Type.Optional(
+            Type.Object(
+              { dropSqlFilesContaining: Type.Optional(sqlFileMarks) },
+              { additionalProperties: false },
+            ),
+          ),
+          PRO: Type.Optional(
+            Type.Object(
+              { dropSqlFilesContaining: Type.Optional(sqlFileMarks), ...prodUpstreams },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** How production releases run: approvals, change windows, the production workflow's Jira names. */
+    prod: Type.Optional(
+      Type.Object(
+        {
+          issueType: Type.Optional(nonEmpty),
+          approvals: Type.Optional(Type.Array(approvalStep, { minItems: 1 })),
+          publisherMayApprove: Type.Optional(Type.Boolean()),
+          changeWindows: Type.Optional(Type.Array(changeWindow, { minItems: 1 })),
+          statuses: Type.Optional(
+            Type.Object(
+              { rejected: Type.Optional(nonEmpty), complete: Type.Optional(nonEmpty) },
+              { additionalProperties: false },
+            ),
+          ),
+          transitions: Type.Optional(
+            Type.Object(
+              { reject: Type.Optional(nonEmpty), resubmitIteration: Type.Optional(nonEmpty) },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -26,6 +26,7 @@ import { type ConfigFile, configFileSchema } from './config-file-schema.js';
 import { resolveNotificationSettings } from './notification-settings.js';
 import { resolveInspectUrl, resolveMetricsSettings } from './observability-settings.js';
 import { resolveConsoleSettings, resolvePeopleSettings } from './people-settings.js';
+import { readProdUpstreams, resolveProdSettings, sqlFileFiltersOf } from './prod-settings.js';
 import {
   type CmdbDialect,
   cmdbDialects,
@@ -259,10 +260,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     problems.push('APOLLO_BASE_URL: required when APOLLO_TOKEN is set (the Apollo portal URL)');
   }
 
+  const prodUpstreams = readProdUpstreams(
+    get,
+    file,
+    { isBackup: archery.isBackup, dialect: cmdb.dialect },
+    (raw, name) => readUrl(raw, name, problems),
+    problems,
+  );
   const sqlSource = readSqlSource(get, file, sandbox, problems);
   const sqlFallbackEncoding = readFallbackEncoding(file.sqlSource?.fallbackEncoding ?? 'gb18030', problems);
 
   const names = workflowNames(file, problems);
+  const prod = resolveProdSettings(file, names, problems);
   const timings: Timings = {
     ...defaultTimings,
     // A real site waits for image sync before deploying; the sandbox's simulated CMDB needs no wait.
@@ -305,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       ...routingProjects(file),
     },
     sqlSource: sqlSource?.kind ?? null,
+    sqlFileFilters: sqlFileFiltersOf(file),
   };
 
   return {
@@ -330,6 +340,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     archery,
     cmdb,
     apollo,
+    environments: { PRO: prodUpstreams },
+    prod,
     sqlSource,
     sqlFallbackEncoding,
     legacy: { statusWithoutAuth: file.legacy?.statusWithoutAuth ?? false },

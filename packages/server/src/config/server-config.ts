@@ -2,7 +2,7 @@
  * The validated configuration of a cdflow server (from environment variables and the optional
  * CDFLOW_CONFIG file; see load-config.ts). Everything downstream reads this, never process.env.
  */
-import type { JiraWorkflowNames, NormalizeOptions, SqlMode } from '@cdflow/core';
+import type { JiraWorkflowNames, NormalizeOptions, ProdSettings, SqlMode } from '@cdflow/core';
 import type { NotificationSettings } from './notification-settings.js';
 import type { MetricsSettings } from './observability-settings.js';
 import type { ConsoleSettings, PeopleSettings } from './people-settings.js';
@@ -85,6 +85,13 @@ export type SqlSourceSettings =
   | { kind: 'svn'; baseUrl: string; user: string; password: string }
   | { kind: 'gitlab'; baseUrl: string; token: string; projects: Record<string, number> };
 
+/** The upstreams of one environment besides Jira (one Jira serves both): Archery, CMDB, Apollo. */
+export interface EnvironmentUpstreams {
+  archery: ServerConfig['archery'];
+  cmdb: ServerConfig['cmdb'];
+  apollo: ServerConfig['apollo'];
+}
+
 export interface ReplicaSettings {
   /** This replica's name, unique among the replicas (CDFLOW_REPLICA_ID; default host name and pid). */
   id: string;
@@ -127,6 +134,17 @@ export interface ServerConfig {
   cmdb: { dialect: CmdbDialect; baseUrl: string; searchUrl: string; upgradeUrl: string; token: string };
   /** Optional: when set, apollo_info items are applied and published through the Apollo Open API. */
   apollo: { baseUrl: string; token: string } | null;
+  /**
+   * Production's own upstreams (`environments.PRO` in CDFLOW_CONFIG, `PRO_`-prefixed variables); the
+   * top-level `archery`, `cmdb` and `apollo` are UAT's. Null: production is not configured, and every
+   * production release (a PRO request, a promotion) is refused — never sent to the UAT upstreams.
+   */
+  environments: { PRO: EnvironmentUpstreams | null };
+  /**
+   * How production releases run (CDFLOW_CONFIG `prod`): approval steps, whether the publisher may
+   * approve, change windows, the production workflow's Jira names (its shared stage names are `jira.names`).
+   */
+  prod: ProdSettings;
   /** Optional: the SQL source; without one, every SQL item must carry `sql_content`. */
   sqlSource: SqlSourceSettings | null;
   /** How a SQL file that is not UTF-8 is decoded (a WHATWG encoding name; default `gb18030`). */

@@ -30,3 +30,5 @@ export const unauthorized = (message: string) => new ApiError(401, 'unauthorized
 export const notFound = (message: string) => new ApiError(404, 'not_found', message);
 export const forbidden = (message: string, details: Record<string, unknown> = {}) =>
   new ApiError(403, 'forbidden', message, details);
+export const badRequest = (message: string, details: Record<string, unknown> = {}) =>
+  new ApiError(400, 'invalid_request', message, details);

@@ -233,9 +233,40 @@ export const operatorEventBody = Type.Object(
       }),
     ),
     reason: Type.Optional(
-      Type.String({ maxLength: 4000, description: 'for SQL_REPORTED_FAILED and CONFIG_REPORTED_FAILED' }),
+      Type.String({
+        maxLength: 4000,
+        description: 'for SQL_REPORTED_FAILED, CONFIG_REPORTED_FAILED and PROD_REJECTED',
+      }),
+    ),
+    approver: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        pattern: '\\S',
+        description:
+          'PROD_APPROVED / PROD_REJECTED with the shared operator token: the Jira user who approves (their Jira groups are checked); a person token or session approves as that person',
+      }),
+    ),
+    step: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 32,
+        description: 'PROD_APPROVED: the approval step meant (dba, sa, lead); the current one when absent',
+      }),
+    ),
+    acknowledgeDifferences: Type.Optional(
+      Type.Boolean({
+        description:
+          'PROD_APPROVED: approve the differences from what the UAT release applied (needed by the step that approves them)',
+      }),
     ),
   },
+  { additionalProperties: false },
+);
+
+/** A summary names two releases (UAT and production): `env` says which (UAT unless said). */
+export const releaseEnvQuery = Type.Object(
+  { env: Type.Optional(Type.Enum(['UAT', 'PRO'])) },
   { additionalProperties: false },
 );
 

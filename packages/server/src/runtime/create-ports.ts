@@ -8,9 +8,9 @@ import {
   JiracdflowCmdbClient,
 } from '@cdflow/adapters';
 import type { Logger } from 'pino';
-import type { ServerConfig } from '../config/server-config.js';
+import type { EnvironmentUpstreams, ServerConfig } from '../config/server-config.js';
 import { createSqlSource } from './create-sql-source.js';
-import type { RuntimePorts } from './effects/runtime-ports.js';
+import type { EnvironmentPorts, RuntimePorts } from './effects/runtime-ports.js';
 
 /** `observer` is told after every HTTP attempt to an upstream (the metrics). */
 export function createPorts(config: ServerConfig, logger: Logger, observer?: HttpObserver): RuntimePorts {
@@ -19,6 +19,9 @@ export function createPorts(config: ServerConfig, logger: Logger, observer?: Htt
     retries: config.timings.upstreamRetries,
     ...(observer ? { observer } : {}),
   };
+  const upgradeTimeoutMs = config.timings.cmdbUpgradeTimeoutMs;
+  const uat = environmentPorts(config, logger, common, upgradeTimeoutMs);
+  const pro = config.environments.PRO;
   return {
     jira: new JiraClient({
       baseUrl: config.jira.baseUrl,
@@ -26,37 +29,56 @@ export function createPorts(config: ServerConfig, logger: Logger, observer?: Htt
       ...common,
       logger: logger.child({ upstream: 'jira' }),
     }),
+    ...uat,
+    sqlSource: createSqlSource(config.sqlSource, { ...common, logger }),
+    // Production's own upstreams: its releases never reach the UAT ones above.
+    environments: {
+      PRO: pro ? environmentPorts(pro, logger.child({ env: 'PRO' }), common, upgradeTimeoutMs) : null,
+    },
+  };
+}
+
+type Common = { timeoutMs: number; retries: number; observer?: HttpObserver };
+
+/** One environment's Archery, CMDB (of its dialect) and Apollo clients. */
+function environmentPorts(
+  upstreams: EnvironmentUpstreams,
+  logger: Logger,
+  common: Common,
+  upgradeTimeoutMs: number,
+): EnvironmentPorts {
+  const child = (upstream: string) => logger.child({ upstream });
+  return {
     archery: new ArcheryClient({
-      baseUrl: config.archery.baseUrl,
-      username: config.archery.user,
-      password: config.archery.password,
+      baseUrl: upstreams.archery.baseUrl,
+      username: upstreams.archery.user,
+      password: upstreams.archery.password,
       ...common,
-      logger: logger.child({ upstream: 'archery' }),
+      logger: child('archery'),
     }),
     cmdb:
-      config.cmdb.dialect === 'jiracdflow'
+      upstreams.cmdb.dialect === 'jiracdflow'
         ? new JiracdflowCmdbClient({
-            searchUrl: config.cmdb.searchUrl,
-            upgradeUrl: config.cmdb.upgradeUrl,
-            token: config.cmdb.token,
+            searchUrl: upstreams.cmdb.searchUrl,
+            upgradeUrl: upstreams.cmdb.upgradeUrl,
+            token: upstreams.cmdb.token,
             ...common,
-            upgradeTimeoutMs: config.timings.cmdbUpgradeTimeoutMs,
-            logger: logger.child({ upstream: 'cmdb' }),
+            upgradeTimeoutMs,
+            logger: child('cmdb'),
           })
         : new CmdbClient({
-            baseUrl: config.cmdb.baseUrl,
-            token: config.cmdb.token,
+            baseUrl: upstreams.cmdb.baseUrl,
+            token: upstreams.cmdb.token,
             ...common,
-            logger: logger.child({ upstream: 'cmdb' }),
+            logger: child('cmdb'),
           }),
-    apollo: config.apollo
+    apollo: upstreams.apollo
       ? new ApolloClient({
-          baseUrl: config.apollo.baseUrl,
-          token: config.apollo.token,
+          baseUrl: upstreams.apollo.baseUrl,
+          token: upstreams.apollo.token,
           ...common,
-          logger: logger.child({ upstream: 'apollo' }),
+          logger: child('apollo'),
         })
       : null,
-    sqlSource: createSqlSource(config.sqlSource, { ...common, logger }),
   };
 }

@@ -335,7 +335,13 @@ export class EffectRunner {
     try {
       const outcome = await performEffect(
         effect,
-        { releaseId: row.releaseId, issueKey: head.issueKey, attempts: row.attempts, rerun },
+        {
+          releaseId: row.releaseId,
+          issueKey: head.issueKey,
+          env: head.context.request.env,
+          attempts: row.attempts,
+          rerun,
+        },
         deps,
       );
       if (outcome.kind === 'later') {

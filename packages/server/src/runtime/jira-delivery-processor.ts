@@ -4,6 +4,7 @@
  * with a comment. All the work on a release happens in that release's queue slot, like every other event.
  */
 import {
+  approverToLookUp,
   describeRelease,
   interpretJiraDelivery,
   type JiraDeliveryHint,
@@ -12,6 +13,8 @@ import {
   retryDelayMs,
   seenOnReadingJira,
   shouldRetry,
+  withApproverGroups,
+  withHostFacts,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
@@ -184,8 +187,11 @@ export class JiraDeliveryProcessor {
     // then the decision taken holding the release (no upstream call while the store's lock is held).
     await this.options.decisions.serial(releaseId, async () => {
       let currentStatus: string;
+      let groups: string[] | null;
       try {
         currentStatus = (await this.options.ports.jira.getIssue(delivery.issueKey as string)).status;
+        // A production approval counts only from the step's group: Jira says which groups its author is in.
+        groups = await this.approverGroups(releaseId, delivery, currentStatus);
       } catch (error) {
         const reason = describeError(error);
         const attempts = row.attempts + 1;
@@ -200,9 +206,29 @@ export class JiraDeliveryProcessor {
         return;
       }
       await this.options.decisions.locked(releaseId, () =>
-        this.decide(id, releaseId, delivery, currentStatus),
+        this.decide(id, releaseId, delivery, currentStatus, groups),
       );
     });
+  }
+
+  /** The Jira groups of the person whose move is a production approval or rejection (null: none needed). */
+  private async approverGroups(
+    releaseId: string,
+    delivery: JiraDelivery,
+    currentStatus: string,
+  ): Promise<string[] | null> {
+    const head = await this.options.decisions.head(releaseId);
+    if (!head) return null;
+    const { config } = this.options;
+    const by = delivery.user ?? 'unknown';
+    const answer = interpretJiraDelivery(
+      describeRelease(head.persisted),
+      { change: delivery.statusChange, transitionName: delivery.transitionName ?? null, by },
+      currentStatus,
+      { names: config.jira.names, cdflowUser: config.jira.user },
+    );
+    const user = answer.kind === 'event' ? approverToLookUp(answer.event) : null;
+    return user === null ? null : this.options.ports.jira.userGroups(user);
   }
 
   /** Map the issue's current status (the delivery is only a hint) to a decision. Holding the release. */
@@ -211,6 +237,7 @@ export class JiraDeliveryProcessor {
     releaseId: string,
     delivery: JiraDelivery,
     currentStatus: string,
+    groups: string[] | null = null,
   ): Promise<void> {
     const head = await this.options.decisions.head(releaseId);
     if (!head) return;
@@ -261,7 +288,10 @@ export class JiraDeliveryProcessor {
         );
         return;
       case 'event': {
-        await decisions.apply(releaseId, answer.event, {
+        const event = withHostFacts(withApproverGroups(answer.event, groups), {
+          prodUpstreams: config.environments.PRO !== null,
+        });
+        await decisions.apply(releaseId, event, {
           source: 'jira',
           actor: answer.change.by,
           durable: false,
@@ -321,11 +351,11 @@ export class JiraDeliveryProcessor {
     );
     // Only an accepted step is caught up; anything else waits for that move's own delivery.
     if (next.kind !== 'event') return;
-    await this.options.decisions.apply(releaseId, next.event, {
-      source: 'jira',
-      actor: next.change.by,
-      durable: false,
-    });
+    await this.options.decisions.apply(
+      releaseId,
+      withHostFacts(next.event, { prodUpstreams: config.environments.PRO !== null }),
+      { source: 'jira', actor: next.change.by, durable: false },
+    );
     if (next.catchUp) await this.catchUpWithJira(releaseId, currentStatus, null);
   }
 }

@@ -96,7 +96,7 @@ export class JiraReconciler {
       }
       const described = describeRelease({ machineVersion: row.machineVersion, snapshot: row.snapshot });
       const names = config.jira.names;
-      if (status === jiraStatusForState(described.state, names)) continue;
+      if (status === jiraStatusForState(described.state, names, described.context)) continue;
       // The last delivery since the release's last change already saw Jira like this and was refused or
       // ignored (with its comment): nothing new. An echo of cdflow's own move processed late may have
       // seen a person's later move too: that move is not judged yet, so it does not count.
@@ -109,7 +109,10 @@ export class JiraReconciler {
           dedupeKey: `reconcile:${row.releaseId}:r${row.revision}:${status}`,
           webhookEvent: 'cdflow:reconcile',
           issueKey,
-          statusChange: { from: jiraStatusForState(mirror, names), to: status },
+          statusChange: {
+            from: described.context.jiraMirrorStatus ?? jiraStatusForState(mirror, names, described.context),
+            to: status,
+          },
           user: 'unknown (reconciled from Jira)',
           timestamp: now,
         },

@@ -8,16 +8,25 @@
  * deliveries are mapped to events by the JiraDeliveryProcessor, which decides through this same path.
  */
 import {
+  type AppliedState,
   CdflowError,
   type Decision,
   decide,
+  type Env,
+  NonRetryableError,
   type NormalizedRequest,
   type PersonEvent,
+  type PromotionSource,
+  prodNotConfiguredMessage,
+  promotedRequest,
   type Refusal,
   type ReleaseEffect,
   type ReleaseEvent,
   type ReleaseSettings,
+  type SqlText,
+  type StartReleaseInput,
   startRelease,
+  withHostFacts,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
@@ -32,6 +41,7 @@ import type { ReleaseStore } from '../store/release-store.js';
 import { EffectRunner, type ReplicaClaims } from './effect-runner.js';
 import { CmdbDeploySlots } from './effects/cmdb-deploy-slots.js';
 import { describeError } from './effects/effect-errors.js';
+import type { PromotionOutcome } from './effects/effect-handler.js';
 import type { CheckPolicy, RuntimePorts } from './effects/runtime-ports.js';
 import { JiraDeliveryProcessor } from './jira-delivery-processor.js';
 import { JiraReconciler } from './jira-reconciler.js';
@@ -88,6 +98,14 @@ export class UnknownReleaseError extends CdflowError {
       `No release ${ref}: use the Jira issue key, the release id or the summary of an existing release.`,
     );
     this.name = 'UnknownReleaseError';
+  }
+}
+
+/** A production request or promotion while cdflow has no production upstreams: refused, never sent to UAT's. */
+export class ProdNotConfiguredError extends CdflowError {
+  constructor() {
+    super('PROD_NOT_CONFIGURED', prodNotConfiguredMessage);
+    this.name = 'ProdNotConfiguredError';
   }
 }
 
@@ -152,6 +170,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         checkPolicy: options.checkPolicy,
         deploySlots: new CmdbDeploySlots(timings.deployParallelism, timings.deployTimeoutMs),
         lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
+        promote: (input) => this.promote(input),
       },
       record: (row, effect, result, owner) => this.outcomes.recordEffect(row, effect, result, owner),
       retryPolicy: effectRetryPolicy(timings),
@@ -223,6 +242,14 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     await this.store.close();
   }
 
+  jiraUserGroups(username: string): Promise<string[]> {
+    return this.options.ports.jira.userGroups(username);
+  }
+
+  prodConfigured(): boolean {
+    return this.config.environments.PRO !== null;
+  }
+
   ready(): Promise<boolean> {
     if (!this.started || this.stopping || !this.store.isOpen()) return Promise.resolve(false);
     const now = Date.now();
@@ -253,12 +280,18 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   async intake(request: NormalizedRequest, by: string): Promise<IntakeResult> {
     this.assertRunning();
-    const releaseId = releaseIdFor(request.summary);
+    // Production never goes to the UAT upstreams: without its own, a production request is refused.
+    if (request.env === 'PRO' && this.config.environments.PRO === null) throw new ProdNotConfiguredError();
+    const releaseId = releaseIdFor(request.summary, request.env);
     const outcome = await this.exclusive(releaseId, async (): Promise<Decided> => {
+      // A production request is compared with what its UAT release has applied now.
+      const uat = request.env === 'PRO' ? await this.uatReference(request.summary) : undefined;
       const head = await this.heads.current(releaseId, this.storeOf(releaseId));
       if (!head) {
         try {
-          await this.createRelease(releaseId, request, by);
+          const prod =
+            uat === undefined ? undefined : { origin: 'request' as const, ...uatBase(uat), publishedBy: by };
+          await this.createRelease(releaseId, request, by, prod);
           return { outcome: 'created' };
         } catch (error) {
           // Another replica created it meanwhile (its lock was taken first): this request iterates it.
@@ -269,7 +302,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       return this.decided(
         await this.applyLocked(
           releaseId,
-          { type: 'NEW_ITERATION', request, by },
+          { type: 'NEW_ITERATION', request, by, ...(uat === undefined ? {} : { uat }) },
           { source: 'intake', actor: by, request: { by, body: request } },
         ),
       );
@@ -289,11 +322,17 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return { outcome: 'created', release: await this.queue.run(releaseId, () => this.viewById(releaseId)) };
   }
 
-  async sendEvent(ref: string, event: PersonEvent, source: 'operator'): Promise<EventResult | null> {
+  async sendEvent(
+    ref: string,
+    given: PersonEvent,
+    source: 'operator',
+    env?: Env,
+  ): Promise<EventResult | null> {
     this.assertRunning();
     // A release in memory takes its slot now (arrival order); another one is looked up first.
-    const releaseId = this.heads.resolve(ref) ?? (await this.store.find(ref))?.releaseId;
+    const releaseId = this.heads.resolve(ref) ?? (await this.store.find(ref, env))?.releaseId;
     if (releaseId === undefined) return null;
+    const event = withHostFacts(given, { prodUpstreams: this.config.environments.PRO !== null });
     const outcome = await this.exclusive(releaseId, async () =>
       this.decided(await this.applyLocked(releaseId, event, { source, actor: event.by })),
     );
@@ -377,18 +416,68 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   }
 
   /** The release's settings, copied from configuration at creation (later config changes do not move it). */
-  private settings(): ReleaseSettings {
-    return releaseSettings(this.config);
+  private settings(env: Env): ReleaseSettings {
+    return releaseSettings(this.config, env);
   }
 
-  private async createRelease(releaseId: string, request: NormalizedRequest, by: string): Promise<void> {
+  // ---- production (a release per summary and environment) ----------------------------------------
+
+  /** What the UAT release of `summary` has applied now (the base of a production release's differences). */
+  private async uatReference(summary: string): Promise<{ releaseId: string; applied: AppliedState } | null> {
+    const row = await this.store.getBySummary(summary, 'UAT');
+    if (!row) return null;
+    const head = await this.heads.current(row.releaseId, this.store);
+    return head ? { releaseId: row.releaseId, applied: head.context.applied } : null;
+  }
+
+  /**
+   * 升级运营环境 was decided on a UAT release: create its production release from exactly what it
+   * applied, once (the release id is the summary's in PRO: an effect run again finds it there).
+   */
+  private async promote(input: { by: string; uat: PromotionSource }): Promise<PromotionOutcome> {
+    if (this.config.environments.PRO === null)
+      throw new NonRetryableError(prodNotConfiguredMessage, { code: 'CONFIG_INVALID' });
+    const releaseId = releaseIdFor(input.uat.summary, 'PRO');
+    const request = promotedRequest(input.uat, this.config.normalize.sqlFileFilters);
+    const outcome = await this.exclusive(releaseId, async (): Promise<PromotionOutcome> => {
+      const existing = await this.heads.current(releaseId, this.storeOf(releaseId));
+      if (existing) return { kind: 'exists', releaseId, state: existing.state };
+      const prod = {
+        origin: 'promotion' as const,
+        uatReleaseId: input.uat.releaseId,
+        uatApplied: input.uat.applied,
+        publishedBy: input.by,
+      };
+      try {
+        await this.createRelease(releaseId, request, input.by, prod, input.uat.sqlTexts);
+      } catch (error) {
+        // Another replica created it meanwhile: it is there.
+        if (!(error instanceof RevisionConflictError)) throw error;
+        this.heads.forget(releaseId);
+        return { kind: 'exists', releaseId, state: 'unknown' };
+      }
+      return { kind: 'created', releaseId };
+    });
+    await this.durable();
+    return outcome;
+  }
+
+  private async createRelease(
+    releaseId: string,
+    request: NormalizedRequest,
+    by: string,
+    prod?: StartReleaseInput['prod'],
+    sqlTexts?: Record<string, SqlText>,
+  ): Promise<void> {
     const store = this.storeOf(releaseId);
     const decision = startRelease({
       releaseId,
       request,
-      settings: this.settings(),
+      settings: this.settings(request.env),
       // DF-V002: a release never goes below the version last brought to UAT for the same project.
       previous: { version: await store.lastAppliedVersion(request.project, request.env, releaseId) },
+      ...(prod ? { prod } : {}),
+      ...(sqlTexts && Object.keys(sqlTexts).length > 0 ? { sqlTexts } : {}),
     });
     const parts = this.splitEffects(decision.effects);
     const result = await store.createRelease(
@@ -413,7 +502,21 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
             fromState: null,
             toState: decision.state,
             accepted: true,
-            detail: { iteration: decision.context.iteration, dropped: request.dropped },
+            detail: {
+              iteration: decision.context.iteration,
+              dropped: request.dropped.map(({ id, section, rule }) => ({ section, id, rule })),
+              // A production release: where it comes from, and how it runs there (e.g. auto is watch).
+              ...(decision.context.prod
+                ? {
+                    prod: {
+                      origin: decision.context.prod.origin,
+                      uatReleaseId: decision.context.prod.uatReleaseId,
+                      publishedBy: decision.context.prod.publishedBy,
+                    },
+                    notes: decision.context.prod.notes,
+                  }
+                : {}),
+            },
           },
         ],
         ...parts,
@@ -614,13 +717,13 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   // ---- queries ---------------------------------------------------------------------------------
 
-  async getRelease(ref: string): Promise<ReleaseView | null> {
-    const row = await this.store.find(ref);
+  async getRelease(ref: string, env?: Env): Promise<ReleaseView | null> {
+    const row = await this.store.find(ref, env);
     return row ? this.view(row) : null;
   }
 
-  async findBySummary(summary: string): Promise<ReleaseView | null> {
-    const row = await this.store.getBySummary(summary);
+  async findBySummary(summary: string, env?: Env): Promise<ReleaseView | null> {
+    const row = await this.store.getBySummary(summary, env);
     return row ? this.view(row) : null;
   }
 
@@ -629,8 +732,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return { total, items: await Promise.all(rows.map((row) => this.view(row))) };
   }
 
-  async history(ref: string): Promise<HistoryEntry[] | null> {
-    const row = await this.store.find(ref);
+  async history(ref: string, env?: Env): Promise<HistoryEntry[] | null> {
+    const row = await this.store.find(ref, env);
     if (!row) return null;
     return (await this.store.history(row.releaseId)).map((a) => ({
       seq: a.seq,
@@ -664,6 +767,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
           ? replicaTimers.find((t) => t.name === name)?.dueAt
           : this.timers.current(row.releaseId, name)?.dueAt,
       allowedGroups: this.config.people.events,
+      // The summary's release in the other environment (UAT ↔ production).
+      linked: (await this.store.linkOf(row.summary, row.env === 'UAT' ? 'PRO' : 'UAT')) ?? null,
     };
     return toReleaseView(row, this.config.jira.names, live);
   }
@@ -671,6 +776,11 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private assertRunning(): void {
     if (this.stopping) throw new RuntimeStoppedError();
   }
+}
+
+/** The differences base of a production release: its UAT release and what it applied (none: null). */
+function uatBase(uat: { releaseId: string; applied: AppliedState } | null) {
+  return { uatReleaseId: uat?.releaseId ?? null, uatApplied: uat?.applied ?? null };
 }
 
 /** What a person's or the release system's decision came to, before the release is read for the answer. */

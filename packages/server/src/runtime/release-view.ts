@@ -1,5 +1,6 @@
 /** Builds the query API's view of a release from its stored row and snapshot. */
 import {
+  currentApprovalStep,
   describeRelease,
   explainRelease,
   type JiraWorkflowNames,
@@ -7,13 +8,15 @@ import {
   legacySqlInfo,
   legacyUpgradeStatus,
   type PersonEvent,
+  prodDifferences,
   productStateOf,
+  type ReleaseContext,
   type ReleaseEffect,
   situationErrorMessage,
   sqlFilesToRead,
 } from '@cdflow/core';
 import type { OutboxRow, ReleaseRow } from '../store/release-repository.js';
-import type { ReleaseView } from './runtime-api.js';
+import type { LinkedRelease, ProdReleaseView, ReleaseView } from './runtime-api.js';
 
 /** What only the running runtime knows of a release: the effect it waits behind, its timers' due times. */
 export interface ReleaseLive {
@@ -23,6 +26,53 @@ export interface ReleaseLive {
   timerDueAt?: (name: string) => number | undefined;
   /** Jira groups allowed to send each person event (`people.events`). */
   allowedGroups?: Partial<Record<PersonEvent['type'], readonly string[]>>;
+  /** The summary's release in the other environment, as the store has it. */
+  linked?: { releaseId: string; issueKey: string | null; state: string; env: 'UAT' | 'PRO' } | null;
+}
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A production release's approvals and differences as the API shows them. */
+function prodView(context: ReleaseContext): ProdReleaseView | null {
+  const prod = context.prod;
+  const steps = context.settings.prod?.approvals ?? [];
+  if (!prod) return null;
+  const window = prod.window;
+  return {
+    origin: prod.origin,
+    uatReleaseId: prod.uatReleaseId,
+    publishedBy: prod.publishedBy,
+    steps: steps.map((s) => ({
+      key: s.key,
+      label: s.label,
+      group: s.group,
+      jiraStatus: s.status,
+      approvedBy: prod.approvals.find((a) => a.step === s.key)?.by ?? null,
+    })),
+    waitingFor: currentApprovalStep(context)?.key ?? null,
+    refusedApprovals: prod.refusedApprovals,
+    rejection: prod.rejection,
+    differences: prodDifferences(context),
+    notes: prod.notes,
+    window: window
+      ? {
+          checkedAt: new Date(window.checkedAt).toISOString(),
+          open: window.open,
+          opensAt: isoOrNull(window.opensAt),
+          closesAt: isoOrNull(window.closesAt),
+        }
+      : null,
+  };
+}
+
+function linkedView(linked: ReleaseLive['linked']): LinkedRelease | null {
+  if (!linked) return null;
+  return {
+    env: linked.env,
+    releaseId: linked.releaseId,
+    key: linked.issueKey,
+    state: productStateOf(linked.state),
+  };
 }
 
 export function toReleaseView(
@@ -63,7 +113,7 @@ export function toReleaseView(
     env: row.env,
     state: productStateOf(described.state),
     step: described.state,
-    jiraStatus: jiraStatusForState(described.state, names),
+    jiraStatus: jiraStatusForState(described.state, names, context),
     iteration: context.iteration,
     plan: context.plan,
     sqlOrders: context.sqlOrders,
@@ -87,6 +137,8 @@ export function toReleaseView(
       })),
       awaiting: sqlFilesToRead(context.request, context.sqlTexts).map((f) => f.ref),
     },
+    linked: linkedView(live.linked),
+    prod: prodView(context),
     revision: row.revision,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,

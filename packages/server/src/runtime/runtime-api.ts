@@ -55,9 +55,40 @@ export interface ReleaseView {
     read: Array<{ ref: string; hash: string; encoding: string; source: string; bytes: number }>;
     awaiting: string[];
   };
+  /**
+   * The release of the same summary in the other environment (a UAT release's production release, a
+   * production release's UAT release), or null: the link both ways.
+   */
+  linked: LinkedRelease | null;
+  /** A production release: its origin, approvals (given, refused), rejection, notes, differences, window. */
+  prod: ProdReleaseView | null;
   revision: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface LinkedRelease {
+  env: 'UAT' | 'PRO';
+  releaseId: string;
+  key: string | null;
+  state: string;
+}
+
+export interface ProdReleaseView {
+  origin: 'promotion' | 'request';
+  uatReleaseId: string | null;
+  publishedBy: string;
+  /** The steps in order, each with who approved it (null: not yet). */
+  steps: Array<{ key: string; label: string; group: string; jiraStatus: string; approvedBy: string | null }>;
+  /** The step the release waits for; null once every step is approved. */
+  waitingFor: string | null;
+  refusedApprovals: Array<{ step: string; by: string; reason: string }>;
+  rejection: { step: string; by: string; reason: string } | null;
+  /** How it differs from what its UAT release applied (each also flagged in the plan). */
+  differences: Array<{ section: string; id: string; reason: string }>;
+  notes: string[];
+  /** The last change-window check: open until `closesAt`, or closed until `opensAt` (ISO). */
+  window: { checkedAt: string; open: boolean; opensAt: string | null; closesAt: string | null } | null;
 }
 
 export interface HistoryEntry {
@@ -128,18 +159,31 @@ export interface ReleaseRuntimeApi {
   /** A validated, normalised request from the release system: create, iterate, or refuse (409). */
   intake(request: NormalizedRequest, by: string): Promise<IntakeResult>;
   /** A person's decision through the operator API. `ref` is the issue key or the release id. Null when unknown. */
-  sendEvent(ref: string, event: PersonEvent, source: 'operator'): Promise<EventResult | null>;
+  sendEvent(
+    ref: string,
+    event: PersonEvent,
+    source: 'operator',
+    env?: 'UAT' | 'PRO',
+  ): Promise<EventResult | null>;
   /**
    * Persist the delivery (dedupe by key) and return at once; the work (re-read the issue, map the
    * change, apply or refuse with a comment) happens after the caller has answered Jira.
    */
   acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): Promise<{ duplicate: boolean }>;
-  getRelease(ref: string): Promise<ReleaseView | null>;
-  findBySummary(summary: string): Promise<ReleaseView | null>;
+  /** By issue key, release id or summary (a summary's UAT release unless `env` says). */
+  getRelease(ref: string, env?: 'UAT' | 'PRO'): Promise<ReleaseView | null>;
+  findBySummary(summary: string, env?: 'UAT' | 'PRO'): Promise<ReleaseView | null>;
   listReleases(filter: ListFilter): Promise<{ total: number; items: ReleaseView[] }>;
-  history(ref: string): Promise<HistoryEntry[] | null>;
+  history(ref: string, env?: 'UAT' | 'PRO'): Promise<HistoryEntry[] | null>;
   /** Be told after every committed change of any release; returns the unsubscribe function. */
   subscribe(listener: (change: ReleaseChange) => void): () => void;
+  /**
+   * The Jira groups of `username` as Jira's REST API says (GET /user?expand=groups): who may give a
+   * production approval through the operator API is checked against Jira, as a Jira move is.
+   */
+  jiraUserGroups(username: string): Promise<string[]>;
+  /** Whether production upstreams are configured (a production release is refused without them). */
+  prodConfigured(): boolean;
   /** Store reachable (asked at most once a second) and the runtime started and not stopping. */
   ready(): Promise<boolean>;
   /** Resume pending effects and timers; start the runner and the timer loop. */

@@ -36,7 +36,9 @@ function inspectDatabase(dbPath: string, sandbox: Sandbox | null): DatabaseRelea
   const store = openStore(dbPath);
   try {
     const repo = new ReleaseRepository(store);
+    // A production release's orders are in the production Archery.
     const orders = new Set(sandbox?.archery.orders().map((o) => o.workflowId) ?? []);
+    const prodOrders = new Set(sandbox?.prod?.archery.orders().map((o) => o.workflowId) ?? []);
     const unmatched: string[] = [];
     let total = 0;
     for (let offset = 0; ; offset += 200) {
@@ -46,7 +48,8 @@ function inspectDatabase(dbPath: string, sandbox: Sandbox | null): DatabaseRelea
         const name = row.issueKey ?? row.releaseId;
         if (sandbox === null) continue;
         const issueMissing = row.issueKey !== null && sandbox.jira.issue(row.issueKey) === undefined;
-        const orderMissing = workflowIdsOf(row.snapshot).some((id) => !orders.has(id));
+        const own = row.env === 'PRO' ? prodOrders : orders;
+        const orderMissing = workflowIdsOf(row.snapshot).some((id) => !own.has(id));
         if (issueMissing || orderMissing) unmatched.push(name);
       }
       if (page.rows.length < 200) break;
@@ -76,6 +79,14 @@ function withStates(simulators: SavedSimulators): SandboxOptions {
     apollo: { state: simulators.apollo },
     svn: { state: simulators.svn },
     gitlab: { state: simulators.gitlab },
+    // Production's simulators: continued when saved, fresh otherwise (a file saved before they existed).
+    prod: simulators.prod
+      ? {
+          archery: { state: simulators.prod.archery },
+          cmdb: { state: simulators.prod.cmdb },
+          apollo: { state: simulators.prod.apollo },
+        }
+      : true,
   };
 }
 
@@ -136,6 +147,6 @@ export async function startSandboxWithState(
   }
   // Info, not warn: the banner says it to the person; the log keeps it.
   if (notice !== null) logger.info({ stateFile }, notice);
-  const sandbox = await startSandbox({ host: '127.0.0.1' });
+  const sandbox = await startSandbox({ host: '127.0.0.1', prod: true });
   return { sandbox, report: { stateFile, outcome, notice, releases: 0 } };
 }

@@ -10,8 +10,13 @@ import type { Sandbox } from '@cdflow/sandbox';
 export const simulatorNames = ['jira', 'archery', 'cmdb', 'apollo', 'svn', 'gitlab'] as const;
 export type SimulatorName = (typeof simulatorNames)[number];
 
-/** Each simulator's saved state, as `snapshotState()` answered it (each simulator validates its own). */
-export type SavedSimulators = Record<SimulatorName, unknown>;
+/**
+ * Each simulator's saved state, as `snapshotState()` answered it (each simulator validates its own);
+ * `prod`: the production Archery, CMDB and Apollo (absent in files saved before they existed).
+ */
+export type SavedSimulators = Record<SimulatorName, unknown> & {
+  prod?: { archery: unknown; cmdb: unknown; apollo: unknown };
+};
 
 export type SavedSandbox =
   | { kind: 'missing' }
@@ -29,6 +34,15 @@ export function simulatorsText(sandbox: Sandbox): string {
     apollo: sandbox.apollo.snapshotState(),
     svn: sandbox.svn.snapshotState(),
     gitlab: sandbox.gitlab.snapshotState(),
+    ...(sandbox.prod
+      ? {
+          prod: {
+            archery: sandbox.prod.archery.snapshotState(),
+            cmdb: sandbox.prod.cmdb.snapshotState(),
+            apollo: sandbox.prod.apollo.snapshotState(),
+          },
+        }
+      : {}),
   };
   return JSON.stringify(simulators);
 }

@@ -225,9 +225,32 @@ export class ReleaseRepository {
     return record && this.releaseRowOf(record);
   }
 
-  getBySummary(summary: string): ReleaseRow | undefined {
-    const record = this.store.statement<ReleaseRecord>(`${releaseSelect} where r.summary = ?`).get(summary);
+  /** The release of `summary` in `env`; without `env`, its UAT release if it has one, else its production one. */
+  getBySummary(summary: string, env?: 'UAT' | 'PRO'): ReleaseRow | undefined {
+    const record =
+      env === undefined
+        ? this.store
+            .statement<ReleaseRecord>(
+              `${releaseSelect} where r.summary = ? order by case r.env when 'UAT' then 0 else 1 end limit 1`,
+            )
+            .get(summary)
+        : this.store
+            .statement<ReleaseRecord>(`${releaseSelect} where r.summary = ? and r.env = ?`)
+            .get(summary, env);
     return record && this.releaseRowOf(record);
+  }
+
+  /** Where the release of `summary` in `env` is, without its snapshot (the link between UAT and production). */
+  linkOf(
+    summary: string,
+    env: 'UAT' | 'PRO',
+  ): { releaseId: string; issueKey: string | null; state: string; env: 'UAT' | 'PRO' } | undefined {
+    const r = this.store
+      .statement<{ release_id: string; issue_key: string | null; state: string; env: 'UAT' | 'PRO' }>(
+        'select release_id, issue_key, state, env from releases where summary = ? and env = ?',
+      )
+      .get(summary, env);
+    return r && { releaseId: r.release_id, issueKey: r.issue_key, state: r.state, env: r.env };
   }
 
   getByIssueKey(issueKey: string): ReleaseRow | undefined {
@@ -246,9 +269,9 @@ export class ReleaseRepository {
       .get(issueKey)?.release_id;
   }
 
-  /** A release by Jira issue key, release id or summary. */
-  find(ref: string): ReleaseRow | undefined {
-    return this.getByIssueKey(ref) ?? this.getById(ref) ?? this.getBySummary(ref);
+  /** A release by Jira issue key, release id or summary (a summary's UAT release unless `env` says). */
+  find(ref: string, env?: 'UAT' | 'PRO'): ReleaseRow | undefined {
+    return this.getByIssueKey(ref) ?? this.getById(ref) ?? this.getBySummary(ref, env);
   }
 
   /** What `decide` needs: the snapshot (request put back) with the revision the write must check. */

@@ -42,6 +42,14 @@ export type NewRelease = Omit<
   'createdAt' | 'updatedAt' | 'revision' | 'appliedVersion' | 'appliedAt'
 >;
 
+/** The summary's release in one environment, as the store has it (no snapshot). */
+export interface ReleaseLink {
+  releaseId: string;
+  issueKey: string | null;
+  state: string;
+  env: 'UAT' | 'PRO';
+}
+
 export interface ReleaseListFilter {
   state?: string;
   project?: string;
@@ -166,11 +174,14 @@ export interface ReleaseStore {
 
   // ---- releases ----
   getById(releaseId: string): Promise<ReleaseRow | undefined>;
-  getBySummary(summary: string): Promise<ReleaseRow | undefined>;
+  /** The release of `summary` in `env`; without `env`, its UAT release if it has one, else its production one. */
+  getBySummary(summary: string, env?: 'UAT' | 'PRO'): Promise<ReleaseRow | undefined>;
+  /** Where the release of `summary` in `env` is, without its snapshot (the link between UAT and production). */
+  linkOf(summary: string, env: 'UAT' | 'PRO'): Promise<ReleaseLink | undefined>;
   getByIssueKey(issueKey: string): Promise<ReleaseRow | undefined>;
   releaseIdOfIssue(issueKey: string): Promise<string | undefined>;
-  /** A release by Jira issue key, release id or summary. */
-  find(ref: string): Promise<ReleaseRow | undefined>;
+  /** A release by Jira issue key, release id or summary (a summary's UAT release unless `env` says). */
+  find(ref: string, env?: 'UAT' | 'PRO'): Promise<ReleaseRow | undefined>;
   /** What `decide` needs, with the revision a write must check. */
   getForDecision(releaseId: string): Promise<DecisionRow | undefined>;
   /** State, issue, revision and times without the snapshot: the cheap check of a cached head. */

@@ -44,7 +44,8 @@ export const releases = sqliteTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [
-    uniqueIndex('releases_summary_unique').on(t.summary),
+    // A summary has one release per environment: its UAT release and its production release.
+    uniqueIndex('releases_summary_env_unique').on(t.summary, t.env),
     index('releases_issue_key_idx').on(t.issueKey),
     // State filters (the list, the reconciliation's releases waiting on people) are ranges on this one
     // index; an index with updated_at in it would be rewritten by every decision.

@@ -40,6 +40,7 @@ import {
   type NotificationRow,
   type NotificationStore,
   type QueueDepths,
+  type ReleaseLink,
   type ReleaseListFilter,
   type ReleaseStore,
   type RenewedClaims,
@@ -118,8 +119,12 @@ export class SqliteReleaseStore implements ReleaseStore {
     return this.repo.getById(releaseId);
   }
 
-  async getBySummary(summary: string): Promise<ReleaseRow | undefined> {
-    return this.repo.getBySummary(summary);
+  async getBySummary(summary: string, env?: 'UAT' | 'PRO'): Promise<ReleaseRow | undefined> {
+    return this.repo.getBySummary(summary, env);
+  }
+
+  async linkOf(summary: string, env: 'UAT' | 'PRO'): Promise<ReleaseLink | undefined> {
+    return this.repo.linkOf(summary, env);
   }
 
   async getByIssueKey(issueKey: string): Promise<ReleaseRow | undefined> {
@@ -130,8 +135,8 @@ export class SqliteReleaseStore implements ReleaseStore {
     return this.repo.releaseIdOfIssue(issueKey);
   }
 
-  async find(ref: string): Promise<ReleaseRow | undefined> {
-    return this.repo.find(ref);
+  async find(ref: string, env?: 'UAT' | 'PRO'): Promise<ReleaseRow | undefined> {
+    return this.repo.find(ref, env);
   }
 
   async getForDecision(releaseId: string): Promise<DecisionRow | undefined> {

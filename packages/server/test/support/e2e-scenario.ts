@@ -3,7 +3,7 @@
  * deploy tasks (owned and closed with the harness), the people's moves, and polling with a deadline.
  */
 import { workOrderPositionOf } from '@cdflow/core';
-import { type Sandbox, startSandbox } from '@cdflow/sandbox';
+import { type Sandbox, type SandboxOptions, startSandbox } from '@cdflow/sandbox';
 import { type Harness, type HarnessOptions, sampleRequest, startHarness } from './e2e-harness.js';
 
 export interface Scenario extends Harness {
@@ -25,11 +25,24 @@ export interface Scenario extends Harness {
 /** A person of the Jira simulator with a known password, to use Jira's REST API as people do. */
 export const jiraPerson = { name: 'alice', password: 'alice-test-password-0123' };
 
-/** Starts the harness over a sandbox whose CMDB tasks end quickly; closing the harness closes both. */
-export async function startScenario(options: Omit<HarnessOptions, 'sandbox'> = {}): Promise<Scenario> {
+/**
+ * Starts the harness over a sandbox whose CMDB tasks end quickly; closing the harness closes both.
+ * `sandboxOptions` adds to the sandbox's (its Jira users come after Alice's).
+ */
+export async function startScenario(
+  options: Omit<HarnessOptions, 'sandbox'> = {},
+  sandboxOptions: SandboxOptions = {},
+): Promise<Scenario> {
   const sandbox: Sandbox = await startSandbox({
     cmdb: { taskDurationMs: 100 },
-    jira: { users: [{ ...jiraPerson, displayName: 'Alice (release manager)' }] },
+    ...sandboxOptions,
+    jira: {
+      ...sandboxOptions.jira,
+      users: [
+        { ...jiraPerson, displayName: 'Alice (release manager)' },
+        ...(sandboxOptions.jira?.users ?? []),
+      ],
+    },
   });
   let h: Harness;
   try {

@@ -3,16 +3,29 @@
  * statuses and the transition each person event stands for), where links point, the stuck threshold,
  * which events take a reason, and which groups may send which event.
  */
-import { type JiraTransitionKey, jiraTransitionOfPersonEvent, personEventTypes } from '@cdflow/core';
+import {
+  type JiraMoveKey,
+  type JiraTransitionKey,
+  jiraTransitionOfPersonEvent,
+  personEventsWithReason,
+  personEventTypes,
+} from '@cdflow/core';
 import Type from 'typebox';
 import type { PersonEventType } from '../../config/people-settings.js';
+import type { ServerConfig } from '../../config/server-config.js';
 import type { PeopleAuth } from '../auth/people-auth.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
 import { errorBody } from '../schemas.js';
 
 /** The Jira transition a person takes for each event (core maps them the same way for webhooks). */
-export const transitionOfEvent: Readonly<Record<PersonEventType, JiraTransitionKey>> =
-  jiraTransitionOfPersonEvent;
+export const transitionOfEvent: Readonly<Record<PersonEventType, JiraMoveKey>> = jiraTransitionOfPersonEvent;
+
+/** A transition's name: a production approval is its step's (one per step), a rejection 审批驳回. */
+function transitionName(config: ServerConfig, key: JiraMoveKey): string {
+  if (key === 'approve') return config.prod.approvals.map((s) => s.transition).join(' / ');
+  if (key === 'reject') return config.prod.jira.rejectTransition;
+  return config.jira.names.transitions[key as JiraTransitionKey] ?? key;
+}
 
 const settingsAnswer = Type.Object(
   {
@@ -38,7 +51,7 @@ const settingsAnswer = Type.Object(
 );
 
 /** Events whose body may carry a `reason` (recorded with the failure). */
-export const reasonEvents: readonly PersonEventType[] = ['SQL_REPORTED_FAILED', 'CONFIG_REPORTED_FAILED'];
+export const reasonEvents: readonly PersonEventType[] = personEventsWithReason;
 
 export function registerConsoleSettingsRoute(
   app: CdflowApp,
@@ -64,7 +77,7 @@ export function registerConsoleSettingsRoute(
         jiraStatuses: names.statuses,
         personEvents: personEventTypes.map((type) => ({
           type,
-          jiraTransition: names.transitions[transitionOfEvent[type]],
+          jiraTransition: transitionName(config, transitionOfEvent[type]),
           takesReason: reasonEvents.includes(type),
           allowedGroups: config.people.events[type] ?? null,
         })),

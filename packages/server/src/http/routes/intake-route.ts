@@ -12,6 +12,9 @@ import { requireToken } from '../require-token.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
 import { intakeAnswer, intakeErrorBody } from '../schemas.js';
 
+/** States a release never leaves: a new request for it is final, not busy. */
+const endedStates: ReadonlySet<string> = new Set(['prodUpgrade', 'prodRejected', 'closed']);
+
 /** Who the audit trail names as the author of intake requests (the intake token identifies the release system). */
 const releaseSystemActor = 'release-system';
 
@@ -62,7 +65,9 @@ export function registerIntakeRoute(app: CdflowApp, { runtime, config }: RouteCo
       const normalized = normalizeReleaseRequest(validation.value, config.normalize);
       const result = await runtime.intake(normalized, releaseSystemActor);
       if (result.outcome === 'refused') {
-        throw new ApiError(409, 'release_busy', result.refusal.message, {
+        // A release that has ended (handed to production, rejected, closed) never takes it: not a retry.
+        const ended = endedStates.has(result.refusal.state);
+        throw new ApiError(409, ended ? 'release_final' : 'release_busy', result.refusal.message, {
           key: result.release.key,
           state: result.refusal.state,
           acceptedEvents: result.refusal.acceptedEvents,

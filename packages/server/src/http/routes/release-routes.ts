@@ -4,8 +4,8 @@
  * a person (person token, console session with its CSRF header) or the shared operator token, and the
  * history names that authenticated person, never a `by` the caller typed.
  */
-import type { PersonEvent } from '@cdflow/core';
-import { ApiError, notFound } from '../api-error.js';
+import { operatorPersonEvent } from '@cdflow/core';
+import { ApiError, badRequest, forbidden, notFound } from '../api-error.js';
 import { assertMaySend } from '../auth/event-permissions.js';
 import type { PeopleAuth } from '../auth/people-auth.js';
 import { personOf } from '../auth/person.js';
@@ -17,12 +17,19 @@ import {
   historyList,
   listQuery,
   operatorEventBody,
+  releaseEnvQuery,
   releaseKeyParams,
   releaseList,
   releaseView,
 } from '../schemas.js';
 
-const reasonEvents = new Set(['SQL_REPORTED_FAILED', 'CONFIG_REPORTED_FAILED']);
+/** A production decision: its author's Jira groups are read from Jira, as for a move in Jira. */
+const approvalEvents = new Set(['PROD_APPROVED', 'PROD_REJECTED']);
+
+const unknownRelease = (key: string) =>
+  notFound(
+    `no release ${JSON.stringify(key)} (give a Jira issue key, a release id, or a summary with ?env=UAT or ?env=PRO)`,
+  );
 
 export function registerReleaseRoutes(
   app: CdflowApp,
@@ -74,15 +81,13 @@ export function registerReleaseRoutes(
         tags: ['releases'],
         security: [{ bearer: [] }, { session: [] }],
         params: releaseKeyParams,
-        response: { 200: releaseView, 401: errorBody, 404: errorBody },
+        querystring: releaseEnvQuery,
+        response: { 200: releaseView, 400: errorBody, 401: errorBody, 404: errorBody },
       },
     },
     async (request) => {
-      const release = await runtime.getRelease(request.params.key);
-      if (release === null)
-        throw notFound(
-          `no release ${JSON.stringify(request.params.key)} (give a Jira issue key or a release id)`,
-        );
+      const release = await runtime.getRelease(request.params.key, request.query.env);
+      if (release === null) throw unknownRelease(request.params.key);
       return live.annotate(release);
     },
   );
@@ -96,15 +101,13 @@ export function registerReleaseRoutes(
         tags: ['releases'],
         security: [{ bearer: [] }, { session: [] }],
         params: releaseKeyParams,
-        response: { 200: historyList, 401: errorBody, 404: errorBody },
+        querystring: releaseEnvQuery,
+        response: { 200: historyList, 400: errorBody, 401: errorBody, 404: errorBody },
       },
     },
     async (request) => {
-      const items = await runtime.history(request.params.key);
-      if (items === null)
-        throw notFound(
-          `no release ${JSON.stringify(request.params.key)} (give a Jira issue key or a release id)`,
-        );
+      const items = await runtime.history(request.params.key, request.query.env);
+      if (items === null) throw unknownRelease(request.params.key);
       return { key: request.params.key, items };
     },
   );
@@ -122,6 +125,7 @@ export function registerReleaseRoutes(
         tags: ['releases'],
         security: [{ bearer: [] }, { session: [] }],
         params: releaseKeyParams,
+        querystring: releaseEnvQuery,
         body: operatorEventBody,
         response: {
           200: releaseView,
@@ -134,23 +138,47 @@ export function registerReleaseRoutes(
       },
     },
     async (request) => {
-      const { type, reason } = request.body;
+      const { type, reason, step, acknowledgeDifferences } = request.body;
       const person = personOf(request);
       assertMaySend(config.people, person, type);
-      const by = person.name;
-      const event = (
-        reasonEvents.has(type) && reason !== undefined ? { type, by, reason } : { type, by }
-      ) as PersonEvent;
-      const result = await runtime.sendEvent(request.params.key, event, 'operator');
-      if (result === null)
-        throw notFound(
-          `no release ${JSON.stringify(request.params.key)} (give a Jira issue key or a release id)`,
-        );
+      let by = person.name;
+      let groups = person.groups;
+      if (approvalEvents.has(type)) {
+        // A production approval names its approver: the authenticated person, or (shared operator
+        // token) the Jira user in `approver`. Their groups are Jira's, read now.
+        if (person.via === 'operator-token') {
+          const approver = request.body.approver?.trim();
+          if (!approver)
+            throw badRequest(
+              `${type} with the shared operator token names its approver: send "approver" (their Jira user name), or send it with that person's own token or console session`,
+            );
+          by = approver;
+        } else if (request.body.approver !== undefined && request.body.approver !== person.name) {
+          throw forbidden(
+            `${person.name} may approve or reject only as themselves, not as ${request.body.approver}`,
+          );
+        }
+        groups = await runtime.jiraUserGroups(by);
+      }
+      const event = operatorPersonEvent({
+        type,
+        by,
+        groups,
+        ...(reason === undefined ? {} : { reason }),
+        ...(step === undefined ? {} : { step }),
+        ...(acknowledgeDifferences === undefined ? {} : { acknowledgeDifferences }),
+      });
+      const result = await runtime.sendEvent(request.params.key, event, 'operator', request.query.env);
+      if (result === null) throw unknownRelease(request.params.key);
       if (result.outcome === 'refused') {
-        throw new ApiError(409, 'event_refused', result.refusal.message, {
-          state: result.refusal.state,
-          acceptedEvents: result.refusal.acceptedEvents,
-        });
+        const { refusal } = result;
+        const details = {
+          state: refusal.state,
+          acceptedEvents: refusal.acceptedEvents,
+          ...(refusal.code === undefined ? {} : { reason: refusal.code }),
+        };
+        if (refusal.forbidden === true) throw forbidden(refusal.message, details);
+        throw new ApiError(409, 'event_refused', refusal.message, details);
       }
       return live.annotate(result.release);
     },

@@ -1,14 +1,17 @@
 /** The Apollo effect: write every item, then publish each namespace once. */
 import { cdflowOperator, type EffectHandler } from './effect-handler.js';
+import { upstreamsFor } from './environment-upstreams.js';
 
-export const applyApollo: EffectHandler<'apollo.apply'> = async (effect, release, { ports }) => {
-  const apollo = ports.apollo;
+export const applyApollo: EffectHandler<'apollo.apply'> = async (effect, release, deps) => {
+  const apollo = upstreamsFor(deps, release).ports.apollo;
   if (!apollo) {
+    const vars =
+      release.env === 'PRO' ? 'PRO_APOLLO_BASE_URL/PRO_APOLLO_TOKEN' : 'APOLLO_BASE_URL/APOLLO_TOKEN';
     return {
       kind: 'event',
       event: {
         type: 'CONFIG_APPLY_FAILED',
-        reason: 'Apollo is not configured (APOLLO_BASE_URL/APOLLO_TOKEN): apply apollo_info by hand.',
+        reason: `Apollo is not configured for ${release.env} (${vars}): apply apollo_info by hand.`,
       },
     };
   }

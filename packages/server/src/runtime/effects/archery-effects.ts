@@ -13,12 +13,14 @@ import {
 } from '@cdflow/core';
 import { describeError } from './effect-errors.js';
 import type { EffectHandler } from './effect-handler.js';
+import { upstreamsFor } from './environment-upstreams.js';
 
 function sameSql(a: string, b: string): boolean {
   return a.replace(/\r\n/g, '\n').trim() === b.replace(/\r\n/g, '\n').trim();
 }
 
-export const resolveRoutes: EffectHandler<'archery.resolveRoutes'> = async (effect, _release, { ports }) => {
+export const resolveRoutes: EffectHandler<'archery.resolveRoutes'> = async (effect, release, deps) => {
+  const { ports } = upstreamsFor(deps, release);
   const lookups = new Map<string, Promise<ArcheryRouteLookup>>();
   const routes: Array<{ sqlId: string; dbName: string }> = [];
   const failures: Array<{ sqlId: string; instance: string; group: string; reason: string }> = [];
@@ -46,11 +48,9 @@ export const resolveRoutes: EffectHandler<'archery.resolveRoutes'> = async (effe
   };
 };
 
-export const submitOrder: EffectHandler<'archery.submitOrder'> = async (
-  effect,
-  release,
-  { ports, config },
-) => {
+export const submitOrder: EffectHandler<'archery.submitOrder'> = async (effect, release, deps) => {
+  const { config } = deps;
+  const { ports, settings } = upstreamsFor(deps, release);
   const { order } = effect;
   // An order submitted before a crash or a lost answer is found by the release's name and its content,
   // never doubled, whatever numbering it was submitted under (an iteration may have renumbered the
@@ -73,7 +73,7 @@ export const submitOrder: EffectHandler<'archery.submitOrder'> = async (
       instanceName: order.instance,
       dbName: order.dbName,
       sql: order.sql,
-      isBackup: config.archery.isBackup,
+      isBackup: settings.archery.isBackup,
       ...(release.issueKey ? { demandUrl: `${config.jira.baseUrl}/browse/${release.issueKey}` } : {}),
     }));
   return {
@@ -89,7 +89,8 @@ export const submitOrder: EffectHandler<'archery.submitOrder'> = async (
   };
 };
 
-export const pollOrders: EffectHandler<'archery.pollOrders'> = async (effect, _release, { ports }) => {
+export const pollOrders: EffectHandler<'archery.pollOrders'> = async (effect, release, deps) => {
+  const { ports } = upstreamsFor(deps, release);
   const orders = [];
   for (const workflowId of effect.workflowIds) {
     const order = await ports.archery.getWorkOrder(workflowId);
@@ -107,7 +108,15 @@ export const pollOrders: EffectHandler<'archery.pollOrders'> = async (effect, _r
   return { kind: 'event', event: { type: 'SQL_ORDERS_POLLED', orders } };
 };
 
-export const executeOrder: EffectHandler<'archery.executeOrder'> = async (effect, release, { ports }) => {
+export const executeOrder: EffectHandler<'archery.executeOrder'> = async (effect, release, deps) => {
+  // cdflow never executes SQL in production (core never asks; this holds even if it did).
+  if (release.env === 'PRO') {
+    return {
+      kind: 'done',
+      detail: { workflowId: effect.workflowId, skipped: 'production: cdflow never executes SQL' },
+    };
+  }
+  const { ports } = upstreamsFor(deps, release);
   let order = await ports.archery.getWorkOrder(effect.workflowId);
   if (order.status === 'workflow_manreviewing') {
     await ports.archery.auditPass(effect.workflowId, `cdflow auto mode: ${release.releaseId}`);
@@ -128,7 +137,8 @@ const cancellable: readonly string[] = [
   'workflow_timingtask',
 ];
 
-export const cancelOrder: EffectHandler<'archery.cancelOrder'> = async (effect, _release, { ports }) => {
+export const cancelOrder: EffectHandler<'archery.cancelOrder'> = async (effect, release, deps) => {
+  const { ports } = upstreamsFor(deps, release);
   const order = await ports.archery.getWorkOrder(effect.workflowId);
   // Someone ran it or ended it meanwhile: it is not cdflow's to cancel any more (the history says so).
   if (!cancellable.includes(order.status)) {

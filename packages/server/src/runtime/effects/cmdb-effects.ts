@@ -7,8 +7,10 @@ import { type DeployReport, type EffectResultEvent, tasksPollIsNews } from '@cdf
 import { cmdbTaskSlot } from './cmdb-deploy-slots.js';
 import { describeError } from './effect-errors.js';
 import { cdflowOperator, type EffectHandler, type EffectOf } from './effect-handler.js';
+import { upstreamsFor } from './environment-upstreams.js';
 
-export const findTargets: EffectHandler<'cmdb.findTargets'> = async (effect, _release, { ports }) => {
+export const findTargets: EffectHandler<'cmdb.findTargets'> = async (effect, release, deps) => {
+  const { ports } = upstreamsFor(deps, release);
   const targets = await ports.cmdb.findTargets(effect.env, { svnPath: effect.svnPath, tag: effect.tag });
   return {
     kind: 'event',
@@ -40,8 +42,9 @@ interface Attempt {
 }
 
 export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, release, deps) => {
-  const { ports, deploySlots, config } = deps;
-  const synchronous = config.cmdb.dialect === 'jiracdflow';
+  const { deploySlots } = deps;
+  const { ports, settings } = upstreamsFor(deps, release);
+  const synchronous = settings.cmdb.dialect === 'jiracdflow';
   // A synchronous CMDB has no idempotency key: an effect run again after a stop (or after a failed
   // attempt) may deploy what the earlier run already deployed. Harmless (the same version), but said.
   const resent = synchronous && (release.rerun || release.attempts > 0);
@@ -121,11 +124,9 @@ export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, release, deps
   return { kind: 'event', event: { type: 'DEPLOYS_REPORTED', deploys: attempts.map((a) => a.report) } };
 };
 
-export const pollTasks: EffectHandler<'cmdb.pollTasks'> = async (
-  effect,
-  _release,
-  { ports, deploySlots },
-) => {
+export const pollTasks: EffectHandler<'cmdb.pollTasks'> = async (effect, release, deps) => {
+  const { deploySlots } = deps;
+  const { ports } = upstreamsFor(deps, release);
   const tasks: Extract<EffectResultEvent, { type: 'DEPLOY_TASKS_POLLED' }>['tasks'] = [];
   for (const t of effect.tasks) {
     const task = await ports.cmdb.getTask(t.taskId);

@@ -1,5 +1,11 @@
 /** The shape every effect handler has: one upstream's effects per file, one handler per effect type. */
-import { type EffectResultEvent, NonRetryableError, type ReleaseEffect } from '@cdflow/core';
+import {
+  type EffectResultEvent,
+  type Env,
+  NonRetryableError,
+  type PromotionSource,
+  type ReleaseEffect,
+} from '@cdflow/core';
 import type { ServerConfig } from '../../config/server-config.js';
 import type { CmdbDeploySlots } from './cmdb-deploy-slots.js';
 import type { CheckPolicy, RuntimePorts } from './runtime-ports.js';
@@ -23,6 +29,8 @@ export type EffectOutcome =
 export interface EffectRelease {
   releaseId: string;
   issueKey: string | null;
+  /** The release's environment: its effects go to that environment's upstreams, never another's. */
+  env: Env;
   /** Attempts of this effect made before (0 on the first). */
   attempts: number;
   /**
@@ -41,7 +49,17 @@ export interface EffectDeps {
   deploySlots: CmdbDeploySlots;
   /** The Jira status the newest processed webhook of the issue showed cdflow, or null (none did). */
   lastSeenJiraStatus: (issueKey: string) => Promise<string | null>;
+  /**
+   * Create the production release of a promoted UAT release (idempotent: an existing one is kept).
+   * Absent where no runtime creates releases (then promotion fails).
+   */
+  promote?: (input: { by: string; uat: PromotionSource }) => Promise<PromotionOutcome>;
 }
+
+/** What a promotion did: created the production release, or found it there. */
+export type PromotionOutcome =
+  | { kind: 'created'; releaseId: string }
+  | { kind: 'exists'; releaseId: string; state: string };
 
 export type EffectOf<K extends ReleaseEffect['type']> = Extract<ReleaseEffect, { type: K }>;
 

@@ -16,6 +16,7 @@ import type {
 } from './effect-handler.js';
 import { comment, ensureIssue, moveTo, showOrders, updateFields } from './jira-effects.js';
 import { checkPolicy } from './policy-effects.js';
+import { checkWindow, promote } from './prod-effects.js';
 import { fetchSqlFile } from './sql-source-effects.js';
 
 /** Timers are rows written with the decision, never outbox entries: nothing to perform. */
@@ -38,6 +39,8 @@ export const effectHandlers = {
   'cmdb.findTargets': findTargets,
   'cmdb.deploy': deploy,
   'cmdb.pollTasks': pollTasks,
+  'prod.checkWindow': checkWindow,
+  'release.promote': promote,
   'timer.schedule': timerRow,
   'timer.cancel': timerRow,
 } satisfies EffectHandlers;

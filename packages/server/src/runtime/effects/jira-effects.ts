@@ -1,7 +1,8 @@
 /** The Jira effects: find or create the issue, write its fields, move it along the workflow, comment. */
-import { type JiraIssueContent, jiraMoveDecision, orderListText } from '@cdflow/core';
+import { type JiraIssueContent, jiraMoveDecision, jiraMoveNames, orderListText } from '@cdflow/core';
 import type { ServerConfig } from '../../config/server-config.js';
 import { type EffectHandler, requireIssue } from './effect-handler.js';
+import { upstreamsFor } from './environment-upstreams.js';
 
 /** The issue's field values as Jira REST v2 wants them (custom field ids from configuration). */
 function contentFields(config: ServerConfig, content: JiraIssueContent): Record<string, unknown> {
@@ -17,14 +18,20 @@ function contentFields(config: ServerConfig, content: JiraIssueContent): Record<
 }
 
 export const ensureIssue: EffectHandler<'jira.ensureIssue'> = async (effect, _release, { ports, config }) => {
-  // Jira has no idempotency key: look for the issue first so a retry never creates a second one.
-  const existing = await ports.jira.findIssueBySummary(effect.content.projectKey, effect.content.summary);
+  // Jira has no idempotency key: look for the issue first so a retry never creates a second one. A
+  // production issue and its UAT issue share the summary: the issue type tells them apart.
+  const issueType = effect.content.issueType || config.jira.issueType;
+  const existing = await ports.jira.findIssueBySummary(
+    effect.content.projectKey,
+    effect.content.summary,
+    issueType,
+  );
   if (existing) {
     return { kind: 'event', event: { type: 'ISSUE_READY', issueKey: existing.key, created: false } };
   }
   const created = await ports.jira.createIssue({
     project: { key: effect.content.projectKey },
-    issuetype: { name: effect.content.issueType || config.jira.issueType },
+    issuetype: { name: issueType },
     summary: effect.content.summary,
     ...contentFields(config, effect.content),
   });
@@ -44,7 +51,8 @@ export const moveTo: EffectHandler<'jira.moveTo'> = async (effect, release, deps
   const { ports, config } = deps;
   const issueKey = requireIssue(release, effect.type);
   const names = config.jira.names;
-  const status = names.statuses[effect.state];
+  // A production release's move names its own workflow's status and transition.
+  const { status, transition } = jiraMoveNames(effect, names);
   const jiraNow = (await ports.jira.getIssue(issueKey)).status;
   const decision = jiraMoveDecision({
     jiraNow,
@@ -63,7 +71,7 @@ export const moveTo: EffectHandler<'jira.moveTo'> = async (effect, release, deps
       detail: { issueKey, expected: status, current: jiraNow, skipped: decision.reason },
     };
   }
-  const moved = await ports.jira.moveToStatus(issueKey, status, names.transitions[effect.via], {
+  const moved = await ports.jira.moveToStatus(issueKey, status, transition, {
     expectedFrom: jiraNow,
   });
   // The webhook that echoes this move is recognised by the actor (cdflow's Jira user) and because the
@@ -78,9 +86,11 @@ export const comment: EffectHandler<'jira.comment'> = async (effect, release, { 
 };
 
 /** The release's Archery orders on the issue: a comment (default) or the configured field, with links. */
-export const showOrders: EffectHandler<'jira.showOrders'> = async (effect, release, { ports, config }) => {
+export const showOrders: EffectHandler<'jira.showOrders'> = async (effect, release, deps) => {
+  const { ports, config } = deps;
   const issueKey = requireIssue(release, effect.type);
-  const ui = config.archery.uiUrl;
+  // Links to the release's own environment's Archery.
+  const ui = upstreamsFor(deps, release).settings.archery.uiUrl;
   const text = orderListText(effect.orders, (workflowId) => (ui ? `${ui}/detail/${workflowId}/` : null));
   const field = config.jira.fields.sqlOrders;
   if (config.jira.orderList === 'field' && field) {

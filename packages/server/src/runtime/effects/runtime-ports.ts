@@ -17,6 +17,18 @@ export interface RuntimePorts {
   apollo: ApolloPort | null;
   /** Where SQL files are read for items without sql_content; null or absent when none is configured. */
   sqlSource?: SqlSourcePort | null;
+  /**
+   * Production's own Archery, CMDB and Apollo (the ones above are UAT's); absent or null when
+   * production is not configured (its releases are refused before they have effects).
+   */
+  environments?: { PRO?: EnvironmentPorts | null };
+}
+
+/** One environment's upstreams besides Jira. */
+export interface EnvironmentPorts {
+  archery: ArcheryPort;
+  cmdb: CmdbPort;
+  apollo: ApolloPort | null;
 }
 
 export interface PolicyCheckInput {

@@ -39,6 +39,7 @@ import {
   type NewRelease,
   type NotificationStore,
   type QueueDepths,
+  type ReleaseLink,
   type ReleaseListFilter,
   type ReleaseStore,
   type RenewedClaims,
@@ -263,8 +264,27 @@ export class PgReleaseStore implements ReleaseStore {
     return this.oneRelease(sql`${releaseSelect} where r.release_id = ${releaseId}`);
   }
 
-  async getBySummary(summary: string): Promise<ReleaseRow | undefined> {
-    return this.oneRelease(sql`${releaseSelect} where r.summary = ${summary}`);
+  async getBySummary(summary: string, env?: 'UAT' | 'PRO'): Promise<ReleaseRow | undefined> {
+    if (env !== undefined)
+      return this.oneRelease(sql`${releaseSelect} where r.summary = ${summary} and r.env = ${env}`);
+    // A summary's UAT release if it has one, else its production one.
+    return this.oneRelease(
+      sql`${releaseSelect} where r.summary = ${summary} order by case r.env when 'UAT' then 0 else 1 end limit 1`,
+    );
+  }
+
+  async linkOf(summary: string, env: 'UAT' | 'PRO'): Promise<ReleaseLink | undefined> {
+    const [row] = await this.db
+      .select({
+        releaseId: releases.releaseId,
+        issueKey: releases.issueKey,
+        state: releases.state,
+        env: releases.env,
+      })
+      .from(releases)
+      .where(and(eq(releases.summary, summary), eq(releases.env, env)))
+      .limit(1);
+    return row;
   }
 
   async getByIssueKey(issueKey: string): Promise<ReleaseRow | undefined> {
@@ -283,8 +303,10 @@ export class PgReleaseStore implements ReleaseStore {
     return row?.releaseId;
   }
 
-  async find(ref: string): Promise<ReleaseRow | undefined> {
-    return (await this.getByIssueKey(ref)) ?? (await this.getById(ref)) ?? (await this.getBySummary(ref));
+  async find(ref: string, env?: 'UAT' | 'PRO'): Promise<ReleaseRow | undefined> {
+    return (
+      (await this.getByIssueKey(ref)) ?? (await this.getById(ref)) ?? (await this.getBySummary(ref, env))
+    );
   }
 
   async getForDecision(releaseId: string): Promise<DecisionRow | undefined> {

@@ -51,7 +51,8 @@ export const releases = pgTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [
-    uniqueIndex('releases_summary_unique').on(t.summary),
+    // A summary has one release per environment: its UAT release and its production release.
+    uniqueIndex('releases_summary_env_unique').on(t.summary, t.env),
     index('releases_issue_key_idx').on(t.issueKey),
     index('releases_state_idx').on(t.state.op('text_pattern_ops')),
     index('releases_created_idx').on(t.createdAt),

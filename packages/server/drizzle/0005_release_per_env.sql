@@ -1,0 +1,2 @@
+DROP INDEX `releases_summary_unique`;--> statement-breakpoint
+CREATE UNIQUE INDEX `releases_summary_env_unique` ON `releases` (`summary`,`env`);
