@@ -19,6 +19,7 @@ async function firstUpgrade(s: Scenario, body: Record<string, unknown>): Promise
   await s.waitForState(key, 'uatComplete');
   await s.waitForJiraStatus(key, 'UAT升级完成');
   await s.sandbox.jira.flushWebhooks();
+  await s.server.runtime.idle(); // the last move's outcome is recorded after Jira shows it
   return key;
 }
 
@@ -61,6 +62,7 @@ describe('a new request for a completed release', () => {
     const done = await h.waitForState(key, (s) => s === 'uatComplete');
     expect(done.iteration).toBe(2);
     await h.waitForJiraStatus(key, 'UAT升级完成');
+    await h.server.runtime.idle(); // the move's outcome is recorded after Jira shows it
     const after = upstreamWork(h);
     expect(after.issuesCreated).toBe(before.issuesCreated);
     expect(after.ordersSubmitted).toBe(before.ordersSubmitted);
@@ -113,6 +115,7 @@ describe('a new request for a completed release', () => {
       (await jiraTransitionsOf(h!, key)).length >= movesBefore + 4 ? true : undefined,
     );
     await h.waitForJiraStatus(key, 'UAT升级完成');
+    await h.server.runtime.idle(); // the move's outcome is recorded after Jira shows it
     expect((await jiraTransitionsOf(h, key)).slice(movesBefore)).toEqual([
       'UAT自动迭代升级',
       '无SQL升级/已升级',
