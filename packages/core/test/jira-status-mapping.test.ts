@@ -202,7 +202,7 @@ describe('jira issue content and machine export', () => {
 });
 
 describe('product state ids', () => {
-  it('shows the product's state ids: top states, and sqlPending.failed as the one meaningful substate', () => {
+  it("shows the product's state ids: top states, and sqlPending.failed as the one meaningful substate", () => {
     expect(productStateOf('configExecuting.awaitingConfirmation')).toBe('configExecuting');
     expect(productStateOf('sqlPending.awaitingPolicy')).toBe('sqlPending');
     expect(productStateOf('sqlPending.failed')).toBe('sqlPending.failed');
