@@ -79,6 +79,8 @@ interface Recipe {
   status: number;
   what: string;
   call(w: World): Call | Promise<Call>;
+  /** Words the answer's body must contain (a 400 names the parameter and what it takes). */
+  says?: string[];
 }
 
 interface RouteRecipes {
@@ -331,18 +333,31 @@ const recipes: Record<string, RouteRecipes> = {
         status: 400,
         what: 'an unknown state',
         call: () => get('/api/releases?state=bogus', tokens.operator),
+        says: ['querystring/state must be one of sqlPending, sqlExecuting', 'sqlPending.failed'],
       },
-      { status: 400, what: 'a limit over 200', call: () => get('/api/releases?limit=201', tokens.operator) },
-      { status: 400, what: 'a negative offset', call: () => get('/api/releases?offset=-1', tokens.operator) },
+      {
+        status: 400,
+        what: 'a limit over 200',
+        call: () => get('/api/releases?limit=201', tokens.operator),
+        says: ['querystring/limit must be <= 200'],
+      },
+      {
+        status: 400,
+        what: 'a negative offset',
+        call: () => get('/api/releases?offset=-1', tokens.operator),
+        says: ['querystring/offset must be >= 0'],
+      },
       {
         status: 400,
         what: 'a limit that is no number',
         call: () => get('/api/releases?limit=ten', tokens.operator),
+        says: ['querystring/limit must be integer'],
       },
       {
         status: 400,
         what: 'an unknown parameter',
         call: () => get('/api/releases?sort=newest', tokens.operator),
+        says: ['querystring/sort is not an accepted field'],
       },
       ...unauthenticated((token) => get('/api/releases', token)),
     ],
@@ -354,6 +369,12 @@ const recipes: Record<string, RouteRecipes> = {
         status: 400,
         what: 'a key too long',
         call: () => get(`/api/releases/${'K'.repeat(201)}`, tokens.operator),
+        says: ['a path parameter is longer than 200 characters'],
+      },
+      {
+        status: 404,
+        what: 'a key of 150 characters reaches the route',
+        call: () => get(`/api/releases/${'K'.repeat(150)}`, tokens.operator),
       },
       ...unauthenticated((token) => get('/api/releases/AC-1', token)),
       { status: 404, what: 'an unknown release', call: () => get('/api/releases/NOPE-404', tokens.operator) },
@@ -396,6 +417,7 @@ const recipes: Record<string, RouteRecipes> = {
         status: 400,
         what: 'no body',
         call: (w) => ({ method: 'POST', path: `/api/releases/${w.key}/events`, token: tokens.operator }),
+        says: ['the body must be object'],
       },
       ...badBodies((body, headers) => post('/api/releases/AC-1/events', body, tokens.operator, headers)),
       ...unauthenticated((token) => post('/api/releases/AC-1/events', { type: 'FINISH' }, token)),
@@ -453,8 +475,6 @@ let world: World;
 let doc: OpenApiDocument;
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats(ajv);
-// An OpenAPI annotation swagger writes beside `examples`.
-ajv.addKeyword('example');
 const validators = new Map<object, ValidateFunction>();
 const validatorOf = (schema: object) => {
   let validate = validators.get(schema);
@@ -600,9 +620,11 @@ describe('the document covers the routes', () => {
     expect(Object.keys(recipes).filter((id) => !documented.includes(id))).toEqual([]);
   });
 
-  it('every documented answer has a description and, but for 204, a body schema', () => {
+  it('every operation documents its success, every answer has a description and, but for 204, a body schema', () => {
     const problems: string[] = [];
     for (const id of documentedOperations()) {
+      if (!Object.keys(operationOf(id).responses).some((status) => status.startsWith('2')))
+        problems.push(`${id}: no success answer documented`);
       for (const [status, response] of Object.entries(operationOf(id).responses)) {
         if (!response.description || response.description === 'Default Response')
           problems.push(`${id} ${status}: no description`);
@@ -628,6 +650,9 @@ describe.each(Object.keys(recipes))('%s answers as documented', (id) => {
         problems.push(
           `${recipe.what}: expected ${recipe.status}, got ${answer.status} ${answer.text.slice(0, 300)}`,
         );
+      for (const words of recipe.says ?? [])
+        if (!answer.text.includes(words))
+          problems.push(`${recipe.what}: the answer does not say "${words}": ${answer.text}`);
     }
     expect(problems).toEqual([]);
   });
