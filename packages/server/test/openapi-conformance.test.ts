@@ -34,7 +34,10 @@ interface MediaType {
 }
 interface Operation {
   requestBody?: { content: Record<string, MediaType> };
-  responses: Record<string, { description: string; content?: Record<string, MediaType> }>;
+  responses: Record<
+    string,
+    { description: string; content?: Record<string, MediaType>; headers?: Record<string, { schema: object }> }
+  >;
 }
 interface OpenApiDocument {
   openapi: string;
@@ -59,6 +62,7 @@ interface Call {
 interface Answer {
   status: number;
   contentType: string | null;
+  headers: Headers;
   text: string;
 }
 
@@ -503,7 +507,7 @@ async function send(call: Call): Promise<Answer> {
   });
   const text = call.stream ? '' : await res.text();
   if (call.stream) abort.abort();
-  return { status: res.status, contentType: res.headers.get('content-type'), text };
+  return { status: res.status, contentType: res.headers.get('content-type'), headers: res.headers, text };
 }
 
 const docPathOf = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -513,6 +517,13 @@ function mismatch(operation: Operation, answer: Answer): string | null {
   const response = operation.responses[String(answer.status)];
   if (response === undefined) {
     return `status ${answer.status} is not documented (documented: ${Object.keys(operation.responses).join(', ')}); body ${answer.text.slice(0, 300)}`;
+  }
+  for (const [name, header] of Object.entries(response.headers ?? {})) {
+    const value = answer.headers.get(name);
+    if (value === null) return `status ${answer.status} documents the header ${name}, the answer has none`;
+    const validate = validatorOf(header.schema);
+    if (!validate(value))
+      return `status ${answer.status}: header ${name}: ${ajv.errorsText(validate.errors)}`;
   }
   if (response.content === undefined) {
     return answer.text === ''

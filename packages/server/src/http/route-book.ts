@@ -1,7 +1,8 @@
 /**
  * Every route the app registers, as Fastify saw it (method, URL, hidden from the OpenAPI document or
- * not), so a test can hold the document against the routes; and the answers any documented route may
- * give whatever it does (`commonErrors`: 500, 503), added to each route's documented responses.
+ * not), so a test can hold the document against the routes; and, in each route's documented responses,
+ * what the error handler does for every route: the answers any route may give (`commonErrors`: 500, 503)
+ * and the `WWW-Authenticate` challenge of every 401 (`sendError`).
  */
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { commonErrors } from './schemas.js';
@@ -16,6 +17,10 @@ export interface RegisteredRoute {
 
 const books = new WeakMap<object, RegisteredRoute[]>();
 
+const challenge = {
+  'www-authenticate': { type: 'string', description: 'Bearer: every 401 carries the challenge' },
+} as const;
+
 /** Installs the book on the root instance, before any route is registered. */
 export function installRouteBook(app: FastifyInstance): void {
   const routes: RegisteredRoute[] = [];
@@ -29,6 +34,9 @@ export function installRouteBook(app: FastifyInstance): void {
     const response = (route.schema.response ?? {}) as Record<string, unknown>;
     for (const [status, answer] of Object.entries(commonErrors))
       if (!(status in response)) response[status] = answer;
+    const unauthorized = response['401'] as { headers?: object } | undefined;
+    if (unauthorized !== undefined)
+      response['401'] = { ...unauthorized, headers: { ...challenge, ...unauthorized.headers } };
     route.schema.response = response;
   });
 }
