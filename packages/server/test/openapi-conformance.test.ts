@@ -258,11 +258,26 @@ const recipes: Record<string, RouteRecipes> = {
         what: 'a wrong password',
         call: () => post('/api/session', { username: people.alice.name, password: 'wrong' }),
       },
+      {
+        status: 403,
+        what: 'Jira asks for a CAPTCHA after wrong passwords, and refuses even the right one',
+        call: async () => {
+          for (let i = 0; i < 3; i++) {
+            const wrong = await send(post('/api/session', { username: people.bob.name, password: 'wrong' }));
+            expect(wrong.status).toBe(401);
+          }
+          return post('/api/session', { username: people.bob.name, password: people.bob.password });
+        },
+      },
+      {
+        status: 502,
+        what: 'Jira unavailable',
+        call: (w) => {
+          w.h.sandbox.jira.faults.inject({ route: 'GET /rest/api/2/myself', status: 503, times: 1 });
+          return post('/api/session', { username: people.alice.name, password: people.alice.password });
+        },
+      },
     ],
-    notProvoked: {
-      403: 'Jira refusing a login (CAPTCHA): the sessions tests drive the Jira simulator into it',
-      502: 'Jira unavailable: the sessions tests stop the Jira simulator',
-    },
     sendExample: (_w, example) => post('/api/session', example),
   },
   'GET /api/session': {
