@@ -6,7 +6,9 @@
  *   document: its status is documented for the route, its body validates against that status's schema
  *   (ajv, JSON Schema 2020-12 as OpenAPI 3.1 has it), its media type is the documented one;
  * - every request body carries an example that validates against its schema, and sending it gives a
- *   documented answer (not a 400).
+ *   documented answer (not a 400);
+ * - last, with the runtime stopped as when the server shuts down, the routes that hand it work answer
+ *   their documented 503 (`afterStop` recipes).
  * A route added without documentation, an answer the document does not list, or a documented answer
  * without a recipe fails here. Adding a route's recipes is one entry in `recipes`.
  */
@@ -85,6 +87,8 @@ interface Recipe {
   call(w: World): Call | Promise<Call>;
   /** Words the answer's body must contain (a 400 names the parameter and what it takes). */
   says?: string[];
+  /** Sent last, once the runtime has stopped (as when the server shuts down): the 503s. */
+  afterStop?: true;
 }
 
 interface RouteRecipes {
@@ -98,7 +102,7 @@ interface RouteRecipes {
 /** Documented on every route (route-book.ts), provoked on none here. */
 const notProvoked: Record<number, string> = {
   500: 'an unexpected failure: no request provokes one on purpose',
-  503: 'the server shutting down: the process tests (sandbox-restart, resilience-crash) stop servers',
+  503: "the server closing: Fastify's own answer while it closes (return503OnClosing); routes that hand work to the runtime provoke its 503 in afterStop recipes",
 };
 
 const get = (path: string, token?: string): Call => ({ method: 'GET', path, ...(token ? { token } : {}) });
@@ -145,8 +149,10 @@ const jiraDelivery = (key: string) =>
 const recipes: Record<string, RouteRecipes> = {
   'GET /healthz': { recipes: [{ status: 200, what: 'alive', call: () => get('/healthz') }] },
   'GET /readyz': {
-    recipes: [{ status: 200, what: 'ready', call: () => get('/readyz') }],
-    notProvoked: { 503: 'a store or effect runner that is down (runtime tests cover readiness)' },
+    recipes: [
+      { status: 200, what: 'ready', call: () => get('/readyz') },
+      { status: 503, what: 'the runtime stopped', call: () => get('/readyz'), afterStop: true },
+    ],
   },
   'GET /api/machine': { recipes: [{ status: 200, what: 'the machine', call: () => get('/api/machine') }] },
   'GET /metrics': {
@@ -197,6 +203,13 @@ const recipes: Record<string, RouteRecipes> = {
           );
         },
       },
+      {
+        status: 503,
+        what: 'the runtime stopped (shutting_down, Retry-After)',
+        call: () => post('/cicdflow/', sampleRequest(), tokens.intake),
+        says: ['shutting_down', '"status":false'],
+        afterStop: true,
+      },
     ],
     sendExample: (_w, example) => post('/cicdflow/', example, tokens.intake),
   },
@@ -241,6 +254,13 @@ const recipes: Record<string, RouteRecipes> = {
           }),
       },
       { status: 413, what: 'a body over the webhook limit', call: () => signed(oversized) },
+      {
+        status: 503,
+        what: 'the runtime stopped',
+        call: (w) => signed(jiraDelivery(w.key)),
+        says: ['shutting_down'],
+        afterStop: true,
+      },
     ],
     sendExample: (_w, example) => signed(JSON.stringify(example)),
   },
@@ -463,6 +483,13 @@ const recipes: Record<string, RouteRecipes> = {
         what: 'an event the release does not take now',
         call: (w) => post(`/api/releases/${w.key}/events`, { type: 'CONFIG_CONFIRMED' }, tokens.operator),
       },
+      {
+        status: 503,
+        what: 'the runtime stopped',
+        call: (w) => post(`/api/releases/${w.key}/events`, { type: 'SQL_CONFIRMED' }, tokens.operator),
+        says: ['shutting_down'],
+        afterStop: true,
+      },
     ],
     sendExample: async (w, example) =>
       post(`/api/releases/${(await w.fresh()).key}/events`, example, tokens.operator),
@@ -562,6 +589,22 @@ function mismatch(operation: Operation, answer: Answer): string | null {
   const validate = validatorOf(media.schema);
   if (validate(value)) return null;
   return `status ${answer.status}: the body does not match the documented schema: ${ajv.errorsText(validate.errors)}; body ${answer.text.slice(0, 400)}`;
+}
+
+/** Sends a recipe's request; what is wrong with the answer (empty: as documented and as the recipe says). */
+async function follow(id: string, recipe: Recipe): Promise<string[]> {
+  const answer = await send(await recipe.call(world));
+  const wrong = mismatch(operationOf(id), answer);
+  if (wrong !== null) return [`${id}, ${recipe.what}: ${wrong}`];
+  const problems: string[] = [];
+  if (answer.status !== recipe.status)
+    problems.push(
+      `${id}, ${recipe.what}: expected ${recipe.status}, got ${answer.status} ${answer.text.slice(0, 300)}`,
+    );
+  for (const words of recipe.says ?? [])
+    if (!answer.text.includes(words))
+      problems.push(`${id}, ${recipe.what}: the answer does not say "${words}": ${answer.text}`);
+  return problems;
 }
 
 const operationOf = (id: string): Operation => {
@@ -665,21 +708,9 @@ describe('the document covers the routes', () => {
 
 describe.each(Object.keys(recipes))('%s answers as documented', (id) => {
   it('each recipe provokes its status, and the answer matches the document', async () => {
-    const entry = recipes[id]!;
-    const operation = operationOf(id);
     const problems: string[] = [];
-    for (const recipe of entry.recipes) {
-      const answer = await send(await recipe.call(world));
-      const wrong = mismatch(operation, answer);
-      if (wrong !== null) problems.push(`${recipe.what}: ${wrong}`);
-      else if (answer.status !== recipe.status)
-        problems.push(
-          `${recipe.what}: expected ${recipe.status}, got ${answer.status} ${answer.text.slice(0, 300)}`,
-        );
-      for (const words of recipe.says ?? [])
-        if (!answer.text.includes(words))
-          problems.push(`${recipe.what}: the answer does not say "${words}": ${answer.text}`);
-    }
+    for (const recipe of recipes[id]!.recipes.filter((r) => !r.afterStop))
+      problems.push(...(await follow(id, recipe)));
     expect(problems).toEqual([]);
   });
 
@@ -714,5 +745,18 @@ describe.each(Object.keys(recipes))('%s answers as documented', (id) => {
       expect(mismatch(operationOf(id), answer)).toBeNull();
       expect([400, 413, 415]).not.toContain(answer.status);
     }
+  });
+});
+
+describe('once the runtime has stopped (the server shutting down)', () => {
+  it('each afterStop recipe provokes its status, and the answer matches the document', async () => {
+    await h.server.runtime.stop();
+    const problems: string[] = [];
+    for (const [id, entry] of Object.entries(recipes)) {
+      for (const recipe of entry.recipes.filter((r) => r.afterStop)) {
+        problems.push(...(await follow(id, recipe)));
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });
