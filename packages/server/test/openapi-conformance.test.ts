@@ -415,6 +415,12 @@ const recipes: Record<string, RouteRecipes> = {
         what: 'a key of 150 characters reaches the route',
         call: () => get(`/api/releases/${'K'.repeat(150)}`, tokens.operator),
       },
+      {
+        status: 400,
+        what: 'a key that is no valid percent-encoding',
+        call: () => get('/api/releases/AC-%E0%A4%A', tokens.operator),
+        says: ['invalid_request', 'bad percent-encoding'],
+      },
       ...unauthenticated((token) => get('/api/releases/AC-1', token)),
       { status: 404, what: 'an unknown release', call: () => get('/api/releases/NOPE-404', tokens.operator) },
     ],
