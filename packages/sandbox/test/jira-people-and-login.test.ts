@@ -94,7 +94,7 @@ describe('Jira people, groups and logins', () => {
     });
   });
 
-  it('refuses a wrong password with 401 AUTHENTICATED_FAILED, then demands the CAPTCHA after three', async () => {
+  it('refuses a wrong password with 401 AUTHENTICATED_FAILED, then demands the CAPTCHA (403 AUTHENTICATION_DENIED) after three', async () => {
     const { sim, call } = await start();
     const wrong = basic('ops1', 'not-the-password');
     for (let i = 0; i < 3; i++) {
@@ -103,9 +103,9 @@ describe('Jira people, groups and logins', () => {
       expect(res.headers.get('x-seraph-loginreason')).toBe('AUTHENTICATED_FAILED');
       expect(res.headers.get('www-authenticate')).toBeNull();
     }
-    // Now even the right password is denied without being checked.
+    // Now even the right password is denied without being checked: 403, as Jira Server answers it.
     const right = await call('/myself', basic('ops1', jiraSandboxPasswords.ops1));
-    expect(right.status).toBe(401);
+    expect(right.status).toBe(403);
     expect(right.headers.get('x-seraph-loginreason')).toBe('AUTHENTICATION_DENIED');
     expect(right.headers.get('x-authentication-denied-reason')).toBe(
       `CAPTCHA_CHALLENGE; login-url=${sim.url}/login.jsp`,

@@ -25,13 +25,14 @@ export function registerJiraRoutes(
     const caller = state.authenticate(request.headers.authorization);
     if (caller.kind !== 'user') {
       // Jira never challenges (no WWW-Authenticate for Basic); Seraph says why in a header. After too
-      // many wrong passwords it denies without checking the password: the CAPTCHA has been triggered.
+      // many wrong passwords it denies without checking the password, with 403: the CAPTCHA has been
+      // triggered (what cdflow's console sign-in answers as jira_login_denied).
       if (caller.kind === 'refused') reply.header('x-seraph-loginreason', caller.reason);
       if (caller.kind === 'refused' && caller.reason === 'AUTHENTICATION_DENIED') {
-        reply.header(
-          'x-authentication-denied-reason',
-          `CAPTCHA_CHALLENGE; login-url=${state.baseUrl}/login.jsp`,
-        );
+        return reply
+          .code(403)
+          .header('x-authentication-denied-reason', `CAPTCHA_CHALLENGE; login-url=${state.baseUrl}/login.jsp`)
+          .send({ errorMessages: [state.messages.notAuthenticated], errors: {} });
       }
       return reply.code(401).send({ errorMessages: [state.messages.notAuthenticated], errors: {} });
     }

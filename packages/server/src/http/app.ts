@@ -14,7 +14,8 @@ import { registerMetricsRoute } from '../metrics/metrics-route.js';
 import type { ReleaseRuntimeApi } from '../runtime/runtime-api.js';
 import { installPeopleAuth } from './auth/install-people-auth.js';
 import { installConsole } from './console/install-console.js';
-import { installErrorHandling } from './error-handler.js';
+import { answerFrameworkError, installErrorHandling } from './error-handler.js';
+import { installRouteBook } from './route-book.js';
 import type { CdflowApp } from './route-context.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerIntakeRoute } from './routes/intake-route.js';
@@ -22,6 +23,7 @@ import { jiraWebhookRoutes } from './routes/jira-webhook-route.js';
 import { registerLegacyStatusRoute } from './routes/legacy-status-route.js';
 import { registerMachineRoute } from './routes/machine-route.js';
 import { registerReleaseRoutes } from './routes/release-routes.js';
+import { maxPathParamLength } from './schemas.js';
 
 export interface BuildAppOptions {
   runtime: ReleaseRuntimeApi;
@@ -40,11 +42,17 @@ export async function buildApp({ runtime, config, logger, metrics }: BuildAppOpt
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A key as long as the schemas allow reaches the route (Fastify's default stops at 100 characters).
+    routerOptions: { maxParamLength: maxPathParamLength },
+    // The router's refusals (a bad percent-encoding, a path parameter too long) in the error vocabulary.
+    frameworkErrors: answerFrameworkError,
   })
     .setValidatorCompiler(TypeBoxValidatorCompiler)
     .withTypeProvider<TypeBoxTypeProvider>() as CdflowApp;
 
   installErrorHandling(app);
+  // Before any route: the book sees each one, and adds the answers every route may give to its document.
+  installRouteBook(app);
   closeKeptAliveConnectionsOnClose(app);
   // Every endpoint speaks JSON: a text body is answered 415 instead of reaching validation as a string.
   app.removeContentTypeParser('text/plain');

@@ -5,6 +5,7 @@
 import { errorAnswer, isCdflowError } from '@cdflow/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
+import { maxPathParamLength } from './schemas.js';
 
 interface SchemaIssue {
   instancePath?: string;
@@ -77,7 +78,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error.validation) {
       const part = error.validationContext ?? 'body';
       const errors = describeSchemaIssues(error.validation as SchemaIssue[], part);
-      const message = errors.map((e) => `${e.path} ${e.message}`).join('; ') || `invalid ${part}`;
+      const message =
+        errors.map((e) => `${e.path || `the ${part}`} ${e.message}`).join('; ') || `invalid ${part}`;
       return sendError(reply, new ApiError(400, 'invalid_request', message, { errors }));
     }
     switch (error.code) {
@@ -128,6 +130,41 @@ export function installErrorHandling(app: FastifyInstance): void {
       new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
     ),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route runs, answered like a route's
+ * 400 (Fastify's own answer has another body and, for a long parameter, status 414).
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const path = request.url.split('?')[0];
+  if (error.code === 'FST_ERR_BAD_URL') {
+    sendError(
+      reply,
+      new ApiError(400, 'invalid_request', `the path ${path} is not a valid URL (bad percent-encoding)`),
+    );
+    return;
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    sendError(
+      reply,
+      new ApiError(
+        400,
+        'invalid_request',
+        `a path parameter is longer than ${maxPathParamLength} characters`,
+        {
+          errors: [{ path: 'params', message: `at most ${maxPathParamLength} characters` }],
+        },
+      ),
+    );
+    return;
+  }
+  request.log.error({ err: error }, 'request failed in the router');
+  sendError(reply, error, request.id);
 }
 
 function bodyLimitOf(request: FastifyRequest): number | string {

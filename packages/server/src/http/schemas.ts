@@ -8,15 +8,61 @@ import { releaseStateFilters } from './console/release-search.js';
 
 const open = { additionalProperties: true } as const;
 
+/** One problem of a 400 `invalid_request`: where (a JSON pointer, or `querystring/<name>`) and what was expected. */
+const fieldIssue = Type.Object(
+  {
+    path: Type.String({
+      description: 'a JSON pointer into the body (/sql_info/0/sql_id), or querystring/<name>',
+    }),
+    message: Type.String({ description: 'what was expected there' }),
+  },
+  open,
+);
+
+/** The body of every error answer (core's `errorAnswer`): a stable code, a message, the details of its code. */
 export const errorBody = Type.Object(
   {
     error: Type.String({
       description: 'stable error code, e.g. invalid_request, unauthorized, release_busy',
     }),
     message: Type.String({ description: 'what went wrong and what to do' }),
+    errors: Type.Optional(Type.Array(fieldIssue, { description: 'invalid_request: each problem found' })),
   },
   open,
 );
+
+/** A response entry of the OpenAPI document: the schema with the answer's description. */
+export const described = <T extends object>(schema: T, description: string): T & { description: string } => ({
+  ...schema,
+  description,
+});
+
+/** An error answer documented with what it means on that route. */
+export const errorResponse = (description: string) => described(errorBody, description);
+
+/**
+ * The answers the JSON body parser gives before a route runs: not JSON or empty (400 `invalid_json`),
+ * over the body limit (413), another content type (415). Every route that takes a JSON body documents
+ * them; a 400 of the route's own validation is documented in the same entry.
+ */
+export const jsonBodyErrors = {
+  400: errorResponse(
+    'The body is not JSON (invalid_json) or not what the schema says (invalid_request: `errors` names each field)',
+  ),
+  413: errorResponse('The body is larger than the limit (payload_too_large)'),
+  415: errorResponse('The body is not application/json (unsupported_media_type)'),
+} as const;
+
+/**
+ * What any documented route may answer besides its own answers (added to each by `documentCommonAnswers`):
+ * an unexpected failure (500, details in the server log) and a server shutting down (503, Retry-After).
+ */
+export const commonErrors = {
+  500: errorResponse('Internal error: the message names the request id the server log has the details under'),
+  503: errorResponse(
+    'The server is shutting down (or its runtime has stopped): retry, after Retry-After if sent',
+  ),
+} as const;
 
 /** The original program's answer fields, which the release system reads (beside cdflow's own). */
 const originalAnswerFields = {
@@ -42,25 +88,60 @@ export const intakeAnswer = Type.Object(
 );
 
 /** An intake error: cdflow's error body with the original's fields (`status: false`). */
-export const intakeErrorBody = Type.Object(
+export const intakeErrorBody = Type.Object({ ...errorBody.properties, ...originalAnswerFields }, open);
+
+/** An intake error answer documented with what it means. */
+export const intakeErrorResponse = (description: string) => described(intakeErrorBody, description);
+
+/** `data` of a 10200 legacy answer: the original's fields first, cdflow's additions after them. */
+const legacyStatusData = Type.Object(
   {
-    error: Type.String({
-      description: 'stable error code, e.g. invalid_request, unauthorized, release_busy',
+    summary: Type.String(),
+    upgrade_status: Type.Union([Type.Integer(), Type.String()], {
+      description: '100, 101, 102, 150 or 151 (see the description), else the Jira status name',
     }),
-    message: Type.String({ description: 'what went wrong and what to do' }),
-    ...originalAnswerFields,
+    sql_info: Type.Array(
+      Type.Object(
+        {
+          sql_id: Type.String(),
+          status: Type.String({ description: "Archery's status: workflow_finish, workflow_exception, …" }),
+          errormessage: Type.String({
+            description: "Archery's message for an order that failed there, else ''",
+          }),
+          workflow_id: Type.Union([Type.Integer(), Type.Null()]),
+        },
+        open,
+      ),
+    ),
+    code_info: Type.Array(
+      Type.Object(
+        {
+          svn_path: Type.String(),
+          svn_version: Type.String(),
+          tag: Type.String(),
+          status: Type.String(),
+          errormessage: Type.String(),
+        },
+        open,
+      ),
+    ),
+    key: Type.Union([Type.String(), Type.Null()], { description: 'the Jira issue key' }),
+    upgrade_status_label: Type.String({ description: 'the Jira status name' }),
+    errormessage: Type.String({
+      description: "why the release stopped, or the upstream that keeps failing; ''",
+    }),
+    waiting_for: Type.String({ description: 'where the release is and what it waits for, in words' }),
   },
   open,
 );
 
-/** The answer of the original's status query (always HTTP 200). */
+/** The answer of the original's status query (HTTP 200 for every query, as the original's). */
 export const legacyAnswer = Type.Object(
   {
     code: Type.Integer({ description: '10200 success, 10404 not found, 10500 failed' }),
-    msg: Type.String({ description: 'success or failed' }),
-    data: Type.Unknown({
-      description:
-        '{ summary, upgrade_status, sql_info: [{ sql_id, status, errormessage, workflow_id }], code_info, key, upgrade_status_label }, or { error }',
+    msg: Type.Union([Type.Literal('success'), Type.Literal('failed')]),
+    data: Type.Union([legacyStatusData, Type.Object({ error: Type.String() }, open)], {
+      description: 'the release (10200), or { error } saying why not (10404, 10500)',
     }),
   },
   open,
@@ -196,8 +277,15 @@ export const releaseList = Type.Object(
 
 export const historyList = Type.Object({ key: Type.String(), items: Type.Array(Type.Unknown()) }, open);
 
+/** The longest path parameter: the router refuses longer ones (400) before the route's schema sees them. */
+export const maxPathParamLength = 200;
+
 export const releaseKeyParams = Type.Object({
-  key: Type.String({ minLength: 1, maxLength: 200, description: 'Jira issue key (AC-101) or release id' }),
+  key: Type.String({
+    minLength: 1,
+    maxLength: maxPathParamLength,
+    description: 'Jira issue key (AC-101) or release id',
+  }),
 });
 
 export const listQuery = Type.Object(
@@ -261,7 +349,10 @@ export const operatorEventBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ type: 'SQL_REPORTED_FAILED', reason: 'the view needs the points column of member first' }],
+  },
 );
 
 /** A summary names two releases (UAT and production): `env` says which (UAT unless said). */
@@ -276,3 +367,100 @@ export const legacyQuery = Type.Object({
 });
 
 export const webhookAnswer = Type.Object({ accepted: Type.Boolean(), duplicate: Type.Boolean() }, open);
+
+/** The query of Jira's webhook: the shared secret of older Jira, when it cannot sign. */
+export const webhookQuery = Type.Object(
+  {
+    secret: Type.Optional(
+      Type.String({ description: 'the webhook secret, when Jira sends no X-Hub-Signature' }),
+    ),
+  },
+  open,
+);
+
+/**
+ * What cdflow reads of a Jira webhook delivery (Server/Data Center shape); anything else is ignored, and
+ * the payload is only a hint: the runtime re-reads the issue before acting. Any JSON object is taken.
+ */
+export const jiraWebhookBody = Type.Object(
+  {
+    webhookEvent: Type.Optional(Type.String({ description: 'jira:issue_created, jira:issue_updated, …' })),
+    timestamp: Type.Optional(
+      Type.Number({ description: 'milliseconds since 1970 (part of the dedupe key)' }),
+    ),
+    issue: Type.Optional(
+      Type.Object(
+        {
+          id: Type.Optional(Type.String()),
+          key: Type.Optional(Type.String({ description: 'the issue key' })),
+        },
+        open,
+      ),
+    ),
+    changelog: Type.Optional(
+      Type.Object(
+        {
+          id: Type.Optional(Type.String()),
+          items: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  field: Type.Optional(Type.String({ description: 'status: a status change' })),
+                  fromString: Type.Optional(Type.String()),
+                  toString: Type.Optional(Type.String()),
+                },
+                open,
+              ),
+            ),
+          ),
+        },
+        open,
+      ),
+    ),
+    user: Type.Optional(
+      Type.Object({ name: Type.Optional(Type.String()), key: Type.Optional(Type.String()) }, open),
+    ),
+  },
+  {
+    ...open,
+    examples: [
+      {
+        webhookEvent: 'jira:issue_updated',
+        timestamp: 1767225600000,
+        issue: { id: '10001', key: 'AC-101' },
+        changelog: {
+          id: '20001',
+          items: [{ field: 'status', fromString: 'SQL执行中', toString: 'SQL执行成功' }],
+        },
+        user: { name: 'dba' },
+      },
+    ],
+  },
+);
+
+export const healthAnswer = Type.Object({ status: Type.Literal('ok') }, open);
+
+export const readyAnswer = Type.Object({ status: Type.Literal('ready') }, open);
+
+export const notReadyAnswer = Type.Object(
+  {
+    status: Type.Literal('not_ready'),
+    message: Type.String({ description: 'what is not available' }),
+  },
+  open,
+);
+
+export const machineAnswer = Type.Object(
+  {
+    version: Type.Integer({ description: 'the release machine version stored with each release' }),
+    definition: Type.Object({}, { ...open, description: 'the machine definition (JSON for Stately tools)' }),
+    mermaid: Type.String({ description: 'the machine as a Mermaid state diagram' }),
+  },
+  open,
+);
+
+/** A non-JSON success answer: its media type and a string schema. */
+export const textResponse = (mediaType: string, description: string) => ({
+  description,
+  content: { [mediaType]: { schema: Type.String() } },
+});

@@ -6,7 +6,7 @@
 import Type from 'typebox';
 import { ApiError, forbidden } from '../api-error.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
-import { errorBody } from '../schemas.js';
+import { described, errorResponse, jsonBodyErrors } from '../schemas.js';
 import { JiraSignInError, signInWithJira } from './jira-sign-in.js';
 import type { PeopleAuth } from './people-auth.js';
 import { identityOf } from './person.js';
@@ -24,7 +24,7 @@ const signInBody = Type.Object(
     }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ username: 'alice', password: 'her Jira password' }] },
 );
 
 const whoAmI = Type.Object(
@@ -59,7 +59,13 @@ export function registerSessionRoutes(
         summary: 'Sign in to the console with a Jira account (sets the session cookies)',
         tags: ['people'],
         body: signInBody,
-        response: { 200: whoAmI, 400: errorBody, 401: errorBody, 403: errorBody, 502: errorBody },
+        response: {
+          200: described(whoAmI, 'Signed in: the session cookies are set; csrfToken goes with every write'),
+          ...jsonBodyErrors,
+          401: errorResponse('Jira refused the user name or password (reason: invalid_credentials)'),
+          403: errorResponse('Jira refused the sign-in, e.g. a CAPTCHA is due (reason: jira_login_denied)'),
+          502: errorResponse('Jira is unavailable or answered nonsense (reason: jira_unavailable)'),
+        },
       },
     },
     async (request, reply) => {
@@ -97,7 +103,12 @@ export function registerSessionRoutes(
         summary: 'Who am I: the person this request acts for',
         tags: ['people'],
         security: [{ bearer: [] }, { session: [] }],
-        response: { 200: whoAmI, 401: errorBody },
+        response: {
+          200: described(whoAmI, 'The person, and the session with its CSRF token for a console session'),
+          401: errorResponse(
+            'No credential, an unknown token, or an expired session (reason: session_expired)',
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -117,7 +128,11 @@ export function registerSessionRoutes(
         summary: 'Sign out: end the console session (needs the CSRF header)',
         tags: ['people'],
         security: [{ session: [] }],
-        response: { 204: Type.Null(), 403: errorBody },
+        response: {
+          204: { type: 'null', description: 'Signed out (or already): the session cookies are cleared' },
+          ...jsonBodyErrors,
+          403: errorResponse('A live session without its CSRF token in X-CSRF-Token (reason: csrf)'),
+        },
       },
     },
     async (request, reply) => {

@@ -15,7 +15,7 @@ import type { PersonEventType } from '../../config/people-settings.js';
 import type { ServerConfig } from '../../config/server-config.js';
 import type { PeopleAuth } from '../auth/people-auth.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
-import { errorBody } from '../schemas.js';
+import { described, errorResponse } from '../schemas.js';
 
 /** The Jira transition a person takes for each event (core maps them the same way for webhooks). */
 export const transitionOfEvent: Readonly<Record<PersonEventType, JiraMoveKey>> = jiraTransitionOfPersonEvent;
@@ -65,7 +65,10 @@ export function registerConsoleSettingsRoute(
         summary: "The console's settings: Jira names, link bases, stuck threshold, event permissions",
         tags: ['console'],
         security: [{ bearer: [] }, { session: [] }],
-        response: { 200: settingsAnswer, 401: errorBody },
+        response: {
+          200: described(settingsAnswer, "The console's settings"),
+          401: errorResponse('No credential, or not one this endpoint takes'),
+        },
       },
     },
     async () => {

@@ -10,7 +10,30 @@ import { normalizeReleaseRequest, releaseRequestSchema, validateReleaseRequest }
 import { ApiError } from '../api-error.js';
 import { requireToken } from '../require-token.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
-import { intakeAnswer, intakeErrorBody } from '../schemas.js';
+import { described, intakeAnswer, intakeErrorResponse } from '../schemas.js';
+
+/** The request body's example in the OpenAPI document (a first upgrade: one SQL file, one setting, one service). */
+export const releaseRequestExample = {
+  project: 'A18',
+  summary: '【A18】【升级】20230101_01',
+  env: 'UAT',
+  issue_type: '升级',
+  upgrade_type: '日常版本需求',
+  function_list: ['【A18】会员积分导出'],
+  version: '1.1.1',
+  sql_info: [
+    {
+      sql_id: 'a18-0001',
+      svn_path: 'database_acc/db_a18/acc',
+      svn_file: '01.acc_member_points_view.sql',
+      svn_version: '3001',
+      sql_content: 'CREATE OR REPLACE VIEW member_points_v AS SELECT id, points FROM member;',
+    },
+  ],
+  apollo_info: [{ app_id: 'a18-console', namespace: 'application', key: 'points.export', value: 'on' }],
+  config_info: [],
+  code_info: [{ svn_path: 'a18/cc_merchant_console', svn_version: '1201', tag: '' }],
+};
 
 /** States a release never leaves: a new request for it is final, not busy. */
 const endedStates: ReadonlySet<string> = new Set(['prodUpgrade', 'prodRejected', 'closed']);
@@ -44,14 +67,17 @@ export function registerIntakeRoute(app: CdflowApp, { runtime, config }: RouteCo
         summary: 'Submit a release request (new release or iteration)',
         tags: ['intake'],
         security: [{ bearer: [] }, { token: [] }],
-        body: releaseRequestSchema,
+        body: { ...releaseRequestSchema, examples: [releaseRequestExample] },
         response: {
-          200: { description: 'Iteration accepted', ...intakeAnswer },
-          201: { description: 'Release created', ...intakeAnswer },
-          400: { description: 'Invalid request (field-level errors)', ...intakeErrorBody },
-          401: { description: 'Missing or invalid intake token', ...intakeErrorBody },
-          409: { description: 'Release is mid-stage: retry when the stage ends', ...intakeErrorBody },
-          413: { description: 'Body too large', ...intakeErrorBody },
+          200: described(intakeAnswer, 'Iteration accepted: only what changed runs again'),
+          201: described(intakeAnswer, 'Release created'),
+          400: intakeErrorResponse(
+            'Not JSON (invalid_json), or an invalid request: `errors` names each field (invalid_request)',
+          ),
+          401: intakeErrorResponse('Missing or invalid intake token'),
+          409: intakeErrorResponse('Release is mid-stage (release_busy): retry when the stage ends'),
+          413: intakeErrorResponse('Body too large'),
+          415: intakeErrorResponse('The body is not application/json'),
         },
       },
     },

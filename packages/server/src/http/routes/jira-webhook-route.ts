@@ -6,7 +6,7 @@
 import { ApiError, unauthorized } from '../api-error.js';
 import { parseJiraDelivery } from '../jira-delivery.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
-import { errorBody, webhookAnswer } from '../schemas.js';
+import { described, errorResponse, jiraWebhookBody, webhookAnswer, webhookQuery } from '../schemas.js';
 import { tokenMatches } from '../token-auth.js';
 import { verifyWebhookSignature } from '../webhook-signature.js';
 
@@ -23,13 +23,23 @@ export async function jiraWebhookRoutes(app: CdflowApp, { runtime, config }: Rou
     '/cicdflow/jira/',
     {
       bodyLimit: config.webhookBodyLimitBytes,
+      // The handler checks the signature over the raw bytes, then parses them: the body and query schemas
+      // are for the OpenAPI document.
+      validatorCompiler: () => (value) => ({ value }),
       schema: {
         summary: 'Jira webhook (issue created/updated)',
         description:
           'Authenticated by X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body> or ?secret=<shared secret>. ' +
           'Answers 202 once the delivery is stored; duplicates are answered 202 with duplicate=true.',
         tags: ['jira'],
-        response: { 202: webhookAnswer, 400: errorBody, 401: errorBody, 413: errorBody },
+        querystring: webhookQuery,
+        body: jiraWebhookBody,
+        response: {
+          202: described(webhookAnswer, 'Stored (duplicate: true when this delivery was stored before)'),
+          400: errorResponse('Empty, not JSON (invalid_json) or not a JSON object (invalid_request)'),
+          401: errorResponse('No signature or secret, or one that does not match'),
+          413: errorResponse('The body is larger than the webhook limit'),
+        },
       },
     },
     async (request, reply) => {

@@ -12,7 +12,7 @@ import type { FastifyReply } from 'fastify';
 import type { ReleaseView } from '../../runtime/runtime-api.js';
 import { requireToken } from '../require-token.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
-import { legacyAnswer, legacyQuery } from '../schemas.js';
+import { described, errorResponse, legacyAnswer, legacyQuery } from '../schemas.js';
 
 /** The answer's `data` for a release: the original's fields first, cdflow's additions after them. */
 export function legacyStatusData(release: ReleaseView, sqlId: string | undefined) {
@@ -57,12 +57,13 @@ export function registerLegacyStatusRoute(app: CdflowApp, { runtime, config }: R
     '/cicdflow/',
     {
       ...(config.legacy.statusWithoutAuth ? {} : { onRequest: requireToken(config, ['intake']) }),
-      // Every answer is HTTP 200 as the original's: a bad query is a 10500 in the body, not a 400.
+      // Every query is answered HTTP 200 as the original's: a bad one is a 10500 in the body, not a 400;
+      // parameters it does not know (?state=…) are ignored, as the original ignored them.
       validatorCompiler: () => (value) => ({ value }),
       schema: {
         summary: 'Legacy status query of the original release system',
         description:
-          'Always HTTP 200. Body codes: 10200 success, 10404 no release has the summary (or it has no SQL work ' +
+          'HTTP 200 for every query (the token aside): unknown parameters are ignored, as the original did. Body codes: 10200 success, 10404 no release has the summary (or it has no SQL work ' +
           'order for sql_id), 10500 the summary is missing or the lookup failed (data.error says why). ' +
           'upgrade_status: 100 UAT升级完成, 101 SQL待执行, 102 SQL执行中, 150 SQL执行失败, 151 代码升级失败, ' +
           "else the Jira status name; sql_info[].status is Archery's status (workflow_finish, …) and " +
@@ -72,7 +73,12 @@ export function registerLegacyStatusRoute(app: CdflowApp, { runtime, config }: R
         tags: ['intake'],
         ...(config.legacy.statusWithoutAuth ? {} : { security: [{ bearer: [] }, { token: [] }] }),
         querystring: legacyQuery,
-        response: { 200: legacyAnswer },
+        response: {
+          200: described(legacyAnswer, 'The outcome is in `code`: 10200, 10404 or 10500'),
+          ...(config.legacy.statusWithoutAuth
+            ? {}
+            : { 401: errorResponse('Missing or invalid intake token (Bearer or bare)') }),
+        },
       },
     },
     async (request, reply) => {

@@ -13,8 +13,10 @@ import type { LiveReleases } from '../console/install-console.js';
 import { searchReleases } from '../console/release-search.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
 import {
-  errorBody,
+  described,
+  errorResponse,
   historyList,
+  jsonBodyErrors,
   listQuery,
   operatorEventBody,
   releaseEnvQuery,
@@ -30,6 +32,10 @@ const unknownRelease = (key: string) =>
   notFound(
     `no release ${JSON.stringify(key)} (give a Jira issue key, a release id, or a summary with ?env=UAT or ?env=PRO)`,
   );
+
+const unauthenticated = errorResponse('No credential, or not one this endpoint takes');
+const badKey = errorResponse('The key is empty or longer than 200 characters');
+const noRelease = errorResponse('No release has this Jira key or release id');
 
 export function registerReleaseRoutes(
   app: CdflowApp,
@@ -47,7 +53,11 @@ export function registerReleaseRoutes(
         tags: ['releases'],
         security: [{ bearer: [] }, { session: [] }],
         querystring: listQuery,
-        response: { 200: releaseList, 400: errorBody, 401: errorBody },
+        response: {
+          200: described(releaseList, 'One page of releases, and how many match in all'),
+          400: errorResponse('A query parameter is not what it takes: `errors` names it and what it expects'),
+          401: unauthenticated,
+        },
       },
     },
     async (request) => {
@@ -82,7 +92,12 @@ export function registerReleaseRoutes(
         security: [{ bearer: [] }, { session: [] }],
         params: releaseKeyParams,
         querystring: releaseEnvQuery,
-        response: { 200: releaseView, 400: errorBody, 401: errorBody, 404: errorBody },
+        response: {
+          200: described(releaseView, 'The release, with where it is and why (situation)'),
+          400: badKey,
+          401: unauthenticated,
+          404: noRelease,
+        },
       },
     },
     async (request) => {
@@ -102,7 +117,12 @@ export function registerReleaseRoutes(
         security: [{ bearer: [] }, { session: [] }],
         params: releaseKeyParams,
         querystring: releaseEnvQuery,
-        response: { 200: historyList, 400: errorBody, 401: errorBody, 404: errorBody },
+        response: {
+          200: described(historyList, 'Every entry, oldest first'),
+          400: badKey,
+          401: unauthenticated,
+          404: noRelease,
+        },
       },
     },
     async (request) => {
@@ -128,12 +148,16 @@ export function registerReleaseRoutes(
         querystring: releaseEnvQuery,
         body: operatorEventBody,
         response: {
-          200: releaseView,
-          400: errorBody,
-          401: errorBody,
-          403: errorBody,
-          404: errorBody,
-          409: errorBody,
+          200: described(releaseView, 'Accepted: the release after the event'),
+          ...jsonBodyErrors,
+          401: errorResponse('No credential, or one that cannot decide (the intake token reads only)'),
+          403: errorResponse(
+            'A session write without its CSRF token (reason: csrf), or a person not in a group people.events allows',
+          ),
+          404: noRelease,
+          409: errorResponse(
+            'The release does not take this event now (event_refused): acceptedEvents lists those it takes',
+          ),
         },
       },
     },
