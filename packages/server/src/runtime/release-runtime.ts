@@ -264,15 +264,15 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   }
 
   /** The release's settings, copied from configuration at creation (later config changes do not move it). */
-  private settings(): ReleaseSettings {
-    return releaseSettings(this.config);
+  private settings(project: string): ReleaseSettings {
+    return releaseSettings(this.config, project);
   }
 
   private createRelease(releaseId: string, request: NormalizedRequest, by: string): IntakeResult {
     const decision = startRelease({
       releaseId,
       request,
-      settings: this.settings(),
+      settings: this.settings(request.project),
       // DF-V002: a release never goes below the version last brought to UAT for the same project.
       previous: { version: this.repo.lastAppliedVersion(request.project, request.env, releaseId) },
     });

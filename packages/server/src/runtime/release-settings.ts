@@ -1,8 +1,11 @@
-/** The settings a release is created with, from the configuration (later config changes do not move it). */
+/**
+ * The settings a release of `project` is created with, from the configuration (later config changes do
+ * not move it). The policy gate runs only for the projects the data platform's policy covers.
+ */
 import type { ReleaseSettings } from '@cdflow/core';
 import type { ServerConfig } from '../config/server-config.js';
 
-export function releaseSettings(config: ServerConfig): ReleaseSettings {
+export function releaseSettings(config: ServerConfig, project: string): ReleaseSettings {
   const t = config.timings;
   return {
     sqlMode: config.sqlMode,
@@ -12,7 +15,7 @@ export function releaseSettings(config: ServerConfig): ReleaseSettings {
     deployTimeoutMs: t.deployTimeoutMs,
     deployRetries: t.deployRetries,
     deployRetryPauseMs: t.deployRetryPauseMs,
-    policyGate: config.policy.gate,
+    policyGate: config.policy.gate && config.policy.projects.includes(project),
     apolloAutomatic: config.apollo !== null,
   };
 }
