@@ -16,6 +16,12 @@ export interface Refusal {
   acceptedEvents: string[];
   /** A sentence for an operator: why and what to do (e.g. when to retry). */
   message: string;
+  /**
+   * Why, as a host answers it: `final` (the release ended: closed, or handed to production — nothing it
+   * takes any more), `mid-stage` (a new request while a stage runs: retry when it ends), `not-accepted`
+   * (the state takes other events).
+   */
+  kind: 'final' | 'mid-stage' | 'not-accepted';
 }
 
 export interface Decision {

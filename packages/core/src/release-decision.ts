@@ -246,6 +246,29 @@ function toEffects(
 /** Rule 7: the stages during which a new request is refused (retry when the stage ends). */
 const midStage: ReadonlySet<string> = new Set(['sqlExecuting', 'configExecuting', 'codeExecuting']);
 
+/** Why a release that ended takes nothing more, and what to do instead. */
+function finalMessage(top: string, status: string, event: ReleaseEvent): string {
+  const what = event.type === 'NEW_ITERATION' ? 'a new request (re-publish)' : event.type;
+  if (top === 'prodUpgrade') {
+    return (
+      `The release was promoted to production (${status}): its UAT release is final and takes no ${what}. ` +
+      'To change production, iterate in PRO (publish the release with env PRO); for another UAT upgrade, ' +
+      'publish it under a new summary.'
+    );
+  }
+  return (
+    `The release is closed (${status}): it is final and takes no ${what}. ` +
+    'Publish the change under a new summary: it becomes a new release.'
+  );
+}
+
+function refusalKind(state: string, event: ReleaseEvent, final: boolean): Refusal['kind'] {
+  if (final) return 'final';
+  return event.type === 'NEW_ITERATION' && midStage.has(state.split('.')[0] ?? state)
+    ? 'mid-stage'
+    : 'not-accepted';
+}
+
 function refusalMessage(
   state: string,
   event: ReleaseEvent,
@@ -255,6 +278,7 @@ function refusalMessage(
   const names = defaultJiraWorkflowNames.statuses;
   const top = state.split('.')[0] as keyof typeof names;
   const status = names[top] ?? state;
+  if (final) return finalMessage(top, status, event);
   if (event.type === 'NEW_ITERATION' && midStage.has(top)) {
     return (
       `The release is in ${state} (${status}): a new request is refused while a stage is running, so nothing ` +
@@ -339,6 +363,7 @@ export function decide(persisted: PersistedRelease, event: ReleaseEvent): Decisi
       state: shown,
       acceptedEvents: before.acceptedEvents,
       message: refusalMessage(shown, event, before),
+      kind: refusalKind(shown, event, before.final),
     };
     return {
       accepted: false,

@@ -12,7 +12,8 @@ import type { ReleaseContext } from './release-types.js';
 type Words = (context: ReleaseContext) => string;
 
 const sqlExecutingWords: Record<ReleaseContext['settings']['sqlMode'], string> = {
-  manual: 'the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms',
+  manual:
+    'the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms; cdflow watches Archery',
   watch:
     'the DBA reviews and executes the SQL work orders in Archery, in sequence order; cdflow watches Archery',
   auto: 'cdflow passes review of and executes the SQL work orders in Archery, in sequence order',
@@ -22,6 +23,9 @@ const stepWords: Readonly<Record<string, Words>> = {
   'sqlPending.routing': () => 'cdflow decides what the SQL stage does next',
   'sqlPending.fetchingSql': () => 'cdflow reads the SQL files from the SQL source',
   'sqlPending.awaitingPolicy': () => 'cdflow checks the SQL and the version against the versioning policy',
+  'sqlPending.resolvingRoutes': () =>
+    'cdflow looks up in Archery where each SQL item runs (resource group, instance, database)',
+  'sqlPending.checkingSql': () => 'cdflow has Archery check each SQL item (sqlcheck) before submitting any',
   'sqlPending.submitting': () =>
     'cdflow submits the SQL to Archery, one work order per item in sequence order',
   'sqlPending.submitted': () =>
@@ -31,6 +35,9 @@ const stepWords: Readonly<Record<string, Words>> = {
       ? 'SQL failed: the versioning policy refused it; nothing was submitted to Archery'
       : 'SQL failed: nothing after it runs until the SQL is fixed',
   sqlExecuting: (c) => sqlExecutingWords[c.settings.sqlMode],
+  'sqlExecuting.watching': (c) => sqlExecutingWords[c.settings.sqlMode],
+  'sqlExecuting.confirming': (c) =>
+    `cdflow reads every work order in Archery to check SQL升级成功 by ${c.sqlConfirmation?.by ?? 'a person'}`,
   'configExecuting.routing': () => 'cdflow decides what the configuration stage does next',
   'configExecuting.applyingApollo': () => 'cdflow applies and publishes the Apollo items',
   'configExecuting.awaitingConfirmation': () => 'ops apply the configuration and confirm',

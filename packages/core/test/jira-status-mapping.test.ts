@@ -81,7 +81,7 @@ describe('machine states and Jira statuses', () => {
 
   it('maps CONFIG执行中→开发/运维修改, 开发/运维修改→CODE执行中 and UAT升级完成→升级流程结束 by the graph', () => {
     const d = inSqlExecuting();
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    d.confirmSql('dba');
     expect(
       interpretJiraChange(
         { state: d.state, context: d.context },
@@ -156,7 +156,11 @@ describe('jira issue content and machine export', () => {
     expect(Object.keys(json.states)).toEqual([...releaseStates]);
     const mermaid = machineToMermaid();
     expect(mermaid.split('\n')[0]).toBe('stateDiagram-v2');
-    expect(mermaid).toContain('sqlExecuting --> configExecuting: SQL_CONFIRMED');
+    // A person's SQL升级成功 stands once a fresh read of Archery shows every order finished.
+    expect(mermaid).toContain('sqlExecuting_watching --> sqlExecuting_confirming: SQL_CONFIRMED');
+    expect(mermaid).toContain(
+      'sqlExecuting_confirming --> configExecuting: SQL_CONFIRMATION_CHECKED [confirmationStands]',
+    );
     expect(mermaid).toContain('closed --> [*]');
     expect(mermaid).toContain('state sqlPending {');
   });
