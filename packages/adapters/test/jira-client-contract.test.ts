@@ -108,6 +108,35 @@ describe('JiraClient.moveToStatus', () => {
     expect(sim.counters.get(transitionRoute)).toBe(before);
   });
 
+  it("takes the issue back by SQL未执行完成 when the workflow has it, by the export's walk when it does not", async () => {
+    const { key } = await client.createIssue(fieldsFor('walk back'));
+    await client.moveToStatus(key, 'CONFIG执行中', '提交SQL');
+    await client.moveToStatus(key, 'CONFIG执行中');
+    expect(sim.issue(key)?.status).toBe('CONFIG执行中');
+    const back = await client.moveToStatus(key, 'SQL执行中', 'SQL未执行完成', {
+      expectedFrom: 'CONFIG执行中',
+    });
+    expect(back.transitions).toEqual(['SQL未执行完成']);
+
+    const exportOnly = await JiraSimulator.start({ sqlUnfinishedTransition: false });
+    try {
+      const other = new JiraClient({
+        baseUrl: exportOnly.url,
+        auth: { kind: 'bearer', token: exportOnly.credentials.token },
+        timeoutMs: 2000,
+      });
+      const created = await other.createIssue(fieldsFor('walk back, export only'));
+      await other.moveToStatus(created.key, 'CONFIG执行中', 'SQL升级成功');
+      const walked = await other.moveToStatus(created.key, 'SQL执行中', 'SQL未执行完成', {
+        expectedFrom: 'CONFIG执行中',
+      });
+      expect(walked.transitions).toEqual(['配置升级失败', '重新提交UAT迭代升级', '提交SQL']);
+      expect(exportOnly.issue(created.key)?.status).toBe('SQL执行中');
+    } finally {
+      await exportOnly.close();
+    }
+  });
+
   it('re-reads after a 409 and still arrives', async () => {
     const { key } = await client.createIssue(fieldsFor('conflict'));
     sim.faults.inject({

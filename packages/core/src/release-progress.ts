@@ -294,9 +294,7 @@ export function isUnexecutedStatus(status: SqlOrder['status']): boolean {
 }
 
 /** The pending orders' items as Archery's check reads them: content, instance and database. */
-export function sqlToCheck(
-  context: ReleaseContext,
-): Array<{
+export function sqlToCheck(context: ReleaseContext): Array<{
   sqlId: string;
   seq: number;
   hash: string;

@@ -42,7 +42,11 @@ export class PolicyConfigError extends Error {
  */
 export function resolvePolicyConfig(config: unknown): PolicyConfig {
   if (config === undefined || config === null)
-    return { ...defaultPolicyConfig, rules: {}, temporaryTablePatterns: [...defaultPolicyConfig.temporaryTablePatterns] };
+    return {
+      ...defaultPolicyConfig,
+      rules: {},
+      temporaryTablePatterns: [...defaultPolicyConfig.temporaryTablePatterns],
+    };
   if (typeof config !== 'object' || Array.isArray(config)) {
     throw new PolicyConfigError(
       `policy configuration must be an object with ${configKeys.map((k) => `\`${k}\``).join(', ')}`,
@@ -125,8 +129,15 @@ function readTemporaryTablePatterns(value: unknown): string[] {
 }
 
 /** Whether `table` (optionally schema-qualified) is a scratch table under `config.temporaryTablePatterns`. */
-export function isTemporaryTable(table: string, config: Pick<PolicyConfig, 'temporaryTablePatterns'>): boolean {
-  const bare = table.split('.').at(-1)?.replace(/^[`"]|[`"]$/g, '') ?? table;
+export function isTemporaryTable(
+  table: string,
+  config: Pick<PolicyConfig, 'temporaryTablePatterns'>,
+): boolean {
+  const bare =
+    table
+      .split('.')
+      .at(-1)
+      ?.replace(/^[`"]|[`"]$/g, '') ?? table;
   return config.temporaryTablePatterns.some((pattern) => new RegExp(pattern, 'i').test(bare));
 }
 

@@ -220,8 +220,7 @@ limits:
     const listed = loadConfig(
       { ...productionEnv, CDFLOW_CONFIG: 'p.yaml' },
       {
-        readFile: () =>
-          'policy:\n  projects: [A18, QC]\n  temporaryTablePatterns: ["^tmp_", "^scratch_"]\n',
+        readFile: () => 'policy:\n  projects: [A18, QC]\n  temporaryTablePatterns: ["^tmp_", "^scratch_"]\n',
       },
     );
     expect(listed.policy).toMatchObject({

@@ -305,7 +305,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       // sample project, so the demo and a newcomer still see the gate at work.
       projects: file.policy?.projects ?? (sandbox ? [...sandboxPolicyProjects] : []),
       rules: file.policy?.rules ?? {},
-      temporaryTablePatterns: file.policy?.temporaryTablePatterns ?? [...defaultPolicyConfig.temporaryTablePatterns],
+      temporaryTablePatterns: file.policy?.temporaryTablePatterns ?? [
+        ...defaultPolicyConfig.temporaryTablePatterns,
+      ],
     },
     bodyLimitBytes: file.limits?.bodyLimitBytes ?? defaultBodyLimitBytes,
     webhookBodyLimitBytes: file.limits?.webhookBodyLimitBytes ?? defaultWebhookBodyLimitBytes,

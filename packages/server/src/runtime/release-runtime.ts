@@ -46,6 +46,7 @@ import { type ReleaseLive, toReleaseView } from './release-view.js';
 import { effectRetryPolicy } from './retry-policies.js';
 import type {
   DecidedChange,
+  EffectRetryResult,
   EventResult,
   HistoryEntry,
   IntakeResult,
@@ -263,6 +264,50 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return result;
   }
 
+  /**
+   * A person runs again an effect of the release that failed for good: the machine hears it
+   * (EFFECT_RETRY_REQUESTED clears the failure, in the history under that person) and the failed outbox
+   * row is queued again, in its own place. Null for an unknown release.
+   */
+  async retryEffect(ref: string, effectId: number, by: string): Promise<EffectRetryResult | null> {
+    this.assertRunning();
+    const row = this.repo.find(ref);
+    if (!row) return null;
+    const releaseId = row.releaseId;
+    const result = await this.queue.run(releaseId, (): EffectRetryResult => {
+      const effect = this.repo.effectsOf(releaseId).find((e) => e.id === effectId);
+      if (!effect) return { outcome: 'unknown-effect', release: this.viewById(releaseId) };
+      if (effect.status !== 'failed')
+        return { outcome: 'not-failed', release: this.viewById(releaseId), status: effect.status };
+      const decision = this.applyLocked(
+        releaseId,
+        {
+          type: 'EFFECT_RETRY_REQUESTED',
+          idempotencyKey: effect.idempotencyKey,
+          effectType: effect.type,
+          by,
+        },
+        {
+          source: 'operator',
+          actor: by,
+          effect: {
+            id: effect.id,
+            type: effect.type,
+            idempotencyKey: effect.idempotencyKey,
+            lastError: effect.lastError,
+          },
+          requeueEffects: (d) => (d.accepted ? [effect.id] : []),
+        },
+      );
+      const release = this.viewById(releaseId);
+      if (!decision.accepted && decision.refusal)
+        return { outcome: 'refused', release, refusal: decision.refusal };
+      return { outcome: 'queued', release };
+    });
+    await this.durable();
+    return result;
+  }
+
   /** The release's settings, copied from configuration at creation (later config changes do not move it). */
   private settings(project: string): ReleaseSettings {
     return releaseSettings(this.config, project);
@@ -343,6 +388,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       audit: [...(meta.extraAudit ?? []), entry],
       ...parts,
       completeEffect: meta.completeEffect,
+      requeueEffects: meta.requeueEffects?.(decision),
       firedTimer: meta.firedTimer,
       finishDelivery: meta.finishDelivery?.(decision),
       // A decision someone is told of is fsync'd with the others of its tick (see `durable()`).
@@ -415,6 +461,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     }
     this.timers.scheduled(write.releaseId, write.scheduleTimers);
     this.afterCommit(write.releaseId, parts, decided);
+    if ((write.requeueEffects ?? []).length > 0 && this.started && !this.stopping)
+      this.runner.kick(write.releaseId);
   }
 
   private splitEffects(effects: ReleaseEffect[]): EffectParts {
@@ -536,6 +584,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       pendingEffect: this.heads.peekNext(row.releaseId),
       timerDueAt: (name) => this.timers.current(row.releaseId, name)?.dueAt,
       allowedGroups: this.config.people.events,
+      failedEffects: () => this.repo.effectsOf(row.releaseId).filter((e) => e.status === 'failed'),
     };
     return toReleaseView(row, this.config.jira.names, live);
   }

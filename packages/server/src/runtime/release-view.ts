@@ -23,6 +23,8 @@ export interface ReleaseLive {
   timerDueAt?: (name: string) => number | undefined;
   /** Jira groups allowed to send each person event (`people.events`). */
   allowedGroups?: Partial<Record<PersonEvent['type'], readonly string[]>>;
+  /** The release's failed outbox rows (read only when the release lists a failed effect). */
+  failedEffects?: () => OutboxRow[];
 }
 
 export function toReleaseView(
@@ -38,6 +40,10 @@ export function toReleaseView(
     {
       names,
       acceptedEvents: described.acceptedEvents,
+      releaseRef: row.issueKey ?? row.releaseId,
+      ...((context.failedEffects ?? []).length > 0 && live.failedEffects
+        ? { failedEffects: live.failedEffects().map((e) => ({ id: e.id, idempotencyKey: e.idempotencyKey })) }
+        : {}),
       ...(live.allowedGroups ? { allowedGroups: live.allowedGroups } : {}),
       pendingEffect: head
         ? {

@@ -1,6 +1,8 @@
 /**
  * POST /cicdflow/ — a release request from the release system (compatible with the original):
- * 201 new release, 200 accepted iteration, 400 bad input, 401 bad token, 409 release mid-stage.
+ * 201 new release, 200 accepted iteration, 400 bad input, 401 bad token, 409 release mid-stage
+ * (`release_busy`: retry when the stage ends) or ended (`release_final`: publish under a new summary, or
+ * iterate in PRO).
  * Every answer also carries the original's fields, which the release system reads: `status` (true when
  * the request was taken), `msg`, `data` (the request as received) and `jira_issue_key` ('' until the
  * issue exists). The token is `Authorization: Bearer <token>` or, as the original's client sends it,
@@ -47,7 +49,11 @@ export function registerIntakeRoute(app: CdflowApp, { runtime, config }: RouteCo
           201: { description: 'Release created', ...intakeAnswer },
           400: { description: 'Invalid request (field-level errors)', ...intakeErrorBody },
           401: { description: 'Missing or invalid intake token', ...intakeErrorBody },
-          409: { description: 'Release is mid-stage: retry when the stage ends', ...intakeErrorBody },
+          409: {
+            description:
+              'release_busy: the release is mid-stage, retry when the stage ends; release_final: it is closed or promoted to production, publish under a new summary (or iterate in PRO)',
+            ...intakeErrorBody,
+          },
           413: { description: 'Body too large', ...intakeErrorBody },
         },
       },
@@ -62,7 +68,9 @@ export function registerIntakeRoute(app: CdflowApp, { runtime, config }: RouteCo
       const normalized = normalizeReleaseRequest(validation.value, config.normalize);
       const result = await runtime.intake(normalized, releaseSystemActor);
       if (result.outcome === 'refused') {
-        throw new ApiError(409, 'release_busy', result.refusal.message, {
+        // A closed or promoted release is final: a re-publish never succeeds there (not "retry later").
+        const error = result.refusal.kind === 'final' ? 'release_final' : 'release_busy';
+        throw new ApiError(409, error, result.refusal.message, {
           key: result.release.key,
           state: result.refusal.state,
           acceptedEvents: result.refusal.acceptedEvents,

@@ -13,6 +13,7 @@ import type { LiveReleases } from '../console/install-console.js';
 import { searchReleases } from '../console/release-search.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
 import {
+  effectRetryParams,
   errorBody,
   historyList,
   listQuery,
@@ -142,12 +143,62 @@ export function registerReleaseRoutes(
           `no release ${JSON.stringify(request.params.key)} (give a Jira issue key or a release id)`,
         );
       if (result.outcome === 'refused') {
-        throw new ApiError(409, 'event_refused', result.refusal.message, {
+        // A release that ended answers final (closed, or handed to production), whatever was asked.
+        const error = result.refusal.kind === 'final' ? 'release_final' : 'event_refused';
+        throw new ApiError(409, error, result.refusal.message, {
           state: result.refusal.state,
           acceptedEvents: result.refusal.acceptedEvents,
         });
       }
       return live.annotate(result.release);
+    },
+  );
+
+  app.post(
+    '/api/releases/:key/effects/:id/retry',
+    {
+      onRequest: decideAuth,
+      schema: {
+        summary: 'Run again an effect that failed for good (a person; recorded in the history)',
+        description:
+          'An effect nothing retries by itself (EFFECT_FAILED: e.g. the Jira issue could not be created) ' +
+          "leaves the release stopped, its situation naming the effect's id and this route. Retrying " +
+          'clears the failure (EFFECT_RETRY_REQUESTED, in the history under the authenticated person) and ' +
+          'queues the failed effect again, in its own place. 404: no such release or effect; 409: the ' +
+          'effect has not failed, or the release took its failure as the stage failing (act on the release).',
+        tags: ['releases'],
+        security: [{ bearer: [] }, { session: [] }],
+        params: effectRetryParams,
+        response: { 200: releaseView, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody },
+      },
+    },
+    async (request) => {
+      const { key, id } = request.params;
+      const person = personOf(request);
+      const result = await runtime.retryEffect(key, id, person.name);
+      if (result === null)
+        throw notFound(`no release ${JSON.stringify(key)} (give a Jira issue key or a release id)`);
+      switch (result.outcome) {
+        case 'unknown-effect':
+          throw notFound(
+            `release ${JSON.stringify(key)} has no effect ${id}: use an id its situation lists (waitsFor.retry)`,
+          );
+        case 'not-failed':
+          throw new ApiError(
+            409,
+            'event_refused',
+            `effect ${id} of release ${JSON.stringify(key)} has not failed (it is ${result.status}): nothing to retry`,
+          );
+        case 'refused':
+          throw new ApiError(
+            409,
+            result.refusal.kind === 'final' ? 'release_final' : 'event_refused',
+            `effect ${id} of release ${JSON.stringify(key)} is not waiting for a retry: ${result.refusal.message}`,
+            { state: result.refusal.state, acceptedEvents: result.refusal.acceptedEvents },
+          );
+        case 'queued':
+          return live.annotate(result.release);
+      }
     },
   );
 }
