@@ -229,6 +229,14 @@ function effectTask(effect: ReleaseEffect, names: JiraWorkflowNames): string {
       return 'cdflow asks the CMDB to deploy';
     case 'cmdb.pollTasks':
       return 'cdflow reads the deploy tasks in the CMDB';
+    case 'cmdb.findTargets':
+      return 'cdflow looks up the deploy targets of the code items in the CMDB';
+    case 'archery.resolveRoutes':
+      return "cdflow looks up the orders' groups, instances and databases in Archery";
+    case 'archery.cancelOrder':
+      return `cdflow cancels work order ${effect.workflowId} in Archery (its SQL was replaced)`;
+    case 'jira.showOrders':
+      return 'cdflow shows the list of work orders on the Jira issue';
     default:
       return `cdflow runs ${effect.type}`;
   }
@@ -462,7 +470,10 @@ function waitOf(
     if (next) return { kind: 'timer', timer: next.timer, purpose: next.purpose, firesAt: next.firesAt };
     return { kind: 'timer', timer: 'unknown', purpose: 'a timer fires', firesAt: null };
   }
-  if (head) return upstreamWait(state, context, head, names);
+  // A passing effect of another upstream (a Jira move or comment) is not what the step waits on.
+  const stepUpstream = upstreamOfStep[state];
+  if (head && (stepUpstream === undefined || upstreamOfEffect(head.effect.type) === stepUpstream))
+    return upstreamWait(state, context, head, names);
   if (next && pollTimers[next.timer] === undefined)
     return { kind: 'timer', timer: next.timer, purpose: next.purpose, firesAt: next.firesAt };
   const upstream = (next && pollTimers[next.timer]) ?? upstreamOfStep[state] ?? 'upstream';

@@ -24,7 +24,7 @@ const stepWords: Readonly<Record<string, Words>> = {
   'sqlPending.fetchingSql': () => 'cdflow reads the SQL files from the SQL source',
   'sqlPending.awaitingPolicy': () => 'cdflow checks the SQL and the version against the versioning policy',
   'sqlPending.resolvingRoutes': () =>
-    'cdflow looks up in Archery where each SQL item runs (resource group, instance, database)',
+    "cdflow looks up each order's Archery group, instance and database before anything is submitted",
   'sqlPending.checkingSql': () => 'cdflow has Archery check each SQL item (sqlcheck) before submitting any',
   'sqlPending.submitting': () =>
     'cdflow submits the SQL to Archery, one work order per item in sequence order',
