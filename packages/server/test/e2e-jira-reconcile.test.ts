@@ -25,7 +25,7 @@ describe('Jira reconciliation', () => {
     );
     for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
       h.sandbox.archery.dba.pass(o.workflowId);
-      h.sandbox.archery.dba.execute(o.workflowId);
+      h.sandbox.archery.dba.execute(o.workflowId, 'manual');
     }
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
     await h.waitForState(key, 'configExecuting');
@@ -53,7 +53,7 @@ describe('Jira reconciliation', () => {
     await h.sandbox.jira.flushWebhooks(); // the echo of cdflow's own move has reached cdflow
     for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
       h.sandbox.archery.dba.pass(o.workflowId);
-      h.sandbox.archery.dba.execute(o.workflowId);
+      h.sandbox.archery.dba.execute(o.workflowId, 'manual');
     }
     h.sandbox.jira.loseWebhooks(1);
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');

@@ -8,6 +8,9 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** The data platform's versioning policy applies to project A18 (the sample request's). */
+const policyOnA18 = { policy: { projects: ['A18'] } };
+
 function oneSqlItem(sql: string) {
   return [
     {
@@ -22,7 +25,7 @@ function oneSqlItem(sql: string) {
 
 describe('the versioning policy gate', () => {
   it('a column rename never reaches Archery: sqlPending.failed and the finding on the Jira issue', async () => {
-    h = await startScenario({ sqlMode: 'auto' });
+    h = await startScenario({ sqlMode: 'auto', config: policyOnA18 });
     const res = await h.intake(
       sampleRequest({ sql_info: oneSqlItem('ALTER TABLE laboratory RENAME COLUMN name TO full_name;') }),
     );
@@ -54,7 +57,7 @@ describe('the versioning policy gate', () => {
   });
 
   it('a warning-only change (a CHECK constraint) is submitted and the warning is on the release', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    h = await startScenario({ sqlMode: 'manual', config: policyOnA18 });
     const body = sampleRequest({
       sql_info: oneSqlItem(
         "ALTER TABLE laboratory ADD CONSTRAINT laboratory_city_not_blank CHECK (city <> '');",

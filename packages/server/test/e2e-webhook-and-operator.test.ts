@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest, tokens } from './support/e2e-harness.js';
+import { finishSqlOrders, sampleRequest, tokens } from './support/e2e-harness.js';
 import { eventually, jiraPerson, type Scenario, startScenario } from './support/e2e-scenario.js';
 
 let h: Scenario | undefined;
@@ -100,7 +100,16 @@ describe('operator API', () => {
     h = await startScenario({ sqlMode: 'manual' });
     const res = await h.intake(sampleRequest());
     const key = String(res.body.key);
-    const executing = await h.waitForState(key, 'sqlExecuting');
+    await h.waitForState(key, 'sqlExecuting');
+    // cdflow's own first moves done (Jira moved, the orders listed on the issue after a first read of
+    // Archery): what a refused event must not change.
+    await h.waitForJiraStatus(key, 'SQL执行中');
+    const s = h;
+    await eventually('the order list on the issue', () =>
+      s.jiraComments(key).some((c) => c.startsWith('SQL work orders:')) ? true : undefined,
+    );
+    await h.server.runtime.idle();
+    const executing = await h.release(key);
 
     const refused = await h.operatorEvent(key, { type: 'CONFIG_CONFIRMED', by: 'ops', reason: 'done' });
     expect(refused.status).toBe(409);
@@ -117,8 +126,9 @@ describe('operator API', () => {
     expect(after.state).toBe('sqlExecuting');
     expect(after.revision).toBe(executing.revision);
 
-    // The same API with an event the state accepts moves the release on (and Jira with it).
-    await h.waitForJiraStatus(key, 'SQL执行中');
+    // The same API with an event the state accepts moves the release on (and Jira with it), once
+    // Archery shows the orders finished.
+    finishSqlOrders(h.sandbox);
     const ok = await h.operatorEvent(key, { type: 'SQL_CONFIRMED', by: 'dba' });
     expect(ok.status).toBe(200);
     await h.waitForState(key, 'configExecuting');

@@ -41,6 +41,9 @@ export interface JiraDeliveryProcessorOptions {
   decisions: ReleaseDecisions;
 }
 
+/** Steps in which cdflow checks a person's move with an upstream: people's later moves wait for it. */
+const movesWaitIn: ReadonlySet<string> = new Set(['sqlExecuting.confirming']);
+
 export class JiraDeliveryProcessor {
   private readonly background = new Set<Promise<unknown>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -157,6 +160,13 @@ export class JiraDeliveryProcessor {
       return;
     }
     await this.options.queue.run(releaseId, async () => {
+      // cdflow is checking a person's earlier move against Archery (SQL升级成功): a later move waits for
+      // that check, to be judged where the release then stands (both applied, in order).
+      const step = this.options.heads.get(releaseId);
+      if (step && movesWaitIn.has(describeRelease(step.persisted).state)) {
+        this.schedule(id, this.options.config.timings.effectRetryBaseMs);
+        return;
+      }
       let currentStatus: string;
       try {
         currentStatus = (await this.options.ports.jira.getIssue(delivery.issueKey as string)).status;

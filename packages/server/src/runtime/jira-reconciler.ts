@@ -72,8 +72,9 @@ export class JiraReconciler {
       if (this.stopping) break;
       const issueKey = row.issueKey;
       if (issueKey === null) continue;
-      // cdflow is still working on it (its own moves pending), or a delivery about it is being processed.
-      if (repo.headEffect(row.releaseId)) continue;
+      // cdflow is still working on it in Jira (its own moves or comments pending), or a delivery about it
+      // is being processed. A read of Archery or the CMDB (a poll, in every SQL mode) does not hold it.
+      if (repo.pendingEffects(row.releaseId).some((e) => e.type.startsWith('jira.'))) continue;
       const latest = deliveries.latestFor(issueKey);
       if (latest?.status === 'received') continue;
       let status: string;
