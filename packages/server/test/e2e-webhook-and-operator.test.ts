@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { finishSqlOrders, sampleRequest, tokens } from './support/e2e-harness.js';
+import { finishSqlOrders, sampleRequest, settledRevision, tokens } from './support/e2e-harness.js';
 import { eventually, jiraPerson, type Scenario, startScenario } from './support/e2e-scenario.js';
 
 let h: Scenario | undefined;
@@ -101,15 +101,9 @@ describe('operator API', () => {
     const res = await h.intake(sampleRequest());
     const key = String(res.body.key);
     await h.waitForState(key, 'sqlExecuting');
-    // cdflow's own first moves done (Jira moved, the orders listed on the issue after a first read of
-    // Archery): what a refused event must not change.
+    // cdflow's own first moves done (Jira moved, Archery read): what a refused event must not change.
     await h.waitForJiraStatus(key, 'SQL执行中');
-    const s = h;
-    await eventually('the order list on the issue', () =>
-      s.jiraComments(key).some((c) => c.startsWith('SQL work orders:')) ? true : undefined,
-    );
-    await h.server.runtime.idle();
-    const executing = await h.release(key);
+    const revision = await settledRevision(h, key);
 
     const refused = await h.operatorEvent(key, { type: 'CONFIG_CONFIRMED', by: 'ops', reason: 'done' });
     expect(refused.status).toBe(409);
@@ -124,7 +118,7 @@ describe('operator API', () => {
 
     const after = await h.release(key);
     expect(after.state).toBe('sqlExecuting');
-    expect(after.revision).toBe(executing.revision);
+    expect(after.revision).toBe(revision);
 
     // The same API with an event the state accepts moves the release on (and Jira with it), once
     // Archery shows the orders finished.

@@ -232,3 +232,23 @@ export function finishSqlOrders(sandbox: Sandbox): void {
       sandbox.archery.dba.execute(order.workflowId, 'manual');
   }
 }
+
+/**
+ * The release's revision once it has stayed the same for `quietMs` (cdflow's own work after a step —
+ * its Jira moves, its first read of Archery — is done): what a refused or ignored input must not change.
+ */
+export async function settledRevision(h: Harness, key: string, quietMs = 400): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  let revision = Number((await h.release(key)).revision);
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > deadline) throw new Error(`release ${key} kept changing (revision ${revision})`);
+    await new Promise((r) => setTimeout(r, 50));
+    const now = Number((await h.release(key)).revision);
+    if (now !== revision) {
+      revision = now;
+      since = Date.now();
+    }
+  }
+  return revision;
+}

@@ -3,7 +3,7 @@
  * deploy tasks (owned and closed with the harness), the people's moves, and polling with a deadline.
  */
 import { workOrderPositionOf } from '@cdflow/core';
-import { type Sandbox, startSandbox } from '@cdflow/sandbox';
+import { type Sandbox, type SandboxOptions, startSandbox } from '@cdflow/sandbox';
 import { type Harness, type HarnessOptions, sampleRequest, startHarness } from './e2e-harness.js';
 
 export interface Scenario extends Harness {
@@ -25,15 +25,27 @@ export interface Scenario extends Harness {
 /** A person of the Jira simulator with a known password, to use Jira's REST API as people do. */
 export const jiraPerson = { name: 'alice', password: 'alice-test-password-0123' };
 
-/** Starts the harness over a sandbox whose CMDB tasks end quickly; closing the harness closes both. */
-export async function startScenario(options: Omit<HarnessOptions, 'sandbox'> = {}): Promise<Scenario> {
+/**
+ * Starts the harness over a sandbox whose CMDB tasks end quickly; closing the harness closes both.
+ * `simulators`: options of the Jira and Archery simulators (e.g. Archery's `banSelfAudit`).
+ */
+export async function startScenario(
+  options: Omit<HarnessOptions, 'sandbox'> & {
+    simulators?: Pick<SandboxOptions, 'jira' | 'archery'>;
+  } = {},
+): Promise<Scenario> {
+  const { simulators, ...harnessOptions } = options;
   const sandbox: Sandbox = await startSandbox({
     cmdb: { taskDurationMs: 100 },
-    jira: { users: [{ ...jiraPerson, displayName: 'Alice (release manager)' }] },
+    jira: {
+      ...simulators?.jira,
+      users: [{ ...jiraPerson, displayName: 'Alice (release manager)' }, ...(simulators?.jira?.users ?? [])],
+    },
+    ...(simulators?.archery ? { archery: simulators.archery } : {}),
   });
   let h: Harness;
   try {
-    h = await startHarness({ ...options, sandbox });
+    h = await startHarness({ ...harnessOptions, sandbox });
   } catch (err) {
     await sandbox.close();
     throw err;
