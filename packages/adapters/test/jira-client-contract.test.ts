@@ -164,6 +164,30 @@ describe('JiraClient.moveToStatus', () => {
     expect(sim.issue(key)?.status).toBe('CODE执行中');
   });
 
+  it('finds the stale transition by re-reading the issue with a Chinese-locale Jira too (no error text read)', async () => {
+    const zh = await JiraSimulator.start({ locale: 'zh_CN' });
+    try {
+      const other = new JiraClient({
+        baseUrl: zh.url,
+        auth: { kind: 'bearer', token: zh.credentials.token },
+        timeoutMs: 2000,
+      });
+      const { key } = await other.createIssue(fieldsFor('raced, zh_CN'));
+      zh.answerLate('GET /rest/api/2/issue/:key/transitions', 150);
+      const moving = other.moveToStatus(key, 'CODE执行中', '无SQL升级/已升级');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await zh.actAs('dba').transition(key, '提交SQL');
+      const moved = await moving;
+      expect(moved.to).toBe('CODE执行中');
+      expect(zh.issue(key)?.status).toBe('CODE执行中');
+      // Jira refused the stale transition in Chinese; cdflow judged it by the issue's status alone.
+      const refused = zh.requestLog().filter((r) => r.route === transitionRoute && r.status === 400);
+      expect(refused).toHaveLength(1);
+    } finally {
+      await zh.close();
+    }
+  });
+
   it('does not retry a refused transition when the issue did not move (whatever the error text)', async () => {
     const { key } = await client.createIssue(fieldsFor('refused'));
     const refusal = { errorMessages: ['字段 SQL 不能为空'], errors: {} };
