@@ -129,6 +129,12 @@ describe('a release that ended', () => {
     expect(toProd.body.error).toBe('release_final');
     expect(String(toProd.body.message)).toContain('iterate in PRO');
 
+    // A person's event on it is answered final too.
+    const event = await h.operatorEvent(closed, { type: 'UAT_AUTO_ITERATION' });
+    expect(event.status).toBe(409);
+    expect(event.body.error).toBe('release_final');
+    expect(String(event.body.message)).toContain('under a new summary');
+
     // Asking again later changes nothing: final is final (not "retry when the stage ends").
     const later = await h.intake({ ...closing, version: '1.1.3' });
     expect(later.status).toBe(409);
