@@ -160,7 +160,28 @@ export const errorCodes = {
     status: 500,
     httpError: 'internal',
     retryable: false,
-    meaning: 'The SQLite database could not be opened (path not writable, file held by another program).',
+    meaning:
+      'The database could not be opened: a SQLite file (path not writable, held by another program) or ' +
+      'PostgreSQL (unreachable, refused the login, migrations failed).',
+  },
+  STORE_URL_INVALID: {
+    status: 500,
+    httpError: 'internal',
+    retryable: false,
+    meaning: 'CDFLOW_DB is neither a file path nor a valid postgres:// URL.',
+  },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    httpError: 'retry_later',
+    retryable: true,
+    meaning: 'The database is unreachable for now (PostgreSQL down or the network to it lost).',
+  },
+  LEASE_LOST: {
+    status: 409,
+    httpError: 'conflict',
+    retryable: false,
+    meaning:
+      "Another replica took over this work when this one's lease ran out; its outcome is not recorded.",
   },
   // Upstreams (UpstreamError and the adapters' local refusals). An answer reporting one is a gateway error.
   UNAUTHORIZED: {

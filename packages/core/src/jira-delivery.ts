@@ -42,7 +42,17 @@ export type JiraDeliveryInterpretation =
   | { kind: 'echo'; change: JiraChange }
   | { kind: 'ignored'; change: JiraChange; reason: string }
   | { kind: 'refused'; change: JiraChange; reason: string; comment: string }
-  | { kind: 'event'; change: JiraChange; event: PersonEvent; catchUp: boolean };
+  | {
+      kind: 'event';
+      change: JiraChange;
+      event: PersonEvent;
+      catchUp: boolean;
+      /**
+       * The event is a step Jira took before the delivery's own change (whose delivery has not arrived):
+       * once it is applied, the same delivery is interpreted again and its own change applies.
+       */
+      replay?: true;
+    };
 
 /** Who a step is attributed to when only a re-read of Jira showed it (its delivery has not arrived). */
 export const seenOnReadingJira = 'unknown (seen on re-reading Jira)';
@@ -74,6 +84,15 @@ export function interpretJiraDelivery(
     );
     if (step.kind === 'event')
       return { kind: 'event', change, event: step.event, catchUp: own.to !== jiraNow };
+  }
+  // A change that starts elsewhere and ends where Jira is now: Jira went from the mirror to its start
+  // first (deliveries race; that one has not arrived). That step is the person's first decision; the
+  // delivery's own change is interpreted after it.
+  if (own !== null && own.from !== from && own.to === jiraNow && own.to !== from && own.from !== own.to) {
+    const change = { from, to: own.from, by: seenOnReadingJira };
+    const step = interpretJiraChange(current, { ...change, transitionName: null }, mapping);
+    if (step.kind === 'event')
+      return { kind: 'event', change, event: step.event, catchUp: true, replay: true };
   }
   // Otherwise (out of order, or no usable change) the re-read status is interpreted from the mirror.
   const change = { from, to: jiraNow, by };

@@ -1,6 +1,7 @@
 import {
   defaultJiraWorkflowNames,
   interpretJiraChange,
+  interpretJiraDelivery,
   type JiraWorkflowNames,
   jiraIssueContent,
   jiraStatusForState,
@@ -9,6 +10,7 @@ import {
   matchesProductState,
   productStateOf,
   releaseStates,
+  seenOnReadingJira,
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
 import { Drive, normalizedFixture, settings } from './release-driver.js';
@@ -119,6 +121,43 @@ describe('machine states and Jira statuses', () => {
       kind: 'event',
       event: { type: 'FINISH', by: 'pm' },
     });
+  });
+
+  it("two quick moves whose deliveries arrive in the wrong order: the step Jira took first, then the delivery's own", () => {
+    const d = inSqlExecuting();
+    d.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    const now = () => ({ state: d.state, context: d.context, acceptedEvents: [] });
+    // 配置升级失败 then 重新提交代码: the second move's delivery is processed first.
+    const second = { change: { from: '开发/运维修改', to: 'CODE执行中' }, by: 'ops' };
+    expect(interpretJiraDelivery(now(), second, 'CODE执行中')).toEqual({
+      kind: 'event',
+      change: { from: 'CONFIG执行中', to: '开发/运维修改', by: seenOnReadingJira },
+      event: { type: 'CONFIG_REPORTED_FAILED', by: seenOnReadingJira },
+      catchUp: true,
+      replay: true,
+    });
+    d.send({ type: 'CONFIG_REPORTED_FAILED', by: seenOnReadingJira });
+    expect(interpretJiraDelivery(now(), second, 'CODE执行中')).toEqual({
+      kind: 'event',
+      change: { from: '开发/运维修改', to: 'CODE执行中', by: 'ops' },
+      event: { type: 'RESUBMIT_CODE', by: 'ops' },
+      catchUp: false,
+    });
+    d.send({ type: 'RESUBMIT_CODE', by: 'ops' });
+    // The first move's delivery, late: Jira and the release agree, nothing more happens.
+    const first = { change: { from: 'CONFIG执行中', to: '开发/运维修改' }, by: 'ops' };
+    expect(interpretJiraDelivery(now(), first, 'CODE执行中')).toEqual({ kind: 'in-sync' });
+    // A stale change that does not end where Jira is now is not taken as a step Jira took.
+    const stale = inSqlExecuting();
+    stale.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    const old = { change: { from: '开发/运维修改', to: 'SQL待执行' }, by: 'dev' };
+    expect(
+      interpretJiraDelivery(
+        { state: stale.state, context: stale.context, acceptedEvents: [] },
+        old,
+        'CODE执行中',
+      ),
+    ).toMatchObject({ kind: 'event', event: { type: 'CONFIG_CONFIRMED' }, catchUp: false });
   });
 
   it('refuses a change the machine does not allow now, or a step only cdflow takes; ignores unknown statuses', () => {

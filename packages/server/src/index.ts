@@ -17,5 +17,18 @@ export { releaseSettings } from './runtime/release-settings.js';
 export * from './runtime/runtime-api.js';
 export * from './sandbox-mode.js';
 export * from './start-server.js';
+export { openReleaseStore, type ReleaseStoreOptions } from './store/open-release-store.js';
 export { openStore, type Store, StoreOpenError } from './store/open-store.js';
-export { ReleaseRepository } from './store/release-repository.js';
+export { PgStoreOpenError, type PgStoreOptions } from './store/pg/open-pg-store.js';
+export { ReleaseRepository, RevisionConflictError } from './store/release-repository.js';
+export {
+  type ClaimedEffect,
+  type ClaimedTimer,
+  type DeliveryStore,
+  LeaseLostError,
+  type NotificationStore,
+  type ReleaseStore,
+  type StoreDialect,
+} from './store/release-store.js';
+export { SqliteReleaseStore } from './store/sqlite-release-store.js';
+export { parseStoreLocation, StoreUrlError } from './store/store-location.js';

@@ -36,10 +36,10 @@ async function announceSandbox(server: RunningServer): Promise<void> {
   const { sandbox, sandboxMode, config, runtime } = server;
   if (!sandbox || !sandboxMode) return;
   let sample: SampleRelease | null = null;
-  if (runtime.listReleases({ limit: 1, offset: 0 }).total === 0) {
+  if ((await runtime.listReleases({ limit: 1, offset: 0 })).total === 0) {
     sample = await postSampleRelease(server.url, config.intakeToken);
   }
-  const { total, items } = runtime.listReleases({ limit: 1, offset: 0 });
+  const { total, items } = await runtime.listReleases({ limit: 1, offset: 0 });
   const latest = items[0];
   const release = latest
     ? { ref: latest.key ?? latest.releaseId, summary: latest.summary, postedNow: sample?.posted === true }
@@ -57,7 +57,7 @@ async function announceSandbox(server: RunningServer): Promise<void> {
       releases: total,
     }),
   );
-  tellReleaseStory(runtime, say);
+  await tellReleaseStory(runtime, say);
   say(
     `${new Date().toTimeString().slice(0, 8)}  cdflow started (${total} release(s)); Ctrl-C stops it cleanly`,
   );

@@ -8,10 +8,9 @@ import type { ServerConfig } from './config/server-config.js';
 import { ReleaseInspector } from './inspect/release-inspector.js';
 import { AuditTail } from './metrics/audit-tail.js';
 import type { CdflowMetrics } from './metrics/cdflow-metrics.js';
-import { StoreGauges } from './metrics/store-gauges.js';
 import { ReleaseNotifications } from './notifications/release-notifications.js';
 import type { ReleaseRuntimeApi } from './runtime/runtime-api.js';
-import type { Store } from './store/open-store.js';
+import type { ReleaseStore } from './store/release-store.js';
 
 export interface ReleaseObservers {
   notifications: ReleaseNotifications;
@@ -20,13 +19,13 @@ export interface ReleaseObservers {
   stop(): Promise<void>;
 }
 
-export function startReleaseObservers(options: {
+export async function startReleaseObservers(options: {
   runtime: ReleaseRuntimeApi;
-  store: Store;
+  store: ReleaseStore;
   config: ServerConfig;
   logger: Logger;
   metrics: CdflowMetrics;
-}): ReleaseObservers {
+}): Promise<ReleaseObservers> {
   const { runtime, store, config, logger, metrics } = options;
   const notifications = new ReleaseNotifications({
     runtime,
@@ -38,10 +37,9 @@ export function startReleaseObservers(options: {
   });
   notifications.start();
   metrics.attach({
-    gauges: new StoreGauges(store),
-    audit: new AuditTail(store),
+    store,
+    audit: await AuditTail.atEnd(store),
     stuckReleases: () => notifications.sweep.stuckCount,
-    notificationDepth: () => (store.isOpen() ? notifications.outbox.depth() : { pending: 0, sending: 0 }),
   });
   const inspector = config.inspectUrl
     ? new ReleaseInspector({

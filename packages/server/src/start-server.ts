@@ -4,7 +4,7 @@
  * webhook registration in the simulated Jira). Used by main.ts, the tests and the demo.
  */
 import type { AddressInfo } from 'node:net';
-import type { Sandbox } from '@cdflow/sandbox';
+import { type Sandbox, startSandbox } from '@cdflow/sandbox';
 import type { ServerConfig } from './config/server-config.js';
 import { buildApp } from './http/app.js';
 import { createLogger, type Logger } from './http/create-logger.js';
@@ -23,7 +23,9 @@ import { type SandboxStartReport, startSandboxWithState } from './sandbox/sandbo
 import { SandboxStateSaver } from './sandbox/sandbox-state-saver.js';
 import { SqlFailureSwitch } from './sandbox/sql-failure-switch.js';
 import { withSandboxUpstreams } from './sandbox-mode.js';
-import { openStore } from './store/open-store.js';
+import { openReleaseStore } from './store/open-release-store.js';
+import type { ReleaseStore } from './store/release-store.js';
+import { parseStoreLocation } from './store/store-location.js';
 
 export interface StartServerOptions {
   /** Defaults to a pino logger at `config.logLevel` writing to stdout. */
@@ -33,6 +35,8 @@ export interface StartServerOptions {
 export interface RunningServer {
   app: CdflowApp;
   runtime: ReleaseRuntime;
+  /** The store the runtime works on (closed by `close()`). */
+  store: ReleaseStore;
   /** The in-process simulators (sandbox mode only). */
   sandbox: Sandbox | null;
   /**
@@ -69,7 +73,15 @@ export async function startServer(
   try {
     let saver: SandboxStateSaver | null = null;
     let start: SandboxStartReport | null = null;
-    if (config.sandbox) {
+    const onPostgres = parseStoreLocation(config.dbPath).dialect === 'postgres';
+    if (config.sandbox && onPostgres) {
+      // Only reached by code that sets dbPath after loadConfig (tests running on PostgreSQL): loadConfig
+      // refuses sandbox mode on a PostgreSQL URL. Fresh simulators, nothing saved.
+      sandbox = await startSandbox({ host: '127.0.0.1' });
+      cleanups.unshift(() => sandbox?.close());
+      config = withSandboxUpstreams(config, sandbox);
+      logger.warn('sandbox mode on PostgreSQL: the simulators start fresh and are not saved');
+    } else if (config.sandbox) {
       const started = await startSandboxWithState(config.dbPath, logger);
       sandbox = started.sandbox;
       start = started.report;
@@ -83,7 +95,19 @@ export async function startServer(
     }
 
     config = await withJiraServiceUser(config, logger);
-    const store = openStore(config.dbPath);
+    const store = await openReleaseStore(config.dbPath);
+    logger.info(
+      {
+        store: store.location,
+        dialect: store.dialect,
+        replica: store.dialect === 'postgres' ? config.replica.id : undefined,
+      },
+      store.dialect === 'postgres' ? 'store: PostgreSQL (replicas may share it)' : 'store: SQLite file',
+    );
+    let runtimeOwnsStore = false;
+    cleanups.unshift(async () => {
+      if (!runtimeOwnsStore) await store.close();
+    });
     const metrics = new CdflowMetrics();
     const runtime = new ReleaseRuntime({
       store,
@@ -92,20 +116,21 @@ export async function startServer(
       config,
       logger,
     });
+    runtimeOwnsStore = true;
     await runtime.start();
     cleanups.unshift(() => runtime.stop());
     // Notifications, the inspector stream, the metrics' sources: stopped before the runtime closes the store.
-    const observers = startReleaseObservers({ runtime, store, config, logger, metrics });
+    const observers = await startReleaseObservers({ runtime, store, config, logger, metrics });
     cleanups.unshift(() => observers.stop());
 
     let control: SandboxControlServer | null = null;
-    if (sandbox && saver) {
-      saver.start(runtime);
+    if (sandbox) {
+      const stateSaver = saver;
+      stateSaver?.start(runtime);
       const sqlFailures = new SqlFailureSwitch(sandbox, logger);
       sqlFailures.follow(runtime);
-      const stateSaver = saver;
       control = await startSandboxControl(
-        { sandbox, runtime, config, sqlFailures, changed: () => stateSaver.changed() },
+        { sandbox, runtime, config, sqlFailures, changed: () => stateSaver?.changed() },
         { logger, cdflowPort: config.port },
       );
       cleanups.unshift(() => control?.close());
@@ -136,6 +161,7 @@ export async function startServer(
     return {
       app,
       runtime,
+      store,
       sandbox,
       sandboxMode,
       config,

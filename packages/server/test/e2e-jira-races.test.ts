@@ -64,6 +64,9 @@ describe('Jira races', () => {
     const res = await h.intake(sampleRequest());
     const key = String(res.body.key);
     await h.waitForState(key, 'sqlExecuting');
+    // cdflow's own comments (the order list) are posted by effects after the state is reached.
+    await h.server.runtime.idle();
+    await h.sandbox.jira.flushWebhooks();
     const before = h.jiraComments(key).length;
     await h.sandbox.jira.actAs('tester').comment(key, '请尽快执行，谢谢');
     await h.sandbox.jira.flushWebhooks();

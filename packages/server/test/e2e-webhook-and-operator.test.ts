@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finishSqlOrders, sampleRequest, settledRevision, tokens } from './support/e2e-harness.js';
 import { eventually, jiraPerson, type Scenario, startScenario } from './support/e2e-scenario.js';
@@ -9,19 +8,12 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** What cdflow recorded about the Jira deliveries of `issueKey` (read from its SQLite file). */
+/** What cdflow recorded about the Jira deliveries of `issueKey` (read from its database). */
 function recordedDeliveries(
   s: Scenario,
   issueKey: string,
-): Array<{ outcome: string | null; status: string }> {
-  const db = new Database(s.dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db
-      .prepare('SELECT outcome, status FROM webhook_deliveries WHERE issue_key = ? ORDER BY id')
-      .all(issueKey) as Array<{ outcome: string | null; status: string }>;
-  } finally {
-    db.close();
-  }
+): Promise<Array<{ outcome: string | null; status: string }>> {
+  return s.sql('SELECT outcome, status FROM webhook_deliveries WHERE issue_key = ? ORDER BY id', [issueKey]);
 }
 
 describe('Jira webhook deliveries (signed, from the Jira simulator)', () => {
@@ -45,8 +37,8 @@ describe('Jira webhook deliveries (signed, from the Jira simulator)', () => {
     expect(deliveries.length).toBeGreaterThan(0);
     expect(deliveries.every((d) => d.status !== null && d.status >= 200 && d.status < 300)).toBe(true);
     expect(deliveries.every((d) => d.signature?.startsWith('sha256='))).toBe(true);
-    const recorded = await eventually('the delivery processed', () => {
-      const rows = recordedDeliveries(h!, issueKey);
+    const recorded = await eventually('the delivery processed', async () => {
+      const rows = await recordedDeliveries(h!, issueKey);
       return rows.length > 0 && rows.every((r) => r.status === 'processed') ? rows : undefined;
     });
     expect(recorded.map((r) => r.outcome)).toEqual(deliveries.map(() => 'unknown-issue'));
@@ -90,7 +82,7 @@ describe('Jira webhook deliveries (signed, from the Jira simulator)', () => {
     expect(after.step).toBe(before.step);
     expect(after.iteration).toBe(before.iteration);
     expect(h.sandbox.cmdb.deploys()).toEqual([]);
-    const outcomes = recordedDeliveries(h, key).map((r) => r.outcome);
+    const outcomes = (await recordedDeliveries(h, key)).map((r) => r.outcome);
     expect(outcomes).toContain('refused');
   });
 });

@@ -58,6 +58,16 @@ describe('loadConfig: sandbox mode', () => {
     expect(config.generatedSecrets).toContain('operatorToken');
   });
 
+  it('CDFLOW_SANDBOX=0 turns sandbox mode off even with no upstream URL, and asks for the upstreams', () => {
+    for (const flag of ['0', 'false']) {
+      const problems = problemsOf({ CDFLOW_SANDBOX: flag });
+      expect(problems.some((p) => p.startsWith('JIRA_BASE_URL: required outside sandbox mode'))).toBe(true);
+      expect(problems.some((p) => p.startsWith('ARCHERY_BASE_URL: required outside sandbox mode'))).toBe(
+        true,
+      );
+    }
+  });
+
   it('CDFLOW_SANDBOX=1 forces sandbox mode even with upstream URLs', () => {
     expect(loadConfig({ ...productionEnv, CDFLOW_SANDBOX: '1' }).sandbox).toBe(true);
     expect(loadConfig(productionEnv).sandbox).toBe(false);

@@ -105,7 +105,9 @@ describe('notifications: mail and chat', () => {
 
     // Nothing is told twice: one row per notification and channel, all sent.
     await h.server.runtime.idle();
-    const rows = h.server.notifications.outbox.ofRelease(String(h.server.runtime.getRelease(key)?.releaseId));
+    const rows = await h.server.notifications.outbox.ofRelease(
+      String((await h.server.runtime.getRelease(key))?.releaseId),
+    );
     const completedRows = rows.filter((r) => r.kind === 'completed');
     expect(completedRows.map((r) => r.channel).sort()).toEqual([
       'chat:hooks',
@@ -113,10 +115,9 @@ describe('notifications: mail and chat', () => {
       'chat:team-dingtalk',
       'mail',
     ]);
-    await until('every completed row sent', () =>
-      h?.server.notifications.outbox
-        .ofRelease(completedRows[0]!.releaseId)
-        .filter((r) => r.kind === 'completed')
+    await until('every completed row sent', async () =>
+      (await h?.server.notifications.outbox.ofRelease(completedRows[0]!.releaseId))
+        ?.filter((r) => r.kind === 'completed')
         .every((r) => r.status === 'sent'),
     );
     expect(smtp.mails.filter((m) => m.subject === `升级工单: ${body.summary}`)).toHaveLength(1);
@@ -155,8 +156,10 @@ describe('notifications: mail and chat', () => {
     );
     expect(chat.text).toContain('table laboratory is locked');
     // completed is switched off: no row was even written for it.
-    const releaseId = String(h.server.runtime.getRelease(key)?.releaseId);
-    expect(h.server.notifications.outbox.ofRelease(releaseId).map((r) => r.kind)).not.toContain('completed');
+    const releaseId = String((await h.server.runtime.getRelease(key))?.releaseId);
+    expect((await h.server.notifications.outbox.ofRelease(releaseId)).map((r) => r.kind)).not.toContain(
+      'completed',
+    );
   });
 });
 
@@ -177,14 +180,14 @@ describe('notifications never block a release', () => {
       robots?.messages.find((m) => m.robot === 'dingtalk' && m.text.includes('升级完成')),
     );
     const releaseId = String(done.releaseId);
-    const mailRow = () =>
-      h?.server.notifications.outbox
-        .ofRelease(releaseId)
-        .find((r) => r.kind === 'completed' && r.channel === 'mail');
-    await until('the mail retried', () => (mailRow()?.attempts ?? 0) >= 2);
-    expect(mailRow()).toMatchObject({ status: expect.stringMatching(/pending|sending/) });
-    expect(mailRow()?.lastError).toContain('451');
-    expect(mailRow()?.lastError).not.toContain('smtp-pass-0123456789');
+    const mailRow = async () =>
+      (await h?.server.notifications.outbox.ofRelease(releaseId))?.find(
+        (r) => r.kind === 'completed' && r.channel === 'mail',
+      );
+    await until('the mail retried', async () => ((await mailRow())?.attempts ?? 0) >= 2);
+    expect(await mailRow()).toMatchObject({ status: expect.stringMatching(/pending|sending/) });
+    expect((await mailRow())?.lastError).toContain('451');
+    expect((await mailRow())?.lastError).not.toContain('smtp-pass-0123456789');
     expect(smtp.mails).toEqual([]);
 
     smtp.refusing = false;
@@ -192,7 +195,7 @@ describe('notifications never block a release', () => {
       smtp?.mails.find((m) => m.subject === `升级工单: ${body.summary}`),
     );
     expect(mail.text).toContain('4. The following content has been upgraded:');
-    await until('the mail row sent', () => mailRow()?.status === 'sent');
+    await until('the mail row sent', async () => (await mailRow())?.status === 'sent');
   });
 
   it('an SMTP server that never answers holds only its own deliveries', async () => {
@@ -212,15 +215,15 @@ describe('notifications never block a release', () => {
         robots?.messages.some((m) => m.robot === r && m.text.includes('升级完成')),
       ),
     );
-    const mailRow = () =>
-      h?.server.notifications.outbox
-        .ofRelease(String(done.releaseId))
-        .find((r) => r.kind === 'completed' && r.channel === 'mail');
+    const mailRow = async () =>
+      (await h?.server.notifications.outbox.ofRelease(String(done.releaseId)))?.find(
+        (r) => r.kind === 'completed' && r.channel === 'mail',
+      );
     await until(
       'the hanging mail attempt timed out and was rescheduled',
-      () => (mailRow()?.attempts ?? 0) >= 1,
+      async () => ((await mailRow())?.attempts ?? 0) >= 1,
     );
-    expect(mailRow()?.status).not.toBe('sent');
+    expect((await mailRow())?.status).not.toBe('sent');
     expect(silent.connections).toBeGreaterThan(0);
   });
 });

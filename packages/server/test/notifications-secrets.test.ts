@@ -6,10 +6,10 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { deliveryChannels } from '../src/notifications/notification-channels.js';
-import { NotificationOutbox } from '../src/notifications/notification-outbox.js';
 import { planNotification } from '../src/notifications/notification-planner.js';
 import { NotificationWorker } from '../src/notifications/notification-worker.js';
-import { openStore, type Store } from '../src/store/open-store.js';
+import { openReleaseStore } from '../src/store/open-release-store.js';
+import type { ReleaseStore } from '../src/store/release-store.js';
 import {
   type RobotSinks,
   type SmtpSink,
@@ -18,12 +18,12 @@ import {
   until,
 } from './support/notification-sinks.js';
 
-let store: Store | undefined;
+let store: ReleaseStore | undefined;
 let dir: string | undefined;
 let smtp: SmtpSink | undefined;
 let robots: RobotSinks | undefined;
 afterEach(async () => {
-  store?.close();
+  await store?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
   await smtp?.close();
   await robots?.close();
@@ -87,12 +87,14 @@ describe('notification secrets', () => {
       },
     );
     dir = mkdtempSync(join(tmpdir(), 'cdflow-notify-'));
-    store = openStore(join(dir, 'cdflow.sqlite'));
-    const outbox = new NotificationOutbox(store);
+    store = await openReleaseStore(join(dir, 'cdflow.sqlite'));
+    const outbox = store.notifications;
     const lines: string[] = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
     const worker = new NotificationWorker({
       outbox,
+      owner: 'test-replica',
+      leaseMs: 60_000,
       channels: deliveryChannels(config.notifications),
       retryPolicy: compileRetryPolicy({ maximumAttempts: 2, initialIntervalMs: 20 }),
       deadlineMs: 5_000,
@@ -104,14 +106,14 @@ describe('notification secrets', () => {
       { now: Date.now(), startedAt: null },
     );
     expect(rows.map((r) => r.channel).sort()).toEqual(['chat:ops', 'chat:team', 'mail']);
-    outbox.add(rows);
+    await outbox.add(rows);
     worker.start();
-    await until('every delivery given up', () =>
-      outbox.ofRelease('rel-secret').every((r) => r.status === 'failed'),
+    await until('every delivery given up', async () =>
+      (await outbox.ofRelease('rel-secret')).every((r) => r.status === 'failed'),
     );
     await worker.stop(1_000);
 
-    const stored = outbox.ofRelease('rel-secret');
+    const stored = await outbox.ofRelease('rel-secret');
     expect(stored.find((r) => r.channel === 'chat:team')?.lastError).toContain('310000');
     expect(stored.find((r) => r.channel === 'mail')?.lastError).toContain('451');
     expect(stored.find((r) => r.channel === 'chat:ops')?.lastError).toContain('could not be reached');

@@ -46,9 +46,12 @@ describe('stuck releases', () => {
     expect(metrics.value('cdflow_stuck_releases')).toBe(1);
 
     // More sweeps see the same wait: nobody is told again.
-    h.server.notifications.sweep.sweep();
-    h.server.notifications.sweep.sweep();
-    await until('the outbox delivered', () => h?.server.notifications.outbox.depth().pending === 0);
+    await h.server.notifications.sweep.sweep();
+    await h.server.notifications.sweep.sweep();
+    await until(
+      'the outbox delivered',
+      async () => (await h?.server.notifications.outbox.depth())?.pending === 0,
+    );
     expect(stuckFor('dba')).toHaveLength(1);
 
     // A new wait (ops to confirm the configuration) is a new stuck notification.

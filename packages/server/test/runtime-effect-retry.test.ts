@@ -35,7 +35,7 @@ describe('a person retries a failed effect', () => {
 
     // Nothing retries it by itself, a restart included.
     await h.restart();
-    const after = h.runtime.getRelease(request.summary);
+    const after = await h.runtime.getRelease(request.summary);
     expect(after && retryList(after).map((e) => e.effectId)).toEqual([effect?.effectId]);
     expect(issueCreations()).toBe(1);
 
@@ -45,7 +45,7 @@ describe('a person retries a failed effect', () => {
     expect(retryList(done)).toEqual([]);
     expect(issueCreations()).toBe(2);
     expect(h.sandbox.jira.issues()).toHaveLength(1);
-    const asked = (h.runtime.history(failed.releaseId) ?? []).filter(
+    const asked = ((await h.runtime.history(failed.releaseId)) ?? []).filter(
       (e) => e.event === 'EFFECT_RETRY_REQUESTED',
     );
     expect(asked).toHaveLength(1);
@@ -62,13 +62,13 @@ describe('a person retries a failed effect', () => {
     h = await startRuntimeHarness({ start: false });
     const request = releaseRequest({ sql_info: [] });
     const { release } = await h.runtime.intake(request, 'release-system');
-    const head = h.repo.headEffect(release.releaseId);
+    const head = await h.store.headEffect(release.releaseId);
     if (!head) throw new Error('expected a pending effect');
     const answer = await h.runtime.retryEffect(release.releaseId, head.id, 'ops.li');
     expect(answer).toMatchObject({ outcome: 'not-failed', status: 'pending' });
-    expect(h.repo.effectsOf(release.releaseId).find((e) => e.id === head.id)?.attempts).toBe(0);
+    expect((await h.store.effectsOf(release.releaseId)).find((e) => e.id === head.id)?.attempts).toBe(0);
     expect(
-      (h.runtime.history(release.releaseId) ?? []).some((e) => e.event === 'EFFECT_RETRY_REQUESTED'),
+      ((await h.runtime.history(release.releaseId)) ?? []).some((e) => e.event === 'EFFECT_RETRY_REQUESTED'),
     ).toBe(false);
   });
 });

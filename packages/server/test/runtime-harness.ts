@@ -1,7 +1,8 @@
 /**
- * Runtime-level harness (no HTTP): the sandbox simulators, a ReleaseRuntime over a real SQLite file in
- * a temp dir wired to them through the real adapters, and helpers to build requests and wait for
- * states. Used by the runtime-*.test.ts files.
+ * Runtime-level harness (no HTTP): the sandbox simulators, a ReleaseRuntime over a real store — a SQLite
+ * file in a temp dir, or a new PostgreSQL database when CDFLOW_TEST_STORE=postgres (support/test-store.ts)
+ * — wired to them through the real adapters, and helpers to build requests and wait for states. Used by
+ * the runtime-*.test.ts files.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,21 +18,29 @@ import { createPolicyGate } from '../src/runtime/policy-gate.js';
 import { ReleaseRuntime } from '../src/runtime/release-runtime.js';
 import type { ReleaseView } from '../src/runtime/runtime-api.js';
 import { withSandboxUpstreams } from '../src/sandbox-mode.js';
-import { openStore, type Store } from '../src/store/open-store.js';
-import { ReleaseRepository } from '../src/store/release-repository.js';
+import { openReleaseStore } from '../src/store/open-release-store.js';
+import type { ReleaseStore } from '../src/store/release-store.js';
+import { type TestDatabase, testDatabase } from './support/test-store.js';
 
 export interface RuntimeHarness {
   /** Null when started with `upstreams: false`. */
   sandbox: Sandbox;
   config: ServerConfig;
   runtime: ReleaseRuntime;
-  store: Store;
-  repo: ReleaseRepository;
+  /** The runtime's store (reopened by `restart`). */
+  store: ReleaseStore;
+  /** The database under it, for statements the API has none for. */
+  database: TestDatabase;
   ports: RuntimePorts;
+  /** CDFLOW_DB: the SQLite file or the PostgreSQL URL. */
   dbPath: string;
   /** Stop this runtime and open a new one on the same database file (a restart). */
   restart(options?: { start?: boolean }): Promise<void>;
-  waitFor(ref: string, predicate: (release: ReleaseView) => boolean, what: string): Promise<ReleaseView>;
+  waitFor(
+    ref: string,
+    predicate: (release: ReleaseView) => boolean | Promise<boolean>,
+    what: string,
+  ): Promise<ReleaseView>;
   close(): Promise<void>;
 }
 
@@ -50,10 +59,11 @@ const silent = pino({ level: 'silent' });
 export async function startRuntimeHarness(options: RuntimeHarnessOptions = {}): Promise<RuntimeHarness> {
   const sandbox = options.upstreams === false ? null : await startSandbox({ host: '127.0.0.1' });
   const dir = mkdtempSync(join(tmpdir(), 'cdflow-runtime-'));
-  const dbPath = join(dir, 'data', 'cdflow.sqlite');
+  const database = await testDatabase(dir);
+  const dbPath = database.db;
   const base = loadConfig({
     CDFLOW_SANDBOX: '1',
-    CDFLOW_DB: dbPath,
+    CDFLOW_DB: join(dir, 'data', 'cdflow.sqlite'),
     CDFLOW_SQL_MODE: options.sqlMode ?? 'manual',
     CDFLOW_INTAKE_TOKEN: 'runtime-intake-token-0123456789',
     CDFLOW_OPERATOR_TOKEN: 'runtime-operator-token-0123456789',
@@ -61,6 +71,9 @@ export async function startRuntimeHarness(options: RuntimeHarnessOptions = {}): 
   });
   const config: ServerConfig = {
     ...(sandbox ? withSandboxUpstreams(base, sandbox) : nowhere(base)),
+    dbPath,
+    // Replicas (PostgreSQL): claims come back quickly in tests.
+    replica: { ...base.replica, pollMs: 20, leaseMs: 5_000 },
     timings: {
       ...base.timings,
       archeryPollMs: 20,
@@ -74,7 +87,7 @@ export async function startRuntimeHarness(options: RuntimeHarnessOptions = {}): 
     },
   };
   const ports = sandbox ? createPorts(config, silent) : unreachablePorts();
-  const make = (store: Store) =>
+  const make = (store: ReleaseStore) =>
     new ReleaseRuntime({
       store,
       ports,
@@ -89,13 +102,12 @@ export async function startRuntimeHarness(options: RuntimeHarnessOptions = {}): 
     config,
     ports,
     dbPath,
-    store: openStore(dbPath),
+    database,
+    store: await openReleaseStore(dbPath),
     runtime: undefined as unknown as ReleaseRuntime,
-    repo: undefined as unknown as ReleaseRepository,
     async restart(restartOptions = {}) {
       await harness.runtime.stop();
-      harness.store = openStore(dbPath);
-      harness.repo = new ReleaseRepository(harness.store);
+      harness.store = await openReleaseStore(dbPath);
       harness.runtime = make(harness.store);
       if (restartOptions.start !== false) await harness.runtime.start();
     },
@@ -103,8 +115,8 @@ export async function startRuntimeHarness(options: RuntimeHarnessOptions = {}): 
       let last: ReleaseView | null = null;
       for (let round = 0; round < 2_000; round += 1) {
         await harness.runtime.idle();
-        last = harness.runtime.getRelease(ref);
-        if (last && predicate(last)) return last;
+        last = await harness.runtime.getRelease(ref);
+        if (last && (await predicate(last))) return last;
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       throw new Error(`release ${ref} never reached ${what}; last state ${last?.state ?? 'none'}`);
@@ -112,10 +124,10 @@ export async function startRuntimeHarness(options: RuntimeHarnessOptions = {}): 
     async close() {
       await harness.runtime.stop();
       await sandbox?.close();
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  harness.repo = new ReleaseRepository(harness.store);
   harness.runtime = make(harness.store);
   if (options.start !== false) await harness.runtime.start();
   return harness;

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JiraDelivery } from '../src/runtime/runtime-api.js';
-import { DeliveryRepository } from '../src/store/delivery-repository.js';
 import { callsTo, type RuntimeHarness, releaseRequest, startRuntimeHarness } from './runtime-harness.js';
 
 let h: RuntimeHarness;
@@ -56,7 +55,7 @@ describe('Jira deliveries', () => {
     expect(redelivered.every((r) => !r.duplicate)).toBe(true);
 
     await h.waitFor(key, (r) => r.state === 'uatComplete', 'uatComplete');
-    const confirmations = (h.runtime.history(key) ?? []).filter((e) => e.event === 'SQL_CONFIRMED');
+    const confirmations = ((await h.runtime.history(key)) ?? []).filter((e) => e.event === 'SQL_CONFIRMED');
     expect(confirmations).toHaveLength(1);
     expect(confirmations[0]).toMatchObject({ source: 'jira', actor: 'dba.wang', accepted: true });
     // No refusal was commented: the only comments are the order list (when the orders were submitted,
@@ -75,7 +74,7 @@ describe('Jira deliveries', () => {
     );
     expect(answer.duplicate).toBe(false);
     await h.runtime.idle();
-    const row = new DeliveryRepository(h.store).getByDedupeKey('ZZ-999:1:status');
+    const row = await h.store.deliveries.getByDedupeKey('ZZ-999:1:status');
     expect(row).toMatchObject({
       status: 'processed',
       outcome: 'unknown-issue',
@@ -114,13 +113,13 @@ describe('Jira deliveries', () => {
     );
     await h.runtime.idle();
 
-    const after = h.runtime.getRelease(key)!;
+    const after = (await h.runtime.getRelease(key))!;
     expect(after.state).toBe('sqlPending.failed');
     expect(after.revision).toBe(failed.revision);
-    const refusal = (h.runtime.history(key) ?? []).find((e) => e.event === 'JIRA_STATUS_CHANGE');
+    const refusal = ((await h.runtime.history(key)) ?? []).find((e) => e.event === 'JIRA_STATUS_CHANGE');
     expect(refusal).toMatchObject({ source: 'jira', actor: 'dev.li', accepted: false });
     expect(JSON.stringify(refusal?.detail)).toMatch(/提交SQL/);
     expect(comments()).toBe(commentsBefore + 1);
-    expect(new DeliveryRepository(h.store).getByDedupeKey(`${key}:7:status`)?.outcome).toBe('refused');
+    expect((await h.store.deliveries.getByDedupeKey(`${key}:7:status`))?.outcome).toBe('refused');
   });
 });

@@ -17,14 +17,12 @@ describe('a snapshot written by an unknown machine version', () => {
     const { release } = await h.runtime.intake(request, 'release-system');
     // Another cdflow version wrote the database (e.g. a newer one ran on it); this one starts on it.
     await h.restart({ start: false });
-    h.store.sqlite
-      .prepare('update releases set machine_version = 999 where release_id = ?')
-      .run(release.releaseId);
-    const before = h.repo.getById(release.releaseId)!;
+    await h.database.sql('update releases set machine_version = 999 where release_id = ?', [
+      release.releaseId,
+    ]);
+    const before = (await h.store.getById(release.releaseId))!;
 
-    expect(() => h.runtime.getRelease(release.releaseId)).toThrow(
-      expect.objectContaining({ code: 'MACHINE_VERSION' }),
-    );
+    await expect(h.runtime.getRelease(release.releaseId)).rejects.toMatchObject({ code: 'MACHINE_VERSION' });
     await expect(
       h.runtime.sendEvent(release.releaseId, { type: 'FINISH', by: 'ops' }, 'operator'),
     ).rejects.toMatchObject({ code: 'MACHINE_VERSION', message: expect.stringMatching(/999/) });
@@ -32,7 +30,7 @@ describe('a snapshot written by an unknown machine version', () => {
       code: 'MACHINE_VERSION',
     });
 
-    const after = h.repo.getById(release.releaseId)!;
+    const after = (await h.store.getById(release.releaseId))!;
     expect(after.revision).toBe(before.revision);
     expect(after.snapshot).toEqual(before.snapshot);
   });

@@ -16,14 +16,18 @@ describe('Jira reconciliation sweeps', () => {
     const waiting = await h.waitFor(request.summary, (r) => r.state === 'sqlExecuting', 'sqlExecuting');
     await h.runtime.idle();
     // 149 more releases waiting on people, each with its own issue, changed at distinct times.
-    const insert = h.store.sqlite.prepare(
-      `insert into releases select ? as release_id, ? as summary, ? as issue_key, project, jira_project, env, state,
+    const insert = (...params: unknown[]) =>
+      h!.database.sql(
+        `insert into releases (release_id, summary, issue_key, project, jira_project, env, state, iteration,
+           machine_version, snapshot, revision, created_at, updated_at, applied_version, applied_at)
+         select ? as release_id, ? as summary, ? as issue_key, project, jira_project, env, state,
          iteration, machine_version, snapshot, revision, created_at, ? as updated_at, applied_version, applied_at
        from releases where release_id = ?`,
-    );
+        params,
+      );
     for (let i = 1; i <= 149; i++) {
       const at = new Date(Date.now() - 3_600_000 + i * 1000).toISOString();
-      insert.run(`rel-copy-${i}`, `copy ${i}`, `AC-${9000 + i}`, at, waiting.releaseId);
+      await insert(`rel-copy-${i}`, `copy ${i}`, `AC-${9000 + i}`, at, waiting.releaseId);
     }
     const reads = () => callsTo(h!.sandbox.jira.counters, 'GET', /^\/rest\/api\/2\/issue\/:key$/);
     const start = reads();

@@ -18,7 +18,9 @@ describe('a restart', () => {
     const request = releaseRequest({ sql_info: [] });
     const created = await h.runtime.intake(request, 'release-system');
     expect(created.outcome).toBe('created');
-    expect(h.repo.effectsOf(created.release.releaseId).some((e) => e.status === 'pending')).toBe(true);
+    expect((await h.store.effectsOf(created.release.releaseId)).some((e) => e.status === 'pending')).toBe(
+      true,
+    );
     expect(issueCreations()).toBe(0);
 
     await h.restart();
@@ -32,7 +34,7 @@ describe('a restart', () => {
     h = await startRuntimeHarness({ start: false });
     const request = releaseRequest({ sql_info: [] });
     const { release } = await h.runtime.intake(request, 'release-system');
-    const head = h.repo.headEffect(release.releaseId)!;
+    const head = (await h.store.headEffect(release.releaseId))!;
     expect(head.type).toBe('jira.ensureIssue');
     // The crashed process had created the issue and marked the effect running, but never recorded the outcome.
     const upstream = await h.ports.jira.createIssue({
@@ -40,7 +42,7 @@ describe('a restart', () => {
       issuetype: { name: '升级' },
       summary: request.summary,
     });
-    h.repo.markEffect(head.id, 'running');
+    await h.store.markEffect(head.id, 'running');
 
     await h.restart();
     const after = await h.waitFor(request.summary, (r) => r.key !== null, 'an issue key');
@@ -48,8 +50,8 @@ describe('a restart', () => {
     expect(after.key).toBe(upstream.key);
     expect(issueCreations()).toBe(1);
     // Done: it left the outbox, and the history has its one outcome.
-    expect(h.repo.effectsOf(release.releaseId).find((e) => e.id === head.id)).toBeUndefined();
-    const outcomes = h.repo.history(release.releaseId).filter((e) => e.event === 'ISSUE_READY');
+    expect((await h.store.effectsOf(release.releaseId)).find((e) => e.id === head.id)).toBeUndefined();
+    const outcomes = (await h.store.history(release.releaseId)).filter((e) => e.event === 'ISSUE_READY');
     expect(outcomes).toHaveLength(1);
   });
 
@@ -58,7 +60,7 @@ describe('a restart', () => {
     h = await startRuntimeHarness({ start: false, upstreams: false });
     const request = releaseRequest({ sql_info: [] });
     const { release } = await h.runtime.intake(request, 'release-system');
-    h.repo.commitDecision({
+    await h.store.commitDecision({
       releaseId: release.releaseId,
       audit: [],
       effects: [],
@@ -72,11 +74,13 @@ describe('a restart', () => {
     await h.waitFor(
       request.summary,
       // (The release's own timers, e.g. the deploy timeout of the code stage, are not this one.)
-      () => !h.repo.timersOf(release.releaseId).some((t) => t.name === 'restart-test'),
+      async () => !(await h.store.timersOf(release.releaseId)).some((t) => t.name === 'restart-test'),
       'its timer fired',
     );
 
-    const fired = (h.runtime.history(release.releaseId) ?? []).filter((e) => e.event === 'TIMER_FIRED');
+    const fired = ((await h.runtime.history(release.releaseId)) ?? []).filter(
+      (e) => e.event === 'TIMER_FIRED',
+    );
     expect(fired).toHaveLength(1);
     expect(fired[0]).toMatchObject({ source: 'system', actor: 'timer' });
   });

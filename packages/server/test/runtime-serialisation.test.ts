@@ -22,7 +22,7 @@ describe("one release's events", () => {
     const results = await Promise.all(calls);
 
     expect(results.every((r) => r !== null)).toBe(true);
-    const history = h.runtime.history(release.releaseId) ?? [];
+    const history = (await h.runtime.history(release.releaseId)) ?? [];
     const actors = history
       .filter((e) => e.source === 'operator' || e.source === 'intake')
       .map((e) => e.actor);
@@ -33,12 +33,13 @@ describe("one release's events", () => {
     }
     // The ten iterations were accepted (re-plan in place): the check above compared real decisions.
     expect(decisions.filter((e) => e.event === 'NEW_ITERATION')).toHaveLength(10);
-    const after = h.runtime.getRelease(release.releaseId)!;
+    const after = (await h.runtime.getRelease(release.releaseId))!;
     expect(after.revision).toBe(decisions.length);
     // Each accepted iteration is kept, numbered in order.
-    const iterations = h.store.sqlite
-      .prepare('select iteration, by from requests where release_id = ? order by id')
-      .all(release.releaseId) as Array<{ iteration: number; by: string }>;
+    const iterations = await h.database.sql<{ iteration: number; by: string }>(
+      'select iteration, by from requests where release_id = ? order by id',
+      [release.releaseId],
+    );
     expect(iterations[0]).toEqual({ iteration: 1, by: 'release-system' });
     expect(iterations.map((r) => r.iteration)).toEqual(
       [...iterations.map((r) => r.iteration)].sort((a, b) => a - b),
@@ -68,7 +69,7 @@ describe("one release's events", () => {
     await h.runtime.idle();
 
     expect(results.every((r) => r !== null)).toBe(true);
-    const history = h.runtime.history(done.releaseId) ?? [];
+    const history = (await h.runtime.history(done.releaseId)) ?? [];
     const operatorActors = history.filter((e) => e.source === 'operator').map((e) => e.actor);
     expect(operatorActors).toEqual(events.map((e) => e.by));
 
@@ -80,7 +81,7 @@ describe("one release's events", () => {
       );
     }
     // The revision counts every committed decision exactly once (the first one is the creation).
-    expect(h.runtime.getRelease(done.releaseId)?.revision).toBe(decisions.length);
+    expect((await h.runtime.getRelease(done.releaseId))?.revision).toBe(decisions.length);
   });
 
   it('creates one release and one Jira issue when the same new request arrives many times at once', async () => {
@@ -92,7 +93,7 @@ describe("one release's events", () => {
     expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
     const release = await h.waitFor(request.summary, (r) => r.key !== null, 'an issue key');
     await h.runtime.idle();
-    expect(h.runtime.listReleases({ limit: 10, offset: 0 }).total).toBe(1);
+    expect((await h.runtime.listReleases({ limit: 10, offset: 0 })).total).toBe(1);
     expect(callsTo(h.sandbox.jira.counters, 'POST', /^\/rest\/api\/2\/issue\/?$/)).toBe(1);
     expect(release.summary).toBe(request.summary);
   });

@@ -19,7 +19,7 @@ describe('a retryable upstream failure', () => {
 
     const ready = await h.waitFor(request.summary, (r) => r.key !== null, 'an issue key');
 
-    const retries = (h.runtime.history(release.releaseId) ?? []).filter(
+    const retries = ((await h.runtime.history(release.releaseId)) ?? []).filter(
       (e) =>
         e.event === 'effect:jira.ensureIssue' && (e.detail as { outcome?: string }).outcome === 'retrying',
     );

@@ -50,6 +50,15 @@ export interface Run {
   stderr: string;
 }
 
+/**
+ * The environment a person's shell would have: this process's, without the `npm_*` variables the
+ * test runner (pnpm) adds — an `npx` started with pnpm's `npm_config_*` warns about every one npm
+ * does not know, which is noise a person at a terminal never sees.
+ */
+function shellEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+}
+
 /** Runs `file args…` in `cwd` and resolves with its exit code and output (never rejects on exit ≠ 0). */
 export function run(
   file: string,
@@ -60,7 +69,7 @@ export function run(
     execFile(
       file,
       args,
-      { cwd: options.cwd, env: { ...process.env, ...options.env }, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: options.cwd, env: { ...shellEnvironment(), ...options.env }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });

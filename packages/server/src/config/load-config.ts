@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import {
   defaultJiraWorkflowNames,
   defaultNormalizeOptions,
@@ -19,6 +20,7 @@ import {
 import { defaultPolicyConfig, PolicyConfigError, resolvePolicyConfig } from '@cdflow/policy';
 import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
+import { parseStoreLocation } from '../store/store-location.js';
 import { ConfigError } from './config-error.js';
 import { type ConfigFile, configFileSchema } from './config-file-schema.js';
 import { resolveNotificationSettings } from './notification-settings.js';
@@ -106,8 +108,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     'CMDB_SEARCH_URL',
     'CMDB_UPGRADE_URL',
   ];
+  // CDFLOW_SANDBOX says it outright (0 or false: the upstreams' settings are required); unset, sandbox
+  // mode is on when no upstream is configured.
   const sandbox =
-    sandboxFlag === '1' || sandboxFlag === 'true' || upstreamUrlNames.every((n) => get(n) === undefined);
+    sandboxFlag === '1' || sandboxFlag === 'true'
+      ? true
+      : sandboxFlag === '0' || sandboxFlag === 'false'
+        ? false
+        : upstreamUrlNames.every((n) => get(n) === undefined);
 
   const file = readConfigFile(get('CDFLOW_CONFIG'), readFile, problems);
 
@@ -115,6 +123,43 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   // 0 asks the OS for a free port (tests, several servers on one machine).
   const port = readInteger(get('CDFLOW_PORT'), 'CDFLOW_PORT', 0, 65_535, 8080, problems);
   const dbPath = get('CDFLOW_DB') ?? './data/cdflow.sqlite';
+  // A postgres:// URL is checked here, its password never repeated (a file path is SQLite's).
+  try {
+    const location = parseStoreLocation(dbPath);
+    if (sandbox && location.dialect === 'postgres')
+      problems.push(
+        'CDFLOW_DB: sandbox mode runs its simulators inside this process and keeps their state beside a ' +
+          'SQLite file, so it needs a file path, not a PostgreSQL URL. Replicas on PostgreSQL share real ' +
+          'upstreams: set JIRA_BASE_URL, ARCHERY_BASE_URL, CMDB_BASE_URL and their credentials ' +
+          '(`pnpm simulators` starts the simulators on their own and prints that environment).',
+      );
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  const replica = {
+    id: get('CDFLOW_REPLICA_ID') ?? `${hostname()}-${process.pid}`,
+    leaseMs: readInteger(
+      get('CDFLOW_REPLICA_LEASE_MS'),
+      'CDFLOW_REPLICA_LEASE_MS',
+      1_000,
+      3_600_000,
+      30_000,
+      problems,
+    ),
+    pollMs: readInteger(get('CDFLOW_REPLICA_POLL_MS'), 'CDFLOW_REPLICA_POLL_MS', 10, 60_000, 250, problems),
+    concurrency: readInteger(
+      get('CDFLOW_REPLICA_CONCURRENCY'),
+      'CDFLOW_REPLICA_CONCURRENCY',
+      1,
+      1_000,
+      32,
+      problems,
+    ),
+  };
+  if (!/^[\w.:@-]{1,100}$/.test(replica.id))
+    problems.push(
+      `CDFLOW_REPLICA_ID: expected 1 to 100 letters, digits or . _ : @ -, got ${JSON.stringify(replica.id.slice(0, 100))}`,
+    );
   // The sandbox control API can fail any deploy: it listens on loopback unless told otherwise.
   const controlPortRaw = get('CDFLOW_SANDBOX_CONTROL_PORT');
   const sandboxControl = {
@@ -275,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     host,
     port,
     dbPath,
+    replica,
     sandbox,
     intakeToken,
     webhookSecret,

@@ -85,10 +85,26 @@ export type SqlSourceSettings =
   | { kind: 'svn'; baseUrl: string; user: string; password: string }
   | { kind: 'gitlab'; baseUrl: string; token: string; projects: Record<string, number> };
 
+export interface ReplicaSettings {
+  /** This replica's name, unique among the replicas (CDFLOW_REPLICA_ID; default host name and pid). */
+  id: string;
+  /** How long a claim on an effect, timer or delivery lasts unless renewed (CDFLOW_REPLICA_LEASE_MS). */
+  leaseMs: number;
+  /** How often the database is asked for due work when nothing else wakes the replica (CDFLOW_REPLICA_POLL_MS). */
+  pollMs: number;
+  /** Effects this replica runs at once (CDFLOW_REPLICA_CONCURRENCY). */
+  concurrency: number;
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
   dbPath: string;
+  /**
+   * Used when CDFLOW_DB is a PostgreSQL URL and several cdflow processes share the database: who this
+   * replica is (the owner of its claims) and how it takes its share of the work.
+   */
+  replica: ReplicaSettings;
   /** True when the upstream simulators run in-process (no upstream URL set, or CDFLOW_SANDBOX=1). */
   sandbox: boolean;
   intakeToken: string;

@@ -45,6 +45,7 @@ export async function buildApp({ runtime, config, logger, metrics }: BuildAppOpt
     .withTypeProvider<TypeBoxTypeProvider>() as CdflowApp;
 
   installErrorHandling(app);
+  closeKeptAliveConnectionsOnClose(app);
   // Every endpoint speaks JSON: a text body is answered 415 instead of reaching validation as a string.
   app.removeContentTypeParser('text/plain');
 
@@ -96,4 +97,24 @@ export async function buildApp({ runtime, config, logger, metrics }: BuildAppOpt
   await app.register(async (scope) => jiraWebhookRoutes(scope as CdflowApp, context));
 
   return app;
+}
+
+/**
+ * `close()` closes the connections idle at that instant and waits for the others; a keep-alive
+ * connection whose request is answered a moment later (a Jira webhook the simulator or Jira sent as the
+ * server stopped) would then stay open, idle, and hold `close()` forever. Answers given while closing say
+ * `connection: close`, and each one closes whatever became idle.
+ */
+function closeKeptAliveConnectionsOnClose(app: CdflowApp): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+  });
 }

@@ -1,10 +1,10 @@
 /**
  * Reads the audit trail forward from where it last stopped (by `seq`), in bounded pages, for the
  * counters that count committed facts. It starts at the trail's end when the server starts.
+ * Replicas share one trail: each replica's counters count every replica's commits since it started,
+ * so aggregate these counters across replicas with max(), not sum() (docs/operations.md).
  */
-import { asc, gt, max } from 'drizzle-orm';
-import type { Store } from '../store/open-store.js';
-import { audit } from '../store/schema.js';
+import type { ReleaseStore } from '../store/release-store.js';
 
 export interface AuditTailRow {
   seq: number;
@@ -27,28 +27,22 @@ export interface AuditTailRow {
 const pageSize = 5_000;
 
 export class AuditTail {
-  private last: number;
+  private constructor(
+    private readonly store: ReleaseStore,
+    private last: number,
+  ) {}
 
-  constructor(private readonly store: Store) {
-    this.last =
-      store.db
-        .select({ seq: max(audit.seq) })
-        .from(audit)
-        .get()?.seq ?? 0;
+  /** A tail starting at the trail's current end. */
+  static async atEnd(store: ReleaseStore): Promise<AuditTail> {
+    return new AuditTail(store, await store.lastAuditSeq());
   }
 
   /** The rows committed since the last read (at most a few pages; the rest next time). */
-  read(maxPages = 4): AuditTailRow[] {
+  async read(maxPages = 4): Promise<AuditTailRow[]> {
     if (!this.store.isOpen()) return [];
     const out: AuditTailRow[] = [];
     for (let page = 0; page < maxPages; page++) {
-      const rows = this.store.db
-        .select()
-        .from(audit)
-        .where(gt(audit.seq, this.last))
-        .orderBy(asc(audit.seq))
-        .limit(pageSize)
-        .all();
+      const rows = await this.store.auditAfter(this.last, pageSize);
       for (const row of rows) {
         const detail = row.detail as {
           outcome?: unknown;

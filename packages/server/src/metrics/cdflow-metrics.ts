@@ -11,16 +11,15 @@ import type { HttpAttempt } from '@cdflow/adapters';
 import { productStateOf } from '@cdflow/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeliveryReport } from '../notifications/notification-worker.js';
+import type { ReleaseStore } from '../store/release-store.js';
 import type { AuditTail, AuditTailRow } from './audit-tail.js';
-import type { StoreGauges } from './store-gauges.js';
 
 export interface MetricsSources {
-  gauges: StoreGauges;
+  /** The gauges' source: releases by state, queue depths, notification rows (the same store for every replica). */
+  store: ReleaseStore;
   audit: AuditTail;
   /** Releases the stuck sweep found waiting on a person too long. */
   stuckReleases: () => number;
-  /** Notification rows waiting to be delivered. */
-  notificationDepth: () => { pending: number; sending: number };
 }
 
 /** Stage durations span seconds (auto mode) to days (a release waiting on a DBA over a weekend). */
@@ -146,7 +145,7 @@ export class CdflowMetrics {
 
   /** The registry in the Prometheus text format, after reading the audit trail and the store. */
   async scrape(): Promise<string> {
-    this.refresh();
+    await this.refresh();
     return this.registry.metrics();
   }
 
@@ -154,21 +153,25 @@ export class CdflowMetrics {
     return this.registry.contentType;
   }
 
-  private refresh(): void {
+  private async refresh(): Promise<void> {
     const sources = this.sources;
-    if (!sources) return;
-    for (const row of sources.audit.read()) this.count(row);
+    if (!sources?.store.isOpen()) return;
+    const { store } = sources;
+    for (const row of await sources.audit.read()) this.count(row);
+    const [byState, depth, notifications] = await Promise.all([
+      store.releasesByState(),
+      store.queueDepths(),
+      store.notifications.depth(),
+    ]);
     this.releases.reset();
-    for (const { state, count } of sources.gauges.releasesByState()) {
+    for (const { state, count } of byState) {
       this.releases.inc({ state: productStateOf(state) }, count);
     }
-    const depth = sources.gauges.queueDepths();
     this.queueDepth.reset();
     this.queueDepth.set({ queue: 'effects', status: 'pending' }, depth.effectsPending);
     this.queueDepth.set({ queue: 'effects', status: 'running' }, depth.effectsRunning);
     this.queueDepth.set({ queue: 'timers', status: 'armed' }, depth.timers);
     this.queueDepth.set({ queue: 'jira_deliveries', status: 'received' }, depth.deliveriesReceived);
-    const notifications = sources.notificationDepth();
     this.queueDepth.set({ queue: 'notifications', status: 'pending' }, notifications.pending);
     this.queueDepth.set({ queue: 'notifications', status: 'sending' }, notifications.sending);
     this.stuck.set(sources.stuckReleases());

@@ -1,4 +1,3 @@
 export * from './audit-tail.js';
 export * from './cdflow-metrics.js';
 export * from './metrics-route.js';
-export * from './store-gauges.js';

@@ -6,8 +6,8 @@
  */
 import { CdflowError, type RetryPolicy, retryDelayMs, shouldRetry } from '@cdflow/core';
 import type { Logger } from 'pino';
+import type { NotificationRow, NotificationStore } from '../store/release-store.js';
 import type { DeliveryChannel } from './notification-channels.js';
-import type { NotificationOutbox, NotificationRow } from './notification-outbox.js';
 
 export type DeliveryOutcome = 'sent' | 'retrying' | 'failed';
 
@@ -21,7 +21,11 @@ export interface DeliveryReport {
 }
 
 export interface NotificationWorkerOptions {
-  outbox: NotificationOutbox;
+  outbox: NotificationStore;
+  /** Who sends (a replica's id): a row is taken under this owner's lease, so one replica sends it. */
+  owner: string;
+  /** How long a row being sent stays this owner's (longer than a delivery's deadline). */
+  leaseMs: number;
   channels: ReadonlyMap<string, DeliveryChannel>;
   retryPolicy: RetryPolicy;
   /** Longest one delivery may take before it counts as a (retryable) timeout. */
@@ -55,10 +59,19 @@ export class NotificationWorker {
   start(): void {
     if (this.started) return;
     this.started = true;
-    const recovered = this.options.outbox.recover();
-    if (recovered > 0)
-      this.options.logger.info({ recovered }, 'notifications interrupted by the last stop are sent again');
-    this.wake();
+    void this.options.outbox
+      .recover()
+      .then((recovered) => {
+        if (recovered > 0)
+          this.options.logger.info(
+            { recovered },
+            'notifications interrupted by the last stop are sent again',
+          );
+      })
+      .catch((error: unknown) =>
+        this.options.logger.debug({ err: error }, 'notification outbox not readable'),
+      )
+      .finally(() => this.wake());
   }
 
   /** Look at the outbox now (new rows were added). */
@@ -94,27 +107,29 @@ export class NotificationWorker {
     this.timer = setTimeout(
       () => {
         this.timer = null;
-        this.tick();
+        void this.tick();
       },
       Math.max(0, delayMs),
     );
     this.timer.unref();
   }
 
-  private tick(): void {
+  private async tick(): Promise<void> {
     if (this.stopping) return;
     const { outbox } = this.options;
     const maxInFlight = this.options.maxInFlight ?? 8;
     const perChannelLimit = this.options.maxInFlightPerChannel ?? 2;
     let next: number | null;
     try {
-      for (const row of outbox.due(Date.now(), maxInFlight * 4)) {
-        if (this.inFlight.size >= maxInFlight) break;
+      for (const row of await outbox.due(Date.now(), maxInFlight * 4)) {
+        if (this.stopping || this.inFlight.size >= maxInFlight) break;
         if (this.inFlight.has(row.id)) continue;
         if ((this.perChannel.get(row.channel) ?? 0) >= perChannelLimit) continue;
+        // Another replica is sending it (or sent it since the look): it is theirs.
+        if (!(await outbox.markSending(row.id, this.options.owner, this.options.leaseMs))) continue;
         this.begin(row);
       }
-      next = outbox.nextDueAt();
+      next = await outbox.nextDueAt();
     } catch (error) {
       // The store closes during shutdown; a timer callback must never throw.
       this.options.logger.debug({ err: error }, 'notification outbox not readable');
@@ -125,7 +140,6 @@ export class NotificationWorker {
   }
 
   private begin(row: NotificationRow): void {
-    this.options.outbox.markSending(row.id);
     this.perChannel.set(row.channel, (this.perChannel.get(row.channel) ?? 0) + 1);
     const work = this.deliver(row)
       // The store may close under a delivery that outlived stop()'s bound: the row is sent again next start.
@@ -153,13 +167,13 @@ export class NotificationWorker {
         durationMs: performance.now() - started,
       });
     if (!channel) {
-      outbox.markFailed(row, `the channel ${row.channel} is no longer configured`);
+      await outbox.markFailed(row, `the channel ${row.channel} is no longer configured`);
       report('failed');
       return;
     }
     try {
       await this.withDeadline(channel, channel.deliver(row.payload));
-      outbox.markSent(row);
+      await outbox.markSent(row);
       report('sent');
       logger.info({ releaseId: row.releaseId, channel: row.channel, kind: row.kind }, 'notification sent');
     } catch (error) {
@@ -167,7 +181,7 @@ export class NotificationWorker {
       const reason = error instanceof Error ? error.message : String(error);
       if (shouldRetry(retryPolicy, attempts, error)) {
         const delay = retryDelayMs(retryPolicy, attempts, error);
-        outbox.defer(row, Date.now() + delay, reason);
+        await outbox.defer(row, Date.now() + delay, reason);
         report('retrying');
         logger.warn(
           {
@@ -181,7 +195,7 @@ export class NotificationWorker {
           'notification not delivered, will retry',
         );
       } else {
-        outbox.markFailed(row, reason);
+        await outbox.markFailed(row, reason);
         report('failed');
         logger.error(
           { releaseId: row.releaseId, channel: row.channel, kind: row.kind, attempts, err: reason },

@@ -9,16 +9,15 @@ import { compileRetryPolicy } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { ReleaseRuntimeApi } from '../runtime/runtime-api.js';
-import type { Store } from '../store/open-store.js';
+import type { NotificationStore, ReleaseStore } from '../store/release-store.js';
 import { type DeliveryChannel, deliveryChannels } from './notification-channels.js';
-import { NotificationOutbox } from './notification-outbox.js';
 import { type DeliveryReport, NotificationWorker } from './notification-worker.js';
 import { ReleaseNotifier } from './release-notifier.js';
 import { StuckSweep } from './stuck-sweep.js';
 
 export interface ReleaseNotificationsOptions {
   runtime: ReleaseRuntimeApi;
-  store: Store;
+  store: ReleaseStore;
   config: ServerConfig;
   logger: Logger;
   /** Told after every HTTP attempt of a chat robot (metrics). */
@@ -31,7 +30,7 @@ export interface ReleaseNotificationsOptions {
 }
 
 export class ReleaseNotifications {
-  readonly outbox: NotificationOutbox;
+  readonly outbox: NotificationStore;
   readonly notifier: ReleaseNotifier;
   readonly worker: NotificationWorker;
   readonly sweep: StuckSweep;
@@ -41,11 +40,14 @@ export class ReleaseNotifications {
     const { config, logger, runtime } = options;
     const settings = config.notifications;
     const log = logger.child({ component: 'notifications' });
-    this.outbox = new NotificationOutbox(options.store);
+    this.outbox = options.store.notifications;
     const channels = options.channels ?? deliveryChannels(settings, options.httpObserver);
     this.channelCount = channels.size;
     this.worker = new NotificationWorker({
       outbox: this.outbox,
+      owner: config.replica.id,
+      // A row being sent stays this replica's a little longer than one delivery may take.
+      leaseMs: settings.sendTimeoutMs * 3 + 30_000,
       channels,
       retryPolicy: compileRetryPolicy(settings.retry),
       // The transports time out at sendTimeoutMs per step; a whole delivery gets a little more.
@@ -71,7 +73,10 @@ export class ReleaseNotifications {
       sweepMs: settings.sweepMs,
       logger: log,
       stuck: (notification) => {
-        if (this.channelCount > 0) this.notifier.enqueue(notification);
+        if (this.channelCount > 0)
+          void this.notifier
+            .enqueue(notification)
+            .catch((error: unknown) => log.warn({ err: error }, 'could not queue a stuck notification'));
       },
       ...(options.now ? { now: options.now } : {}),
     });

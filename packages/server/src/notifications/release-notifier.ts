@@ -7,12 +7,12 @@
 import { notificationsFor, type ReleaseNotification, upgradeStartedAt } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ReleaseChange, ReleaseRuntimeApi } from '../runtime/runtime-api.js';
-import type { NotificationOutbox } from './notification-outbox.js';
+import type { NotificationStore } from '../store/release-store.js';
 import { type PlannerContext, planNotification } from './notification-planner.js';
 
 export interface ReleaseNotifierOptions {
   runtime: Pick<ReleaseRuntimeApi, 'subscribe' | 'history'>;
-  outbox: NotificationOutbox;
+  outbox: NotificationStore;
   planner: PlannerContext;
   logger: Logger;
   /** Called after rows were added (the worker looks at the outbox). */
@@ -35,14 +35,14 @@ export class ReleaseNotifier {
   }
 
   /** Queue `notification` (from a decision or the stuck sweep); how many rows were new. */
-  enqueue(notification: ReleaseNotification): number {
+  async enqueue(notification: ReleaseNotification): Promise<number> {
     const { runtime, outbox, planner } = this.options;
     const now = (this.options.now ?? Date.now)();
     const startedAt =
       notification.kind === 'completed'
-        ? upgradeStartedAt(runtime.history(notification.releaseId) ?? [])
+        ? upgradeStartedAt((await runtime.history(notification.releaseId)) ?? [])
         : null;
-    const added = outbox.add(planNotification(notification, planner, { now, startedAt }), now);
+    const added = await outbox.add(planNotification(notification, planner, { now, startedAt }), now);
     if (added > 0) this.options.added();
     return added;
   }
@@ -57,10 +57,15 @@ export class ReleaseNotifier {
         to: decided.decision.state,
         context: decided.decision.context,
       });
-      for (const n of notifications) this.enqueue(n);
+      for (const n of notifications)
+        void this.enqueue(n).catch((error: unknown) => this.lost(change.releaseId, error));
     } catch (error) {
       // A notification lost is a pity; a decision path that throws would be worse.
-      this.options.logger.warn({ releaseId: change.releaseId, err: error }, 'could not queue a notification');
+      this.lost(change.releaseId, error);
     }
+  }
+
+  private lost(releaseId: string, error: unknown): void {
+    this.options.logger.warn({ releaseId, err: error }, 'could not queue a notification');
   }
 }

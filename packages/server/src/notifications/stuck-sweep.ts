@@ -36,8 +36,8 @@ export class StuckSweep {
 
   start(): void {
     if (this.timer) return;
-    this.sweep();
-    this.timer = setInterval(() => this.sweep(), this.options.sweepMs);
+    void this.sweep();
+    this.timer = setInterval(() => void this.sweep(), this.options.sweepMs);
     this.timer.unref();
   }
 
@@ -47,15 +47,15 @@ export class StuckSweep {
   }
 
   /** One sweep now; returns the stuck releases' ids. */
-  sweep(): string[] {
+  async sweep(): Promise<string[]> {
     const now = (this.options.now ?? Date.now)();
     // A fresh clock per sweep: each waiting release costs one history read per sweep, never a stale start.
     const clock = new PersonWaitClock(this.options.runtime, this.options.thresholdMs, () => now);
     const stuck: string[] = [];
     try {
       for (const state of waitingProductStates) {
-        for (const view of this.releasesIn(state)) {
-          const annotated = clock.annotate(view);
+        for await (const view of this.releasesIn(state)) {
+          const annotated = await clock.annotate(view);
           if (!annotated.stuck || annotated.waitingSince === null) continue;
           const notification = stuckNotification(
             {
@@ -85,9 +85,9 @@ export class StuckSweep {
     return stuck;
   }
 
-  private *releasesIn(state: string): Generator<ReleaseView> {
+  private async *releasesIn(state: string): AsyncGenerator<ReleaseView> {
     for (let offset = 0; ; offset += pageSize) {
-      const page = this.options.runtime.listReleases({ state, limit: pageSize, offset });
+      const page = await this.options.runtime.listReleases({ state, limit: pageSize, offset });
       yield* page.items;
       if (offset + page.items.length >= page.total || page.items.length === 0) return;
     }

@@ -1,12 +1,16 @@
 /**
- * Runs the outbox. Each release has at most one worker, which takes the release's oldest unfinished
- * effect, executes it, and hands the outcome back to the runtime (which records it in the same
- * transaction as the decision it causes) before moving on: a release's effects run strictly in order,
- * different releases in parallel. A retryable failure leaves the effect pending with a back-off and the
- * error in the history; the release's later effects wait behind it.
+ * Runs the outbox. A release's effects run strictly in order, one at a time; different releases in
+ * parallel. The outcome goes back to the runtime, which records it in the same transaction as the
+ * decision it causes, before the release's next effect starts. A retryable failure leaves the effect
+ * pending with a back-off and the error in the history; the release's later effects wait behind it.
  *
- * The queue is the release's head in memory (release-heads.ts): the rows a commit inserted are run as
- * they were written, without reading them back.
+ * Where the work comes from depends on who else writes the store:
+ * - one process (SQLite): the release's head in memory (release-heads.ts) is the queue — the rows a
+ *   commit inserted run as they were written, without reading them back;
+ * - replicas (PostgreSQL): each replica claims due head effects from the store under a lease it renews
+ *   while it runs them (`claimEffects`); an outcome is recorded only under a lease still held, so a
+ *   replica that died (or lost its lease) never records over the one that took its work over, and that
+ *   one runs it again with the same idempotency key.
  */
 import {
   type EffectResultEvent,
@@ -18,32 +22,52 @@ import {
   shouldRetry,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
-import type { OutboxRow, ReleaseRepository } from '../store/release-repository.js';
+import type { OutboxRow } from '../store/release-repository.js';
+import type { ReleaseStore } from '../store/release-store.js';
 import { describeError } from './effects/effect-errors.js';
 import type { EffectDeps, EffectOutcome } from './effects/effect-handler.js';
 import { outcomeUnknownAfterStop, performEffect } from './effects/effect-handlers.js';
-import type { ReleaseHeads } from './release-heads.js';
+import type { ReleaseHead, ReleaseHeads } from './release-heads.js';
 
 /** What happened to an effect, for the runtime to record. */
 export type EffectResult =
   | Exclude<EffectOutcome, { kind: 'later' }>
   | { kind: 'failed'; reason: string; event: EffectResultEvent };
 
+/** How a replica takes its share of the work from a store other processes share. */
+export interface ReplicaClaims {
+  /** This replica's id: the owner of its leases. */
+  owner: string;
+  /** How long a claim lasts unless renewed (renewed every third of it while the effect runs). */
+  leaseMs: number;
+  /** How often the store is asked for due work when nothing else wakes the replica. */
+  pollMs: number;
+  /** Effects this replica runs at once. */
+  concurrency: number;
+}
+
+export interface EffectRunnerOptions {
+  store: ReleaseStore;
+  heads: ReleaseHeads;
+  deps: EffectDeps;
+  /** Records the outcome (and marks the outbox row) in one transaction, through the release's queue. */
+  record: (
+    row: OutboxRow,
+    effect: ReleaseEffect,
+    result: EffectResult,
+    owner: string | null,
+  ) => Promise<void>;
+  /** How a retryable failure is tried again (attempts, intervals, back-off). */
+  retryPolicy: RetryPolicy;
+  logger: Logger;
+  /** Set when replicas share the store: work is claimed from it (see the file comment). */
+  replica?: ReplicaClaims;
+}
+
 /** Effects that go first in a burst (a new release's Jira issue: the intake answer carries its key). */
 const firstEffects: ReadonlySet<string> = new Set(['jira.ensureIssue']);
 /** Longest a release's later effect gives way to others' issue creations. */
 const maxYieldMs = 500;
-
-export interface EffectRunnerOptions {
-  repo: ReleaseRepository;
-  heads: ReleaseHeads;
-  deps: EffectDeps;
-  /** Records the outcome (and marks the outbox row) in one transaction, through the release's queue. */
-  record: (row: OutboxRow, effect: ReleaseEffect, result: EffectResult) => Promise<void>;
-  /** How a retryable failure is tried again (attempts, intervals, back-off). */
-  retryPolicy: RetryPolicy;
-  logger: Logger;
-}
 
 export class EffectRunner {
   private readonly workers = new Map<string, Promise<void>>();
@@ -52,18 +76,28 @@ export class EffectRunner {
   /** Releases whose next effect creates their Jira issue: someone (intake) waits for its key. */
   private readonly issuesDue = new Set<string>();
   private issuesSettled: { promise: Promise<void>; resolve: () => void } | null = null;
+  /** Replicas: the effects claimed and running here, by outbox id. */
+  private readonly claimed = new Map<number, Promise<void>>();
+  private claimTimer: NodeJS.Timeout | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private claiming: Promise<void> | null = null;
+  private claimAgain = false;
   private stopping = false;
 
   constructor(private readonly options: EffectRunnerOptions) {}
 
-  /** Releases with a worker running now. */
+  /** Effects being run now. */
   get busy(): boolean {
-    return this.workers.size > 0;
+    return this.workers.size > 0 || this.claimed.size > 0;
   }
 
   /** Make sure the release's queue is being worked on (cheap when it already is). */
   kick(releaseId: string): void {
     if (this.stopping) return;
+    if (this.options.replica) {
+      this.claimSoon();
+      return;
+    }
     const wakeup = this.wakeups.get(releaseId);
     if (wakeup) {
       clearTimeout(wakeup);
@@ -88,8 +122,14 @@ export class EffectRunner {
     this.workers.set(releaseId, worker);
   }
 
-  kickAll(): void {
-    for (const releaseId of this.options.repo.releasesWithPendingEffects()) this.kick(releaseId);
+  async kickAll(): Promise<void> {
+    if (this.options.replica) {
+      this.claimSoon();
+      this.renewTimer = setInterval(() => void this.renew(), Math.max(50, this.options.replica.leaseMs / 3));
+      this.renewTimer.unref();
+      return;
+    }
+    for (const releaseId of await this.options.store.releasesWithPendingEffects()) this.kick(releaseId);
   }
 
   /** Stop starting effects; wait (at most `boundMs`) for the ones in flight to be recorded. */
@@ -97,24 +137,39 @@ export class EffectRunner {
     this.stopping = true;
     for (const t of this.wakeups.values()) clearTimeout(t);
     this.wakeups.clear();
+    if (this.claimTimer) clearTimeout(this.claimTimer);
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), boundMs);
     });
-    const finished = Promise.allSettled([...this.workers.values()]).then(() => true as const);
+    const finished = Promise.allSettled([...this.workers.values(), ...this.claimed.values()]).then(
+      () => true as const,
+    );
     const result = await Promise.race([finished, bound]);
     clearTimeout(timer);
+    if (this.renewTimer) clearInterval(this.renewTimer);
     return result;
   }
+
+  /** Some release has an effect to run now (for `idle`: a poll waiting for a change is not due). */
+  async hasDueWork(now: number): Promise<boolean> {
+    if (this.workers.size > 0 || this.claimed.size > 0 || this.claiming) return true;
+    // Replicas: any replica may run it, so the store says (a claimed one counts until it is recorded).
+    if (this.options.replica) return this.options.store.hasDueEffects(now);
+    return this.options.heads.dueEffect(now);
+  }
+
+  // ---- one process: the release's queue in memory ----
 
   private async drain(releaseId: string): Promise<void> {
     while (!this.stopping) {
       this.again.delete(releaseId);
-      const row = this.options.heads.nextEffect(releaseId);
-      if (!row) return;
+      const head = await this.options.heads.get(releaseId);
+      const row = head?.pending[0];
+      if (!head || !row) return;
       const wait = row.nextAttemptAt - Date.now();
       // A poll waiting for a change gives way at once to a later decision's effects.
-      if (wait > 0 && !this.superseded(row)) {
+      if (wait > 0 && !this.superseded(row, head)) {
         this.wakeups.set(
           releaseId,
           setTimeout(() => {
@@ -127,13 +182,13 @@ export class EffectRunner {
       if (firstEffects.has(row.type)) {
         this.issuesDue.add(releaseId);
         try {
-          await this.runOne(row);
+          await this.runOne(row, head, null);
         } finally {
           this.issueDone(releaseId);
         }
       } else {
         await this.afterDueIssues();
-        await this.runOne(row);
+        await this.runOne(row, head, null);
       }
     }
   }
@@ -169,35 +224,111 @@ export class EffectRunner {
     }
   }
 
-  private async runOne(row: OutboxRow): Promise<void> {
-    const { repo, heads, deps, logger } = this.options;
-    const effect = row.payload as ReleaseEffect;
-    const head = heads.get(row.releaseId);
-    if (!head) {
-      repo.markEffect(row.id, 'failed', { lastError: 'release not found' }, { durable: false });
+  // ---- replicas: claimed from the store ----
+
+  /** Ask the store for due work at once (coalesced), then every `pollMs`. */
+  private claimSoon(): void {
+    if (this.stopping) return;
+    if (this.claiming) {
+      this.claimAgain = true;
       return;
     }
+    if (this.claimTimer) clearTimeout(this.claimTimer);
+    this.claimTimer = null;
+    this.claiming = this.claimRound()
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: describeError(error) }, 'claiming effects failed; trying again'),
+      )
+      .finally(() => {
+        this.claiming = null;
+        if (this.stopping) return;
+        if (this.claimAgain) {
+          this.claimAgain = false;
+          this.claimSoon();
+          return;
+        }
+        const replica = this.options.replica!;
+        this.claimTimer = setTimeout(() => this.claimSoon(), replica.pollMs);
+        this.claimTimer.unref();
+      });
+  }
+
+  private async claimRound(): Promise<void> {
+    const replica = this.options.replica!;
+    const free = replica.concurrency - this.claimed.size;
+    if (free <= 0) return;
+    const rows = await this.options.store.claimEffects(replica.owner, replica.leaseMs, free);
+    for (const row of rows) {
+      if (this.claimed.has(row.id)) continue;
+      const run = this.runClaimed(row)
+        .catch((error: unknown) =>
+          this.options.logger.error(
+            { releaseId: row.releaseId, err: describeError(error) },
+            'a claimed effect stopped on an error',
+          ),
+        )
+        .finally(() => {
+          this.claimed.delete(row.id);
+          this.claimSoon();
+        });
+      this.claimed.set(row.id, run);
+    }
+  }
+
+  private async runClaimed(row: OutboxRow): Promise<void> {
+    const head = await this.options.heads.current(row.releaseId);
+    if (!head) return;
+    // The queue in memory is not the truth here: the store's rows behind this one are.
+    head.pending = await this.options.store.pendingEffects(row.releaseId);
+    if (row.nextAttemptAt > Date.now() && !this.superseded(row, head)) return;
+    await this.runOne(row, head, this.options.replica!.owner);
+  }
+
+  /** Keep the leases of the effects running here; one this replica lost is left to its new owner. */
+  private async renew(): Promise<void> {
+    const replica = this.options.replica;
+    if (!replica || this.claimed.size === 0) return;
+    try {
+      await this.options.store.renewLease(replica.owner, replica.leaseMs, {
+        effects: [...this.claimed.keys()],
+      });
+    } catch (error) {
+      this.options.logger.warn({ err: describeError(error) }, 'renewing effect leases failed');
+    }
+  }
+
+  // ---- running one effect (both) ----
+
+  private async runOne(row: OutboxRow, head: ReleaseHead, owner: string | null): Promise<void> {
+    const { store, deps, logger } = this.options;
+    const effect = row.payload as ReleaseEffect;
+    const own = owner === null ? {} : { owner };
     // Started before the last stop with its outcome unknown (its row was left running).
     const rerun = row.status === 'running';
     // Only where an outcome can be unknown upstream is the start recorded (no idempotency key there).
     if (!rerun && outcomeUnknownAfterStop(effect)) {
-      repo.markEffect(row.id, 'running', {}, { durable: false });
+      await store.markEffect(row.id, 'running', {}, { durable: false, ...own });
       row.status = 'running';
     }
     logger.debug(
       { releaseId: row.releaseId, effect: effect.type, key: row.idempotencyKey },
       'effect started',
     );
-    if (this.superseded(row)) {
-      await this.options.record(row, effect, {
-        kind: 'done',
-        detail: {
-          skipped:
-            effect.type === 'jira.moveTo'
-              ? 'a later decision moves the issue on; this move is out of date'
-              : 'a later decision moved the release on; nothing waits for this any more',
+    if (this.superseded(row, head)) {
+      await this.options.record(
+        row,
+        effect,
+        {
+          kind: 'done',
+          detail: {
+            skipped:
+              effect.type === 'jira.moveTo'
+                ? 'a later decision moves the issue on; this move is out of date'
+                : 'a later decision moved the release on; nothing waits for this any more',
+          },
         },
-      });
+        owner,
+      );
       return;
     }
     let result: EffectResult;
@@ -208,12 +339,15 @@ export class EffectRunner {
         deps,
       );
       if (outcome.kind === 'later') {
+        const at = Date.now() + outcome.delayMs;
         if (outcome.quiet) {
-          // Nothing to record: the row waits in memory (after a restart it simply runs again).
-          row.nextAttemptAt = Date.now() + outcome.delayMs;
+          // Nothing to record: the row waits in memory (after a restart it simply runs again); a
+          // replica gives its claim back with the time it is due again.
+          row.nextAttemptAt = at;
+          if (owner !== null) await store.markEffect(row.id, 'pending', { nextAttemptAt: at }, { owner });
           return;
         }
-        this.tryAgainLater(row, effect, head.state, outcome.delayMs, outcome.reason, 'waiting');
+        await this.tryAgainLater(row, effect, head.state, outcome.delayMs, outcome.reason, 'waiting', owner);
         return;
       }
       result = outcome;
@@ -226,41 +360,34 @@ export class EffectRunner {
           { releaseId: row.releaseId, effect: effect.type, attempts, retryInMs: delay, err: reason },
           'effect failed, will retry',
         );
-        this.tryAgainLater(row, effect, head.state, delay, reason, 'retrying');
+        await this.tryAgainLater(row, effect, head.state, delay, reason, 'retrying', owner);
         return;
       }
       logger.warn({ releaseId: row.releaseId, effect: effect.type, err: reason }, 'effect failed for good');
       result = { kind: 'failed', reason, event: effectFailedEvent(effect, reason) };
     }
-    await this.options.record(row, effect, result);
+    await this.options.record(row, effect, result, owner);
   }
 
   /** Whether a later decision made this queued effect moot (core's rule). */
-  private superseded(row: OutboxRow): boolean {
-    const head = this.options.heads.get(row.releaseId);
-    if (!head) return false;
+  private superseded(row: OutboxRow, head: ReleaseHead): boolean {
     const later = head.pending.filter((o) => o.id > row.id).map((o) => o.payload as ReleaseEffect);
     return isSupersededEffect(row.payload as ReleaseEffect, later, head.context);
   }
 
-  /** Some release has an effect to run now (for `idle`: a poll waiting for a change is not due). */
-  hasDueWork(now: number): boolean {
-    if (this.workers.size > 0) return true;
-    return this.options.heads.dueEffect(now);
-  }
-
   /** The effect stays at the head of its release's queue until `delayMs` from now; the history says why. */
-  private tryAgainLater(
+  private async tryAgainLater(
     row: OutboxRow,
     effect: ReleaseEffect,
     state: string,
     delayMs: number,
     reason: string,
     outcome: 'retrying' | 'waiting',
-  ): void {
+    owner: string | null,
+  ): Promise<void> {
     const attempts = row.attempts + 1;
     const retryAt = Date.now() + delayMs;
-    this.options.repo.deferEffect(
+    await this.options.store.deferEffect(
       row.id,
       attempts,
       retryAt,
@@ -281,7 +408,7 @@ export class EffectRunner {
           retryAt: new Date(retryAt).toISOString(),
         },
       },
-      { durable: false },
+      { durable: false, ...(owner === null ? {} : { owner }) },
     );
     // The row in memory is the queue: it waits there, with the store's numbers.
     row.attempts = attempts;

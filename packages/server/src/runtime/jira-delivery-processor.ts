@@ -6,6 +6,7 @@
 import {
   describeRelease,
   interpretJiraDelivery,
+  type JiraDeliveryHint,
   jiraDecisionRefusedComment,
   type ReleaseEffect,
   retryDelayMs,
@@ -14,13 +15,12 @@ import {
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
-import type { DeliveryRepository } from '../store/delivery-repository.js';
-import type { AuditInput, ReleaseRepository } from '../store/release-repository.js';
+import type { AuditInput } from '../store/release-repository.js';
+import type { DeliveryStore, ReleaseStore } from '../store/release-store.js';
+import type { ReplicaClaims } from './effect-runner.js';
 import { describeError } from './effects/effect-errors.js';
 import type { RuntimePorts } from './effects/runtime-ports.js';
-import type { KeyQueue } from './key-queue.js';
 import type { ReleaseDecisions } from './release-decisions.js';
-import type { ReleaseHeads } from './release-heads.js';
 import { deliveryRetryPolicy } from './retry-policies.js';
 import type { JiraDelivery } from './runtime-api.js';
 
@@ -31,14 +31,14 @@ import type { JiraDelivery } from './runtime-api.js';
 const notDurable = { durable: false } as const;
 
 export interface JiraDeliveryProcessorOptions {
-  repo: ReleaseRepository;
-  heads: ReleaseHeads;
-  deliveries: DeliveryRepository;
-  queue: KeyQueue;
+  store: ReleaseStore;
+  deliveries: DeliveryStore;
   ports: Pick<RuntimePorts, 'jira'>;
   config: ServerConfig;
   logger: Logger;
   decisions: ReleaseDecisions;
+  /** Replicas: a delivery is claimed before it is processed (one replica processes it). */
+  replica?: ReplicaClaims;
 }
 
 /** Steps in which cdflow checks a person's move with an upstream: people's later moves wait for it. */
@@ -47,6 +47,8 @@ const movesWaitIn: ReadonlySet<string> = new Set(['sqlExecuting.confirming']);
 export class JiraDeliveryProcessor {
   private readonly background = new Set<Promise<unknown>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** The last delivery scheduled per issue: the next one starts after it (arrival order). */
+  private readonly lastOfIssue = new Map<string, Promise<void>>();
   private stopping = false;
 
   constructor(private readonly options: JiraDeliveryProcessorOptions) {}
@@ -61,12 +63,12 @@ export class JiraDeliveryProcessor {
   }
 
   /** Persist the delivery (dedupe by key) and process it after the caller has answered Jira. */
-  accept(
+  async accept(
     delivery: JiraDelivery,
     rawSize: number,
     options: { durable?: boolean | 'batched' } = {},
-  ): { duplicate: boolean } {
-    const id = this.options.deliveries.insert(
+  ): Promise<{ duplicate: boolean }> {
+    const id = await this.options.deliveries.insert(
       {
         dedupeKey: delivery.dedupeKey,
         webhookEvent: delivery.webhookEvent,
@@ -77,13 +79,17 @@ export class JiraDeliveryProcessor {
       options,
     );
     if (id === null) return { duplicate: true };
-    this.schedule(id);
+    this.schedule(id, 0, delivery.issueKey);
     return { duplicate: false };
   }
 
-  /** Process the deliveries accepted before the last stop and not processed since. */
-  resume(): void {
-    for (const delivery of this.options.deliveries.unprocessed()) this.schedule(delivery.id);
+  /**
+   * Process the deliveries accepted and not processed yet: after the last stop, and (replicas) those a
+   * replica that died accepted — each is claimed before it is processed, so one replica does it.
+   */
+  async resume(): Promise<void> {
+    for (const delivery of await this.options.deliveries.unprocessed())
+      this.schedule(delivery.id, 0, delivery.issueKey);
   }
 
   /** Take no more deliveries and drop the retries waiting for their time (they resume at the next start). */
@@ -93,8 +99,12 @@ export class JiraDeliveryProcessor {
     this.retryTimers.clear();
   }
 
-  /** Process after the caller has answered Jira (the delivery is already committed). */
-  private schedule(id: number, delayMs = 0): void {
+  /**
+   * Process after the caller has answered Jira (the delivery is already committed). The deliveries of one
+   * issue are processed one after the other in the order they arrived: their store reads before the
+   * release's slot take their own time, and two quick moves must reach the release in order.
+   */
+  private schedule(id: number, delayMs = 0, issueKey: string | null = null): void {
     if (this.stopping) return;
     let settle: () => void = () => {};
     const tracked = new Promise<void>((resolve) => {
@@ -102,7 +112,19 @@ export class JiraDeliveryProcessor {
     });
     this.background.add(tracked);
     const run = () => {
-      this.process(id)
+      const previous = issueKey === null ? undefined : this.lastOfIssue.get(issueKey);
+      const processed = (previous ?? Promise.resolve()).then(() => this.process(id));
+      if (issueKey !== null) {
+        const last = processed.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.lastOfIssue.set(issueKey, last);
+        void last.then(() => {
+          if (this.lastOfIssue.get(issueKey) === last) this.lastOfIssue.delete(issueKey);
+        });
+      }
+      processed
         .catch((error: unknown) => {
           this.options.logger.error(
             { delivery: id, err: describeError(error) },
@@ -120,7 +142,7 @@ export class JiraDeliveryProcessor {
       settle();
       const t = setTimeout(() => {
         this.retryTimers.delete(t);
-        this.schedule(id);
+        this.schedule(id, 0, issueKey);
       }, delayMs);
       this.retryTimers.add(t);
       return;
@@ -130,17 +152,19 @@ export class JiraDeliveryProcessor {
 
   private async process(id: number): Promise<void> {
     const { deliveries, logger } = this.options;
-    const row = deliveries.get(id);
+    const replica = this.options.replica;
+    if (replica && !(await deliveries.claim(id, replica.owner, replica.leaseMs))) return;
+    const row = await deliveries.get(id);
     if (row?.status !== 'received' || this.stopping) return;
     const delivery = row.delivery as JiraDelivery;
     if (!delivery.issueKey) {
-      deliveries.finish(id, 'no-issue', { webhookEvent: delivery.webhookEvent }, notDurable);
+      await deliveries.finish(id, 'no-issue', { webhookEvent: delivery.webhookEvent }, notDurable);
       return;
     }
-    const releaseId = this.options.repo.releaseIdOfIssue(delivery.issueKey);
+    const releaseId = await this.options.store.releaseIdOfIssue(delivery.issueKey);
     if (releaseId === undefined) {
       logger.info({ issueKey: delivery.issueKey }, 'Jira delivery for an issue cdflow does not manage');
-      deliveries.finish(
+      await deliveries.finish(
         id,
         'unknown-issue',
         { issueKey: delivery.issueKey, webhookEvent: delivery.webhookEvent },
@@ -151,7 +175,7 @@ export class JiraDeliveryProcessor {
     if (delivery.statusChange === null) {
       // Comments, field edits, creation: no decision of a person to map (and answering a comment with a
       // comment would feed a loop). Recorded; the release's own state is untouched.
-      deliveries.finish(
+      await deliveries.finish(
         id,
         'no-status-change',
         { issueKey: delivery.issueKey, webhookEvent: delivery.webhookEvent, user: delivery.user },
@@ -159,12 +183,14 @@ export class JiraDeliveryProcessor {
       );
       return;
     }
-    await this.options.queue.run(releaseId, async () => {
+    // In the release's slot (one delivery at a time per release, in order), the issue is read first,
+    // then the decision taken holding the release (no upstream call while the store's lock is held).
+    await this.options.decisions.serial(releaseId, async () => {
       // cdflow is checking a person's earlier move against Archery (SQL升级成功): a later move waits for
       // that check, to be judged where the release then stands (both applied, in order).
-      const step = this.options.heads.get(releaseId);
+      const step = await this.options.decisions.head(releaseId);
       if (step && movesWaitIn.has(describeRelease(step.persisted).state)) {
-        this.schedule(id, this.options.config.timings.effectRetryBaseMs);
+        this.schedule(id, this.options.config.timings.effectRetryBaseMs, delivery.issueKey);
         return;
       }
       let currentStatus: string;
@@ -175,21 +201,28 @@ export class JiraDeliveryProcessor {
         const attempts = row.attempts + 1;
         const policy = deliveryRetryPolicy(this.options.config.timings);
         if (shouldRetry(policy, attempts, error)) {
-          deliveries.recordAttempt(id, attempts, reason);
-          this.schedule(id, retryDelayMs(policy, attempts, error));
+          await deliveries.recordAttempt(id, attempts, reason);
+          this.schedule(id, retryDelayMs(policy, attempts, error), delivery.issueKey);
         } else {
-          deliveries.finish(id, 'error', { error: reason, attempts }, notDurable);
+          await deliveries.finish(id, 'error', { error: reason, attempts }, notDurable);
         }
         logger.warn({ issueKey: delivery.issueKey, err: reason }, 'could not re-read the Jira issue');
         return;
       }
-      this.decide(id, releaseId, delivery, currentStatus);
+      await this.options.decisions.locked(releaseId, () =>
+        this.decide(id, releaseId, delivery, currentStatus),
+      );
     });
   }
 
-  /** Map the issue's current status (the delivery is only a hint) to a decision. Inside the queue slot. */
-  private decide(id: number, releaseId: string, delivery: JiraDelivery, currentStatus: string): void {
-    const head = this.options.heads.get(releaseId);
+  /** Map the issue's current status (the delivery is only a hint) to a decision. Holding the release. */
+  private async decide(
+    id: number,
+    releaseId: string,
+    delivery: JiraDelivery,
+    currentStatus: string,
+  ): Promise<void> {
+    const head = await this.options.decisions.head(releaseId);
     if (!head) return;
     const { config, decisions } = this.options;
     const names = config.jira.names;
@@ -205,11 +238,11 @@ export class JiraDeliveryProcessor {
     switch (answer.kind) {
       case 'in-sync':
         // Jira already shows what the machine says: an echo, a duplicate or a late delivery.
-        this.options.deliveries.finish(id, 'in-sync', base, notDurable);
+        await this.options.deliveries.finish(id, 'in-sync', base, notDurable);
         return;
       case 'echo':
       case 'ignored':
-        decisions.commit(
+        await decisions.commit(
           {
             releaseId,
             audit:
@@ -227,7 +260,7 @@ export class JiraDeliveryProcessor {
         );
         return;
       case 'refused':
-        decisions.commit(
+        await decisions.commit(
           {
             releaseId,
             audit: [unappliedMove(head.state, answer.change, 'refused', answer.reason)],
@@ -238,9 +271,9 @@ export class JiraDeliveryProcessor {
         );
         return;
       case 'event': {
-        decisions.apply(releaseId, answer.event, {
+        await decisions.apply(releaseId, answer.event, {
           source: 'jira',
-          actor: by,
+          actor: answer.change.by,
           durable: false,
           finishDelivery: (decision) => ({
             id,
@@ -263,29 +296,47 @@ export class JiraDeliveryProcessor {
                 ]
               : [],
         });
-        if (answer.catchUp) this.catchUpWithJira(releaseId, currentStatus);
+        if (answer.catchUp)
+          await this.catchUpWithJira(
+            releaseId,
+            currentStatus,
+            answer.replay ? { change: delivery.statusChange, by: delivery.user } : null,
+          );
         return;
       }
     }
   }
 
-  /** After a delivery's own step, apply the person's next step that the re-read status shows, if it is one. */
-  private catchUpWithJira(releaseId: string, currentStatus: string): void {
-    const head = this.options.heads.get(releaseId);
+  /**
+   * After a delivery's step, apply the person's next step, if it is one: the delivery's own change when
+   * the step was one Jira took before it (`replay`), else what the re-read status shows.
+   */
+  private async catchUpWithJira(
+    releaseId: string,
+    currentStatus: string,
+    replay: JiraDeliveryHint | null,
+  ): Promise<void> {
+    const head = await this.options.decisions.head(releaseId);
     if (!head) return;
     const { config } = this.options;
     const release = describeRelease(head.persisted);
-    const next = interpretJiraDelivery(release, { change: null, by: seenOnReadingJira }, currentStatus, {
-      names: config.jira.names,
-      cdflowUser: config.jira.user,
-    });
+    const next = interpretJiraDelivery(
+      release,
+      replay ?? { change: null, by: seenOnReadingJira },
+      currentStatus,
+      {
+        names: config.jira.names,
+        cdflowUser: config.jira.user,
+      },
+    );
     // Only an accepted step is caught up; anything else waits for that move's own delivery.
-    if (next.kind === 'event')
-      this.options.decisions.apply(releaseId, next.event, {
-        source: 'jira',
-        actor: seenOnReadingJira,
-        durable: false,
-      });
+    if (next.kind !== 'event') return;
+    await this.options.decisions.apply(releaseId, next.event, {
+      source: 'jira',
+      actor: next.change.by,
+      durable: false,
+    });
+    if (next.catchUp) await this.catchUpWithJira(releaseId, currentStatus, null);
   }
 }
 

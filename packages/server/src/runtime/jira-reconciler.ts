@@ -7,8 +7,7 @@
 import { describeRelease, jiraStatusForState, personWaitStates } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
-import type { DeliveryRepository } from '../store/delivery-repository.js';
-import type { ReleaseRepository } from '../store/release-repository.js';
+import type { DeliveryStore, ReleaseStore } from '../store/release-store.js';
 import { describeError } from './effects/effect-errors.js';
 import type { RuntimePorts } from './effects/runtime-ports.js';
 import type { JiraDeliveryProcessor } from './jira-delivery-processor.js';
@@ -17,13 +16,20 @@ import type { JiraDeliveryProcessor } from './jira-delivery-processor.js';
 const sweepLimit = 100;
 
 export interface JiraReconcilerOptions {
-  repo: ReleaseRepository;
-  deliveries: DeliveryRepository;
+  store: ReleaseStore;
+  deliveries: DeliveryStore;
   processor: JiraDeliveryProcessor;
   ports: Pick<RuntimePorts, 'jira'>;
   config: ServerConfig;
   logger: Logger;
+  /**
+   * Replicas: the sweep runs on the one replica holding this owner's sweep lease (taken, or kept, at each
+   * sweep); the others skip their turn.
+   */
+  replicaOwner?: string;
 }
+
+const sweepLeaseName = 'jira-reconcile';
 
 export class JiraReconciler {
   private timer: NodeJS.Timeout | null = null;
@@ -57,14 +63,19 @@ export class JiraReconciler {
 
   /** Compare the releases waiting on people with Jira; returns how many differences were handed on. */
   async sweep(): Promise<number> {
-    const { repo, deliveries, processor, ports, config, logger } = this.options;
+    const { store, deliveries, processor, ports, config, logger, replicaOwner } = this.options;
     const t = config.timings;
+    if (replicaOwner !== undefined) {
+      // Held for two periods: renewed by every sweep of its holder, taken over when that one stops.
+      const held = await store.acquireSweepLease(sweepLeaseName, replicaOwner, 2 * t.jiraReconcileMs + 1_000);
+      if (!held) return 0;
+    }
     const now = Date.now();
     // Changes younger than the grace period may still have their webhook on the way.
     const before = new Date(now - t.jiraMoveGraceMs).toISOString();
     const windowStart = new Date(now - t.jiraReconcileWindowMs).toISOString();
     const since = this.cursor !== null && this.cursor > windowStart ? this.cursor : windowStart;
-    const rows = repo.awaitingPeople(personWaitStates, since, before, sweepLimit);
+    const rows = await store.awaitingPeople(personWaitStates, since, before, sweepLimit);
     // A full page: go on after it next time; a short one: the next sweep starts over from the window.
     this.cursor = rows.length === sweepLimit ? rows[rows.length - 1]!.updatedAt : null;
     let handed = 0;
@@ -74,8 +85,8 @@ export class JiraReconciler {
       if (issueKey === null) continue;
       // cdflow is still working on it in Jira (its own moves or comments pending), or a delivery about it
       // is being processed. A read of Archery or the CMDB (a poll, in every SQL mode) does not hold it.
-      if (repo.pendingEffects(row.releaseId).some((e) => e.type.startsWith('jira.'))) continue;
-      const latest = deliveries.latestFor(issueKey);
+      if ((await store.pendingEffects(row.releaseId)).some((e) => e.type.startsWith('jira.'))) continue;
+      const latest = await deliveries.latestFor(issueKey);
       if (latest?.status === 'received') continue;
       let status: string;
       try {
@@ -94,7 +105,7 @@ export class JiraReconciler {
       const judged = latest?.outcome === 'refused' || latest?.outcome === 'ignored';
       if (latest && judged && latest.receivedAt >= row.updatedAt && seen === status) continue;
       const mirror = described.context.jiraMirror ?? described.state;
-      const { duplicate } = processor.accept(
+      const { duplicate } = await processor.accept(
         {
           dedupeKey: `reconcile:${row.releaseId}:r${row.revision}:${status}`,
           webhookEvent: 'cdflow:reconcile',

@@ -8,16 +8,15 @@
 import type { ReleaseEffect } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { AuditInput, OutboxRow } from '../store/release-repository.js';
+import { LeaseLostError } from '../store/release-store.js';
 import type { EffectResult } from './effect-runner.js';
 import { describeError } from './effects/effect-errors.js';
-import type { KeyQueue } from './key-queue.js';
 import type { ReleaseDecisions } from './release-decisions.js';
 import type { ReleaseHeads } from './release-heads.js';
 import type { PendingTimer, TimerLoop } from './timer-loop.js';
 
 export interface OutcomeRecorderOptions {
   heads: ReleaseHeads;
-  queue: KeyQueue;
   logger: Logger;
   decisions: ReleaseDecisions;
   /** The pending timers (in memory): a firing checks it is still the schedule it was armed for. */
@@ -28,98 +27,128 @@ export class OutcomeRecorder {
   constructor(private readonly options: OutcomeRecorderOptions) {}
 
   /** Record the effect's outcome and mark its outbox row; an event it brings is decided on the release. */
-  recordEffect(row: OutboxRow, effect: ReleaseEffect, result: EffectResult): Promise<void> {
-    const { heads, queue, logger, decisions } = this.options;
-    return queue.run(row.releaseId, () => {
-      const state = heads.get(row.releaseId)?.state ?? null;
-      const outcome = {
-        type: effect.type,
-        outcome: result.kind === 'failed' ? 'failed' : 'done',
-        idempotencyKey: row.idempotencyKey,
-        attempts: row.attempts + 1,
-        ...(result.kind === 'failed' ? { error: result.reason } : {}),
-        ...(result.kind === 'done' && result.detail !== undefined ? { result: result.detail } : {}),
-      };
-      const complete = {
-        id: row.id,
-        status: result.kind === 'failed' ? ('failed' as const) : ('done' as const),
-        error: result.kind === 'failed' ? result.reason : null,
-      };
-      if (result.kind === 'done') {
-        const { type: _type, ...detail } = outcome;
-        const entry: AuditInput = {
-          source: 'runner',
-          actor: 'cdflow',
-          event: `effect:${effect.type}`,
-          fromState: state,
-          toState: state,
-          accepted: true,
-          detail,
+  recordEffect(
+    row: OutboxRow,
+    effect: ReleaseEffect,
+    result: EffectResult,
+    owner: string | null,
+  ): Promise<void> {
+    const { heads, logger, decisions } = this.options;
+    return decisions
+      .exclusive(row.releaseId, async () => {
+        const state = heads.peek(row.releaseId)?.state ?? null;
+        const outcome = {
+          type: effect.type,
+          outcome: result.kind === 'failed' ? 'failed' : 'done',
+          idempotencyKey: row.idempotencyKey,
+          attempts: row.attempts + 1,
+          ...(result.kind === 'failed' ? { error: result.reason } : {}),
+          ...(result.kind === 'done' && result.detail !== undefined ? { result: result.detail } : {}),
         };
-        decisions.commit(
-          { releaseId: row.releaseId, audit: [entry], completeEffect: complete, durable: false },
-          [],
-        );
-        return;
-      }
-      try {
-        decisions.apply(row.releaseId, result.event, {
-          source: 'runner',
-          actor: 'cdflow',
-          completeEffect: complete,
-          effect: outcome,
-          durable: false,
-        });
-      } catch (error) {
-        // The outcome cannot be decided (e.g. a snapshot of an unknown machine version): record it and
-        // move on, rather than retrying an effect whose result can never be applied.
-        const reason = describeError(error);
-        logger.error(
-          { releaseId: row.releaseId, effect: effect.type, err: reason },
-          'effect outcome not applied',
-        );
-        decisions.commit(
-          {
-            releaseId: row.releaseId,
-            audit: [
-              {
-                source: 'runner',
-                actor: 'cdflow',
-                event: result.event.type,
-                fromState: state,
-                toState: state,
-                accepted: false,
-                detail: { effect: outcome, error: reason },
-              },
-            ],
-            completeEffect: { id: row.id, status: 'failed', error: reason },
+        const complete = {
+          id: row.id,
+          status: result.kind === 'failed' ? ('failed' as const) : ('done' as const),
+          error: result.kind === 'failed' ? result.reason : null,
+          // Replicas: recorded only while this replica still holds the claim (LeaseLostError else).
+          ...(owner === null ? {} : { owner }),
+        };
+        if (result.kind === 'done') {
+          const { type: _type, ...detail } = outcome;
+          const entry: AuditInput = {
+            source: 'runner',
+            actor: 'cdflow',
+            event: `effect:${effect.type}`,
+            fromState: state,
+            toState: state,
+            accepted: true,
+            detail,
+          };
+          await decisions.commit(
+            { releaseId: row.releaseId, audit: [entry], completeEffect: complete, durable: false },
+            [],
+          );
+          return;
+        }
+        try {
+          await decisions.apply(row.releaseId, result.event, {
+            source: 'runner',
+            actor: 'cdflow',
+            completeEffect: complete,
+            effect: outcome,
             durable: false,
-          },
-          [],
-        );
-      }
-    });
+          });
+        } catch (error) {
+          if (error instanceof LeaseLostError) throw error;
+          // The outcome cannot be decided (e.g. a snapshot of an unknown machine version): record it and
+          // move on, rather than retrying an effect whose result can never be applied.
+          const reason = describeError(error);
+          logger.error(
+            { releaseId: row.releaseId, effect: effect.type, err: reason },
+            'effect outcome not applied',
+          );
+          await decisions.commit(
+            {
+              releaseId: row.releaseId,
+              audit: [
+                {
+                  source: 'runner',
+                  actor: 'cdflow',
+                  event: result.event.type,
+                  fromState: state,
+                  toState: state,
+                  accepted: false,
+                  detail: { effect: outcome, error: reason },
+                },
+              ],
+              completeEffect: {
+                id: row.id,
+                status: 'failed',
+                error: reason,
+                ...(owner === null ? {} : { owner }),
+              },
+              durable: false,
+            },
+            [],
+          );
+        }
+      })
+      .catch((error: unknown) => {
+        // Another replica took the effect over: its outcome is theirs to record.
+        if (error instanceof LeaseLostError) {
+          logger.info(
+            { releaseId: row.releaseId, effect: effect.type },
+            'effect lease lost: outcome left to its new owner',
+          );
+          return;
+        }
+        throw error;
+      });
   }
 
   /** Decide the timer's firing on its release, unless it was cancelled or rescheduled meanwhile. */
   fireTimer(timer: PendingTimer): Promise<void> {
-    const { queue, logger, decisions } = this.options;
-    return queue.run(timer.releaseId, () => {
-      const current = this.options.timers().current(timer.releaseId, timer.name);
+    const { logger, decisions } = this.options;
+    return decisions.exclusive(timer.releaseId, async () => {
+      const current = this.options.timers().current(timer.releaseId, timer.name, timer);
       // Cancelled or rescheduled while waiting for the queue: the newer schedule fires on its own.
       if (!current || current.scheduleKey !== timer.scheduleKey || current.dueAt > Date.now()) return;
-      const firedTimer = { name: timer.name, scheduleKey: timer.scheduleKey };
+      const firedTimer = {
+        name: timer.name,
+        scheduleKey: timer.scheduleKey,
+        ...(timer.owner === undefined ? {} : { owner: timer.owner }),
+      };
       try {
-        decisions.apply(
+        await decisions.apply(
           timer.releaseId,
           // Timer rows are written only from the machine's `timer.schedule` effects.
           { type: 'TIMER_FIRED', timer: timer.name as never },
           { source: 'system', actor: 'timer', firedTimer, durable: false },
         );
       } catch (error) {
+        if (error instanceof LeaseLostError) return; // another replica fired it, or it was rescheduled
         const reason = describeError(error);
         logger.error({ releaseId: timer.releaseId, timer: timer.name, err: reason }, 'timer not applied');
-        decisions.commit(
+        await decisions.commit(
           {
             releaseId: timer.releaseId,
             audit: [

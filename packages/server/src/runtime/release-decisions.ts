@@ -5,6 +5,7 @@
  */
 import type { Decision, NormalizedRequest, ReleaseEffect, ReleaseEvent } from '@cdflow/core';
 import type { AuditInput, DecisionWrite } from '../store/release-repository.js';
+import type { ReleaseHead } from './release-heads.js';
 
 export interface ApplyMeta {
   source: string;
@@ -34,10 +35,22 @@ export type WriteWithoutEvent = Omit<DecisionWrite, 'effects' | 'scheduleTimers'
 
 export interface ReleaseDecisions {
   /**
-   * Decide `event` on the release and commit the decision. Must run inside the release's queue slot.
-   * A refused event changes nothing but is recorded.
+   * Run `task` holding the release: one task at a time per release in this process (in arrival order)
+   * and, when replicas share the store, across all of them (the store's release lock). `apply` and
+   * `commit` of that release must run inside.
    */
-  apply(releaseId: string, event: ReleaseEvent, meta: ApplyMeta): Decision;
+  exclusive<T>(releaseId: string, task: () => Promise<T> | T): Promise<T>;
+  /** One task at a time per release in this process, in arrival order (no store lock: upstream calls go here). */
+  serial<T>(releaseId: string, task: () => Promise<T> | T): Promise<T>;
+  /** Hold the store's lock on the release (replicas) for `task`; call it inside `serial`. */
+  locked<T>(releaseId: string, task: () => Promise<T> | T): Promise<T>;
+  /** The release's head to decide on (checked against the store when replicas share it). Inside `locked`. */
+  head(releaseId: string): Promise<ReleaseHead | undefined>;
+  /**
+   * Decide `event` on the release and commit the decision. Must run inside the release's exclusive
+   * section. A refused event changes nothing but is recorded.
+   */
+  apply(releaseId: string, event: ReleaseEvent, meta: ApplyMeta): Promise<Decision>;
   /** Commit a write that decides no event (e.g. an echo, or a refused move and its comment), then run `effects`. */
-  commit(write: WriteWithoutEvent, effects: ReleaseEffect[]): void;
+  commit(write: WriteWithoutEvent, effects: ReleaseEffect[]): Promise<void>;
 }

@@ -6,7 +6,8 @@
  * elsewhere makes the write fail and the head is dropped), and an idle head may be forgotten at any time.
  */
 import { type Decision, describeRelease, type PersistedRelease, type ReleaseContext } from '@cdflow/core';
-import type { CommitResult, OutboxRow, ReleaseRepository } from '../store/release-repository.js';
+import type { CommitResult, OutboxRow } from '../store/release-repository.js';
+import type { ReleaseStore } from '../store/release-store.js';
 
 export interface ReleaseHead {
   releaseId: string;
@@ -28,15 +29,55 @@ export class ReleaseHeads {
   private readonly issueWaiters = new Map<string, Set<(key: string | null) => void>>();
 
   constructor(
-    private readonly repo: ReleaseRepository,
+    private readonly store: ReleaseStore,
+    /**
+     * Other processes write the same releases (replicas on PostgreSQL): a head is checked against the
+     * store's revision before it is decided on (`current`), and the effect queue in memory is not the truth.
+     */
+    readonly shared: boolean,
     private readonly limit = defaultLimit,
   ) {}
 
+  /**
+   * The release id a reference (release id or issue key) names, when its head is in memory: lets a
+   * caller take the release's queue slot at once, in arrival order, without a store read first.
+   */
+  resolve(ref: string): string | undefined {
+    if (this.heads.has(ref)) return ref;
+    for (const head of this.heads.values()) if (head.issueKey === ref) return head.releaseId;
+    return undefined;
+  }
+
+  /** The head in memory, if any (no store read). */
+  peek(releaseId: string): ReleaseHead | undefined {
+    return this.heads.get(releaseId);
+  }
+
   /** The release's head, loaded from the store when it is not in memory; undefined for an unknown release. */
-  get(releaseId: string): ReleaseHead | undefined {
+  async get(releaseId: string, store: ReleaseStore = this.store): Promise<ReleaseHead | undefined> {
     const known = this.heads.get(releaseId);
     if (known) return known;
-    const row = this.repo.getForDecision(releaseId);
+    return this.load(releaseId, store);
+  }
+
+  /**
+   * The head to decide on: the one in memory, unless another process wrote the release since (its
+   * revision in the store moved on), then read again. Call it holding the release's lock.
+   */
+  async current(releaseId: string, store: ReleaseStore = this.store): Promise<ReleaseHead | undefined> {
+    const known = this.heads.get(releaseId);
+    if (!known) return this.load(releaseId, store);
+    if (!this.shared) return known;
+    const stored = await store.getHead(releaseId);
+    if (!stored) {
+      this.heads.delete(releaseId);
+      return undefined;
+    }
+    return stored.revision === known.revision ? known : this.load(releaseId, store);
+  }
+
+  private async load(releaseId: string, store: ReleaseStore): Promise<ReleaseHead | undefined> {
+    const row = await store.getForDecision(releaseId);
     if (!row) return undefined;
     const persisted = { machineVersion: row.machineVersion, snapshot: row.snapshot };
     const head: ReleaseHead = {
@@ -46,7 +87,7 @@ export class ReleaseHeads {
       revision: row.revision,
       persisted,
       context: describeRelease(persisted).context,
-      pending: this.repo.pendingEffects(releaseId),
+      pending: await store.pendingEffects(releaseId),
     };
     this.remember(head);
     return head;
@@ -109,8 +150,8 @@ export class ReleaseHeads {
   }
 
   /** The next effect of the release to run, if any. */
-  nextEffect(releaseId: string): OutboxRow | undefined {
-    return this.get(releaseId)?.pending[0];
+  async nextEffect(releaseId: string): Promise<OutboxRow | undefined> {
+    return (await this.get(releaseId))?.pending[0];
   }
 
   /** Some release in memory has an effect due at `now`. */

@@ -13,6 +13,7 @@ import {
   decide,
   type NormalizedRequest,
   type PersonEvent,
+  type Refusal,
   type ReleaseEffect,
   type ReleaseEvent,
   type ReleaseSettings,
@@ -20,17 +21,15 @@ import {
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
-import { DeliveryRepository } from '../store/delivery-repository.js';
-import type { Store } from '../store/open-store.js';
 import {
   type AuditInput,
   type CommitResult,
   type DecisionWrite,
-  ReleaseRepository,
   type ReleaseRow,
   RevisionConflictError,
 } from '../store/release-repository.js';
-import { EffectRunner } from './effect-runner.js';
+import type { ReleaseStore } from '../store/release-store.js';
+import { EffectRunner, type ReplicaClaims } from './effect-runner.js';
 import { CmdbDeploySlots } from './effects/cmdb-deploy-slots.js';
 import { describeError } from './effects/effect-errors.js';
 import type { CheckPolicy, RuntimePorts } from './effects/runtime-ports.js';
@@ -39,10 +38,10 @@ import { JiraReconciler } from './jira-reconciler.js';
 import { KeyQueue } from './key-queue.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-decisions.js';
-import { ReleaseHeads } from './release-heads.js';
+import { type ReleaseHead, ReleaseHeads } from './release-heads.js';
 import { releaseIdFor } from './release-id.js';
 import { releaseSettings } from './release-settings.js';
-import { type ReleaseLive, toReleaseView } from './release-view.js';
+import { listsFailedEffects, type ReleaseLive, toReleaseView } from './release-view.js';
 import { effectRetryPolicy } from './retry-policies.js';
 import type {
   DecidedChange,
@@ -59,7 +58,11 @@ import type {
 import { TimerLoop } from './timer-loop.js';
 
 export interface ReleaseRuntimeOptions {
-  store: Store;
+  /**
+   * The store: a SQLite file (this process is its only writer) or PostgreSQL, which any number of
+   * replicas share (then work is claimed from it and each release's decisions take its release lock).
+   */
+  store: ReleaseStore;
   ports: RuntimePorts;
   checkPolicy: CheckPolicy;
   config: ServerConfig;
@@ -89,8 +92,17 @@ export class UnknownReleaseError extends CdflowError {
   }
 }
 
+/** What a decision holding the store's release lock (replicas) defers until the lock's transaction commits. */
+interface LockScope {
+  store: ReleaseStore;
+  after: Array<() => void>;
+}
+
+/** How long a readiness answer is reused (a load balancer's probes must not each cost a query). */
+const readyCacheMs = 1_000;
+
 export class ReleaseRuntime implements ReleaseRuntimeApi {
-  private readonly repo: ReleaseRepository;
+  private readonly store: ReleaseStore;
   private readonly heads: ReleaseHeads;
   private readonly queue = new KeyQueue();
   private readonly runner: EffectRunner;
@@ -99,28 +111,41 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly jiraDeliveries: JiraDeliveryProcessor;
   private readonly reconciler: JiraReconciler;
   private readonly listeners = new Set<(change: ReleaseChange) => void>();
+  /** Replicas share the store: how this one claims work (undefined on SQLite: one process). */
+  private readonly replica: ReplicaClaims | undefined;
+  /** Releases whose lock this process holds now, with the transaction's store. */
+  private readonly lockScopes = new Map<string, LockScope>();
   private flushing: Promise<void> | null = null;
+  private readyAnswer: { at: number; ready: Promise<boolean> } | null = null;
   private started = false;
   private stopping = false;
 
   constructor(private readonly options: ReleaseRuntimeOptions) {
-    this.repo = new ReleaseRepository(options.store);
-    this.heads = new ReleaseHeads(this.repo);
+    this.store = options.store;
+    const shared = options.store.dialect === 'postgres';
+    const r = options.config.replica;
+    this.replica = shared
+      ? { owner: r.id, leaseMs: r.leaseMs, pollMs: r.pollMs, concurrency: r.concurrency }
+      : undefined;
+    this.heads = new ReleaseHeads(this.store, shared);
     const decisions: ReleaseDecisions = {
+      exclusive: (releaseId, task) => this.exclusive(releaseId, task),
+      serial: (releaseId, task) => this.queue.run(releaseId, task),
+      locked: (releaseId, task) => this.locked(releaseId, task),
+      head: (releaseId) => this.heads.current(releaseId, this.storeOf(releaseId)),
       apply: (releaseId, event, meta) => this.applyLocked(releaseId, event, meta),
       commit: (write, effects) => this.commitWithoutEvent(write, effects),
     };
     this.outcomes = new OutcomeRecorder({
       heads: this.heads,
-      queue: this.queue,
       logger: options.logger,
       decisions,
       timers: () => this.timers,
     });
     const timings = options.config.timings;
-    const deliveries = new DeliveryRepository(options.store);
+    const deliveries = this.store.deliveries;
     this.runner = new EffectRunner({
-      repo: this.repo,
+      store: this.store,
       heads: this.heads,
       deps: {
         ports: options.ports,
@@ -129,28 +154,29 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         deploySlots: new CmdbDeploySlots(timings.deployParallelism, timings.deployTimeoutMs),
         lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
       },
-      record: (row, effect, result) => this.outcomes.recordEffect(row, effect, result),
+      record: (row, effect, result, owner) => this.outcomes.recordEffect(row, effect, result, owner),
       retryPolicy: effectRetryPolicy(timings),
       logger: options.logger,
+      ...(this.replica ? { replica: this.replica } : {}),
     });
-    this.timers = new TimerLoop(this.repo, (timer) => this.outcomes.fireTimer(timer));
+    this.timers = new TimerLoop(this.store, (timer) => this.outcomes.fireTimer(timer), this.replica);
     this.jiraDeliveries = new JiraDeliveryProcessor({
-      repo: this.repo,
-      heads: this.heads,
+      store: this.store,
       deliveries,
-      queue: this.queue,
       ports: options.ports,
       config: options.config,
       logger: options.logger,
       decisions,
+      ...(this.replica ? { replica: this.replica } : {}),
     });
     this.reconciler = new JiraReconciler({
-      repo: this.repo,
+      store: this.store,
       deliveries,
       processor: this.jiraDeliveries,
       ports: options.ports,
       config: options.config,
       logger: options.logger,
+      ...(this.replica ? { replicaOwner: this.replica.owner } : {}),
     });
   }
 
@@ -169,9 +195,9 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.started = true;
     // Effects interrupted by a crash are run again: each is idempotent by its key or a look-up (a
     // row left `running` tells its handler that the earlier call's outcome is unknown).
-    this.runner.kickAll();
-    this.timers.start();
-    this.jiraDeliveries.resume();
+    await this.runner.kickAll();
+    await this.timers.start();
+    await this.jiraDeliveries.resume();
     this.reconciler.start();
   }
 
@@ -193,27 +219,28 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       Promise.allSettled([this.queue.drained(), ...this.jiraDeliveries.inFlight]),
       new Promise((resolve) => setTimeout(resolve, bound).unref()),
     ]);
-    this.options.store.close();
+    // A replica stopping cleanly gives its claims back: the others take them over at once.
+    if (this.replica) await this.store.releaseClaims(this.replica.owner).catch(() => undefined);
+    await this.store.close();
   }
 
-  ready(): boolean {
-    if (!this.started || this.stopping || !this.options.store.isOpen()) return false;
-    try {
-      this.options.store.statement('select 1').get();
-      return true;
-    } catch {
-      return false;
-    }
+  ready(): Promise<boolean> {
+    if (!this.started || this.stopping || !this.store.isOpen()) return Promise.resolve(false);
+    const now = Date.now();
+    if (this.readyAnswer && now - this.readyAnswer.at < readyCacheMs) return this.readyAnswer.ready;
+    const ready = this.store.ping();
+    this.readyAnswer = { at: now, ready };
+    return ready;
   }
 
   async idle(): Promise<void> {
     for (;;) {
-      if (this.stopping || !this.options.store.isOpen()) return;
+      if (this.stopping || !this.store.isOpen()) return;
       await this.queue.drained();
       await Promise.allSettled(this.jiraDeliveries.inFlight);
       const now = Date.now();
       const quiet =
-        !this.runner.hasDueWork(now) &&
+        !(await this.runner.hasDueWork(now)) &&
         !this.timers.busy &&
         this.queue.activeKeys === 0 &&
         !this.jiraDeliveries.busy &&
@@ -228,39 +255,113 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   async intake(request: NormalizedRequest, by: string): Promise<IntakeResult> {
     this.assertRunning();
     const releaseId = releaseIdFor(request.summary);
-    const result = await this.queue.run(releaseId, (): IntakeResult => {
-      if (!this.heads.get(releaseId)) return this.createRelease(releaseId, request, by);
-      const decision = this.applyLocked(
-        releaseId,
-        { type: 'NEW_ITERATION', request, by },
-        { source: 'intake', actor: by, request: { by, body: request } },
+    const outcome = await this.exclusive(releaseId, async (): Promise<Decided> => {
+      const head = await this.heads.current(releaseId, this.storeOf(releaseId));
+      if (!head) {
+        try {
+          await this.createRelease(releaseId, request, by);
+          return { outcome: 'created' };
+        } catch (error) {
+          // Another replica created it meanwhile (its lock was taken first): this request iterates it.
+          if (!(error instanceof RevisionConflictError)) throw error;
+          this.heads.forget(releaseId);
+        }
+      }
+      return this.decided(
+        await this.applyLocked(
+          releaseId,
+          { type: 'NEW_ITERATION', request, by },
+          { source: 'intake', actor: by, request: { by, body: request } },
+        ),
       );
-      const release = this.viewById(releaseId);
-      if (!decision.accepted && decision.refusal)
-        return { outcome: 'refused', release, refusal: decision.refusal };
-      return { outcome: 'iteration', release };
     });
     // Nothing is acknowledged before it is durable (one fsync for every answer of a burst).
     await this.durable();
-    if (result.outcome !== 'created' || result.release.key !== null) return result;
+    const release = await this.viewById(releaseId);
+    if (outcome.outcome === 'refused') return { outcome: 'refused', release, refusal: outcome.refusal };
+    if (outcome.outcome !== 'created') return { outcome: 'iteration', release };
+    if (release.key !== null) return { outcome: 'created', release };
     // The issue is created by the effect runner after the commit; the release system wants its key in
     // the answer, so wait a little for it. If Jira is slow the answer says key null and the release id.
-    const key = await this.heads.waitForIssue(releaseId, this.config.timings.intakeIssueWaitMs);
-    return key === null ? result : { ...result, release: this.viewById(releaseId) };
+    const key = await this.waitForIssue(releaseId, this.config.timings.intakeIssueWaitMs);
+    if (key === null) return { outcome: 'created', release };
+    // The head in memory learns the key inside the commit that records it; on PostgreSQL that commit is
+    // visible once its lock is let go, so the view is read after that task's slot.
+    return { outcome: 'created', release: await this.queue.run(releaseId, () => this.viewById(releaseId)) };
   }
 
   async sendEvent(ref: string, event: PersonEvent, source: 'operator'): Promise<EventResult | null> {
     this.assertRunning();
-    const row = this.repo.find(ref);
-    if (!row) return null;
-    const result = await this.queue.run(row.releaseId, (): EventResult => {
-      const decision = this.applyLocked(row.releaseId, event, { source, actor: event.by });
-      const release = this.viewById(row.releaseId);
-      if (!decision.accepted && decision.refusal)
-        return { outcome: 'refused', release, refusal: decision.refusal };
-      return { outcome: 'applied', release };
-    });
+    // A release in memory takes its slot now (arrival order); another one is looked up first.
+    const releaseId = this.heads.resolve(ref) ?? (await this.store.find(ref))?.releaseId;
+    if (releaseId === undefined) return null;
+    const outcome = await this.exclusive(releaseId, async () =>
+      this.decided(await this.applyLocked(releaseId, event, { source, actor: event.by })),
+    );
     await this.durable();
+    const release = await this.viewById(releaseId);
+    if (outcome.outcome === 'refused') return { outcome: 'refused', release, refusal: outcome.refusal };
+    return { outcome: 'applied', release };
+  }
+
+  private decided(decision: Decision): Decided {
+    if (!decision.accepted && decision.refusal) return { outcome: 'refused', refusal: decision.refusal };
+    return { outcome: 'applied' };
+  }
+
+  /**
+   * The release's issue key once its Jira issue exists, or null after `timeoutMs`. One process hears of
+   * it from its own commit; a replica may see another replica's effect runner create it, so it also
+   * looks at the store now and then.
+   */
+  private async waitForIssue(releaseId: string, timeoutMs: number): Promise<string | null> {
+    if (!this.replica) return this.heads.waitForIssue(releaseId, timeoutMs);
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const left = until - Date.now();
+      const step = Math.min(left, 50);
+      const key = await this.heads.waitForIssue(releaseId, step);
+      if (key !== null) return key;
+      const head = await this.store.getHead(releaseId);
+      if (head?.issueKey) return head.issueKey;
+      if (left <= step || this.stopping) return null;
+    }
+  }
+
+  // ---- holding a release -----------------------------------------------------------------------
+
+  /**
+   * Run `task` holding the release: first its slot in this process's queue (one task at a time per
+   * release, in arrival order), then — replicas — the store's release lock.
+   */
+  private exclusive<T>(releaseId: string, task: () => Promise<T> | T): Promise<T> {
+    return this.queue.run(releaseId, () => this.locked(releaseId, task));
+  }
+
+  /**
+   * Hold the store's lock on the release for `task` (replicas; on SQLite the queue slot is enough). On
+   * PostgreSQL the task runs in the lock's transaction: what it commits is visible once the lock is
+   * let go, so the work that follows a commit (timers, the runner, listeners) waits for that; if the
+   * transaction fails, everything it wrote is gone and the head in memory is dropped.
+   */
+  private async locked<T>(releaseId: string, task: () => Promise<T> | T): Promise<T> {
+    if (!this.replica || this.lockScopes.has(releaseId)) return task();
+    const after: LockScope['after'] = [];
+    let result: T;
+    try {
+      result = await this.store.withReleaseLock(releaseId, async (store) => {
+        this.lockScopes.set(releaseId, { store, after });
+        try {
+          return await task();
+        } finally {
+          this.lockScopes.delete(releaseId);
+        }
+      });
+    } catch (error) {
+      this.heads.forget(releaseId);
+      throw error;
+    }
+    for (const run of after) run();
     return result;
   }
 
@@ -271,15 +372,15 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
    */
   async retryEffect(ref: string, effectId: number, by: string): Promise<EffectRetryResult | null> {
     this.assertRunning();
-    const row = this.repo.find(ref);
-    if (!row) return null;
-    const releaseId = row.releaseId;
-    const result = await this.queue.run(releaseId, (): EffectRetryResult => {
-      const effect = this.repo.effectsOf(releaseId).find((e) => e.id === effectId);
-      if (!effect) return { outcome: 'unknown-effect', release: this.viewById(releaseId) };
+    const releaseId = this.heads.resolve(ref) ?? (await this.store.find(ref))?.releaseId;
+    if (releaseId === undefined) return null;
+    const result = await this.exclusive(releaseId, async (): Promise<EffectRetryResult> => {
+      const effects = await this.storeOf(releaseId).effectsOf(releaseId);
+      const effect = effects.find((e) => e.id === effectId);
+      if (!effect) return { outcome: 'unknown-effect', release: await this.viewById(releaseId) };
       if (effect.status !== 'failed')
-        return { outcome: 'not-failed', release: this.viewById(releaseId), status: effect.status };
-      const decision = this.applyLocked(
+        return { outcome: 'not-failed', release: await this.viewById(releaseId), status: effect.status };
+      const decision = await this.applyLocked(
         releaseId,
         {
           type: 'EFFECT_RETRY_REQUESTED',
@@ -299,13 +400,24 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
           requeueEffects: (d) => (d.accepted ? [effect.id] : []),
         },
       );
-      const release = this.viewById(releaseId);
       if (!decision.accepted && decision.refusal)
-        return { outcome: 'refused', release, refusal: decision.refusal };
-      return { outcome: 'queued', release };
+        return { outcome: 'refused', release: await this.viewById(releaseId), refusal: decision.refusal };
+      return { outcome: 'queued', release: await this.viewById(releaseId) };
     });
     await this.durable();
     return result;
+  }
+
+  /** The store to use for the release now: the lock's transaction while this process holds it. */
+  private storeOf(releaseId: string): ReleaseStore {
+    return this.lockScopes.get(releaseId)?.store ?? this.store;
+  }
+
+  /** Run `work` once what the release's current task committed is visible to everyone. */
+  private afterLock(releaseId: string, work: () => void): void {
+    const scope = this.lockScopes.get(releaseId);
+    if (scope) scope.after.push(work);
+    else work();
   }
 
   /** The release's settings, copied from configuration at creation (later config changes do not move it). */
@@ -313,16 +425,17 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return releaseSettings(this.config, project);
   }
 
-  private createRelease(releaseId: string, request: NormalizedRequest, by: string): IntakeResult {
+  private async createRelease(releaseId: string, request: NormalizedRequest, by: string): Promise<void> {
+    const store = this.storeOf(releaseId);
     const decision = startRelease({
       releaseId,
       request,
       settings: this.settings(request.project),
       // DF-V002: a release never goes below the version last brought to UAT for the same project.
-      previous: { version: this.repo.lastAppliedVersion(request.project, request.env, releaseId) },
+      previous: { version: await store.lastAppliedVersion(request.project, request.env, releaseId) },
     });
     const parts = this.splitEffects(decision.effects);
-    const result = this.repo.createRelease(
+    const result = await store.createRelease(
       {
         releaseId,
         summary: request.summary,
@@ -353,19 +466,25 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       },
     );
     this.heads.created(releaseId, decision, result);
-    // The first decision may schedule a timer too (a code-only release's pre-deploy delay).
-    this.timers.scheduled(releaseId, parts.scheduleTimers);
-    void this.durable().catch(() => undefined);
-    this.afterCommit(releaseId, parts, { event: null, fromState: null, decision });
-    return { outcome: 'created', release: this.viewById(releaseId) };
+    this.afterLock(releaseId, () => {
+      // The first decision may schedule a timer too (a code-only release's pre-deploy delay).
+      this.timers.scheduled(releaseId, parts.scheduleTimers);
+      void this.durable().catch(() => undefined);
+      this.afterCommit(releaseId, parts, { event: null, fromState: null, decision });
+    });
   }
 
   /**
    * Decide `event` on the release and commit the decision. Must run inside the release's queue slot.
    * A refused event changes nothing but is recorded.
    */
-  private applyLocked(releaseId: string, event: ReleaseEvent, meta: ApplyMeta, again = false): Decision {
-    const head = this.heads.get(releaseId);
+  private async applyLocked(
+    releaseId: string,
+    event: ReleaseEvent,
+    meta: ApplyMeta,
+    again = false,
+  ): Promise<Decision> {
+    const head: ReleaseHead | undefined = await this.heads.current(releaseId, this.storeOf(releaseId));
     if (!head) throw new UnknownReleaseError(releaseId);
     const decision = decide(head.persisted, event);
     const effects = [...decision.effects, ...(meta.extraEffects?.(decision) ?? [])];
@@ -413,7 +532,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       }
     }
     try {
-      this.commit(write, decision, parts, { event, fromState: head.state, decision });
+      await this.commit(write, decision, parts, { event, fromState: head.state, decision });
     } catch (error) {
       // Another writer got there first: decide once more on what it wrote (the head was dropped).
       if (error instanceof RevisionConflictError && !again)
@@ -428,21 +547,21 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   }
 
   /** Commit a write that decides no event (an outcome recorded as it is, an echo, a refused move), then run `effects`. */
-  private commitWithoutEvent(write: WriteWithoutEvent, effects: ReleaseEffect[]): void {
+  private async commitWithoutEvent(write: WriteWithoutEvent, effects: ReleaseEffect[]): Promise<void> {
     const parts = this.splitEffects(effects);
-    this.commit({ ...write, ...parts }, null, parts);
+    await this.commit({ ...write, ...parts }, null, parts);
   }
 
   /** The one way a write reaches the store: then the head, the timers, the runner and the listeners hear of it. */
-  private commit(
+  private async commit(
     write: DecisionWrite,
     decision: Decision | null,
     parts: EffectParts,
     decided?: DecidedChange,
-  ): void {
+  ): Promise<void> {
     let result: CommitResult;
     try {
-      result = this.repo.commitDecision(write);
+      result = await this.storeOf(write.releaseId).commitDecision(write);
     } catch (error) {
       // The store and the head disagree (another writer): read the release again next time.
       this.heads.forget(write.releaseId);
@@ -453,16 +572,19 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       ...(write.completeEffects ?? []).map((c) => c.id),
     ];
     this.heads.committed(write.releaseId, decision, result, finished);
-    // Made durable within a tick even when no caller waits for it.
-    if (write.durable === 'batched') void this.durable().catch(() => undefined);
-    this.timers.cancelled(write.releaseId, write.cancelTimers);
-    if (write.firedTimer) {
-      this.timers.firedDone(write.releaseId, write.firedTimer.name, write.firedTimer.scheduleKey);
-    }
-    this.timers.scheduled(write.releaseId, write.scheduleTimers);
-    this.afterCommit(write.releaseId, parts, decided);
-    if ((write.requeueEffects ?? []).length > 0 && this.started && !this.stopping)
-      this.runner.kick(write.releaseId);
+    this.afterLock(write.releaseId, () => {
+      // Made durable within a tick even when no caller waits for it.
+      if (write.durable === 'batched') void this.durable().catch(() => undefined);
+      this.timers.cancelled(write.releaseId, write.cancelTimers);
+      if (write.firedTimer) {
+        this.timers.firedDone(write.releaseId, write.firedTimer.name, write.firedTimer.scheduleKey);
+      }
+      this.timers.scheduled(write.releaseId, write.scheduleTimers);
+      this.afterCommit(write.releaseId, parts, decided);
+      // A person's retry queued failed rows again: the runner takes them now.
+      if ((write.requeueEffects ?? []).length > 0 && this.started && !this.stopping)
+        this.runner.kick(write.releaseId);
+    });
   }
 
   private splitEffects(effects: ReleaseEffect[]): EffectParts {
@@ -515,7 +637,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   async acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): Promise<{ duplicate: boolean }> {
     this.assertRunning();
-    const answer = this.jiraDeliveries.accept(delivery, rawSize, { durable: 'batched' });
+    const answer = await this.jiraDeliveries.accept(delivery, rawSize, { durable: 'batched' });
     await this.durable();
     return answer;
   }
@@ -528,12 +650,11 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     this.flushing ??= new Promise<void>((resolve, reject) => {
       setImmediate(() => {
         this.flushing = null;
-        try {
-          if (this.options.store.isOpen()) this.options.store.flush();
+        if (!this.store.isOpen()) {
           resolve();
-        } catch (error) {
-          reject(error);
+          return;
         }
+        this.store.flush().then(() => resolve(), reject);
       });
     });
     return this.flushing;
@@ -541,25 +662,25 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
 
   // ---- queries ---------------------------------------------------------------------------------
 
-  getRelease(ref: string): ReleaseView | null {
-    const row = this.repo.find(ref);
+  async getRelease(ref: string): Promise<ReleaseView | null> {
+    const row = await this.store.find(ref);
     return row ? this.view(row) : null;
   }
 
-  findBySummary(summary: string): ReleaseView | null {
-    const row = this.repo.getBySummary(summary);
+  async findBySummary(summary: string): Promise<ReleaseView | null> {
+    const row = await this.store.getBySummary(summary);
     return row ? this.view(row) : null;
   }
 
-  listReleases(filter: ListFilter): { total: number; items: ReleaseView[] } {
-    const { total, rows } = this.repo.list(filter);
-    return { total, items: rows.map((row) => this.view(row)) };
+  async listReleases(filter: ListFilter): Promise<{ total: number; items: ReleaseView[] }> {
+    const { total, rows } = await this.store.list(filter);
+    return { total, items: await Promise.all(rows.map((row) => this.view(row))) };
   }
 
-  history(ref: string): HistoryEntry[] | null {
-    const row = this.repo.find(ref);
+  async history(ref: string): Promise<HistoryEntry[] | null> {
+    const row = await this.store.find(ref);
     if (!row) return null;
-    return this.repo.history(row.releaseId).map((a) => ({
+    return (await this.store.history(row.releaseId)).map((a) => ({
       seq: a.seq,
       at: a.at,
       source: a.source,
@@ -572,19 +693,28 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     }));
   }
 
-  private viewById(releaseId: string): ReleaseView {
-    const row = this.repo.getById(releaseId);
+  private async viewById(releaseId: string): Promise<ReleaseView> {
+    const row = await this.store.getById(releaseId);
     if (!row) throw new UnknownReleaseError(releaseId);
     return this.view(row);
   }
 
   /** The query API's view, with what only the runtime knows: the effect the release waits behind, its timers. */
-  private view(row: ReleaseRow): ReleaseView {
+  private async view(row: ReleaseRow): Promise<ReleaseView> {
+    // Replicas: another process may run the release's effects and hold its timers, so the store says.
+    const replicaTimers = this.replica ? await this.store.timersOf(row.releaseId) : null;
     const live: ReleaseLive = {
-      pendingEffect: this.heads.peekNext(row.releaseId),
-      timerDueAt: (name) => this.timers.current(row.releaseId, name)?.dueAt,
+      pendingEffect: this.replica
+        ? await this.store.headEffect(row.releaseId)
+        : this.heads.peekNext(row.releaseId),
+      timerDueAt: (name) =>
+        replicaTimers
+          ? replicaTimers.find((t) => t.name === name)?.dueAt
+          : this.timers.current(row.releaseId, name)?.dueAt,
       allowedGroups: this.config.people.events,
-      failedEffects: () => this.repo.effectsOf(row.releaseId).filter((e) => e.status === 'failed'),
+      ...(listsFailedEffects(row)
+        ? { failedEffects: (await this.store.effectsOf(row.releaseId)).filter((e) => e.status === 'failed') }
+        : {}),
     };
     return toReleaseView(row, this.config.jira.names, live);
   }
@@ -593,6 +723,9 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     if (this.stopping) throw new RuntimeStoppedError();
   }
 }
+
+/** What a person's or the release system's decision came to, before the release is read for the answer. */
+type Decided = { outcome: 'created' | 'applied' } | { outcome: 'refused'; refusal: Refusal };
 
 /** What a decision's effects become in a write: outbox rows, and timers scheduled or cancelled. */
 type EffectParts = Pick<DecisionWrite, 'effects' | 'scheduleTimers' | 'cancelTimers'>;

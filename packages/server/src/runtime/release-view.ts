@@ -23,8 +23,8 @@ export interface ReleaseLive {
   timerDueAt?: (name: string) => number | undefined;
   /** Jira groups allowed to send each person event (`people.events`). */
   allowedGroups?: Partial<Record<PersonEvent['type'], readonly string[]>>;
-  /** The release's failed outbox rows (read only when the release lists a failed effect). */
-  failedEffects?: () => OutboxRow[];
+  /** The release's failed outbox rows (read by the caller when `listsFailedEffects` says so). */
+  failedEffects?: OutboxRow[];
 }
 
 export function toReleaseView(
@@ -42,7 +42,7 @@ export function toReleaseView(
       acceptedEvents: described.acceptedEvents,
       releaseRef: row.issueKey ?? row.releaseId,
       ...((context.failedEffects ?? []).length > 0 && live.failedEffects
-        ? { failedEffects: live.failedEffects().map((e) => ({ id: e.id, idempotencyKey: e.idempotencyKey })) }
+        ? { failedEffects: live.failedEffects.map((e) => ({ id: e.id, idempotencyKey: e.idempotencyKey })) }
         : {}),
       ...(live.allowedGroups ? { allowedGroups: live.allowedGroups } : {}),
       pendingEffect: head
@@ -97,4 +97,13 @@ export function toReleaseView(
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/**
+ * Whether the release's context lists effects that failed for good (the view then names their outbox ids
+ * and the retry route): a look at the stored snapshot, without describing the release.
+ */
+export function listsFailedEffects(row: ReleaseRow): boolean {
+  const context = (row.snapshot as { context?: { failedEffects?: unknown } } | null)?.context;
+  return Array.isArray(context?.failedEffects) && context.failedEffects.length > 0;
 }

@@ -148,14 +148,14 @@ export interface ReleaseRuntimeApi {
    * change, apply or refuse with a comment) happens after the caller has answered Jira.
    */
   acceptJiraDelivery(delivery: JiraDelivery, rawSize: number): Promise<{ duplicate: boolean }>;
-  getRelease(ref: string): ReleaseView | null;
-  findBySummary(summary: string): ReleaseView | null;
-  listReleases(filter: ListFilter): { total: number; items: ReleaseView[] };
-  history(ref: string): HistoryEntry[] | null;
+  getRelease(ref: string): Promise<ReleaseView | null>;
+  findBySummary(summary: string): Promise<ReleaseView | null>;
+  listReleases(filter: ListFilter): Promise<{ total: number; items: ReleaseView[] }>;
+  history(ref: string): Promise<HistoryEntry[] | null>;
   /** Be told after every committed change of any release; returns the unsubscribe function. */
   subscribe(listener: (change: ReleaseChange) => void): () => void;
-  /** Store reachable and runner alive. */
-  ready(): boolean;
+  /** Store reachable (asked at most once a second) and the runtime started and not stopping. */
+  ready(): Promise<boolean>;
   /** Resume pending effects and timers; start the runner and the timer loop. */
   start(): Promise<void>;
   /** Stop taking work, finish in-flight effects (bounded), close the store. */

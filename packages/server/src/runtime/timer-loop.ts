@@ -4,7 +4,8 @@
  * running, the loop keeps them in memory — the runtime tells it what each commit scheduled, cancelled
  * or fired — and keeps one setTimeout armed for the next one due.
  */
-import type { ReleaseRepository } from '../store/release-repository.js';
+import type { ReleaseStore } from '../store/release-store.js';
+import type { ReplicaClaims } from './effect-runner.js';
 
 /** setTimeout's ceiling (about 24.8 days); a later timer is re-armed when this one wakes. */
 const maxDelayMs = 2 ** 31 - 1;
@@ -15,6 +16,8 @@ export interface PendingTimer {
   dueAt: number;
   /** Idempotency key of the `timer.schedule` effect that set it: a firing checks it is still this one. */
   scheduleKey: string;
+  /** Replicas: the owner whose claim the firing is recorded under. */
+  owner?: string;
 }
 
 const keyOf = (releaseId: string, name: string) => `${releaseId}\u0000${name}`;
@@ -27,13 +30,19 @@ export class TimerLoop {
   private stopped = true;
 
   constructor(
-    private readonly repo: ReleaseRepository,
+    private readonly store: ReleaseStore,
     private readonly fire: (timer: PendingTimer) => Promise<void>,
+    /** Replicas share the store: due timers are claimed from it instead of kept in memory. */
+    private readonly replica?: ReplicaClaims,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.stopped = false;
-    for (const row of this.repo.allTimers()) {
+    if (this.replica) {
+      this.pollClaims();
+      return;
+    }
+    for (const row of await this.store.allTimers()) {
       this.pending.set(keyOf(row.releaseId, row.name), {
         releaseId: row.releaseId,
         name: row.name,
@@ -46,8 +55,38 @@ export class TimerLoop {
 
   /** A commit scheduled (or rescheduled) these timers of the release. */
   scheduled(releaseId: string, timers: ReadonlyArray<Omit<PendingTimer, 'releaseId'>>): void {
+    if (this.replica) return; // the store is the truth; the next claim round sees them
     for (const t of timers) this.pending.set(keyOf(releaseId, t.name), { releaseId, ...t });
     if (timers.length > 0) this.arm();
+  }
+
+  /** Replicas: claim the timers due now (each fires on one replica), then again every `pollMs`. */
+  private pollClaims(): void {
+    if (this.stopped || !this.replica) return;
+    const replica = this.replica;
+    this.handle = setTimeout(async () => {
+      this.handle = null;
+      try {
+        const due = await this.store.claimTimers(replica.owner, replica.leaseMs, Date.now());
+        for (const row of due) {
+          const key = keyOf(row.releaseId, row.name);
+          if (this.inFlight.has(key)) continue;
+          const timer: PendingTimer = {
+            releaseId: row.releaseId,
+            name: row.name,
+            dueAt: row.dueAt,
+            scheduleKey: row.scheduleKey,
+            owner: replica.owner,
+          };
+          const firing = this.fire(timer).finally(() => this.inFlight.delete(key));
+          this.inFlight.set(key, firing);
+        }
+      } catch {
+        // The store is away: the next round asks again.
+      }
+      this.pollClaims();
+    }, replica.pollMs);
+    this.handle.unref();
   }
 
   /** A commit cancelled these timers of the release. */
@@ -61,13 +100,15 @@ export class TimerLoop {
     if (this.pending.get(key)?.scheduleKey === scheduleKey) this.pending.delete(key);
   }
 
-  /** The schedule of this timer now, if it is still pending. */
-  current(releaseId: string, name: string): PendingTimer | undefined {
+  /** The schedule of this timer now, if it is still pending (replicas: the claimed timer itself, checked by the store). */
+  current(releaseId: string, name: string, claimed?: PendingTimer): PendingTimer | undefined {
+    if (this.replica) return claimed;
     return this.pending.get(keyOf(releaseId, name));
   }
 
   /** A timer is due now or being fired (for `idle`). */
   dueNow(at: number): boolean {
+    if (this.replica) return this.inFlight.size > 0;
     if (this.inFlight.size > 0) return true;
     for (const t of this.pending.values()) if (t.dueAt <= at) return true;
     return false;

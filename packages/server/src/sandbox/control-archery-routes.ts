@@ -42,9 +42,9 @@ export function registerArcheryControlRoutes(app: CdflowApp, context: ControlCon
       throw notFound(`Archery has no order with workflow_id ${id} (GET /archery/orders lists them)`);
     return found;
   };
-  const ordersOfRelease = (key: string) => {
+  const ordersOfRelease = async (key: string) => {
     const ids = new Set(
-      releaseOf(runtime, key).sqlOrders.flatMap((o) => (o.workflowId === null ? [] : [o.workflowId])),
+      (await releaseOf(runtime, key)).sqlOrders.flatMap((o) => (o.workflowId === null ? [] : [o.workflowId])),
     );
     return archery.orders().filter((o) => ids.has(o.workflowId));
   };
@@ -61,7 +61,7 @@ export function registerArcheryControlRoutes(app: CdflowApp, context: ControlCon
     },
     async (request) => {
       const { release } = request.query;
-      const orders = release === undefined ? archery.orders() : ordersOfRelease(release);
+      const orders = release === undefined ? archery.orders() : await ordersOfRelease(release);
       return { orders: orders.map(shown), failNext: sqlFailures.armed() };
     },
   );
@@ -113,7 +113,7 @@ export function registerArcheryControlRoutes(app: CdflowApp, context: ControlCon
   );
 
   app.post('/archery/releases/:key/execute', { schema: { params: keyParams } }, async (request) => {
-    const open = ordersOfRelease(request.params.key).filter((o) => !finalStatuses.has(o.status));
+    const open = (await ordersOfRelease(request.params.key)).filter((o) => !finalStatuses.has(o.status));
     await act(context, () => {
       for (const o of open) {
         if (o.status === 'workflow_manreviewing') archery.dba.pass(o.workflowId);

@@ -15,8 +15,8 @@ export interface ControlContext {
 }
 
 /** A release by Jira key, release id or summary, or the 404 every route answers. */
-export function releaseOf(runtime: ReleaseRuntimeApi, key: string): ReleaseView {
-  const release = runtime.getRelease(key);
+export async function releaseOf(runtime: ReleaseRuntimeApi, key: string): Promise<ReleaseView> {
+  const release = await runtime.getRelease(key);
   if (release === null) {
     throw notFound(`no release ${JSON.stringify(key)} (give a Jira issue key, a release id or a summary)`);
   }

@@ -124,8 +124,8 @@ export function registerJiraControlRoutes(app: CdflowApp, context: ControlContex
     },
     { additionalProperties: false },
   );
-  const issueKeyOf = (ref: string): string => {
-    const release = releaseOf(runtime, ref);
+  const issueKeyOf = async (ref: string): Promise<string> => {
+    const release = await releaseOf(runtime, ref);
     if (release.key === null)
       throw new ApiError(400, 'invalid_request', `release ${ref} has no Jira issue yet`);
     return release.key;
@@ -136,8 +136,8 @@ export function registerJiraControlRoutes(app: CdflowApp, context: ControlContex
    * that brought the release to the config stage by a moment).
    */
   const configStageIssue = async (ref: string): Promise<string> => {
-    const release = releaseOf(runtime, ref);
-    const key = issueKeyOf(ref);
+    const release = await releaseOf(runtime, ref);
+    const key = await issueKeyOf(ref);
     // The config stage is where ops decide: the release accepts their confirmation (core says so).
     if (!release.acceptedEvents.includes('CONFIG_CONFIRMED')) {
       throw new ApiError(
@@ -154,7 +154,7 @@ export function registerJiraControlRoutes(app: CdflowApp, context: ControlContex
   };
 
   app.post('/ops/releases/:key/confirm', { schema: { params: keyParams, body: opsBody } }, async (request) =>
-    move(issueKeyOf(request.params.key), request.body.as ?? 'ops1', names.configSucceeded),
+    move(await issueKeyOf(request.params.key), request.body.as ?? 'ops1', names.configSucceeded),
   );
 
   app.post('/ops/releases/:key/fail', { schema: { params: keyParams, body: opsBody } }, async (request) => {

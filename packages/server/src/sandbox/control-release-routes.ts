@@ -6,7 +6,7 @@ import { releaseLine, releaseStory } from './release-lines.js';
 
 export function registerReleaseControlRoutes(app: CdflowApp, { runtime }: ControlContext): void {
   app.get('/releases', async (_request, reply) => {
-    const { total, items } = runtime.listReleases({ limit: 200, offset: 0 });
+    const { total, items } = await runtime.listReleases({ limit: 200, offset: 0 });
     const lines = items.map(releaseLine);
     if (total > items.length) lines.push(`… and ${total - items.length} older`);
     if (total === 0) lines.push('no release yet');
@@ -17,8 +17,8 @@ export function registerReleaseControlRoutes(app: CdflowApp, { runtime }: Contro
     '/releases/:key',
     { schema: { params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 200 }) }) } },
     async (request, reply) => {
-      const release = releaseOf(runtime, request.params.key);
-      const history = runtime.history(release.releaseId) ?? [];
+      const release = await releaseOf(runtime, request.params.key);
+      const history = (await runtime.history(release.releaseId)) ?? [];
       return reply.type('text/plain; charset=utf-8').send(releaseStory(release, history));
     },
   );

@@ -6,21 +6,27 @@
 import type { ReleaseRuntimeApi } from '../runtime/runtime-api.js';
 import { failureLine, releaseLabel, waitingFor } from './release-lines.js';
 
-export function tellReleaseStory(
+export async function tellReleaseStory(
   runtime: Pick<ReleaseRuntimeApi, 'subscribe' | 'getRelease' | 'listReleases'>,
   say: (line: string) => void,
-): () => void {
+): Promise<() => void> {
   const told = new Map<string, { step: string; failure: string | null; label: string }>();
   // Releases from before a restart are not new: only their next move is told.
   for (let offset = 0; ; offset += 200) {
-    const page = runtime.listReleases({ limit: 200, offset });
+    const page = await runtime.listReleases({ limit: 200, offset });
     for (const r of page.items) {
       told.set(r.releaseId, { step: r.step, failure: failureLine(r), label: releaseLabel(r) });
     }
     if (page.items.length < 200) break;
   }
+  // Each change is read after the one before it is told, so the lines keep the order of the changes.
+  let telling: Promise<void> = Promise.resolve();
   return runtime.subscribe(({ releaseId }) => {
-    const release = runtime.getRelease(releaseId);
+    telling = telling.then(() => tell(releaseId)).catch(() => undefined);
+  });
+
+  async function tell(releaseId: string): Promise<void> {
+    const release = await runtime.getRelease(releaseId);
     if (release === null) return;
     const before = told.get(releaseId);
     const label = releaseLabel(release);
@@ -36,5 +42,5 @@ export function tellReleaseStory(
     }
     if (failure !== null && failure !== before?.failure) say(`${time}  ${label}  ${failure}`);
     told.set(releaseId, { step: release.step, failure, label });
-  });
+  }
 }

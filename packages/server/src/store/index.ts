@@ -1,6 +1,13 @@
 export * from './delivery-repository.js';
+export * from './local-claims.js';
+export * from './open-release-store.js';
 export * from './open-store.js';
+export { openPgStore, PgStoreOpenError, type PgStoreOptions } from './pg/open-pg-store.js';
+export { PgReleaseStore } from './pg/pg-release-store.js';
 export * from './release-repository.js';
+export * from './release-store.js';
 export * from './schema.js';
+export * from './sqlite-release-store.js';
+export * from './store-location.js';
 export * from './store-stats.js';
 export { StoredRequestMissingError } from './stored-request.js';

@@ -75,6 +75,8 @@ export interface EffectCompletion {
   id: number;
   status: 'done' | 'failed';
   error?: string | null;
+  /** The claim this outcome is recorded under (ReleaseStore: checked; this repository ignores it). */
+  owner?: string;
 }
 
 /** Everything one decision writes, atomically. */
@@ -110,7 +112,7 @@ export interface DecisionWrite {
    */
   requeueEffects?: number[];
   /** The timer that fired (deleted when still the same schedule: a newer one of that name stays). */
-  firedTimer?: { name: string; scheduleKey: string };
+  firedTimer?: { name: string; scheduleKey: string; owner?: string };
   /** The Jira delivery this decision answers, marked processed in the same transaction. */
   finishDelivery?: { id: number; outcome: string; detail: unknown };
   /** An accepted request of the release system, kept for the record (and referenced by the snapshot). */

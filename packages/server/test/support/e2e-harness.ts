@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type Sandbox, startSandbox } from '@cdflow/sandbox';
 import { loadConfig } from '../../src/config/load-config.js';
 import { type StartedServer, startServer } from '../../src/index.js';
+import { sqliteStatement, type TestDatabase, testDatabase } from './test-store.js';
 
 export const tokens = {
   intake: 'test-intake-token-0123456789',
@@ -34,6 +35,8 @@ export interface Harness {
     state: string | ((s: string) => boolean),
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
+  /** Run one statement on cdflow's database (`?` placeholders, SQLite or PostgreSQL); its rows. */
+  sql: TestDatabase['sql'];
   close(): Promise<void>;
 }
 
@@ -105,7 +108,9 @@ export function writeConfigFile(dir: string, extra: Record<string, unknown> = {}
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'cdflow-e2e-'));
-  const dbPath = join(dir, 'cdflow.sqlite');
+  // A SQLite file, or a PostgreSQL database when the run asks for it (CDFLOW_TEST_STORE).
+  const database = await testDatabase(dir);
+  const dbPath = database.db;
   const sandbox = options.sandbox ?? (await startSandbox());
   const configPath = writeConfigFile(dir, options.config);
   const extra = typeof options.env === 'function' ? options.env(sandbox) : options.env;
@@ -116,7 +121,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (options.registerWebhook !== false) {
     sandbox.jira.registerWebhook({ url: `${url}/cicdflow/jira/`, secret: tokens.webhook });
   }
-  return harnessOver(sandbox, server, url, dir, dbPath, options.sandbox === undefined);
+  const harness = harnessOver(sandbox, server, url, dir, dbPath, options.sandbox === undefined);
+  harness.sql = database.sql;
+  const close = harness.close;
+  harness.close = async () => {
+    await close();
+    await database.drop();
+  };
+  return harness;
 }
 
 export function harnessOver(
@@ -173,6 +185,7 @@ export function harnessOver(
         `release ${key} did not reach ${String(state)} in ${timeoutMs} ms; last: ${JSON.stringify(last, null, 1)}`,
       );
     },
+    sql: sqliteStatement(dbPath),
     async close() {
       await server.close();
       if (ownsSandbox) await sandbox.close();

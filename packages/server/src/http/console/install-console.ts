@@ -14,7 +14,7 @@ import { registerReleaseEventStream } from './release-event-stream.js';
 
 export interface LiveReleases {
   /** The release with `waitingSince` and `stuck`, as every release answer carries it. */
-  annotate(view: ReleaseView): WaitingView;
+  annotate(view: ReleaseView): Promise<WaitingView>;
 }
 
 export interface InstallConsoleOptions {

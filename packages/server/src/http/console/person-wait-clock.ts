@@ -47,12 +47,12 @@ export class PersonWaitClock {
     if (this.since.get(view.releaseId)?.wait !== personWaitOf(view.step)) this.since.delete(view.releaseId);
   }
 
-  annotate(view: ReleaseView): WaitingView {
+  async annotate(view: ReleaseView): Promise<WaitingView> {
     const wait = personWaitOf(view.step);
     if (wait === null) return { ...view, waitingSince: null, stuck: false };
     let known = this.since.get(view.releaseId);
     if (known?.wait !== wait) {
-      const since = enteredAt(this.runtime.history(view.releaseId) ?? [], wait) ?? view.createdAt;
+      const since = enteredAt((await this.runtime.history(view.releaseId)) ?? [], wait) ?? view.createdAt;
       known = { wait, since };
       this.since.set(view.releaseId, known);
     }

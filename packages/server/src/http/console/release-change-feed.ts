@@ -50,10 +50,14 @@ export class ReleaseChangeFeed {
     this.timer = null;
     const ids = [...this.pending];
     this.pending.clear();
+    void this.publish(ids);
+  }
+
+  private async publish(ids: readonly string[]): Promise<void> {
     for (const releaseId of ids) {
       let view: ReleaseView | null;
       try {
-        view = this.runtime.getRelease(releaseId);
+        view = await this.runtime.getRelease(releaseId);
       } catch (error) {
         // The store closes during shutdown; a lost live update is re-read by the page on reconnect.
         this.options.logger.debug({ err: error, releaseId }, 'live view: could not read a changed release');

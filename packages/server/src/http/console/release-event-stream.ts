@@ -16,7 +16,7 @@ import type { ReleaseChangeFeed } from './release-change-feed.js';
 export interface ReleaseEventStreamOptions {
   people: PeopleAuth;
   feed: ReleaseChangeFeed;
-  annotate: (view: ReleaseView) => WaitingView;
+  annotate: (view: ReleaseView) => Promise<WaitingView>;
   heartbeatMs: number;
 }
 
@@ -52,9 +52,16 @@ export function registerReleaseEventStream(app: CdflowApp, options: ReleaseEvent
     if (listener.res.writableLength > maxBufferedBytes) listener.res.destroy();
   };
 
-  const stopFeed = feed.on((view) => {
+  const stopFeed = feed.on(async (view) => {
     if (listeners.size === 0) return;
-    const annotated = options.annotate(view);
+    let annotated: unknown;
+    try {
+      annotated = await options.annotate(view);
+    } catch (error) {
+      // The store closes during shutdown; a page re-reads the release when its stream reconnects.
+      app.log.debug({ err: error, releaseId: view.releaseId }, 'live view: could not annotate a change');
+      return;
+    }
     const chunk = `event: release\nid: ${view.releaseId}:${view.revision}\ndata: ${JSON.stringify(annotated)}\n\n`;
     for (const listener of [...listeners]) send(listener, chunk);
   });

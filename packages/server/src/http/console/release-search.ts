@@ -38,17 +38,17 @@ export function matchesQuery(release: ReleaseView, needle: string): boolean {
 }
 
 /** The releases matching `filter` and `q`, newest first, paged by `filter.limit`/`filter.offset`. */
-export function searchReleases(
+export async function searchReleases(
   runtime: Pick<ReleaseRuntimeApi, 'listReleases'>,
   filter: ListFilter,
   q: string,
-): { total: number; items: ReleaseView[] } {
+): Promise<{ total: number; items: ReleaseView[] }> {
   const needle = q.trim().toLowerCase();
   const seen = new Set<string>();
   const items: ReleaseView[] = [];
   let total = 0;
   for (let offset = 0; ; offset += pageSize) {
-    const page = runtime.listReleases({ ...filter, limit: pageSize, offset });
+    const page = await runtime.listReleases({ ...filter, limit: pageSize, offset });
     for (const release of page.items) {
       // A release created while paging shifts the pages by one: never count one twice.
       if (seen.has(release.releaseId) || !matchesQuery(release, needle)) continue;

@@ -88,7 +88,7 @@ export function registerLegacyStatusRoute(app: CdflowApp, { runtime, config }: R
       }
       let release: ReleaseView | null;
       try {
-        release = runtime.findBySummary(summary);
+        release = await runtime.findBySummary(summary);
       } catch (error) {
         request.log.error({ err: error }, 'legacy status query failed');
         return failed(

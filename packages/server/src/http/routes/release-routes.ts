@@ -56,8 +56,13 @@ export function registerReleaseRoutes(
         ...(env !== undefined ? { env: env as 'UAT' | 'PRO' } : {}),
       };
       const { total, items } =
-        q === undefined ? runtime.listReleases(filter) : searchReleases(runtime, filter, q);
-      return { total, limit, offset, items: items.map((release) => live.annotate(release)) };
+        q === undefined ? await runtime.listReleases(filter) : await searchReleases(runtime, filter, q);
+      return {
+        total,
+        limit,
+        offset,
+        items: await Promise.all(items.map((release) => live.annotate(release))),
+      };
     },
   );
 
@@ -74,7 +79,7 @@ export function registerReleaseRoutes(
       },
     },
     async (request) => {
-      const release = runtime.getRelease(request.params.key);
+      const release = await runtime.getRelease(request.params.key);
       if (release === null)
         throw notFound(
           `no release ${JSON.stringify(request.params.key)} (give a Jira issue key or a release id)`,
@@ -96,7 +101,7 @@ export function registerReleaseRoutes(
       },
     },
     async (request) => {
-      const items = runtime.history(request.params.key);
+      const items = await runtime.history(request.params.key);
       if (items === null)
         throw notFound(
           `no release ${JSON.stringify(request.params.key)} (give a Jira issue key or a release id)`,

@@ -40,7 +40,7 @@ export interface EffectDeps {
   /** Bounds CMDB deploys in flight (sent, not finished) across releases (timings.deployParallelism). */
   deploySlots: CmdbDeploySlots;
   /** The Jira status the newest processed webhook of the issue showed cdflow, or null (none did). */
-  lastSeenJiraStatus: (issueKey: string) => string | null;
+  lastSeenJiraStatus: (issueKey: string) => Promise<string | null>;
 }
 
 export type EffectOf<K extends ReleaseEffect['type']> = Extract<ReleaseEffect, { type: K }>;

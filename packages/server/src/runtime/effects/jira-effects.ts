@@ -79,7 +79,7 @@ export const moveTo: EffectHandler<'jira.moveTo'> = async (effect, release, deps
     target: effect.state,
     via: effect.via,
     attempts: release.attempts,
-    lastSeenByWebhook: deps.lastSeenJiraStatus(issueKey),
+    lastSeenByWebhook: await deps.lastSeenJiraStatus(issueKey),
     names,
   });
   if (decision.kind === 'defer') {
