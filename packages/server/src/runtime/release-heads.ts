@@ -130,8 +130,12 @@ export class ReleaseHeads {
     if (result.queued.length > 0) {
       const last = head.pending.at(-1)?.id ?? 0;
       head.pending.push(...result.queued);
-      // A retried effect goes back to its own place in the queue (its id), before the later ones.
-      if ((result.queued[0]?.id ?? last) < last) head.pending.sort((a, b) => a.id - b.id);
+      // A retried effect goes back to its own place in the queue (its id), before the later ones, which
+      // are due at once with it (as the store has them).
+      if ((result.queued[0]?.id ?? last) < last) {
+        head.pending.sort((a, b) => a.id - b.id);
+        for (const row of head.pending) row.nextAttemptAt = 0;
+      }
     }
     this.notifyIssue(releaseId, head.issueKey);
   }

@@ -520,6 +520,12 @@ export class ReleaseRepository {
          where release_id = ? and status = 'failed' and id in (select value from json_each(?))`,
       )
       .run(at, releaseId, list);
+    // The effects held behind it (e.g. Jira moves waiting for the issue it creates) are due now too.
+    this.store
+      .statement(
+        `update outbox set next_attempt_at = 0 where release_id = ? and status = 'pending' and next_attempt_at > 0`,
+      )
+      .run(releaseId);
     return this.store
       .statement<OutboxRecord>(
         `${outboxSelect} where o.release_id = ? and o.status = 'pending' and o.id in (select value from json_each(?))

@@ -25,6 +25,9 @@ function contentFields(config: ServerConfig, content: JiraIssueContent): Record<
   };
 }
 
+/** How long a Jira effect waiting for its release's issue sleeps between looks (a retry wakes it). */
+const issueWaitMs = 10 * 60_000;
+
 /**
  * A Jira effect of a release whose issue does not exist: its creation failed for good (the effects of a
  * release run in order, so it came first). It waits, holding the release's later effects, until a person
@@ -34,7 +37,8 @@ function waitingForIssue(release: EffectRelease, config: ServerConfig): EffectOu
   if (release.issueKey) return null;
   return {
     kind: 'later',
-    delayMs: config.timings.effectRetryMaxMs,
+    // Long: nothing but a person's retry creates the issue, and the retry makes them due at once.
+    delayMs: Math.max(config.timings.effectRetryMaxMs, issueWaitMs),
     reason: `release ${release.releaseId} has no Jira issue yet: jira.ensureIssue failed; retry it (POST /api/releases/${release.releaseId}/effects/:id/retry)`,
     quiet: true,
   };

@@ -478,9 +478,15 @@ export class PgReleaseStore implements ReleaseStore {
   }
 
   async hasDueEffects(at: number): Promise<boolean> {
+    // Only a release's head can run (as `claimEffects` takes them): a due row behind a head that waits
+    // (e.g. a poll behind a Jira move waiting for its issue) is no work now.
     const rows = await rowsOf(
       this.db,
-      sql`select 1 from outbox where ${unfinished} and next_attempt_at <= ${at} limit 1`,
+      sql`with heads as (
+          select distinct on (release_id) id, next_attempt_at from outbox where ${unfinished}
+          order by release_id, id
+        )
+        select 1 from heads where next_attempt_at <= ${at} limit 1`,
     );
     return rows.length > 0;
   }
@@ -799,6 +805,11 @@ export class PgReleaseStore implements ReleaseStore {
           lease_owner = null, lease_until = null
         where release_id = ${releaseId} and status = 'failed' and id = any(${sql.param(ids.map(String))}::bigint[])
         returning *`,
+    );
+    // The effects held behind it (e.g. Jira moves waiting for the issue it creates) are due now too.
+    await db.execute(
+      sql`update outbox set next_attempt_at = 0
+        where release_id = ${releaseId} and status = 'pending' and next_attempt_at > 0`,
     );
     return rows
       .map((r) => {
