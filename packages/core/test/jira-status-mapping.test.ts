@@ -125,7 +125,8 @@ describe('machine states and Jira statuses', () => {
 
   it("two quick moves whose deliveries arrive in the wrong order: the step Jira took first, then the delivery's own", () => {
     const d = inSqlExecuting();
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    // The DBA's SQL升级成功, borne out by Archery (every order finished).
+    d.confirmSql('dba');
     const now = () => ({ state: d.state, context: d.context, acceptedEvents: [] });
     // 配置升级失败 then 重新提交代码: the second move's delivery is processed first.
     const second = { change: { from: '开发/运维修改', to: 'CODE执行中' }, by: 'ops' };
@@ -149,7 +150,7 @@ describe('machine states and Jira statuses', () => {
     expect(interpretJiraDelivery(now(), first, 'CODE执行中')).toEqual({ kind: 'in-sync' });
     // A stale change that does not end where Jira is now is not taken as a step Jira took.
     const stale = inSqlExecuting();
-    stale.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    stale.confirmSql('dba');
     const old = { change: { from: '开发/运维修改', to: 'SQL待执行' }, by: 'dev' };
     expect(
       interpretJiraDelivery(
