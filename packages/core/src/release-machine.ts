@@ -410,7 +410,8 @@ export const releaseMachine = releaseSetup.createMachine({
           },
         ],
         // Mode auto: Archery will not let cdflow audit the order (ban_self_audit); a DBA does, cdflow reads.
-        SQL_AUDIT_REFUSED: { guard: 'auditRefusalNew', actions: [reportAuditRefused] },
+        // Its comment supersedes a poll waiting for a change: the poll is scheduled again with it.
+        SQL_AUDIT_REFUSED: { guard: 'auditRefusalNew', actions: [reportAuditRefused, pollWhileOrdersRun] },
       },
       states: {
         watching: {

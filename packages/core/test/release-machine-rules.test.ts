@@ -588,6 +588,14 @@ describe('rule 3: sqlExecuting', () => {
     ]);
   });
 
+  it('auto: a refused audit reported while a poll waits for a change schedules the next read (its comment supersedes the poll)', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'auto' }));
+    const polling = d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    expect(summarize(polling.effects)).toContain('archery.pollOrders');
+    const r = d.send({ type: 'SQL_AUDIT_REFUSED', workflowId: 11, sqlId: SQL1, reason: 'ban_self_audit' });
+    expect(summarize(r.effects)).toEqual(['jira.comment', 'timer.schedule archery.poll']);
+  });
+
   it("auto: Archery refusing cdflow's own audit is reported once; cdflow reads the order and never audits it again", () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'auto' }));
     const refusal = '操作失败, 当前配置禁止本人审核自己的工单';
