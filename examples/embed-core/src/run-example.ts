@@ -86,11 +86,21 @@ export function runExample(print: (line: string) => void = console.log): string[
     settings: { ...defaultReleaseSettings, sqlMode: 'manual' },
   });
   show('start', d);
-  const script: ReleaseEvent[] = [
+  // An event may be built from the last decision, as a host answers the effect it was given.
+  const script: Array<ReleaseEvent | ((last: Decision) => ReleaseEvent)> = [
     { type: 'ISSUE_READY', issueKey: 'AC-101', created: true },
     { type: 'POLICY_CHECKED', findings: [] },
     // The host read the instance's database from Archery.
     { type: 'SQL_ROUTES_RESOLVED', routes: [{ sqlId: 'a18-20261201-01', dbName: 'acc' }] },
+    // Archery's own check (sqlcheck) of each item found nothing wrong.
+    (last) => {
+      const check = last.effects.find((e) => e.type === 'archery.checkSql');
+      if (check?.type !== 'archery.checkSql') throw new Error('expected archery.checkSql');
+      return {
+        type: 'SQL_CHECKED',
+        items: check.items.map((i) => ({ sqlId: i.sqlId, hash: i.hash, errors: [], warnings: [] })),
+      };
+    },
     {
       type: 'SQL_ORDER_SUBMITTED',
       sqlId: 'a18-20261201-01',
@@ -99,6 +109,11 @@ export function runExample(print: (line: string) => void = console.log): string[
     },
     { type: 'NEW_ITERATION', request, by: 'release-system' },
     { type: 'SQL_CONFIRMED', by: 'dba.li' },
+    // The DBA's confirmation stands on a fresh read of Archery: the order finished.
+    {
+      type: 'SQL_CONFIRMATION_CHECKED',
+      orders: [{ workflowId: 501, status: 'workflow_finish', error: null }],
+    },
     { type: 'CONFIG_CONFIRMED', by: 'ops.wang' },
     // The CMDB has one target for the console; its deploy starts a task, polled until it ends.
     {
@@ -126,7 +141,8 @@ export function runExample(print: (line: string) => void = console.log): string[
       ],
     },
   ];
-  for (const event of script) {
+  for (const step of script) {
+    const event = typeof step === 'function' ? step(d) : step;
     d = decide(d.next, event);
     show(event.type, d);
   }

@@ -36,13 +36,27 @@ export const sampleRequest = {
   code_info: [{ svn_path: 'a18/cc_merchant_console', svn_version: '1105', tag: '' }],
 };
 
-/** What the host would feed back, in order: effect results, the DBA's and ops' decisions, the deploy. */
-const script: ReleaseEvent[] = [
+/**
+ * What the host would feed back, in order: effect results, the DBA's and ops' decisions, the deploy. An
+ * entry may be built from the last decision, as a host answers the effect it was given.
+ */
+const script: Array<ReleaseEvent | ((last: Decision) => ReleaseEvent)> = [
   { type: 'ISSUE_READY', issueKey: 'AC-101', created: true },
   { type: 'POLICY_CHECKED', findings: [] },
   { type: 'SQL_ROUTES_RESOLVED', routes: [{ sqlId: 'a18-20261201-01', dbName: 'acc' }] },
+  // Archery's own check (sqlcheck) of the item found nothing wrong.
+  (last) => {
+    const check = last.effects.find((e) => e.type === 'archery.checkSql');
+    if (check?.type !== 'archery.checkSql') throw new Error('expected archery.checkSql');
+    return {
+      type: 'SQL_CHECKED',
+      items: check.items.map((i) => ({ sqlId: i.sqlId, hash: i.hash, errors: [], warnings: [] })),
+    };
+  },
   { type: 'SQL_ORDER_SUBMITTED', sqlId: 'a18-20261201-01', workflowId: 501, status: 'workflow_manreviewing' },
   { type: 'SQL_CONFIRMED', by: 'dba1' },
+  // The DBA's confirmation stands on a fresh read of Archery: the order finished.
+  { type: 'SQL_CONFIRMATION_CHECKED', orders: [{ workflowId: 501, status: 'workflow_finish', error: null }] },
   { type: 'CONFIG_CONFIRMED', by: 'ops1' },
   {
     type: 'DEPLOY_TARGETS_FOUND',
@@ -88,8 +102,9 @@ export async function walkSampleRelease(options: WalkOptions): Promise<string[]>
   const states = [decision.state];
   inspectDecision(options.inspector, { releaseId, event: null, decision, source: 'intake' }, true);
   options.step?.('xstate.init', decision.state);
-  for (const event of script) {
+  for (const step of script) {
     await pause();
+    const event = typeof step === 'function' ? step(decision) : step;
     decision = decide(decision.next, event);
     states.push(decision.state);
     inspectDecision(options.inspector, { releaseId, event, decision }, false);

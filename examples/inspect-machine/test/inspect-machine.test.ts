@@ -42,9 +42,14 @@ describe('examples/inspect-machine', () => {
     expect(lines.at(-1)).toBe(`sent ${run.states.length} decisions to ${relay.url}`);
     const snapshots = () => relay?.records.filter((r) => r.type === '@xstate.snapshot') ?? [];
     await until('every snapshot', () => snapshots().length === run.states.length);
+    // The DBA's SQL升级成功 is checked on a fresh read of Archery, which moves the release on.
+    expect(lines.some((l) => l.startsWith('SQL_CONFIRMED') && l.endsWith('-> sqlExecuting.confirming'))).toBe(
+      true,
+    );
     expect(
       lines.some(
-        (l) => l.startsWith('SQL_CONFIRMED') && l.endsWith('-> configExecuting.awaitingConfirmation'),
+        (l) =>
+          l.startsWith('SQL_CONFIRMATION_CHECKED') && l.endsWith('-> configExecuting.awaitingConfirmation'),
       ),
     ).toBe(true);
 
@@ -60,8 +65,10 @@ describe('examples/inspect-machine', () => {
       'ISSUE_READY',
       'POLICY_CHECKED',
       'SQL_ROUTES_RESOLVED',
+      'SQL_CHECKED',
       'SQL_ORDER_SUBMITTED',
       'SQL_CONFIRMED',
+      'SQL_CONFIRMATION_CHECKED',
       'CONFIG_CONFIRMED',
       'DEPLOY_TARGETS_FOUND',
       'DEPLOYS_REPORTED',
@@ -72,7 +79,8 @@ describe('examples/inspect-machine', () => {
       .filter((r) => r.type === '@xstate.snapshot')
       .map((r) => JSON.stringify((r.snapshot as { value: unknown }).value));
     expect(values[0]).toBe('{"sqlPending":"awaitingPolicy"}');
-    expect(values).toContain('"sqlExecuting"');
+    expect(values).toContain('{"sqlExecuting":"watching"}');
+    expect(values).toContain('{"sqlExecuting":"confirming"}');
     expect(values.at(-1)).toBe('"uatComplete"');
   });
 

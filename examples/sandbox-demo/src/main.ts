@@ -113,6 +113,14 @@ async function runRelease(server: RunningServer): Promise<number> {
         await sandbox.archery.dba.pass(order.workflowId);
         await sandbox.archery.dba.execute(order.workflowId);
       }
+      // The DBA confirms once Archery shows every order finished: cdflow checks that it does.
+      const ids = new Set(orders.flatMap((o) => (o.workflowId === null ? [] : [o.workflowId])));
+      const finished = () =>
+        sandbox.archery.orders().every((o) => !ids.has(o.workflowId) || o.status === 'workflow_finish');
+      for (let waited = 0; !finished() && waited < 30_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      say('   Archery shows every order finished (workflow_finish)');
       const transition = config.jira.names.transitions.sqlSucceeded;
       say(`   DBA confirms in Jira: ${key} → ${transition}`);
       await sandbox.jira.actAs('dba').transition(key, transition);

@@ -108,6 +108,35 @@ describe('JiraClient.moveToStatus', () => {
     expect(sim.counters.get(transitionRoute)).toBe(before);
   });
 
+  it("takes the issue back by SQL未执行完成 when the workflow has it, by the export's walk when it does not", async () => {
+    const { key } = await client.createIssue(fieldsFor('walk back'));
+    await client.moveToStatus(key, 'CONFIG执行中', '提交SQL');
+    await client.moveToStatus(key, 'CONFIG执行中');
+    expect(sim.issue(key)?.status).toBe('CONFIG执行中');
+    const back = await client.moveToStatus(key, 'SQL执行中', 'SQL未执行完成', {
+      expectedFrom: 'CONFIG执行中',
+    });
+    expect(back.transitions).toEqual(['SQL未执行完成']);
+
+    const exportOnly = await JiraSimulator.start({ sqlUnfinishedTransition: false });
+    try {
+      const other = new JiraClient({
+        baseUrl: exportOnly.url,
+        auth: { kind: 'bearer', token: exportOnly.credentials.token },
+        timeoutMs: 2000,
+      });
+      const created = await other.createIssue(fieldsFor('walk back, export only'));
+      await other.moveToStatus(created.key, 'CONFIG执行中', 'SQL升级成功');
+      const walked = await other.moveToStatus(created.key, 'SQL执行中', 'SQL未执行完成', {
+        expectedFrom: 'CONFIG执行中',
+      });
+      expect(walked.transitions).toEqual(['配置升级失败', '重新提交UAT迭代升级', '提交SQL']);
+      expect(exportOnly.issue(created.key)?.status).toBe('SQL执行中');
+    } finally {
+      await exportOnly.close();
+    }
+  });
+
   it('re-reads after a 409 and still arrives', async () => {
     const { key } = await client.createIssue(fieldsFor('conflict'));
     sim.faults.inject({
@@ -133,6 +162,30 @@ describe('JiraClient.moveToStatus', () => {
     expect(moved.from).toBe('SQL待执行');
     expect(moved.to).toBe('CODE执行中');
     expect(sim.issue(key)?.status).toBe('CODE执行中');
+  });
+
+  it('finds the stale transition by re-reading the issue with a Chinese-locale Jira too (no error text read)', async () => {
+    const zh = await JiraSimulator.start({ locale: 'zh_CN' });
+    try {
+      const other = new JiraClient({
+        baseUrl: zh.url,
+        auth: { kind: 'bearer', token: zh.credentials.token },
+        timeoutMs: 2000,
+      });
+      const { key } = await other.createIssue(fieldsFor('raced, zh_CN'));
+      zh.answerLate('GET /rest/api/2/issue/:key/transitions', 150);
+      const moving = other.moveToStatus(key, 'CODE执行中', '无SQL升级/已升级');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await zh.actAs('dba').transition(key, '提交SQL');
+      const moved = await moving;
+      expect(moved.to).toBe('CODE执行中');
+      expect(zh.issue(key)?.status).toBe('CODE执行中');
+      // Jira refused the stale transition in Chinese; cdflow judged it by the issue's status alone.
+      const refused = zh.requestLog().filter((r) => r.route === transitionRoute && r.status === 400);
+      expect(refused).toHaveLength(1);
+    } finally {
+      await zh.close();
+    }
   });
 
   it('does not retry a refused transition when the issue did not move (whatever the error text)', async () => {

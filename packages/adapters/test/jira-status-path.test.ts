@@ -22,6 +22,14 @@ describe('planning a walk along the cdflow workflow', () => {
     expect(walk('CONFIG执行中', '开发/运维修改')).toEqual(['配置升级失败']);
   });
 
+  it("takes cdflow's optional SQL未执行完成 only when the move is decided by it; otherwise the export's walk", () => {
+    expect(walk('CONFIG执行中', 'SQL执行中', 'SQL未执行完成')).toEqual(['SQL未执行完成']);
+    expect(walk('CONFIG执行中', 'SQL执行中')).toEqual(['配置升级失败', '重新提交UAT迭代升级', '提交SQL']);
+    // Other walks never go through it.
+    expect(walk('开发/运维修改', 'SQL执行中')).toEqual(['重新提交UAT迭代升级', '提交SQL']);
+    expect(walk('开发/运维修改', 'SQL执行中', '提交SQL')).toEqual(['重新提交UAT迭代升级', '提交SQL']);
+  });
+
   it('is empty when already there and null when unreachable or unknown', () => {
     expect(walk('SQL执行中', 'SQL执行中')).toEqual([]);
     expect(walk('升级流程结束', 'SQL待执行')).toBeNull();

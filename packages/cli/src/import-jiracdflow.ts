@@ -165,7 +165,11 @@ export async function importJiracdflow(request: ImportRequest): Promise<ImportRe
             bytes.byteLength,
           );
         }
-        const release = jiracdflowRelease(plan, { releaseId, settings: releaseSettings(config), texts });
+        const release = jiracdflowRelease(plan, {
+          releaseId,
+          settings: releaseSettings(config, plan.request.project),
+          texts,
+        });
         if (!request.dryRun && repo) {
           repo.createRelease(
             {

@@ -196,7 +196,7 @@ describe('cdflow import jiracdflow', () => {
     expect(run.stderr).toBe('');
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain(
-      `imported ${summary} (AC-1): SQL执行中 → sqlExecuting, 2 SQL order(s), 2 finished, 2 SQL item(s) applied, 2 file(s) read from svn`,
+      `imported ${summary} (AC-1): SQL执行中 → sqlExecuting.watching, 2 SQL order(s), 2 finished, 2 SQL item(s) applied, 2 file(s) read from svn`,
     );
     expect(run.stdout).toContain('1 imported, 0 skipped, 0 failed');
     expect(sandbox.svn.counters.get('GET /svn/*')).toBe(2);

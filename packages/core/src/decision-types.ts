@@ -23,6 +23,12 @@ export interface Refusal {
    */
   code?: string;
   forbidden?: boolean;
+  /**
+   * Why, as a host answers it: `final` (the release ended: closed, or handed to production — nothing it
+   * takes any more), `mid-stage` (a new request while a stage runs: retry when it ends), `not-accepted`
+   * (the state takes other events).
+   */
+  kind: 'final' | 'mid-stage' | 'not-accepted';
 }
 
 export interface Decision {

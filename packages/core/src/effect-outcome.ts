@@ -11,7 +11,10 @@ import type { ArcheryStatus } from './release-types.js';
 export function effectFailedEvent(effect: ReleaseEffect, reason: string): EffectResultEvent {
   switch (effect.type) {
     case 'archery.submitOrder':
-      return { type: 'SQL_SUBMIT_FAILED', sqlId: effect.order.sqlId, reason };
+      return { type: 'SQL_SUBMIT_FAILED', sqlId: effect.order.sqlId, reason, hash: effect.order.hash };
+    case 'archery.readOrders':
+      // The confirmation cannot be checked: it is refused (the person confirms again once Archery answers).
+      return { type: 'SQL_CONFIRMATION_CHECKED', orders: [], readError: reason };
     case 'sql.fetch':
       return { type: 'SQL_FETCH_FAILED', ref: effect.ref, sqlIds: effect.sqlIds, reason };
     case 'apollo.apply':

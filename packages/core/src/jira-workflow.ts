@@ -37,6 +37,7 @@ export const jiraTransitionKeys = [
   'uatManualIteration', // UAT手动迭代升级: uatComplete -> fixing
   'promoteToProd', // 升级运营环境: uatComplete -> prodUpgrade
   'finish', // 升级结束: uatComplete -> closed
+  'sqlUnfinished', // SQL未执行完成: configExecuting -> sqlExecuting (cdflow's own; optional, see below)
 ] as const;
 export type JiraTransitionKey = (typeof jiraTransitionKeys)[number];
 
@@ -76,14 +77,24 @@ export const defaultJiraWorkflowNames: JiraWorkflowNames = {
     uatManualIteration: 'UAT手动迭代升级',
     promoteToProd: '升级运营环境',
     finish: '升级结束',
+    sqlUnfinished: 'SQL未执行完成',
   },
 };
 
-/** The workflow graph by key: from-state, transition, to-state (issue creation has no from-state). */
+/**
+ * The workflow graph by key: from-state, transition, to-state (issue creation has no from-state).
+ *
+ * `optional` marks a transition the original export does not have and a site may add: cdflow takes it
+ * only when it decided a move by it, and walks the export's transitions when Jira does not offer it.
+ * `sqlUnfinished` (SQL未执行完成, CONFIG执行中 → SQL执行中) takes the issue back when cdflow refuses a
+ * person's SQL升级成功 (Archery does not show every order finished); without it the walk back goes
+ * 配置升级失败 → 重新提交UAT迭代升级 → 提交SQL.
+ */
 export const jiraWorkflowGraph: ReadonlyArray<{
   key: JiraTransitionKey;
   from: ReleaseStateId | null;
   to: ReleaseStateId;
+  optional?: true;
 }> = [
   { key: 'create', from: null, to: 'sqlPending' },
   { key: 'submitSql', from: 'sqlPending', to: 'sqlExecuting' },
@@ -104,6 +115,7 @@ export const jiraWorkflowGraph: ReadonlyArray<{
   { key: 'uatManualIteration', from: 'uatComplete', to: 'fixing' },
   { key: 'promoteToProd', from: 'uatComplete', to: 'prodUpgrade' },
   { key: 'finish', from: 'uatComplete', to: 'closed' },
+  { key: 'sqlUnfinished', from: 'configExecuting', to: 'sqlExecuting', optional: true },
 ];
 
 /**

@@ -397,7 +397,7 @@ export interface ImportedRelease {
 const machineStateOf: Record<JiracdflowImportStage, string> = {
   sqlPending: 'sqlPending',
   sqlFailed: 'sqlPending.failed',
-  sqlExecuting: 'sqlExecuting',
+  sqlExecuting: 'sqlExecuting.watching',
   configExecuting: 'configExecuting.awaitingConfirmation',
   deploying: 'fixing',
   codeFailed: 'fixing',
@@ -527,7 +527,8 @@ export function jiracdflowRelease(
       })
     : [];
   const state = machineStateOf[plan.stage];
-  const watched = plan.stage === 'sqlExecuting' && settings.sqlMode !== 'manual';
+  // Every mode reads Archery from sqlExecuting on (manual read-only): the watch the stage's entry starts.
+  const watched = plan.stage === 'sqlExecuting';
   const context: ReleaseContext = {
     releaseId,
     summary: plan.summary,
@@ -552,7 +553,6 @@ export function jiracdflowRelease(
     machineVersion: releaseMachineVersion,
     snapshot: releaseMachine.getPersistedSnapshot(snapshot as never),
   };
-  // Modes watch and auto read Archery from sqlExecuting on: the watch the stage's entry would start.
   const effects: ReleaseEffect[] = watched
     ? [
         {

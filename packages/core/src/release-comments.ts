@@ -8,6 +8,7 @@ import type { JiraWorkflowNames, ReleaseStateId } from './jira-workflow.js';
 import { jiraWorkflowGraph } from './jira-workflow.js';
 import { prodDifferences } from './prod-release.js';
 import type { OrderListEntry } from './release-effects.js';
+import type { SqlCheckMessage } from './release-events.js';
 import { sqlFailureLines } from './release-progress.js';
 import type {
   Deployment,
@@ -25,6 +26,53 @@ export function policyFindingLine(f: PolicyFindingSummary): string {
 export function policyRefusedComment(findings: readonly PolicyFindingSummary[]): string {
   const lines = findings.filter((f) => f.severity === 'error').map((f) => `- ${policyFindingLine(f)}`);
   return `The versioning policy refused the SQL; nothing was submitted to Archery:\n${lines.join('\n')}`;
+}
+
+/** Archery's own check refused SQL before anything was submitted: each item with its errors. */
+export function sqlCheckRefusedComment(
+  items: ReadonlyArray<{ sqlId: string; file: string; errors: readonly SqlCheckMessage[] }>,
+): string {
+  const lines = items.flatMap((item) => [
+    `- ${item.sqlId} (${item.file}):`,
+    ...item.errors.map((e) => `  - ${e.message}${e.statement ? ` — ${e.statement}` : ''}`),
+  ]);
+  return (
+    `Archery's check (sqlcheck) refused the SQL; nothing was submitted to Archery:\n${lines.join('\n')}\n` +
+    'Fix the SQL and publish the release again.'
+  );
+}
+
+/** A person's SQL升级成功 that Archery does not bear out: the orders not finished, with their Archery ids. */
+export function sqlConfirmationRefusedComment(
+  by: string,
+  unfinished: readonly SqlOrder[],
+  readError: string | null,
+): string {
+  if (readError !== null) {
+    return (
+      `SQL升级成功 by ${by} was not applied: cdflow could not read the work orders in Archery to check it (${readError}). ` +
+      'The issue is back in SQL执行中; confirm again once Archery answers.'
+    );
+  }
+  const lines = [...unfinished]
+    .sort((a, b) => a.seq - b.seq)
+    .map(
+      (o) =>
+        `- #${o.seq} ${o.sqlId}: ${o.workflowId === null ? 'not submitted' : `Archery ${o.workflowId}`}: ${o.status}${o.error ? ` (${o.error})` : ''}`,
+    );
+  return (
+    `SQL升级成功 by ${by} was not applied: Archery does not show every work order finished (workflow_finish); nothing was marked as executed.\n` +
+    `${lines.join('\n')}\n` +
+    'The issue is back in SQL执行中: execute the orders in Archery, in sequence order, then confirm again.'
+  );
+}
+
+/** Mode auto: Archery refused cdflow's own audit of an order; a DBA audits it. */
+export function auditRefusedComment(order: SqlOrder, reason: string): string {
+  return (
+    `Archery refused cdflow's own audit of work order ${order.workflowId} (#${order.seq} ${order.sqlId}): ${reason}\n` +
+    `A DBA must audit order ${order.workflowId} in Archery and execute it; cdflow keeps reading its status and does not audit it again.`
+  );
 }
 
 export function sqlFetchFailedComment(ref: string, sqlIds: readonly string[], reason: string): string {
@@ -106,7 +154,7 @@ export function jiraMoveRefusedComment(input: {
   const moves =
     input.moves ??
     jiraWorkflowGraph
-      .filter((t) => t.from === top && t.key !== 'create')
+      .filter((t) => t.from === top && t.key !== 'create' && t.optional !== true)
       .map((t) => `${names.transitions[t.key]} → ${names.statuses[t.to]}`);
   return [
     `cdflow did not apply the move from "${change.from}" to "${change.to}" by ${change.by}: ${reason}`,

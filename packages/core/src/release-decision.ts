@@ -282,6 +282,58 @@ function prodStart(input: StartReleaseInput) {
 /** Rule 7: the stages during which a new request is refused (retry when the stage ends). */
 const midStage: ReadonlySet<string> = new Set(['sqlExecuting', 'configExecuting', 'codeExecuting']);
 
+/**
+ * A completed production release still takes 升级流程结束 (its Jira workflow goes on only there), but no
+ * new request: for a re-publish it is final.
+ */
+function finalForRequests(top: string, event: ReleaseEvent): boolean {
+  return event.type === 'NEW_ITERATION' && endedForRequests.has(top);
+}
+
+/** States whose release takes no new request ever (a re-publish there is final, not "retry later"). */
+const endedForRequests: ReadonlySet<string> = new Set([
+  'prodComplete',
+  'prodUpgrade',
+  'prodRejected',
+  'closed',
+]);
+
+/** Why a release that ended takes nothing more, and what to do instead. */
+function finalMessage(top: string, status: string, event: ReleaseEvent): string {
+  const what = event.type === 'NEW_ITERATION' ? 'a new request (re-publish)' : event.type;
+  if (top === 'prodComplete') {
+    return (
+      `The production release is complete (${status}): it is final for a new request, as its Jira workflow ` +
+      'goes on only to 升级流程结束. Publish further changes under a new summary.'
+    );
+  }
+  if (top === 'prodRejected') {
+    return (
+      `The production release was rejected (${status}): it is final and takes no ${what}. ` +
+      'Publish the corrected change under a new summary, or promote the UAT release again once fixed.'
+    );
+  }
+  if (top === 'prodUpgrade') {
+    return (
+      `The release was promoted to production (${status}): its UAT release is final and takes no ${what}. ` +
+      'Its production release (env PRO, the same summary) carries on with what UAT applied: to change ' +
+      'production, iterate in PRO (publish the release with env PRO); for another UAT upgrade, publish it ' +
+      'under a new summary.'
+    );
+  }
+  return (
+    `The release is closed (${status}): it is final and takes no ${what}. ` +
+    'Publish the change under a new summary: it becomes a new release.'
+  );
+}
+
+function refusalKind(state: string, event: ReleaseEvent, final: boolean): Refusal['kind'] {
+  if (final || finalForRequests(state.split('.')[0] ?? state, event)) return 'final';
+  return event.type === 'NEW_ITERATION' && midStage.has(state.split('.')[0] ?? state)
+    ? 'mid-stage'
+    : 'not-accepted';
+}
+
 function refusalMessage(
   state: string,
   event: ReleaseEvent,
@@ -291,19 +343,7 @@ function refusalMessage(
   const names = defaultJiraWorkflowNames.statuses;
   const top = state.split('.')[0] as keyof typeof names;
   const status = jiraStatusForState(state, defaultJiraWorkflowNames, description.context);
-  if (event.type === 'NEW_ITERATION' && (top as string) === 'prodComplete') {
-    return (
-      `The production release is complete (${status}): a new request for it is refused, as its Jira workflow ` +
-      'goes on only to 升级流程结束. Publish further changes under a new summary.'
-    );
-  }
-  if (event.type === 'NEW_ITERATION' && (top as string) === 'prodUpgrade') {
-    return (
-      `The UAT release was handed to production (${status}): as its Jira workflow ends there, it takes no new ` +
-      'request. Its production release (env PRO, the same summary) carries on with what UAT applied; publish ' +
-      'further UAT changes under a new summary.'
-    );
-  }
+  if (final || finalForRequests(top, event)) return finalMessage(top, status, event);
   if (event.type === 'NEW_ITERATION' && midStage.has(top)) {
     return (
       `The release is in ${state} (${status}): a new request is refused while a stage is running, so nothing ` +
@@ -394,6 +434,7 @@ export function decide(persisted: PersistedRelease, event: ReleaseEvent): Decisi
       state: shown,
       acceptedEvents: before.acceptedEvents,
       message: own?.message ?? refusalMessage(shown, event, before),
+      kind: refusalKind(shown, event, before.final),
       ...(own ? { code: own.code, forbidden: own.forbidden } : {}),
     };
     return {

@@ -118,6 +118,25 @@ export type ReleaseEffect =
       revision: number;
       routes: Array<{ sqlId: string; instance: string; group: string; dbName: string | null }>;
     }
+  /**
+   * Archery's own check (`POST /api/v1/workflow/sqlcheck/`) of each item about to be submitted, in the
+   * instance and database it runs in. → SQL_CHECKED (errors at errlevel 2, warnings at 1)
+   */
+  | {
+      type: 'archery.checkSql';
+      idempotencyKey: string;
+      revision: number;
+      items: Array<{
+        sqlId: string;
+        seq: number;
+        hash: string;
+        /** The item's file (for messages). */
+        file: string;
+        instance: string;
+        dbName: string;
+        sql: string;
+      }>;
+    }
   /** Submit one SQL item as one Archery work order. → SQL_ORDER_SUBMITTED | SQL_SUBMIT_FAILED */
   | {
       type: 'archery.submitOrder';
@@ -150,7 +169,15 @@ export type ReleaseEffect =
       known: Array<{ workflowId: number; status: string }>;
       everyMs: number;
     }
-  /** Mode auto: audit (if still under review) and execute one order as the service user. → nothing */
+  /**
+   * Read every order's status now, to check a person's SQL升级成功 against Archery (never a poll's
+   * earlier answer). → SQL_CONFIRMATION_CHECKED
+   */
+  | { type: 'archery.readOrders'; idempotencyKey: string; revision: number; workflowIds: number[] }
+  /**
+   * Mode auto: audit (if still under review) and execute one order as the service user. → nothing, or
+   * SQL_AUDIT_REFUSED when Archery refuses cdflow's own audit (e.g. `ban_self_audit`)
+   */
   | {
       type: 'archery.executeOrder';
       idempotencyKey: string;
@@ -271,8 +298,10 @@ export const releaseEffectTypes = [
   'sql.fetch',
   'policy.check',
   'archery.resolveRoutes',
+  'archery.checkSql',
   'archery.submitOrder',
   'archery.pollOrders',
+  'archery.readOrders',
   'archery.executeOrder',
   'archery.cancelOrder',
   'apollo.apply',

@@ -63,6 +63,33 @@ export type IterationEvent = {
   uat?: { releaseId: string; applied: AppliedState } | null;
 };
 
+/**
+ * A person's request through the operator API that is no Jira move: run again an effect that failed for
+ * good (`idempotencyKey` of the failed effect, as the release's `failedEffects` list it).
+ */
+export type OperatorEvent = {
+  type: 'EFFECT_RETRY_REQUESTED';
+  idempotencyKey: string;
+  effectType: string;
+  by: string;
+};
+
+/** One order as Archery answered a read of it. */
+export interface ReadOrder {
+  workflowId: number;
+  status: ArcheryStatus;
+  error: string | null;
+  /** Archery's `finish_time` (naive local time), when it finished. */
+  finishedAt?: string | null;
+}
+
+/** One message of Archery's own check of an item (a goInception row at errlevel 1 or 2). */
+export interface SqlCheckMessage {
+  /** The statement the row is about (as Archery echoes it, shortened). */
+  statement: string;
+  message: string;
+}
+
 /** Outcomes of effects, reported by the host's effect runner. */
 export type EffectResultEvent =
   | { type: 'ISSUE_READY'; issueKey: string; created: boolean }
@@ -78,6 +105,14 @@ export type EffectResultEvent =
       type: 'SQL_ROUTES_FAILED';
       failures: Array<{ sqlId: string; instance: string; group: string; reason: string }>;
     }
+  /**
+   * Archery's own check (`sqlcheck`) of every pending item, before any is submitted: errors stop the
+   * submission, warnings are recorded. `hash` is the content checked (a stale answer is told apart).
+   */
+  | {
+      type: 'SQL_CHECKED';
+      items: Array<{ sqlId: string; hash: string; errors: SqlCheckMessage[]; warnings: SqlCheckMessage[] }>;
+    }
   | {
       type: 'SQL_ORDER_SUBMITTED';
       sqlId: string;
@@ -87,18 +122,29 @@ export type EffectResultEvent =
       workflowName?: string;
       /** Archery's message for an order it rejected at submission (its auto review's errors). */
       error?: string | null;
+      /**
+       * What was submitted: the content hash and the target (instance, database). The order is bound to
+       * the item only when they are the item's now; otherwise it was superseded and is cancelled. Absent
+       * in answers of submissions queued before they existed (bound by `sqlId` alone).
+       */
+      hash?: string;
+      instance?: string;
+      dbName?: string;
     }
-  | { type: 'SQL_SUBMIT_FAILED'; sqlId: string; reason: string }
-  | {
-      type: 'SQL_ORDERS_POLLED';
-      orders: Array<{
-        workflowId: number;
-        status: ArcheryStatus;
-        error: string | null;
-        /** Archery's `finish_time` (naive local time), when it finished. */
-        finishedAt?: string | null;
-      }>;
-    }
+  /** `hash`: the content whose submission failed (a late failure of replaced content is told apart). */
+  | { type: 'SQL_SUBMIT_FAILED'; sqlId: string; reason: string; hash?: string }
+  | { type: 'SQL_ORDERS_POLLED'; orders: ReadOrder[] }
+  /**
+   * A fresh read of every order, taken after a person's SQL升级成功 (`archery.readOrders`): the
+   * confirmation stands only when Archery shows every order finished. `readError`: Archery could not be
+   * read (the confirmation is refused, to be given again).
+   */
+  | { type: 'SQL_CONFIRMATION_CHECKED'; orders: ReadOrder[]; readError?: string }
+  /**
+   * Mode auto: Archery refused cdflow's own audit of an order (e.g. `ban_self_audit`) and the order is
+   * still under review: a DBA must audit it; cdflow keeps reading it and does not audit it again.
+   */
+  | { type: 'SQL_AUDIT_REFUSED'; workflowId: number; sqlId: string; reason: string }
   | { type: 'CONFIG_APPLIED' }
   | { type: 'CONFIG_APPLY_FAILED'; reason: string }
   /** The CMDB targets of a code item ([] when it has none: the item fails naming path and tag). */
@@ -120,7 +166,10 @@ export type EffectResultEvent =
   | { type: 'TIMER_FIRED'; timer: TimerName }
   /** The host's clock, read for a change-window check (epoch ms): core computes the windows from it. */
   | { type: 'CHANGE_WINDOW_CHECKED'; now: number }
-  /** An effect failed for good (not retryable, or retries exhausted). Recorded; the stage stays put. */
+  /**
+   * An effect failed for good (not retryable, or retries exhausted) and nothing retries it by itself:
+   * recorded as the release's failure and in `failedEffects`, until a person retries it.
+   */
   | { type: 'EFFECT_FAILED'; effectType: string; idempotencyKey: string; reason: string };
 
 /**
@@ -140,7 +189,7 @@ export type DeployReport = {
   | { outcome: 'queued'; message: string }
 );
 
-export type ReleaseEvent = PersonEvent | IterationEvent | EffectResultEvent;
+export type ReleaseEvent = PersonEvent | IterationEvent | OperatorEvent | EffectResultEvent;
 export type ReleaseEventType = ReleaseEvent['type'];
 
 export const personEventTypes = [

@@ -5,6 +5,7 @@
  * performs them after the decision commits.
  */
 import { and, assertEvent, assign, enqueueActions, not, setup } from 'xstate';
+import { isFinalArcheryStatus } from './archery-status.js';
 import { changeWindowAt } from './change-window.js';
 import {
   applyDeployEvent,
@@ -41,6 +42,7 @@ import {
 import {
   approvalRefusedComment,
   approvalsAwaitedComment,
+  auditRefusedComment,
   finishedOutOfOrderComment,
   rejectedComment,
 } from './release-comments.js';
@@ -49,7 +51,10 @@ import type { ReleaseEvent } from './release-events.js';
 import {
   beginIteration,
   failure,
+  isCurrentSqlCheck,
   isOrderFailed,
+  isSupersededSubmission,
+  isUnexecutedStatus,
   markFinishedOutOfOrder,
   mergePolledOrders,
   nextOrderToExecute,
@@ -64,9 +69,13 @@ import {
   resetUnsubmitted,
   routesToResolve,
   runItems,
+  sqlCheckFindings,
   sqlItemOf,
   sqlOutcome,
+  sqlToCheck,
   submittingOrder,
+  supersededOrder,
+  unfinishedOrders,
   withAppliedSql,
   withReadSqlText,
   withRecordedOrderId,
@@ -158,8 +167,10 @@ export const releaseSetup = setup({
     'sql.fetch': declared('sql.fetch'),
     'policy.check': declared('policy.check'),
     'archery.resolveRoutes': declared('archery.resolveRoutes'),
+    'archery.checkSql': declared('archery.checkSql'),
     'archery.submitOrder': declared('archery.submitOrder'),
     'archery.pollOrders': declared('archery.pollOrders'),
+    'archery.readOrders': declared('archery.readOrders'),
     'archery.executeOrder': declared('archery.executeOrder'),
     'archery.cancelOrder': declared('archery.cancelOrder'),
     'apollo.apply': declared('apollo.apply'),
@@ -193,14 +204,28 @@ export const releaseSetup = setup({
       assertEvent(event, 'ISSUE_READY');
       return { issueKey: event.issueKey };
     }),
+    // Nothing retries it by itself: it is the release's failure, and listed until a person retries it.
     recordEffectFailure: assign(({ context, event }) => {
       assertEvent(event, 'EFFECT_FAILED');
+      const at = context.jiraMirror ?? 'unknown';
       return {
-        failure: failure(
-          effectStage(event.effectType),
-          `${event.effectType} failed: ${event.reason}`,
-          context.jiraMirror ?? 'unknown',
-        ),
+        failure: {
+          ...failure(effectStage(event.effectType), `${event.effectType} failed: ${event.reason}`, at),
+          effect: event.idempotencyKey,
+        },
+        failedEffects: [
+          ...(context.failedEffects ?? []).filter((f) => f.idempotencyKey !== event.idempotencyKey),
+          { idempotencyKey: event.idempotencyKey, effectType: event.effectType, reason: event.reason, at },
+        ],
+      };
+    }),
+    // A person asked to run the failed effect again (the host queues it once more): the failure is over.
+    clearEffectFailure: assign(({ context, event }) => {
+      assertEvent(event, 'EFFECT_RETRY_REQUESTED');
+      const rest = (context.failedEffects ?? []).filter((f) => f.idempotencyKey !== event.idempotencyKey);
+      return {
+        failedEffects: rest.length > 0 ? rest : undefined,
+        failure: context.failure?.effect === event.idempotencyKey ? null : context.failure,
       };
     }),
     beginIterationFromEvent: assign(({ context, event }) => {
@@ -227,6 +252,32 @@ export const releaseSetup = setup({
       if (!next) return {};
       return {
         sqlOrders: context.sqlOrders.map((o) => (o === next ? { ...o, status: 'submitting' as const } : o)),
+      };
+    }),
+    // Archery's own check of the pending items: warnings join the policy's; errors stop the submission.
+    recordSqlCheck: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_CHECKED');
+      const { errors, warnings } = sqlCheckFindings(context, event);
+      if (errors.length > 0) {
+        const reason = `Archery's check refused the SQL: ${errors
+          .map((f) => `${f.location}: ${f.message}`)
+          .join('; ')}`;
+        return {
+          warnings: [...context.warnings, ...warnings],
+          failure: { ...failure('sql', reason, 'sqlPending'), findings: errors },
+        };
+      }
+      return { warnings: [...context.warnings, ...warnings], sqlCheckedIteration: context.iteration };
+    }),
+    // A submission answered after its item was re-planned: the order is recorded (never reused) and, while
+    // it has not run, replaced (cancelled in Archery) — never kept as the item's order.
+    recordSupersededOrder: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_ORDER_SUBMITTED');
+      const ids = withRecordedOrderId(context, event.workflowId);
+      if (!isUnexecutedStatus(event.status)) return { archeryOrderIds: ids };
+      return {
+        archeryOrderIds: ids,
+        replacedOrders: [...(context.replacedOrders ?? []), supersededOrder(context, event)],
       };
     }),
     recordSubmittedOrder: assign(({ context, event }) => {
@@ -284,12 +335,38 @@ export const releaseSetup = setup({
       sqlOrders: resetUnsubmitted(context),
       failure: null,
     })),
-    confirmSqlOrders: assign(({ context, event }) => {
+    // The person's SQL升级成功 is checked on a fresh read of Archery before anything counts as executed.
+    recordConfirmationAsked: assign(({ event }) => {
       assertEvent(event, 'SQL_CONFIRMED');
-      const sqlOrders = context.sqlOrders.map((o) =>
-        o.status === 'workflow_finish' ? o : { ...o, confirmedBy: event.by },
-      );
-      return { sqlOrders, applied: withAppliedSql(context, sqlOrders) };
+      return { sqlConfirmation: { by: event.by } };
+    }),
+    dropConfirmation: assign(() => ({ sqlConfirmation: undefined })),
+    // What the fresh read showed: Archery's statuses (only orders it shows finished count as executed).
+    recordConfirmationRead: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_CONFIRMATION_CHECKED');
+      const sqlOrders = markFinishedOutOfOrder(mergePolledOrders(context, event)).orders;
+      const failed = sqlOrders.filter(isOrderFailed);
+      return {
+        sqlOrders,
+        applied: withAppliedSql(context, sqlOrders),
+        sqlConfirmation: undefined,
+        failure:
+          failed.length > 0
+            ? failure(
+                'sql',
+                `SQL order(s) failed in Archery: ${failed.map(failedOrderText).join(', ')}`,
+                'sqlExecuting',
+              )
+            : context.failure,
+      };
+    }),
+    recordAuditRefused: assign(({ context, event }) => {
+      assertEvent(event, 'SQL_AUDIT_REFUSED');
+      return {
+        sqlOrders: context.sqlOrders.map((o) =>
+          o.workflowId === event.workflowId ? { ...o, auditRefused: event.reason } : o,
+        ),
+      };
     }),
     recordSqlReportedFailed: assign(({ event }) => {
       assertEvent(event, 'SQL_REPORTED_FAILED');
@@ -494,9 +571,47 @@ export const releaseSetup = setup({
       assertEvent(event, 'POLICY_CHECKED');
       return policyErrors(event.findings).length > 0;
     },
+    /** The answer is for the order being submitted: same item, content and target (instance, database). */
     isSubmittingOrder: ({ context, event }) => {
       assertEvent(event, ['SQL_ORDER_SUBMITTED', 'SQL_SUBMIT_FAILED']);
-      return submittingOrder(context, event.sqlId) !== undefined;
+      return submittingOrder(context, event) !== undefined;
+    },
+    /** An order Archery created for content or a target its item no longer has. */
+    submissionSuperseded: ({ context, event }) => {
+      assertEvent(event, 'SQL_ORDER_SUBMITTED');
+      return isSupersededSubmission(context, event);
+    },
+    /** Archery's check is due: pending items not yet checked in this iteration. */
+    sqlCheckDue: ({ context }) =>
+      context.sqlCheckedIteration !== context.iteration && sqlToCheck(context).length > 0,
+    isCurrentSqlCheck: ({ context, event }) => {
+      assertEvent(event, 'SQL_CHECKED');
+      return isCurrentSqlCheck(context, event);
+    },
+    sqlCheckFoundErrors: ({ context, event }) => {
+      assertEvent(event, 'SQL_CHECKED');
+      return sqlCheckFindings(context, event).errors.length > 0;
+    },
+    /** The fresh read shows every order finished: the person's SQL升级成功 stands. */
+    confirmationStands: ({ context, event }) => {
+      assertEvent(event, 'SQL_CONFIRMATION_CHECKED');
+      if (event.readError !== undefined) return false;
+      return unfinishedOrders(mergePolledOrders(context, event)).length === 0;
+    },
+    confirmationFoundFailure: ({ context, event }) => {
+      assertEvent(event, 'SQL_CONFIRMATION_CHECKED');
+      if (event.readError !== undefined) return false;
+      return mergePolledOrders(context, event).some(isOrderFailed);
+    },
+    /** Archery refused cdflow's audit of an order of the release it has not reported yet. */
+    auditRefusalNew: ({ context, event }) => {
+      assertEvent(event, 'SQL_AUDIT_REFUSED');
+      return context.sqlOrders.some((o) => o.workflowId === event.workflowId && o.auditRefused === undefined);
+    },
+    /** The effect failed for good and waits for a person to retry it. */
+    effectAwaitsRetry: ({ context, event }) => {
+      assertEvent(event, 'EFFECT_RETRY_REQUESTED');
+      return (context.failedEffects ?? []).some((f) => f.idempotencyKey === event.idempotencyKey);
     },
     // A submission that never reached Archery may be retried; an order that failed in Archery needs a new iteration.
     orderFailedInArchery: ({ context }) =>
@@ -508,9 +623,12 @@ export const releaseSetup = setup({
       assertEvent(event, 'SQL_ORDERS_POLLED');
       return sqlOutcome(mergePolledOrders(context, event)) === 'failed';
     },
+    // In mode manual a person confirms (checked against Archery); watch and auto move on by themselves.
     polledAllFinished: ({ context, event }) => {
       assertEvent(event, 'SQL_ORDERS_POLLED');
-      return sqlOutcome(mergePolledOrders(context, event)) === 'finished';
+      return (
+        context.settings.sqlMode !== 'manual' && sqlOutcome(mergePolledOrders(context, event)) === 'finished'
+      );
     },
     // Rule 4.
     nothingToConfigure: ({ context }) =>
@@ -630,15 +748,55 @@ export const executeNextOrder = releaseSetup.createAction(
   }),
 );
 
-/** Modes watch/auto: cdflow polls Archery instead of waiting for a person's confirmation. */
+/**
+ * Every mode: cdflow reads the orders' statuses in Archery (read-only in manual and watch), so a failed
+ * order fails the release and the API shows live statuses whoever executes.
+ */
 export const startSqlWatch = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
-    if (context.settings.sqlMode === 'manual') return;
+    if (context.timers.includes('archery.poll')) return;
     enqueue({ type: 'addTimer', params: { timer: 'archery.poll' } });
     enqueue({
       type: 'timer.schedule',
       params: { timer: 'archery.poll', delayMs: timerDelayMs(context.settings, 'archery.poll') },
     });
+  }),
+);
+
+/**
+ * Read Archery again later while an order can still change; once every order ended (mode manual waits
+ * for a person's confirmation then), there is nothing more to read.
+ */
+export const pollWhileOrdersRun = releaseSetup.createAction(
+  enqueueActions(({ context, enqueue }) => {
+    if (context.sqlOrders.every((o) => isFinalArcheryStatus(o.status))) return;
+    if (context.timers.includes('archery.poll')) return;
+    enqueue({ type: 'addTimer', params: { timer: 'archery.poll' } });
+    enqueue({
+      type: 'timer.schedule',
+      params: { timer: 'archery.poll', delayMs: timerDelayMs(context.settings, 'archery.poll') },
+    });
+  }),
+);
+
+/** Mode auto: Archery refused cdflow's audit of an order; say once that a DBA must audit it. */
+export const reportAuditRefused = releaseSetup.createAction(
+  enqueueActions(({ context, event, enqueue }) => {
+    assertEvent(event, 'SQL_AUDIT_REFUSED');
+    const order = context.sqlOrders.find((o) => o.workflowId === event.workflowId);
+    enqueue('recordAuditRefused');
+    if (order) enqueue({ type: 'jira.comment', params: { body: auditRefusedComment(order, event.reason) } });
+  }),
+);
+
+/** Cancel in Archery an order created for a superseded submission (while it has not run). */
+export const cancelSupersededOrder = releaseSetup.createAction(
+  enqueueActions(({ context, event, enqueue }) => {
+    assertEvent(event, 'SQL_ORDER_SUBMITTED');
+    const replaced = supersededOrder(context, event);
+    enqueue('recordSupersededOrder');
+    if (isUnexecutedStatus(event.status))
+      enqueue({ type: 'archery.cancelOrder', params: cancelParams(context, replaced) });
   }),
 );
 

@@ -19,14 +19,18 @@ import {
   policyRefusedComment,
   rejectedAtSubmissionComment,
   routesFailedComment,
+  sqlCheckRefusedComment,
+  sqlConfirmationRefusedComment,
   sqlFailedComment,
   sqlFetchFailedComment,
   submitFailedComment,
 } from './release-comments.js';
+import type { ReleaseEvent } from './release-events.js';
 import {
   answerRefusedApproval,
   beginIterationFromLatestRequest,
   beginIterationFromRequest,
+  cancelSupersededOrder,
   cancelTimers,
   checkChangeWindow,
   commentAwaitedApprovals,
@@ -41,11 +45,13 @@ import {
   moveJiraForIteration,
   noOrderFailedInArchery,
   pollCmdbTasks,
+  pollWhileOrdersRun,
   promoteToProduction,
   readMissingSqlFiles,
   recordPolled,
   recordReadSqlText,
   releaseSetup,
+  reportAuditRefused,
   returnToFirstApproval,
   scheduleTimer,
   scheduleWindowTimer,
@@ -53,7 +59,15 @@ import {
   startSqlWatch,
   submitNextOrder,
 } from './release-machine-setup.js';
-import { firstIterationContext, routesToResolve, runItems, sqlItemOf } from './release-progress.js';
+import {
+  firstIterationContext,
+  mergePolledOrders,
+  routesToResolve,
+  runItems,
+  sqlItemOf,
+  sqlToCheck,
+  unfinishedOrders,
+} from './release-progress.js';
 import { codeStageTimers, sqlStageTimers } from './release-timers.js';
 import type { ReleaseContext } from './release-types.js';
 
@@ -64,6 +78,17 @@ export const releaseMachineVersion = 1;
 
 /** Who moves a state on (see the file comment). */
 export type WaitsOn = 'person' | 'upstream' | 'timer';
+
+/** The answer to a refused SQL升级成功: the orders Archery does not show finished, with their ids and statuses. */
+const confirmationRefusedComment = {
+  type: 'jira.comment',
+  params: ({ context, event }: { context: ReleaseContext; event: ReleaseEvent }) => {
+    assertEvent(event, 'SQL_CONFIRMATION_CHECKED');
+    const by = context.sqlConfirmation?.by ?? 'a person';
+    const unfinished = unfinishedOrders(mergePolledOrders(context, event));
+    return { body: sqlConfirmationRefusedComment(by, unfinished, event.readError ?? null) };
+  },
+} as const;
 
 /** codeExecuting → fixing (代码升级失败) with the failures listed in a Jira comment (rule 5). */
 const codeFailed = [
@@ -135,8 +160,13 @@ export const releaseMachine = releaseSetup.createMachine({
   entry: [{ type: 'jira.ensureIssue', params: ({ context }) => ({ content: releaseIssueContent(context) }) }],
   on: {
     ISSUE_READY: { actions: 'recordIssue' },
-    // Recorded for the operator; the stage stays put and can be retried or failed by a person.
+    // Nothing retries it by itself: the release shows it failed, with the reason, until a person retries
+    // it (the host queues the failed effect again); the stage stays put.
     EFFECT_FAILED: { actions: 'recordEffectFailure' },
+    EFFECT_RETRY_REQUESTED: { guard: 'effectAwaitsRetry', actions: 'clearEffectFailure' },
+    // A submission answered after an iteration re-planned its item (content or target changed): the
+    // order it made is never kept for the item; unexecuted, it is cancelled in Archery.
+    SQL_ORDER_SUBMITTED: { guard: 'submissionSuperseded', actions: [cancelSupersededOrder] },
   },
   initial: 'sqlPending',
   states: {
@@ -165,6 +195,7 @@ export const releaseMachine = releaseSetup.createMachine({
             // Production: the texts are read and checked; nothing is routed or submitted before approval.
             { guard: 'approvalsPending', target: '#release.prodApproval', actions: commentAwaitedApprovals },
             { guard: 'routesToResolve', target: 'resolvingRoutes' },
+            { guard: 'sqlCheckDue', target: 'checkingSql' },
             { guard: 'hasOrdersToSubmit', target: 'submitting' },
             {
               guard: 'hasSqlOrders',
@@ -257,6 +288,41 @@ export const releaseMachine = releaseSetup.createMachine({
             },
           },
         },
+        // Archery's own check of every item about to be submitted, in the database it runs in: one error
+        // and nothing is submitted (not even the items before it); warnings are recorded on the release.
+        checkingSql: {
+          meta: { waitsOn: 'upstream' },
+          entry: {
+            type: 'archery.checkSql',
+            params: ({ context }) => ({ items: sqlToCheck(context) }),
+          },
+          on: {
+            SQL_CHECKED: [
+              {
+                guard: and(['isCurrentSqlCheck', 'sqlCheckFoundErrors']),
+                target: 'failed',
+                actions: [
+                  {
+                    type: 'jira.comment',
+                    params: ({ context, event }) => {
+                      assertEvent(event, 'SQL_CHECKED');
+                      const files = new Map(sqlToCheck(context).map((i) => [i.sqlId, i.file]));
+                      return {
+                        body: sqlCheckRefusedComment(
+                          event.items
+                            .filter((i) => i.errors.length > 0)
+                            .map((i) => ({ ...i, file: files.get(i.sqlId) ?? i.sqlId })),
+                        ),
+                      };
+                    },
+                  },
+                  'recordSqlCheck',
+                ],
+              },
+              { guard: 'isCurrentSqlCheck', target: 'routing', actions: 'recordSqlCheck' },
+            ],
+          },
+        },
         submitting: {
           meta: { waitsOn: 'upstream' },
           entry: ['markNextOrderSubmitting', submitNextOrder],
@@ -305,21 +371,19 @@ export const releaseMachine = releaseSetup.createMachine({
           meta: { waitsOn: 'person' },
           entry: showOrderList,
           description:
-            'SQL执行失败: a SQL file could not be read, an order failed or was rejected, or the policy refused the SQL; waits for a new iteration',
+            "SQL执行失败: a SQL file could not be read, an order failed or was rejected, or the policy or Archery's check refused the SQL; waits for a new iteration",
         },
       },
     },
     sqlExecuting: {
-      description: 'SQL执行中: the DBA reviews and executes the orders in sequence order',
+      description:
+        'SQL执行中: the DBA reviews and executes the orders in sequence order; cdflow reads Archery in every mode',
       // A Jira move may come in any mode; in watch and auto what moves it on is Archery, which cdflow reads.
       meta: { waitsOn: 'person', waitsOnBySqlMode: { watch: 'upstream', auto: 'upstream' } },
+      initial: 'watching',
       entry: [startSqlWatch, executeNextOrder, showOrderList],
       exit: cancelTimers(sqlStageTimers),
       on: {
-        SQL_CONFIRMED: {
-          target: 'configExecuting',
-          actions: ['confirmSqlOrders', ...moveJira('configExecuting', 'sqlSucceeded'), showOrderList],
-        },
         SQL_REPORTED_FAILED: {
           target: 'sqlPending.failed',
           actions: ['recordSqlReportedFailed', ...moveJira('sqlPending', 'sqlFailed')],
@@ -342,6 +406,7 @@ export const releaseMachine = releaseSetup.createMachine({
         },
         SQL_ORDERS_POLLED: [
           {
+            // Every mode: an order that ended without running fails the release (manual included).
             guard: 'polledOrderFailed',
             target: 'sqlPending.failed',
             actions: [
@@ -359,9 +424,96 @@ export const releaseMachine = releaseSetup.createMachine({
             actions: [recordPolled, ...moveJira('configExecuting', 'sqlSucceeded'), showOrderList],
           },
           {
-            actions: [recordPolled, scheduleTimer('archery.poll'), executeNextOrder, showOrderList],
+            actions: [recordPolled, pollWhileOrdersRun, executeNextOrder, showOrderList],
           },
         ],
+        // Mode auto: Archery will not let cdflow audit the order (ban_self_audit); a DBA does, cdflow reads.
+        // Its comment supersedes a poll waiting for a change: the poll is scheduled again with it.
+        SQL_AUDIT_REFUSED: { guard: 'auditRefusalNew', actions: [reportAuditRefused, pollWhileOrdersRun] },
+      },
+      states: {
+        watching: {
+          on: {
+            // A person's SQL升级成功 (Jira or the API) counts only once a fresh read of Archery bears it out.
+            // The person moved Jira to CONFIG执行中: that is where it is now.
+            SQL_CONFIRMED: {
+              target: 'confirming',
+              actions: [
+                'recordConfirmationAsked',
+                { type: 'mirrorJira', params: { state: 'configExecuting' } },
+              ],
+            },
+          },
+        },
+        confirming: {
+          description:
+            "SQL执行中: cdflow reads every order in Archery to check a person's SQL升级成功 (it stands only when all are workflow_finish)",
+          meta: { waitsOn: 'upstream' },
+          entry: {
+            type: 'archery.readOrders',
+            params: ({ context }) => ({
+              workflowIds: context.sqlOrders.flatMap((o) => (o.workflowId === null ? [] : [o.workflowId])),
+            }),
+          },
+          on: {
+            SQL_ORDERS_POLLED: [
+              {
+                // An order failed meanwhile: the release fails (Jira, where the person moved it, walks back).
+                guard: 'polledOrderFailed',
+                target: '#release.sqlPending.failed',
+                actions: [
+                  recordPolled,
+                  'dropConfirmation',
+                  ...moveJira('sqlExecuting', 'sqlUnfinished'),
+                  ...moveJira('sqlPending', 'sqlFailed'),
+                  {
+                    type: 'jira.comment',
+                    params: ({ context }) => ({ body: sqlFailedComment(context.sqlOrders) }),
+                  },
+                ],
+              },
+              // Otherwise a poll answered meanwhile is recorded; the confirmation's own read decides.
+              { actions: [recordPolled, pollWhileOrdersRun] },
+            ],
+            SQL_CONFIRMATION_CHECKED: [
+              {
+                guard: 'confirmationStands',
+                target: '#release.configExecuting',
+                actions: [
+                  'recordConfirmationRead',
+                  ...moveJira('configExecuting', 'sqlSucceeded'),
+                  showOrderList,
+                ],
+              },
+              {
+                // Refused, and an order failed in Archery: the release fails as a poll would have it.
+                guard: 'confirmationFoundFailure',
+                target: '#release.sqlPending.failed',
+                actions: [
+                  confirmationRefusedComment,
+                  'recordConfirmationRead',
+                  ...moveJira('sqlExecuting', 'sqlUnfinished'),
+                  {
+                    type: 'jira.comment',
+                    params: ({ context }) => ({ body: sqlFailedComment(context.sqlOrders) }),
+                  },
+                  ...moveJira('sqlPending', 'sqlFailed'),
+                ],
+              },
+              {
+                // Refused: the issue goes back to SQL执行中 and nothing counts as executed that did not run.
+                target: 'watching',
+                actions: [
+                  confirmationRefusedComment,
+                  'recordConfirmationRead',
+                  ...moveJira('sqlExecuting', 'sqlUnfinished'),
+                  pollWhileOrdersRun,
+                  showOrderList,
+                ],
+              },
+            ],
+          },
+        },
       },
     },
     configExecuting: {

@@ -7,7 +7,7 @@ import { isFailedArcheryStatus } from './archery-status.js';
 import { planRelease } from './plan-release.js';
 import { flagDifferences } from './prod-release.js';
 import type { OrderListEntry } from './release-effects.js';
-import type { EffectResultEvent } from './release-events.js';
+import type { EffectResultEvent, ReadOrder } from './release-events.js';
 import type {
   NormalizedRequest,
   PolicyFindingSummary,
@@ -237,8 +237,133 @@ export function nextPendingOrder(context: ReleaseContext): SqlOrder | undefined 
   return [...context.sqlOrders].sort((a, b) => a.seq - b.seq).find((o) => o.status === 'pending');
 }
 
-export function submittingOrder(context: ReleaseContext, sqlId: string): SqlOrder | undefined {
-  return context.sqlOrders.find((o) => o.sqlId === sqlId && o.status === 'submitting');
+/** Where an order runs: its content hash and its target (instance, database) as the item has them now. */
+export function orderTarget(
+  context: ReleaseContext,
+  order: SqlOrder,
+): { hash: string; instance: string; dbName: string } | undefined {
+  const item = sqlItemOf(context, order.sqlId);
+  if (!item) return undefined;
+  return { hash: order.hash, instance: item.instance, dbName: order.dbName ?? item.dbName };
+}
+
+/** What a submission's answer says was submitted (the hash and target are absent in older answers). */
+export interface SubmittedOrderRef {
+  sqlId: string;
+  hash?: string | undefined;
+  instance?: string | undefined;
+  dbName?: string | undefined;
+}
+
+/**
+ * The order being submitted that a submission's answer belongs to: the same item, with the same content
+ * and target. An answer for content or a target the item no longer has (an iteration re-planned it while
+ * the submission was on its way) belongs to no order.
+ */
+export function submittingOrder(context: ReleaseContext, answer: SubmittedOrderRef): SqlOrder | undefined {
+  const order = context.sqlOrders.find((o) => o.sqlId === answer.sqlId && o.status === 'submitting');
+  if (!order) return undefined;
+  if (answer.hash !== undefined && answer.hash !== order.hash) return undefined;
+  if (answer.instance === undefined && answer.dbName === undefined) return order;
+  const target = orderTarget(context, order);
+  if (!target) return undefined;
+  if (answer.instance !== undefined && answer.instance !== target.instance) return undefined;
+  if (answer.dbName !== undefined && answer.dbName !== target.dbName) return undefined;
+  return order;
+}
+
+/**
+ * An order Archery created for a submission that no order of the release waits for any more (its item
+ * was re-planned meanwhile): it must never be kept as the item's order.
+ */
+export function isSupersededSubmission(
+  context: ReleaseContext,
+  answer: SubmittedOrderRef & { workflowId: number },
+): boolean {
+  if (submittingOrder(context, answer)) return false;
+  const bound = context.sqlOrders.some((o) => o.workflowId === answer.workflowId);
+  const replaced = (context.replacedOrders ?? []).some((o) => o.workflowId === answer.workflowId);
+  return !bound && !replaced;
+}
+
+/** The superseded order as one the iteration replaced (cdflow cancels it in Archery). */
+export function supersededOrder(
+  context: ReleaseContext,
+  answer: { sqlId: string; workflowId: number; workflowName?: string | undefined },
+): ReplacedOrder {
+  const item = sqlItemOf(context, answer.sqlId);
+  const seq = item?.seq ?? context.sqlOrders.find((o) => o.sqlId === answer.sqlId)?.seq ?? 0;
+  return {
+    sqlId: answer.sqlId,
+    seq,
+    workflowId: answer.workflowId,
+    workflowName: answer.workflowName ?? null,
+    iteration: context.iteration,
+    reason: 'submitted for content the item no longer has',
+  };
+}
+
+/** Whether an order in `status` has not run and cdflow may still cancel it. */
+export function isUnexecutedStatus(status: SqlOrder['status']): boolean {
+  return unexecutedStatuses.includes(status);
+}
+
+/** The pending orders' items as Archery's check reads them: content, instance and database. */
+export function sqlToCheck(context: ReleaseContext): Array<{
+  sqlId: string;
+  seq: number;
+  hash: string;
+  file: string;
+  instance: string;
+  dbName: string;
+  sql: string;
+}> {
+  return [...context.sqlOrders]
+    .filter((o) => o.status === 'pending')
+    .sort((a, b) => a.seq - b.seq)
+    .flatMap((o) => {
+      const item = sqlItemOf(context, o.sqlId);
+      if (!item) return [];
+      return [
+        {
+          sqlId: o.sqlId,
+          seq: o.seq,
+          hash: o.hash,
+          file: item.svnFile || item.sqlId,
+          instance: item.instance,
+          dbName: o.dbName ?? item.dbName,
+          sql: item.sql,
+        },
+      ];
+    });
+}
+
+/** The check answers the items pending now, with their content (a late answer for older content does not). */
+export function isCurrentSqlCheck(context: ReleaseContext, event: EventOf<'SQL_CHECKED'>): boolean {
+  return sqlToCheck(context).every((item) =>
+    event.items.some((checked) => checked.sqlId === item.sqlId && checked.hash === item.hash),
+  );
+}
+
+/** Archery's check as findings a person reads where the release stopped (same shape as the policy's). */
+export function sqlCheckFindings(
+  context: ReleaseContext,
+  event: EventOf<'SQL_CHECKED'>,
+): { errors: PolicyFindingSummary[]; warnings: PolicyFindingSummary[] } {
+  const files = new Map(sqlToCheck(context).map((item) => [item.sqlId, item.file]));
+  const of = (severity: 'error' | 'warning') =>
+    event.items.flatMap((item) =>
+      (severity === 'error' ? item.errors : item.warnings).map(
+        (m): PolicyFindingSummary => ({
+          ruleId: 'archery.sqlcheck',
+          severity,
+          location: `sql_info[${item.sqlId}] ${files.get(item.sqlId) ?? item.sqlId}`,
+          message: m.statement ? `${m.message} (${m.statement})` : m.message,
+          suggestion: '',
+        }),
+      ),
+    );
+  return { errors: of('error'), warnings: of('warning') };
 }
 
 function updateOrder(context: ReleaseContext, sqlId: string, change: Partial<SqlOrder>): SqlOrder[] {
@@ -302,13 +427,24 @@ export function withAppliedSql(context: ReleaseContext, orders: SqlOrder[]): Rel
   return { ...context.applied, sql };
 }
 
-export function mergePolledOrders(context: ReleaseContext, event: EventOf<'SQL_ORDERS_POLLED'>): SqlOrder[] {
+export function mergePolledOrders(
+  context: ReleaseContext,
+  event: { orders: readonly ReadOrder[] },
+): SqlOrder[] {
   return context.sqlOrders.map((o) => {
     const seen = event.orders.find((p) => o.workflowId !== null && p.workflowId === o.workflowId);
     if (!seen) return o;
     const finishedAt = seen.finishedAt === undefined ? {} : { finishedAt: seen.finishedAt };
     return { ...o, status: seen.status, error: seen.error, ...finishedAt };
   });
+}
+
+/**
+ * The orders a fresh read of Archery does not show finished (`workflow_finish`): a person's SQL升级成功
+ * stands only when there are none. An order not in the read keeps what cdflow last saw of it.
+ */
+export function unfinishedOrders(orders: readonly SqlOrder[]): SqlOrder[] {
+  return orders.filter((o) => o.status !== 'workflow_finish');
 }
 
 export type SqlOutcome = 'failed' | 'finished' | 'waiting';

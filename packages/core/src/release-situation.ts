@@ -40,6 +40,18 @@ export interface PersonMove {
   allowedGroups: string[] | null;
 }
 
+/** An effect that failed for good, which a person runs again (`EFFECT_RETRY_REQUESTED`). */
+export interface EffectToRetry {
+  /** The host's id of the failed effect (its outbox row), when the host said; null otherwise. */
+  effectId: number | null;
+  effectType: string;
+  idempotencyKey: string;
+  /** Why it failed, in full. */
+  reason: string;
+  /** The operator API call that retries it (`POST /api/releases/<ref>/effects/<id>/retry`), when the id is known. */
+  route: string | null;
+}
+
 export type ReleaseWait =
   | {
       kind: 'person';
@@ -49,6 +61,8 @@ export type ReleaseWait =
       task: string;
       /** The moves that take the release on (empty: it only takes a new request from the release system). */
       moves: PersonMove[];
+      /** Effects that failed for good and wait for a person to retry them (absent when none). */
+      retry?: EffectToRetry[];
     }
   | {
       kind: 'timer';
@@ -128,6 +142,10 @@ export interface SituationInput {
   allowedGroups?: Partial<Record<PersonEventType, readonly string[]>>;
   /** The person events the release accepts now (`describeRelease`'s); computed when absent. */
   acceptedEvents?: readonly string[];
+  /** The host's ids of the release's failed effects (by idempotency key), to name the retry route. */
+  failedEffects?: ReadonlyArray<{ id: number; idempotencyKey: string }>;
+  /** How the operator API names the release in a route (its Jira key or release id); default the release id. */
+  releaseRef?: string;
 }
 
 const upstreamLabels: Record<string, string> = {
@@ -160,8 +178,10 @@ const upstreamOfStep: Record<string, UpstreamName> = {
   'sqlPending.fetchingSql': 'sql-source',
   'sqlPending.awaitingPolicy': 'policy',
   'sqlPending.resolvingRoutes': 'archery',
+  'sqlPending.checkingSql': 'archery',
   'sqlPending.submitting': 'archery',
-  sqlExecuting: 'archery',
+  'sqlExecuting.watching': 'archery',
+  'sqlExecuting.confirming': 'archery',
   'configExecuting.applyingApollo': 'apollo',
   'codeExecuting.deploying': 'cmdb',
   'codeExecuting.checkingWindow': 'prod',
@@ -177,6 +197,11 @@ function upstreamOfEffect(type: string): string {
 function orderLabel(order: SqlOrder): string {
   const where = order.workflowId === null ? 'not submitted yet' : `work order ${order.workflowId}`;
   return `#${order.seq} ${order.sqlId} (${where}, ${order.status})`;
+}
+
+/** `sqlExecuting` (a snapshot stored before the stage had steps) is its watching step. */
+function stepOf(state: string): string {
+  return state === 'sqlExecuting' ? 'sqlExecuting.watching' : state;
 }
 
 /** The orders of the iteration still to run, in sequence order. */
@@ -203,10 +228,14 @@ function effectTask(effect: ReleaseEffect, names: JiraWorkflowNames): string {
       return `cdflow reads ${effect.ref} from the SQL source`;
     case 'policy.check':
       return 'cdflow checks the SQL and the version against the versioning policy';
+    case 'archery.checkSql':
+      return `cdflow has Archery check the SQL of ${effect.items.map((i) => i.sqlId).join(', ')} (sqlcheck) before submitting it`;
     case 'archery.submitOrder':
       return `cdflow submits SQL ${effect.order.sqlId} to Archery as a work order`;
     case 'archery.pollOrders':
       return "cdflow reads the work orders' status in Archery";
+    case 'archery.readOrders':
+      return "cdflow reads every work order in Archery to check a person's SQL升级成功";
     case 'archery.executeOrder':
       return `cdflow executes work order ${effect.workflowId} (SQL ${effect.sqlId}) in Archery`;
     case 'apollo.apply':
@@ -230,9 +259,15 @@ function effectTask(effect: ReleaseEffect, names: JiraWorkflowNames): string {
 
 /** What the step waits for at its upstream when that is more than the effect (a poll watches people work). */
 function stepTask(state: string, context: ReleaseContext): string | null {
-  if (state === 'sqlExecuting') {
+  if (state === 'sqlExecuting.confirming') {
+    const by = context.sqlConfirmation?.by ?? 'a person';
+    return `cdflow reads every work order in Archery to check SQL升级成功 by ${by}: it stands only when all are workflow_finish`;
+  }
+  if (state === 'sqlExecuting.watching') {
     const next = ordersToRun(context)[0];
     if (!next) return 'Archery reports every work order finished';
+    if (next.auditRefused !== undefined)
+      return `a DBA audits and executes ${orderLabel(next)} in Archery (Archery refused cdflow's own audit: ${clause(next.auditRefused)}); cdflow reads Archery's status`;
     if (context.settings.sqlMode === 'auto')
       return `Archery executes ${orderLabel(next)}; cdflow passes its review and asks Archery to run it`;
     return `the DBA reviews and executes ${orderLabel(next)} in Archery; cdflow reads Archery's status`;
@@ -298,6 +333,8 @@ const publishAgain = 'publish the release again (the release system sends a new 
 /** What fixes a failed SQL stage: a new iteration, or (when nothing reached Archery) a new submission. */
 function sqlFixTask(context: ReleaseContext): string {
   if (context.failure?.stage === 'policy') return `change what the policy refused, then ${publishAgain}`;
+  if ((context.failure?.findings ?? []).some((f) => f.ruleId === 'archery.sqlcheck'))
+    return `fix the SQL Archery's check refused, then ${publishAgain}`;
   const failed = context.sqlOrders.filter(isOrderFailed);
   if (failed.length > 0 && failed.every((o) => o.status === 'submit_failed'))
     return `fix why the SQL could not be submitted, then submit it again, or ${publishAgain}`;
@@ -308,14 +345,14 @@ function sqlFixTask(context: ReleaseContext): string {
 /** Who acts while the release waits for a person in `state`, and what they do. */
 function personTask(state: string, context: ReleaseContext): { who: string; task: string } {
   switch (state) {
-    case 'sqlExecuting': {
+    case 'sqlExecuting.watching': {
       const orders = ordersToRun(context);
       return {
         who: 'the DBA',
         task:
           orders.length > 0
-            ? `review and execute ${orders.map(orderLabel).join(', ')} in Archery, in sequence order, then confirm`
-            : 'confirm the SQL executed',
+            ? `review and execute ${orders.map(orderLabel).join(', ')} in Archery, in sequence order, then confirm (cdflow checks Archery shows every order finished)`
+            : 'confirm the SQL executed (Archery shows every order finished)',
       };
     }
     case 'sqlPending.failed':
@@ -452,6 +489,22 @@ function failureOf(context: ReleaseContext): FailureExplanation | null {
   };
 }
 
+/** The release's effects that failed for good, with the route that retries each (when the host named its id). */
+function effectsToRetry(context: ReleaseContext, input: SituationInput): EffectToRetry[] {
+  const ids = new Map((input.failedEffects ?? []).map((f) => [f.idempotencyKey, f.id]));
+  const ref = input.releaseRef ?? context.releaseId;
+  return (context.failedEffects ?? []).map((f) => {
+    const id = ids.get(f.idempotencyKey) ?? null;
+    return {
+      effectId: id,
+      effectType: f.effectType,
+      idempotencyKey: f.idempotencyKey,
+      reason: f.reason,
+      route: id === null ? null : `POST /api/releases/${encodeURIComponent(ref)}/effects/${id}/retry`,
+    };
+  });
+}
+
 /** What moves the release on now. */
 function waitOf(
   state: string,
@@ -463,6 +516,19 @@ function waitOf(
   const head = input.pendingEffect ?? null;
   // An upstream that keeps failing holds up everything after it, whoever the step waits for.
   if (head && head.attempts > 0) return upstreamWait(state, context, head, names);
+  // An effect that failed for good is retried by nobody but a person: that comes before the step's wait.
+  const retry = effectsToRetry(context, input);
+  if (retry.length > 0) {
+    return {
+      kind: 'person',
+      who: 'an operator',
+      task: `retry ${retry
+        .map((r) => `${r.effectType} (failed: ${clause(r.reason)})${r.route ? ` with ${r.route}` : ''}`)
+        .join('; ')}, once what made it fail is fixed`,
+      moves: [],
+      retry,
+    };
+  }
   const waits = waitsOnNow(state, context.settings);
   if (waits === 'person') {
     const { who, task } = personTask(state, context);
@@ -550,9 +616,14 @@ export function explainRelease(
   release: { state: string; context: ReleaseContext },
   input: SituationInput = {},
 ): ReleaseSituation {
-  const { state, context } = release;
+  const { context } = release;
+  const state = stepOf(release.state);
   const names = input.names ?? defaultJiraWorkflowNames;
-  const step = stepInWords(state, context, names);
+  const failedEffect = (context.failedEffects ?? [])[0];
+  // A failed effect stops the release where it is, visibly: the step says so, with what failed.
+  const step = failedEffect
+    ? `${stepInWords(state, context, names)} — stopped: ${failedEffect.effectType} failed; an operator retries it`
+    : stepInWords(state, context, names);
   const timers = pendingTimers(context, input);
   const waitsFor = waitOf(state, context, input, timers, names);
   const lastFailure = failureOf(context);

@@ -13,7 +13,8 @@ import type { ReleaseContext } from './release-types.js';
 type Words = (context: ReleaseContext) => string;
 
 const sqlExecutingWords: Record<ReleaseContext['settings']['sqlMode'], string> = {
-  manual: 'the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms',
+  manual:
+    'the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms; cdflow watches Archery',
   watch:
     'the DBA reviews and executes the SQL work orders in Archery, in sequence order; cdflow watches Archery',
   auto: 'cdflow passes review of and executes the SQL work orders in Archery, in sequence order',
@@ -25,6 +26,7 @@ const stepWords: Readonly<Record<string, Words>> = {
   'sqlPending.awaitingPolicy': () => 'cdflow checks the SQL and the version against the versioning policy',
   'sqlPending.resolvingRoutes': () =>
     "cdflow looks up each order's Archery group, instance and database before anything is submitted",
+  'sqlPending.checkingSql': () => 'cdflow has Archery check each SQL item (sqlcheck) before submitting any',
   'sqlPending.submitting': () =>
     'cdflow submits the SQL to Archery, one work order per item in sequence order',
   'sqlPending.submitted': () =>
@@ -34,6 +36,9 @@ const stepWords: Readonly<Record<string, Words>> = {
       ? 'SQL failed: the versioning policy refused it; nothing was submitted to Archery'
       : 'SQL failed: nothing after it runs until the SQL is fixed',
   sqlExecuting: (c) => sqlExecutingWords[c.settings.sqlMode],
+  'sqlExecuting.watching': (c) => sqlExecutingWords[c.settings.sqlMode],
+  'sqlExecuting.confirming': (c) =>
+    `cdflow reads every work order in Archery to check SQL升级成功 by ${c.sqlConfirmation?.by ?? 'a person'}`,
   'configExecuting.routing': () => 'cdflow decides what the configuration stage does next',
   'configExecuting.applyingApollo': () => 'cdflow applies and publishes the Apollo items',
   'configExecuting.awaitingConfirmation': () => 'ops apply the configuration and confirm',

@@ -180,7 +180,11 @@ export interface SqlOrder {
   /** Archery `workflow_id` (never the content row `id`). */
   workflowId: number | null;
   status: SqlOrderStatus;
-  /** A person confirmed success in Jira (manual mode) without cdflow seeing `workflow_finish`. */
+  /**
+   * A person confirmed success without cdflow seeing `workflow_finish` — only in releases stored or
+   * imported before cdflow checked a confirmation against Archery; now a person's SQL升级成功 stands only
+   * when Archery shows every order finished, and this stays null.
+   */
   confirmedBy: string | null;
   error: string | null;
   /** Mode auto: cdflow already asked Archery to execute this order (it asks once per order). */
@@ -193,6 +197,11 @@ export interface SqlOrder {
   finishedAt?: string | null;
   /** Earlier orders (by `seq`) this one finished before; recorded (and commented) once, when first seen. */
   finishedBefore?: number[];
+  /**
+   * Mode auto: Archery refused cdflow's own audit of the order (e.g. `ban_self_audit`), with its words. A
+   * DBA audits and executes it; cdflow only reads it (as in mode watch) and never audits it again.
+   */
+  auditRefused?: string;
 }
 
 /** An unexecuted order an iteration replaced: cdflow cancels it in Archery so nobody runs it by mistake. */
@@ -203,7 +212,11 @@ export interface ReplacedOrder {
   workflowName: string | null;
   /** The iteration that replaced it. */
   iteration: number;
-  reason: 'content changed' | 'removed from the request';
+  /**
+   * Why: the item's content changed, it left the request, or its submission was answered only after an
+   * iteration had re-planned the item (the order holds the content or target it no longer has).
+   */
+  reason: 'content changed' | 'removed from the request' | 'submitted for content the item no longer has';
 }
 
 export type DeploymentStatus = 'pending' | 'delayed' | 'started' | 'running' | 'success' | 'failed';
@@ -401,8 +414,25 @@ export interface ReleaseFailure {
   reason: string;
   /** The machine state the failure happened in (a state id; core has no clock, the audit trail has times). */
   at: string;
-  /** A policy refusal: the findings that refused it (rule, location, message, fix). */
+  /**
+   * The findings that refused the SQL (rule, location, message, fix): the versioning policy's, or
+   * Archery's own check (`ruleId` `archery.sqlcheck`).
+   */
   findings?: PolicyFindingSummary[];
+  /** The idempotency key of the effect whose failure this is (EFFECT_FAILED); cleared when it is retried. */
+  effect?: string;
+}
+
+/**
+ * An effect that failed for good and is retried only by a person (`EFFECT_RETRY_REQUESTED`, the operator
+ * API's `POST /api/releases/:key/effects/:id/retry`): what failed, why, and where the release was.
+ */
+export interface FailedEffect {
+  idempotencyKey: string;
+  effectType: string;
+  reason: string;
+  /** The machine state when it failed. */
+  at: string;
 }
 
 /** The machine's context: plain JSON, persisted in every snapshot. */
@@ -442,6 +472,12 @@ export interface ReleaseContext {
   appliedVersion?: string | null;
   /** The iteration whose SQL and version passed the policy gate (absent until one did). */
   policyPassedIteration?: number;
+  /** The iteration whose pending SQL passed Archery's own check (`sqlcheck`) before submission. */
+  sqlCheckedIteration?: number;
+  /** A person's SQL升级成功 being checked against a fresh read of Archery (`sqlExecuting.confirming`). */
+  sqlConfirmation?: { by: string };
+  /** Effects that failed for good, waiting for a person to retry them (oldest first). */
+  failedEffects?: FailedEffect[];
   /** Every Archery work order id the release recorded: never reused for another submission. */
   archeryOrderIds?: number[];
   /** Unexecuted orders later iterations replaced (and cdflow cancelled in Archery). */

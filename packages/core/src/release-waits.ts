@@ -21,9 +21,17 @@ function leafWaits(node: AnyStateNode, inherited: WaitsOn | null, out: Map<strin
 const waits = new Map<string, WaitsOn | null>();
 for (const node of Object.values(releaseMachine.root.states) as AnyStateNode[]) leafWaits(node, null, waits);
 
-/** Who moves the release on from machine state `stateId` (a leaf, dotted); null for transient or final states. */
+/** A stage's id as a snapshot stored before the stage had steps names it → the step it starts in. */
+function leafOf(stateId: string): string {
+  let node: AnyStateNode | undefined = releaseMachine.root;
+  for (const key of stateId.split('.')) node = node?.states[key];
+  while (node?.initial?.target[0]) node = node.initial.target[0];
+  return node ? node.path.join('.') : stateId;
+}
+
+/** Who moves the release on from machine state `stateId` (dotted); null for transient or final states. */
 export function waitsOn(stateId: string): WaitsOn | null {
-  return waits.get(stateId) ?? null;
+  return waits.get(stateId) ?? waits.get(leafOf(stateId)) ?? null;
 }
 
 /** The chart's `meta.waitsOnBySqlMode` of each leaf (a leaf inherits its stage's). */
@@ -50,7 +58,8 @@ for (const node of Object.values(releaseMachine.root.states) as AnyStateNode[])
  * reads, though a person's Jira move is still accepted there — `waitsOn` keeps saying `person` for that).
  */
 export function waitsOnNow(stateId: string, settings: Pick<ReleaseSettings, 'sqlMode'>): WaitsOn | null {
-  return waitsBySqlMode.get(stateId)?.[settings.sqlMode] ?? waitsOn(stateId);
+  const step = waitsBySqlMode.has(stateId) ? stateId : leafOf(stateId);
+  return waitsBySqlMode.get(step)?.[settings.sqlMode] ?? waitsOn(step);
 }
 
 /** Every machine state (dotted leaf id) in which the next step is a person's decision. */

@@ -84,7 +84,7 @@ describe('machine states and Jira statuses', () => {
 
   it('maps CONFIG执行中→开发/运维修改, 开发/运维修改→CODE执行中 and UAT升级完成→升级流程结束 by the graph', () => {
     const d = inSqlExecuting();
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    d.confirmSql('dba');
     expect(
       interpretJiraChange(
         { state: d.state, context: d.context },
@@ -126,7 +126,8 @@ describe('machine states and Jira statuses', () => {
 
   it("two quick moves whose deliveries arrive in the wrong order: the step Jira took first, then the delivery's own", () => {
     const d = inSqlExecuting();
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    // The DBA's SQL升级成功, borne out by Archery (every order finished).
+    d.confirmSql('dba');
     const now = () => ({ state: d.state, context: d.context, acceptedEvents: [] });
     // 配置升级失败 then 重新提交代码: the second move's delivery is processed first.
     const second = { change: { from: '开发/运维修改', to: 'CODE执行中' }, by: 'ops' };
@@ -154,7 +155,7 @@ describe('machine states and Jira statuses', () => {
     expect(interpretJiraDelivery(now(), first, 'CODE执行中')).toEqual({ kind: 'in-sync' });
     // A stale change that does not end where Jira is now is not taken as a step Jira took.
     const stale = inSqlExecuting();
-    stale.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    stale.confirmSql('dba');
     const old = { change: { from: '开发/运维修改', to: 'SQL待执行' }, by: 'dev' };
     expect(
       interpretJiraDelivery(
@@ -200,7 +201,11 @@ describe('jira issue content and machine export', () => {
     expect(Object.keys(json.states).sort()).toEqual([...releaseStates, ...prodOnlyStates].sort());
     const mermaid = machineToMermaid();
     expect(mermaid.split('\n')[0]).toBe('stateDiagram-v2');
-    expect(mermaid).toContain('sqlExecuting --> configExecuting: SQL_CONFIRMED');
+    // A person's SQL升级成功 stands once a fresh read of Archery shows every order finished.
+    expect(mermaid).toContain('sqlExecuting_watching --> sqlExecuting_confirming: SQL_CONFIRMED');
+    expect(mermaid).toContain(
+      'sqlExecuting_confirming --> configExecuting: SQL_CONFIRMATION_CHECKED [confirmationStands]',
+    );
     expect(mermaid).toContain('closed --> [*]');
     expect(mermaid).toContain('state sqlPending {');
   });

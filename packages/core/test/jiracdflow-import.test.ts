@@ -1,5 +1,6 @@
 /** Cut-over: releases built from the original's jira_workflow and sql_workflow rows, at their stage. */
 import {
+  type Decision,
   decide,
   decodeSqlText,
   defaultNormalizeOptions,
@@ -167,6 +168,16 @@ describe('reading the export', () => {
   });
 });
 
+/** Archery's own check of the items about to be submitted passes (the decision's `archery.checkSql`). */
+function passCheck(d: Decision): Decision {
+  const check = d.effects.find((e) => e.type === 'archery.checkSql');
+  if (check?.type !== 'archery.checkSql') throw new Error(`no archery.checkSql in ${d.state}`);
+  return decide(d.next, {
+    type: 'SQL_CHECKED',
+    items: check.items.map((i) => ({ sqlId: i.sqlId, hash: i.hash, errors: [], warnings: [] })),
+  });
+}
+
 describe('a release imported at SQL执行中 with two executed orders', () => {
   it('is in sqlExecuting with the orders and their Archery ids, both applied; mode watch polls Archery', () => {
     const { plan, release } = imported('SQL执行中', settings({ policyGate: false, sqlMode: 'watch' }));
@@ -174,7 +185,7 @@ describe('a release imported at SQL执行中 with two executed orders', () => {
       `${path}/01.acc_ddl.sql@900`,
       `${path}/02.acc_dml.sql@900`,
     ]);
-    expect(release.state).toBe('sqlExecuting');
+    expect(release.state).toBe('sqlExecuting.watching');
     expect(release.context.sqlOrders.map((o) => [o.sqlId, o.workflowId, o.status])).toEqual([
       ['a18-77-01', 501, 'workflow_finish'],
       ['a18-77-02', 502, 'workflow_finish'],
@@ -182,14 +193,23 @@ describe('a release imported at SQL执行中 with two executed orders', () => {
     expect(Object.keys(release.context.applied.sql)).toEqual(['a18-77-01', 'a18-77-02']);
     expect(summarize(release.effects)).toEqual(['timer.schedule archery.poll']);
     expect(release.context.timers).toEqual(['archery.poll']);
-    expect(describeRelease(release.persisted).state).toBe('sqlExecuting');
+    expect(describeRelease(release.persisted).state).toBe('sqlExecuting.watching');
     expect(legacyUpgradeStatus(release)).toBe(102);
   });
 
   it('re-published with one changed item after uatComplete, plans and reads only that item', () => {
     const { release } = imported('SQL执行中');
-    expect(release.effects).toEqual([]);
+    // Every mode reads Archery (manual too, read-only).
+    expect(summarize(release.effects)).toEqual(['timer.schedule archery.poll']);
     let d = decide(release.persisted, { type: 'SQL_CONFIRMED', by: 'dba' });
+    expect(d.state).toBe('sqlExecuting.confirming');
+    d = decide(d.next, {
+      type: 'SQL_CONFIRMATION_CHECKED',
+      orders: [
+        { workflowId: 501, status: 'workflow_finish', error: null },
+        { workflowId: 502, status: 'workflow_finish', error: null },
+      ],
+    });
     expect(d.state).toBe('configExecuting.awaitingConfirmation');
     d = decide(d.next, { type: 'CONFIG_CONFIRMED', by: 'ops' });
     d = decide(d.next, {
@@ -223,6 +243,7 @@ describe('a release imported at SQL执行中 with two executed orders', () => {
     // Where the changed order goes in Archery is read before it is submitted.
     expect(d.state).toBe('sqlPending.resolvingRoutes');
     d = decide(d.next, { type: 'SQL_ROUTES_RESOLVED', routes: [{ sqlId: 'a18-77-02', dbName: 'acc' }] });
+    d = passCheck(d);
     expect(d.effects.flatMap((e) => (e.type === 'archery.submitOrder' ? [e.order.sql] : []))).toEqual([
       'UPDATE member SET level = 2;',
     ]);
@@ -256,10 +277,12 @@ describe('the other stages', () => {
     expect(routes?.type === 'archery.resolveRoutes' && routes.routes.map((r) => r.sqlId)).toEqual([
       'a18-77-02',
     ]);
-    const d = decide(release.persisted, {
-      type: 'SQL_ROUTES_RESOLVED',
-      routes: [{ sqlId: 'a18-77-02', dbName: 'acc' }],
-    });
+    const d = passCheck(
+      decide(release.persisted, {
+        type: 'SQL_ROUTES_RESOLVED',
+        routes: [{ sqlId: 'a18-77-02', dbName: 'acc' }],
+      }),
+    );
     expect(d.state).toBe('sqlPending.submitting');
     expect(summarize(d.effects)).toEqual(['archery.submitOrder a18-77-02']);
     expect(release.context.plan.sql.map((e) => e.decision)).toEqual(['skip', 'run']);

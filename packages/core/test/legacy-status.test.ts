@@ -86,7 +86,7 @@ describe('sql_info', () => {
     ]);
   });
 
-  it('an order a person confirmed answers workflow_finish; an item not in Archery yet is not listed', () => {
+  it('an order confirmed (Archery shows it finished) answers workflow_finish; an item not in Archery yet is not listed', () => {
     const d = new Drive(normalizedFixture('first-upgrade.json'), settings({ policyGate: false }));
     d.resolveRoutes();
     d.send({ type: 'ISSUE_READY', issueKey: 'AC-1', created: true });
@@ -103,13 +103,13 @@ describe('sql_info', () => {
       workflowId: 12,
       status: 'workflow_manreviewing',
     });
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    d.confirmSql('dba');
     expect(legacySqlInfo(d.context).map((s) => s.status)).toEqual(['workflow_finish', 'workflow_finish']);
   });
 
   it('an item executed in an earlier iteration and skipped now answers workflow_finish with its order', () => {
     const d = submitted();
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba' });
+    d.confirmSql('dba');
     const iteration: ReleaseContext = { ...d.context, sqlOrders: [] };
     expect(legacySqlInfo(iteration)).toEqual([
       { sqlId: 'a18-20261201-01', status: 'workflow_finish', errormessage: '', workflowId: 11 },

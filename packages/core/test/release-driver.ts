@@ -1,6 +1,7 @@
 /** Test helpers: build requests from fixtures and drive a release through decide. */
 import { readFileSync } from 'node:fs';
 import {
+  type ArcheryStatus,
   type Decision,
   decide,
   defaultReleaseSettings,
@@ -48,25 +49,77 @@ export class Drive {
   constructor(request: NormalizedRequest, s: ReleaseSettings = settings(), releaseId = 'rel-1') {
     this.last = startRelease({ releaseId, request, settings: s });
     this.states.push(this.last.state);
+    this.effects.push(...this.last.effects);
   }
 
   send(event: ReleaseEvent): Decision {
     this.last = decide(this.last.next, event);
     this.states.push(this.last.state);
+    this.effects.push(...this.last.effects);
     return this.last;
   }
 
-  /** Answer the pending `archery.resolveRoutes` effect: every route resolves, to `databases[instance]` or the instance's name. */
+  /** Every effect decided so far, oldest first. */
+  readonly effects: ReleaseEffect[] = [];
+
+  /** The latest effect of `type` decided so far. */
+  latest<T extends ReleaseEffect['type']>(type: T): Extract<ReleaseEffect, { type: T }> | undefined {
+    const found = [...this.effects].reverse().find((e) => e.type === type);
+    return found as Extract<ReleaseEffect, { type: T }> | undefined;
+  }
+
+  /**
+   * Answer the pending `archery.resolveRoutes` effect: every route resolves, to `databases[instance]` or
+   * the instance's name; then Archery's check of the items (`archery.checkSql`) passes. Returns the
+   * decision after the check (the one that submits).
+   */
   resolveRoutes(databases: Record<string, string> = {}): Decision {
     const effect = this.last.effects.find((e) => e.type === 'archery.resolveRoutes');
     if (effect?.type !== 'archery.resolveRoutes') {
       throw new Error(`no archery.resolveRoutes effect in the last decision (state ${this.state})`);
     }
-    return this.send({
+    this.send({
       type: 'SQL_ROUTES_RESOLVED',
       routes: effect.routes.map((r) => ({
         sqlId: r.sqlId,
         dbName: r.dbName ?? databases[r.instance] ?? r.instance,
+      })),
+    });
+    return this.state === 'sqlPending.checkingSql' ? this.checkSql() : this.last;
+  }
+
+  /** Answer the pending `archery.checkSql` effect: Archery's check finds what `messages` says (default nothing). */
+  checkSql(messages: Record<string, { errors?: string[]; warnings?: string[] }> = {}): Decision {
+    const effect = this.latest('archery.checkSql');
+    if (effect === undefined || this.state !== 'sqlPending.checkingSql') {
+      throw new Error(`no archery.checkSql effect in the last decision (state ${this.state})`);
+    }
+    const of = (texts: string[] | undefined) => (texts ?? []).map((message) => ({ statement: '', message }));
+    return this.send({
+      type: 'SQL_CHECKED',
+      items: effect.items.map((i) => ({
+        sqlId: i.sqlId,
+        hash: i.hash,
+        errors: of(messages[i.sqlId]?.errors),
+        warnings: of(messages[i.sqlId]?.warnings),
+      })),
+    });
+  }
+
+  /**
+   * A person's SQL升级成功, then the fresh read of Archery it asks for (`archery.readOrders`), answered
+   * with `statuses` by workflow id (default: every order finished). Returns the read's decision.
+   */
+  confirmSql(by = 'dba.li', statuses: Record<number, ArcheryStatus> = {}): Decision {
+    const asked = this.send({ type: 'SQL_CONFIRMED', by });
+    const read = asked.effects.find((e) => e.type === 'archery.readOrders');
+    if (read?.type !== 'archery.readOrders') return asked;
+    return this.send({
+      type: 'SQL_CONFIRMATION_CHECKED',
+      orders: read.workflowIds.map((workflowId) => ({
+        workflowId,
+        status: statuses[workflowId] ?? 'workflow_finish',
+        error: null,
       })),
     });
   }

@@ -57,22 +57,53 @@ function eventsFor(snapshot: Snap): ReleaseEvent[] {
       ],
     });
   }
+  if (state.includes('checkingSql')) {
+    const pending = c.sqlOrders.filter((o) => o.status === 'pending');
+    const checked = (errors: string[]) => ({
+      type: 'SQL_CHECKED' as const,
+      items: pending.map((o, i) => ({
+        sqlId: o.sqlId,
+        hash: o.hash,
+        errors: i === pending.length - 1 ? errors.map((message) => ({ statement: '', message })) : [],
+        warnings: [],
+      })),
+    });
+    events.push(checked([]), checked(["Table 'acc.store' doesn't exist."]));
+  }
   const submitting = c.sqlOrders.find((o) => o.status === 'submitting');
   if (submitting) {
     const id = 10 * c.iteration + submitting.seq;
+    const item = c.request.sql.find((i) => i.sqlId === submitting.sqlId);
+    const target = { hash: submitting.hash, instance: item?.instance, dbName: submitting.dbName };
     events.push({
       type: 'SQL_ORDER_SUBMITTED',
       sqlId: submitting.sqlId,
       workflowId: id,
       status: 'workflow_manreviewing',
+      ...target,
     });
     events.push({
       type: 'SQL_ORDER_SUBMITTED',
       sqlId: submitting.sqlId,
       workflowId: id,
       status: 'workflow_autoreviewwrong',
+      ...target,
     });
-    events.push({ type: 'SQL_SUBMIT_FAILED', sqlId: submitting.sqlId, reason: 'Archery down' });
+    // The late answer of a submission an iteration superseded (other content): never bound.
+    events.push({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: submitting.sqlId,
+      workflowId: 90 + id,
+      status: 'workflow_manreviewing',
+      ...target,
+      hash: 'superseded',
+    });
+    events.push({
+      type: 'SQL_SUBMIT_FAILED',
+      sqlId: submitting.sqlId,
+      reason: 'Archery down',
+      hash: submitting.hash,
+    });
   }
   if (state.includes('resolvingRoutes')) {
     const pending = c.sqlOrders.filter((o) => o.status === 'pending' && o.dbName === undefined);
@@ -94,8 +125,30 @@ function eventsFor(snapshot: Snap): ReleaseEvent[] {
     events.push({ type: 'RETRY_SQL_SUBMIT', by });
     if (c.iteration < 2) events.push({ type: 'NEW_ITERATION', request: fixed, by: 'release-system' });
   }
+  if (state.includes('confirming')) {
+    const ids = c.sqlOrders.map((o) => o.workflowId ?? 0);
+    const read = (last: 'workflow_finish' | 'workflow_exception' | 'workflow_review_pass') => ({
+      type: 'SQL_CONFIRMATION_CHECKED' as const,
+      orders: ids.map((workflowId, i) => ({
+        workflowId,
+        status: i === ids.length - 1 ? last : ('workflow_finish' as const),
+        error: null,
+      })),
+    });
+    events.push(read('workflow_finish'), read('workflow_review_pass'), read('workflow_exception'));
+    events.push({ type: 'SQL_CONFIRMATION_CHECKED', orders: [], readError: 'Archery answered 502' });
+  }
   if (state.includes('sqlExecuting')) {
     events.push({ type: 'SQL_CONFIRMED', by }, { type: 'SQL_REPORTED_FAILED', by });
+    const reviewing = c.sqlOrders.find((o) => o.executeRequested && o.auditRefused === undefined);
+    if (reviewing?.workflowId != null) {
+      events.push({
+        type: 'SQL_AUDIT_REFUSED',
+        workflowId: reviewing.workflowId,
+        sqlId: reviewing.sqlId,
+        reason: '操作失败, 当前配置禁止本人审核自己的工单',
+      });
+    }
     events.push({ type: 'TIMER_FIRED', timer: 'archery.poll' });
     const ids = c.sqlOrders.map((o) => o.workflowId ?? 0);
     const with_ = (statuses: Array<'workflow_finish' | 'workflow_exception' | 'workflow_review_pass'>) => ({
@@ -197,6 +250,7 @@ function eventsFor(snapshot: Snap): ReleaseEvent[] {
   }
   events.push({ type: 'ISSUE_READY', issueKey: 'AC-1', created: true });
   events.push({ type: 'EFFECT_FAILED', effectType: 'jira.moveTo', idempotencyKey: 'k', reason: '503' });
+  events.push({ type: 'EFFECT_RETRY_REQUESTED', effectType: 'jira.moveTo', idempotencyKey: 'k', by });
   return events;
 }
 
@@ -206,7 +260,12 @@ function serialize(snapshot: Snap): string {
   return JSON.stringify([
     snapshot.value,
     c.iteration,
-    c.sqlOrders.map((o) => [o.status, o.confirmedBy !== null, o.executeRequested === true]),
+    c.sqlOrders.map((o) => [
+      o.status,
+      o.confirmedBy !== null,
+      o.executeRequested === true,
+      o.auditRefused !== undefined,
+    ]),
     c.deployments.map((d) => [d.status, (d.targets ?? []).map((t) => [t.status, t.attempt])]),
     [...c.timers].sort(),
     Object.keys(c.applied.sql).length,
@@ -282,6 +341,37 @@ describe('the release machine, path by path', () => {
           trace.push(d);
         }
         let failedIteration: number | null = null;
+        // The machine's new promises, step by step: a refused SQL升级成功 applies nothing that did not run
+        // and stays in SQL; a superseded submission is never bound; a retried effect leaves the list.
+        let before = trace[0]!;
+        for (const [i, step] of path.steps.filter((x) => !x.event.type.startsWith('xstate.')).entries()) {
+          const after = trace[i + 1]!;
+          const event = step.event as ReleaseEvent;
+          if (event.type === 'SQL_CONFIRMATION_CHECKED' && after.accepted) {
+            const unfinished = event.orders.some((o) => o.status !== 'workflow_finish') || event.readError;
+            if (unfinished) {
+              expect(stateOf(after)).not.toBe('configExecuting');
+              for (const o of event.orders.filter((x) => x.status !== 'workflow_finish')) {
+                const order = after.context.sqlOrders.find((x) => x.workflowId === o.workflowId);
+                // (An order the machine had already seen finished stays applied: Archery's finish is final.)
+                const known = before.context.applied.sql[order?.sqlId ?? '']?.workflowId === o.workflowId;
+                if (order && !known)
+                  expect(after.context.applied.sql[order.sqlId]?.workflowId).not.toBe(o.workflowId);
+              }
+            }
+          }
+          if (event.type === 'SQL_ORDER_SUBMITTED' && event.hash === 'superseded') {
+            expect(after.context.sqlOrders.some((o) => o.workflowId === event.workflowId)).toBe(false);
+          }
+          if (event.type === 'EFFECT_RETRY_REQUESTED' && after.accepted) {
+            expect((after.context.failedEffects ?? []).some((f) => f.idempotencyKey === 'k')).toBe(false);
+            expect(after.effects).toEqual([]);
+          }
+          if (describeRelease(before.next).final && event.type === 'NEW_ITERATION') {
+            expect(after.refusal?.kind).toBe('final');
+          }
+          before = after;
+        }
         for (const t of trace) {
           const top = stateOf(t);
           reached.add(t.state.startsWith('sqlPending.failed') ? 'sqlPending.failed' : top);

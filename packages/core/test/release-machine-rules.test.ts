@@ -37,7 +37,7 @@ function toSqlExecuting(request: NormalizedRequest = first(), s = settings()): D
 
 function toCodeExecuting(s = settings()): Drive {
   const d = toSqlExecuting(first(), s);
-  d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+  d.confirmSql('dba.li');
   d.send({ type: 'CONFIG_CONFIRMED', by: 'ops.wang' });
   return d;
 }
@@ -106,7 +106,24 @@ describe('rule 1/2: starting a release', () => {
       { sqlId: SQL1, instance: 'acc', group: 'A18', dbName: null },
       { sqlId: SQL2, instance: 'acc', group: 'A18', dbName: null },
     ]);
-    const routed = d.resolveRoutes({ acc: 'acc_main' });
+    // Before any order is submitted, Archery checks every item in the database it runs in.
+    const resolved = d.send({
+      type: 'SQL_ROUTES_RESOLVED',
+      routes: [
+        { sqlId: SQL1, dbName: 'acc_main' },
+        { sqlId: SQL2, dbName: 'acc_main' },
+      ],
+    });
+    expect(resolved.state).toBe('sqlPending.checkingSql');
+    expect(summarize(resolved.effects)).toEqual(['archery.checkSql']);
+    const check = resolved.effects[0]!;
+    expect(
+      check.type === 'archery.checkSql' && check.items.map((i) => [i.sqlId, i.instance, i.dbName]),
+    ).toEqual([
+      [SQL1, 'acc', 'acc_main'],
+      [SQL2, 'acc', 'acc_main'],
+    ]);
+    const routed = d.checkSql();
     expect(summarize(routed.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
     const submit = routed.effects[0]!;
     expect(submit.type === 'archery.submitOrder' && submit.order).toMatchObject({
@@ -130,9 +147,14 @@ describe('rule 1/2: starting a release', () => {
       workflowId: 12,
       status: 'workflow_manreviewing',
     });
-    expect(done.state).toBe('sqlExecuting');
-    expect(summarize(done.effects)).toEqual(['jira.moveTo sqlExecuting via submitSql', 'jira.showOrders']);
-    const shown = done.effects[1]!;
+    expect(done.state).toBe('sqlExecuting.watching');
+    // cdflow reads Archery in every mode (manual too: read-only).
+    expect(summarize(done.effects)).toEqual([
+      'jira.moveTo sqlExecuting via submitSql',
+      'timer.schedule archery.poll',
+      'jira.showOrders',
+    ]);
+    const shown = done.effects[2]!;
     expect(
       shown.type === 'jira.showOrders' && shown.orders.map((o) => [o.seq, o.workflowId, o.status]),
     ).toEqual([
@@ -200,6 +222,59 @@ describe('rule 1/2: starting a release', () => {
     expect(r.context.warnings).toHaveLength(1);
   });
 
+  it("Archery's check (sqlcheck) refusing an item submits nothing, not even the items before it", () => {
+    const d = new Drive(first(), settings({ policyGate: false }));
+    d.send({
+      type: 'SQL_ROUTES_RESOLVED',
+      routes: [
+        { sqlId: SQL1, dbName: 'acc' },
+        { sqlId: SQL2, dbName: 'acc' },
+      ],
+    });
+    const r = d.checkSql({
+      [SQL2]: { errors: ["Table 'acc.store_region' doesn't exist."] },
+      [SQL1]: { warnings: ['Please set the where condition.'] },
+    });
+    expect(r.state).toBe('sqlPending.failed');
+    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    const comment = r.effects[0]!;
+    expect(comment.type === 'jira.comment' && comment.body).toContain(
+      `- ${SQL2} (02.acc_dml_store.sql):\n  - Table 'acc.store_region' doesn't exist.`,
+    );
+    expect(r.context.failure).toMatchObject({ stage: 'sql' });
+    expect(r.context.failure?.reason).toContain("Table 'acc.store_region' doesn't exist.");
+    expect(r.context.failure?.findings?.map((f) => [f.ruleId, f.severity, f.location])).toEqual([
+      ['archery.sqlcheck', 'error', `sql_info[${SQL2}] 02.acc_dml_store.sql`],
+    ]);
+    // Its warnings are recorded on the release.
+    expect(r.context.warnings.map((w) => [w.ruleId, w.message])).toEqual([
+      ['archery.sqlcheck', 'Please set the where condition.'],
+    ]);
+    expect(r.context.sqlOrders.every((o) => o.status === 'pending')).toBe(true);
+  });
+
+  it("warnings of Archery's check are recorded and the submission goes on; a stale check answer is refused", () => {
+    const d = new Drive(first(), settings({ policyGate: false }));
+    d.send({
+      type: 'SQL_ROUTES_RESOLVED',
+      routes: [
+        { sqlId: SQL1, dbName: 'acc' },
+        { sqlId: SQL2, dbName: 'acc' },
+      ],
+    });
+    const stale = d.send({
+      type: 'SQL_CHECKED',
+      items: [
+        { sqlId: SQL1, hash: 'old', errors: [], warnings: [] },
+        { sqlId: SQL2, hash: 'old', errors: [], warnings: [] },
+      ],
+    });
+    expect(stale.accepted).toBe(false);
+    const r = d.checkSql({ [SQL1]: { warnings: ['Please set the where condition.'] } });
+    expect(r.state).toBe('sqlPending.submitting');
+    expect(r.context.warnings).toHaveLength(1);
+  });
+
   it('without the policy gate, submission starts at once', () => {
     const d = new Drive(first(), settings({ policyGate: false }));
     expect(summarize(d.last.effects)).toEqual(['jira.ensureIssue', 'archery.resolveRoutes']);
@@ -262,32 +337,149 @@ describe('rule 1/2: starting a release', () => {
 });
 
 describe('rule 3: sqlExecuting', () => {
-  it('manual: SQL升级成功 confirms the orders, records them applied, → configExecuting', () => {
+  it('SQL升级成功 is checked on a fresh read of Archery: every order finished → configExecuting, applied', () => {
     const d = toSqlExecuting();
-    const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    const asked = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    expect(asked.state).toBe('sqlExecuting.confirming');
+    // Nothing counts as executed yet: cdflow reads every order now, never a poll's earlier answer.
+    expect(summarize(asked.effects)).toEqual(['archery.readOrders']);
+    const read = asked.effects[0]!;
+    expect(read.type === 'archery.readOrders' && read.workflowIds).toEqual([11, 12]);
+    expect(asked.context.applied.sql).toEqual({});
+    const r = d.send({
+      type: 'SQL_CONFIRMATION_CHECKED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null },
+        { workflowId: 12, status: 'workflow_finish', error: null },
+      ],
+    });
     expect(r.state).toBe('configExecuting.awaitingConfirmation');
-    // The order list on the issue shows who confirmed them.
-    expect(summarize(r.effects)).toEqual(['jira.moveTo configExecuting via sqlSucceeded', 'jira.showOrders']);
-    const shown = r.effects[1]!;
-    expect(shown.type === 'jira.showOrders' && shown.orders.map((o) => o.confirmedBy)).toEqual([
-      'dba.li',
-      'dba.li',
+    expect(summarize(r.effects)).toEqual([
+      'timer.cancel archery.poll',
+      'jira.moveTo configExecuting via sqlSucceeded',
+      'jira.showOrders',
     ]);
-    expect(r.context.sqlOrders.every((o) => o.confirmedBy === 'dba.li')).toBe(true);
+    const shown = r.effects[2]!;
+    expect(shown.type === 'jira.showOrders' && shown.orders.map((o) => o.status)).toEqual([
+      'workflow_finish',
+      'workflow_finish',
+    ]);
     expect(Object.keys(r.context.applied.sql)).toEqual([SQL1, SQL2]);
   });
 
-  it('manual: no polling happens', () => {
+  it('SQL升级成功 while an order is not finished is refused: commented, Jira back to SQL执行中, nothing applied', () => {
     const d = toSqlExecuting();
-    expect(d.context.timers).toEqual([]);
-    expect(d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' }).accepted).toBe(false);
+    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    const r = d.send({
+      type: 'SQL_CONFIRMATION_CHECKED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null },
+        { workflowId: 12, status: 'workflow_review_pass', error: null },
+      ],
+    });
+    expect(r.state).toBe('sqlExecuting.watching');
+    expect(summarize(r.effects)).toEqual([
+      'jira.comment',
+      'jira.moveTo sqlExecuting via sqlUnfinished',
+      'jira.showOrders',
+    ]);
+    const comment = r.effects[0]!;
+    const body = comment.type === 'jira.comment' ? comment.body : '';
+    expect(body).toContain('SQL升级成功 by dba.li was not applied');
+    expect(body).toContain(`- #2 ${SQL2}: Archery 12: workflow_review_pass`);
+    expect(body).not.toContain(`#1 ${SQL1}`);
+    // Only what Archery shows finished counts as executed; the unfinished one does not.
+    expect(Object.keys(r.context.applied.sql)).toEqual([SQL1]);
+    expect(r.context.sqlOrders.map((o) => o.confirmedBy)).toEqual([null, null]);
+    expect(r.context.jiraMirror).toBe('sqlExecuting');
+    // The DBA may confirm again once it ran.
+    const again = d.confirmSql('dba.li');
+    expect(again.state).toBe('configExecuting.awaitingConfirmation');
+  });
+
+  it('SQL升级成功 while an order is in exception is refused and the release fails, walking Jira back by SQL执行中', () => {
+    const d = toSqlExecuting();
+    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    const r = d.send({
+      type: 'SQL_CONFIRMATION_CHECKED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null },
+        { workflowId: 12, status: 'workflow_exception', error: "Unknown column 'city'" },
+      ],
+    });
+    expect(r.state).toBe('sqlPending.failed');
+    expect(summarize(r.effects)).toEqual([
+      'timer.cancel archery.poll',
+      'jira.comment',
+      'jira.moveTo sqlExecuting via sqlUnfinished',
+      'jira.comment',
+      'jira.moveTo sqlPending via sqlFailed',
+      'jira.showOrders',
+    ]);
+    const refusal = r.effects[1]!;
+    expect(refusal.type === 'jira.comment' && refusal.body).toContain(
+      `- #2 ${SQL2}: Archery 12: workflow_exception (Unknown column 'city')`,
+    );
+    expect(r.context.failure?.reason).toContain("Unknown column 'city'");
+    expect(r.context.applied.sql[SQL2]).toBeUndefined();
+  });
+
+  it('Archery cannot be read to check SQL升级成功: refused, to be given again', () => {
+    const d = toSqlExecuting();
+    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    const r = d.send({ type: 'SQL_CONFIRMATION_CHECKED', orders: [], readError: 'Archery answered 502' });
+    expect(r.state).toBe('sqlExecuting.watching');
+    const comment = r.effects[0]!;
+    expect(comment.type === 'jira.comment' && comment.body).toContain(
+      'cdflow could not read the work orders in Archery to check it (Archery answered 502)',
+    );
+    expect(r.context.applied.sql).toEqual({});
+  });
+
+  it('manual: polls Archery read-only; all finished waits for the confirmation; an exception fails the release', () => {
+    const d = toSqlExecuting();
+    expect(d.context.timers).toEqual(['archery.poll']);
+    const fired = d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    expect(summarize(fired.effects)).toEqual(['archery.pollOrders']);
+    const finished = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null },
+        { workflowId: 12, status: 'workflow_finish', error: null },
+      ],
+    });
+    // A person confirms in mode manual; every order ended, so there is nothing more to read.
+    expect(finished.state).toBe('sqlExecuting.watching');
+    expect(summarize(finished.effects)).toEqual(['jira.showOrders']);
+    expect(finished.context.timers).toEqual([]);
+    // Never audits or executes.
+    expect(d.effects.some((e) => e.type === 'archery.executeOrder')).toBe(false);
+
+    const e = toSqlExecuting();
+    e.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const failed = e.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_exception', error: 'Duplicate column name city' },
+        { workflowId: 12, status: 'workflow_manreviewing', error: null },
+      ],
+    });
+    expect(failed.state).toBe('sqlPending.failed');
+    expect(summarize(failed.effects)).toEqual([
+      'jira.moveTo sqlPending via sqlFailed',
+      'jira.comment',
+      'jira.showOrders',
+    ]);
   });
 
   it('a person reporting SQL升级失败 → sqlPending.failed', () => {
     const d = toSqlExecuting();
     const r = d.send({ type: 'SQL_REPORTED_FAILED', by: 'dba.li', reason: 'lock timeout' });
     expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual(['jira.moveTo sqlPending via sqlFailed']);
+    expect(summarize(r.effects)).toEqual([
+      'timer.cancel archery.poll',
+      'jira.moveTo sqlPending via sqlFailed',
+    ]);
     expect(r.context.failure?.reason).toContain('lock timeout');
   });
 
@@ -312,7 +504,7 @@ describe('rule 3: sqlExecuting', () => {
         { workflowId: 12, status: 'workflow_review_pass', error: null },
       ],
     });
-    expect(waiting.state).toBe('sqlExecuting');
+    expect(waiting.state).toBe('sqlExecuting.watching');
     // The list changed (order 11 finished): shown again.
     expect(summarize(waiting.effects)).toEqual(['timer.schedule archery.poll', 'jira.showOrders']);
     d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
@@ -396,9 +588,54 @@ describe('rule 3: sqlExecuting', () => {
     ]);
   });
 
+  it('auto: a refused audit reported while a poll waits for a change schedules the next read (its comment supersedes the poll)', () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'auto' }));
+    const polling = d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    expect(summarize(polling.effects)).toContain('archery.pollOrders');
+    const r = d.send({ type: 'SQL_AUDIT_REFUSED', workflowId: 11, sqlId: SQL1, reason: 'ban_self_audit' });
+    expect(summarize(r.effects)).toEqual(['jira.comment', 'timer.schedule archery.poll']);
+  });
+
+  it("auto: Archery refusing cdflow's own audit is reported once; cdflow reads the order and never audits it again", () => {
+    const d = toSqlExecuting(first(), settings({ sqlMode: 'auto' }));
+    const refusal = '操作失败, 当前配置禁止本人审核自己的工单';
+    const r = d.send({ type: 'SQL_AUDIT_REFUSED', workflowId: 11, sqlId: SQL1, reason: refusal });
+    expect(r.state).toBe('sqlExecuting.watching');
+    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    const comment = r.effects[0]!;
+    expect(comment.type === 'jira.comment' && comment.body).toContain(
+      `A DBA must audit order 11 in Archery and execute it`,
+    );
+    expect(r.context.sqlOrders[0]?.auditRefused).toBe(refusal);
+    // Once: a second report changes nothing.
+    expect(d.send({ type: 'SQL_AUDIT_REFUSED', workflowId: 11, sqlId: SQL1, reason: refusal }).accepted).toBe(
+      false,
+    );
+    // The DBA passed review: cdflow does not execute it (as in watch), it keeps reading.
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const passed = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_review_pass', error: null },
+        { workflowId: 12, status: 'workflow_manreviewing', error: null },
+      ],
+    });
+    expect(summarize(passed.effects)).toEqual(['timer.schedule archery.poll', 'jira.showOrders']);
+    // Once it finished, the next order is cdflow's again.
+    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    const next = d.send({
+      type: 'SQL_ORDERS_POLLED',
+      orders: [
+        { workflowId: 11, status: 'workflow_finish', error: null },
+        { workflowId: 12, status: 'workflow_manreviewing', error: null },
+      ],
+    });
+    expect(summarize(next.effects)).toContain('archery.executeOrder 12');
+  });
+
   it('leaving sqlExecuting cancels the pending poll timer', () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
-    const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    const r = d.confirmSql('dba.li');
     expect(summarize(r.effects)).toEqual([
       'timer.cancel archery.poll',
       'jira.moveTo configExecuting via sqlSucceeded',
@@ -411,7 +648,7 @@ describe('rule 3: sqlExecuting', () => {
 describe('rule 4: configExecuting', () => {
   it('CONFIG执行中 waits for ops; 配置升级成功 records apollo/config applied and deploys code', () => {
     const d = toSqlExecuting();
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    d.confirmSql('dba.li');
     const r = d.send({ type: 'CONFIG_CONFIRMED', by: 'ops.wang' });
     expect(r.state).toBe('codeExecuting.deploying');
     // The targets of each item are looked up first; nothing deploys before all are known.
@@ -429,7 +666,7 @@ describe('rule 4: configExecuting', () => {
 
   it('配置升级失败 → fixing', () => {
     const d = toSqlExecuting();
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    d.confirmSql('dba.li');
     const r = d.send({ type: 'CONFIG_REPORTED_FAILED', by: 'ops.wang', reason: 'nginx reload failed' });
     expect(r.state).toBe('fixing');
     expect(summarize(r.effects)).toEqual(['jira.moveTo fixing via configFailed']);
@@ -441,9 +678,10 @@ describe('rule 4: configExecuting', () => {
       b.config_info = [];
     });
     const d = toSqlExecuting(request, settings({ apolloAutomatic: true }));
-    const r = d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    const r = d.confirmSql('dba.li');
     expect(r.state).toBe('configExecuting.applyingApollo');
     expect(summarize(r.effects)).toEqual([
+      'timer.cancel archery.poll',
       'jira.moveTo configExecuting via sqlSucceeded',
       'jira.showOrders',
       'apollo.apply',
@@ -455,10 +693,10 @@ describe('rule 4: configExecuting', () => {
 
   it('apollo automatic with config_info left: waits for ops after applying; an apply failure → fixing', () => {
     const d = toSqlExecuting(first(), settings({ apolloAutomatic: true }));
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    d.confirmSql('dba.li');
     expect(d.send({ type: 'CONFIG_APPLIED' }).state).toBe('configExecuting.awaitingConfirmation');
     const e = toSqlExecuting(first(), settings({ apolloAutomatic: true }));
-    e.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    e.confirmSql('dba.li');
     const failed = e.send({ type: 'CONFIG_APPLY_FAILED', reason: '403 forbidden' });
     expect(failed.state).toBe('fixing');
     expect(summarize(failed.effects)).toEqual(['jira.moveTo fixing via configFailed', 'jira.comment']);
@@ -489,9 +727,9 @@ describe('rule 5: codeExecuting', () => {
     const deploy = all.effects[0]!;
     // A request_id per deploy round (the decision that entered the stage), target and attempt.
     expect(deploy.type === 'cmdb.deploy' && deploy.deploys.map((x) => x.requestId)).toEqual([
-      `rel-1:deploy:${CONSOLE}:1105:i1:r8:t12:a1`,
-      `rel-1:deploy:${CONSOLE}:1105:i1:r8:t13:a1`,
-      `rel-1:deploy:${REPORT}:912:i1:r8:t20:a1`,
+      `rel-1:deploy:${CONSOLE}:1105:i1:r10:t12:a1`,
+      `rel-1:deploy:${CONSOLE}:1105:i1:r10:t13:a1`,
+      `rel-1:deploy:${REPORT}:912:i1:r10:t20:a1`,
     ]);
     const started = d.send({
       type: 'DEPLOYS_REPORTED',
@@ -715,7 +953,7 @@ describe('rule 5: codeExecuting', () => {
     });
     const deploy = found.effects[0]!;
     expect(deploy.type === 'cmdb.deploy' && deploy.deploys[0]!.requestId).toBe(
-      `rel-1:deploy:${CONSOLE}:1106:i2:r15:t12:a1`,
+      `rel-1:deploy:${CONSOLE}:1106:i2:r17:t12:a1`,
     );
   });
 });
@@ -859,7 +1097,7 @@ describe('rules 6/7: fixing and new iterations', () => {
       workflowId: 21,
       status: 'workflow_manreviewing',
     });
-    expect(done.state).toBe('sqlExecuting');
+    expect(done.state).toBe('sqlExecuting.watching');
     expect(done.context.sqlOrders.map((o) => [o.seq, o.workflowId])).toEqual([
       [1, 21],
       [2, 12],
@@ -905,7 +1143,7 @@ describe('rules 6/7: fixing and new iterations', () => {
       workflowId: 22,
       status: 'workflow_manreviewing',
     });
-    expect(done.state).toBe('sqlExecuting');
+    expect(done.state).toBe('sqlExecuting.watching');
     const shown = done.effects.find((e) => e.type === 'jira.showOrders');
     expect(
       shown?.type === 'jira.showOrders' &&
@@ -1001,6 +1239,95 @@ describe('rules 6/7: fixing and new iterations', () => {
     expect(summarize(r.effects)).toEqual(['jira.updateFields', 'policy.check']);
   });
 
+  it('a re-publish while an order is being submitted: the late answer is not kept, it is cancelled; the new order binds', () => {
+    const d = new Drive(first(), settings({ policyGate: false }));
+    const submitting = d.resolveRoutes();
+    const oldSubmit = submitting.effects[0]!;
+    if (oldSubmit.type !== 'archery.submitOrder') throw new Error('expected a submission');
+    // The release system publishes a fix of the first item while its submission is on its way.
+    const fixed = normalizedFixture('first-upgrade.json', (b) => {
+      (b.sql_info as Array<Record<string, unknown>>)[0]!.sql_content =
+        'ALTER TABLE store ADD COLUMN city varchar(80);';
+    });
+    d.send({ type: 'NEW_ITERATION', request: fixed, by: 'release-system' });
+    const again = d.resolveRoutes();
+    const newSubmit = again.effects[0]!;
+    if (newSubmit.type !== 'archery.submitOrder') throw new Error('expected a submission');
+    expect(newSubmit.order.hash).not.toBe(oldSubmit.order.hash);
+    // The first submission's answer arrives now: Archery made order 21 with the old content.
+    const late = d.send({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: SQL1,
+      workflowId: 21,
+      status: 'workflow_manreviewing',
+      workflowName: oldSubmit.order.workflowName,
+      hash: oldSubmit.order.hash,
+      instance: oldSubmit.order.instance,
+      dbName: oldSubmit.order.dbName,
+    });
+    expect(late.accepted).toBe(true);
+    expect(late.state).toBe('sqlPending.submitting');
+    expect(summarize(late.effects)).toEqual(['archery.cancelOrder 21']);
+    expect(late.context.sqlOrders.find((o) => o.sqlId === SQL1)).toMatchObject({
+      status: 'submitting',
+      workflowId: null,
+      hash: newSubmit.order.hash,
+    });
+    expect(late.context.replacedOrders?.map((o) => [o.workflowId, o.reason])).toEqual([
+      [21, 'submitted for content the item no longer has'],
+    ]);
+    // The new submission's answer binds the new order; order 21 is never taken for it.
+    const bound = d.send({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: SQL1,
+      workflowId: 22,
+      status: 'workflow_manreviewing',
+      hash: newSubmit.order.hash,
+      instance: newSubmit.order.instance,
+      dbName: newSubmit.order.dbName,
+    });
+    expect(bound.context.sqlOrders.find((o) => o.sqlId === SQL1)?.workflowId).toBe(22);
+    const next = bound.effects.find((e) => e.type === 'archery.submitOrder');
+    expect(next?.type === 'archery.submitOrder' && next.recordedWorkflowIds).toEqual([21, 22]);
+  });
+
+  it('a submission answered for another target (instance, database) is not bound to the item', () => {
+    const d = new Drive(first(), settings({ policyGate: false }));
+    const submit = d.resolveRoutes().effects[0]!;
+    if (submit.type !== 'archery.submitOrder') throw new Error('expected a submission');
+    const elsewhere = d.send({
+      type: 'SQL_ORDER_SUBMITTED',
+      sqlId: SQL1,
+      workflowId: 31,
+      status: 'workflow_manreviewing',
+      hash: submit.order.hash,
+      instance: submit.order.instance,
+      dbName: 'acc_audit',
+    });
+    expect(summarize(elsewhere.effects)).toEqual(['archery.cancelOrder 31']);
+    expect(elsewhere.context.sqlOrders[0]?.workflowId).toBeNull();
+    // A late failure of content the item no longer has is refused too.
+    const failed = d.send({ type: 'SQL_SUBMIT_FAILED', sqlId: SQL1, reason: 'x', hash: 'old' });
+    expect(failed.accepted).toBe(false);
+  });
+
+  it('a closed or promoted release answers final: what to do instead', () => {
+    const closed = toUatComplete();
+    closed.send({ type: 'FINISH', by: 'pm' });
+    const again = closed.send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
+    expect(again.refusal).toMatchObject({ kind: 'final', state: 'closed' });
+    expect(again.refusal?.message).toContain('The release is closed (升级流程结束): it is final');
+    expect(again.refusal?.message).toContain('Publish the change under a new summary');
+    const promoted = toUatComplete();
+    promoted.send({ type: 'PROMOTE_TO_PROD', by: 'pm' });
+    const prod = promoted.send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
+    expect(prod.refusal).toMatchObject({ kind: 'final', state: 'prodUpgrade' });
+    expect(prod.refusal?.message).toContain('iterate in PRO');
+    // Mid-stage stays a retry-later refusal.
+    const busy = toSqlExecuting().send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
+    expect(busy.refusal?.kind).toBe('mid-stage');
+  });
+
   it('a later iteration is version-checked against the version this release brought to UAT (DF-V002)', () => {
     const d = toUatComplete();
     expect(d.context.appliedVersion).toBe(d.context.request.version);
@@ -1031,7 +1358,7 @@ describe('rules 6/7: fixing and new iterations', () => {
 });
 
 describe('decisions and snapshots', () => {
-  it('EFFECT_FAILED is recorded and does not change the state', () => {
+  it("EFFECT_FAILED is the release's failure until a person retries the effect (EFFECT_RETRY_REQUESTED)", () => {
     const d = toSqlExecuting();
     const r = d.send({
       type: 'EFFECT_FAILED',
@@ -1040,12 +1367,31 @@ describe('decisions and snapshots', () => {
       reason: '403 from Jira',
     });
     expect(r.accepted).toBe(true);
-    expect(r.state).toBe('sqlExecuting');
+    expect(r.state).toBe('sqlExecuting.watching');
     expect(r.context.failure).toEqual({
       stage: 'jira',
       reason: 'jira.moveTo failed: 403 from Jira',
       at: 'sqlExecuting',
+      effect: 'k',
     });
+    expect(r.context.failedEffects).toEqual([
+      { idempotencyKey: 'k', effectType: 'jira.moveTo', reason: '403 from Jira', at: 'sqlExecuting' },
+    ]);
+    // Only an effect that failed for good is retried, once.
+    const other = {
+      type: 'EFFECT_RETRY_REQUESTED',
+      idempotencyKey: 'x',
+      effectType: 'jira.moveTo',
+      by: 'op',
+    };
+    expect(d.send(other as ReleaseEvent).accepted).toBe(false);
+    const retried = d.send({ ...other, idempotencyKey: 'k' } as ReleaseEvent);
+    expect(retried.accepted).toBe(true);
+    expect(retried.state).toBe('sqlExecuting.watching');
+    expect(retried.effects).toEqual([]);
+    expect(retried.context.failure).toBeNull();
+    expect(retried.context.failedEffects).toBeUndefined();
+    expect(d.send({ ...other, idempotencyKey: 'k' } as ReleaseEvent).accepted).toBe(false);
   });
 
   it('the same event on the same snapshot gives the same decision (deterministic keys)', () => {
@@ -1061,10 +1407,8 @@ describe('decisions and snapshots', () => {
   it('snapshots are plain JSON and survive a round trip', () => {
     const d = toSqlExecuting();
     const copy = JSON.parse(JSON.stringify(d.last.next));
-    expect(decide(copy, { type: 'SQL_CONFIRMED', by: 'x' }).state).toBe(
-      'configExecuting.awaitingConfirmation',
-    );
-    expect(describeRelease(copy)).toMatchObject({ state: 'sqlExecuting', final: false });
+    expect(decide(copy, { type: 'SQL_CONFIRMED', by: 'x' }).state).toBe('sqlExecuting.confirming');
+    expect(describeRelease(copy)).toMatchObject({ state: 'sqlExecuting.watching', final: false });
     // What a person may send, apart from what the machine itself takes (effect outcomes, timers).
     expect(describeRelease(copy).acceptedEvents).toEqual(['SQL_CONFIRMED', 'SQL_REPORTED_FAILED']);
     expect(describeRelease(copy).machineEvents).toEqual(

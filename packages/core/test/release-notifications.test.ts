@@ -47,9 +47,20 @@ class Notified {
     return this;
   }
 
+  /** SQL升级成功, and the fresh read of Archery showing every order finished. */
+  confirmSql(by: string): ReleaseNotification[] {
+    const asked = this.send({ type: 'SQL_CONFIRMED', by });
+    const read = this.drive.latest('archery.readOrders');
+    if (!read) return asked;
+    return this.send({
+      type: 'SQL_CONFIRMATION_CHECKED',
+      orders: read.workflowIds.map((workflowId) => ({ workflowId, status: 'workflow_finish', error: null })),
+    });
+  }
+
   toCodeExecuting(): this {
     this.toSqlExecuting();
-    this.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    this.confirmSql('dba.li');
     this.send({ type: 'CONFIG_CONFIRMED', by: 'ops.wang' });
     this.send({ type: 'DEPLOY_TARGETS_FOUND', service: CONSOLE, targets: [{ id: 1, name: 'UAT_console' }] });
     this.send({ type: 'DEPLOY_TARGETS_FOUND', service: REPORT, targets: [{ id: 2, name: 'UAT_report' }] });

@@ -138,14 +138,15 @@ describe('explainRelease: waiting for a person', () => {
       { allowedGroups: { SQL_CONFIRMED: ['dba'], SQL_REPORTED_FAILED: ['dba', 'ops'] } },
     );
     expect(situation.step).toBe(
-      'SQL执行中: the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms',
+      'SQL执行中: the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms; cdflow watches Archery',
     );
     expect(situation.waitsFor).toEqual({
       kind: 'person',
       who: 'the DBA',
       task:
         `review and execute #1 ${SQL1} (work order 11, workflow_manreviewing), ` +
-        `#2 ${SQL2} (work order 12, workflow_manreviewing) in Archery, in sequence order, then confirm`,
+        `#2 ${SQL2} (work order 12, workflow_manreviewing) in Archery, in sequence order, then confirm ` +
+        '(cdflow checks Archery shows every order finished)',
       moves: [
         { event: 'SQL_CONFIRMED', jiraTransition: 'SQL升级成功', allowedGroups: ['dba'] },
         { event: 'SQL_REPORTED_FAILED', jiraTransition: 'SQL升级失败', allowedGroups: ['dba', 'ops'] },
@@ -160,7 +161,7 @@ describe('explainRelease: waiting for a person', () => {
       transitions: { ...defaultJiraWorkflowNames.transitions, configSucceeded: 'CONFIG DONE' },
     };
     const d = toSqlExecuting();
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    d.confirmSql('dba.li');
     expect(d.state).toBe('configExecuting.awaitingConfirmation');
     const situation = explainRelease({ state: d.state, context: d.context }, { names: english });
     expect(situation.step).toBe('CONFIG PROCESSING: ops apply the configuration and confirm');
@@ -176,7 +177,7 @@ describe('explainRelease: waiting for a person', () => {
 describe('explainRelease: waiting for a timer', () => {
   it('the pre-deploy delay: which timer and when it fires', () => {
     const d = toSqlExecuting(settings({ preDeployDelayMs: 30_000 }));
-    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    d.confirmSql('dba.li');
     d.send({ type: 'CONFIG_CONFIRMED', by: 'ops.wang' });
     expect(d.state).toBe('codeExecuting.delaying');
     const situation = explainRelease(
@@ -270,6 +271,71 @@ describe("explainRelease: Archery's messages reach the failure", () => {
     expect(situationErrorMessage(explainRelease({ state: d.state, context: d.context }))).toBe(
       `SQL order(s) failed in Archery: ${SQL1} (order 11, workflow_exception: Unknown column 'city')`,
     );
+  });
+});
+
+describe('explainRelease: checking a confirmation, an audit Archery refused, an effect that failed for good', () => {
+  it("a person's SQL升级成功 being checked waits for Archery, naming who confirmed", () => {
+    const d = toSqlExecuting();
+    d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
+    expect(d.state).toBe('sqlExecuting.confirming');
+    const situation = explainRelease({ state: d.state, context: d.context });
+    expect(situation.step).toBe(
+      'SQL执行中: cdflow reads every work order in Archery to check SQL升级成功 by dba.li',
+    );
+    expect(situation.waitsFor).toMatchObject({ kind: 'upstream', upstream: 'archery' });
+  });
+
+  it('an order whose audit Archery refused to cdflow waits for a DBA to audit it', () => {
+    const d = toSqlExecuting(settings({ sqlMode: 'auto' }));
+    d.send({
+      type: 'SQL_AUDIT_REFUSED',
+      workflowId: 11,
+      sqlId: SQL1,
+      reason: '当前配置禁止本人审核自己的工单',
+    });
+    const situation = explainRelease({ state: d.state, context: d.context });
+    expect(situation.waitsFor).toMatchObject({
+      kind: 'upstream',
+      task: `a DBA audits and executes #1 ${SQL1} (work order 11, workflow_manreviewing) in Archery (Archery refused cdflow's own audit: 当前配置禁止本人审核自己的工单); cdflow reads Archery's status`,
+    });
+  });
+
+  it('an effect that failed for good stops the release visibly: the step, the reason, the retry route', () => {
+    const d = toSqlExecuting();
+    d.send({
+      type: 'EFFECT_FAILED',
+      effectType: 'jira.ensureIssue',
+      idempotencyKey: 'rel-1:issue',
+      reason: "Jira answered 400: customfield_10101: Option value '' is not valid",
+    });
+    const situation = explainRelease(
+      { state: d.state, context: d.context },
+      { failedEffects: [{ id: 7, idempotencyKey: 'rel-1:issue' }], releaseRef: 'rel-1' },
+    );
+    expect(situation.step).toContain('stopped: jira.ensureIssue failed; an operator retries it');
+    expect(situation.lastFailure).toMatchObject({ stage: 'jira' });
+    expect(situation.lastFailure?.reason).toContain("Option value '' is not valid");
+    expect(situation.waitsFor).toMatchObject({
+      kind: 'person',
+      who: 'an operator',
+      retry: [
+        {
+          effectId: 7,
+          effectType: 'jira.ensureIssue',
+          route: 'POST /api/releases/rel-1/effects/7/retry',
+        },
+      ],
+    });
+    d.send({
+      type: 'EFFECT_RETRY_REQUESTED',
+      idempotencyKey: 'rel-1:issue',
+      effectType: 'jira.ensureIssue',
+      by: 'op',
+    });
+    const after = explainRelease({ state: d.state, context: d.context });
+    expect(after.lastFailure).toBeNull();
+    expect(after.step).not.toContain('stopped');
   });
 });
 

@@ -99,7 +99,7 @@ describe('an iteration naming a new revision of a file an unexecuted order runs'
     d.send({ type: 'ISSUE_READY', issueKey: 'AC-1', created: true });
     d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
     d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_manreviewing' });
-    expect(d.state).toBe('sqlExecuting');
+    expect(d.state).toBe('sqlExecuting.watching');
     d.send({ type: 'SQL_REPORTED_FAILED', by: 'dba.li', reason: 'column exists' });
     expect(d.state).toBe('sqlPending.failed');
     return d;

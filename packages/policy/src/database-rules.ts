@@ -1,7 +1,7 @@
 import { type ColumnType, narrowingReason } from './column-type.js';
 import type { Finding } from './finding.js';
 import { HistoryTableNaming } from './history-table.js';
-import type { PolicyConfig } from './policy-config.js';
+import { isTemporaryTable, type PolicyConfig } from './policy-config.js';
 import { findPolicyRule } from './policy-rules.js';
 import type { ChangeSource, SchemaChange } from './schema-change.js';
 
@@ -125,7 +125,8 @@ export function checkDatabaseChanges(
         );
         break;
       case 'dropTable':
-        if (created.has(lower(change.table))) break;
+        // A table created in the same change, or a scratch table (`tmp_…`), holds no data anyone keeps.
+        if (created.has(lower(change.table)) || isTemporaryTable(change.table, context.config)) break;
         findings.push(
           finding(
             'DF-D003',
@@ -210,12 +211,15 @@ function typeChangeFindings(
     ];
   }
   if (from === null) {
+    // Routine DDL (a widening MODIFY) rarely comes with the changelog that created the column: the
+    // change is shown, not refused; a narrowing seen against a known type stays an error.
     return [
       finding(
         'DF-D004',
         change,
         `type of ${column} changes to ${change.toText}, but its previous type is not in the checked inputs, so the change cannot be shown to be a widening`,
-        `Check the changelog that created ${column} together with this one (pass both files or the directory), or keep the column's type.`,
+        `Make sure it widens the column (check the changelog that created ${column} together with this one to have it verified), or keep the column's type.`,
+        'warning',
       ),
     ];
   }

@@ -12,13 +12,21 @@ export interface PolicyConfig {
   historyTablePattern: string;
   /** Tables distributed across nodes (Citus), table name → distribution column. */
   distributedTables: Record<string, string>;
+  /**
+   * Names of scratch tables (regular expressions, matched case-insensitively against the bare table
+   * name): dropping one is allowed by DF-D003, since it holds no data anyone keeps.
+   */
+  temporaryTablePatterns: string[];
 }
 
 export const defaultPolicyConfig: PolicyConfig = {
   rules: {},
   historyTablePattern: '{table}_hst_{platform}_{major}',
   distributedTables: {},
+  temporaryTablePatterns: ['^tmp_'],
 };
+
+const configKeys = ['rules', 'historyTablePattern', 'distributedTables', 'temporaryTablePatterns'];
 
 export class PolicyConfigError extends Error {
   readonly code = 'POLICY_CONFIG_INVALID';
@@ -33,17 +41,22 @@ export class PolicyConfigError extends Error {
  * unknown rule ids, unknown settings, a history pattern without `{table}`.
  */
 export function resolvePolicyConfig(config: unknown): PolicyConfig {
-  if (config === undefined || config === null) return { ...defaultPolicyConfig, rules: {} };
+  if (config === undefined || config === null)
+    return {
+      ...defaultPolicyConfig,
+      rules: {},
+      temporaryTablePatterns: [...defaultPolicyConfig.temporaryTablePatterns],
+    };
   if (typeof config !== 'object' || Array.isArray(config)) {
     throw new PolicyConfigError(
-      'policy configuration must be an object with `rules`, `historyTablePattern`, `distributedTables`',
+      `policy configuration must be an object with ${configKeys.map((k) => `\`${k}\``).join(', ')}`,
     );
   }
   const input = config as Record<string, unknown>;
   for (const key of Object.keys(input)) {
-    if (!['rules', 'historyTablePattern', 'distributedTables'].includes(key)) {
+    if (!configKeys.includes(key)) {
       throw new PolicyConfigError(
-        `unknown policy configuration key "${key}"; expected rules, historyTablePattern or distributedTables`,
+        `unknown policy configuration key "${key}"; expected ${configKeys.join(', ')}`,
       );
     }
   }
@@ -91,7 +104,41 @@ export function resolvePolicyConfig(config: unknown): PolicyConfig {
       distributedTables[table.toLowerCase()] = column;
     }
   }
-  return { rules, historyTablePattern, distributedTables };
+  const temporaryTablePatterns = readTemporaryTablePatterns(input.temporaryTablePatterns);
+  return { rules, historyTablePattern, distributedTables, temporaryTablePatterns };
+}
+
+/** The scratch-table patterns, each a valid regular expression (a broken one would silently match nothing). */
+function readTemporaryTablePatterns(value: unknown): string[] {
+  if (value === undefined) return [...defaultPolicyConfig.temporaryTablePatterns];
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || p === '')) {
+    throw new PolicyConfigError(
+      '`temporaryTablePatterns` must be a list of regular expressions over table names, e.g. ["^tmp_"]',
+    );
+  }
+  for (const pattern of value as string[]) {
+    try {
+      new RegExp(pattern, 'i');
+    } catch (error) {
+      throw new PolicyConfigError(
+        `temporaryTablePatterns: ${JSON.stringify(pattern)} is not a valid regular expression (${(error as Error).message})`,
+      );
+    }
+  }
+  return [...(value as string[])];
+}
+
+/** Whether `table` (optionally schema-qualified) is a scratch table under `config.temporaryTablePatterns`. */
+export function isTemporaryTable(
+  table: string,
+  config: Pick<PolicyConfig, 'temporaryTablePatterns'>,
+): boolean {
+  const bare =
+    table
+      .split('.')
+      .at(-1)
+      ?.replace(/^[`"]|[`"]$/g, '') ?? table;
+  return config.temporaryTablePatterns.some((pattern) => new RegExp(pattern, 'i').test(bare));
 }
 
 /** Reads a policy configuration file's text (YAML or JSON) and validates it like {@link resolvePolicyConfig}. */

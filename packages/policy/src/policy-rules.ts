@@ -68,7 +68,8 @@ export const policyRules: readonly PolicyRule[] = [
     id: 'DF-D003',
     severity: 'error',
     title: 'No dropped tables',
-    description: 'Dropping a table with data is forbidden (views and search conditions may be recreated).',
+    description:
+      'Dropping a table with data is forbidden (views and search conditions may be recreated; scratch tables matching `temporaryTablePatterns`, default `^tmp_`, may be dropped).',
     checked: true,
   },
   {
@@ -76,7 +77,7 @@ export const policyRules: readonly PolicyRule[] = [
     severity: 'error',
     title: 'Only widening type changes',
     description:
-      'A type change is allowed only when it needs no data modification: varchar(n)→varchar(m≥n), varchar→text, smallint→integer→bigint, numeric(p,s)→numeric(q≥p,s), more fractional-second precision.',
+      'A type change is allowed only when it needs no data modification: varchar(n)→varchar(m≥n), varchar→text, smallint→integer→bigint, numeric(p,s)→numeric(q≥p,s), more fractional-second precision. A change whose previous type the inputs do not show is a warning (it cannot be shown to widen).',
     checked: true,
   },
   {

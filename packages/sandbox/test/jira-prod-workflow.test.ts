@@ -185,7 +185,9 @@ describe('the production workflow cdflow-prod (issue type 运营升级)', () => 
     expect((await open(uat)).map(([id]) => id)).toEqual(['11', '91', '291']);
     const shared = sim.prodWorkflow.statuses.find((s) => s.name === 'SQL待执行');
     expect(shared?.id).toBe(sim.workflow.status('sqlPending').id);
-    expect(sim.workflow.transitions).toHaveLength(19);
+    // The export's 19, and the SQL未执行完成 cdflow asks sites to add.
+    expect(sim.workflow.transitions).toHaveLength(20);
+    expect(sim.workflow.transitions.map((t) => t.name)).toContain('SQL未执行完成');
   });
 
   it('lets anyone approve when the approval conditions are off, and renames the issue type and statuses', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest } from './support/e2e-harness.js';
+import { sampleRequest, settledRevision } from './support/e2e-harness.js';
 import { eventually, ordersOf, type Scenario, startScenario } from './support/e2e-scenario.js';
 
 let h: Scenario | undefined;
@@ -146,8 +146,10 @@ describe('config and code failures', () => {
     const key = String(res.body.key);
     const executing = await h.waitForState(key, 'sqlExecuting');
     await h.waitForJiraStatus(key, 'SQL执行中');
-    // The effects of the last decision (the move, the order list on the issue) are done.
+    // The effects of the last decision (the move, the order list on the issue, a first read of Archery)
+    // are done.
     await h.server.runtime.idle();
+    const revision = await settledRevision(h, key);
     const submits = h.sandbox.archery.counters.get('POST /api/v1/workflow/');
     const historyLength = (await h.history(key)).length;
 
@@ -163,7 +165,7 @@ describe('config and code failures', () => {
     const after = await h.release(key);
     expect(after.state).toBe('sqlExecuting');
     expect(after.iteration).toBe(1);
-    expect(after.revision).toBe(executing.revision);
+    expect(after.revision).toBe(revision);
     expect(after.plan).toEqual(executing.plan);
     expect(h.sandbox.archery.counters.get('POST /api/v1/workflow/')).toBe(submits);
     expect(ordersOf(h, summary)).toHaveLength(2);

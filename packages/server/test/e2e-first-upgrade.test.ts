@@ -27,7 +27,8 @@ describe('first upgrade, manual SQL mode', () => {
     expect(orders).toHaveLength(2);
     for (const o of orders) {
       h.sandbox.archery.dba.pass(o.workflowId);
-      h.sandbox.archery.dba.execute(o.workflowId);
+      // Executed by hand (finished at once): the DBA's SQL升级成功 stands when Archery shows it finished.
+      h.sandbox.archery.dba.execute(o.workflowId, 'manual');
     }
     await jiraShows(h, key, 'SQL执行中');
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');

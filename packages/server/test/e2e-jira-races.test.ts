@@ -21,7 +21,7 @@ describe('Jira races', () => {
     await h.waitForJiraStatus(key, 'SQL执行中');
     for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
       h.sandbox.archery.dba.pass(o.workflowId);
-      h.sandbox.archery.dba.execute(o.workflowId);
+      h.sandbox.archery.dba.execute(o.workflowId, 'manual');
     }
     // Both moves land in Jira before cdflow has processed the first webhook.
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');

@@ -3,7 +3,7 @@
  * delivery was lost, is still found by the reconciliation and applied like a webhook.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { type Harness, sampleRequest, settledRevision, startHarness } from './support/e2e-harness.js';
 import { eventually } from './support/e2e-scenario.js';
 
 let h: Harness | undefined;
@@ -25,7 +25,7 @@ describe('Jira reconciliation', () => {
     );
     for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
       h.sandbox.archery.dba.pass(o.workflowId);
-      h.sandbox.archery.dba.execute(o.workflowId);
+      h.sandbox.archery.dba.execute(o.workflowId, 'manual');
     }
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
     await h.waitForState(key, 'configExecuting');
@@ -53,7 +53,7 @@ describe('Jira reconciliation', () => {
     await h.sandbox.jira.flushWebhooks(); // the echo of cdflow's own move has reached cdflow
     for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
       h.sandbox.archery.dba.pass(o.workflowId);
-      h.sandbox.archery.dba.execute(o.workflowId);
+      h.sandbox.archery.dba.execute(o.workflowId, 'manual');
     }
     h.sandbox.jira.loseWebhooks(1);
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
@@ -69,7 +69,7 @@ describe('Jira reconciliation', () => {
     await h.waitForState(key, 'sqlExecuting');
     // The effects of the last decision (the move, the order list on the issue) are done.
     await h.server.runtime.idle();
-    const before = (await h.release(key)).revision;
+    const before = await settledRevision(h, key);
     const commented = h.sandbox.jira.issue(key)?.comments.length ?? 0;
     const reads = h.sandbox.jira.counters.get('GET /rest/api/2/issue/:key');
     // Several sweeps pass (each reads the issue) without any decision.

@@ -8,6 +8,9 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** The data platform's versioning policy applies to project A18 (the sample request's). */
+const policyOnA18 = { policy: { projects: ['A18'] } };
+
 function oneSqlItem(sql: string) {
   return [
     {
@@ -22,7 +25,7 @@ function oneSqlItem(sql: string) {
 
 describe('the versioning policy gate', () => {
   it('a column rename never reaches Archery: sqlPending.failed and the finding on the Jira issue', async () => {
-    h = await startScenario({ sqlMode: 'auto' });
+    h = await startScenario({ sqlMode: 'auto', config: policyOnA18 });
     const res = await h.intake(
       sampleRequest({ sql_info: oneSqlItem('ALTER TABLE laboratory RENAME COLUMN name TO full_name;') }),
     );
@@ -54,7 +57,7 @@ describe('the versioning policy gate', () => {
   });
 
   it('a warning-only change (a CHECK constraint) is submitted and the warning is on the release', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    h = await startScenario({ sqlMode: 'manual', config: policyOnA18 });
     const body = sampleRequest({
       sql_info: oneSqlItem(
         "ALTER TABLE laboratory ADD CONSTRAINT laboratory_city_not_blank CHECK (city <> '');",
@@ -68,5 +71,33 @@ describe('the versioning policy gate', () => {
     expect(warnings.map((w) => [w.ruleId, w.severity])).toEqual([['DF-D006', 'warning']]);
     expect(ordersOf(h, String(body.summary))).toHaveLength(1);
     expect(h.sandbox.archery.counters.get('POST /api/v1/workflow/')).toBe(1);
+  });
+
+  describe('applies only to the projects policy.projects lists', () => {
+    const dropColumn = 'ALTER TABLE laboratory DROP COLUMN legacy_code;';
+
+    it('a project outside the list: a DROP COLUMN is routine DDL and goes to Archery', async () => {
+      h = await startScenario({ sqlMode: 'manual', config: { policy: { projects: ['QC'] } } });
+      const body = sampleRequest({ sql_info: oneSqlItem(dropColumn) });
+      const key = String((await h.intake(body)).body.key);
+      const executing = await h.waitForState(key, 'sqlExecuting');
+      expect(executing.failure).toBeNull();
+      expect(executing.warnings).toEqual([]);
+      const orders = ordersOf(h, String(body.summary));
+      expect(orders.map((o) => o.sqlContent.trim())).toEqual([dropColumn]);
+      expect(h.jiraComments(key).some((c) => c.includes('DF-D002'))).toBe(false);
+    });
+
+    it('a project on the list: the same DROP COLUMN is stopped before Archery, with the finding', async () => {
+      h = await startScenario({ sqlMode: 'manual', config: policyOnA18 });
+      const key = String((await h.intake(sampleRequest({ sql_info: oneSqlItem(dropColumn) }))).body.key);
+      const failed = await h.waitForState(key, 'sqlPending.failed');
+      expect((failed.failure as { stage: string }).stage).toBe('policy');
+      const comment = await eventually('the policy finding on the issue', () =>
+        h?.jiraComments(key).find((c) => c.includes('DF-D002')),
+      );
+      expect(comment).toContain('laboratory.legacy_code');
+      expect(h.sandbox.archery.counters.get('POST /api/v1/workflow/')).toBe(0);
+    });
   });
 });

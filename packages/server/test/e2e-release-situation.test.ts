@@ -65,7 +65,7 @@ function oneSqlItem(sql: string) {
 
 describe('where and why: a policy refusal', () => {
   it('the failure carries each finding with its rule, location, message and fix; the legacy errormessage too', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    h = await startScenario({ sqlMode: 'manual', config: { policy: { projects: ['A18'] } } });
     const request = sampleRequest({
       sql_info: oneSqlItem('ALTER TABLE laboratory RENAME COLUMN name TO full_name;'),
     });
@@ -201,7 +201,7 @@ describe('where and why: waiting for a person', () => {
 
     const situation = executing.situation as Situation;
     expect(situation.step).toBe(
-      'SQL执行中: the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms',
+      'SQL执行中: the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms; cdflow watches Archery',
     );
     expect(situation.waitsFor).toMatchObject({
       kind: 'person',

@@ -23,7 +23,8 @@ const codeOnly = (summary: string, version: string, svnVersion: string) =>
 
 describe('the version gate across releases (DF-V002)', () => {
   it('refuses a release whose version goes below the one already brought to UAT, deploying nothing', async () => {
-    h = await startHarness({ sqlMode: 'manual' });
+    // The version rules are the data platform's policy: on for the projects policy.projects lists.
+    h = await startHarness({ sqlMode: 'manual', config: { policy: { projects: ['A18'] } } });
     const first = await h.intake(codeOnly('【A18】【升级】20261122_v120', '1.2.0', '2001'));
     expect(first.status).toBe(201);
     await h.waitForState(String(first.body.key), 'uatComplete');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest, tokens } from './support/e2e-harness.js';
+import { finishSqlOrders, sampleRequest, settledRevision, tokens } from './support/e2e-harness.js';
 import { eventually, jiraPerson, type Scenario, startScenario } from './support/e2e-scenario.js';
 
 let h: Scenario | undefined;
@@ -92,7 +92,10 @@ describe('operator API', () => {
     h = await startScenario({ sqlMode: 'manual' });
     const res = await h.intake(sampleRequest());
     const key = String(res.body.key);
-    const executing = await h.waitForState(key, 'sqlExecuting');
+    await h.waitForState(key, 'sqlExecuting');
+    // cdflow's own first moves done (Jira moved, Archery read): what a refused event must not change.
+    await h.waitForJiraStatus(key, 'SQL执行中');
+    const revision = await settledRevision(h, key);
 
     const refused = await h.operatorEvent(key, { type: 'CONFIG_CONFIRMED', by: 'ops', reason: 'done' });
     expect(refused.status).toBe(409);
@@ -107,10 +110,11 @@ describe('operator API', () => {
 
     const after = await h.release(key);
     expect(after.state).toBe('sqlExecuting');
-    expect(after.revision).toBe(executing.revision);
+    expect(after.revision).toBe(revision);
 
-    // The same API with an event the state accepts moves the release on (and Jira with it).
-    await h.waitForJiraStatus(key, 'SQL执行中');
+    // The same API with an event the state accepts moves the release on (and Jira with it), once
+    // Archery shows the orders finished.
+    finishSqlOrders(h.sandbox);
     const ok = await h.operatorEvent(key, { type: 'SQL_CONFIRMED', by: 'dba' });
     expect(ok.status).toBe(200);
     await h.waitForState(key, 'configExecuting');

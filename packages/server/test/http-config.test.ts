@@ -208,7 +208,13 @@ limits:
     expect(config.jira.names.transitions).toMatchObject({ finish: 'Finish', submitSql: '提交SQL' });
     expect(config.normalize.projectMap).toEqual({ A18: 'AC', NEW: 'NP' });
     expect(config.normalize.rules).toMatchObject({ emptyTagMeansV1: false, dropOperationalSqlInUat: true });
-    expect(config.policy).toEqual({ gate: false, rules: { 'DF-V001': 'warning' } });
+    expect(config.policy).toEqual({
+      gate: false,
+      // No upstream is configured here: the sandbox's default, its sample project.
+      projects: ['A18'],
+      rules: { 'DF-V001': 'warning' },
+      temporaryTablePatterns: ['^tmp_'],
+    });
     expect(config.timings).toMatchObject({
       archeryPollMs: 1000,
       preDeployDelayMs: 30000,
@@ -216,6 +222,32 @@ limits:
       deployParallelism: 4,
     });
     expect(config.webhookBodyLimitBytes).toBe(4194304);
+  });
+
+  it('runs the policy gate only for the projects policy.projects lists: none at a site, A18 in the sandbox', () => {
+    expect(loadConfig(productionEnv).policy.projects).toEqual([]);
+    expect(loadConfig({}).policy.projects).toEqual(['A18']);
+    const listed = loadConfig(
+      { ...productionEnv, CDFLOW_CONFIG: 'p.yaml' },
+      {
+        readFile: () => 'policy:\n  projects: [A18, QC]\n  temporaryTablePatterns: ["^tmp_", "^scratch_"]\n',
+      },
+    );
+    expect(listed.policy).toMatchObject({
+      projects: ['A18', 'QC'],
+      temporaryTablePatterns: ['^tmp_', '^scratch_'],
+    });
+  });
+
+  it('names a scratch-table pattern that is no regular expression', () => {
+    const problems = problemsOf(
+      { CDFLOW_CONFIG: 'p.yaml' },
+      { 'p.yaml': 'policy:\n  temporaryTablePatterns: ["(tmp"]\n' },
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^CDFLOW_CONFIG policy\.temporaryTablePatterns: temporaryTablePatterns: "\(tmp" is not a valid regular expression/,
+    );
   });
 
   it('names an unknown policy rule id', () => {

@@ -2,7 +2,7 @@ import { jiraSandboxPasswords } from '@cdflow/sandbox';
 import { loadConfig } from '@cdflow/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from './support/cdflow-client.js';
-import { sampleRequest, tokens } from './support/e2e-harness.js';
+import { finishSqlOrders, sampleRequest, tokens } from './support/e2e-harness.js';
 import { type PeopleHarness, people, sha256Hex, startPeopleHarness } from './support/people-harness.js';
 
 const personTokens = {
@@ -66,6 +66,7 @@ describe('group permissions and who the history names', () => {
     expect(intake.status).toBe(201);
     key = String(intake.body.key);
     await h.waitForState(key, 'sqlExecuting');
+    finishSqlOrders(h.sandbox);
   });
 
   it('a person outside the allowed groups → 403 naming the groups that may', async () => {
@@ -96,10 +97,15 @@ describe('group permissions and who the history names', () => {
     const confirmed = history.find((e) => e.event === 'SQL_CONFIRMED');
     expect(confirmed).toMatchObject({ source: 'operator', actor: 'dba.wang', accepted: true });
     expect(history.some((e) => e.actor === 'someone-else')).toBe(false);
+    // It stood on Archery showing the orders finished: the release moves on to the configuration.
+    await waitUntil(
+      async () => String((await h.release(key)).state).startsWith('configExecuting'),
+      'the confirmation to stand',
+    );
     const release = await h.release(key);
-    expect((release.sqlOrders as Array<{ confirmedBy: string | null }>).map((o) => o.confirmedBy)).toEqual([
-      'dba.wang',
-      'dba.wang',
+    expect((release.sqlOrders as Array<{ status: string }>).map((o) => o.status)).toEqual([
+      'workflow_finish',
+      'workflow_finish',
     ]);
   });
 
@@ -132,6 +138,7 @@ describe('group permissions and who the history names', () => {
     const intake = await h.intake(sampleRequest());
     const other = String(intake.body.key);
     await h.waitForState(other, 'sqlExecuting');
+    finishSqlOrders(h.sandbox);
     const signed = await h.signIn('dba1', jiraSandboxPasswords.dba1);
     const answer = await h.call(`/api/releases/${other}/events`, {
       method: 'POST',
@@ -148,6 +155,7 @@ describe('group permissions and who the history names', () => {
     const intake = await h.intake(sampleRequest());
     const other = String(intake.body.key);
     await h.waitForState(other, 'sqlExecuting');
+    finishSqlOrders(h.sandbox);
     const answer = await send(other, { type: 'SQL_CONFIRMED', by: 'dba' }, tokens.operator);
     expect(answer.status).toBe(200);
     const confirmed = (await h.history(other)).find((e) => e.event === 'SQL_CONFIRMED');

@@ -45,9 +45,17 @@ describe('health, machine and documentation', () => {
         '/cicdflow/jira/',
         '/api/releases',
         '/api/releases/{key}',
+        '/api/releases/{key}/effects/{id}/retry',
         '/api/machine',
       ]),
     );
+    // The retry of a failed effect: a person's call, its answers documented.
+    const retry = (doc.paths['/api/releases/{key}/effects/{id}/retry'] as Record<string, unknown>).post as {
+      parameters: Array<{ name: string; in: string }>;
+      responses: Record<string, unknown>;
+    };
+    expect(retry.parameters.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'path:key']);
+    expect(Object.keys(retry.responses)).toEqual(expect.arrayContaining(['200', '404', '409']));
     const docs = await server.request('/docs/');
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toContain('text/html');

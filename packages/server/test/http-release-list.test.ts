@@ -108,7 +108,10 @@ describe('a release waiting on a person says since when, and whether that is too
     const { body } = await list(`q=${encodeURIComponent('search_Alpha')}`);
     const release = body.items[0]!;
     const history = await h.history(keys.alpha!);
-    const entered = history.find((e) => e.toState === 'sqlExecuting' && e.fromState !== 'sqlExecuting');
+    // (The step is sqlExecuting.watching: cdflow reads Archery in every mode.)
+    const entered = history.find(
+      (e) => String(e.toState).startsWith('sqlExecuting') && !String(e.fromState).startsWith('sqlExecuting'),
+    );
     expect(release.waitingSince).toBe(entered?.at);
     expect(release.stuck).toBe(false);
     const one = await h.call(`/api/releases/${keys.alpha}`, { token: tokens.operator });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signWebhookBody } from '../src/http/webhook-signature.js';
-import { type Harness, sampleRequest, startHarness, tokens } from './support/e2e-harness.js';
+import { finishSqlOrders, type Harness, sampleRequest, startHarness, tokens } from './support/e2e-harness.js';
 import { parseScrape, scrapeMetrics } from './support/prometheus-scrape.js';
 
 let h: Harness | undefined;
@@ -88,6 +88,7 @@ describe('GET /metrics', () => {
       }),
     ).toBe(1);
 
+    finishSqlOrders(h.sandbox);
     expect((await h.operatorEvent(key, { type: 'SQL_CONFIRMED' })).status).toBe(200);
     await h.waitForState(key, (s) => s.startsWith('configExecuting'));
     expect((await h.operatorEvent(key, { type: 'CONFIG_CONFIRMED' })).status).toBe(200);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, sampleRequest, startHarness, tokens } from './support/e2e-harness.js';
+import { finishSqlOrders, type Harness, sampleRequest, startHarness, tokens } from './support/e2e-harness.js';
 import { type RobotSinks, robotSecrets, startRobotSinks, until } from './support/notification-sinks.js';
 import { scrapeMetrics } from './support/prometheus-scrape.js';
 
@@ -55,6 +55,7 @@ describe('stuck releases', () => {
     expect(stuckFor('dba')).toHaveLength(1);
 
     // A new wait (ops to confirm the configuration) is a new stuck notification.
+    finishSqlOrders(h.sandbox);
     expect((await h.operatorEvent(key, { type: 'SQL_CONFIRMED' })).status).toBe(200);
     await h.waitForState(key, 'configExecuting');
     const ops = await until('the ops wait reported stuck', () => stuckFor('ops')[0]);

@@ -28,7 +28,7 @@ describe('the same webhook delivery, many times at once', () => {
     const executing = await h.waitForState(key, 'sqlExecuting');
     for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
       h.sandbox.archery.dba.pass(o.workflowId);
-      h.sandbox.archery.dba.execute(o.workflowId);
+      h.sandbox.archery.dba.execute(o.workflowId, 'manual');
     }
     await waitUntil(() => h?.sandbox.jira.issue(key)?.status === 'SQL执行中', 'Jira to show SQL执行中');
     const before = h.sandbox.jira.webhookDeliveries().length;

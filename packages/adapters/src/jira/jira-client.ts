@@ -7,6 +7,7 @@ import {
   type JiraIssueRef,
   type JiraPort,
   type JiraWorkflowNames,
+  jiraWorkflowGraph,
 } from '@cdflow/core';
 import { HttpClient, isUpstreamError, UpstreamError } from '../http/index.js';
 import { jqlString, summarySearchTerm } from './jira-jql.js';
@@ -203,17 +204,12 @@ export class JiraClient implements JiraPort {
     let current = from;
     const performed: string[] = [];
     let staleRetries = 0;
+    let prefer = preferTransition;
     for (let step = 0; step < maxSteps + maxStaleRetries; step++) {
       if (current === targetStatus) return { from, to: current, transitions: performed };
       const available = await this.listTransitions(issueKey);
-      const chosen = this.chooseTransition(
-        issueKey,
-        from,
-        current,
-        targetStatus,
-        available,
-        preferTransition,
-      );
+      prefer = this.preferenceOffered(from, current, targetStatus, available, prefer);
+      const chosen = this.chooseTransition(issueKey, from, current, targetStatus, available, prefer);
       try {
         await this.transition(issueKey, chosen.id);
         performed.push(chosen.name);
@@ -276,6 +272,25 @@ export class JiraClient implements JiraPort {
       json: { body },
       idempotent: false,
     });
+  }
+
+  /**
+   * The preferred transition, unless it is an optional one (see core's `jiraWorkflowGraph`) the site's
+   * workflow does not offer now: then the walk goes by the export's transitions, to its end.
+   */
+  private preferenceOffered(
+    origin: string,
+    current: string,
+    target: string,
+    available: JiraTransition[],
+    prefer: string | undefined,
+  ): string | undefined {
+    if (prefer === undefined) return undefined;
+    const next = planStatusPath(this.names, current, target, prefer, origin)?.[0];
+    const optional = jiraWorkflowGraph.some((e) => e.key === next?.key && e.optional === true);
+    if (!optional || available.some((t) => t.to.name === next?.to && t.name === next?.transition))
+      return prefer;
+    return undefined;
   }
 
   private chooseTransition(

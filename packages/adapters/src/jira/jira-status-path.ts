@@ -32,6 +32,8 @@ export function stateIdOfStatus(names: JiraWorkflowNames, statusName: string): R
  * Shortest walk from `fromStatus` to `toStatus` (empty when equal), or null when the workflow has none.
  * Stages the walk passes through prefer the "无…/已升级" skip transitions; the last step prefers
  * `preferTransition`. `walkOrigin` is where a walk resumed mid-way began (its stage is the one not skipped).
+ * An optional transition (one a site may add, see core's `jiraWorkflowGraph`) is walked only as the last
+ * step when `preferTransition` names it: a caller whose Jira lacks it plans again without a preference.
  */
 export function planStatusPath(
   names: JiraWorkflowNames,
@@ -52,7 +54,12 @@ export function planStatusPath(
   const seen = new Set<ReleaseStateId>([from]);
   while (queue.length > 0) {
     const state = queue.shift()!;
-    const edges = jiraWorkflowGraph.filter((e) => e.from === state && e.to !== state);
+    const edges = jiraWorkflowGraph.filter(
+      (e) =>
+        e.from === state &&
+        e.to !== state &&
+        (e.optional !== true || (e.to === to && names.transitions[e.key] === preferTransition)),
+    );
     const score = (edge: (typeof edges)[number]): number => {
       if (
         edge.to === to &&

@@ -6,6 +6,8 @@ export interface ArcheryWorkOrderRef {
   workflowName: string;
   status: ArcheryStatus;
   dbName: string;
+  /** Archery's id of the instance the order runs on. */
+  instanceId: number;
   sqlContent: string;
   /** Readable reason from `execute_result`/`review_content` when the order failed. */
   error: string | null;
@@ -30,6 +32,21 @@ export interface ArcheryRouteLookup {
   databases: string[];
 }
 
+/** One row of Archery's own check (goInception): `errlevel` 0 ok, 1 warning, 2 error. */
+export interface ArcherySqlCheckRow {
+  errlevel: number;
+  errorMessage: string;
+  /** The statement the row is about (the first row is the `use` of the database). */
+  sql: string;
+}
+
+/** What Archery's check (`POST /api/v1/workflow/sqlcheck/`) found in some SQL. */
+export interface ArcherySqlCheck {
+  errorCount: number;
+  warningCount: number;
+  rows: ArcherySqlCheckRow[];
+}
+
 export interface ArcheryPort {
   /** Orders whose name is exactly `workflowName` (Archery filters icontains; the port narrows). */
   findWorkOrders(workflowName: string): Promise<ArcheryWorkOrderRef[]>;
@@ -47,6 +64,8 @@ export interface ArcheryPort {
     isBackup?: boolean;
   }): Promise<ArcheryWorkOrderRef>;
   getWorkOrder(workflowId: number): Promise<ArcheryWorkOrderRef>;
+  /** Archery's own review of `sql` in that instance and database, without submitting anything. */
+  sqlcheck(input: { instanceName: string; dbName: string; sql: string }): Promise<ArcherySqlCheck>;
   /** Pass every remaining audit level as the service user (mode auto). */
   auditPass(workflowId: number, remark: string): Promise<void>;
   /** Execute an order in `workflow_review_pass` (mode auto). */

@@ -132,6 +132,19 @@ export const corpus: CorpusCase[] = [
     expect: ['DF-D004@a.sql:2', 'DF-D004@a.sql:3', 'DF-D004@a.sql:4', 'DF-D004@a.sql:5'],
   },
   {
+    name: 'pg: dropping a scratch table (temporaryTablePatterns, default ^tmp_) is allowed',
+    version: '1.2.0',
+    files: [{ path: 'a.sql', content: 'DROP TABLE IF EXISTS tmp_x;\nDROP TABLE TMP_report_2026;\n' }],
+    expect: [],
+  },
+  {
+    name: 'pg: the scratch-table patterns are configurable',
+    version: '1.2.0',
+    config: { temporaryTablePatterns: ['^scratch_'] },
+    files: [{ path: 'a.sql', content: 'DROP TABLE scratch_x;\nDROP TABLE tmp_x;\n' }],
+    expect: ['DF-D003@a.sql:2'],
+  },
+  {
     name: 'pg: type change with unknown previous type',
     version: '1.2.0',
     files: [{ path: 'a.sql', content: 'ALTER TABLE laboratory ALTER COLUMN code TYPE bigint;\n' }],

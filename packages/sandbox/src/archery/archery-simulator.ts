@@ -544,10 +544,13 @@ export class ArcherySimulator extends SimulatorBase {
 
   /**
    * The next submitted order's auto review fails: it is saved as workflow_autoreviewwrong and its
-   * review_content's last row carries `message` at errlevel 2 (`times` orders in a row).
+   * review_content's last row carries `message` at errlevel 2 (`times` orders in a row), after `after`
+   * submissions reviewed as usual. Submissions only: sqlcheck answers as before (as when the database
+   * changed between Archery's check and the submission).
    */
-  failNextAutoReview(message = '模拟的自动审核错误', times = 1): void {
-    this.book.failNextAutoReviews(Array.from({ length: times }, () => message));
+  failNextAutoReview(message = '模拟的自动审核错误', times = 1, options: { after?: number } = {}): void {
+    const passing = Array.from({ length: Math.max(0, options.after ?? 0) }, () => null);
+    this.book.failNextAutoReviews([...passing, ...Array.from({ length: times }, () => message)]);
   }
 
   /** Plain JSON of every order and the id sequences; start a simulator with `{ state }` to continue. */

@@ -95,7 +95,8 @@ export class ArcheryWorkOrderBook {
   // on a real Archery whose two tables drifted apart.
   private nextContentId = 3;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly autoReviewFailures: string[] = [];
+  /** Forced auto-review failures of the next submissions, in order (null: that one reviewed as usual). */
+  private readonly autoReviewFailures: Array<string | null> = [];
   private engineFailure: { message: string; remaining: number } | null = null;
 
   constructor(
@@ -127,8 +128,8 @@ export class ArcheryWorkOrderBook {
     this.engineFailure = { message, remaining: times };
   }
 
-  /** The next submissions, one per message, end in workflow_autoreviewwrong with that message. */
-  failNextAutoReviews(messages: string[]): void {
+  /** The next submissions, one per message, end in workflow_autoreviewwrong with that message (null: not that one). */
+  failNextAutoReviews(messages: Array<string | null>): void {
     this.autoReviewFailures.push(...messages);
   }
 
@@ -156,7 +157,7 @@ export class ArcheryWorkOrderBook {
       throw errorsRefusal('审批类型 SQL上线申请 未配置审流');
     }
     const forcedFailure = this.autoReviewFailures.shift();
-    if (forcedFailure !== undefined) {
+    if (forcedFailure !== undefined && forcedFailure !== null) {
       const last = review.rows[review.rows.length - 1]!;
       if (last.errlevel !== 2) review.errorCount += 1;
       last.errlevel = 2;

@@ -47,6 +47,11 @@ export interface JiraSimulatorOptions {
   users?: JiraSimPersonInput[];
   /** Status and transition names of the UAT workflow (default: the original Chinese names). */
   names?: JiraWorkflowNames;
+  /**
+   * The UAT workflow has cdflow's SQL未执行完成 (CONFIG执行中 → SQL执行中), which the export lacks and
+   * cdflow asks sites to add. Default true; false: the export's transitions only.
+   */
+  sqlUnfinishedTransition?: boolean;
   /** Name of the production issue type. Default 运营升级. */
   prodIssueType?: string;
   /** Status and transition names of the production workflow (default: `defaultProdWorkflowNames(names)`). */
@@ -152,7 +157,10 @@ export class JiraSimulator extends SimulatorBase {
 
     const names = options.names ?? defaultJiraWorkflowNames;
     const issueTypes: JiraSimIssueType[] = [
-      { ...jiraSeed.issueType, workflow: uatWorkflow(names) },
+      {
+        ...jiraSeed.issueType,
+        workflow: uatWorkflow(names, { sqlUnfinished: options.sqlUnfinishedTransition !== false }),
+      },
       {
         ...jiraSeed.prodIssueType,
         name: options.prodIssueType ?? jiraSeed.prodIssueType.name,

@@ -123,8 +123,23 @@ const uatTransitionIds: Array<[JiraTransitionKey, string]> = [
 
 export const uatStatusIdOf = (state: ReleaseStateId) => uatStatusIds[state];
 
-/** The "cdflow" workflow of the export, with the site's names. */
-export function uatWorkflow(names: JiraWorkflowNames = defaultJiraWorkflowNames): JiraSimWorkflow {
+/**
+ * The transition cdflow asks sites to add to the export's workflow: SQL未执行完成 (CONFIG执行中 → SQL执行中),
+ * by which cdflow takes the issue back when it refuses a person's SQL升级成功 (Archery does not show
+ * every order finished). Not in the export: its id is the sandbox's own.
+ */
+const sqlUnfinishedTransition: [JiraTransitionKey, string] = ['sqlUnfinished', '501'];
+
+/**
+ * The "cdflow" workflow of the export, with the site's names, plus SQL未执行完成 unless
+ * `sqlUnfinished: false` (a site that did not add it: cdflow then walks back by the export's transitions).
+ */
+export function uatWorkflow(
+  names: JiraWorkflowNames = defaultJiraWorkflowNames,
+  options: { sqlUnfinished?: boolean } = {},
+): JiraSimWorkflow {
+  const ids =
+    options.sqlUnfinished === false ? uatTransitionIds : [...uatTransitionIds, sqlUnfinishedTransition];
   return new JiraSimWorkflow({
     id: 10100,
     name: 'cdflow',
@@ -133,7 +148,7 @@ export function uatWorkflow(names: JiraWorkflowNames = defaultJiraWorkflowNames)
       name: names.statuses[state],
       ...uatStatusIds[state],
     })),
-    transitions: uatTransitionIds.map(([key, id]) => {
+    transitions: ids.map(([key, id]) => {
       const edge = jiraWorkflowGraph.find((e) => e.key === key);
       if (!edge) throw new Error(`core's workflow graph has no transition ${key}`);
       return { key, id, name: names.transitions[key], from: edge.from ? [edge.from] : null, to: edge.to };

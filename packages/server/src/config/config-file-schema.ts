@@ -165,6 +165,10 @@ export const configFileSchema = Type.Object(
       Type.Object(
         {
           gate: Type.Optional(Type.Boolean()),
+          /** The projects the data platform's policy applies to (the request's `project`); default none. */
+          projects: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          /** Scratch tables DF-D003 lets be dropped (regular expressions over the table name). */
+          temporaryTablePatterns: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
           rules: Type.Optional(
             Type.Record(
               Type.String({ minLength: 1 }),

@@ -17,7 +17,7 @@ import {
   releaseStates,
   type SqlMode,
 } from '@cdflow/core';
-import { PolicyConfigError, resolvePolicyConfig } from '@cdflow/policy';
+import { defaultPolicyConfig, PolicyConfigError, resolvePolicyConfig } from '@cdflow/policy';
 import { Compile } from 'typebox/compile';
 import { parse as parseYaml } from 'yaml';
 import { parseStoreLocation } from '../store/store-location.js';
@@ -62,6 +62,9 @@ export const defaultTimings: Timings = {
   jiraReconcileMs: 60_000,
   jiraReconcileWindowMs: 14 * 24 * 3_600_000,
 };
+
+/** The projects the sandbox runs the policy gate for: its sample release's project. */
+const sandboxPolicyProjects = ['A18'] as const;
 
 /** The pre-deploy delay outside sandbox mode (the original waited 30–90 s for images to sync). */
 export const siteDefaultPreDeployDelayMs = 60_000;
@@ -291,11 +294,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   }
 
   // The checker refuses unknown rule ids; refusing them here tells the operator at start, not at the first release.
-  try {
-    resolvePolicyConfig({ rules: file.policy?.rules ?? {} });
-  } catch (error) {
-    if (!(error instanceof PolicyConfigError)) throw error;
-    problems.push(`CDFLOW_CONFIG policy.rules: ${error.message}`);
+  const policyChecks: Array<[string, Record<string, unknown>]> = [
+    ['rules', { rules: file.policy?.rules ?? {} }],
+    ['temporaryTablePatterns', { temporaryTablePatterns: file.policy?.temporaryTablePatterns }],
+  ];
+  for (const [field, partial] of policyChecks) {
+    try {
+      resolvePolicyConfig(partial);
+    } catch (error) {
+      if (!(error instanceof PolicyConfigError)) throw error;
+      problems.push(`CDFLOW_CONFIG policy.${field}: ${error.message}`);
+    }
   }
 
   const people = resolvePeopleSettings(file.people, problems);
@@ -348,7 +357,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     normalize,
     timings,
     sandboxControl,
-    policy: { gate: file.policy?.gate ?? true, rules: file.policy?.rules ?? {} },
+    policy: {
+      gate: file.policy?.gate ?? true,
+      // The policy is the data platform's: a site lists its projects. The sandbox shows it on its
+      // sample project, so the demo and a newcomer still see the gate at work.
+      projects: file.policy?.projects ?? (sandbox ? [...sandboxPolicyProjects] : []),
+      rules: file.policy?.rules ?? {},
+      temporaryTablePatterns: file.policy?.temporaryTablePatterns ?? [
+        ...defaultPolicyConfig.temporaryTablePatterns,
+      ],
+    },
     bodyLimitBytes: file.limits?.bodyLimitBytes ?? defaultBodyLimitBytes,
     webhookBodyLimitBytes: file.limits?.webhookBodyLimitBytes ?? defaultWebhookBodyLimitBytes,
     logLevel: logLevelRaw,

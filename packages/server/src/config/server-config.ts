@@ -156,7 +156,17 @@ export interface ServerConfig {
   };
   normalize: NormalizeOptions;
   timings: Timings;
-  policy: { gate: boolean; rules: Record<string, 'error' | 'warning' | 'off'> };
+  policy: {
+    gate: boolean;
+    /**
+     * The projects (the request's `project`) whose releases go through the versioning policy gate: the
+     * data platform's policy applies there only. Default none; the sandbox enables it for `A18`.
+     */
+    projects: string[];
+    rules: Record<string, 'error' | 'warning' | 'off'>;
+    /** Scratch tables DF-D003 lets be dropped (regular expressions over the bare table name). */
+    temporaryTablePatterns: string[];
+  };
   /**
    * Sandbox mode only: where the sandbox control API listens (act as the DBA, ops or a Jira person, make
    * things fail). Loopback by default; `port: null` is cdflow's port + 1 (a free one when cdflow's is 0

@@ -32,12 +32,22 @@ export function parseJiraDelivery(payload: Record<string, unknown>, rawBody: Buf
   // The status change is the item whose field is "status", at any position (the original read items[0]).
   const items = Array.isArray(changelog?.items) ? changelog.items : [];
   const statusItem = items.map(record).find((item) => item !== null && item.field === 'status') ?? null;
-  const from = statusItem ? str(statusItem.fromString) : null;
-  const to = statusItem ? str(statusItem.toString) : null;
+  // A workflow post-function's delivery has no changelog: its `transition` names the move (from_status,
+  // to_status, transitionName), and the transition's name tells apart two that join the same statuses.
+  const transition = changelog === null ? record(payload.transition) : null;
+  const from = statusItem ? str(statusItem.fromString) : str(transition?.from_status);
+  const to = statusItem ? str(statusItem.toString) : str(transition?.to_status);
+  const transitionName = str(transition?.transitionName);
+  const transitionId = str(transition?.transitionId);
 
+  // A post-function delivery is told apart from the issue event of the same change by its transition.
+  const identity =
+    transition === null
+      ? `${webhookEvent}|${issueId}|${changelogId ?? ''}|${timestamp ?? ''}`
+      : `${webhookEvent}|${issueId}||${timestamp ?? ''}|transition:${transitionId ?? ''}:${from ?? ''}>${to ?? ''}`;
   const dedupeKey =
     webhookEvent !== '' && issueId !== null && (changelogId !== null || timestamp !== null)
-      ? sha256(`${webhookEvent}|${issueId}|${changelogId ?? ''}|${timestamp ?? ''}`)
+      ? sha256(identity)
       : sha256(rawBody);
 
   return {
@@ -45,6 +55,7 @@ export function parseJiraDelivery(payload: Record<string, unknown>, rawBody: Buf
     webhookEvent,
     issueKey: str(issue?.key),
     statusChange: from !== null && to !== null ? { from, to } : null,
+    ...(transitionName === null ? {} : { transitionName }),
     user: str(user?.name) ?? str(user?.key),
     timestamp,
   };

@@ -165,6 +165,23 @@ const releaseWait = Type.Union([
       who: Type.String({ description: 'who acts: the DBA, ops, developers or ops, …' }),
       task: Type.String({ description: 'what they do, in words' }),
       moves: Type.Array(personMove),
+      retry: Type.Optional(
+        Type.Array(
+          Type.Object(
+            {
+              effectId: Type.Union([Type.Integer(), Type.Null()], { description: 'the failed effect' }),
+              effectType: Type.String(),
+              idempotencyKey: Type.String(),
+              reason: Type.String({ description: 'why it failed, in full' }),
+              route: Type.Union([Type.String(), Type.Null()], {
+                description: 'POST /api/releases/:key/effects/:id/retry',
+              }),
+            },
+            open,
+          ),
+          { description: 'effects that failed for good and wait for a person to retry them' },
+        ),
+      ),
     },
     open,
   ),
@@ -360,6 +377,14 @@ export const releaseEnvQuery = Type.Object(
   { env: Type.Optional(Type.Enum(['UAT', 'PRO'])) },
   { additionalProperties: false },
 );
+
+export const effectRetryParams = Type.Object({
+  key: Type.String({ minLength: 1, maxLength: 200, description: 'Jira issue key (AC-101) or release id' }),
+  id: Type.Integer({
+    minimum: 1,
+    description: "the failed effect's id, as the release's situation names it (waitsFor.retry[].effectId)",
+  }),
+});
 
 export const legacyQuery = Type.Object({
   summary: Type.Optional(Type.String({ maxLength: 512 })),

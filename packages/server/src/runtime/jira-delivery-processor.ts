@@ -44,6 +44,9 @@ export interface JiraDeliveryProcessorOptions {
   replica?: ReplicaClaims;
 }
 
+/** Steps in which cdflow checks a person's move with an upstream: people's later moves wait for it. */
+const movesWaitIn: ReadonlySet<string> = new Set(['sqlExecuting.confirming']);
+
 export class JiraDeliveryProcessor {
   private readonly background = new Set<Promise<unknown>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -186,6 +189,13 @@ export class JiraDeliveryProcessor {
     // In the release's slot (one delivery at a time per release, in order), the issue is read first,
     // then the decision taken holding the release (no upstream call while the store's lock is held).
     await this.options.decisions.serial(releaseId, async () => {
+      // cdflow is checking a person's earlier move against Archery (SQL升级成功): a later move waits for
+      // that check, to be judged where the release then stands (both applied, in order).
+      const step = await this.options.decisions.head(releaseId);
+      if (step && movesWaitIn.has(describeRelease(step.persisted).state)) {
+        this.schedule(id, this.options.config.timings.effectRetryBaseMs, delivery.issueKey);
+        return;
+      }
       let currentStatus: string;
       let groups: string[] | null;
       try {

@@ -83,8 +83,9 @@ export class JiraReconciler {
       if (this.stopping) break;
       const issueKey = row.issueKey;
       if (issueKey === null) continue;
-      // cdflow is still working on it (its own moves pending), or a delivery about it is being processed.
-      if (await store.headEffect(row.releaseId)) continue;
+      // cdflow is still working on it in Jira (its own moves or comments pending), or a delivery about it
+      // is being processed. A read of Archery or the CMDB (a poll, in every SQL mode) does not hold it.
+      if ((await store.pendingEffects(row.releaseId)).some((e) => e.type.startsWith('jira.'))) continue;
       const latest = await deliveries.latestFor(issueKey);
       if (latest?.status === 'received') continue;
       let status: string;

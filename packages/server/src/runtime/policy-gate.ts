@@ -1,7 +1,9 @@
 /**
  * The versioning policy gate as the runtime calls it: @cdflow/policy's `checkReleaseSql` with the
  * configured rule switches (`config.policy.rules`: 'off' drops a rule, a severity replaces the rule's
- * own; the checker applies them), findings mapped to the summary the machine keeps.
+ * own; the checker applies them) and scratch-table patterns (`config.policy.temporaryTablePatterns`),
+ * findings mapped to the summary the machine keeps. Which releases go through it at all is the
+ * release's `settings.policyGate` (`policy.gate` and `policy.projects`, see release-settings.ts).
  */
 import type { PolicyFindingSummary } from '@cdflow/core';
 import { checkReleaseSql } from '@cdflow/policy';
@@ -16,7 +18,7 @@ export function createPolicyGate(config: ServerConfig): CheckPolicy {
       version: input.version,
       previousVersion: input.previousVersion,
       items: input.sql.map((item) => ({ id: item.sqlId, file: item.svnFile || item.sqlId, sql: item.sql })),
-      config: { rules: config.policy.rules },
+      config: { rules: config.policy.rules, temporaryTablePatterns: config.policy.temporaryTablePatterns },
     });
     return findings.map(
       (finding): PolicyFindingSummary => ({

@@ -15,6 +15,8 @@ export interface ApplyMeta {
   finishDelivery?: (decision: Decision) => DecisionWrite['finishDelivery'];
   /** Extra effects written with the decision (e.g. a Jira comment answering a refused move). */
   extraEffects?: (decision: Decision) => ReleaseEffect[];
+  /** Failed outbox rows the decision runs again (a person's retry), given the decision. */
+  requeueEffects?: (decision: Decision) => number[];
   extraAudit?: AuditInput[];
   /** The effect outcome that caused the event: recorded in the decision's own history row (one row). */
   effect?: Record<string, unknown>;

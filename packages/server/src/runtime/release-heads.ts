@@ -127,7 +127,16 @@ export class ReleaseHeads {
       head.issueKey = decision.context.issueKey ?? head.issueKey;
     }
     if (finished.length > 0) head.pending = head.pending.filter((row) => !finished.includes(row.id));
-    if (result.queued.length > 0) head.pending.push(...result.queued);
+    if (result.queued.length > 0) {
+      const last = head.pending.at(-1)?.id ?? 0;
+      head.pending.push(...result.queued);
+      // A retried effect goes back to its own place in the queue (its id), before the later ones, which
+      // are due at once with it (as the store has them).
+      if ((result.queued[0]?.id ?? last) < last) {
+        head.pending.sort((a, b) => a.id - b.id);
+        for (const row of head.pending) row.nextAttemptAt = 0;
+      }
+    }
     this.notifyIssue(releaseId, head.issueKey);
   }
 

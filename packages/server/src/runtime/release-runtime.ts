@@ -51,10 +51,11 @@ import type { ApplyMeta, ReleaseDecisions, WriteWithoutEvent } from './release-d
 import { type ReleaseHead, ReleaseHeads } from './release-heads.js';
 import { releaseIdFor } from './release-id.js';
 import { releaseSettings } from './release-settings.js';
-import { type ReleaseLive, toReleaseView } from './release-view.js';
+import { listsFailedEffects, type ReleaseLive, toReleaseView } from './release-view.js';
 import { effectRetryPolicy } from './retry-policies.js';
 import type {
   DecidedChange,
+  EffectRetryResult,
   EventResult,
   HistoryEntry,
   IntakeResult,
@@ -403,6 +404,49 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     return result;
   }
 
+  /**
+   * A person runs again an effect of the release that failed for good: the machine hears it
+   * (EFFECT_RETRY_REQUESTED clears the failure, in the history under that person) and the failed outbox
+   * row is queued again, in its own place. Null for an unknown release.
+   */
+  async retryEffect(ref: string, effectId: number, by: string): Promise<EffectRetryResult | null> {
+    this.assertRunning();
+    const releaseId = this.heads.resolve(ref) ?? (await this.store.find(ref))?.releaseId;
+    if (releaseId === undefined) return null;
+    const result = await this.exclusive(releaseId, async (): Promise<EffectRetryResult> => {
+      const effects = await this.storeOf(releaseId).effectsOf(releaseId);
+      const effect = effects.find((e) => e.id === effectId);
+      if (!effect) return { outcome: 'unknown-effect', release: await this.viewById(releaseId) };
+      if (effect.status !== 'failed')
+        return { outcome: 'not-failed', release: await this.viewById(releaseId), status: effect.status };
+      const decision = await this.applyLocked(
+        releaseId,
+        {
+          type: 'EFFECT_RETRY_REQUESTED',
+          idempotencyKey: effect.idempotencyKey,
+          effectType: effect.type,
+          by,
+        },
+        {
+          source: 'operator',
+          actor: by,
+          effect: {
+            id: effect.id,
+            type: effect.type,
+            idempotencyKey: effect.idempotencyKey,
+            lastError: effect.lastError,
+          },
+          requeueEffects: (d) => (d.accepted ? [effect.id] : []),
+        },
+      );
+      if (!decision.accepted && decision.refusal)
+        return { outcome: 'refused', release: await this.viewById(releaseId), refusal: decision.refusal };
+      return { outcome: 'queued', release: await this.viewById(releaseId) };
+    });
+    await this.durable();
+    return result;
+  }
+
   /** The store to use for the release now: the lock's transaction while this process holds it. */
   private storeOf(releaseId: string): ReleaseStore {
     return this.lockScopes.get(releaseId)?.store ?? this.store;
@@ -416,8 +460,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   }
 
   /** The release's settings, copied from configuration at creation (later config changes do not move it). */
-  private settings(env: Env): ReleaseSettings {
-    return releaseSettings(this.config, env);
+  private settings(project: string, env: Env): ReleaseSettings {
+    return releaseSettings(this.config, project, env);
   }
 
   // ---- production (a release per summary and environment) ----------------------------------------
@@ -473,7 +517,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     const decision = startRelease({
       releaseId,
       request,
-      settings: this.settings(request.env),
+      settings: this.settings(request.project, request.env),
       // DF-V002: a release never goes below the version last brought to UAT for the same project.
       previous: { version: await store.lastAppliedVersion(request.project, request.env, releaseId) },
       ...(prod ? { prod } : {}),
@@ -566,6 +610,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       audit: [...(meta.extraAudit ?? []), entry],
       ...parts,
       completeEffect: meta.completeEffect,
+      requeueEffects: meta.requeueEffects?.(decision),
       firedTimer: meta.firedTimer,
       finishDelivery: meta.finishDelivery?.(decision),
       // A decision someone is told of is fsync'd with the others of its tick (see `durable()`).
@@ -639,6 +684,9 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       }
       this.timers.scheduled(write.releaseId, write.scheduleTimers);
       this.afterCommit(write.releaseId, parts, decided);
+      // A person's retry queued failed rows again: the runner takes them now.
+      if ((write.requeueEffects ?? []).length > 0 && this.started && !this.stopping)
+        this.runner.kick(write.releaseId);
     });
   }
 
@@ -769,6 +817,9 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       allowedGroups: this.config.people.events,
       // The summary's release in the other environment (UAT ↔ production).
       linked: (await this.store.linkOf(row.summary, row.env === 'UAT' ? 'PRO' : 'UAT')) ?? null,
+      ...(listsFailedEffects(row)
+        ? { failedEffects: (await this.store.effectsOf(row.releaseId)).filter((e) => e.status === 'failed') }
+        : {}),
     };
     return toReleaseView(row, this.config.jira.names, live);
   }

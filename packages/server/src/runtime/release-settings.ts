@@ -1,9 +1,12 @@
-/** The settings a release is created with, from the configuration (later config changes do not move it). */
+/**
+ * The settings a release of `project` in `env` is created with, from the configuration (later config
+ * changes do not move it). The policy gate runs only for the projects the data platform's policy covers;
+ * a production release also takes its approvals, change windows and Jira names (`prod`), and its own Apollo.
+ */
 import type { Env, ReleaseSettings } from '@cdflow/core';
 import type { ServerConfig } from '../config/server-config.js';
 
-/** A production release also takes its approvals, change windows and Jira names (`prod`), and its own Apollo. */
-export function releaseSettings(config: ServerConfig, env: Env = 'UAT'): ReleaseSettings {
+export function releaseSettings(config: ServerConfig, project: string, env: Env = 'UAT'): ReleaseSettings {
   const t = config.timings;
   const apollo = env === 'PRO' ? (config.environments.PRO?.apollo ?? null) : config.apollo;
   return {
@@ -14,7 +17,7 @@ export function releaseSettings(config: ServerConfig, env: Env = 'UAT'): Release
     deployTimeoutMs: t.deployTimeoutMs,
     deployRetries: t.deployRetries,
     deployRetryPauseMs: t.deployRetryPauseMs,
-    policyGate: config.policy.gate,
+    policyGate: config.policy.gate && config.policy.projects.includes(project),
     apolloAutomatic: apollo !== null,
     ...(env === 'PRO' ? { prod: config.prod } : {}),
   };

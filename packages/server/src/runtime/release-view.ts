@@ -28,6 +28,8 @@ export interface ReleaseLive {
   allowedGroups?: Partial<Record<PersonEvent['type'], readonly string[]>>;
   /** The summary's release in the other environment, as the store has it. */
   linked?: { releaseId: string; issueKey: string | null; state: string; env: 'UAT' | 'PRO' } | null;
+  /** The release's failed outbox rows (read by the caller when `listsFailedEffects` says so). */
+  failedEffects?: OutboxRow[];
 }
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -88,6 +90,10 @@ export function toReleaseView(
     {
       names,
       acceptedEvents: described.acceptedEvents,
+      releaseRef: row.issueKey ?? row.releaseId,
+      ...((context.failedEffects ?? []).length > 0 && live.failedEffects
+        ? { failedEffects: live.failedEffects.map((e) => ({ id: e.id, idempotencyKey: e.idempotencyKey })) }
+        : {}),
       ...(live.allowedGroups ? { allowedGroups: live.allowedGroups } : {}),
       pendingEffect: head
         ? {
@@ -143,4 +149,13 @@ export function toReleaseView(
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/**
+ * Whether the release's context lists effects that failed for good (the view then names their outbox ids
+ * and the retry route): a look at the stored snapshot, without describing the release.
+ */
+export function listsFailedEffects(row: ReleaseRow): boolean {
+  const context = (row.snapshot as { context?: { failedEffects?: unknown } } | null)?.context;
+  return Array.isArray(context?.failedEffects) && context.failedEffects.length > 0;
 }

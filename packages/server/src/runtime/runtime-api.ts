@@ -113,6 +113,15 @@ export type EventResult =
   | { outcome: 'applied'; release: ReleaseView }
   | { outcome: 'refused'; release: ReleaseView; refusal: Refusal };
 
+/** What a person's retry of a failed effect came to. */
+export type EffectRetryResult =
+  | { outcome: 'queued'; release: ReleaseView }
+  | { outcome: 'refused'; release: ReleaseView; refusal: Refusal }
+  /** The release has no effect of that id (finished effects leave the outbox). */
+  | { outcome: 'unknown-effect'; release: ReleaseView }
+  /** The effect has not failed (it is pending or running): nothing to retry. */
+  | { outcome: 'not-failed'; release: ReleaseView; status: string };
+
 /** One Jira webhook delivery, already authenticated and parsed by the route. */
 export interface JiraDelivery {
   /** Derived dedupe key (Data Center sends no delivery id). */
@@ -165,6 +174,11 @@ export interface ReleaseRuntimeApi {
     source: 'operator',
     env?: 'UAT' | 'PRO',
   ): Promise<EventResult | null>;
+  /**
+   * A person runs again an effect that failed for good (its outbox id, as the release's situation names
+   * it); recorded in the history under `by`. Null when the release is unknown.
+   */
+  retryEffect(ref: string, effectId: number, by: string): Promise<EffectRetryResult | null>;
   /**
    * Persist the delivery (dedupe by key) and return at once; the work (re-read the issue, map the
    * change, apply or refuse with a comment) happens after the caller has answered Jira.

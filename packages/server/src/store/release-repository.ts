@@ -106,6 +106,11 @@ export interface DecisionWrite {
   completeEffect?: EffectCompletion;
   /** Several outbox rows finished by this one write (with `completeEffect` or instead of it). */
   completeEffects?: EffectCompletion[];
+  /**
+   * Failed outbox rows of the release to run again (a person's retry): back to pending, first try, in
+   * their own place in the queue (their id). Returned in `queued` with the rows this write inserted.
+   */
+  requeueEffects?: number[];
   /** The timer that fired (deleted when still the same schedule: a newer one of that name stays). */
   firedTimer?: { name: string; scheduleKey: string; owner?: string };
   /** The Jira delivery this decision answers, marked processed in the same transaction. */
@@ -523,7 +528,34 @@ export class ReleaseRepository {
         )
         .run(releaseId, timer.name, timer.dueAt, timer.scheduleKey, at);
     }
-    return this.queueEffects(releaseId, write.effects, at);
+    const requeued = this.requeueFailedEffects(releaseId, write.requeueEffects ?? [], at);
+    const queued = this.queueEffects(releaseId, write.effects, at);
+    return requeued.length === 0 ? queued : [...requeued, ...queued].sort((a, b) => a.id - b.id);
+  }
+
+  /** Failed rows back to pending (first try, due now), read back with their payload. */
+  private requeueFailedEffects(releaseId: string, ids: readonly number[], at: string): OutboxRow[] {
+    if (ids.length === 0) return [];
+    const list = JSON.stringify(ids);
+    this.store
+      .statement(
+        `update outbox set status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ?
+         where release_id = ? and status = 'failed' and id in (select value from json_each(?))`,
+      )
+      .run(at, releaseId, list);
+    // The effects held behind it (e.g. Jira moves waiting for the issue it creates) are due now too.
+    this.store
+      .statement(
+        `update outbox set next_attempt_at = 0 where release_id = ? and status = 'pending' and next_attempt_at > 0`,
+      )
+      .run(releaseId);
+    return this.store
+      .statement<OutboxRecord>(
+        `${outboxSelect} where o.release_id = ? and o.status = 'pending' and o.id in (select value from json_each(?))
+         order by o.id`,
+      )
+      .all(releaseId, list)
+      .map(outboxRowOf);
   }
 
   // ---- the request, stored once -------------------------------------------------------------------

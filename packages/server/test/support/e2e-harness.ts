@@ -233,3 +233,35 @@ export function sampleRequest(overrides: Record<string, unknown> = {}): Record<s
     ...overrides,
   };
 }
+
+/**
+ * The DBA passes and executes by hand (finished at once) every Archery order still to run, of every
+ * release: what a person's SQL升级成功 needs before it stands (cdflow checks Archery shows them finished).
+ */
+export function finishSqlOrders(sandbox: Sandbox): void {
+  for (const order of sandbox.archery.orders()) {
+    if (order.status === 'workflow_manreviewing') sandbox.archery.dba.pass(order.workflowId);
+    if (['workflow_manreviewing', 'workflow_review_pass'].includes(order.status))
+      sandbox.archery.dba.execute(order.workflowId, 'manual');
+  }
+}
+
+/**
+ * The release's revision once it has stayed the same for `quietMs` (cdflow's own work after a step —
+ * its Jira moves, its first read of Archery — is done): what a refused or ignored input must not change.
+ */
+export async function settledRevision(h: Harness, key: string, quietMs = 400): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  let revision = Number((await h.release(key)).revision);
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > deadline) throw new Error(`release ${key} kept changing (revision ${revision})`);
+    await new Promise((r) => setTimeout(r, 50));
+    const now = Number((await h.release(key)).revision);
+    if (now !== revision) {
+      revision = now;
+      since = Date.now();
+    }
+  }
+  return revision;
+}

@@ -27,26 +27,33 @@ export const jiraPerson = { name: 'alice', password: 'alice-test-password-0123' 
 
 /**
  * Starts the harness over a sandbox whose CMDB tasks end quickly; closing the harness closes both.
- * `sandboxOptions` adds to the sandbox's (its Jira users come after Alice's).
+ * `sandboxOptions` adds to the sandbox's (its Jira users come after Alice's); `simulators` likewise, for
+ * the Jira and Archery simulators (e.g. Archery's `banSelfAudit`).
  */
 export async function startScenario(
-  options: Omit<HarnessOptions, 'sandbox'> = {},
+  options: Omit<HarnessOptions, 'sandbox'> & {
+    simulators?: Pick<SandboxOptions, 'jira' | 'archery'>;
+  } = {},
   sandboxOptions: SandboxOptions = {},
 ): Promise<Scenario> {
+  const { simulators, ...harnessOptions } = options;
   const sandbox: Sandbox = await startSandbox({
     cmdb: { taskDurationMs: 100 },
     ...sandboxOptions,
+    ...(simulators?.archery ? { archery: simulators.archery } : {}),
     jira: {
       ...sandboxOptions.jira,
+      ...simulators?.jira,
       users: [
         { ...jiraPerson, displayName: 'Alice (release manager)' },
         ...(sandboxOptions.jira?.users ?? []),
+        ...(simulators?.jira?.users ?? []),
       ],
     },
   });
   let h: Harness;
   try {
-    h = await startHarness({ ...options, sandbox });
+    h = await startHarness({ ...harnessOptions, sandbox });
   } catch (err) {
     await sandbox.close();
     throw err;

@@ -1,6 +1,8 @@
 /**
  * POST /cicdflow/ — a release request from the release system (compatible with the original):
- * 201 new release, 200 accepted iteration, 400 bad input, 401 bad token, 409 release mid-stage.
+ * 201 new release, 200 accepted iteration, 400 bad input, 401 bad token, 409 release mid-stage
+ * (`release_busy`: retry when the stage ends) or ended (`release_final`: publish under a new summary, or
+ * iterate in PRO).
  * Every answer also carries the original's fields, which the release system reads: `status` (true when
  * the request was taken), `msg`, `data` (the request as received) and `jira_issue_key` ('' until the
  * issue exists). The token is `Authorization: Bearer <token>` or, as the original's client sends it,
@@ -34,9 +36,6 @@ export const releaseRequestExample = {
   config_info: [],
   code_info: [{ svn_path: 'a18/cc_merchant_console', svn_version: '1201', tag: '' }],
 };
-
-/** States a release never leaves: a new request for it is final, not busy. */
-const endedStates: ReadonlySet<string> = new Set(['prodUpgrade', 'prodRejected', 'closed']);
 
 /** Who the audit trail names as the author of intake requests (the intake token identifies the release system). */
 const releaseSystemActor = 'release-system';
@@ -75,7 +74,9 @@ export function registerIntakeRoute(app: CdflowApp, { runtime, config }: RouteCo
             'Not JSON (invalid_json), or an invalid request: `errors` names each field (invalid_request)',
           ),
           401: intakeErrorResponse('Missing or invalid intake token'),
-          409: intakeErrorResponse('Release is mid-stage (release_busy): retry when the stage ends'),
+          409: intakeErrorResponse(
+            'release_busy: the release is mid-stage, retry when the stage ends; release_final: it ended (closed, promoted to production, rejected, a completed production release), publish under a new summary (or iterate in PRO)',
+          ),
           413: intakeErrorResponse('Body too large'),
           415: intakeErrorResponse('The body is not application/json'),
         },
@@ -91,9 +92,9 @@ export function registerIntakeRoute(app: CdflowApp, { runtime, config }: RouteCo
       const normalized = normalizeReleaseRequest(validation.value, config.normalize);
       const result = await runtime.intake(normalized, releaseSystemActor);
       if (result.outcome === 'refused') {
-        // A release that has ended (handed to production, rejected, closed) never takes it: not a retry.
-        const ended = endedStates.has(result.refusal.state);
-        throw new ApiError(409, ended ? 'release_final' : 'release_busy', result.refusal.message, {
+        // A closed or promoted release is final: a re-publish never succeeds there (not "retry later").
+        const error = result.refusal.kind === 'final' ? 'release_final' : 'release_busy';
+        throw new ApiError(409, error, result.refusal.message, {
           key: result.release.key,
           state: result.refusal.state,
           acceptedEvents: result.refusal.acceptedEvents,

@@ -14,6 +14,7 @@ import { searchReleases } from '../console/release-search.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
 import {
   described,
+  effectRetryParams,
   errorResponse,
   historyList,
   jsonBodyErrors,
@@ -152,11 +153,11 @@ export function registerReleaseRoutes(
           ...jsonBodyErrors,
           401: errorResponse('No credential, or one that cannot decide (the intake token reads only)'),
           403: errorResponse(
-            'A session write without its CSRF token (reason: csrf), or a person not in a group people.events allows',
+            'A session write without its CSRF token (reason: csrf), a person not in a group people.events allows, or a production approval refused for who gives it (reason: approval_not_in_group, approval_twice, approval_by_publisher)',
           ),
           404: noRelease,
           409: errorResponse(
-            'The release does not take this event now (event_refused): acceptedEvents lists those it takes',
+            'The release does not take this event now (event_refused; reason names a production refusal): acceptedEvents lists those it takes; the release ended (release_final)',
           ),
         },
       },
@@ -202,9 +203,72 @@ export function registerReleaseRoutes(
           ...(refusal.code === undefined ? {} : { reason: refusal.code }),
         };
         if (refusal.forbidden === true) throw forbidden(refusal.message, details);
-        throw new ApiError(409, 'event_refused', refusal.message, details);
+        // A release that ended answers final (closed, or handed to production), whatever was asked.
+        throw new ApiError(
+          409,
+          refusal.kind === 'final' ? 'release_final' : 'event_refused',
+          refusal.message,
+          details,
+        );
       }
       return live.annotate(result.release);
+    },
+  );
+
+  app.post(
+    '/api/releases/:key/effects/:id/retry',
+    {
+      onRequest: decideAuth,
+      schema: {
+        summary: 'Run again an effect that failed for good (a person; recorded in the history)',
+        description:
+          'An effect nothing retries by itself (EFFECT_FAILED: e.g. the Jira issue could not be created) ' +
+          "leaves the release stopped, its situation naming the effect's id and this route. Retrying " +
+          'clears the failure (EFFECT_RETRY_REQUESTED, in the history under the authenticated person) and ' +
+          'queues the failed effect again, in its own place. 404: no such release or effect; 409: the ' +
+          'effect has not failed, or the release took its failure as the stage failing (act on the release).',
+        tags: ['releases'],
+        security: [{ bearer: [] }, { session: [] }],
+        params: effectRetryParams,
+        response: {
+          200: described(releaseView, 'The effect is queued again: the release after the retry'),
+          400: badKey,
+          401: errorResponse('No credential, or one that cannot decide (the intake token reads only)'),
+          403: errorResponse('A session write without its CSRF token (reason: csrf)'),
+          404: errorResponse('No release has this key, or the release has no effect with this id'),
+          409: errorResponse(
+            'The effect has not failed, or the release took its failure as the stage failing (event_refused); the release ended (release_final)',
+          ),
+        },
+      },
+    },
+    async (request) => {
+      const { key, id } = request.params;
+      const person = personOf(request);
+      const result = await runtime.retryEffect(key, id, person.name);
+      if (result === null)
+        throw notFound(`no release ${JSON.stringify(key)} (give a Jira issue key or a release id)`);
+      switch (result.outcome) {
+        case 'unknown-effect':
+          throw notFound(
+            `release ${JSON.stringify(key)} has no effect ${id}: use an id its situation lists (waitsFor.retry)`,
+          );
+        case 'not-failed':
+          throw new ApiError(
+            409,
+            'event_refused',
+            `effect ${id} of release ${JSON.stringify(key)} has not failed (it is ${result.status}): nothing to retry`,
+          );
+        case 'refused':
+          throw new ApiError(
+            409,
+            result.refusal.kind === 'final' ? 'release_final' : 'event_refused',
+            `effect ${id} of release ${JSON.stringify(key)} is not waiting for a retry: ${result.refusal.message}`,
+            { state: result.refusal.state, acceptedEvents: result.refusal.acceptedEvents },
+          );
+        case 'queued':
+          return live.annotate(result.release);
+      }
     },
   );
 }

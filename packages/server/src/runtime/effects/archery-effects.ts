@@ -1,22 +1,65 @@
 /**
- * The Archery effects: resolve routes (group, instance, database), submit a work order (reusing one
- * already there), read statuses, execute (mode auto), cancel an order an iteration replaced.
+ * The Archery effects: resolve routes (group, instance, database), have Archery check the SQL
+ * (sqlcheck), submit a work order (reusing one already there), read statuses (polls, and the fresh read
+ * a person's confirmation is checked on), execute (mode auto), cancel an order an iteration replaced.
  */
 import {
   type ArcheryRouteLookup,
+  type ArcherySqlCheckRow,
   CdflowError,
   chooseArcheryDatabase,
   isFailedArcheryStatus,
   ordersPollIsNews,
+  type ReadOrder,
+  type SqlCheckMessage,
   workOrderNameSearchText,
   workOrderPositionOf,
 } from '@cdflow/core';
 import { describeError } from './effect-errors.js';
 import type { EffectHandler } from './effect-handler.js';
 import { upstreamsFor } from './environment-upstreams.js';
+import type { RuntimePorts } from './runtime-ports.js';
 
 function sameSql(a: string, b: string): boolean {
   return a.replace(/\r\n/g, '\n').trim() === b.replace(/\r\n/g, '\n').trim();
+}
+
+/** Longest statement quoted back in a check's message. */
+const statementLength = 120;
+
+function checkMessage(row: ArcherySqlCheckRow): SqlCheckMessage {
+  const statement = row.sql.replace(/\s+/g, ' ').trim();
+  return {
+    statement: statement.length > statementLength ? `${statement.slice(0, statementLength)}…` : statement,
+    message: row.errorMessage.trim(),
+  };
+}
+
+/** Archery's own check of each item, in its instance and database: errors (errlevel 2) and warnings (1). */
+export const checkSql: EffectHandler<'archery.checkSql'> = async (effect, release, deps) => {
+  const { ports } = upstreamsFor(deps, release);
+  const items = [];
+  for (const item of effect.items) {
+    const check = await ports.archery.sqlcheck({
+      instanceName: item.instance,
+      dbName: item.dbName,
+      sql: item.sql,
+    });
+    const at = (level: number) =>
+      check.rows.filter((r) => r.errlevel === level && r.errorMessage.trim() !== '').map(checkMessage);
+    items.push({ sqlId: item.sqlId, hash: item.hash, errors: at(2), warnings: at(1) });
+  }
+  return { kind: 'event', event: { type: 'SQL_CHECKED', items } };
+};
+
+/** Archery's id of the instance a route names (cached by the adapter), for comparing an order's target. */
+async function instanceIdOf(
+  ports: Pick<RuntimePorts, 'archery'>,
+  group: string,
+  instance: string,
+): Promise<number | null> {
+  const route = await ports.archery.lookUpRoute({ groupName: group, instanceName: instance });
+  return route.instance?.id ?? null;
 }
 
 export const resolveRoutes: EffectHandler<'archery.resolveRoutes'> = async (effect, release, deps) => {
@@ -55,9 +98,10 @@ export const submitOrder: EffectHandler<'archery.submitOrder'> = async (effect, 
   // An order submitted before a crash or a lost answer is found by the release's name and its content,
   // never doubled, whatever numbering it was submitted under (an iteration may have renumbered the
   // items since); orders the release already recorded belong to other items and are never taken.
+  // An order is this item's only with the same SQL text and target: instance and database both.
   const recorded = new Set(effect.recordedWorkflowIds);
   const existing = await ports.archery.findWorkOrdersContaining(workOrderNameSearchText(effect.summary));
-  const reusable = existing.find(
+  const candidates = existing.filter(
     (o) =>
       workOrderPositionOf(o.workflowName, effect.summary) !== null &&
       !recorded.has(o.workflowId) &&
@@ -65,6 +109,8 @@ export const submitOrder: EffectHandler<'archery.submitOrder'> = async (effect, 
       o.dbName === order.dbName &&
       !isFailedArcheryStatus(o.status),
   );
+  const instanceId = candidates.length > 0 ? await instanceIdOf(ports, order.group, order.instance) : null;
+  const reusable = candidates.find((o) => instanceId !== null && o.instanceId === instanceId);
   const submitted =
     reusable ??
     (await ports.archery.submitWorkOrder({
@@ -85,14 +131,21 @@ export const submitOrder: EffectHandler<'archery.submitOrder'> = async (effect, 
       status: submitted.status,
       workflowName: submitted.workflowName,
       error: submitted.error,
+      // What was submitted: the machine binds the order only to an item that still has it.
+      hash: order.hash,
+      instance: order.instance,
+      dbName: order.dbName,
     },
   };
 };
 
-export const pollOrders: EffectHandler<'archery.pollOrders'> = async (effect, release, deps) => {
-  const { ports } = upstreamsFor(deps, release);
-  const orders = [];
-  for (const workflowId of effect.workflowIds) {
+/** Every order's status as Archery answers it now. */
+async function readOrders(
+  ports: Pick<RuntimePorts, 'archery'>,
+  workflowIds: readonly number[],
+): Promise<ReadOrder[]> {
+  const orders: ReadOrder[] = [];
+  for (const workflowId of workflowIds) {
     const order = await ports.archery.getWorkOrder(workflowId);
     orders.push({
       workflowId,
@@ -101,12 +154,40 @@ export const pollOrders: EffectHandler<'archery.pollOrders'> = async (effect, re
       finishedAt: order.finishedAt ?? null,
     });
   }
+  return orders;
+}
+
+/** The fresh read a person's SQL升级成功 is checked on (never a poll's earlier answer). */
+export const readOrdersForConfirmation: EffectHandler<'archery.readOrders'> = async (
+  effect,
+  release,
+  deps,
+) => ({
+  kind: 'event',
+  event: {
+    type: 'SQL_CONFIRMATION_CHECKED',
+    orders: await readOrders(upstreamsFor(deps, release).ports, effect.workflowIds),
+  },
+});
+
+export const pollOrders: EffectHandler<'archery.pollOrders'> = async (effect, release, deps) => {
+  const { ports } = upstreamsFor(deps, release);
+  const orders = await readOrders(ports, effect.workflowIds);
   // Nothing the machine would act on: read again later, deciding (and writing) nothing.
   if (effect.known !== undefined && !ordersPollIsNews(effect.known, orders)) {
     return { kind: 'later', delayMs: effect.everyMs, reason: 'no order changed', quiet: true };
   }
   return { kind: 'event', event: { type: 'SQL_ORDERS_POLLED', orders } };
 };
+
+/** Archery's own words for a refusal (its `{"errors": …}` body), else the error's description. */
+function archeryWords(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  const errors =
+    body !== null && typeof body === 'object' ? (body as { errors?: unknown }).errors : undefined;
+  if (typeof errors === 'string' && errors.trim() !== '') return errors.trim();
+  return describeError(error);
+}
 
 export const executeOrder: EffectHandler<'archery.executeOrder'> = async (effect, release, deps) => {
   // cdflow never executes SQL in production (core never asks; this holds even if it did).
@@ -119,7 +200,24 @@ export const executeOrder: EffectHandler<'archery.executeOrder'> = async (effect
   const { ports } = upstreamsFor(deps, release);
   let order = await ports.archery.getWorkOrder(effect.workflowId);
   if (order.status === 'workflow_manreviewing') {
-    await ports.archery.auditPass(effect.workflowId, `cdflow auto mode: ${release.releaseId}`);
+    try {
+      await ports.archery.auditPass(effect.workflowId, `cdflow auto mode: ${release.releaseId}`);
+    } catch (error) {
+      // Archery refused the audit for good (e.g. ban_self_audit: nobody audits their own order). Judged
+      // by the order still being under review, never by the refusal's text: a DBA must audit it.
+      if (!(error instanceof CdflowError) || error.retryable) throw error;
+      const now = await ports.archery.getWorkOrder(effect.workflowId);
+      if (now.status !== 'workflow_manreviewing') throw error;
+      return {
+        kind: 'event',
+        event: {
+          type: 'SQL_AUDIT_REFUSED',
+          workflowId: effect.workflowId,
+          sqlId: effect.sqlId,
+          reason: archeryWords(error),
+        },
+      };
+    }
     order = await ports.archery.getWorkOrder(effect.workflowId);
   }
   // Only an order that passed review is executed; any other status means someone else acted.

@@ -5,7 +5,15 @@
  */
 import type { ReleaseEffect } from '@cdflow/core';
 import { applyApollo } from './apollo-effects.js';
-import { cancelOrder, executeOrder, pollOrders, resolveRoutes, submitOrder } from './archery-effects.js';
+import {
+  cancelOrder,
+  checkSql,
+  executeOrder,
+  pollOrders,
+  readOrdersForConfirmation,
+  resolveRoutes,
+  submitOrder,
+} from './archery-effects.js';
 import { deploy, findTargets, pollTasks } from './cmdb-effects.js';
 import type {
   EffectDeps,
@@ -31,8 +39,10 @@ export const effectHandlers = {
   'sql.fetch': fetchSqlFile,
   'policy.check': checkPolicy,
   'archery.resolveRoutes': resolveRoutes,
+  'archery.checkSql': checkSql,
   'archery.submitOrder': submitOrder,
   'archery.pollOrders': pollOrders,
+  'archery.readOrders': readOrdersForConfirmation,
   'archery.executeOrder': executeOrder,
   'archery.cancelOrder': cancelOrder,
   'apollo.apply': applyApollo,

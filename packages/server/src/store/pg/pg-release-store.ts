@@ -500,9 +500,15 @@ export class PgReleaseStore implements ReleaseStore {
   }
 
   async hasDueEffects(at: number): Promise<boolean> {
+    // Only a release's head can run (as `claimEffects` takes them): a due row behind a head that waits
+    // (e.g. a poll behind a Jira move waiting for its issue) is no work now.
     const rows = await rowsOf(
       this.db,
-      sql`select 1 from outbox where ${unfinished} and next_attempt_at <= ${at} limit 1`,
+      sql`with heads as (
+          select distinct on (release_id) id, next_attempt_at from outbox where ${unfinished}
+          order by release_id, id
+        )
+        select 1 from heads where next_attempt_at <= ${at} limit 1`,
     );
     return rows.length > 0;
   }
@@ -799,7 +805,40 @@ export class PgReleaseStore implements ReleaseStore {
             lease_owner = null, lease_until = null`,
       );
     }
-    return this.queueEffects(db, releaseId, write.effects, at);
+    const requeued = await this.requeueFailedEffects(db, releaseId, write.requeueEffects ?? [], at);
+    const queued = await this.queueEffects(db, releaseId, write.effects, at);
+    return requeued.length === 0 ? queued : [...requeued, ...queued].sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * A person's retry: failed rows of the release back to pending (first try, due now, nobody's claim), in
+   * their own place in the queue (their id), read back with their payload. As on SQLite.
+   */
+  private async requeueFailedEffects(
+    db: PgExecutor,
+    releaseId: string,
+    ids: readonly number[],
+    at: string,
+  ): Promise<OutboxRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await rowsOf<OutboxRecord>(
+      db,
+      sql`update outbox set status = 'pending', attempts = 0, next_attempt_at = 0, updated_at = ${at},
+          lease_owner = null, lease_until = null
+        where release_id = ${releaseId} and status = 'failed' and id = any(${sql.param(ids.map(String))}::bigint[])
+        returning *`,
+    );
+    // The effects held behind it (e.g. Jira moves waiting for the issue it creates) are due now too.
+    await db.execute(
+      sql`update outbox set next_attempt_at = 0
+        where release_id = ${releaseId} and status = 'pending' and next_attempt_at > 0`,
+    );
+    return rows
+      .map((r) => {
+        const { leaseOwner: _owner, leaseUntil: _until, ...row } = claimedEffectOf(r);
+        return row;
+      })
+      .sort((a, b) => a.id - b.id);
   }
 
   /** Done rows leave the outbox, failed ones stay with their payload; with `owner`, only if it holds them. */
