@@ -500,6 +500,74 @@ const recipes: Record<string, RouteRecipes> = {
     sendExample: async (w, example) =>
       post(`/api/releases/${(await w.fresh()).key}/events`, example, tokens.operator),
   },
+  'POST /api/releases/{key}/effects/{id}/retry': {
+    recipes: [
+      {
+        status: 400,
+        what: 'an effect id that is not a positive integer',
+        call: (w) => ({
+          method: 'POST',
+          path: `/api/releases/${w.key}/effects/zero/retry`,
+          token: tokens.operator,
+        }),
+        says: ['id'],
+      },
+      {
+        status: 400,
+        what: 'a key too long',
+        call: () => ({
+          method: 'POST',
+          path: `/api/releases/${'K'.repeat(201)}/effects/1/retry`,
+          token: tokens.operator,
+        }),
+      },
+      ...unauthenticated((token) => ({
+        method: 'POST',
+        path: '/api/releases/AC-1/effects/1/retry',
+        ...(token ? { token } : {}),
+      })),
+      {
+        status: 401,
+        what: 'the intake token (it reads only)',
+        call: (w) => ({
+          method: 'POST',
+          path: `/api/releases/${w.key}/effects/1/retry`,
+          token: tokens.intake,
+        }),
+      },
+      {
+        status: 403,
+        what: 'a console session without its CSRF token',
+        call: async (w) => ({
+          method: 'POST',
+          path: `/api/releases/${w.key}/effects/1/retry`,
+          headers: { cookie: (await w.session()).cookie },
+        }),
+      },
+      {
+        status: 404,
+        what: 'an unknown release',
+        call: () => ({
+          method: 'POST',
+          path: '/api/releases/NOPE-404/effects/1/retry',
+          token: tokens.operator,
+        }),
+      },
+      {
+        status: 404,
+        what: 'an effect the release does not have',
+        call: (w) => ({
+          method: 'POST',
+          path: `/api/releases/${w.key}/effects/999999/retry`,
+          token: tokens.operator,
+        }),
+      },
+    ],
+    notProvoked: {
+      200: 'needs an effect that failed for good (Jira refusing the issue): e2e-failed-effect-and-final.test.ts retries one through this route',
+      409: 'needs an effect that has not failed, by its id, or an ended release: e2e-failed-effect-and-final.test.ts',
+    },
+  },
 };
 
 /**
