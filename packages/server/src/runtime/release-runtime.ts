@@ -140,6 +140,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       logger: options.logger,
       decisions,
       timers: () => this.timers,
+      storeUp: () => this.store.ping(),
     });
     const timings = options.config.timings;
     const deliveries = this.store.deliveries;
