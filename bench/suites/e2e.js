@@ -245,7 +245,8 @@ async function startReplicas(postgres, replicas) {
         await startChild('cdflow', {
           dbPath: db,
           sqlMode: 'auto',
-          timings: { archeryPollMs: pollMs, cmdbPollMs: pollMs, intakeIssueWaitMs: 0 },
+          // As the sandbox mode of the SQLite run: no wait for image sync before deploying.
+          timings: { archeryPollMs: pollMs, cmdbPollMs: pollMs, intakeIssueWaitMs: 0, preDeployDelayMs: 0 },
           // Work another replica left for later (a poll's next read) is looked for as often as it polls.
           env: {
             ...upstreamEnv(simulators.info),

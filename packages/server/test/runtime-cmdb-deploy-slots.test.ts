@@ -16,6 +16,16 @@ describe('CMDB deploy slots (deployParallelism)', () => {
     expect(slots.inFlight).toBe(2);
   });
 
+  it('on replicas a started task holds no slot: another replica may be the one that polls it to its end', () => {
+    const slots = new CmdbDeploySlots(1, 60_000, () => 0, false);
+    expect(slots.take('r1')).toBe(true);
+    expect(slots.take('r2')).toBe(false); // the bound is on deploy calls on the wire
+    slots.move('r1', cmdbTaskSlot('t1')); // r1's call answered: its task runs, polled by any replica
+    slots.hold(cmdbTaskSlot('t1'));
+    expect(slots.inFlight).toBe(0);
+    expect(slots.take('r2')).toBe(true);
+  });
+
   it('a task a poll sees running takes its slot even over the bound (after a restart it does run)', () => {
     const slots = new CmdbDeploySlots(1, 60_000, () => 0);
     slots.take('r1');

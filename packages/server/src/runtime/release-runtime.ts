@@ -151,7 +151,13 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         ports: options.ports,
         config: options.config,
         checkPolicy: options.checkPolicy,
-        deploySlots: new CmdbDeploySlots(timings.deployParallelism, timings.deployTimeoutMs),
+        // Replicas: a task started here may be polled elsewhere, so only deploy calls take slots.
+        deploySlots: new CmdbDeploySlots(
+          timings.deployParallelism,
+          timings.deployTimeoutMs,
+          Date.now,
+          !shared,
+        ),
         lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
       },
       record: (row, effect, result, owner) => this.outcomes.recordEffect(row, effect, result, owner),
