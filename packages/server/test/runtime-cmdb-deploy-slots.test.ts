@@ -16,13 +16,17 @@ describe('CMDB deploy slots (deployParallelism)', () => {
     expect(slots.inFlight).toBe(2);
   });
 
-  it('on replicas a started task holds no slot: another replica may be the one that polls it to its end', () => {
-    const slots = new CmdbDeploySlots(1, 60_000, () => 0, false);
+  it('on replicas a task polled elsewhere gives its slot back after a short lease, not the deadline', () => {
+    let now = 0;
+    const slots = new CmdbDeploySlots(1, 60_000, () => now, 5_000);
     expect(slots.take('r1')).toBe(true);
-    expect(slots.take('r2')).toBe(false); // the bound is on deploy calls on the wire
-    slots.move('r1', cmdbTaskSlot('t1')); // r1's call answered: its task runs, polled by any replica
+    slots.move('r1', cmdbTaskSlot('t1')); // its task runs; polled here, its slot stays
+    now = 4_000;
     slots.hold(cmdbTaskSlot('t1'));
-    expect(slots.inFlight).toBe(0);
+    now = 8_000;
+    expect(slots.take('r2')).toBe(false);
+    // Another replica polls t1 from now on: no news of it here, and the slot is free after 5 s.
+    now = 9_001;
     expect(slots.take('r2')).toBe(true);
   });
 

@@ -48,6 +48,8 @@ export class JiraDeliveryProcessor {
   private readonly lastOfIssue = new Map<string, Promise<void>>();
   /** Deliveries scheduled or being processed here (replicas: the sweep leaves them alone). */
   private readonly mine = new Set<number>();
+  /** Deliveries waiting here for a retry's time (still in hand: the sweep must not run them early). */
+  private readonly retrying = new Set<number>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private stopping = false;
 
@@ -162,7 +164,7 @@ export class JiraDeliveryProcessor {
           );
         })
         .finally(() => {
-          this.mine.delete(id);
+          if (!this.retrying.has(id)) this.mine.delete(id);
           this.background.delete(tracked);
           settle();
         });
@@ -171,8 +173,10 @@ export class JiraDeliveryProcessor {
       // A retry later is not "work in flight" for idle(): drop the marker until it runs.
       this.background.delete(tracked);
       settle();
+      this.retrying.add(id);
       const t = setTimeout(() => {
         this.retryTimers.delete(t);
+        this.retrying.delete(id);
         this.schedule(id, 0, issueKey);
       }, delayMs);
       this.retryTimers.add(t);

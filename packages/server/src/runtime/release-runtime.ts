@@ -151,12 +151,14 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         ports: options.ports,
         config: options.config,
         checkPolicy: options.checkPolicy,
-        // Replicas: a task started here may be polled elsewhere, so only deploy calls take slots.
+        // Replicas: a task started here may be polled elsewhere; its slot here lasts a few polls.
         deploySlots: new CmdbDeploySlots(
           timings.deployParallelism,
           timings.deployTimeoutMs,
           Date.now,
-          !shared,
+          shared
+            ? Math.min(timings.deployTimeoutMs, Math.max(5_000, 3 * (timings.cmdbPollMs + r.pollMs)))
+            : timings.deployTimeoutMs,
         ),
         lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
       },
