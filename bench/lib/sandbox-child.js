@@ -4,7 +4,8 @@
  * would to real upstreams. IPC commands ({ id, cmd, arg } → { id, value | error }):
  *   start            → { urls, credentials } (what the server's config needs)
  *   counters         → calls per route, `{ "jira POST /rest/api/2/issue": n, … }`
- *   registerWebhook  arg { url, secret }: Jira's webhook to the cdflow server
+ *   registerWebhook  arg { url, secret, balance? }: Jira's webhook to the cdflow server (replicas: one
+ *                    per replica, one `balance` name: each delivery goes to one of them at random)
  *   flush            waits until every Jira webhook sent so far has been answered
  *   cpu, stop
  */
@@ -30,7 +31,11 @@ async function handle(cmd, arg) {
     case 'counters':
       return counters();
     case 'registerWebhook':
-      sandbox.jira.registerWebhook({ url: arg.url, secret: arg.secret });
+      sandbox.jira.registerWebhook({
+        url: arg.url,
+        secret: arg.secret,
+        ...(arg.balance ? { balance: arg.balance } : {}),
+      });
       return true;
     case 'flush':
       await sandbox.jira.flushWebhooks();

@@ -73,10 +73,14 @@ async function startCdflow() {
     CDFLOW_DB: options.dbPath,
     CDFLOW_SQL_MODE: options.sqlMode ?? 'manual',
     CDFLOW_LOG_LEVEL: options.logLevel ?? 'warn',
+    // PostgreSQL replicas: CDFLOW_DB is a postgres:// URL, and every replica shares the same secrets.
+    ...options.env,
   });
   let config = { ...base, port: 0, timings: { ...base.timings, ...options.timings } };
   // Simulators in another process: the server must not start its own (its secrets stay generated).
-  if (options.upstreams) config = withSandboxUpstreams({ ...config, sandbox: false }, options.upstreams);
+  // Replicas on PostgreSQL are not in sandbox mode (CDFLOW_SANDBOX=0): their env names the upstreams.
+  if (options.upstreams && config.sandbox)
+    config = withSandboxUpstreams({ ...config, sandbox: false }, options.upstreams);
   const server = await startServer(config, { logger: createLogger({ level: config.logLevel }) });
   // findOpenStore is missing in builds older than the store's counters: their stats read null.
   const store = storeModule.findOpenStore?.(config.dbPath);

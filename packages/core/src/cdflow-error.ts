@@ -190,6 +190,13 @@ export const errorCodes = {
     meaning:
       "Another replica took over this work when this one's lease ran out; its outcome is not recorded.",
   },
+  DELIVERY_PROCESSED: {
+    status: 409,
+    httpError: 'conflict',
+    retryable: false,
+    meaning:
+      'Another replica processed this Jira delivery first (its claim had run out); this decision is dropped.',
+  },
   // Upstreams (UpstreamError and the adapters' local refusals). An answer reporting one is a gateway error.
   UNAUTHORIZED: {
     status: 502,

@@ -16,6 +16,20 @@ describe('CMDB deploy slots (deployParallelism)', () => {
     expect(slots.inFlight).toBe(2);
   });
 
+  it('on replicas a task polled elsewhere gives its slot back after a short lease, not the deadline', () => {
+    let now = 0;
+    const slots = new CmdbDeploySlots(1, 60_000, () => now, 5_000);
+    expect(slots.take('r1')).toBe(true);
+    slots.move('r1', cmdbTaskSlot('t1')); // its task runs; polled here, its slot stays
+    now = 4_000;
+    slots.hold(cmdbTaskSlot('t1'));
+    now = 8_000;
+    expect(slots.take('r2')).toBe(false);
+    // Another replica polls t1 from now on: no news of it here, and the slot is free after 5 s.
+    now = 9_001;
+    expect(slots.take('r2')).toBe(true);
+  });
+
   it('a task a poll sees running takes its slot even over the bound (after a restart it does run)', () => {
     const slots = new CmdbDeploySlots(1, 60_000, () => 0);
     slots.take('r1');

@@ -20,6 +20,11 @@ export interface JiraWebhookRegistration {
    * the webhook's JQL does not filter it (the post function is configured on the workflow).
    */
   postFunction?: boolean | readonly string[];
+  /**
+   * Registrations with the same `balance` name stand for one webhook behind a load balancer (replicas of
+   * one receiver): each delivery goes to one of them, chosen at random, instead of to every one.
+   */
+  balance?: string;
 }
 
 export interface JiraWebhookDelivery {
@@ -36,6 +41,21 @@ export interface JiraWebhookDelivery {
   /** Receiver's status; null while in flight or when the connection failed. */
   status: number | null;
   error: string | null;
+}
+
+/** The hooks one delivery goes to: every hook without `balance`, and one random member of each balance group. */
+function balanced<T extends JiraWebhookRegistration>(hooks: T[]): T[] {
+  const groups = new Map<string, T[]>();
+  const chosen: T[] = [];
+  for (const hook of hooks) {
+    if (hook.balance === undefined) chosen.push(hook);
+    else groups.set(hook.balance, [...(groups.get(hook.balance) ?? []), hook]);
+  }
+  for (const members of groups.values()) {
+    const one = members[Math.floor(Math.random() * members.length)];
+    if (one) chosen.push(one);
+  }
+  return chosen;
 }
 
 export class JiraWebhookDispatcher {
@@ -71,7 +91,8 @@ export class JiraWebhookDispatcher {
     const subscribed = this.hooks.filter(
       (h) => h.events !== false && (h.query === null || matchesJql(h.query, view)),
     );
-    if (subscribed.length > 0) this.deliver(subscribed, this.payload(event), event.issue.key, 'event');
+    if (subscribed.length > 0)
+      this.deliver(balanced(subscribed), this.payload(event), event.issue.key, 'event');
     if (event.kind === 'updated' && event.transition) {
       const done = event.transition;
       const fired = this.hooks.filter(
@@ -92,7 +113,7 @@ export class JiraWebhookDispatcher {
             to_status: done.to.name,
           },
         };
-        this.deliver(fired, payload, event.issue.key, 'postFunction');
+        this.deliver(balanced(fired), payload, event.issue.key, 'postFunction');
       }
     }
   }

@@ -24,6 +24,7 @@ import {
 import type { Logger } from 'pino';
 import type { OutboxRow } from '../store/release-repository.js';
 import type { ReleaseStore } from '../store/release-store.js';
+import { ClaimBackoff } from './claim-backoff.js';
 import { describeError } from './effects/effect-errors.js';
 import type { EffectDeps, EffectOutcome } from './effects/effect-handler.js';
 import { outcomeUnknownAfterStop, performEffect } from './effects/effect-handlers.js';
@@ -83,8 +84,12 @@ export class EffectRunner {
   private claiming: Promise<void> | null = null;
   private claimAgain = false;
   private stopping = false;
+  /** Replicas: how long the next claim round waits (longer while the store fails). */
+  private readonly backoff: ClaimBackoff | null;
 
-  constructor(private readonly options: EffectRunnerOptions) {}
+  constructor(private readonly options: EffectRunnerOptions) {
+    this.backoff = options.replica ? new ClaimBackoff(options.replica.pollMs) : null;
+  }
 
   /** Effects being run now. */
   get busy(): boolean {
@@ -235,20 +240,33 @@ export class EffectRunner {
     }
     if (this.claimTimer) clearTimeout(this.claimTimer);
     this.claimTimer = null;
+    const backoff = this.backoff!;
+    let failed = false;
     this.claiming = this.claimRound()
-      .catch((error: unknown) =>
-        this.options.logger.warn({ err: describeError(error) }, 'claiming effects failed; trying again'),
-      )
+      .then(() => {
+        if (backoff.succeeded()) this.options.logger.info('the store answers again: claiming effects');
+      })
+      .catch((error: unknown) => {
+        // The store is away (or failing): no claim now, and the next rounds come further apart, so a
+        // replica without its database neither spins nor fills its log.
+        failed = true;
+        const { first } = backoff.failed();
+        if (first)
+          this.options.logger.warn(
+            { err: describeError(error) },
+            'claiming effects failed: trying again, less often while the store fails',
+          );
+      })
       .finally(() => {
         this.claiming = null;
         if (this.stopping) return;
-        if (this.claimAgain) {
+        if (this.claimAgain && !failed) {
           this.claimAgain = false;
           this.claimSoon();
           return;
         }
-        const replica = this.options.replica!;
-        this.claimTimer = setTimeout(() => this.claimSoon(), replica.pollMs);
+        this.claimAgain = false;
+        this.claimTimer = setTimeout(() => this.claimSoon(), backoff.delayMs);
         this.claimTimer.unref();
       });
   }

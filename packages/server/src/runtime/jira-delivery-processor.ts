@@ -19,7 +19,7 @@ import {
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/server-config.js';
 import type { AuditInput } from '../store/release-repository.js';
-import type { DeliveryStore, ReleaseStore } from '../store/release-store.js';
+import { DeliveryProcessedError, type DeliveryStore, type ReleaseStore } from '../store/release-store.js';
 import type { ReplicaClaims } from './effect-runner.js';
 import { describeError } from './effects/effect-errors.js';
 import type { RuntimePorts } from './effects/runtime-ports.js';
@@ -52,6 +52,11 @@ export class JiraDeliveryProcessor {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** The last delivery scheduled per issue: the next one starts after it (arrival order). */
   private readonly lastOfIssue = new Map<string, Promise<void>>();
+  /** Deliveries scheduled or being processed here (replicas: the sweep leaves them alone). */
+  private readonly mine = new Set<number>();
+  /** Deliveries waiting here for a retry's time (still in hand: the sweep must not run them early). */
+  private readonly retrying = new Set<number>();
+  private sweepTimer: NodeJS.Timeout | null = null;
   private stopping = false;
 
   constructor(private readonly options: JiraDeliveryProcessorOptions) {}
@@ -93,11 +98,38 @@ export class JiraDeliveryProcessor {
   async resume(): Promise<void> {
     for (const delivery of await this.options.deliveries.unprocessed())
       this.schedule(delivery.id, 0, delivery.issueKey);
+    if (this.options.replica) this.sweepSoon();
+  }
+
+  /**
+   * Replicas: a replica that dies (or loses its database) between accepting a delivery and processing it
+   * leaves the row `received`. Every half lease the rows not in hand here are scheduled again; each is
+   * claimed first, which succeeds only once its owner's lease ran out, so the others take it over.
+   */
+  private sweepSoon(): void {
+    const replica = this.options.replica;
+    if (!replica || this.stopping) return;
+    this.sweepTimer = setTimeout(
+      () => {
+        this.sweepTimer = null;
+        void this.options.deliveries
+          .unprocessed()
+          .then((rows) => {
+            for (const row of rows) if (!this.mine.has(row.id)) this.schedule(row.id, 0, row.issueKey);
+          })
+          .catch(() => undefined) // the store is away: the next sweep looks again
+          .finally(() => this.sweepSoon());
+      },
+      Math.max(replica.pollMs, replica.leaseMs / 2),
+    );
+    this.sweepTimer.unref();
   }
 
   /** Take no more deliveries and drop the retries waiting for their time (they resume at the next start). */
   stop(): void {
     this.stopping = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = null;
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
   }
@@ -109,6 +141,7 @@ export class JiraDeliveryProcessor {
    */
   private schedule(id: number, delayMs = 0, issueKey: string | null = null): void {
     if (this.stopping) return;
+    this.mine.add(id);
     let settle: () => void = () => {};
     const tracked = new Promise<void>((resolve) => {
       settle = resolve;
@@ -129,12 +162,15 @@ export class JiraDeliveryProcessor {
       }
       processed
         .catch((error: unknown) => {
+          // Another replica processed it first (its claim of this one had run out): nothing to do.
+          if (error instanceof DeliveryProcessedError) return;
           this.options.logger.error(
             { delivery: id, err: describeError(error) },
             'Jira delivery processing failed',
           );
         })
         .finally(() => {
+          if (!this.retrying.has(id)) this.mine.delete(id);
           this.background.delete(tracked);
           settle();
         });
@@ -143,8 +179,10 @@ export class JiraDeliveryProcessor {
       // A retry later is not "work in flight" for idle(): drop the marker until it runs.
       this.background.delete(tracked);
       settle();
+      this.retrying.add(id);
       const t = setTimeout(() => {
         this.retryTimers.delete(t);
+        this.retrying.delete(id);
         this.schedule(id, 0, issueKey);
       }, delayMs);
       this.retryTimers.add(t);
@@ -249,6 +287,9 @@ export class JiraDeliveryProcessor {
     currentStatus: string,
     groups: string[] | null = null,
   ): Promise<void> {
+    // Replicas: another one may have decided this delivery while this one re-read Jira (the release's
+    // lock orders them; what it committed is visible now).
+    if (this.options.replica && (await this.options.deliveries.get(id))?.status !== 'received') return;
     const head = await this.options.decisions.head(releaseId);
     if (!head) return;
     const { config, decisions } = this.options;

@@ -21,6 +21,11 @@ export interface OutcomeRecorderOptions {
   decisions: ReleaseDecisions;
   /** The pending timers (in memory): a firing checks it is still the schedule it was armed for. */
   timers: () => TimerLoop;
+  /**
+   * Whether the store answers now. A firing that failed because the store is away is not consumed (its
+   * row stays, and fires again once the store is back); only a firing the machine cannot decide is.
+   */
+  storeUp?: () => Promise<boolean>;
 }
 
 export class OutcomeRecorder {
@@ -146,6 +151,7 @@ export class OutcomeRecorder {
         );
       } catch (error) {
         if (error instanceof LeaseLostError) return; // another replica fired it, or it was rescheduled
+        if (this.options.storeUp && !(await this.options.storeUp())) throw error;
         const reason = describeError(error);
         logger.error({ releaseId: timer.releaseId, timer: timer.name, err: reason }, 'timer not applied');
         await decisions.commit(

@@ -159,6 +159,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       logger: options.logger,
       decisions,
       timers: () => this.timers,
+      storeUp: () => this.store.ping(),
     });
     const timings = options.config.timings;
     const deliveries = this.store.deliveries;
@@ -169,7 +170,15 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         ports: options.ports,
         config: options.config,
         checkPolicy: options.checkPolicy,
-        deploySlots: new CmdbDeploySlots(timings.deployParallelism, timings.deployTimeoutMs),
+        // Replicas: a task started here may be polled elsewhere; its slot here lasts a few polls.
+        deploySlots: new CmdbDeploySlots(
+          timings.deployParallelism,
+          timings.deployTimeoutMs,
+          Date.now,
+          shared
+            ? Math.min(timings.deployTimeoutMs, Math.max(5_000, 3 * (timings.cmdbPollMs + r.pollMs)))
+            : timings.deployTimeoutMs,
+        ),
         lastSeenJiraStatus: (issueKey) => deliveries.lastSeenStatus(issueKey),
         promote: (input) => this.promote(input),
       },

@@ -5,6 +5,7 @@
  * or fired — and keeps one setTimeout armed for the next one due.
  */
 import type { ReleaseStore } from '../store/release-store.js';
+import { ClaimBackoff } from './claim-backoff.js';
 import type { ReplicaClaims } from './effect-runner.js';
 
 /** setTimeout's ceiling (about 24.8 days); a later timer is re-armed when this one wakes. */
@@ -28,6 +29,7 @@ export class TimerLoop {
   private readonly pending = new Map<string, PendingTimer>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private stopped = true;
+  private backoff: ClaimBackoff | null = null;
 
   constructor(
     private readonly store: ReleaseStore,
@@ -64,6 +66,8 @@ export class TimerLoop {
   private pollClaims(): void {
     if (this.stopped || !this.replica) return;
     const replica = this.replica;
+    this.backoff ??= new ClaimBackoff(replica.pollMs);
+    const backoff = this.backoff;
     this.handle = setTimeout(async () => {
       this.handle = null;
       try {
@@ -78,14 +82,20 @@ export class TimerLoop {
             scheduleKey: row.scheduleKey,
             owner: replica.owner,
           };
-          const firing = this.fire(timer).finally(() => this.inFlight.delete(key));
+          // A firing that failed (the store went away meanwhile) leaves its row: once the claim runs out
+          // it is claimed and fired again, here or on another replica.
+          const firing = this.fire(timer)
+            .catch(() => undefined)
+            .finally(() => this.inFlight.delete(key));
           this.inFlight.set(key, firing);
         }
+        backoff.succeeded();
       } catch {
-        // The store is away: the next round asks again.
+        // The store is away: the next round asks again, later each time until it answers.
+        backoff.failed();
       }
       this.pollClaims();
-    }, replica.pollMs);
+    }, backoff.delayMs);
     this.handle.unref();
   }
 

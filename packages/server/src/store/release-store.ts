@@ -282,6 +282,17 @@ export interface ReleaseStore {
   auditAfter(after: number, limit: number): Promise<AuditRow[]>;
 }
 
+/** A decision meant to finish a Jira delivery that another replica has processed already: nothing is written. */
+export class DeliveryProcessedError extends CdflowError {
+  constructor(id: number) {
+    super(
+      'DELIVERY_PROCESSED',
+      `Jira delivery ${id} was processed already (by another replica): this decision is dropped.`,
+    );
+    this.name = 'DeliveryProcessedError';
+  }
+}
+
 export class LeaseLostError extends CdflowError {
   constructor(what: string, id: number | string, owner: string) {
     super(

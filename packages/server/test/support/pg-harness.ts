@@ -41,6 +41,8 @@ export interface PgServer {
   readonly port: number;
   /** The password in every URL (so a test can check that it appears nowhere else). */
   readonly password: string;
+  /** The postmaster's process id while it runs (the benchmark reads its CPU time). */
+  readonly pid: number | undefined;
   /** A new, empty database on this server; its URL. */
   createDatabase(name: string): Promise<string>;
   /** Everything the server printed (for failure messages). */
@@ -196,8 +198,16 @@ async function waitUntilAccepting(url: string, child: ChildProcess, log: string[
   }
 }
 
+export interface StartPostgresOptions {
+  /**
+   * Commit as a site's server does (fsync, synchronous commit, full page writes: the defaults). Tests
+   * leave it off; the benchmark turns it on so PostgreSQL's commits are as durable as SQLite's.
+   */
+  durable?: boolean;
+}
+
 /** Start a PostgreSQL cluster in a new temp dir on a free port. */
-export async function startPostgres(): Promise<PgServer> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgServer> {
   const runAs = process.getuid?.() === 0 ? nobody() : null;
   const bin = binariesFor(runAs, await packageBinaries());
   const root = mkdtempSync(join(tmpdir(), 'cdflow-pg-'));
@@ -243,12 +253,9 @@ export async function startPostgres(): Promise<PgServer> {
     'listen_addresses=127.0.0.1',
     '-c',
     'unix_socket_directories=',
-    '-c',
-    'fsync=off',
-    '-c',
-    'synchronous_commit=off',
-    '-c',
-    'full_page_writes=off',
+    ...(options.durable
+      ? []
+      : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     '-c',
     'max_connections=200',
   ];
@@ -292,6 +299,9 @@ export async function startPostgres(): Promise<PgServer> {
     url,
     port,
     password,
+    get pid() {
+      return server?.pid;
+    },
     output: () => log.join(''),
     async createDatabase(name) {
       const client = new pg.Client({ connectionString: url });

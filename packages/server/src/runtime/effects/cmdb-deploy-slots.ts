@@ -8,6 +8,13 @@
  * Slots live in memory with a lease: a task whose release stopped polling it (deadline, stage left)
  * gives its slot back when the lease ends, and after a restart a poll that sees a task still running
  * takes its slot again, even over the bound (those deploys do run).
+ *
+ * Replicas (`taskLeaseMs`): any replica may poll a task another one started, and slots are one
+ * process's memory, so a task's slot would stay with the replica that started it until its lease (the
+ * stage's deadline) while another replica saw it end: enough of those and that replica sent no deploy
+ * at all. There a task's slot has a short lease, renewed by each poll that sees it running on this
+ * replica: each replica bounds the deploys it sends plus the tasks it has seen running lately, and a
+ * task polled elsewhere gives its slot back here after that short lease.
  */
 export class CmdbDeploySlots {
   /** Slot key → end of its lease (epoch ms). */
@@ -19,6 +26,8 @@ export class CmdbDeploySlots {
     /** How long a slot is kept without news of its deploy (the stage's deadline is a fit). */
     private readonly leaseMs: number,
     private readonly now: () => number = Date.now,
+    /** How long a started task keeps its slot without a poll here seeing it (replicas: short, see above). */
+    private readonly taskLeaseMs = leaseMs,
   ) {}
 
   /** Deploys in flight now. */
@@ -39,12 +48,12 @@ export class CmdbDeploySlots {
 
   /** `key`'s deploy runs (a poll saw its task): keep its slot, taking one over the bound if need be. */
   hold(key: string): void {
-    this.held.set(key, this.now() + this.leaseMs);
+    this.held.set(key, this.now() + this.taskLeaseMs);
   }
 
   /** The slot of `from` now belongs to `to` (a sent deploy became a task). */
   move(from: string, to: string): void {
-    if (this.held.delete(from)) this.held.set(to, this.now() + this.leaseMs);
+    if (this.held.delete(from)) this.held.set(to, this.now() + this.taskLeaseMs);
   }
 
   free(key: string): void {

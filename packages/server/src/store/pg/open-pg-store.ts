@@ -89,6 +89,14 @@ export async function openPgStore(
   // An idle connection the server closed (a restart, a failover) is reported here and dropped by the
   // pool; the queries that need one open a new one. Nothing to do but not crash.
   pool.on('error', () => undefined);
+  // A connection checked out of the pool (a release's lock held for a decision, between two of its
+  // statements) that the server ends (a shutdown, a failover: `57P01 terminating connection`) emits
+  // 'error' on its client, which the pool listens to only while the client is idle: unheard, it ends
+  // the process. Heard here, it fails the transaction's next statement instead, and the pool discards
+  // the connection when it is given back.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   try {
     await migrateLocked(pool);
   } catch (error) {

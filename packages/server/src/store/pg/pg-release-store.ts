@@ -32,6 +32,7 @@ import { RevisionConflictError } from '../release-repository.js';
 import {
   type ClaimedEffect,
   type ClaimedTimer,
+  DeliveryProcessedError,
   type DeliveryStore,
   type EffectWriteOptions,
   type HeldClaims,
@@ -786,11 +787,15 @@ export class PgReleaseStore implements ReleaseStore {
     );
     if (write.finishDelivery) {
       const d = write.finishDelivery;
-      await db.execute(
+      // A delivery is decided once: if another replica processed it meanwhile (its claim ran out while
+      // this one re-read Jira), this decision is dropped with everything it wrote.
+      const n = await changed(
+        db,
         sql`update webhook_deliveries set status = 'processed', outcome = ${d.outcome},
             detail = ${jsonParam(jsonOrNull(d.detail))}, processed_at = ${at}, lease_owner = null, lease_until = null
-          where id = ${d.id}`,
+          where id = ${d.id} and status = 'received'`,
       );
+      if (n === 0) throw new DeliveryProcessedError(d.id);
     }
     for (const name of write.cancelTimers) {
       await db.execute(sql`delete from timers where release_id = ${releaseId} and name = ${name}`);
