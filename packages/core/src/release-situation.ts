@@ -300,7 +300,8 @@ function upstreamWait(
     task,
     since: head.queuedAt,
     attempts: head.attempts,
-    nextTryAt: iso(head.nextAttemptAt),
+    // A new effect is due at once (its next attempt at 0): no time to show.
+    nextTryAt: head.nextAttemptAt > 0 ? iso(head.nextAttemptAt) : null,
     lastError: head.lastError,
   };
 }

@@ -100,6 +100,28 @@ describe('explainRelease: an upstream that keeps failing', () => {
     );
   });
 
+  it('an effect not tried yet is due now: no next-look time (never the epoch)', () => {
+    const d = started();
+    d.send({ type: 'POLICY_CHECKED', findings: [] });
+    const decision = d.resolveRoutes();
+    const submit = decision.effects.find((e) => e.type === 'archery.submitOrder') as ReleaseEffect;
+    const situation = explainRelease(
+      { state: d.state, context: d.context },
+      {
+        pendingEffect: {
+          effect: submit,
+          attempts: 0,
+          nextAttemptAt: 0,
+          lastError: null,
+          queuedAt: '2026-11-22T10:00:00.000Z',
+        },
+      },
+    );
+    expect(situation.waitsFor).toMatchObject({ kind: 'upstream', upstream: 'archery', nextTryAt: null });
+    expect(situation.summary).not.toContain('1970');
+    expect(situation.summary).not.toContain('next look at');
+  });
+
   it('a failing upstream comes first even while the step waits for a person (a Jira move that cannot land)', () => {
     const d = toSqlExecuting();
     const move: ReleaseEffect = {
