@@ -26,7 +26,7 @@ export interface ReleaseView {
   project: string;
   jiraProject: string;
   env: 'UAT' | 'PRO';
-  /** State as PRODUCT.md names it: `sqlPending`, `sqlPending.failed`, `uatComplete`, ... */
+  /** State as docs/product.md names it: `sqlPending`, `sqlPending.failed`, `uatComplete`, ... */
   state: string;
   /** The machine's finer step inside that state (e.g. `configExecuting.awaitingConfirmation`). */
   step: string;
