@@ -3,7 +3,7 @@
  * their API lets a runtime write them, with no runtime, HTTP or upstream around: what the store itself
  * costs per release, to set beside what the end-to-end run counts (the gap is how the runtime uses it).
  *
- * Per release, the recorded walk (lib/release-walk.js: intake, then 10 events to uatComplete): intake
+ * Per release, the recorded walk (lib/release-walk.js: intake, then every event to uatComplete): intake
  * is one durable createRelease; each event is read with getForDecision, decided by core, and committed
  * with one audit row, its effects and timers, and the completion of every effect queued before it
  * (completeEffects, the rows answered by the previous commit: nothing read back); people's events
@@ -128,6 +128,7 @@ export function measureReleaseWrites(path, emptyPath, count) {
   const store = openStore(path);
   let stats;
   let cpu;
+  let decisions;
   try {
     const repo = new ReleaseRepository(store);
     const deliveries = new DeliveryRepository(store);
@@ -137,6 +138,7 @@ export function measureReleaseWrites(path, emptyPath, count) {
       summary: '【A18】【升级】bench_writes',
       issueKey: 'AC-0',
     });
+    decisions = walk.steps.length + 1; // intake, then every event
     writeRelease(repo, deliveries, walk, 0); // warm-up: statements prepared, JIT
     store.resetStats();
     const cpu0 = process.cpuUsage();
@@ -150,7 +152,7 @@ export function measureReleaseWrites(path, emptyPath, count) {
   const per = (value) => value / count;
   return {
     count,
-    decisions: 11,
+    decisions,
     statements: per(stats.statements),
     prepared: per(stats.prepared),
     commits: per(stats.commits),

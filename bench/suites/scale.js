@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 // The store is not part of @cdflow/server's public API; the benchmark writes through it on purpose.
 import { openStore, ReleaseRepository } from '../../packages/server/dist/store/index.js';
-import { startChild } from '../lib/child.js';
+import { startChild, startSimulators } from '../lib/child.js';
 import { assertHealthy, load } from '../lib/load.js';
 import { recordReleaseWalk } from '../lib/release-walk.js';
 import { measureReleaseWrites } from '../lib/release-writes.js';
@@ -110,7 +110,16 @@ async function measureStore(tmp, count, settings, log) {
   log(`writing ${count} releases …`);
   const written = populate(path, count);
   log(`  ${written.seconds} s (${written.perSecond} releases/s), ${round(written.bytes / 2 ** 20)} MiB`);
-  const child = await startChild('cdflow', { dbPath: path });
+  // Simulators in their own process, named as a site's upstreams: in sandbox mode the server would set
+  // aside a database whose releases its fresh simulators do not hold (no saved state beside the file).
+  const simulators = await startSimulators();
+  let child;
+  try {
+    child = await startChild('cdflow', { dbPath: path, upstreams: simulators.info });
+  } catch (error) {
+    await simulators.stop();
+    throw error;
+  }
   try {
     const auth = { authorization: `Bearer ${child.info.operatorToken}` };
     const rssAtStart = (await child.memory()).rssMiB;
@@ -150,6 +159,7 @@ async function measureStore(tmp, count, settings, log) {
     };
   } finally {
     await child.stop();
+    await simulators.stop();
   }
 }
 
