@@ -1,4 +1,10 @@
-import { machineDefinitionJson, machineToMermaid, personEventTypes, releaseStates } from '@cdflow/core';
+import {
+  machineDefinitionJson,
+  machineToMermaid,
+  personEventTypes,
+  prodOnlyStates,
+  releaseStates,
+} from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
 import type { MachineNode } from '../src/api/api-types.js';
 import { machineGraph, productStateOf } from '../src/diagram/machine-graph.js';
@@ -10,13 +16,21 @@ const edge = (from: string, to: string) => graph.edges.find((e) => e.from === fr
 
 describe("the console's state diagram of core's machine", () => {
   it('has one node per state people see, the final ones marked, starting at sqlPending', () => {
-    expect(graph.nodes.map((n) => n.id).sort()).toEqual([...releaseStates, 'sqlPending.failed'].sort());
-    expect(graph.nodes.filter((n) => n.final).map((n) => n.id)).toEqual(['prodUpgrade', 'closed']);
+    expect(graph.nodes.map((n) => n.id).sort()).toEqual(
+      [...releaseStates, ...prodOnlyStates, 'sqlPending.failed'].sort(),
+    );
+    expect(
+      graph.nodes
+        .filter((n) => n.final)
+        .map((n) => n.id)
+        .sort(),
+    ).toEqual(['closed', 'prodRejected', 'prodUpgrade']);
     expect(graph.initial).toBe('sqlPending');
   });
 
   it("draws people's decisions as labelled edges", () => {
-    expect(edge('sqlExecuting', 'configExecuting')?.events).toContain('SQL_CONFIRMED');
+    // A person's SQL升级成功 is checked on Archery first: the stage ends on that fresh read.
+    expect(edge('sqlExecuting', 'configExecuting')?.events).toContain('SQL_CONFIRMATION_CHECKED');
     expect(edge('sqlExecuting', 'sqlPending.failed')?.events).toContain('SQL_REPORTED_FAILED');
     expect(edge('configExecuting', 'codeExecuting')?.events).toContain('CONFIG_CONFIRMED');
     expect(edge('uatComplete', 'closed')?.events).toEqual(['FINISH']);
@@ -43,7 +57,7 @@ describe("the console's state diagram of core's machine", () => {
 describe("the console's texts", () => {
   it('name every person event and every state, in both languages', () => {
     for (const type of personEventTypes) expect(en).toHaveProperty([`event.${type}`]);
-    for (const state of [...releaseStates, 'sqlPending.failed'])
+    for (const state of [...releaseStates, ...prodOnlyStates, 'sqlPending.failed'])
       expect(en).toHaveProperty([`state.${state}`]);
     expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
     for (const [key, text] of Object.entries(en)) {

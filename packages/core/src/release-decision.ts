@@ -300,7 +300,7 @@ const endedForRequests: ReadonlySet<string> = new Set([
 
 /** Why a release that ended takes nothing more, and what to do instead. */
 function finalMessage(top: string, status: string, event: ReleaseEvent): string {
-  const what = event.type === 'NEW_ITERATION' ? 'a new request (re-publish)' : event.type;
+  const what = event.type === 'NEW_ITERATION' ? 'new request (re-publish)' : event.type;
   if (top === 'prodComplete') {
     return (
       `The production release is complete (${status}): it is final for a new request, as its Jira workflow ` +

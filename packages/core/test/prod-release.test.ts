@@ -41,6 +41,26 @@ function prodRunSettings(
   return settings({ sqlMode: 'auto', ...s, prod: prodSettings(prod) });
 }
 
+/** Archery's sqlcheck, when the decision asked for it: nothing found. */
+function answerSqlCheck(d: Decision, send: (e: ReleaseEvent) => Decision): Decision {
+  const check = d.effects.find((e) => e.type === 'archery.checkSql');
+  if (check?.type !== 'archery.checkSql') return d;
+  return send({
+    type: 'SQL_CHECKED',
+    items: check.items.map((i) => ({ sqlId: i.sqlId, hash: i.hash, errors: [], warnings: [] })),
+  });
+}
+
+/** The fresh read of Archery a person's SQL升级成功 asks for, when it does: every order finished. */
+function answerConfirmationRead(d: Decision, send: (e: ReleaseEvent) => Decision): Decision {
+  const read = d.effects.find((e) => e.type === 'archery.readOrders');
+  if (read?.type !== 'archery.readOrders') return d;
+  return send({
+    type: 'SQL_CONFIRMATION_CHECKED',
+    orders: read.workflowIds.map((workflowId) => ({ workflowId, status: 'workflow_finish', error: null })),
+  });
+}
+
 /** A UAT release driven to uatComplete (both SQL items executed, config and code applied). */
 function uatComplete(request: NormalizedRequest = normalizedFixture('first-upgrade.json')): Decision {
   let d = startRelease({ releaseId: 'rel-uat', request, settings: settings({ policyGate: false }) });
@@ -55,6 +75,7 @@ function uatComplete(request: NormalizedRequest = normalizedFixture('first-upgra
     type: 'SQL_ROUTES_RESOLVED',
     routes: routes.routes.map((r) => ({ sqlId: r.sqlId, dbName: 'acc' })),
   });
+  answerSqlCheck(d, send);
   for (const [i, item] of request.sql.entries()) {
     send({
       type: 'SQL_ORDER_SUBMITTED',
@@ -63,7 +84,7 @@ function uatComplete(request: NormalizedRequest = normalizedFixture('first-upgra
       status: 'workflow_manreviewing',
     });
   }
-  send({ type: 'SQL_CONFIRMED', by: 'dba1' });
+  answerConfirmationRead(send({ type: 'SQL_CONFIRMED', by: 'dba1' }), send);
   send({ type: 'CONFIG_CONFIRMED', by: 'ops1' });
   for (const code of request.code)
     send({
@@ -304,10 +325,13 @@ describe('in production cdflow never executes SQL and deploys inside a window', 
     expect(prod.context.prod?.notes[0]).toContain('cdflow never executes SQL');
     prod.send({ type: 'POLICY_CHECKED', findings: [] });
     approvedAll(prod);
-    prod.send({
+    const resolved = prod.send({
       type: 'SQL_ROUTES_RESOLVED',
       routes: [SQL1, SQL2].map((sqlId) => ({ sqlId, dbName: 'acc' })),
     });
+    // Archery's own check runs in production too, on production's Archery, before any submission.
+    expect(resolved.state).toBe('sqlPending.checkingSql');
+    answerSqlCheck(resolved, (e) => prod.send(e));
     prod.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 21, status: 'workflow_manreviewing' });
     const submitted = prod.send({
       type: 'SQL_ORDER_SUBMITTED',
@@ -315,7 +339,7 @@ describe('in production cdflow never executes SQL and deploys inside a window', 
       workflowId: 22,
       status: 'workflow_manreviewing',
     });
-    expect(submitted.state).toBe('sqlExecuting');
+    expect(submitted.state).toBe('sqlExecuting.watching');
     const polled = prod.send({
       type: 'SQL_ORDERS_POLLED',
       orders: [

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleRequest, tokens } from './support/e2e-harness.js';
 import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
+import { startProdScenario } from './support/prod-scenario.js';
 
 let h: Scenario | undefined;
 afterEach(async () => {
@@ -105,7 +106,8 @@ describe('a failed effect a person retries', () => {
 
 describe('a release that ended', () => {
   it('answers a re-publish 409 release_final: closed → a new summary; promoted → iterate in PRO', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    // Production's upstreams are configured: a promotion is taken.
+    h = await startProdScenario({ sqlMode: 'manual' });
     const codeOnly = () => sampleRequest({ sql_info: [], apollo_info: [], config_info: [] });
     const closing = codeOnly();
     const promoting = codeOnly();

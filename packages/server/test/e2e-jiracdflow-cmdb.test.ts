@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleRequest } from './support/e2e-harness.js';
 import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
+import { alwaysOpen, startProdScenario } from './support/prod-scenario.js';
 
 let h: Scenario | undefined;
 afterEach(async () => {
@@ -198,16 +199,37 @@ describe('CMDB dialect jiracdflow', () => {
   });
 
   it('PRO skips UAT_ projects (and, without a tag, the TEST one)', async () => {
-    h = await jiracdflowScenario();
-    const res = await h.intake(
-      codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1071', tag: '' }], 'PRO'),
-    );
+    // Production's own CMDB speaks the same dialect; the release goes to production after UAT, approved.
+    const p = await startProdScenario({
+      sqlMode: 'auto',
+      config: { timings: { deployRetries: 0 }, prod: { changeWindows: alwaysOpen } },
+      prodEnv: (sandbox) => ({
+        CMDB_DIALECT: 'jiracdflow',
+        CMDB_BASE_URL: '',
+        CMDB_SEARCH_URL: sandbox.urls.cmdbSearch,
+        CMDB_UPGRADE_URL: sandbox.urls.cmdbUpgrade,
+        PRO_CMDB_DIALECT: 'jiracdflow',
+        PRO_CMDB_BASE_URL: '',
+        PRO_CMDB_SEARCH_URL: sandbox.prod?.urls.cmdbSearch ?? '',
+        PRO_CMDB_UPGRADE_URL: sandbox.prod?.urls.cmdbUpgrade ?? '',
+      }),
+    });
+    h = p;
+    const body = codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1071', tag: '' }]);
+    const uat = await h.intake(body);
+    expect(uat.status).toBe(201);
+    expect((await finished(h, String(uat.body.key))).state).toBe('uatComplete');
+    const res = await h.intake({ ...body, env: 'PRO' });
     expect(res.status).toBe(201);
     const key = String(res.body.key);
-    const done = await finished(h, key);
-    expect(done.state).toBe('uatComplete');
+    await h.waitForState(key, 'prodApproval');
+    for (const approver of ['dba1', 'sa1', 'lead1'])
+      expect((await p.decide(key, { type: 'PROD_APPROVED', approver })).status).toBe(200);
+    const done = await h.waitForState(key, (st) => st === 'prodComplete' || st === 'fixing', 20_000);
+    expect(done.state).toBe('prodComplete');
     // The search asked without `name: "UAT"`; of PRO_a18_console, PRO_a18_console_TEST and every UAT_
-    // project on that path, only PRO_a18_console is deployed.
-    expect(h.sandbox.cmdb.upgrades().map((u) => u.name)).toEqual(['PRO_a18_console']);
+    // project on that path, only PRO_a18_console is deployed — by production's CMDB, never UAT's.
+    expect(p.prod.cmdb.upgrades().map((u) => u.name)).toEqual(['PRO_a18_console']);
+    expect(h.sandbox.cmdb.upgrades().map((u) => u.name)).not.toContain('PRO_a18_console');
   });
 });

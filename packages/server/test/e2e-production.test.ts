@@ -156,7 +156,7 @@ describe('production: promotion from UAT, approvals, its own upstreams', () => {
     const republished = await h.intake(body);
     expect(republished.status).toBe(409);
     expect(republished.body.error).toBe('release_final');
-    expect(String(republished.body.message)).toMatch(/handed to production \(运营环境升级\)/);
+    expect(String(republished.body.message)).toMatch(/promoted to production \(运营环境升级\)/);
     expect(((await h.release(proKey)) as View).revision).toBe(done.revision);
   });
 });

@@ -35,6 +35,8 @@ export interface ProdScenario extends Scenario {
 export interface ProdScenarioOptions extends Omit<HarnessOptions, 'sandbox' | 'env'> {
   /** Wire cdflow to the production simulators (default true; false: production is not configured). */
   prodUpstreams?: boolean;
+  /** More environment for cdflow, with the sandbox's URLs (e.g. production's CMDB in another dialect). */
+  prodEnv?: (sandbox: Sandbox) => Record<string, string>;
   jira?: SandboxOptions['jira'];
 }
 
@@ -56,9 +58,14 @@ function prodOf(sandbox: Sandbox): NonNullable<Sandbox['prod']> {
 }
 
 export async function startProdScenario(options: ProdScenarioOptions = {}): Promise<ProdScenario> {
-  const { prodUpstreams = true, jira, ...harness } = options;
+  const { prodUpstreams = true, prodEnv, jira, ...harness } = options;
   const s = await startScenario(
-    prodUpstreams ? { ...harness, env: (sandbox) => prodEnvironment(prodOf(sandbox)) } : harness,
+    prodUpstreams
+      ? {
+          ...harness,
+          env: (sandbox) => ({ ...prodEnvironment(prodOf(sandbox)), ...prodEnv?.(sandbox) }),
+        }
+      : harness,
     {
       jira: { ...jira, users: [carol, ...(jira?.users ?? [])] },
       prod: { cmdb: { taskDurationMs: 100 } },
