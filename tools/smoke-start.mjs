@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 const port = Number(process.env.SMOKE_PORT ?? 18089);
 const controlPort = port + 1;
@@ -20,6 +20,8 @@ const pnpm = execFileSync('npx', ['--yes', '-p', 'pnpm@10', '-c', 'command -v pn
 const child = spawn(pnpm, ['start'], {
   env: {
     ...process.env,
+    // As `npx --yes pnpm@10 start` has it: pnpm on the PATH, for the script's own `pnpm build`.
+    PATH: `${dirname(pnpm)}${delimiter}${process.env.PATH ?? ''}`,
     CDFLOW_PORT: String(port),
     CDFLOW_SANDBOX_CONTROL_PORT: String(controlPort),
     CDFLOW_DB: join(dir, 'cdflow.sqlite'),
