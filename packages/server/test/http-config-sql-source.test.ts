@@ -3,19 +3,9 @@
 import { startSandbox } from '@cdflow/sandbox';
 import { ConfigError, loadConfig, withSandboxUpstreams } from '@cdflow/server';
 import { describe, expect, it } from 'vitest';
+import { siteEnv } from './support/site-env.js';
 
-const productionEnv = {
-  CDFLOW_INTAKE_TOKEN: 'intake-0123456789abcdef',
-  CDFLOW_WEBHOOK_SECRET: 'webhook-0123456789abcdef',
-  CDFLOW_OPERATOR_TOKEN: 'operator-0123456789abcdef',
-  JIRA_BASE_URL: 'https://jira.example.test',
-  JIRA_TOKEN: 'fake-jira-pat',
-  ARCHERY_BASE_URL: 'https://archery.example.test',
-  ARCHERY_USER: 'cdflow',
-  ARCHERY_PASSWORD: 'fake-archery-password',
-  CMDB_BASE_URL: 'https://cmdb.example.test',
-  CMDB_TOKEN: 'fake-cmdb-token',
-};
+const productionEnv = siteEnv;
 
 const withFile = (text: string) => ({ readFile: () => text });
 

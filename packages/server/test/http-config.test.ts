@@ -1,18 +1,8 @@
 import { ConfigError, loadConfig } from '@cdflow/server';
 import { describe, expect, it } from 'vitest';
+import { siteEnv } from './support/site-env.js';
 
-const productionEnv = {
-  CDFLOW_INTAKE_TOKEN: 'intake-0123456789abcdef',
-  CDFLOW_WEBHOOK_SECRET: 'webhook-0123456789abcdef',
-  CDFLOW_OPERATOR_TOKEN: 'operator-0123456789abcdef',
-  JIRA_BASE_URL: 'https://jira.example.test',
-  JIRA_TOKEN: 'fake-jira-pat',
-  ARCHERY_BASE_URL: 'https://archery.example.test',
-  ARCHERY_USER: 'cdflow',
-  ARCHERY_PASSWORD: 'fake-archery-password',
-  CMDB_BASE_URL: 'https://cmdb.example.test',
-  CMDB_TOKEN: 'fake-cmdb-token',
-};
+const productionEnv = siteEnv;
 
 function problemsOf(env: NodeJS.ProcessEnv, files: Record<string, string> = {}): string[] {
   try {

@@ -18,6 +18,7 @@ import {
   StoreUrlError,
 } from '../src/store/index.js';
 import { type PgServer, startPostgres } from './support/pg-harness.js';
+import { siteEnv } from './support/site-env.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const migrateChild = fileURLToPath(new URL('./support/pg-migrate-child.mjs', import.meta.url));
@@ -120,19 +121,7 @@ describe('CDFLOW_DB', () => {
       true,
     );
     expect(problems.join('\n')).not.toContain('hunter2-secret');
-    const upstreams = {
-      CDFLOW_INTAKE_TOKEN: 'intake-0123456789abcdef',
-      CDFLOW_WEBHOOK_SECRET: 'webhook-0123456789abcdef',
-      CDFLOW_OPERATOR_TOKEN: 'operator-0123456789abcdef',
-      JIRA_BASE_URL: 'https://jira.example.test',
-      JIRA_TOKEN: 'fake-jira-pat',
-      ARCHERY_BASE_URL: 'https://archery.example.test',
-      ARCHERY_USER: 'cdflow',
-      ARCHERY_PASSWORD: 'fake-archery-password',
-      CMDB_BASE_URL: 'https://cmdb.example.test',
-      CMDB_TOKEN: 'fake-cmdb-token',
-    };
-    expect(loadConfig({ ...upstreams, CDFLOW_DB: 'postgresql://cdflow:pw@db:5432/cdflow' }).dbPath).toBe(
+    expect(loadConfig({ ...siteEnv, CDFLOW_DB: 'postgresql://cdflow:pw@db:5432/cdflow' }).dbPath).toBe(
       'postgresql://cdflow:pw@db:5432/cdflow',
     );
   });
