@@ -268,10 +268,9 @@ export class JiraDeliveryProcessor {
     const head = await this.options.decisions.head(releaseId);
     if (!head) return null;
     const { config } = this.options;
-    const by = delivery.user ?? 'unknown';
     const answer = interpretJiraDelivery(
       describeRelease(head.persisted),
-      { change: delivery.statusChange, transitionName: delivery.transitionName ?? null, by },
+      deliveryHint(delivery),
       currentStatus,
       { names: config.jira.names, cdflowUser: config.jira.user },
     );
@@ -297,12 +296,10 @@ export class JiraDeliveryProcessor {
     const release = describeRelease(head.persisted);
     const by = delivery.user ?? 'unknown';
     const base = { issueKey: delivery.issueKey, by, current: currentStatus, hint: delivery.statusChange };
-    const answer = interpretJiraDelivery(
-      release,
-      { change: delivery.statusChange, transitionName: delivery.transitionName ?? null, by },
-      currentStatus,
-      { names, cdflowUser: config.jira.user },
-    );
+    const answer = interpretJiraDelivery(release, deliveryHint(delivery), currentStatus, {
+      names,
+      cdflowUser: config.jira.user,
+    });
     switch (answer.kind) {
       case 'in-sync':
         // Jira already shows what the machine says: an echo, a duplicate or a late delivery.
@@ -368,11 +365,7 @@ export class JiraDeliveryProcessor {
               : [],
         });
         if (answer.catchUp)
-          await this.catchUpWithJira(
-            releaseId,
-            currentStatus,
-            answer.replay ? { change: delivery.statusChange, by: delivery.user } : null,
-          );
+          await this.catchUpWithJira(releaseId, currentStatus, answer.replay ? deliveryHint(delivery) : null);
         return;
       }
     }
@@ -409,6 +402,15 @@ export class JiraDeliveryProcessor {
     );
     if (next.catchUp) await this.catchUpWithJira(releaseId, currentStatus, null);
   }
+}
+
+/** What a delivery says happened, as core reads it (the same hint for its first reading and a replay). */
+function deliveryHint(delivery: JiraDelivery): JiraDeliveryHint {
+  return {
+    change: delivery.statusChange,
+    transitionName: delivery.transitionName ?? null,
+    by: delivery.user ?? 'unknown',
+  };
 }
 
 /** The comment answering a person's move that decided nothing (one per delivery). */
