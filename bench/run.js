@@ -71,7 +71,7 @@ async function main() {
       }
     }
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) rmSync(tmp, { recursive: true, force: true });
   }
   const run = {
     startedAt,

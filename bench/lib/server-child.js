@@ -132,8 +132,10 @@ async function handle(cmd) {
     }
     case 'io':
       return { writeBytes: writeBytes() };
-    case 'stats':
+    case 'stats': {
+      if (globalThis.__sqlTally) { const { writeFileSync } = await import('node:fs'); writeFileSync('/tmp/sqltally-' + process.pid + '.json', JSON.stringify([...globalThis.__sqlTally].sort((a,b)=>b[1]-a[1]), null, 1)); }
       return running?.stats?.() ?? null;
+    }
     case 'idle':
       await running?.idle?.();
       return true;

@@ -411,6 +411,7 @@ export async function runE2e({ tmp, quick, log }) {
   let postgres = null;
   try {
     postgres = await startEmbeddedPostgres();
+    if (process.env.BENCH_NO_PG) throw new Error('not measured: BENCH_NO_PG is set');
     for (const replicas of [1, 3]) {
       const result = await runOnPostgres(postgres, replicas, count);
       log(`PostgreSQL, ${replicas} replica(s): ${round((result.count / result.wallMs) * 1000)} releases/s`);

@@ -138,14 +138,15 @@ export function applyDeployEvent(context: ReleaseContext, event: DeployEvent): D
           (r) => r.service === d.service && r.targetId === t.id && r.attempt === t.attempt,
         );
         if (!report || t.status !== 'sending') return t;
+        const { waitedForSlot: _waited, ...sent } = t;
         const resent = report.resent ? { resent: true } : {};
         switch (report.outcome) {
           case 'started':
-            return { ...t, ...resent, status: 'started', taskId: report.taskId, message: null };
+            return { ...sent, ...resent, status: 'started', taskId: report.taskId, message: null };
           case 'success':
-            return { ...t, ...resent, status: 'success', message: report.message };
+            return { ...sent, ...resent, status: 'success', message: report.message };
           case 'failed':
-            return { ...failTarget(context, t, report.message), ...resent };
+            return { ...failTarget(context, sent, report.message), ...resent };
           case 'queued':
             return { ...t, status: 'queued', message: report.message };
         }
@@ -177,7 +178,7 @@ export function startRetries(context: ReleaseContext): Deployment[] {
 /** Deploys that found no free slot are sent again. */
 export function requeueWaitingForSlot(context: ReleaseContext): Deployment[] {
   return mapTargets(context.deployments, (_d, t) =>
-    t.status === 'queued' ? { ...t, status: 'pending' } : t,
+    t.status === 'queued' ? { ...t, status: 'pending', waitedForSlot: true } : t,
   );
 }
 
@@ -209,6 +210,7 @@ export function deploysToSend(context: ReleaseContext): CmdbDeploy[] {
         target: { id: t.id, name: t.name },
         attempt: t.attempt,
         requestId: deployRequestId(context.releaseId, d, t),
+        ...(t.waitedForSlot ? { waitedForSlot: true } : {}),
       })),
   );
 }

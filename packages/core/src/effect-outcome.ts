@@ -86,6 +86,21 @@ export function isSupersededEffect(
 }
 
 /**
+ * Whether an effect waiting for its next attempt (a poll for a change, a deploy for a slot) runs at once
+ * because of the effects a later decision queued behind it: a superseded one ends without running, and a
+ * deploy waiting for a slot answers `queued` rather than hold up the release's other work (its own task
+ * polls, a person's move, a deadline).
+ */
+export function waitGivesWay(
+  effect: ReleaseEffect,
+  queued: readonly ReleaseEffect[],
+  release?: { jiraMirrorSince?: number },
+): boolean {
+  if (effect.type === 'cmdb.deploy') return queued.length > 0;
+  return isSupersededEffect(effect, queued, release);
+}
+
+/**
  * Whether what an Archery poll read is news for the machine: a status differs from what it knew, or
  * the orders are all finished or one failed (the machine moves on then, even if it knew the statuses,
  * e.g. a release imported mid-stage). Otherwise the host reads again later, deciding nothing.

@@ -226,7 +226,15 @@ export type ReleaseEffect =
         attempt: number;
         /** The tasks dialect's `request_id`: the same deploy is never started twice. */
         requestId: string;
+        /** It was answered `queued` before: the host waits for a slot itself (see `everyMs`). */
+        waitedForSlot?: boolean;
       }>;
+      /**
+       * When every deploy waited for a slot before and none is free now, the host looks again every
+       * `everyMs` (deciding nothing) until one is, or until a later decision queues an effect behind
+       * this one (it answers `queued` then, so the release's other work is not held up).
+       */
+      everyMs: number;
     }
   /**
    * Read CMDB task states. → DEPLOY_TASKS_POLLED once `tasksPollIsNews` (a task differs from what the

@@ -819,7 +819,10 @@ export const deployPending = releaseSetup.createAction(
     const deploys = deploysToSend(context);
     if (deploys.length === 0) return;
     enqueue('markDeploysSending');
-    enqueue({ type: 'cmdb.deploy', params: { env: context.request.env, deploys } });
+    enqueue({
+      type: 'cmdb.deploy',
+      params: { env: context.request.env, deploys, everyMs: context.settings.cmdbPollMs },
+    });
   }),
 );
 

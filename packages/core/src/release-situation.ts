@@ -241,7 +241,9 @@ function effectTask(effect: ReleaseEffect, names: JiraWorkflowNames): string {
     case 'apollo.apply':
       return 'cdflow applies and publishes the Apollo items';
     case 'cmdb.deploy':
-      return 'cdflow asks the CMDB to deploy';
+      return effect.deploys.every((d) => d.waitedForSlot)
+        ? 'cdflow waits for a free deploy slot (deployParallelism) to ask the CMDB to deploy'
+        : 'cdflow asks the CMDB to deploy';
     case 'cmdb.pollTasks':
       return 'cdflow reads the deploy tasks in the CMDB';
     case 'cmdb.findTargets':

@@ -252,6 +252,11 @@ export interface DeployTarget {
    * to a CMDB without idempotency key: the same version may have been deployed twice (harmless).
    */
   resent?: boolean;
+  /**
+   * The deploy found no free slot (`queued`) and is sent again: this time the host waits for a slot
+   * itself (reading again every `cmdbPollMs`, deciding nothing) instead of answering `queued` again.
+   */
+  waitedForSlot?: boolean;
 }
 
 /** A code item to deploy: to every CMDB target it selects; it succeeds only when all of them did. */

@@ -303,7 +303,10 @@ describe('the outbox', () => {
     expect(repo.headEffect('rel-1')?.id).toBe(c!.id);
     repo.markEffect(c!.id, 'done');
     // Only the failed row's payload is left, for a person to retry it.
-    expect(store.sqlite.prepare('select count(*) as n from outbox_payloads').get()).toEqual({ n: 1 });
+    expect(store.sqlite.prepare('select count(*) as n, count(payload) as p from outbox').get()).toEqual({
+      n: 1,
+      p: 1,
+    });
     expect(repo.effectsOf('rel-1').map((r) => r.idempotencyKey)).toEqual(['rel-1:b']);
   });
 });
@@ -375,6 +378,53 @@ describe('the request, stored once', () => {
     );
   });
 
+  it('keeps the reference once the SQL files are read: the request with the texts is not stored again', () => {
+    const awaiting = {
+      summary: baseRelease.summary,
+      version: '1.1.1',
+      sql: [],
+      sqlAwaitingText: [{ sqlId: 'a', seq: 1, svnPath: 'db/acc', svnFile: '01.sql', svnVersion: '7' }],
+    };
+    const text = { text: 'create table t_big (id int); -- '.padEnd(400, 'x'), hash: 'h1' };
+    const sqlTexts = { 'db/acc/01.sql@7': text };
+    const resolved = {
+      ...awaiting,
+      sql: [{ ...awaiting.sqlAwaitingText[0], sql: text.text, hash: text.hash }],
+      sqlAwaitingText: [],
+    };
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(
+      { ...baseRelease, snapshot: { value: 'sqlPending', context: { request: awaiting } } },
+      { ...emptyWrite, request: { iteration: 1, by: 'release-system', body: awaiting } },
+    );
+    const ref = storedSnapshot().ref;
+    const read = { value: 'sqlPending', context: { request: resolved, sqlTexts } };
+    repo.commitDecision({
+      ...decision(1, 'sqlPending'),
+      release: { ...decision(1, 'sqlPending').release!, snapshot: read },
+    });
+    const stored = storedSnapshot();
+    expect(stored.ref).toBe(ref);
+    // The SQL text is in the snapshot once (in sqlTexts), not a second time in the request.
+    expect(stored.text.split('create table t_big').length - 1).toBe(1);
+    expect(repo.getById('rel-1')?.snapshot).toEqual(read);
+    expect(new ReleaseRepository(store).getById('rel-1')?.snapshot).toEqual(read);
+    // A request that is not the stored one with these texts stays inline, whole.
+    const other = { ...resolved, version: '2.0.0' };
+    repo.commitDecision({
+      ...decision(2, 'sqlPending'),
+      release: {
+        ...decision(2, 'sqlPending').release!,
+        snapshot: { ...read, context: { ...read.context, request: other } },
+      },
+    });
+    expect(storedSnapshot().ref).toBeNull();
+    expect(new ReleaseRepository(store).getById('rel-1')?.snapshot).toEqual({
+      ...read,
+      context: { ...read.context, request: other },
+    });
+  });
+
   it('refuses to read a snapshot whose stored request is gone, rather than return it half', () => {
     const repo = new ReleaseRepository(store);
     createWithRequest(repo);
@@ -410,17 +460,56 @@ describe('a webhook delivery', () => {
   });
 });
 
+/** A new SQLite file with the migrations up to `lastIdx` applied, as an older cdflow left it. */
+function olderStore(name: string, lastIdx: number): Database.Database {
+  const folder = join(dir, `migrations-${lastIdx}`);
+  const source = fileURLToPath(new URL('../drizzle', import.meta.url));
+  cpSync(source, folder, { recursive: true });
+  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8'));
+  journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= lastIdx);
+  writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify(journal));
+  const old = new Database(join(dir, name));
+  migrate(drizzle({ client: old }), { migrationsFolder: folder });
+  return old;
+}
+
 describe('a database written before these migrations', () => {
+  it('keeps the payloads of its unfinished and failed effects when they move back into the outbox rows', () => {
+    const old = olderStore('payloads.sqlite', 5);
+    const at = '2026-01-01T00:00:00.000Z';
+    old
+      .prepare(
+        `insert into releases (release_id, summary, issue_key, project, jira_project, env, state, iteration,
+          machine_version, snapshot, revision, created_at, updated_at)
+         values ('rel-1', ?, 'AC-1', 'A18', 'AC', 'UAT', 'sqlPending', 1, 1, ?, 1, ?, ?)`,
+      )
+      .run(baseRelease.summary, JSON.stringify({ value: 'sqlPending' }), at, at);
+    const insert = old.prepare(
+      `insert into outbox (id, release_id, idempotency_key, type, payload, status, attempts, next_attempt_at,
+        created_at, updated_at) values (?, 'rel-1', ?, 'jira.comment', null, ?, 0, 0, ?, ?)`,
+    );
+    insert.run(1, 'rel-1:a', 'failed', at, at);
+    insert.run(2, 'rel-1:b', 'pending', at, at);
+    old
+      .prepare(`insert into outbox_payloads (outbox_id, payload) values (1, '{"n":1}'), (2, '{"n":2}')`)
+      .run();
+    old.close();
+
+    store.close();
+    store = openStore(join(dir, 'payloads.sqlite'));
+    const repo = new ReleaseRepository(store);
+    expect(repo.effectsOf('rel-1').map((r) => [r.idempotencyKey, r.status, r.payload])).toEqual([
+      ['rel-1:a', 'failed', { n: 1 }],
+      ['rel-1:b', 'pending', { n: 2 }],
+    ]);
+    expect(
+      store.sqlite.prepare("select count(*) as n from sqlite_schema where name = 'outbox_payloads'").get(),
+    ).toEqual({ n: 0 });
+  });
+
   it('is migrated in place: inline requests and outbox payloads still read, and run', () => {
     const legacy = join(dir, 'legacy.sqlite');
-    const folder = join(dir, 'migrations');
-    const source = fileURLToPath(new URL('../drizzle', import.meta.url));
-    cpSync(source, folder, { recursive: true });
-    const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8'));
-    journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 2);
-    writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify(journal));
-    const old = new Database(legacy);
-    migrate(drizzle({ client: old }), { migrationsFolder: folder });
+    const old = olderStore('legacy.sqlite', 2);
     const at = '2026-01-01T00:00:00.000Z';
     old
       .prepare(

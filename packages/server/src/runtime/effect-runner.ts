@@ -16,6 +16,7 @@ import {
   type EffectResultEvent,
   effectFailedEvent,
   isSupersededEffect,
+  waitGivesWay,
   type ReleaseEffect,
   type RetryPolicy,
   retryDelayMs,
@@ -173,8 +174,8 @@ export class EffectRunner {
       const row = head?.pending[0];
       if (!head || !row) return;
       const wait = row.nextAttemptAt - Date.now();
-      // A poll waiting for a change gives way at once to a later decision's effects.
-      if (wait > 0 && !this.superseded(row, head)) {
+      // A poll waiting for a change, or a deploy for a slot, gives way at once to a later decision's effects.
+      if (wait > 0 && !this.givesWay(row, head)) {
         this.wakeups.set(
           releaseId,
           setTimeout(() => {
@@ -298,7 +299,7 @@ export class EffectRunner {
     if (!head) return;
     // The queue in memory is not the truth here: the store's rows behind this one are.
     head.pending = await this.options.store.pendingEffects(row.releaseId);
-    if (row.nextAttemptAt > Date.now() && !this.superseded(row, head)) return;
+    if (row.nextAttemptAt > Date.now() && !this.givesWay(row, head)) return;
     await this.runOne(row, head, this.options.replica!.owner);
   }
 
@@ -323,11 +324,15 @@ export class EffectRunner {
     const own = owner === null ? {} : { owner };
     // Started before the last stop with its outcome unknown (its row was left running).
     const rerun = row.status === 'running';
-    // Only where an outcome can be unknown upstream is the start recorded (no idempotency key there).
-    if (!rerun && outcomeUnknownAfterStop(effect)) {
+    // Only where an outcome can be unknown upstream is the start recorded (no idempotency key there),
+    // by the handler, right before it calls the upstream (a deploy waiting for a slot sends nothing).
+    let started = false;
+    const recordStart = async (): Promise<void> => {
+      if (started || rerun || !outcomeUnknownAfterStop(effect)) return;
+      started = true;
       await store.markEffect(row.id, 'running', {}, { durable: false, ...own });
       row.status = 'running';
-    }
+    };
     logger.debug(
       { releaseId: row.releaseId, effect: effect.type, key: row.idempotencyKey },
       'effect started',
@@ -359,6 +364,8 @@ export class EffectRunner {
           env: head.context.request.env,
           attempts: row.attempts,
           rerun,
+          queuedBehind: head.pending.some((o) => o.id > row.id),
+          recordStart,
         },
         deps,
       );
@@ -395,8 +402,16 @@ export class EffectRunner {
 
   /** Whether a later decision made this queued effect moot (core's rule). */
   private superseded(row: OutboxRow, head: ReleaseHead): boolean {
-    const later = head.pending.filter((o) => o.id > row.id).map((o) => o.payload as ReleaseEffect);
-    return isSupersededEffect(row.payload as ReleaseEffect, later, head.context);
+    return isSupersededEffect(row.payload as ReleaseEffect, this.behind(row, head), head.context);
+  }
+
+  /** Whether an effect waiting for its next attempt runs now, because of the effects behind it (core's rule). */
+  private givesWay(row: OutboxRow, head: ReleaseHead): boolean {
+    return waitGivesWay(row.payload as ReleaseEffect, this.behind(row, head), head.context);
+  }
+
+  private behind(row: OutboxRow, head: ReleaseHead): ReleaseEffect[] {
+    return head.pending.filter((o) => o.id > row.id).map((o) => o.payload as ReleaseEffect);
   }
 
   /** The effect stays at the head of its release's queue until `delayMs` from now; the history says why. */

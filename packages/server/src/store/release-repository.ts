@@ -26,6 +26,7 @@ import {
   attachRequest,
   encodeSnapshot,
   inlineRequestOf,
+  matchStoredRequest,
   requestRefIn,
   requestRefPath,
   type StoredRequest,
@@ -586,13 +587,16 @@ export class ReleaseRepository {
     const request = inlineRequestOf(snapshot);
     if (request === undefined) return JSON.stringify(snapshot);
     const text = JSON.stringify(request);
-    let stored = [fresh, this.requestCache.get(releaseId)].find((candidate) => candidate?.text === text);
-    if (!stored) {
+    const cached = this.requestCache.get(releaseId);
+    let match = matchStoredRequest(snapshot, text, [fresh, cached]);
+    // Read only when nothing of the release is remembered (the cache holds its newest request).
+    if (!match && !fresh && !cached) {
       const current = this.storedRequestOf(releaseId);
-      if (current?.text === text) stored = current;
+      match = matchStoredRequest(snapshot, text, [current]);
+      if (current && !match) remember.push([releaseId, current]);
     }
-    if (stored) remember.push([releaseId, stored]);
-    return encodeSnapshot(snapshot, text, stored);
+    if (match) remember.push([releaseId, match.stored]);
+    return encodeSnapshot(snapshot, match);
   }
 
   /** The request the release's stored snapshot refers to, else the newest request stored for it. */
@@ -721,9 +725,6 @@ export class ReleaseRepository {
         // Queue order is id order: take this write's rows out again and insert them all after the rename.
         const ids = JSON.stringify([...inserted.values()]);
         this.store.statement('delete from outbox where id in (select value from json_each(?))').run(ids);
-        this.store
-          .statement('delete from outbox_payloads where outbox_id in (select value from json_each(?))')
-          .run(ids);
         for (const { id } of finished) {
           this.store
             .statement(
@@ -756,37 +757,25 @@ export class ReleaseRepository {
     return queued.sort((a, b) => a.id - b.id);
   }
 
-  /**
-   * Multi-row insert skipping keys already present, then the payloads of the rows inserted; key → id
-   * of those rows.
-   */
+  /** Multi-row insert (payloads included) skipping keys already present; key → id of the rows inserted. */
   private insertEffects(releaseId: string, effects: EffectInput[], at: string): Map<string, number> {
     const inserted = new Map<string, number>();
     for (let from = 0; from < effects.length; from += rowsPerInsert) {
       const chunk = effects.slice(from, from + rowsPerInsert);
       const params: SqlValue[] = [];
-      for (const e of chunk) params.push(releaseId, e.idempotencyKey, e.type, at, at);
+      for (const e of chunk) {
+        params.push(releaseId, e.idempotencyKey, e.type, JSON.stringify(e.payload ?? null), at, at);
+      }
       const rows = this.store
         .statement<{ id: number; idempotency_key: string }>(
-          `insert into outbox (release_id, idempotency_key, type, status, attempts, next_attempt_at, created_at,
-            updated_at)
-           values ${placeholderRows(chunk.length, 5, `(?, ?, ?, 'pending', 0, 0, ?, ?)`)}
+          `insert into outbox (release_id, idempotency_key, type, payload, status, attempts, next_attempt_at,
+            created_at, updated_at)
+           values ${placeholderRows(chunk.length, 6, `(?, ?, ?, ?, 'pending', 0, 0, ?, ?)`)}
            on conflict (release_id, idempotency_key) do nothing
            returning id, idempotency_key`,
         )
         .all(...params);
-      if (rows.length === 0) continue;
-      const byKey = new Map(chunk.map((e) => [e.idempotencyKey, e]));
-      const payloads: SqlValue[] = [];
-      for (const row of rows) {
-        inserted.set(row.idempotency_key, row.id);
-        payloads.push(row.id, JSON.stringify(byKey.get(row.idempotency_key)?.payload ?? null));
-      }
-      this.store
-        .statement(
-          `insert into outbox_payloads (outbox_id, payload) values ${placeholderRows(rows.length, 2)}`,
-        )
-        .run(...payloads);
+      for (const row of rows) inserted.set(row.idempotency_key, row.id);
     }
     return inserted;
   }
@@ -800,13 +789,9 @@ export class ReleaseRepository {
     const failed = completions.filter((c) => c.status === 'failed');
     if (done.length === 1) {
       this.store.statement('delete from outbox where id = ?').run(done[0]!);
-      this.store.statement('delete from outbox_payloads where outbox_id = ?').run(done[0]!);
     } else if (done.length > 1) {
       const list = JSON.stringify(done);
       this.store.statement('delete from outbox where id in (select value from json_each(?))').run(list);
-      this.store
-        .statement('delete from outbox_payloads where outbox_id in (select value from json_each(?))')
-        .run(list);
     }
     for (const c of failed) {
       this.store

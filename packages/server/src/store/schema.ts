@@ -91,9 +91,8 @@ export const outboxStatuses = ['pending', 'running', 'done', 'failed'] as const;
 export type OutboxStatus = (typeof outboxStatuses)[number];
 
 /**
- * Effects decided, run in `id` order per release. A finished row (done or failed) stays for the record
- * with its key, type and status, without its payload (see outbox_payloads): the audit trail has the
- * outcome.
+ * Effects decided, run in `id` order per release, each with its payload. A done row leaves the table
+ * (the audit trail has its outcome); a failed one stays, payload and all, for a person to retry it.
  */
 export const outbox = sqliteTable(
   'outbox',
@@ -102,10 +101,7 @@ export const outbox = sqliteTable(
     releaseId: text('release_id').notNull(),
     idempotencyKey: text('idempotency_key').notNull(),
     type: text('type').notNull(),
-    /**
-     * Rows queued before `outbox_payloads` existed keep their effect here until they finish; newer rows
-     * leave it null. Read as `coalesce(outbox_payloads.payload, outbox.payload)`.
-     */
+    /** The effect as core decided it (null only in finished rows of stores older than migration 0006). */
     payload: text('payload', { mode: 'json' }),
     status: text('status', { enum: outboxStatuses }).notNull(),
     attempts: integer('attempts').notNull().default(0),
@@ -124,16 +120,6 @@ export const outbox = sqliteTable(
     index('outbox_unfinished_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'running')`),
   ],
 );
-
-/**
- * The effect of each unfinished outbox row, as core decided it; deleted when the row finishes. Kept
- * apart so that finished rows, which stay for the record, are small and densely packed (a payload
- * nulled in place would leave its page mostly empty for good).
- */
-export const outboxPayloads = sqliteTable('outbox_payloads', {
-  outboxId: integer('outbox_id').primaryKey(),
-  payload: text('payload', { mode: 'json' }).notNull(),
-});
 
 /** Wall-clock timers of the machine (polling, pre-deploy delay). One per (release, name). */
 export const timers = sqliteTable(

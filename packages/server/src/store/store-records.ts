@@ -6,10 +6,9 @@ import type { OutboxStatus } from './schema.js';
 import { decodeDelivery } from './stored-delivery.js';
 
 /** An outbox row with its payload (kept apart while unfinished; inline in rows queued before that). */
-export const outboxSelect = `select o.id, o.release_id, o.idempotency_key, o.type,
-  coalesce(p.payload, o.payload) as payload, o.status, o.attempts, o.next_attempt_at, o.last_error,
-  o.created_at, o.updated_at
-  from outbox o left join outbox_payloads p on p.outbox_id = o.id`;
+export const outboxSelect = `select o.id, o.release_id, o.idempotency_key, o.type, o.payload, o.status,
+  o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.updated_at
+  from outbox o`;
 
 export interface OutboxRecord {
   id: number;

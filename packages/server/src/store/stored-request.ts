@@ -10,16 +10,32 @@
  * reference stays true. When no stored row matches (a write whose snapshot request changed without the
  * write carrying it as `request`), the request stays inline in the snapshot: never lost, only stored
  * twice. Snapshots written before this scheme keep their inline request and read as they are.
+ *
+ * Once the release has read SQL files from the SQL source, its request carries their texts (core's
+ * `withSqlTexts` of the received request and `context.sqlTexts`, which the snapshot holds anyway). Such
+ * a snapshot refers to the received request with `"withSqlTexts": true`, and reads apply the snapshot's
+ * own texts again; the write checks that this gives the snapshot's request exactly, else it is inline.
  */
+import { type NormalizedRequest, type SqlText, withSqlTexts } from '@cdflow/core';
 
 /** A stored request: its row id and its body as stored (JSON text). */
 export interface StoredRequest {
   id: number;
   text: string;
+  /** `text` parsed, once (a cache: see `matchStoredRequest`). */
+  parsed?: unknown;
 }
 
 interface RequestRef {
   storedRequestId: number;
+  /** The snapshot's request is the stored one with the snapshot's `context.sqlTexts` applied. */
+  withSqlTexts?: true;
+}
+
+/** A stored request the snapshot's request is: as stored, or with the snapshot's SQL texts applied. */
+export interface StoredRequestMatch {
+  stored: StoredRequest;
+  withSqlTexts: boolean;
 }
 
 /** Where the reference sits in the stored snapshot (an SQLite JSON path), for joins. */
@@ -34,12 +50,41 @@ function contextOf(snapshot: unknown): Record<string, unknown> | undefined {
 }
 
 function isRequestRef(value: unknown): value is RequestRef {
-  return (
-    !!value &&
-    typeof value === 'object' &&
-    typeof (value as RequestRef).storedRequestId === 'number' &&
-    Object.keys(value).length === 1
-  );
+  if (!value || typeof value !== 'object' || typeof (value as RequestRef).storedRequestId !== 'number') {
+    return false;
+  }
+  const keys = Object.keys(value).length;
+  return keys === 1 || (keys === 2 && (value as RequestRef).withSqlTexts === true);
+}
+
+function sqlTextsOf(snapshot: unknown): Record<string, SqlText> | undefined {
+  const texts = contextOf(snapshot)?.sqlTexts;
+  return texts && typeof texts === 'object' ? (texts as Record<string, SqlText>) : undefined;
+}
+
+/**
+ * Which candidate the snapshot's request (`requestText`, its JSON) is: a stored request as it is, or
+ * with the snapshot's SQL texts applied (compared as JSON text, so a reference always reads back the
+ * same request). Undefined when none is.
+ */
+export function matchStoredRequest(
+  snapshot: unknown,
+  requestText: string,
+  candidates: ReadonlyArray<StoredRequest | undefined>,
+): StoredRequestMatch | undefined {
+  const present = candidates.filter((c): c is StoredRequest => c !== undefined);
+  const same = present.find((c) => c.text === requestText);
+  if (same) return { stored: same, withSqlTexts: false };
+  const texts = sqlTextsOf(snapshot);
+  if (!texts) return undefined;
+  for (const candidate of present) {
+    candidate.parsed ??= JSON.parse(candidate.text);
+    const derived = withSqlTexts(candidate.parsed as NormalizedRequest, texts);
+    if (derived !== candidate.parsed && JSON.stringify(derived) === requestText) {
+      return { stored: candidate, withSqlTexts: true };
+    }
+  }
+  return undefined;
 }
 
 /** The request a snapshot carries, or undefined (no context, no request, or a reference). */
@@ -48,15 +93,13 @@ export function inlineRequestOf(snapshot: unknown): unknown {
   return request === undefined || isRequestRef(request) ? undefined : request;
 }
 
-/** The stored form of `snapshot` as JSON text: with the reference when `stored` matches its request. */
-export function encodeSnapshot(
-  snapshot: unknown,
-  requestText: string | undefined,
-  stored: StoredRequest | undefined,
-): string {
-  if (requestText === undefined || !stored || stored.text !== requestText) return JSON.stringify(snapshot);
+/** The stored form of `snapshot` as JSON text: with the reference when a stored request matched its own. */
+export function encodeSnapshot(snapshot: unknown, match: StoredRequestMatch | undefined): string {
+  if (!match) return JSON.stringify(snapshot);
   const s = snapshot as SnapshotShape;
-  const ref: RequestRef = { storedRequestId: stored.id };
+  const ref: RequestRef = match.withSqlTexts
+    ? { storedRequestId: match.stored.id, withSqlTexts: true }
+    : { storedRequestId: match.stored.id };
   return JSON.stringify({ ...s, context: { ...s.context, request: ref } });
 }
 
@@ -66,10 +109,17 @@ export function requestRefIn(parsed: unknown): number | null {
   return isRequestRef(request) ? request.storedRequestId : null;
 }
 
-/** Put the request back into a freshly parsed stored snapshot (in place) and return the snapshot. */
+/**
+ * Put the stored request back into a freshly parsed stored snapshot (in place, with the snapshot's SQL
+ * texts applied where its reference says so) and return the snapshot.
+ */
 export function attachRequest(parsed: unknown, request: unknown): unknown {
   const context = contextOf(parsed);
-  if (context) context.request = request;
+  if (!context) return parsed;
+  const ref = context.request;
+  const texts = sqlTextsOf(parsed);
+  context.request =
+    isRequestRef(ref) && ref.withSqlTexts && texts ? withSqlTexts(request as NormalizedRequest, texts) : request;
   return parsed;
 }
 

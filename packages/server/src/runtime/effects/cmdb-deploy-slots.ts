@@ -2,8 +2,10 @@
  * Bounds the CMDB deploys in flight across releases (`timings.deployParallelism`): a deploy holds a slot
  * from the moment it is sent until it ends — for a synchronous CMDB the call itself, for the tasks
  * dialect until a poll sees its task end — not only while its request is on the wire. A deploy that
- * finds no free slot is not sent: its release hears `queued` and sends it again at its next CMDB poll,
- * so no effect waits on another release (a release's effects run one at a time).
+ * finds no free slot is not sent: its release hears `queued` and sends it again at its next CMDB poll.
+ * Sent again, a deploy that still finds none waits here quietly (the effect is read again every
+ * `everyMs`, deciding nothing) while nothing else of its release is queued behind it; as soon as
+ * something is, it answers `queued` again, so a release's other work never waits on another release.
  *
  * Slots live in memory with a lease: a task whose release stopped polling it (deadline, stage left)
  * gives its slot back when the lease ends, and after a restart a poll that sees a task still running
@@ -34,6 +36,12 @@ export class CmdbDeploySlots {
   get inFlight(): number {
     this.sweep();
     return this.held.size;
+  }
+
+  /** Whether `take(key)` would hold a slot now (it takes none). */
+  canTake(key: string): boolean {
+    this.sweep();
+    return this.held.has(key) || this.held.size < Math.max(1, this.size);
   }
 
   /** Take a slot for `key`: true when it holds one (already, or a free one), false when none is free. */

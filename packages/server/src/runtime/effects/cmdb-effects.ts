@@ -53,6 +53,18 @@ export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, release, deps
     : '';
   /** Slot keys this run holds, to give back if the whole effect is run again. */
   const held = new Set<string>();
+  // Every deploy was answered `queued` before and still finds no slot: wait for one without deciding
+  // anything (each answer would be a decision, a timer and a new effect per CMDB poll), unless the
+  // release has other work queued behind this effect.
+  if (
+    !release.queuedBehind &&
+    effect.deploys.every((d) => d.waitedForSlot === true) &&
+    !effect.deploys.some((d) => deploySlots.canTake(d.requestId))
+  ) {
+    const reason = `waiting for a deploy slot: ${deploySlots.size} deploy(s) in flight (deployParallelism)`;
+    return { kind: 'later', delayMs: effect.everyMs, reason, quiet: true };
+  }
+  await release.recordStart();
 
   const one = async (d: Deploy): Promise<Attempt> => {
     const at = {

@@ -38,6 +38,13 @@ export interface EffectRelease {
    * whose upstream has no idempotency key: `outcomeUnknownAfterStop`).
    */
   rerun: boolean;
+  /** A later decision queued effects behind this one (they wait until it ends). */
+  queuedBehind: boolean;
+  /**
+   * Records that the upstream is being called, for effects whose outcome is unknown after a stop
+   * (`outcomeUnknownAfterStop`): their handler calls it right before the call (a no-op otherwise).
+   */
+  recordStart: () => Promise<void>;
 }
 
 /** What handlers may use. */

@@ -52,6 +52,7 @@ import {
   attachRequest,
   encodeSnapshot,
   inlineRequestOf,
+  matchStoredRequest,
   requestRefIn,
   type StoredRequest,
   StoredRequestMissingError,
@@ -987,15 +988,16 @@ export class PgReleaseStore implements ReleaseStore {
     const request = inlineRequestOf(snapshot);
     if (request === undefined) return JSON.stringify(snapshot);
     const text = JSON.stringify(request);
-    let stored = [fresh, this.shared.requestCache.get(releaseId)].find(
-      (candidate) => candidate?.text === text,
-    );
-    if (!stored) {
+    const cached = this.shared.requestCache.get(releaseId);
+    let match = matchStoredRequest(snapshot, text, [fresh, cached]);
+    // Read only when nothing of the release is remembered (the cache holds its newest request).
+    if (!match && !fresh && !cached) {
       const current = await this.storedRequestOf(db, releaseId);
-      if (current?.text === text) stored = current;
+      match = matchStoredRequest(snapshot, text, [current]);
+      if (current && !match) remember.push([releaseId, current]);
     }
-    if (stored) remember.push([releaseId, stored]);
-    return encodeSnapshot(snapshot, text, stored);
+    if (match) remember.push([releaseId, match.stored]);
+    return encodeSnapshot(snapshot, match);
   }
 
   /** The request the release's stored snapshot refers to, else the newest request stored for it. */
