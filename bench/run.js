@@ -5,6 +5,8 @@
  *   node bench/run.js --only core     one suite (http | core | scale | e2e; comma-separated for several)
  *   node bench/run.js --quick         shorter loads and 10k instead of 100k releases (a smoke run)
  *   node bench/run.js --no-write      print only; keep the committed results as they are
+ *   node bench/run.js --no-postgres   e2e on SQLite only (skips its PostgreSQL columns)
+ *   node bench/run.js --keep          keep the temporary directory (the stores' files) and print it
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +32,8 @@ function parseOptions() {
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      'no-postgres': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
     },
   });
   const selected = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(suites);
@@ -39,7 +43,13 @@ function parseOptions() {
       `unknown suite ${unknown.join(', ')}: choose among ${Object.keys(suites).join(', ')}`,
     );
   }
-  return { selected, quick: values.quick, write: !values['no-write'] };
+  return {
+    selected,
+    quick: values.quick,
+    write: !values['no-write'],
+    postgres: !values['no-postgres'],
+    keep: values.keep,
+  };
 }
 
 async function main() {
@@ -60,6 +70,7 @@ async function main() {
         const result = await suites[id]({
           tmp,
           quick: options.quick,
+          postgres: options.postgres,
           log: (l) => process.stdout.write(`  ${l}\n`),
         });
         result.seconds = Math.round((performance.now() - t0) / 100) / 10;
@@ -71,7 +82,8 @@ async function main() {
       }
     }
   } finally {
-    if (!process.env.BENCH_KEEP) rmSync(tmp, { recursive: true, force: true });
+    if (options.keep) process.stdout.write(`\nkept ${tmp}\n`);
+    else rmSync(tmp, { recursive: true, force: true });
   }
   const run = {
     startedAt,

@@ -84,6 +84,8 @@ async function startCdflow() {
   const server = await startServer(config, { logger: createLogger({ level: config.logLevel }) });
   // findOpenStore is missing in builds older than the store's counters: their stats read null.
   const store = storeModule.findOpenStore?.(config.dbPath);
+  // Executions per statement text, for the e2e table's note (a map update per statement).
+  store?.profileStatements?.();
   return {
     info: {
       url: server.url,
@@ -94,6 +96,7 @@ async function startCdflow() {
     },
     idle: () => server.runtime.idle(),
     stats: () => store?.stats() ?? null,
+    profile: () => store?.statementProfile?.() ?? null,
     close: () => server.close(),
   };
 }
@@ -132,10 +135,10 @@ async function handle(cmd) {
     }
     case 'io':
       return { writeBytes: writeBytes() };
-    case 'stats': {
-      if (globalThis.__sqlTally) { const { writeFileSync } = await import('node:fs'); writeFileSync('/tmp/sqltally-' + process.pid + '.json', JSON.stringify([...globalThis.__sqlTally].sort((a,b)=>b[1]-a[1]), null, 1)); }
+    case 'stats':
       return running?.stats?.() ?? null;
-    }
+    case 'profile':
+      return running?.profile?.() ?? null;
     case 'idle':
       await running?.idle?.();
       return true;

@@ -114,12 +114,13 @@ const sum = (record) => Object.values(record).reduce((a, b) => a + b, 0);
 
 async function runReleases(cdflow, tag, count) {
   const { server, simulators } = cdflow;
-  const [calls0, cpu0, simCpu0, stats0, io0] = await Promise.all([
+  const [calls0, cpu0, simCpu0, stats0, io0, profile0] = await Promise.all([
     simulators.request('counters'),
     server.cpuMs(),
     simulators.cpuMs(),
     server.request('stats'),
     server.request('io'),
+    server.request('profile'),
   ]);
   const t0 = performance.now();
   const ids = await Promise.all(
@@ -128,12 +129,13 @@ async function runReleases(cdflow, tag, count) {
   const latencies = await completion(cdflow.watch, ids);
   await settle(cdflow);
   const wallMs = performance.now() - t0;
-  const [calls1, cpu1, simCpu1, stats1, io1] = await Promise.all([
+  const [calls1, cpu1, simCpu1, stats1, io1, profile1] = await Promise.all([
     simulators.request('counters'),
     server.cpuMs(),
     simulators.cpuMs(),
     server.request('stats'),
     server.request('io'),
+    server.request('profile'),
   ]);
   const calls = diff(calls1, calls0);
   return {
@@ -152,8 +154,32 @@ async function runReleases(cdflow, tag, count) {
           )
         : null,
     writeBytes: io1.writeBytes === null ? null : io1.writeBytes - io0.writeBytes,
+    profile: profileDiff(profile0, profile1),
     latency: summarize(latencies),
   };
+}
+
+/** Executions per statement text during the run (null for a build without the store's profile). */
+function profileDiff(before, after) {
+  if (!before || !after) return null;
+  const was = new Map(before.map((p) => [p.sql, p.count]));
+  return after
+    .map((p) => ({ sql: p.sql, count: p.count - (was.get(p.sql) ?? 0) }))
+    .filter((p) => p.count > 0)
+    .sort((a, b) => b.count - a.count);
+}
+
+/** The most executed statements per release, for a note: "12.3 × insert into audit …". */
+function topStatements(profile, releases, top = 8) {
+  if (!profile) return 'not counted by this build';
+  const short = (sql) => {
+    const flat = sql.replace(/\s+/g, ' ').trim();
+    return flat.length > 72 ? `${flat.slice(0, 72)}…` : flat;
+  };
+  return profile
+    .slice(0, top)
+    .map((p) => `${round(p.count / releases)} × \`${short(p.sql)}\``)
+    .join('; ');
 }
 
 /** `jira POST /rest/api/2/issue/:key/transitions` → a concrete call for the echo server. */
@@ -362,7 +388,7 @@ function postgresTable(batch, onPg, failure) {
   };
 }
 
-export async function runE2e({ tmp, quick, log }) {
+export async function runE2e({ tmp, quick, log, postgres: onPostgres = true }) {
   const count = quick ? 10 : 50;
   const empty = emptyStoreBytes(join(tmp, 'e2e-empty.sqlite'));
   const cdflow = await startCdflow(tmp);
@@ -411,7 +437,7 @@ export async function runE2e({ tmp, quick, log }) {
   let postgres = null;
   try {
     postgres = await startEmbeddedPostgres();
-    if (process.env.BENCH_NO_PG) throw new Error('not measured: BENCH_NO_PG is set');
+    if (!onPostgres) throw new Error('not measured (--no-postgres)');
     for (const replicas of [1, 3]) {
       const result = await runOnPostgres(postgres, replicas, count);
       log(`PostgreSQL, ${replicas} replica(s): ${round((result.count / result.wallMs) * 1000)} releases/s`);
@@ -470,6 +496,7 @@ export async function runE2e({ tmp, quick, log }) {
         ],
         notes: [
           'Statements: SQL the repositories executed (BEGIN/COMMIT and pragmas not counted); every figure here includes the Jira webhook deliveries each release causes.',
+          `The most executed statements, per release: ${topStatements(batch.profile, batch.count)}.`,
           'WAL: frames × (page size + 24) appended by the commits, read from the WAL index (-shm header) after each commit, automatic checkpoints included. Storage: write_bytes of the server process (WAL, checkpoints into the database file, anything else it writes).',
           `On disk: (file size after a TRUNCATE checkpoint − an empty store) ÷ the ${stored} releases in the file, all complete. KiB per release by table: ${tableBytes}.`,
         ],

@@ -56,6 +56,12 @@ export interface Store {
   /** What the store did since it was opened (or since `resetStats`). */
   stats(): StoreStats;
   resetStats(): void;
+  /**
+   * From now on, count executions per statement text too (off by default: a map update per
+   * statement); `statementProfile()` reads them, most executed first (the benchmark prints them).
+   */
+  profileStatements(): void;
+  statementProfile(): Array<{ sql: string; count: number }>;
   /** Run `fn` in one transaction (BEGIN IMMEDIATE; a savepoint when already inside one). */
   transaction<T>(fn: () => T, options?: TransactionOptions): T;
   /** The statement for `source`, prepared on first use and cached for the connection's lifetime. */
@@ -140,8 +146,8 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     schema,
     // drizzle reports every query it runs (prepared or not): counted with the store's own statements.
     logger: {
-      logQuery: () => {
-        counters.statements += 1;
+      logQuery: (query) => {
+        counters.executed(query);
       },
     },
   });
@@ -213,6 +219,16 @@ class SqliteStore implements Store {
     };
   }
 
+  profileStatements(): void {
+    this.counters.profile ??= new Map();
+  }
+
+  statementProfile(): Array<{ sql: string; count: number }> {
+    return [...(this.counters.profile ?? new Map<string, number>())]
+      .map(([sql, count]) => ({ sql, count }))
+      .sort((a, b) => b.count - a.count);
+  }
+
   resetStats(): void {
     this.counters.reset();
     this.wal.reset();
@@ -249,15 +265,15 @@ class SqliteStore implements Store {
   statement<Row = unknown>(source: string): StoreStatement<Row> {
     let statement = this.statements.get(source);
     if (!statement) {
-      statement = new CountedStatement(this.sqlite.prepare(source), this);
+      statement = new CountedStatement(this.sqlite.prepare(source), source, this);
       this.statements.set(source, statement);
     }
     return statement as StoreStatement<Row>;
   }
 
   /** Called by statements: one more executed; a write outside any transaction commits on its own. */
-  executed(writes: boolean): boolean {
-    this.counters.statements += 1;
+  executed(source: string, writes: boolean): boolean {
+    this.counters.executed(source);
     return writes && !this.sqlite.inTransaction;
   }
 
@@ -272,13 +288,14 @@ class CountedStatement<Row> implements StoreStatement<Row> {
 
   constructor(
     private readonly statement: Database.Statement,
+    private readonly source: string,
     private readonly store: SqliteStore,
   ) {
     this.writes = !statement.readonly;
   }
 
   run(...params: SqlValue[]): Database.RunResult {
-    const autocommit = this.store.executed(this.writes);
+    const autocommit = this.store.executed(this.source, this.writes);
     const result = this.statement.run(...params);
     // Outside a transaction, synchronous is always FULL (a non-durable transaction restores it).
     if (autocommit) this.store.committed(true);
@@ -286,14 +303,14 @@ class CountedStatement<Row> implements StoreStatement<Row> {
   }
 
   get(...params: SqlValue[]): Row | undefined {
-    const autocommit = this.store.executed(this.writes);
+    const autocommit = this.store.executed(this.source, this.writes);
     const row = this.statement.get(...params) as Row | undefined;
     if (autocommit) this.store.committed(true);
     return row;
   }
 
   all(...params: SqlValue[]): Row[] {
-    const autocommit = this.store.executed(this.writes);
+    const autocommit = this.store.executed(this.source, this.writes);
     const rows = this.statement.all(...params) as Row[];
     if (autocommit) this.store.committed(true);
     return rows;

@@ -22,6 +22,8 @@ export interface StoreStats {
 
 /** The mutable counters behind `Store.stats()`. */
 export class StoreCounters {
+  /** Executions per statement text, while a profile is on (`Store.profileStatements`); else null. */
+  profile: Map<string, number> | null = null;
   statements = 0;
   prepared = 0;
   commits = 0;
@@ -32,7 +34,14 @@ export class StoreCounters {
     if (durable) this.durableCommits += 1;
   }
 
+  /** One statement executed (its text is tallied while a profile is on). */
+  executed(source: string): void {
+    this.statements += 1;
+    if (this.profile) this.profile.set(source, (this.profile.get(source) ?? 0) + 1);
+  }
+
   reset(): void {
+    if (this.profile) this.profile = new Map();
     this.statements = 0;
     this.prepared = 0;
     this.commits = 0;

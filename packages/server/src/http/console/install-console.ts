@@ -35,8 +35,11 @@ export async function installConsole(
   });
   app.addHook('onClose', async () => feed.stop());
   const clock = new PersonWaitClock(context.runtime, context.config.console.stuckAfterMinutes * 60_000);
-  // The clock hears of a change before the stream annotates it.
-  feed.on((view) => clock.observe(view));
+  // The clock hears of a change before the stream annotates it (only of releases it remembers).
+  feed.on(
+    (view) => clock.observe(view),
+    (releaseId) => clock.remembers(releaseId),
+  );
   const annotate = (view: ReleaseView) => clock.annotate(view);
 
   registerReleaseEventStream(app, {

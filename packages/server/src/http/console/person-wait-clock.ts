@@ -43,6 +43,11 @@ export class PersonWaitClock {
    * answer reads it from the history. Polls inside one wait (sqlExecuting) keep it, without a history read.
    * Caveat: a round trip out of a wait and back within one coalescing window (≈100 ms) keeps the old start.
    */
+  /** Whether a start is remembered for the release (only those need `observe`). */
+  remembers(releaseId: string): boolean {
+    return this.since.has(releaseId);
+  }
+
   observe(view: ReleaseView): void {
     if (this.since.get(view.releaseId)?.wait !== personWaitOf(view.step)) this.since.delete(view.releaseId);
   }

@@ -3,11 +3,18 @@
  * release (a release that changed five times in one window is read once), and the fresh view of each
  * changed release is handed to the listeners (the event stream, the person-wait clock). A commit that only
  * recorded an effect's outcome is a change too (the history grew) even though the revision stayed.
+ * A changed release is read only when a listener wants it: with no console open and nothing
+ * remembered of it, a change costs nothing.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { ReleaseRuntimeApi, ReleaseView } from '../../runtime/runtime-api.js';
 
 export type ReleaseViewListener = (view: ReleaseView) => void;
+
+/** Whether a listener wants the fresh view of this changed release (by default: every one). */
+export type ReleaseInterest = (releaseId: string) => boolean;
+
+const everyRelease: ReleaseInterest = () => true;
 
 export interface ReleaseChangeFeedOptions {
   /** Changes of one release within this window become one notification. */
@@ -17,7 +24,7 @@ export interface ReleaseChangeFeedOptions {
 
 export class ReleaseChangeFeed {
   private readonly pending = new Set<string>();
-  private readonly listeners = new Set<ReleaseViewListener>();
+  private readonly listeners = new Map<ReleaseViewListener, ReleaseInterest>();
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null;
 
@@ -33,8 +40,8 @@ export class ReleaseChangeFeed {
     });
   }
 
-  on(listener: ReleaseViewListener): () => void {
-    this.listeners.add(listener);
+  on(listener: ReleaseViewListener, wants: ReleaseInterest = everyRelease): () => void {
+    this.listeners.set(listener, wants);
     return () => this.listeners.delete(listener);
   }
 
@@ -55,6 +62,8 @@ export class ReleaseChangeFeed {
 
   private async publish(ids: readonly string[]): Promise<void> {
     for (const releaseId of ids) {
+      const listeners = [...this.listeners].filter(([, wants]) => wants(releaseId)).map(([l]) => l);
+      if (listeners.length === 0) continue;
       let view: ReleaseView | null;
       try {
         view = await this.runtime.getRelease(releaseId);
@@ -64,7 +73,7 @@ export class ReleaseChangeFeed {
         continue;
       }
       if (view === null) continue;
-      for (const listener of this.listeners) {
+      for (const listener of listeners) {
         try {
           listener(view);
         } catch (error) {

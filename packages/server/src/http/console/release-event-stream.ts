@@ -52,19 +52,23 @@ export function registerReleaseEventStream(app: CdflowApp, options: ReleaseEvent
     if (listener.res.writableLength > maxBufferedBytes) listener.res.destroy();
   };
 
-  const stopFeed = feed.on(async (view) => {
-    if (listeners.size === 0) return;
-    let annotated: unknown;
-    try {
-      annotated = await options.annotate(view);
-    } catch (error) {
-      // The store closes during shutdown; a page re-reads the release when its stream reconnects.
-      app.log.debug({ err: error, releaseId: view.releaseId }, 'live view: could not annotate a change');
-      return;
-    }
-    const chunk = `event: release\nid: ${view.releaseId}:${view.revision}\ndata: ${JSON.stringify(annotated)}\n\n`;
-    for (const listener of [...listeners]) send(listener, chunk);
-  });
+  // Read only while a page listens.
+  const stopFeed = feed.on(
+    async (view) => {
+      if (listeners.size === 0) return;
+      let annotated: unknown;
+      try {
+        annotated = await options.annotate(view);
+      } catch (error) {
+        // The store closes during shutdown; a page re-reads the release when its stream reconnects.
+        app.log.debug({ err: error, releaseId: view.releaseId }, 'live view: could not annotate a change');
+        return;
+      }
+      const chunk = `event: release\nid: ${view.releaseId}:${view.revision}\ndata: ${JSON.stringify(annotated)}\n\n`;
+      for (const listener of [...listeners]) send(listener, chunk);
+    },
+    () => listeners.size > 0,
+  );
   const heartbeat = setInterval(() => {
     for (const listener of [...listeners]) send(listener, `: heartbeat ${new Date().toISOString()}\n\n`);
   }, options.heartbeatMs);

@@ -108,8 +108,8 @@ export async function openPgStore(
     client: pool,
     schema: pgSchema,
     logger: {
-      logQuery: () => {
-        counters.statements += 1;
+      logQuery: (query) => {
+        counters.executed(query);
       },
     },
   });
