@@ -87,7 +87,8 @@ export class JiraDeliveryProcessor {
       options,
     );
     if (id === null) return { duplicate: true };
-    this.schedule(id, 0, delivery.issueKey);
+    // Processed from what was just stored: no read of the row back.
+    this.schedule(id, 0, delivery.issueKey, delivery);
     return { duplicate: false };
   }
 
@@ -139,7 +140,12 @@ export class JiraDeliveryProcessor {
    * issue are processed one after the other in the order they arrived: their store reads before the
    * release's slot take their own time, and two quick moves must reach the release in order.
    */
-  private schedule(id: number, delayMs = 0, issueKey: string | null = null): void {
+  private schedule(
+    id: number,
+    delayMs = 0,
+    issueKey: string | null = null,
+    accepted?: JiraDelivery,
+  ): void {
     if (this.stopping) return;
     this.mine.add(id);
     let settle: () => void = () => {};
@@ -149,7 +155,7 @@ export class JiraDeliveryProcessor {
     this.background.add(tracked);
     const run = () => {
       const previous = issueKey === null ? undefined : this.lastOfIssue.get(issueKey);
-      const processed = (previous ?? Promise.resolve()).then(() => this.process(id));
+      const processed = (previous ?? Promise.resolve()).then(() => this.process(id, accepted));
       if (issueKey !== null) {
         const last = processed.then(
           () => undefined,
@@ -191,11 +197,14 @@ export class JiraDeliveryProcessor {
     setImmediate(run);
   }
 
-  private async process(id: number): Promise<void> {
+  /** `accepted`: the delivery this process has just stored (received, never tried), so not read back. */
+  private async process(id: number, accepted?: JiraDelivery): Promise<void> {
     const { deliveries, logger } = this.options;
     const replica = this.options.replica;
     if (replica && !(await deliveries.claim(id, replica.owner, replica.leaseMs))) return;
-    const row = await deliveries.get(id);
+    const row = accepted
+      ? { status: 'received', delivery: accepted, attempts: 0 }
+      : await deliveries.get(id);
     if (row?.status !== 'received' || this.stopping) return;
     const delivery = row.delivery as JiraDelivery;
     if (!delivery.issueKey) {

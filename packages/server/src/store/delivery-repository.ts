@@ -1,10 +1,37 @@
 /** Jira webhook deliveries: dedupe on insert, then the outcome once processed. Statements prepared once. */
+import { BoundedMap } from './bounded-map.js';
 import type { Store } from './open-store.js';
 import type { webhookDeliveries } from './schema.js';
 import { type DeliveryRecord, deliveryColumns, deliveryRowOf, jsonOrNull } from './store-records.js';
 import { encodeDelivery } from './stored-delivery.js';
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+/**
+ * The Jira status each issue's newest processed delivery found on re-reading it, per store file, as this
+ * process recorded it (one process owns an SQLite file): every Jira move asks, and only a processed
+ * delivery changes the answer. Filled by both ways a delivery is finished; a miss reads the table.
+ */
+const seenStatuses = new WeakMap<Store, BoundedMap<string, string>>();
+
+function seenOf(store: Store): BoundedMap<string, string> {
+  let seen = seenStatuses.get(store);
+  if (!seen) {
+    seen = new BoundedMap<string, string>(seenIssuesKept);
+    seenStatuses.set(store, seen);
+  }
+  return seen;
+}
+
+const seenIssuesKept = 2_000;
+
+/** A delivery was finished with `detail`: remember the status its processing found (`current`). */
+export function noteProcessedDelivery(store: Store, detail: unknown): void {
+  const d = detail as { issueKey?: unknown; current?: unknown } | null;
+  if (d && typeof d.issueKey === 'string' && typeof d.current === 'string') {
+    seenOf(store).set(d.issueKey, d.current);
+  }
+}
 
 export class DeliveryRepository {
   constructor(private readonly store: Store) {}
@@ -55,6 +82,8 @@ export class DeliveryRepository {
 
   /** The Jira status the newest processed delivery of the issue found on re-reading it, or null. */
   lastSeenStatus(issueKey: string): string | null {
+    const seen = seenOf(this.store).get(issueKey);
+    if (seen !== undefined) return seen;
     const rows = this.store
       .statement<{ detail: string | null }>(
         `select detail from webhook_deliveries where issue_key = ? and status = 'processed'
@@ -64,7 +93,10 @@ export class DeliveryRepository {
     for (const row of rows) {
       if (row.detail === null) continue;
       const current = (JSON.parse(row.detail) as { current?: unknown } | null)?.current;
-      if (typeof current === 'string') return current;
+      if (typeof current === 'string') {
+        seenOf(this.store).set(issueKey, current);
+        return current;
+      }
     }
     return null;
   }
@@ -108,6 +140,7 @@ export class DeliveryRepository {
         .run(outcome, jsonOrNull(detail), new Date().toISOString(), id);
     if (options.durable === false) this.store.transaction(update, { durable: false });
     else update();
+    noteProcessedDelivery(this.store, detail);
   }
 
   recordAttempt(id: number, attempts: number, error: string): void {

@@ -10,6 +10,7 @@
 import { CdflowError } from '@cdflow/core';
 import { and, asc, count, desc, eq, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { BoundedMap } from './bounded-map.js';
+import { noteProcessedDelivery } from './delivery-repository.js';
 import type { SqlValue, Store } from './open-store.js';
 import { audit, type OutboxStatus, type outbox, releases, requests, type timers } from './schema.js';
 import {
@@ -215,6 +216,11 @@ export class ReleaseRepository {
    * checks the revision: at that revision the columns are what was remembered.
    */
   private readonly indexedCache = new BoundedMap<string, IndexedColumns>(recentReleases);
+  /**
+   * Issue key → the newest release with it, as this process wrote or read it (one process owns the
+   * file): every Jira delivery asks, and the answer changes only when a release records its key.
+   */
+  private readonly issueCache = new BoundedMap<string, string>(recentReleases);
 
   constructor(private readonly store: Store) {}
 
@@ -268,11 +274,15 @@ export class ReleaseRepository {
 
   /** The release a Jira issue belongs to (the newest, should one issue ever be reused), without its row. */
   releaseIdOfIssue(issueKey: string): string | undefined {
-    return this.store
+    const cached = this.issueCache.get(issueKey);
+    if (cached !== undefined) return cached;
+    const releaseId = this.store
       .statement<{ release_id: string }>(
         'select release_id from releases where issue_key = ? order by created_at desc limit 1',
       )
       .get(issueKey)?.release_id;
+    if (releaseId !== undefined) this.issueCache.set(issueKey, releaseId);
+    return releaseId;
   }
 
   /** A release by Jira issue key, release id or summary (a summary's UAT release unless `env` says). */
@@ -433,6 +443,7 @@ export class ReleaseRepository {
     );
     this.rememberRequests(remember);
     this.indexedCache.set(row.releaseId, { revision: 1, state: row.state, issueKey: row.issueKey });
+    if (row.issueKey !== null) this.issueCache.delete(row.issueKey);
     return result;
   }
 
@@ -484,6 +495,10 @@ export class ReleaseRepository {
     this.rememberRequests(remember);
     if (write.release && result.revision !== null) {
       const r = write.release;
+      // The newest release to record this key (a fresh write is newer than any the cache holds).
+      if (r.issueKey !== null && this.issueCache.get(r.issueKey) !== write.releaseId) {
+        this.issueCache.delete(r.issueKey);
+      }
       this.indexedCache.set(write.releaseId, {
         revision: result.revision,
         state: r.state,
@@ -506,6 +521,7 @@ export class ReleaseRepository {
           `update webhook_deliveries set status = 'processed', outcome = ?, detail = ?, processed_at = ? where id = ?`,
         )
         .run(d.outcome, jsonOrNull(d.detail), at, d.id);
+      noteProcessedDelivery(this.store, d.detail);
     }
     const completions = [
       ...(write.completeEffect ? [write.completeEffect] : []),
