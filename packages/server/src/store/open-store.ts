@@ -6,7 +6,8 @@
  * The Store is also where the repositories' statements are prepared (once per connection, then reused)
  * and where transactions are run, so that it can count what they do (`stats()`).
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -67,11 +68,14 @@ export interface Store {
   /** The statement for `source`, prepared on first use and cached for the connection's lifetime. */
   statement<Row = unknown>(source: string): StoreStatement<Row>;
   /**
-   * Make every commit so far durable with one fsync (a durable write of the `durability` row: the WAL
-   * is synced up to it, so every frame before it is too). Returns false when nothing was waiting.
+   * Make every commit so far durable with one fsync of the write-ahead log, which holds them all. The
+   * fsync runs on libuv's thread pool, so the event loop goes on meanwhile (commits made during it wait
+   * for the next flush). Resolves false when nothing was waiting.
    */
-  flush(): boolean;
+  flush(): Promise<boolean>;
 }
+
+const fsyncFile = promisify(fsync);
 
 export interface StoreOptions {
   /**
@@ -206,6 +210,12 @@ class SqliteStore implements Store {
     this.onClose();
     this.wal.close();
     this.sqlite.close();
+    const fd = this.walDescriptor;
+    this.walDescriptor = undefined;
+    if (typeof fd === 'number') {
+      if (this.syncing.size === 0) closeSync(fd);
+      else void Promise.allSettled([...this.syncing]).then(() => closeSync(fd));
+    }
   }
 
   stats(): StoreStats {
@@ -250,16 +260,45 @@ class SqliteStore implements Store {
     }
   }
 
-  flush(): boolean {
+  async flush(): Promise<boolean> {
     if (!this.unflushed || !this.isOpen()) return false;
     this.unflushed = false;
-    this.runInTransaction.immediate(() =>
-      this.statement(
-        'insert into durability (id, flushes) values (1, 1) on conflict (id) do update set flushes = flushes + 1',
-      ).run(),
-    );
-    this.committed(true);
+    // The log's own file: fsync of any descriptor of it writes out every frame appended so far (a
+    // checkpoint meanwhile syncs the log itself before it copies frames into the database).
+    const fd = this.walFd();
+    if (fd === null) {
+      // No log file to open (not WAL mode): a durable write syncs what came before it.
+      this.runInTransaction.immediate(() =>
+        this.statement(
+          'insert into durability (id, flushes) values (1, 1) on conflict (id) do update set flushes = flushes + 1',
+        ).run(),
+      );
+    } else {
+      const synced = fsyncFile(fd);
+      this.syncing.add(synced);
+      try {
+        await synced;
+      } finally {
+        this.syncing.delete(synced);
+      }
+    }
+    this.counters.committed(true);
     return true;
+  }
+
+  private walDescriptor: number | null | undefined;
+  /** fsyncs of the log in flight (its descriptor is closed after them). */
+  private readonly syncing = new Set<Promise<void>>();
+
+  private walFd(): number | null {
+    if (this.walDescriptor === undefined) {
+      try {
+        this.walDescriptor = openSync(`${this.path}-wal`, 'r');
+      } catch {
+        this.walDescriptor = null;
+      }
+    }
+    return this.walDescriptor;
   }
 
   statement<Row = unknown>(source: string): StoreStatement<Row> {

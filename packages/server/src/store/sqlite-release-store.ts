@@ -110,7 +110,7 @@ export class SqliteReleaseStore implements ReleaseStore {
   }
 
   async flush(): Promise<boolean> {
-    return this.store.isOpen() ? this.store.flush() : false;
+    return this.store.isOpen() ? await this.store.flush() : false;
   }
 
   // ---- releases ----
