@@ -73,6 +73,41 @@ describe('deploying code items (CMDB dialect tasks)', () => {
     expect(reports.filter((r) => r.outcome === 'started')).toHaveLength(3);
   });
 
+  it('a deploy waiting for a slot is told once, then waits without a decision per CMDB poll', async () => {
+    h = await startScenario({
+      sqlMode: 'auto',
+      config: { timings: { deployParallelism: 1, cmdbPollMs: 20 } },
+    });
+    const a = await h.intake(
+      codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1082', tag: '' }]),
+    );
+    const b = await h.intake(
+      codeRelease([{ svn_path: 'a18/cc_report_service', svn_version: '734', tag: '' }]),
+    );
+    const keys = [String(a.body.key), String(b.body.key)];
+    for (const key of keys) {
+      const done = await h.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
+      expect(done.state).toBe('uatComplete');
+    }
+    // One deploy at a time: the second started once the first task (100 ms) had ended, five polls later.
+    const starts = h.sandbox.cmdb
+      .requests()
+      .filter((r) => r.route === upgradeRoute && r.status === 202)
+      .map((r) => r.receivedAt);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(100);
+    const queuedReports: number[] = [];
+    for (const key of keys) {
+      const reports = (await h.history(key))
+        .filter((e) => e.event === 'DEPLOYS_REPORTED')
+        .map((e) => (e.detail as { event: { deploys: Array<{ outcome: string }> } }).event.deploys);
+      queuedReports.push(reports.filter((deploys) => deploys.some((d) => d.outcome === 'queued')).length);
+      // Started once; queued at most once: the wait itself decided nothing.
+      expect(reports.filter((deploys) => deploys.some((d) => d.outcome === 'started'))).toHaveLength(1);
+    }
+    expect(queuedReports.sort()).toEqual([0, 1]);
+  });
+
   it('a failed deploy, 重新提交代码: the item is deployed again under new request_ids and succeeds', async () => {
     h = await startScenario({ sqlMode: 'auto' });
     h.sandbox.cmdb.setOutcome('a18/cc_gateway', 'failed', 'image pull timed out');

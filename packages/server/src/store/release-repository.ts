@@ -528,10 +528,12 @@ export class ReleaseRepository {
       ...(write.completeEffects ?? []),
     ];
     this.completeEffects(completions, at);
-    if (write.firedTimer) {
+    // A fired timer the same write schedules again is replaced by the upsert below.
+    const fired = write.firedTimer;
+    if (fired && !write.scheduleTimers.some((t) => t.name === fired.name)) {
       this.store
         .statement('delete from timers where release_id = ? and name = ? and schedule_key = ?')
-        .run(releaseId, write.firedTimer.name, write.firedTimer.scheduleKey);
+        .run(releaseId, fired.name, fired.scheduleKey);
     }
     for (const name of write.cancelTimers) {
       this.store.statement('delete from timers where release_id = ? and name = ?').run(releaseId, name);

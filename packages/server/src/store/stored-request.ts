@@ -24,6 +24,8 @@ export interface StoredRequest {
   text: string;
   /** `text` parsed, once (a cache: see `matchStoredRequest`). */
   parsed?: unknown;
+  /** The last request derived from it with SQL texts, by the texts' refs and hashes (a cache). */
+  derived?: { texts: string; text: string };
 }
 
 interface RequestRef {
@@ -77,10 +79,18 @@ export function matchStoredRequest(
   if (same) return { stored: same, withSqlTexts: false };
   const texts = sqlTextsOf(snapshot);
   if (!texts) return undefined;
+  const textsKey = Object.entries(texts)
+    .map(([ref, t]) => `${ref}\u0000${t?.hash}`)
+    .join('\u0000');
   for (const candidate of present) {
-    candidate.parsed ??= JSON.parse(candidate.text);
-    const derived = withSqlTexts(candidate.parsed as NormalizedRequest, texts);
-    if (derived !== candidate.parsed && JSON.stringify(derived) === requestText) {
+    if (candidate.derived?.texts !== textsKey) {
+      candidate.parsed ??= JSON.parse(candidate.text);
+      const derived = withSqlTexts(candidate.parsed as NormalizedRequest, texts);
+      // Unchanged by the texts: the request as stored, which did not match.
+      const text = derived === candidate.parsed ? '' : JSON.stringify(derived);
+      candidate.derived = { texts: textsKey, text };
+    }
+    if (candidate.derived.text !== '' && candidate.derived.text === requestText) {
       return { stored: candidate, withSqlTexts: true };
     }
   }
