@@ -87,3 +87,11 @@ export function personWaitOf(step: string | null): string | null {
   // A step the product state hides (`configExecuting.awaitingConfirmation`) is the wait itself.
   return state === step.split('.')[0] && step.includes('.') ? step : state;
 }
+
+/**
+ * The product states where a release can be stuck on a person: every person wait but the resting ones
+ * (`uatComplete`, …: nothing is overdue there). Where the stuck sweep looks, and nowhere else.
+ */
+export const stuckCandidateStates: readonly string[] = [
+  ...new Set(personWaitStates.filter((s) => personWaitOf(s) !== null).map((s) => productStateOf(s))),
+];

@@ -473,17 +473,23 @@ function olderStore(name: string, lastIdx: number): Database.Database {
   return old;
 }
 
+/** Release rel-1 as an older cdflow wrote it, with `snapshot` as stored. */
+function insertOldRelease(old: Database.Database, snapshot: unknown): void {
+  const at = '2026-01-01T00:00:00.000Z';
+  old
+    .prepare(
+      `insert into releases (release_id, summary, issue_key, project, jira_project, env, state, iteration,
+        machine_version, snapshot, revision, created_at, updated_at)
+       values ('rel-1', ?, 'AC-1', 'A18', 'AC', 'UAT', 'sqlPending', 1, 1, ?, 1, ?, ?)`,
+    )
+    .run(baseRelease.summary, JSON.stringify(snapshot), at, at);
+}
+
 describe('a database written before these migrations', () => {
   it('keeps the payloads of its unfinished and failed effects when they move back into the outbox rows', () => {
     const old = olderStore('payloads.sqlite', 5);
     const at = '2026-01-01T00:00:00.000Z';
-    old
-      .prepare(
-        `insert into releases (release_id, summary, issue_key, project, jira_project, env, state, iteration,
-          machine_version, snapshot, revision, created_at, updated_at)
-         values ('rel-1', ?, 'AC-1', 'A18', 'AC', 'UAT', 'sqlPending', 1, 1, ?, 1, ?, ?)`,
-      )
-      .run(baseRelease.summary, JSON.stringify({ value: 'sqlPending' }), at, at);
+    insertOldRelease(old, { value: 'sqlPending' });
     const insert = old.prepare(
       `insert into outbox (id, release_id, idempotency_key, type, payload, status, attempts, next_attempt_at,
         created_at, updated_at) values (?, 'rel-1', ?, 'jira.comment', null, ?, 0, 0, ?, ?)`,
@@ -511,13 +517,7 @@ describe('a database written before these migrations', () => {
     const legacy = join(dir, 'legacy.sqlite');
     const old = olderStore('legacy.sqlite', 2);
     const at = '2026-01-01T00:00:00.000Z';
-    old
-      .prepare(
-        `insert into releases (release_id, summary, issue_key, project, jira_project, env, state, iteration,
-          machine_version, snapshot, revision, created_at, updated_at)
-         values ('rel-1', ?, 'AC-1', 'A18', 'AC', 'UAT', 'sqlPending', 1, 1, ?, 1, ?, ?)`,
-      )
-      .run(baseRelease.summary, JSON.stringify(withRequest('sqlPending')), at, at);
+    insertOldRelease(old, withRequest('sqlPending'));
     old
       .prepare(
         `insert into outbox (release_id, idempotency_key, type, payload, status, attempts, next_attempt_at,

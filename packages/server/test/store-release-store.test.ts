@@ -593,4 +593,28 @@ describe.each([sqlite, postgres])('the release store on $name', (dialect) => {
     expect(total).toBe(2);
     expect(rows.map((r) => r.releaseId).sort()).toEqual(['rel-1', 'rel-2']);
   });
+
+  it('pages a list after a release (keyset): every release once, in order, without a count', async () => {
+    for (let i = 1; i <= 7; i++) await store.createRelease(release(`rel-${i}`), nothing);
+    const whole = (await store.list({ state: 'sqlPending', limit: 100, offset: 0 })).rows.map(
+      (r) => r.releaseId,
+    );
+    const seen: string[] = [];
+    let after: { createdAt: string; releaseId: string } | undefined;
+    for (;;) {
+      const page = await store.list({
+        state: 'sqlPending',
+        limit: 3,
+        offset: 0,
+        ...(after ? { after } : {}),
+      });
+      if (after) expect(page.total).toBe(-1);
+      seen.push(...page.rows.map((r) => r.releaseId));
+      const last = page.rows.at(-1);
+      if (!last || page.rows.length < 3) break;
+      after = { createdAt: last.createdAt, releaseId: last.releaseId };
+    }
+    expect(seen).toEqual(whole);
+    expect(new Set(seen).size).toBe(7);
+  });
 });

@@ -4,7 +4,7 @@
  * stuck. Core says whether and what to tell (`stuckNotification`); the notifier keys it by the wait, so a
  * release is reported once per wait however many sweeps see it. The count feeds the metrics.
  */
-import { personWaitStates, productStateOf, type ReleaseNotification, stuckNotification } from '@cdflow/core';
+import { type ReleaseNotification, stuckCandidateStates, stuckNotification } from '@cdflow/core';
 import type { Logger } from 'pino';
 import { PersonWaitClock } from '../http/console/person-wait-clock.js';
 import type { ReleaseRuntimeApi, ReleaseView } from '../runtime/runtime-api.js';
@@ -19,8 +19,6 @@ export interface StuckSweepOptions {
   now?: () => number;
 }
 
-/** The product states a person-wait leaf belongs to: where to look for stuck releases. */
-const waitingProductStates = [...new Set(personWaitStates.map((s) => productStateOf(s)))];
 const pageSize = 200;
 
 export class StuckSweep {
@@ -53,7 +51,8 @@ export class StuckSweep {
     const clock = new PersonWaitClock(this.options.runtime, this.options.thresholdMs, () => now);
     const stuck: string[] = [];
     try {
-      for (const state of waitingProductStates) {
+      // Resting states (uatComplete, …) are never stuck: a store of finished releases costs no sweep.
+      for (const state of stuckCandidateStates) {
         for await (const view of this.releasesIn(state)) {
           const annotated = await clock.annotate(view);
           if (!annotated.stuck || annotated.waitingSince === null) continue;
@@ -85,11 +84,20 @@ export class StuckSweep {
     return stuck;
   }
 
+  /** Page after page, each after the last release of the one before (no row read twice, no count). */
   private async *releasesIn(state: string): AsyncGenerator<ReleaseView> {
-    for (let offset = 0; ; offset += pageSize) {
-      const page = await this.options.runtime.listReleases({ state, limit: pageSize, offset });
+    let after: { createdAt: string; releaseId: string } | undefined;
+    for (;;) {
+      const page = await this.options.runtime.listReleases({
+        state,
+        limit: pageSize,
+        offset: 0,
+        ...(after ? { after } : {}),
+      });
       yield* page.items;
-      if (offset + page.items.length >= page.total || page.items.length === 0) return;
+      const last = page.items.at(-1);
+      if (!last || page.items.length < pageSize) return;
+      after = { createdAt: last.createdAt, releaseId: last.releaseId };
     }
   }
 }

@@ -162,6 +162,11 @@ export interface ListFilter {
   env?: 'UAT' | 'PRO';
   limit: number;
   offset: number;
+  /**
+   * Keyset paging: only releases after this one in the list's order (newest first), instead of `offset`
+   * rows skipped (which reads them all again, page after page). With it, `total` is not counted (-1).
+   */
+  after?: { createdAt: string; releaseId: string };
 }
 
 export interface ReleaseRuntimeApi {

@@ -11,6 +11,7 @@ import { CdflowError } from '@cdflow/core';
 import { and, asc, count, desc, eq, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { BoundedMap } from './bounded-map.js';
 import { noteProcessedDelivery } from './delivery-repository.js';
+import type { ReleaseListFilter } from './release-store.js';
 import type { SqlValue, Store } from './open-store.js';
 import { audit, type OutboxStatus, type outbox, releases, requests, type timers } from './schema.js';
 import {
@@ -341,7 +342,7 @@ export class ReleaseRepository {
     };
   }
 
-  list(filter: { state?: string; project?: string; env?: 'UAT' | 'PRO'; limit: number; offset: number }): {
+  list(filter: ReleaseListFilter): {
     total: number;
     rows: ReleaseRow[];
   } {
@@ -349,13 +350,23 @@ export class ReleaseRepository {
     if (filter.state) conditions.push(inState(filter.state));
     if (filter.project) conditions.push(eq(releases.project, filter.project));
     if (filter.env) conditions.push(eq(releases.env, filter.env));
+    const after = filter.after;
+    const page = after
+      ? [
+          ...conditions,
+          or(
+            sql`${releases.createdAt} < ${after.createdAt}`,
+            and(eq(releases.createdAt, after.createdAt), sql`${releases.releaseId} < ${after.releaseId}`),
+          )!,
+        ]
+      : conditions;
     const where = conditions.length > 0 ? and(...conditions) : undefined;
-    const total = this.db.select({ n: count() }).from(releases).where(where).get()?.n ?? 0;
+    const total = after ? -1 : (this.db.select({ n: count() }).from(releases).where(where).get()?.n ?? 0);
     const rows = this.selectWithRequest()
-      .where(where)
+      .where(page.length > 0 ? and(...page) : undefined)
       .orderBy(desc(releases.createdAt), desc(releases.releaseId))
       .limit(filter.limit)
-      .offset(filter.offset)
+      .offset(after ? 0 : filter.offset)
       .all();
     return { total, rows: rows.map((r) => this.joinedRowOf(r)) };
   }

@@ -56,6 +56,11 @@ export interface ReleaseListFilter {
   env?: 'UAT' | 'PRO';
   limit: number;
   offset: number;
+  /**
+   * Keyset paging: only releases after this one in the list's order (newest first), instead of `offset`
+   * rows skipped (which reads them all again, page after page). With it, `total` is not counted (-1).
+   */
+  after?: { createdAt: string; releaseId: string };
 }
 
 /** A write of an effect's state; `owner`: the claim it is made under (checked, LeaseLostError else). */

@@ -345,12 +345,22 @@ export class PgReleaseStore implements ReleaseStore {
     if (filter.state) conditions.push(inState(filter.state));
     if (filter.project) conditions.push(sql`r.project = ${filter.project}`);
     if (filter.env) conditions.push(sql`r.env = ${filter.env}`);
-    const where = conditions.length > 0 ? sql` where ${sql.join(conditions, sql` and `)}` : sql``;
-    const [counted] = await rowsOf<{ n: string }>(this.db, sql`select count(*) as n from releases r${where}`);
+    const after = filter.after;
+    const page = after
+      ? [
+          ...conditions,
+          // "C": ISO times and ids compare byte by byte, as the index orders them (like awaitingPeople).
+          sql`(r.created_at collate "C" < ${after.createdAt} or (r.created_at = ${after.createdAt} and r.release_id collate "C" < ${after.releaseId}))`,
+        ]
+      : conditions;
+    const whereOf = (parts: SQL[]) => (parts.length > 0 ? sql` where ${sql.join(parts, sql` and `)}` : sql``);
+    const [counted] = after
+      ? [{ n: '-1' }]
+      : await rowsOf<{ n: string }>(this.db, sql`select count(*) as n from releases r${whereOf(conditions)}`);
     const records = await rowsOf<ReleaseRecord>(
       this.db,
-      sql`${releaseSelect}${where} order by r.created_at desc, r.release_id desc
-        limit ${filter.limit} offset ${filter.offset}`,
+      sql`${releaseSelect}${whereOf(page)} order by r.created_at desc, r.release_id desc
+        limit ${filter.limit} offset ${after ? 0 : filter.offset}`,
     );
     return { total: num(counted?.n ?? 0), rows: records.map((r) => this.releaseRowOf(r)) };
   }
