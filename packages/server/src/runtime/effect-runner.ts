@@ -16,11 +16,11 @@ import {
   type EffectResultEvent,
   effectFailedEvent,
   isSupersededEffect,
-  waitGivesWay,
   type ReleaseEffect,
   type RetryPolicy,
   retryDelayMs,
   shouldRetry,
+  waitGivesWay,
 } from '@cdflow/core';
 import type { Logger } from 'pino';
 import type { OutboxRow } from '../store/release-repository.js';

@@ -140,12 +140,7 @@ export class JiraDeliveryProcessor {
    * issue are processed one after the other in the order they arrived: their store reads before the
    * release's slot take their own time, and two quick moves must reach the release in order.
    */
-  private schedule(
-    id: number,
-    delayMs = 0,
-    issueKey: string | null = null,
-    accepted?: JiraDelivery,
-  ): void {
+  private schedule(id: number, delayMs = 0, issueKey: string | null = null, accepted?: JiraDelivery): void {
     if (this.stopping) return;
     this.mine.add(id);
     let settle: () => void = () => {};
@@ -202,9 +197,7 @@ export class JiraDeliveryProcessor {
     const { deliveries, logger } = this.options;
     const replica = this.options.replica;
     if (replica && !(await deliveries.claim(id, replica.owner, replica.leaseMs))) return;
-    const row = accepted
-      ? { status: 'received', delivery: accepted, attempts: 0 }
-      : await deliveries.get(id);
+    const row = accepted ? { status: 'received', delivery: accepted, attempts: 0 } : await deliveries.get(id);
     if (row?.status !== 'received' || this.stopping) return;
     const delivery = row.delivery as JiraDelivery;
     if (!delivery.issueKey) {

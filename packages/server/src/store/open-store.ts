@@ -7,9 +7,9 @@
  * and where transactions are run, so that it can count what they do (`stats()`).
  */
 import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';

@@ -11,8 +11,8 @@ import { CdflowError } from '@cdflow/core';
 import { and, asc, count, desc, eq, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { BoundedMap } from './bounded-map.js';
 import { noteProcessedDelivery } from './delivery-repository.js';
-import type { ReleaseListFilter } from './release-store.js';
 import type { SqlValue, Store } from './open-store.js';
+import type { ReleaseListFilter } from './release-store.js';
 import { audit, type OutboxStatus, type outbox, releases, requests, type timers } from './schema.js';
 import {
   jsonOrNull,

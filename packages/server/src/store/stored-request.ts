@@ -129,7 +129,9 @@ export function attachRequest(parsed: unknown, request: unknown): unknown {
   const ref = context.request;
   const texts = sqlTextsOf(parsed);
   context.request =
-    isRequestRef(ref) && ref.withSqlTexts && texts ? withSqlTexts(request as NormalizedRequest, texts) : request;
+    isRequestRef(ref) && ref.withSqlTexts && texts
+      ? withSqlTexts(request as NormalizedRequest, texts)
+      : request;
   return parsed;
 }
 
