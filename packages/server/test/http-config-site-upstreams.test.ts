@@ -5,19 +5,11 @@
 import { jiracdflowQcRouting } from '@cdflow/core';
 import { ConfigError, loadConfig } from '@cdflow/server';
 import { describe, expect, it } from 'vitest';
+import { siteEnv } from './support/site-env.js';
 
-const site = {
-  CDFLOW_INTAKE_TOKEN: 'intake-0123456789abcdef',
-  CDFLOW_WEBHOOK_SECRET: 'webhook-0123456789abcdef',
-  CDFLOW_OPERATOR_TOKEN: 'operator-0123456789abcdef',
-  JIRA_BASE_URL: 'https://jira.example.test',
-  JIRA_TOKEN: 'fake-jira-pat',
-  ARCHERY_BASE_URL: 'https://archery.example.test',
-  ARCHERY_USER: 'cdflow',
-  ARCHERY_PASSWORD: 'fake-archery-password',
-  CMDB_TOKEN: 'fake-cmdb-token',
-};
-const tasksSite = { ...site, CMDB_BASE_URL: 'https://cmdb.example.test' };
+// A site without its CMDB's URL: each dialect names its own.
+const { CMDB_BASE_URL: _tasksUrl, ...site } = siteEnv;
+const tasksSite = siteEnv;
 const jiracdflowSite = {
   ...site,
   CMDB_DIALECT: 'jiracdflow',

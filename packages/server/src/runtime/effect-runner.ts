@@ -364,7 +364,7 @@ export class EffectRunner {
           env: head.context.request.env,
           attempts: row.attempts,
           rerun,
-          queuedBehind: head.pending.some((o) => o.id > row.id),
+          queuedBehind: this.behind(row, head).length > 0,
           recordStart,
         },
         deps,

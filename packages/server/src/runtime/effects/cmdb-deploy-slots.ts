@@ -46,8 +46,7 @@ export class CmdbDeploySlots {
 
   /** Take a slot for `key`: true when it holds one (already, or a free one), false when none is free. */
   take(key: string): boolean {
-    this.sweep();
-    if (this.held.has(key) || this.held.size < Math.max(1, this.size)) {
+    if (this.canTake(key)) {
       this.held.set(key, this.now() + this.leaseMs);
       return true;
     }
