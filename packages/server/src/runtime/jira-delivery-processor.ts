@@ -87,8 +87,9 @@ export class JiraDeliveryProcessor {
       options,
     );
     if (id === null) return { duplicate: true };
-    // Processed from what was just stored: no read of the row back.
-    this.schedule(id, 0, delivery.issueKey, delivery);
+    // One process: processed from what was just stored, no read of the row back. Replicas read it back
+    // after their claim (another replica's sweep may take it first).
+    this.schedule(id, 0, delivery.issueKey, this.options.replica ? undefined : delivery);
     return { duplicate: false };
   }
 
