@@ -312,6 +312,17 @@ describe('three cdflow replicas on one PostgreSQL', () => {
       s.sandbox.archery.dba.execute(o.workflowId);
     }
     await jiraShows(s, key, 'SQL执行中');
+    // The DBA confirms once Archery shows the orders finished (execution takes a moment there): an
+    // earlier SQL升级成功 is refused by cdflow's check, as it should be, and sent back to SQL执行中.
+    const ids = (executing.sqlOrders as Array<{ workflowId: number }>).map((o) => o.workflowId);
+    await waitUntil(
+      () =>
+        ids.every(
+          (id) => s.sandbox.archery.orders().find((o) => o.workflowId === id)?.status === 'workflow_finish',
+        ),
+      'the orders finished in Archery',
+      timeout,
+    );
     // The DBA's move: Jira builds and signs the delivery, which this test sends itself, 100 times.
     s.sandbox.jira.loseWebhooks(1);
     await s.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
