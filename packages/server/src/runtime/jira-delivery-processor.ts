@@ -87,9 +87,8 @@ export class JiraDeliveryProcessor {
       options,
     );
     if (id === null) return { duplicate: true };
-    // One process: processed from what was just stored, no read of the row back. Replicas read it back
-    // after their claim (another replica's sweep may take it first).
-    this.schedule(id, 0, delivery.issueKey, this.options.replica ? undefined : delivery);
+    // Processed from what was just stored: no read of the row back.
+    this.schedule(id, 0, delivery.issueKey, delivery);
     return { duplicate: false };
   }
 
