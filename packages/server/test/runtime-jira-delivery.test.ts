@@ -83,6 +83,38 @@ describe('Jira deliveries', () => {
     });
   });
 
+  it('stores a delivery without a status change as processed when it answers: nothing is left to do', async () => {
+    h = await startRuntimeHarness({ sqlMode: 'manual' });
+    const request = releaseRequest();
+    await h.runtime.intake(request, 'release-system');
+    const key = (await h.waitFor(request.summary, (r) => r.state === 'sqlExecuting', 'sqlExecuting')).key!;
+    await h.runtime.idle();
+    const issueReads = () => callsTo(h.sandbox.jira.counters, 'GET', /\/issue\//);
+    const reads = issueReads();
+
+    const comment = await h.runtime.acceptJiraDelivery(
+      delivery(key, `${key}:9:comment`, null, 'tester.li'),
+      900,
+    );
+    const unmanaged = await h.runtime.acceptJiraDelivery(delivery('ZZ-1', 'ZZ-1:3:comment', null, 'x'), 300);
+    expect([comment.duplicate, unmanaged.duplicate]).toEqual([false, false]);
+    // Read as the answers return, before anything ran after them.
+    expect(await h.store.deliveries.getByDedupeKey(`${key}:9:comment`)).toMatchObject({
+      status: 'processed',
+      outcome: 'no-status-change',
+      detail: { issueKey: key, user: 'tester.li' },
+    });
+    expect(await h.store.deliveries.getByDedupeKey('ZZ-1:3:comment')).toMatchObject({
+      status: 'processed',
+      outcome: 'unknown-issue',
+    });
+    expect(await h.store.deliveries.unprocessed()).toEqual([]);
+    await h.runtime.idle();
+    // The release is where it was, and the issue was not read again for the deliveries.
+    expect((await h.runtime.getRelease(key))?.state).toBe('sqlExecuting');
+    expect(issueReads()).toBe(reads);
+  });
+
   it('refuses a move the machine does not allow: recorded in the history and answered with a comment', async () => {
     // A policy error keeps the release in sqlPending.failed, waiting for a new iteration.
     h = await startRuntimeHarness({

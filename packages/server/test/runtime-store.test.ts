@@ -8,6 +8,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DeliveryRepository } from '../src/store/delivery-repository.js';
 import { openStore, type Store } from '../src/store/open-store.js';
+import { unpackJson } from '../src/store/packed-json.js';
 import {
   type DecisionWrite,
   ReleaseRepository,
@@ -158,15 +159,20 @@ const withRequest = (state: string, body: unknown = request) => ({
   context: { request: body },
 });
 
-/** The snapshot column as stored on disk (what the request reference replaced). */
+/**
+ * The snapshot column as stored on disk (what the request reference replaced), unpacked, with the
+ * request it refers to as the store records it (its own column) and as the snapshot says.
+ */
 function storedSnapshot(releaseId = 'rel-1'): { text: string; ref: number | null } {
   const row = store.sqlite
-    .prepare(
-      `select snapshot as text, snapshot ->> '$.context.request.storedRequestId' as ref
-       from releases where release_id = ?`,
-    )
-    .get(releaseId) as { text: string; ref: number | null };
-  return row;
+    .prepare('select snapshot, request_id from releases where release_id = ?')
+    .get(releaseId) as { snapshot: Uint8Array | string; request_id: number | null };
+  expect(row.snapshot, 'the snapshot is stored packed').toBeInstanceOf(Uint8Array);
+  const text = unpackJson(row.snapshot);
+  const ref = (JSON.parse(text) as { context?: { request?: { storedRequestId?: number } } }).context?.request
+    ?.storedRequestId;
+  expect(row.request_id).toBe(ref ?? null);
+  return { text, ref: row.request_id };
 }
 
 function createWithRequest(repo: ReleaseRepository) {
@@ -539,5 +545,36 @@ describe('a database written before these migrations', () => {
     });
     expect(repo.effectsOf('rel-1')).toHaveLength(0);
     expect(store.sqlite.pragma('page_size', { simple: true })).toBe(4096);
+  });
+
+  it('reads a snapshot stored as text that refers to its request, and packs it at the next write', () => {
+    const old = olderStore('text-snapshots.sqlite', 6);
+    old
+      .prepare(
+        `insert into requests (id, release_id, iteration, by, body, received_at)
+         values (7, 'rel-1', 1, 'release-system', ?, '2026-01-01T00:00:00.000Z')`,
+      )
+      .run(JSON.stringify(request));
+    insertOldRelease(old, withRequest('sqlPending', { storedRequestId: 7 }));
+    old.close();
+
+    store.close();
+    store = openStore(join(dir, 'text-snapshots.sqlite'));
+    const repo = new ReleaseRepository(store);
+    expect(repo.getById('rel-1')?.snapshot).toEqual(withRequest('sqlPending'));
+    expect(repo.getForDecision('rel-1')?.snapshot).toEqual(withRequest('sqlPending'));
+    expect(store.sqlite.prepare('select typeof(snapshot) as type, request_id from releases').get()).toEqual({
+      type: 'text',
+      request_id: 7,
+    });
+
+    repo.commitDecision({
+      releaseId: 'rel-1',
+      ...emptyWrite,
+      release: { ...decision(1, 'sqlExecuting').release!, snapshot: withRequest('sqlExecuting') },
+    });
+    expect(storedSnapshot().ref).toBe(7);
+    expect(JSON.parse(storedSnapshot().text)).toEqual(withRequest('sqlExecuting', { storedRequestId: 7 }));
+    expect(repo.getById('rel-1')?.snapshot).toEqual(withRequest('sqlExecuting'));
   });
 });

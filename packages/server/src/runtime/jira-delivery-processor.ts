@@ -76,6 +76,8 @@ export class JiraDeliveryProcessor {
     rawSize: number,
     options: { durable?: boolean | 'batched' } = {},
   ): Promise<{ duplicate: boolean }> {
+    // A delivery without a status change is settled as it arrives: stored processed, in one write.
+    const processed = delivery.statusChange === null ? (await this.settled(delivery)).processed : undefined;
     const id = await this.options.deliveries.insert(
       {
         dedupeKey: delivery.dedupeKey,
@@ -83,13 +85,48 @@ export class JiraDeliveryProcessor {
         issueKey: delivery.issueKey,
         delivery,
         rawSize,
+        ...(processed ? { processed } : {}),
       },
       options,
     );
     if (id === null) return { duplicate: true };
     // Processed from what was just stored: no read of the row back.
-    this.schedule(id, 0, delivery.issueKey, delivery);
+    if (!processed) this.schedule(id, 0, delivery.issueKey, delivery);
     return { duplicate: false };
+  }
+
+  /**
+   * The outcome of a delivery that asks for no decision: about no issue, about an issue cdflow does not
+   * manage, or with no status change (comments, field edits, creation: no decision of a person to map,
+   * and answering a comment with a comment would feed a loop); else the release it has a decision for.
+   */
+  private async settled(
+    delivery: JiraDelivery,
+  ): Promise<
+    | { processed: { outcome: string; detail: unknown }; releaseId?: never }
+    | { processed?: never; releaseId: string }
+  > {
+    if (!delivery.issueKey) {
+      return { processed: { outcome: 'no-issue', detail: { webhookEvent: delivery.webhookEvent } } };
+    }
+    const releaseId = await this.options.store.releaseIdOfIssue(delivery.issueKey);
+    if (releaseId === undefined) {
+      this.options.logger.info(
+        { issueKey: delivery.issueKey },
+        'Jira delivery for an issue cdflow does not manage',
+      );
+      const detail = { issueKey: delivery.issueKey, webhookEvent: delivery.webhookEvent };
+      return { processed: { outcome: 'unknown-issue', detail } };
+    }
+    if (delivery.statusChange === null) {
+      const detail = {
+        issueKey: delivery.issueKey,
+        webhookEvent: delivery.webhookEvent,
+        user: delivery.user,
+      };
+      return { processed: { outcome: 'no-status-change', detail } };
+    }
+    return { releaseId };
   }
 
   /**
@@ -200,30 +237,10 @@ export class JiraDeliveryProcessor {
     const row = accepted ? { status: 'received', delivery: accepted, attempts: 0 } : await deliveries.get(id);
     if (row?.status !== 'received' || this.stopping) return;
     const delivery = row.delivery as JiraDelivery;
-    if (!delivery.issueKey) {
-      await deliveries.finish(id, 'no-issue', { webhookEvent: delivery.webhookEvent }, notDurable);
-      return;
-    }
-    const releaseId = await this.options.store.releaseIdOfIssue(delivery.issueKey);
-    if (releaseId === undefined) {
-      logger.info({ issueKey: delivery.issueKey }, 'Jira delivery for an issue cdflow does not manage');
-      await deliveries.finish(
-        id,
-        'unknown-issue',
-        { issueKey: delivery.issueKey, webhookEvent: delivery.webhookEvent },
-        notDurable,
-      );
-      return;
-    }
-    if (delivery.statusChange === null) {
-      // Comments, field edits, creation: no decision of a person to map (and answering a comment with a
-      // comment would feed a loop). Recorded; the release's own state is untouched.
-      await deliveries.finish(
-        id,
-        'no-status-change',
-        { issueKey: delivery.issueKey, webhookEvent: delivery.webhookEvent, user: delivery.user },
-        notDurable,
-      );
+    const { processed, releaseId } = await this.settled(delivery);
+    if (processed) {
+      // Recorded; the release's own state is untouched.
+      await deliveries.finish(id, processed.outcome, processed.detail, notDurable);
       return;
     }
     // In the release's slot (one delivery at a time per release, in order), the issue is read first,

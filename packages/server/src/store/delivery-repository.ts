@@ -1,6 +1,7 @@
 /** Jira webhook deliveries: dedupe on insert, then the outcome once processed. Statements prepared once. */
 import { BoundedMap } from './bounded-map.js';
 import type { Store } from './open-store.js';
+import type { DeliveryInput } from './release-store.js';
 import type { webhookDeliveries } from './schema.js';
 import { type DeliveryRecord, deliveryColumns, deliveryRowOf, jsonOrNull } from './store-records.js';
 import { encodeDelivery } from './stored-delivery.js';
@@ -40,31 +41,28 @@ export class DeliveryRepository {
    * Insert a delivery; null when its dedupe key was seen before (a duplicate). Durable by default (a 202
    * promises it); `batched` for a caller that awaits the store's next flush before it answers.
    */
-  insert(
-    input: {
-      dedupeKey: string;
-      webhookEvent: string;
-      issueKey: string | null;
-      delivery: unknown;
-      rawSize: number;
-    },
-    options: { durable?: boolean | 'batched' } = {},
-  ): number | null {
+  insert(input: DeliveryInput, options: { durable?: boolean | 'batched' } = {}): number | null {
+    const at = new Date().toISOString();
+    const processed = input.processed;
     const insert = () =>
       this.store
         .statement(
           `insert into webhook_deliveries (dedupe_key, received_at, webhook_event, issue_key, delivery, raw_size,
-          status, attempts)
-         values (?, ?, ?, ?, ?, ?, 'received', 0)
+          status, attempts, outcome, detail, processed_at)
+         values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
          on conflict (dedupe_key) do nothing`,
         )
         .run(
           input.dedupeKey,
-          new Date().toISOString(),
+          at,
           input.webhookEvent,
           input.issueKey,
           encodeDelivery(input.delivery, input),
           input.rawSize,
+          processed ? 'processed' : 'received',
+          processed?.outcome ?? null,
+          processed ? jsonOrNull(processed.detail) : null,
+          processed ? at : null,
         );
     const result = this.store.transaction(insert, { durable: options.durable ?? true });
     return result.changes === 1 ? Number(result.lastInsertRowid) : null;

@@ -12,6 +12,7 @@ import { and, asc, count, desc, eq, isNotNull, ne, or, type SQL, sql } from 'dri
 import { BoundedMap } from './bounded-map.js';
 import { noteProcessedDelivery } from './delivery-repository.js';
 import type { SqlValue, Store } from './open-store.js';
+import { packJson, unpackJson } from './packed-json.js';
 import type { ReleaseListFilter } from './release-store.js';
 import { audit, type OutboxStatus, type outbox, releases, requests, type timers } from './schema.js';
 import {
@@ -30,12 +31,12 @@ import {
   inlineRequestOf,
   matchStoredRequest,
   requestRefIn,
-  requestRefPath,
   type StoredRequest,
   StoredRequestMissingError,
 } from './stored-request.js';
 
-export type ReleaseRow = typeof releases.$inferSelect;
+/** A release as the store gives it: the snapshot with its request put back (`request_id` is the store's own link). */
+export type ReleaseRow = Omit<typeof releases.$inferSelect, 'requestId'>;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type TimerRow = typeof timers.$inferSelect;
 export type AuditRow = typeof audit.$inferSelect;
@@ -166,7 +167,7 @@ const unfinishedRow = `o.status in ('pending', 'running')`;
 const releaseSelect = `select r.release_id, r.summary, r.issue_key, r.project, r.jira_project, r.env, r.state,
   r.iteration, r.machine_version, r.snapshot, r.applied_version, r.applied_at, r.revision, r.created_at,
   r.updated_at, q.id as request_id, q.body as request
-  from releases r left join requests q on q.id = (r.snapshot ->> '${requestRefPath}')`;
+  from releases r left join requests q on q.id = r.request_id`;
 
 interface ReleaseRecord {
   release_id: string;
@@ -178,7 +179,7 @@ interface ReleaseRecord {
   state: string;
   iteration: number;
   machine_version: number;
-  snapshot: string;
+  snapshot: Uint8Array | string;
   applied_version: string | null;
   applied_at: string | null;
   revision: number;
@@ -297,7 +298,7 @@ export class ReleaseRepository {
       .statement<DecisionRecord>(
         `select r.release_id, r.issue_key, r.state, r.revision, r.machine_version, r.snapshot,
           q.id as request_id, q.body as request
-         from releases r left join requests q on q.id = (r.snapshot ->> '${requestRefPath}')
+         from releases r left join requests q on q.id = r.request_id
          where r.release_id = ?`,
       )
       .get(releaseId);
@@ -431,8 +432,8 @@ export class ReleaseRepository {
         this.store
           .statement(
             `insert into releases (release_id, summary, issue_key, project, jira_project, env, state, iteration,
-              machine_version, snapshot, revision, created_at, updated_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+              machine_version, snapshot, request_id, revision, created_at, updated_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
           )
           .run(
             row.releaseId,
@@ -444,7 +445,8 @@ export class ReleaseRepository {
             row.state,
             row.iteration,
             row.machineVersion,
-            snapshot,
+            packJson(snapshot.text),
+            snapshot.requestId,
             at,
             at,
           );
@@ -474,10 +476,18 @@ export class ReleaseRepository {
             'iteration = ?',
             'machine_version = ?',
             'snapshot = ?',
+            'request_id = ?',
             'revision = ?',
             'updated_at = ?',
           ];
-          const params: SqlValue[] = [r.iteration, r.machineVersion, snapshot, r.expectedRevision + 1, at];
+          const params: SqlValue[] = [
+            r.iteration,
+            r.machineVersion,
+            packJson(snapshot.text),
+            snapshot.requestId,
+            r.expectedRevision + 1,
+            at,
+          ];
           if (same?.state !== r.state) {
             set.push('state = ?');
             params.push(r.state);
@@ -612,9 +622,9 @@ export class ReleaseRepository {
     snapshot: unknown,
     fresh: StoredRequest | undefined,
     remember: Array<[string, StoredRequest]>,
-  ): string {
+  ): { text: string; requestId: number | null } {
     const request = inlineRequestOf(snapshot);
-    if (request === undefined) return JSON.stringify(snapshot);
+    if (request === undefined) return { text: JSON.stringify(snapshot), requestId: requestRefIn(snapshot) };
     const text = JSON.stringify(request);
     const cached = this.requestCache.get(releaseId);
     let match = matchStoredRequest(snapshot, text, [fresh, cached]);
@@ -625,14 +635,14 @@ export class ReleaseRepository {
       if (current && !match) remember.push([releaseId, current]);
     }
     if (match) remember.push([releaseId, match.stored]);
-    return encodeSnapshot(snapshot, match);
+    return { text: encodeSnapshot(snapshot, match), requestId: match?.stored.id ?? null };
   }
 
   /** The request the release's stored snapshot refers to, else the newest request stored for it. */
   private storedRequestOf(releaseId: string): StoredRequest | undefined {
     const referenced = this.store
       .statement<{ id: number; body: string }>(
-        `select q.id, q.body from releases r join requests q on q.id = (r.snapshot ->> '${requestRefPath}')
+        `select q.id, q.body from releases r join requests q on q.id = r.request_id
          where r.release_id = ?`,
       )
       .get(releaseId);
@@ -652,7 +662,7 @@ export class ReleaseRepository {
 
   /** The snapshot of a read row with its request put back (and remembered for the next write). */
   private snapshotOf(r: Pick<ReleaseRecord, 'release_id' | 'snapshot' | 'request_id' | 'request'>): unknown {
-    const parsed: unknown = JSON.parse(r.snapshot);
+    const parsed: unknown = JSON.parse(unpackJson(r.snapshot));
     const ref = requestRefIn(parsed);
     if (ref === null) return parsed;
     if (r.request === null || r.request_id === null) throw new StoredRequestMissingError(r.release_id, ref);
@@ -690,14 +700,19 @@ export class ReleaseRepository {
     return this.db
       .select({ row: releases, requestId: requests.id, request: requests.body })
       .from(releases)
-      .leftJoin(requests, eq(requests.id, sql`(${releases.snapshot} ->> ${sql.raw(`'${requestRefPath}'`)})`));
+      .leftJoin(requests, eq(requests.id, releases.requestId));
   }
 
-  private joinedRowOf(joined: { row: ReleaseRow; requestId: number | null; request: unknown }): ReleaseRow {
-    const ref = requestRefIn(joined.row.snapshot);
-    if (ref === null) return joined.row;
-    if (joined.requestId === null) throw new StoredRequestMissingError(joined.row.releaseId, ref);
-    return { ...joined.row, snapshot: attachRequest(joined.row.snapshot, joined.request) };
+  private joinedRowOf(joined: {
+    row: typeof releases.$inferSelect;
+    requestId: number | null;
+    request: unknown;
+  }): ReleaseRow {
+    const { requestId: _link, ...row } = joined.row;
+    const ref = requestRefIn(row.snapshot);
+    if (ref === null) return row;
+    if (joined.requestId === null) throw new StoredRequestMissingError(row.releaseId, ref);
+    return { ...row, snapshot: attachRequest(row.snapshot, joined.request) };
   }
 
   // ---- audit ------------------------------------------------------------------------------------

@@ -103,6 +103,11 @@ export interface DeliveryInput {
   issueKey: string | null;
   delivery: unknown;
   rawSize: number;
+  /**
+   * The delivery's outcome when it is known as it arrives (no issue, an issue cdflow does not manage, no
+   * status change): stored processed at once, in the insert, with nothing left to do after the answer.
+   */
+  processed?: { outcome: string; detail: unknown };
 }
 
 export interface DeliveryStore {

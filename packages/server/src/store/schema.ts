@@ -13,7 +13,19 @@
  * schedule key as well as its id).
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { packJson, unpackJson } from './packed-json.js';
+
+/**
+ * A JSON value stored packed (packed-json.ts: deflated with cdflow's vocabulary, a BLOB); one stored
+ * as text before packing reads back as it is. Declared `text` so that SQLite's type affinity and the
+ * migrations stay as they were.
+ */
+const packedJson = customType<{ data: unknown; driverData: Uint8Array | string }>({
+  dataType: () => 'text',
+  toDriver: (value) => packJson(JSON.stringify(value)),
+  fromDriver: (value) => JSON.parse(unpackJson(value)) as unknown,
+});
 
 /** One row per release: the latest machine snapshot plus the columns the query API filters on. */
 export const releases = sqliteTable(
@@ -30,11 +42,14 @@ export const releases = sqliteTable(
     iteration: integer('iteration').notNull(),
     machineVersion: integer('machine_version').notNull(),
     /**
-     * XState persisted snapshot, JSON. Its `context.request` is stored once, in `requests`: the snapshot
-     * holds `{ "storedRequestId": <requests.id> }` in its place (see stored-request.ts), and reads put the
-     * request back. A snapshot written before that (or whose request was never stored) keeps it inline.
+     * XState persisted snapshot, JSON, stored packed (packed-json.ts). Its `context.request` is stored
+     * once, in `requests`: the snapshot holds `{ "storedRequestId": <requests.id> }` in its place (see
+     * stored-request.ts), and reads put the request back. A snapshot written before that (or whose
+     * request was never stored) keeps it inline.
      */
-    snapshot: text('snapshot', { mode: 'json' }).notNull(),
+    snapshot: packedJson('snapshot').notNull(),
+    /** The `requests` row the snapshot refers to (its storedRequestId), null when the request is inline. */
+    requestId: integer('request_id'),
     /** The request version last brought to uatComplete (DF-V002: later releases never go below it). */
     appliedVersion: text('applied_version'),
     appliedAt: text('applied_at'),

@@ -40,9 +40,6 @@ export interface StoredRequestMatch {
   withSqlTexts: boolean;
 }
 
-/** Where the reference sits in the stored snapshot (an SQLite JSON path), for joins. */
-export const requestRefPath = '$.context.request.storedRequestId';
-
 type SnapshotShape = { context?: Record<string, unknown> } & Record<string, unknown>;
 
 function contextOf(snapshot: unknown): Record<string, unknown> | undefined {

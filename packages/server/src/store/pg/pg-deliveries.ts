@@ -60,12 +60,16 @@ export class PgDeliveries implements DeliveryStore {
   ) {}
 
   async insert(input: DeliveryInput): Promise<number | null> {
+    const at = new Date().toISOString();
+    const processed = input.processed;
     const rows = await rowsOf<{ id: string }>(
       this.db,
       sql`insert into webhook_deliveries (dedupe_key, received_at, webhook_event, issue_key, delivery, raw_size,
-          status, attempts)
-        values (${input.dedupeKey}, ${new Date().toISOString()}, ${input.webhookEvent}, ${input.issueKey},
-          ${encodeDelivery(input.delivery, input)}::json, ${input.rawSize}, 'received', 0)
+          status, attempts, outcome, detail, processed_at)
+        values (${input.dedupeKey}, ${at}, ${input.webhookEvent}, ${input.issueKey},
+          ${encodeDelivery(input.delivery, input)}::json, ${input.rawSize}, ${processed ? 'processed' : 'received'}, 0,
+          ${processed?.outcome ?? null}, ${jsonParam(processed ? jsonOrNull(processed.detail) : null)},
+          ${processed ? at : null})
         on conflict (dedupe_key) do nothing
         returning id`,
     );
