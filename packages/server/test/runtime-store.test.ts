@@ -113,6 +113,60 @@ describe('the store', () => {
     expect(repo.headEffect('rel-1')?.payload).toEqual({ n: 2 });
   });
 
+  it('keeps each release’s queue in order when a decision finishes one effect and queues the next', () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, emptyWrite);
+    repo.createRelease(
+      { ...baseRelease, releaseId: 'rel-2', summary: 'other', issueKey: 'AC-2' },
+      emptyWrite,
+    );
+    const effect = (key: string, n: number) => ({
+      idempotencyKey: key,
+      type: 'jira.comment',
+      payload: { n },
+    });
+    const keys = (releaseId: string) => repo.pendingEffects(releaseId).map((r) => r.idempotencyKey);
+    const [a] = repo.commitDecision({ releaseId: 'rel-1', ...emptyWrite, effects: [effect('a', 1)] }).queued;
+    // Another release's later rows do not matter; the next effect is what the queue returns and stores.
+    repo.commitDecision({ releaseId: 'rel-2', ...emptyWrite, effects: [effect('z', 9)] });
+    store.resetStats();
+    const { queued } = repo.commitDecision({
+      releaseId: 'rel-1',
+      ...emptyWrite,
+      completeEffect: { id: a!.id, status: 'done' },
+      effects: [effect('b', 2)],
+    });
+    expect(store.stats().statements).toBe(1);
+    expect(queued.map((r) => [r.idempotencyKey, r.payload])).toEqual([['b', { n: 2 }]]);
+    expect(repo.headEffect('rel-1')).toMatchObject({
+      id: queued[0]!.id,
+      idempotencyKey: 'b',
+      payload: { n: 2 },
+    });
+    expect(repo.headEffect('rel-1')).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
+
+    // Two queued: finishing the first and queueing a third keeps the third after the second.
+    repo.commitDecision({ releaseId: 'rel-1', ...emptyWrite, effects: [effect('c', 3)] });
+    const head = repo.headEffect('rel-1')!;
+    repo.commitDecision({
+      releaseId: 'rel-1',
+      ...emptyWrite,
+      completeEffect: { id: head.id, status: 'done' },
+      effects: [effect('d', 4)],
+    });
+    expect(keys('rel-1')).toEqual(['c', 'd']);
+    // The next key already queued: queued once, as ever.
+    const c = repo.headEffect('rel-1')!;
+    repo.commitDecision({
+      releaseId: 'rel-1',
+      ...emptyWrite,
+      completeEffect: { id: c.id, status: 'done' },
+      effects: [effect('d', 5)],
+    });
+    expect(repo.pendingEffects('rel-1').map((r) => [r.idempotencyKey, r.payload])).toEqual([['d', { n: 4 }]]);
+    expect(keys('rel-2')).toEqual(['z']);
+  });
+
   it('keeps one timer per name: a new schedule replaces the due time', () => {
     const repo = new ReleaseRepository(store);
     repo.createRelease(baseRelease, emptyWrite);

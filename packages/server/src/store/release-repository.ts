@@ -548,7 +548,8 @@ export class ReleaseRepository {
       ...(write.completeEffect ? [write.completeEffect] : []),
       ...(write.completeEffects ?? []),
     ];
-    this.completeEffects(completions, at);
+    const reused = this.queueInFinishedRow(releaseId, completions, write, at);
+    this.completeEffects(reused ? [] : completions, at);
     // A fired timer the same write schedules again is replaced by the upsert below.
     const fired = write.firedTimer;
     if (fired && !write.scheduleTimers.some((t) => t.name === fired.name)) {
@@ -568,9 +569,62 @@ export class ReleaseRepository {
         )
         .run(releaseId, timer.name, timer.dueAt, timer.scheduleKey, at);
     }
+    if (reused) return [reused];
     const requeued = this.requeueFailedEffects(releaseId, write.requeueEffects ?? [], at);
     const queued = this.queueEffects(releaseId, write.effects, at);
     return requeued.length === 0 ? queued : [...requeued, ...queued].sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * The common step of a release's queue: a decision that finishes its one effect and queues the next.
+   * The finished row takes the new effect in place (one update, instead of a delete and an insert, and
+   * no page freed and taken again), when that keeps the queue's order and the keys unique: it is the
+   * release's last row (no row of the release after it, so the new effect still comes last) and no other
+   * row has the new key (`or ignore`: else nothing changes, and the rows are written as usual).
+   */
+  private queueInFinishedRow(
+    releaseId: string,
+    completions: readonly EffectCompletion[],
+    write: DecisionWrite,
+    at: string,
+  ): OutboxRow | undefined {
+    const [done] = completions;
+    const [effect] = write.effects;
+    if (completions.length !== 1 || done?.status !== 'done' || write.effects.length !== 1 || !effect) {
+      return undefined;
+    }
+    if ((write.requeueEffects ?? []).length > 0) return undefined;
+    const { changes } = this.store
+      .statement(
+        `update or ignore outbox set idempotency_key = ?, type = ?, payload = ?, status = 'pending', attempts = 0,
+          next_attempt_at = 0, last_error = null, created_at = ?, updated_at = ?
+         where id = ? and release_id = ? and not exists (select 1 from outbox o where o.release_id = ? and o.id > ?)`,
+      )
+      .run(
+        effect.idempotencyKey,
+        effect.type,
+        JSON.stringify(effect.payload ?? null),
+        at,
+        at,
+        done.id,
+        releaseId,
+        releaseId,
+        done.id,
+      );
+    if (changes !== 1) return undefined;
+    return {
+      id: done.id,
+      releaseId,
+      idempotencyKey: effect.idempotencyKey,
+      type: effect.type,
+      payload: effect.payload,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: 0,
+      lastError: null,
+      createdAt: at,
+      updatedAt: at,
+    };
   }
 
   /** Failed rows back to pending (first try, due now), read back with their payload. */
