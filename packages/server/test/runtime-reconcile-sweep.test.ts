@@ -1,6 +1,7 @@
 /** The reconciliation reads a bounded page of waiting releases per sweep and gives every one its turn. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { callsTo, type RuntimeHarness, releaseRequest, startRuntimeHarness } from './runtime-harness.js';
+import { testDialect } from './support/test-store.js';
 
 let h: RuntimeHarness | undefined;
 afterEach(async () => {
@@ -15,13 +16,15 @@ describe('Jira reconciliation sweeps', () => {
     await h.runtime.intake(request, 'release-system');
     const waiting = await h.waitFor(request.summary, (r) => r.state === 'sqlExecuting', 'sqlExecuting');
     await h.runtime.idle();
-    // 149 more releases waiting on people, each with its own issue, changed at distinct times.
+    // 149 more releases waiting on people, each with its own issue, changed at distinct times (SQLite
+    // keeps the link to the stored request in a column of its own).
+    const link = testDialect() === 'sqlite' ? ', request_id' : '';
     const insert = (...params: unknown[]) =>
       h!.database.sql(
         `insert into releases (release_id, summary, issue_key, project, jira_project, env, state, iteration,
-           machine_version, snapshot, revision, created_at, updated_at, applied_version, applied_at)
+           machine_version, snapshot, revision, created_at, updated_at, applied_version, applied_at${link})
          select ? as release_id, ? as summary, ? as issue_key, project, jira_project, env, state,
-         iteration, machine_version, snapshot, revision, created_at, ? as updated_at, applied_version, applied_at
+         iteration, machine_version, snapshot, revision, created_at, ? as updated_at, applied_version, applied_at${link}
        from releases where release_id = ?`,
         params,
       );

@@ -21,6 +21,7 @@ import {
   outboxRowOf,
   outboxSelect,
   placeholderRows,
+  queuedRowOf,
   type TimerRecord,
   timerColumns,
   timerRowOf,
@@ -612,19 +613,7 @@ export class ReleaseRepository {
         done.id,
       );
     if (changes !== 1) return undefined;
-    return {
-      id: done.id,
-      releaseId,
-      idempotencyKey: effect.idempotencyKey,
-      type: effect.type,
-      payload: effect.payload,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: 0,
-      lastError: null,
-      createdAt: at,
-      updatedAt: at,
-    };
+    return queuedRowOf(done.id, releaseId, effect, at);
   }
 
   /** Failed rows back to pending (first try, due now), read back with their payload. */
@@ -838,19 +827,7 @@ export class ReleaseRepository {
       const id = inserted.get(effect.idempotencyKey);
       if (id === undefined) continue;
       inserted.delete(effect.idempotencyKey);
-      queued.push({
-        id,
-        releaseId,
-        idempotencyKey: effect.idempotencyKey,
-        type: effect.type,
-        payload: effect.payload,
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: 0,
-        lastError: null,
-        createdAt: at,
-        updatedAt: at,
-      });
+      queued.push(queuedRowOf(id, releaseId, effect, at));
     }
     return queued.sort((a, b) => a.id - b.id);
   }

@@ -101,6 +101,28 @@ export function deliveryRowOf(r: DeliveryRecord) {
   };
 }
 
+/** The outbox row of an effect just queued, as stored (pending, first try, due now): no read back. */
+export function queuedRowOf(
+  id: number,
+  releaseId: string,
+  effect: { idempotencyKey: string; type: string; payload: unknown },
+  at: string,
+) {
+  return {
+    id,
+    releaseId,
+    idempotencyKey: effect.idempotencyKey,
+    type: effect.type,
+    payload: effect.payload,
+    status: 'pending' as const,
+    attempts: 0,
+    nextAttemptAt: 0,
+    lastError: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
 /** JSON text of a value for a nullable JSON column (undefined and null are SQL NULL, as drizzle stores them). */
 export function jsonOrNull(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);

@@ -46,7 +46,7 @@ import {
   type RenewedClaims,
 } from '../release-store.js';
 import type { OutboxStatus } from '../schema.js';
-import { jsonOrNull } from '../store-records.js';
+import { jsonOrNull, queuedRowOf } from '../store-records.js';
 import type { StoreCounters, StoreStats } from '../store-stats.js';
 import {
   attachRequest,
@@ -908,19 +908,7 @@ export class PgReleaseStore implements ReleaseStore {
       const id = inserted.get(effect.idempotencyKey);
       if (id === undefined) continue;
       inserted.delete(effect.idempotencyKey);
-      queued.push({
-        id,
-        releaseId,
-        idempotencyKey: effect.idempotencyKey,
-        type: effect.type,
-        payload: effect.payload,
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: 0,
-        lastError: null,
-        createdAt: at,
-        updatedAt: at,
-      });
+      queued.push(queuedRowOf(id, releaseId, effect, at));
     }
     return queued.sort((a, b) => a.id - b.id);
   }
