@@ -61,7 +61,7 @@ export class DeliveryRepository {
           input.rawSize,
           processed ? 'processed' : 'received',
           processed?.outcome ?? null,
-          processed ? jsonOrNull(processed.detail) : null,
+          jsonOrNull(processed?.detail),
           processed ? at : null,
         );
     const result = this.store.transaction(insert, { durable: options.durable ?? true });

@@ -68,7 +68,7 @@ export class PgDeliveries implements DeliveryStore {
           status, attempts, outcome, detail, processed_at)
         values (${input.dedupeKey}, ${at}, ${input.webhookEvent}, ${input.issueKey},
           ${encodeDelivery(input.delivery, input)}::json, ${input.rawSize}, ${processed ? 'processed' : 'received'}, 0,
-          ${processed?.outcome ?? null}, ${jsonParam(processed ? jsonOrNull(processed.detail) : null)},
+          ${processed?.outcome ?? null}, ${jsonParam(jsonOrNull(processed?.detail))},
           ${processed ? at : null})
         on conflict (dedupe_key) do nothing
         returning id`,
