@@ -508,15 +508,116 @@ describe('a webhook delivery', () => {
     };
     const id = deliveries.insert({ ...delivery, delivery, rawSize: 2000 })!;
     const stored = store.sqlite.prepare('select delivery from webhook_deliveries where id = ?').get(id) as {
-      delivery: string;
+      delivery: Uint8Array;
     };
-    expect(stored.delivery).not.toContain('f'.repeat(64));
+    expect(stored.delivery, 'the delivery is stored packed').toBeInstanceOf(Uint8Array);
+    expect(unpackJson(stored.delivery)).not.toContain('f'.repeat(64));
     expect(deliveries.get(id)?.delivery).toEqual(delivery);
     expect(deliveries.unprocessed()[0]?.delivery).toEqual(delivery);
     // A delivery that does not repeat its columns is kept as it is.
     const other = { hint: 'not a parsed delivery', $columns: 1 };
     const second = deliveries.insert({ ...delivery, dedupeKey: 'other', delivery: other, rawSize: 10 })!;
     expect(deliveries.get(second)?.delivery).toEqual(other);
+  });
+});
+
+describe('what a decision and a delivery store as JSON', () => {
+  const columnTypes = () =>
+    store.sqlite
+      .prepare(
+        `select (select typeof(detail) from audit) as audit, (select typeof(body) from requests) as request,
+          (select typeof(delivery) from webhook_deliveries) as delivery,
+          (select typeof(detail) from webhook_deliveries) as outcome`,
+      )
+      .get();
+
+  it('is stored packed, in fewer bytes than its text, and reads back as it was written', () => {
+    const repo = new ReleaseRepository(store);
+    const detail = {
+      event: { type: 'SQL_CHECKED', items: [{ sqlId: 'a', hash: 'b'.repeat(64), errors: [], warnings: [] }] },
+      effect: { type: 'archery.checkSql', outcome: 'done', idempotencyKey: 'rel-1:i1:r6:archery.checkSql' },
+      note: '中文说明',
+    };
+    const entry = {
+      source: 'runner',
+      actor: 'cdflow',
+      event: 'SQL_CHECKED',
+      fromState: null,
+      accepted: true,
+    };
+    repo.createRelease(
+      { ...baseRelease, snapshot: withRequest('sqlPending') },
+      {
+        ...emptyWrite,
+        audit: [{ ...entry, toState: 'sqlPending', detail }],
+        request: { iteration: 1, by: 'release-system', body: request },
+      },
+    );
+    const deliveries = new DeliveryRepository(store);
+    const id = deliveries.insert({
+      dedupeKey: 'd'.repeat(64),
+      webhookEvent: 'jira:issue_updated',
+      issueKey: 'AC-1',
+      delivery: { statusChange: null, user: 'dba' },
+      rawSize: 900,
+      processed: { outcome: 'no-status-change', detail: { issueKey: 'AC-1', user: 'dba' } },
+    })!;
+
+    expect(columnTypes()).toEqual({ audit: 'blob', request: 'blob', delivery: 'blob', outcome: 'blob' });
+    const sizes = store.sqlite.prepare('select length(detail) as packed from audit').get() as {
+      packed: number;
+    };
+    expect(sizes.packed).toBeLessThan(Buffer.byteLength(JSON.stringify(detail)));
+    expect(repo.history('rel-1').map((a) => a.detail)).toEqual([detail]);
+    expect(repo.getById('rel-1')?.snapshot).toEqual(withRequest('sqlPending'));
+    expect(deliveries.get(id)).toMatchObject({
+      delivery: { statusChange: null, user: 'dba' },
+      detail: { issueKey: 'AC-1', user: 'dba' },
+    });
+    // A delivery finished after its processing, and one that failed to be processed, too.
+    const later = deliveries.insert({
+      ...{ dedupeKey: 'e', webhookEvent: 'x', issueKey: 'AC-1' },
+      delivery: {},
+      rawSize: 1,
+    })!;
+    deliveries.recordAttempt(later, 1, 'Jira did not answer');
+    expect(deliveries.get(later)?.detail).toEqual({ error: 'Jira did not answer' });
+    deliveries.finish(later, 'in-sync', { issueKey: 'AC-1', current: 'SQL执行中' });
+    expect(deliveries.get(later)?.detail).toEqual({ issueKey: 'AC-1', current: 'SQL执行中' });
+    expect(deliveries.lastSeenStatus('AC-1')).toBe('SQL执行中');
+  });
+
+  it('reads back as it is where an older cdflow stored it as text', () => {
+    const old = olderStore('text-history.sqlite', 6);
+    const at = '2026-01-01T00:00:00.000Z';
+    insertOldRelease(old, { value: 'sqlPending' });
+    old
+      .prepare(
+        `insert into audit (release_id, at, source, actor, event, from_state, to_state, accepted, detail)
+         values ('rel-1', ?, 'intake', 'release-system', 'RELEASE_REQUESTED', null, 'sqlPending', 1, ?)`,
+      )
+      .run(at, JSON.stringify({ iteration: 1, dropped: [] }));
+    old
+      .prepare(
+        `insert into webhook_deliveries (dedupe_key, received_at, webhook_event, issue_key, delivery, raw_size,
+          status, attempts, outcome, detail, processed_at)
+         values ('k', ?, 'jira:issue_updated', 'AC-1', ?, 10, 'processed', 0, 'in-sync', ?, ?)`,
+      )
+      .run(at, JSON.stringify({ $columns: 1, user: 'dba' }), JSON.stringify({ current: 'SQL执行中' }), at);
+    old.close();
+
+    store.close();
+    store = openStore(join(dir, 'text-history.sqlite'));
+    expect(columnTypes()).toEqual({ audit: 'text', request: null, delivery: 'text', outcome: 'text' });
+    expect(new ReleaseRepository(store).history('rel-1').map((a) => a.detail)).toEqual([
+      { iteration: 1, dropped: [] },
+    ]);
+    const deliveries = new DeliveryRepository(store);
+    expect(deliveries.getByDedupeKey('k')).toMatchObject({
+      delivery: { dedupeKey: 'k', webhookEvent: 'jira:issue_updated', issueKey: 'AC-1', user: 'dba' },
+      detail: { current: 'SQL执行中' },
+    });
+    expect(deliveries.lastSeenStatus('AC-1')).toBe('SQL执行中');
   });
 });
 

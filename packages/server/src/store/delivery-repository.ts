@@ -1,9 +1,10 @@
 /** Jira webhook deliveries: dedupe on insert, then the outcome once processed. Statements prepared once. */
 import { BoundedMap } from './bounded-map.js';
 import type { Store } from './open-store.js';
+import { packedOrNull, packJson, unpackJson } from './packed-json.js';
 import type { DeliveryInput } from './release-store.js';
 import type { webhookDeliveries } from './schema.js';
-import { type DeliveryRecord, deliveryColumns, deliveryRowOf, jsonOrNull } from './store-records.js';
+import { type DeliveryRecord, deliveryColumns, deliveryRowOf } from './store-records.js';
 import { encodeDelivery } from './stored-delivery.js';
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -57,11 +58,11 @@ export class DeliveryRepository {
           at,
           input.webhookEvent,
           input.issueKey,
-          encodeDelivery(input.delivery, input),
+          packJson(encodeDelivery(input.delivery, input)),
           input.rawSize,
           processed ? 'processed' : 'received',
           processed?.outcome ?? null,
-          jsonOrNull(processed?.detail),
+          packedOrNull(processed?.detail),
           processed ? at : null,
         );
     const result = this.store.transaction(insert, { durable: options.durable ?? true });
@@ -83,14 +84,14 @@ export class DeliveryRepository {
     const seen = seenOf(this.store).get(issueKey);
     if (seen !== undefined) return seen;
     const rows = this.store
-      .statement<{ detail: string | null }>(
+      .statement<{ detail: Uint8Array | string | null }>(
         `select detail from webhook_deliveries where issue_key = ? and status = 'processed'
          order by id desc limit 20`,
       )
       .all(issueKey);
     for (const row of rows) {
       if (row.detail === null) continue;
-      const current = (JSON.parse(row.detail) as { current?: unknown } | null)?.current;
+      const current = (JSON.parse(unpackJson(row.detail)) as { current?: unknown } | null)?.current;
       if (typeof current === 'string') {
         seenOf(this.store).set(issueKey, current);
         return current;
@@ -135,7 +136,7 @@ export class DeliveryRepository {
           `update webhook_deliveries set status = 'processed', outcome = ?, detail = ?, processed_at = ?
            where id = ? and status = 'received'`,
         )
-        .run(outcome, jsonOrNull(detail), new Date().toISOString(), id);
+        .run(outcome, packedOrNull(detail), new Date().toISOString(), id);
     if (options.durable === false) this.store.transaction(update, { durable: false });
     else update();
     noteProcessedDelivery(this.store, detail);
@@ -144,6 +145,6 @@ export class DeliveryRepository {
   recordAttempt(id: number, attempts: number, error: string): void {
     this.store
       .statement(`update webhook_deliveries set attempts = ?, outcome = 'error', detail = ? where id = ?`)
-      .run(attempts, JSON.stringify({ error }), id);
+      .run(attempts, packedOrNull({ error }), id);
   }
 }

@@ -12,11 +12,10 @@ import { and, asc, count, desc, eq, isNotNull, ne, or, type SQL, sql } from 'dri
 import { BoundedMap } from './bounded-map.js';
 import { noteProcessedDelivery } from './delivery-repository.js';
 import type { SqlValue, Store } from './open-store.js';
-import { packJson, unpackJson } from './packed-json.js';
+import { packedOrNull, packJson, unpackJson } from './packed-json.js';
 import type { ReleaseListFilter } from './release-store.js';
 import { audit, type OutboxStatus, type outbox, releases, requests, type timers } from './schema.js';
 import {
-  jsonOrNull,
   type OutboxRecord,
   outboxRowOf,
   outboxSelect,
@@ -187,7 +186,8 @@ interface ReleaseRecord {
   created_at: string;
   updated_at: string;
   request_id: number | null;
-  request: string | null;
+  /** The stored request's body: packed (a BLOB), or JSON text when stored before packing. */
+  request: Uint8Array | string | null;
 }
 
 type DecisionRecord = Pick<
@@ -542,7 +542,7 @@ export class ReleaseRepository {
         .statement(
           `update webhook_deliveries set status = 'processed', outcome = ?, detail = ?, processed_at = ? where id = ?`,
         )
-        .run(d.outcome, jsonOrNull(d.detail), at, d.id);
+        .run(d.outcome, packedOrNull(d.detail), at, d.id);
       noteProcessedDelivery(this.store, d.detail);
     }
     const completions = [
@@ -651,7 +651,7 @@ export class ReleaseRepository {
     const text = JSON.stringify(request.body);
     const { lastInsertRowid } = this.store
       .statement('insert into requests (release_id, iteration, by, body, received_at) values (?, ?, ?, ?, ?)')
-      .run(releaseId, request.iteration, request.by, text, at);
+      .run(releaseId, request.iteration, request.by, packJson(text), at);
     return { id: Number(lastInsertRowid), text };
   }
 
@@ -684,7 +684,7 @@ export class ReleaseRepository {
   /** The request the release's stored snapshot refers to, else the newest request stored for it. */
   private storedRequestOf(releaseId: string): StoredRequest | undefined {
     const referenced = this.store
-      .statement<{ id: number; body: string }>(
+      .statement<{ id: number; body: Uint8Array | string }>(
         `select q.id, q.body from releases r join requests q on q.id = r.request_id
          where r.release_id = ?`,
       )
@@ -692,11 +692,11 @@ export class ReleaseRepository {
     const row =
       referenced ??
       this.store
-        .statement<{ id: number; body: string }>(
+        .statement<{ id: number; body: Uint8Array | string }>(
           'select id, body from requests where release_id = ? order by id desc limit 1',
         )
         .get(releaseId);
-    return row && { id: row.id, text: row.body };
+    return row && { id: row.id, text: unpackJson(row.body) };
   }
 
   private rememberRequests(entries: Array<[string, StoredRequest]>): void {
@@ -709,8 +709,9 @@ export class ReleaseRepository {
     const ref = requestRefIn(parsed);
     if (ref === null) return parsed;
     if (r.request === null || r.request_id === null) throw new StoredRequestMissingError(r.release_id, ref);
-    this.rememberRequests([[r.release_id, { id: r.request_id, text: r.request }]]);
-    return attachRequest(parsed, JSON.parse(r.request));
+    const text = unpackJson(r.request);
+    this.rememberRequests([[r.release_id, { id: r.request_id, text }]]);
+    return attachRequest(parsed, JSON.parse(text));
   }
 
   private rememberIndexed(r: Pick<ReleaseRecord, 'release_id' | 'revision' | 'state' | 'issue_key'>): void {
@@ -774,7 +775,7 @@ export class ReleaseRepository {
           e.fromState,
           e.toState,
           e.accepted ? 1 : 0,
-          jsonOrNull(e.detail),
+          packedOrNull(e.detail),
         );
       }
       this.store

@@ -78,7 +78,8 @@ export const requests = sqliteTable(
     releaseId: text('release_id').notNull(),
     iteration: integer('iteration').notNull(),
     by: text('by').notNull(),
-    body: text('body', { mode: 'json' }).notNull(),
+    /** The request as accepted, JSON stored packed (packed-json.ts). */
+    body: packedJson('body').notNull(),
     receivedAt: text('received_at').notNull(),
   },
   (t) => [index('requests_release_idx').on(t.releaseId, t.iteration)],
@@ -97,7 +98,11 @@ export const audit = sqliteTable(
     fromState: text('from_state'),
     toState: text('to_state'),
     accepted: integer('accepted', { mode: 'boolean' }).notNull(),
-    detail: text('detail', { mode: 'json' }),
+    /**
+     * The event, effect outcome or refusal, JSON stored packed like the snapshot (packed-json.ts): a row
+     * then fits a quarter of a page instead of most of one (or an overflow page), on disk and in the log.
+     */
+    detail: packedJson('detail'),
   },
   (t) => [index('audit_release_idx').on(t.releaseId, t.seq)],
 );
@@ -169,15 +174,17 @@ export const webhookDeliveries = sqliteTable(
     issueKey: text('issue_key'),
     /**
      * The delivery as the route parsed it (a hint: the issue is re-read before acting), stored without
-     * the fields that repeat this row's columns (see stored-delivery.ts); reads return it whole.
+     * the fields that repeat this row's columns (see stored-delivery.ts), packed (packed-json.ts); reads
+     * return it whole.
      */
-    delivery: text('delivery', { mode: 'json' }).notNull(),
+    delivery: packedJson('delivery').notNull(),
     rawSize: integer('raw_size').notNull(),
     status: text('status', { enum: deliveryStatuses }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     /** 'applied' | 'refused' | 'echo' | 'ignored' | 'unknown-issue' | 'no-issue' | 'error' */
     outcome: text('outcome'),
-    detail: text('detail', { mode: 'json' }),
+    /** What processing found (packed like `delivery`). */
+    detail: packedJson('detail'),
     processedAt: text('processed_at'),
   },
   (t) => [

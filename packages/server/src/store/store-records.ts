@@ -2,6 +2,8 @@
  * The rows the repositories read with their own prepared SQL (snake_case, as SQLite answers) and their
  * mapping to the camelCase shapes drizzle's schema infers, so a caller cannot tell which path read a row.
  */
+
+import { unpackJson } from './packed-json.js';
 import type { OutboxStatus } from './schema.js';
 import { decodeDelivery } from './stored-delivery.js';
 
@@ -71,12 +73,13 @@ export interface DeliveryRecord {
   received_at: string;
   webhook_event: string;
   issue_key: string | null;
-  delivery: string;
+  /** Packed (a BLOB), or JSON text when stored before packing (SQLite); text (PostgreSQL). */
+  delivery: Uint8Array | string;
   raw_size: number;
   status: 'received' | 'processed';
   attempts: number;
   outcome: string | null;
-  detail: string | null;
+  detail: Uint8Array | string | null;
   processed_at: string | null;
 }
 
@@ -87,7 +90,7 @@ export function deliveryRowOf(r: DeliveryRecord) {
     receivedAt: r.received_at,
     webhookEvent: r.webhook_event,
     issueKey: r.issue_key,
-    delivery: decodeDelivery(r.delivery, {
+    delivery: decodeDelivery(unpackJson(r.delivery), {
       dedupeKey: r.dedupe_key,
       webhookEvent: r.webhook_event,
       issueKey: r.issue_key,
@@ -96,7 +99,7 @@ export function deliveryRowOf(r: DeliveryRecord) {
     status: r.status,
     attempts: r.attempts,
     outcome: r.outcome,
-    detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown),
+    detail: r.detail === null ? null : (JSON.parse(unpackJson(r.detail)) as unknown),
     processedAt: r.processed_at,
   };
 }
