@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApolloSimulator, apolloErrorBody } from '../../sandbox/src/apollo/index.js';
 import { ApolloClient } from '../src/apollo/index.js';
 import { UpstreamError } from '../src/http/index.js';
+import { rejectionOf } from './support/rejection-of.js';
+import { type TokenClientTuning, tokenClientOptions } from './support/token-client-options.js';
 
 let sim: ApolloSimulator;
 
@@ -19,23 +21,9 @@ const itemRoute = 'PUT /openapi/v1/envs/:env/apps/:appId/clusters/:cluster/names
 const releaseRoute =
   'POST /openapi/v1/envs/:env/apps/:appId/clusters/:cluster/namespaces/:namespace/releases';
 
-function client(options: { token?: string; timeoutMs?: number; retries?: number } = {}): ApolloClient {
-  return new ApolloClient({
-    baseUrl: sim.url,
-    token: options.token ?? sim.credentials.token,
-    timeoutMs: options.timeoutMs ?? 2000,
-    retries: options.retries ?? 2,
-  });
-}
+const client = (tuning: TokenClientTuning = {}) => new ApolloClient(tokenClientOptions(sim, tuning));
 
-async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, UpstreamError);
 
 describe('ApolloClient against the Apollo simulator', () => {
   it('creates an item, updates it, and publishes the namespace with the values', async () => {

@@ -10,6 +10,7 @@ import {
 import type { ChatMessage, ReleaseNotification } from '@cdflow/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rejectionOf } from './support/rejection-of.js';
 
 /**
  * Local robots that check what the real ones check: DingTalk's sign in the URL, Feishu's sign in the
@@ -32,6 +33,11 @@ let base: string;
 let received: Received[] = [];
 /** Answer the next messages of a robot with this refusal code (DingTalk/WeCom errcode, Feishu code). */
 let refuseNext: { robot: string; code: number; times: number } | null = null;
+
+/** Keep a message a robot accepted. */
+function receive(robot: string, body: unknown, headers: Record<string, unknown>): void {
+  received.push({ robot, body: body as Record<string, unknown>, headers });
+}
 
 function refusal(robot: string): number | null {
   if (refuseNext?.robot !== robot || refuseNext.times <= 0) return null;
@@ -69,11 +75,7 @@ beforeAll(async () => {
     if (sign !== expected) return { errcode: 310000, errmsg: 'sign not match' };
     const refused = refusal('dingtalk');
     if (refused !== null) return { errcode: refused, errmsg: 'send too fast' };
-    received.push({
-      robot: 'dingtalk',
-      body: request.body as Record<string, unknown>,
-      headers: request.headers,
-    });
+    receive('dingtalk', request.body, request.headers);
     return { errcode: 0, errmsg: 'ok' };
   });
   app.post<{ Params: { hook: string } }>('/open-apis/bot/v2/hook/:hook', async (request) => {
@@ -85,22 +87,14 @@ beforeAll(async () => {
       return { code: 19021, msg: 'sign match fail or timestamp is not within one hour from current time' };
     const refused = refusal('feishu');
     if (refused !== null) return { code: refused, msg: 'frequency limited' };
-    received.push({
-      robot: 'feishu',
-      body: request.body as Record<string, unknown>,
-      headers: request.headers,
-    });
+    receive('feishu', request.body, request.headers);
     return { code: 0, msg: 'success', data: {} };
   });
   app.post<{ Querystring: { key?: string } }>('/cgi-bin/webhook/send', async (request) => {
     if (request.query.key !== wecom.key) return { errcode: 93000, errmsg: 'invalid webhook url' };
     const refused = refusal('wecom');
     if (refused !== null) return { errcode: refused, errmsg: 'api freq out of limit' };
-    received.push({
-      robot: 'wecom',
-      body: request.body as Record<string, unknown>,
-      headers: request.headers,
-    });
+    receive('wecom', request.body, request.headers);
     return { errcode: 0, errmsg: 'ok' };
   });
   // The generic webhook's receiver checks the HMAC over the raw body: its own scope keeps the bytes.
@@ -113,11 +107,7 @@ beforeAll(async () => {
       const expected = `sha256=${createHmac('sha256', hookSecret).update(raw).digest('hex')}`;
       if (request.headers['x-cdflow-signature'] !== expected)
         return reply.code(401).send({ error: 'bad signature' });
-      received.push({
-        robot: 'webhook',
-        body: JSON.parse(raw) as Record<string, unknown>,
-        headers: request.headers,
-      });
+      receive('webhook', JSON.parse(raw), request.headers);
       return reply.code(204).send();
     });
   });
@@ -155,12 +145,7 @@ describe('DingTalk robot', () => {
 
   it('a wrong secret is refused for good, and the error names neither the token nor the secret', async () => {
     const robot = new DingTalkRobot({ url: url(), secret: 'SECwrong-secret-0123456789' });
-    const error = await robot.send(message).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(UpstreamError);
-    const e = error as UpstreamError;
+    const e = await rejectionOf(robot.send(message), UpstreamError);
     expect(e.code).toBe('VALIDATION');
     expect(e.retryable).toBe(false);
     expect(e.message).toContain('310000');

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CmdbSimulator } from '../../sandbox/src/cmdb/index.js';
 import { CmdbClient, selectTarget } from '../src/cmdb/index.js';
 import { UpstreamError } from '../src/http/index.js';
+import { rejectionOf } from './support/rejection-of.js';
+import { type TokenClientTuning, tokenClientOptions } from './support/token-client-options.js';
 
 let sim: CmdbSimulator;
 
@@ -12,23 +14,9 @@ afterEach(async () => {
   await sim.close();
 });
 
-function client(options: { token?: string; timeoutMs?: number; retries?: number } = {}): CmdbClient {
-  return new CmdbClient({
-    baseUrl: sim.url,
-    token: options.token ?? sim.credentials.token,
-    timeoutMs: options.timeoutMs ?? 2000,
-    retries: options.retries ?? 2,
-  });
-}
+const client = (tuning: TokenClientTuning = {}) => new CmdbClient(tokenClientOptions(sim, tuning));
 
-async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, UpstreamError);
 
 async function waitForTask(
   c: CmdbClient,
@@ -96,11 +84,7 @@ describe('CmdbClient against the CMDB simulator', () => {
     sim.setOutcome('a18/cc_report_service', 'failed', 'health check failed on port 8080');
     const c = client();
     const target = await c.findTarget('UAT', 'a18/cc_report_service', 'V2');
-    const started = await c.deploy(target, {
-      version: '877',
-      operator: 'cdflow',
-      requestId: 'rel-1:code:2',
-    });
+    const started = await c.deploy(target, { version: '877', operator: 'cdflow', requestId: 'rel-1:code:2' });
     expect(await waitForTask(c, started.taskId)).toMatchObject({
       status: 'failed',
       message: 'health check failed on port 8080',

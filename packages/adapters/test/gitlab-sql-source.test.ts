@@ -4,6 +4,8 @@ import { GitLabSimulator, gitlabRawFileRoute } from '../../sandbox/src/gitlab/in
 import { sqlSeedCommits, sqlSeedFiles } from '../../sandbox/src/svn/index.js';
 import { UpstreamError } from '../src/http/index.js';
 import { GitLabSqlSource } from '../src/sql-source/index.js';
+import { rejectionOf } from './support/rejection-of.js';
+import { seedFileRef } from './support/seed-file-ref.js';
 
 let sim: GitLabSimulator;
 
@@ -26,20 +28,9 @@ function source(
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<CdflowError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CdflowError);
-  return err as CdflowError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, CdflowError);
 
-const refOf = (f: { svnPath: string; svnFile: string }, svnVersion: string | number) => ({
-  svnPath: f.svnPath,
-  svnFile: f.svnFile,
-  svnVersion: String(svnVersion),
-});
+const storeByRegionAt2001 = seedFileRef(sqlSeedFiles.storeByRegion, 2001);
 
 describe('GitLabSqlSource against the GitLab simulator', () => {
   it('reads every seed file by the tag a release names and by its commit sha', async () => {
@@ -49,7 +40,7 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
       const sha = sim.resolveRef(7, String(commit.revision))!;
       for (const f of commit.files) {
         for (const ref of [String(commit.revision), sha]) {
-          const bytes = await gitlab.fetch(refOf(f, ref));
+          const bytes = await gitlab.fetch(seedFileRef(f, ref));
           expect(Buffer.from(bytes).equals(Buffer.from(f.bytes)), `${f.svnFile}@${ref}`).toBe(true);
           expect(decodeSqlText(bytes).text).toBe(f.text);
         }
@@ -58,7 +49,7 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
   });
 
   it('maps the first svn_path segment to the project and encodes the rest as one segment', async () => {
-    const bytes = await source().fetch(refOf(sqlSeedFiles.memberRemark, 3002));
+    const bytes = await source().fetch(seedFileRef(sqlSeedFiles.memberRemark, 3002));
     expect(decodeSqlText(bytes)).toMatchObject({ encoding: 'gb18030', text: sqlSeedFiles.memberRemark.text });
     const sha = sim.commit(7, { 'top.sql': 'SELECT 0;' });
     expect(
@@ -88,7 +79,7 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
   });
 
   it('answers a missing file with NOT_FOUND naming path/file@ref and the project, not retried', async () => {
-    const err = await failure(source().fetch(refOf(sqlSeedFiles.laboratoryScratch, 2001)));
+    const err = await failure(source().fetch(seedFileRef(sqlSeedFiles.laboratoryScratch, 2001)));
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err).toMatchObject({ code: 'NOT_FOUND', retryable: false, upstream: 'gitlab', status: 404 });
     expect(err.message).toContain('database_acc/db_a18/acc/00.acc_ddl_laboratory_scratch.sql@2001');
@@ -98,20 +89,16 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
   });
 
   it('answers an unknown ref and an unknown project with NOT_FOUND saying what to check', async () => {
-    const badRef = await failure(source().fetch(refOf(sqlSeedFiles.storeByRegion, 'no-such-tag')));
+    const badRef = await failure(source().fetch(seedFileRef(sqlSeedFiles.storeByRegion, 'no-such-tag')));
     expect(badRef.message).toContain('has no commit, tag or branch "no-such-tag"');
-    const badProject = await failure(
-      source({ projects: { database_acc: 99 } }).fetch(refOf(sqlSeedFiles.storeByRegion, 2001)),
-    );
+    const badProject = await failure(source({ projects: { database_acc: 99 } }).fetch(storeByRegionAt2001));
     expect(badProject.code).toBe('NOT_FOUND');
     expect(badProject.message).toContain('GitLab project 99');
     expect(badProject.message).toContain('is not a member of it');
   });
 
   it('answers a wrong token with UNAUTHORIZED naming GITLAB_TOKEN, never the token', async () => {
-    const err = await failure(
-      source({ token: 'glpat-wrong-token-77' }).fetch(refOf(sqlSeedFiles.storeByRegion, 2001)),
-    );
+    const err = await failure(source({ token: 'glpat-wrong-token-77' }).fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'UNAUTHORIZED', retryable: false, status: 401 });
     expect(err.message).toContain('Check GITLAB_TOKEN');
     expect(JSON.stringify(err)).not.toContain('glpat-wrong-token-77');
@@ -125,21 +112,21 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
       body: { message: '403 Forbidden' },
       times: 1,
     });
-    const err = await failure(source().fetch(refOf(sqlSeedFiles.storeByRegion, 2001)));
+    const err = await failure(source().fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'FORBIDDEN', retryable: false });
     expect(err.message).toContain('read_repository');
   });
 
   it('retries a 502 and reads the file', async () => {
     sim.faults.inject({ route: gitlabRawFileRoute, status: 502, times: 1 });
-    const bytes = await source().fetch(refOf(sqlSeedFiles.storeByRegion, 2001));
+    const bytes = await source().fetch(storeByRegionAt2001);
     expect(Buffer.from(bytes).toString()).toBe(sqlSeedFiles.storeByRegion.text);
     expect(sim.requests().map((r) => r.status)).toEqual([502, 200]);
   });
 
   it('refuses an item with no ref or no svn_path, without asking GitLab', async () => {
     const f = sqlSeedFiles.storeByRegion;
-    expect((await failure(source().fetch(refOf(f, '')))).code).toBe('INVALID_REQUEST_ITEM');
+    expect((await failure(source().fetch(seedFileRef(f, '')))).code).toBe('INVALID_REQUEST_ITEM');
     const noPath = await failure(source().fetch({ svnPath: '', svnFile: 'a.sql', svnVersion: 'main' }));
     expect(noPath.message).toContain('svn_path is empty');
     expect(sim.counters.get(gitlabRawFileRoute)).toBe(0);

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JiraSimulator } from '../../sandbox/src/jira/index.js';
 import { UpstreamError } from '../src/http/index.js';
 import { JiraClient, JiraWorkflowError } from '../src/jira/index.js';
+import { jiraClientOf } from './support/jira-client-of.js';
 
 let sim: JiraSimulator;
 let client: JiraClient;
@@ -18,13 +19,22 @@ const fieldsFor = (summary: string, project = 'AC') => ({
   customfield_10200: '【A18】数据导出',
 });
 
+/**
+ * Jira answers the list of transitions, then a person moves the issue before cdflow's transition arrives:
+ * Jira refuses it (its own 400, in its own language), and cdflow re-reads and goes on.
+ */
+async function moveWhileADbaMovesIt(jira: JiraSimulator, c: JiraClient, summary: string) {
+  const { key } = await c.createIssue(fieldsFor(summary));
+  jira.answerLate('GET /rest/api/2/issue/:key/transitions', 150);
+  const moving = c.moveToStatus(key, 'CODE执行中', '无SQL升级/已升级');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await jira.actAs('dba').transition(key, '提交SQL');
+  return { key, moved: await moving };
+}
+
 beforeAll(async () => {
   sim = await JiraSimulator.start();
-  client = new JiraClient({
-    baseUrl: sim.url,
-    auth: { kind: 'bearer', token: sim.credentials.token },
-    timeoutMs: 2000,
-  });
+  client = jiraClientOf(sim, { timeoutMs: 2000 });
 });
 afterEach(() => sim.faults.clear());
 afterAll(() => sim.close());
@@ -120,11 +130,7 @@ describe('JiraClient.moveToStatus', () => {
 
     const exportOnly = await JiraSimulator.start({ sqlUnfinishedTransition: false });
     try {
-      const other = new JiraClient({
-        baseUrl: exportOnly.url,
-        auth: { kind: 'bearer', token: exportOnly.credentials.token },
-        timeoutMs: 2000,
-      });
+      const other = jiraClientOf(exportOnly, { timeoutMs: 2000 });
       const created = await other.createIssue(fieldsFor('walk back, export only'));
       await other.moveToStatus(created.key, 'CONFIG执行中', 'SQL升级成功');
       const walked = await other.moveToStatus(created.key, 'SQL执行中', 'SQL未执行完成', {
@@ -151,14 +157,7 @@ describe('JiraClient.moveToStatus', () => {
   });
 
   it('re-reads after Jira refuses a transition because someone moved the issue meanwhile', async () => {
-    const { key } = await client.createIssue(fieldsFor('raced'));
-    // Jira answers the list of transitions, then a person moves the issue before cdflow's transition
-    // arrives: Jira refuses it (its own 400, in its own language), and cdflow re-reads and goes on.
-    sim.answerLate('GET /rest/api/2/issue/:key/transitions', 150);
-    const moving = client.moveToStatus(key, 'CODE执行中', '无SQL升级/已升级');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await sim.actAs('dba').transition(key, '提交SQL');
-    const moved = await moving;
+    const { key, moved } = await moveWhileADbaMovesIt(sim, client, 'raced');
     expect(moved.from).toBe('SQL待执行');
     expect(moved.to).toBe('CODE执行中');
     expect(sim.issue(key)?.status).toBe('CODE执行中');
@@ -167,17 +166,8 @@ describe('JiraClient.moveToStatus', () => {
   it('finds the stale transition by re-reading the issue with a Chinese-locale Jira too (no error text read)', async () => {
     const zh = await JiraSimulator.start({ locale: 'zh_CN' });
     try {
-      const other = new JiraClient({
-        baseUrl: zh.url,
-        auth: { kind: 'bearer', token: zh.credentials.token },
-        timeoutMs: 2000,
-      });
-      const { key } = await other.createIssue(fieldsFor('raced, zh_CN'));
-      zh.answerLate('GET /rest/api/2/issue/:key/transitions', 150);
-      const moving = other.moveToStatus(key, 'CODE执行中', '无SQL升级/已升级');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await zh.actAs('dba').transition(key, '提交SQL');
-      const moved = await moving;
+      const other = jiraClientOf(zh, { timeoutMs: 2000 });
+      const { key, moved } = await moveWhileADbaMovesIt(zh, other, 'raced, zh_CN');
       expect(moved.to).toBe('CODE执行中');
       expect(zh.issue(key)?.status).toBe('CODE执行中');
       // Jira refused the stale transition in Chinese; cdflow judged it by the issue's status alone.
@@ -240,10 +230,7 @@ describe('JiraClient against upstream faults', () => {
       users: [{ name: 'auditor', password: 'auditor-pw', readOnly: true }],
     });
     try {
-      const owner = new JiraClient({
-        baseUrl: viewer.url,
-        auth: { kind: 'bearer', token: viewer.credentials.token },
-      });
+      const owner = jiraClientOf(viewer);
       const auditor = new JiraClient({
         baseUrl: viewer.url,
         auth: { kind: 'basic', user: 'auditor', password: 'auditor-pw' },
@@ -295,11 +282,7 @@ describe('JiraClient against upstream faults', () => {
   });
 
   it('429 that persists ends as RATE_LIMITED, retryable', async () => {
-    const few = new JiraClient({
-      baseUrl: sim.url,
-      auth: { kind: 'bearer', token: sim.credentials.token },
-      retries: 1,
-    });
+    const few = jiraClientOf(sim, { retries: 1 });
     sim.faults.inject({
       route: 'GET /rest/api/2/myself',
       status: 429,
@@ -310,12 +293,7 @@ describe('JiraClient against upstream faults', () => {
   });
 
   it('a call slower than the timeout fails as TIMEOUT', async () => {
-    const quick = new JiraClient({
-      baseUrl: sim.url,
-      auth: { kind: 'bearer', token: sim.credentials.token },
-      timeoutMs: 100,
-      retries: 0,
-    });
+    const quick = jiraClientOf(sim, { timeoutMs: 100, retries: 0 });
     sim.faults.inject({ route: 'GET /rest/api/2/myself', latencyMs: 400 });
     await expect(quick.myself()).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true });
   });

@@ -4,18 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JiraSimulator } from '../../sandbox/src/jira/index.js';
-import { JiraClient } from '../src/jira/index.js';
+import type { JiraClient } from '../src/jira/index.js';
+import { jiraClientOf } from './support/jira-client-of.js';
 
 let sim: JiraSimulator;
 let client: JiraClient;
 
 beforeAll(async () => {
   sim = await JiraSimulator.start();
-  client = new JiraClient({
-    baseUrl: sim.url,
-    auth: { kind: 'bearer', token: sim.credentials.token },
-    timeoutMs: 2000,
-  });
+  client = jiraClientOf(sim, { timeoutMs: 2000 });
 });
 afterAll(() => sim.close());
 

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CmdbSimulator } from '../../sandbox/src/cmdb/index.js';
 import { JiracdflowCmdbClient } from '../src/cmdb/index.js';
 import { UpstreamError } from '../src/http/index.js';
+import { rejectionOf } from './support/rejection-of.js';
 
 const searchRoute = 'GET /api/project/search';
 const upgradeRoute = 'GET /api/project/upgrade/:id';
@@ -29,14 +30,7 @@ function client(
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<CdflowError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CdflowError);
-  return err as CdflowError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, CdflowError);
 
 const console_ = 'a18/cc_merchant_console';
 const names = async (env: 'UAT' | 'PRO', svnPath: string, tag: string, c = client()) =>

@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SvnSimulator, sqlSeedCommits, sqlSeedFiles } from '../../sandbox/src/svn/index.js';
 import { UpstreamError } from '../src/http/index.js';
 import { SvnSqlSource } from '../src/sql-source/index.js';
+import { rejectionOf } from './support/rejection-of.js';
+import { seedFileRef } from './support/seed-file-ref.js';
 
 const route = 'GET /svn/*';
 let sim: SvnSimulator;
@@ -24,20 +26,9 @@ function source(options: { password?: string; retries?: number; baseUrl?: string
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<CdflowError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CdflowError);
-  return err as CdflowError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, CdflowError);
 
-const refOf = (f: { svnPath: string; svnFile: string }, svnVersion: string | number) => ({
-  svnPath: f.svnPath,
-  svnFile: f.svnFile,
-  svnVersion: String(svnVersion),
-});
+const storeByRegionAt2001 = seedFileRef(sqlSeedFiles.storeByRegion, 2001);
 
 describe('SvnSqlSource against the SVN simulator', () => {
   it('reads every seed file at its revision, byte for byte, in one request each', async () => {
@@ -46,7 +37,7 @@ describe('SvnSqlSource against the SVN simulator', () => {
     let files = 0;
     for (const commit of sqlSeedCommits) {
       for (const f of commit.files) {
-        const bytes = await svn.fetch(refOf(f, commit.revision));
+        const bytes = await svn.fetch(seedFileRef(f, commit.revision));
         expect(bytes).toBeInstanceOf(Uint8Array);
         expect(Buffer.from(bytes).equals(Buffer.from(f.bytes)), f.svnFile).toBe(true);
         expect(decodeSqlText(bytes).text).toBe(f.text);
@@ -58,7 +49,7 @@ describe('SvnSqlSource against the SVN simulator', () => {
   });
 
   it('encodes each segment: the GB18030 file with a Chinese name decodes to its Chinese comment', async () => {
-    const bytes = await source().fetch(refOf(sqlSeedFiles.memberRemark, 3002));
+    const bytes = await source().fetch(seedFileRef(sqlSeedFiles.memberRemark, 3002));
     expect(decodeSqlText(bytes)).toEqual({
       text: sqlSeedFiles.memberRemark.text,
       encoding: 'gb18030',
@@ -70,9 +61,9 @@ describe('SvnSqlSource against the SVN simulator', () => {
     const f = sqlSeedFiles.storeRegion;
     sim.commit(`${f.svnPath}/${f.svnFile}`, "UPDATE store SET region = 'south' WHERE region = 'S';");
     sim.delete(`${f.svnPath}/${f.svnFile}`);
-    const bytes = await source().fetch(refOf(f, 2001));
+    const bytes = await source().fetch(seedFileRef(f, 2001));
     expect(Buffer.from(bytes).toString()).toBe(f.text);
-    expect(Buffer.from(await source().fetch(refOf(f, 3004))).toString()).toContain("'south'");
+    expect(Buffer.from(await source().fetch(seedFileRef(f, 3004))).toString()).toContain("'south'");
   });
 
   it('tolerates slashes around svn_path and svn_file', async () => {
@@ -86,7 +77,7 @@ describe('SvnSqlSource against the SVN simulator', () => {
   });
 
   it('answers a file deleted by that revision with NOT_FOUND naming path/file@rev and svn, not retried', async () => {
-    const err = await failure(source().fetch(refOf(sqlSeedFiles.laboratoryScratch, 2001)));
+    const err = await failure(source().fetch(seedFileRef(sqlSeedFiles.laboratoryScratch, 2001)));
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err).toMatchObject({ code: 'NOT_FOUND', retryable: false, upstream: 'svn', status: 404 });
     expect(err.message).toContain('database_acc/db_a18/acc/00.acc_ddl_laboratory_scratch.sql@2001');
@@ -96,7 +87,7 @@ describe('SvnSqlSource against the SVN simulator', () => {
   });
 
   it('answers a revision beyond the youngest with NOT_FOUND saying there is no such revision', async () => {
-    const err = await failure(source().fetch(refOf(sqlSeedFiles.storeByRegion, 9999)));
+    const err = await failure(source().fetch(seedFileRef(sqlSeedFiles.storeByRegion, 9999)));
     expect(err).toMatchObject({ code: 'NOT_FOUND', retryable: false });
     expect(err.message).toContain('database_acc/db_a18/acc/01.acc_view_store_by_region.sql@9999');
     expect(err.message).toContain('no revision 9999 yet (No such revision 9999)');
@@ -104,9 +95,7 @@ describe('SvnSqlSource against the SVN simulator', () => {
   });
 
   it('answers wrong credentials with UNAUTHORIZED naming SVN_USER and SVN_PASSWORD, never the password', async () => {
-    const err = await failure(
-      source({ password: 'wrong-password-99' }).fetch(refOf(sqlSeedFiles.storeByRegion, 2001)),
-    );
+    const err = await failure(source({ password: 'wrong-password-99' }).fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'UNAUTHORIZED', retryable: false, status: 401 });
     expect(err.message).toContain('Check SVN_USER and SVN_PASSWORD');
     expect(JSON.stringify(err)).not.toContain('wrong-password-99');
@@ -116,7 +105,7 @@ describe('SvnSqlSource against the SVN simulator', () => {
 
   it('answers 403 (path access rules) with FORBIDDEN naming SVN_USER', async () => {
     sim.faults.inject({ route, status: 403, body: 'Forbidden', times: 1 });
-    const err = await failure(source().fetch(refOf(sqlSeedFiles.storeByRegion, 2001)));
+    const err = await failure(source().fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'FORBIDDEN', retryable: false });
     expect(err.message).toContain('grant the user read access');
     expect(err.message).toContain('SVN_USER');
@@ -124,20 +113,18 @@ describe('SvnSqlSource against the SVN simulator', () => {
 
   it('retries a 503 and reads the file; fails retryably when 5xx persists', async () => {
     sim.faults.inject({ route, status: 503, times: 1 });
-    const bytes = await source().fetch(refOf(sqlSeedFiles.storeByRegion, 2001));
+    const bytes = await source().fetch(storeByRegionAt2001);
     expect(Buffer.from(bytes).toString()).toBe(sqlSeedFiles.storeByRegion.text);
     expect(sim.requests().map((r) => r.status)).toEqual([503, 200]);
     sim.faults.inject({ route, status: 502 });
-    const err = await failure(source({ retries: 1 }).fetch(refOf(sqlSeedFiles.storeByRegion, 2001)));
+    const err = await failure(source({ retries: 1 }).fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
   });
 
   it('fails retryably with NETWORK when SVN cannot be reached', async () => {
     const url = sim.url;
     await sim.close();
-    const err = await failure(
-      source({ baseUrl: url, retries: 0 }).fetch(refOf(sqlSeedFiles.storeByRegion, 2001)),
-    );
+    const err = await failure(source({ baseUrl: url, retries: 0 }).fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'NETWORK', retryable: true });
     sim = await SvnSimulator.start();
   });
@@ -154,10 +141,10 @@ describe('SvnSqlSource against the SVN simulator', () => {
     const svn = source();
     const f = sqlSeedFiles.storeByRegion;
     for (const [ref, text] of [
-      [refOf(f, 'HEAD'), 'svn_version "HEAD" is not an SVN revision number'],
-      [refOf(f, ''), 'svn_version is empty'],
-      [{ ...refOf(f, 2001), svnFile: '' }, 'svn_file is empty'],
-      [{ ...refOf(f, 2001), svnPath: 'database_acc/../etc' }, '".." segments'],
+      [seedFileRef(f, 'HEAD'), 'svn_version "HEAD" is not an SVN revision number'],
+      [seedFileRef(f, ''), 'svn_version is empty'],
+      [{ ...seedFileRef(f, 2001), svnFile: '' }, 'svn_file is empty'],
+      [{ ...seedFileRef(f, 2001), svnPath: 'database_acc/../etc' }, '".." segments'],
     ] as const) {
       const err = await failure(svn.fetch(ref));
       expect(err.code).toBe('INVALID_REQUEST_ITEM');

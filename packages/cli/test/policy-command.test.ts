@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, cdflow } from './support/cdflow-process.js';
 
 let dir: string;
+/** `cdflow policy …` run in the test directory. */
+const policy = (...args: string[]) => cdflow(['policy', ...args], dir);
 
 const allowedChangelog = `<databaseChangeLog>
   <changeSet id="laboratory-1.2-001" author="registry">
@@ -55,23 +57,20 @@ afterAll(() => {
 
 describe('cdflow policy check', () => {
   it('exits 0 on a clean directory (seed examples with their history migration)', async () => {
-    const run = await cdflow(
-      ['policy', 'check', 'allowed', '--version', '1.2.0', '--previous', '1.1.0'],
-      dir,
-    );
+    const run = await policy('check', 'allowed', '--version', '1.2.0', '--previous', '1.1.0');
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('policy: no findings');
     expect(run.code).toBe(0);
   });
 
   it('exits 0 with warnings only', async () => {
-    const run = await cdflow(['policy', 'check', 'warn.sql', '--version', '1.2.0'], dir);
+    const run = await policy('check', 'warn.sql', '--version', '1.2.0');
     expect(run.stdout).toContain('warn.sql:1: warning DF-D006: constraint UNIQUE lab_uq');
     expect(run.code).toBe(0);
   });
 
   it('exits 1 on errors and says where and what to do', async () => {
-    const run = await cdflow(['policy', 'check', 'rename.sql', '--version', '1.2.0'], dir);
+    const run = await policy('check', 'rename.sql', '--version', '1.2.0');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('rename.sql:2: error DF-D001: column laboratory.name is renamed to title');
     expect(run.stdout).toContain('→ Keep name; add title as a new column');
@@ -79,10 +78,7 @@ describe('cdflow policy check', () => {
   });
 
   it('--format json gives the findings and a summary', async () => {
-    const run = await cdflow(
-      ['policy', 'check', 'rename.sql', '--version', '1.2.0', '--format', 'json'],
-      dir,
-    );
+    const run = await policy('check', 'rename.sql', '--version', '1.2.0', '--format', 'json');
     expect(run.code).toBe(1);
     const body = JSON.parse(run.stdout) as { findings: Array<Record<string, unknown>>; summary: unknown };
     expect(body.summary).toEqual({ errors: 1, warnings: 1 });
@@ -92,10 +88,7 @@ describe('cdflow policy check', () => {
   });
 
   it('--format sarif prints a SARIF 2.1.0 log', async () => {
-    const run = await cdflow(
-      ['policy', 'check', 'rename.sql', '--version', '1.2.0', '--format', 'sarif'],
-      dir,
-    );
+    const run = await policy('check', 'rename.sql', '--version', '1.2.0', '--format', 'sarif');
     expect(run.code).toBe(1);
     const log = JSON.parse(run.stdout) as {
       version: string;
@@ -107,49 +100,43 @@ describe('cdflow policy check', () => {
   });
 
   it('--config switches rule severities (an error made a warning exits 0)', async () => {
-    const run = await cdflow(
-      ['policy', 'check', 'rename.sql', '--version', '1.2.0', '--config', 'policy.yaml'],
-      dir,
-    );
+    const run = await policy('check', 'rename.sql', '--version', '1.2.0', '--config', 'policy.yaml');
     expect(run.stdout).toContain('rename.sql:2: warning DF-D001');
     expect(run.code).toBe(0);
   });
 
   it('exits 2 naming a missing input', async () => {
-    const run = await cdflow(['policy', 'check', 'nope.sql', '--version', '1.2.0'], dir);
+    const run = await policy('check', 'nope.sql', '--version', '1.2.0');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('cdflow: cannot read nope.sql: no such file or directory');
   });
 
   it('exits 2 without --version', async () => {
-    const run = await cdflow(['policy', 'check', 'rename.sql'], dir);
+    const run = await policy('check', 'rename.sql');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("required option '--version <version>' not specified");
   });
 
   it('exits 2 on an unknown format', async () => {
-    const run = await cdflow(['policy', 'check', 'rename.sql', '--version', '1.2.0', '--format', 'xml'], dir);
+    const run = await policy('check', 'rename.sql', '--version', '1.2.0', '--format', 'xml');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--format');
   });
 
   it('exits 2 on an invalid configuration, naming the problem', async () => {
-    const run = await cdflow(
-      ['policy', 'check', 'rename.sql', '--version', '1.2.0', '--config', 'bad-policy.yaml'],
-      dir,
-    );
+    const run = await policy('check', 'rename.sql', '--version', '1.2.0', '--config', 'bad-policy.yaml');
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('bad-policy.yaml: unknown rule "DF-NOPE"');
   });
 
   it('an invalid --version is a DF-V001 finding (exit 1)', async () => {
-    const run = await cdflow(['policy', 'check', 'warn.sql', '--version', '1.2'], dir);
+    const run = await policy('check', 'warn.sql', '--version', '1.2');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('version: error DF-V001');
   });
 
   it('--suggest prints the missing history migration after the findings', async () => {
-    const run = await cdflow(['policy', 'check', 'add-column.xml', '--version', '1.2.0', '--suggest'], dir);
+    const run = await policy('check', 'add-column.xml', '--version', '1.2.0', '--suggest');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('add-column.xml:4: error DF-D007');
     expect(run.stdout).toContain('Suggested history migrations:');
@@ -159,10 +146,7 @@ describe('cdflow policy check', () => {
 
 describe('cdflow policy fix', () => {
   it('prints DF-D007/DF-D008 changesets that make the check pass', async () => {
-    const run = await cdflow(
-      ['policy', 'fix', 'add-column.xml', '--version', '1.2.0', '--config', 'policy.yaml'],
-      dir,
-    );
+    const run = await policy('fix', 'add-column.xml', '--version', '1.2.0', '--config', 'policy.yaml');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("SELECT create_distributed_table('laboratory_hst_1_2', 'laboratory_id');");
     const changeSets = run.stdout
@@ -170,16 +154,21 @@ describe('cdflow policy fix', () => {
       .filter((line) => !line.startsWith('<!--'))
       .join('\n');
     writeFileSync(join(dir, 'fix.xml'), `<databaseChangeLog>\n${changeSets}\n</databaseChangeLog>\n`);
-    const check = await cdflow(
-      ['policy', 'check', 'add-column.xml', 'fix.xml', '--version', '1.2.0', '--config', 'policy.yaml'],
-      dir,
+    const check = await policy(
+      'check',
+      'add-column.xml',
+      'fix.xml',
+      '--version',
+      '1.2.0',
+      '--config',
+      'policy.yaml',
     );
     expect(check.stdout.trim()).toBe('policy: no findings');
     expect(check.code).toBe(0);
   });
 
   it('says so when nothing is missing', async () => {
-    const run = await cdflow(['policy', 'fix', 'allowed/changelog.xml', '--version', '1.2.0'], dir);
+    const run = await policy('fix', 'allowed/changelog.xml', '--version', '1.2.0');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('No history migration is missing');
   });

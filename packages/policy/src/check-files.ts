@@ -48,13 +48,7 @@ export async function checkFiles(inputs: FileInput[], options: CheckFilesOptions
   const config = resolvePolicyConfig(options.config);
   await loadModule();
   const registry = isVersion(options.version) ? registryVersion(options.version) : null;
-  const findings: Finding[] = [];
-  const changes: SchemaChange[] = [];
-  for (const input of inputs) {
-    const result = readInput(input, registry);
-    findings.push(...result.findings);
-    changes.push(...result.changes);
-  }
+  const { changes, findings } = readInputs(inputs, registry);
   const database = checkDatabaseChanges(changes, { config, registry });
   findings.push(...database.findings);
   findings.push(
@@ -73,10 +67,18 @@ export async function readSchemaChanges(
   inputs: FileInput[],
 ): Promise<{ changes: SchemaChange[]; findings: Finding[] }> {
   await loadModule();
+  return readInputs(inputs, null);
+}
+
+/** The database changes and the findings of the inputs, in input order. */
+function readInputs(
+  inputs: FileInput[],
+  registry: string | null,
+): { changes: SchemaChange[]; findings: Finding[] } {
   const changes: SchemaChange[] = [];
   const findings: Finding[] = [];
   for (const input of inputs) {
-    const result = readInput(input, null);
+    const result = readInput(input, registry);
     changes.push(...result.changes);
     findings.push(...result.findings);
   }

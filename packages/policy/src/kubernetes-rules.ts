@@ -41,31 +41,18 @@ export function checkKubernetesDocuments(
     const name = scalarString(mapGet(metadata, 'name')) ?? '(unnamed)';
     const resource = `${kind} ${name}`;
     const fallbackLine = source.line(metadata) ?? source.line(document);
-    const labels = (place: string, node: Node | undefined, lineNode: Node | undefined) =>
-      labelFindings(source, node, place, resource, file, registry, source.line(lineNode) ?? fallbackLine);
-    findings.push(
-      ...labels('metadata.labels', mapGet(metadata, 'labels'), mapKey(metadata, 'labels') ?? metadata),
-    );
+    /** The labels `key` of `parent` holds, located at the key (or `parent`, or `outer` when it is absent). */
+    const labelsUnder = (place: string, parent: Node | undefined, key: string, outer?: Node) => {
+      const line = source.line(mapKey(parent, key) ?? parent ?? outer) ?? fallbackLine;
+      return labelFindings(source, mapGet(parent, key), place, resource, file, registry, line);
+    };
+    findings.push(...labelsUnder('metadata.labels', metadata, 'labels'));
     const spec = mapGet(document, 'spec');
     if (workloadKinds.has(kind)) {
       const selector = mapGet(spec, 'selector');
-      const matchLabels = mapGet(selector, 'matchLabels');
-      findings.push(
-        ...labels(
-          'spec.selector.matchLabels',
-          matchLabels,
-          mapKey(selector, 'matchLabels') ?? selector ?? spec,
-        ),
-      );
+      findings.push(...labelsUnder('spec.selector.matchLabels', selector, 'matchLabels', spec));
       const template = mapGet(mapGet(spec, 'template'), 'metadata');
-      const templateLabels = mapGet(template, 'labels');
-      findings.push(
-        ...labels(
-          'spec.template.metadata.labels',
-          templateLabels,
-          mapKey(template, 'labels') ?? template ?? spec,
-        ),
-      );
+      findings.push(...labelsUnder('spec.template.metadata.labels', template, 'labels', spec));
       const ownLabels = mapGet(metadata, 'labels');
       workloads.push({
         kind,

@@ -392,23 +392,11 @@ export class ArcheryClient implements ArcheryPort {
    * after a failure passes only what is left.
    */
   async auditPass(workflowId: number, remark: string): Promise<void> {
-    if (remark.trim().length === 0)
-      throw new ArcheryInputError('remark', 'Archery refuses a blank audit_remark.');
+    requireAuditRemark(remark);
     let order = await this.getWorkOrder(workflowId);
     for (let level = 0; order.status === ArcheryStatus.manreviewing; level++) {
       if (level >= maxAuditLevels) break;
-      await this.call<{ msg: string }>({
-        method: 'POST',
-        path: 'api/v1/workflow/audit/',
-        json: {
-          engineer: this.options.username,
-          workflow_id: workflowId,
-          audit_remark: remark,
-          workflow_type: sqlWorkflowType,
-          audit_type: 'pass',
-        },
-        idempotent: false, // a repeated pass would pass the next level
-      });
+      await this.audit(workflowId, remark, 'pass');
       order = await this.getWorkOrder(workflowId);
     }
     const passed: string[] = [
@@ -460,8 +448,15 @@ export class ArcheryClient implements ArcheryPort {
    * the service user submitted. It ends `workflow_abort`. Not repeated: cancelling twice is refused.
    */
   async cancel(workflowId: number, remark: string): Promise<void> {
-    if (remark.trim().length === 0)
-      throw new ArcheryInputError('remark', 'Archery refuses a blank audit_remark.');
+    requireAuditRemark(remark);
+    await this.audit(workflowId, remark, 'cancel');
+  }
+
+  /**
+   * One audit of an order as the service user. Not repeated: a repeated pass would pass the next level,
+   * and cancelling twice is refused.
+   */
+  private async audit(workflowId: number, remark: string, auditType: 'pass' | 'cancel'): Promise<void> {
     await this.call<{ msg: string }>({
       method: 'POST',
       path: 'api/v1/workflow/audit/',
@@ -470,7 +465,7 @@ export class ArcheryClient implements ArcheryPort {
         workflow_id: workflowId,
         audit_remark: remark,
         workflow_type: sqlWorkflowType,
-        audit_type: 'cancel',
+        audit_type: auditType,
       },
       idempotent: false,
     });
@@ -559,6 +554,12 @@ function failureReason(status: ArcheryStatus, row: ArcheryWorkflowContentWire): 
 
 function noTarget(message: string): UpstreamError {
   return new UpstreamError({ upstream: 'archery', code: 'NO_TARGET', retryable: false, message });
+}
+
+/** Archery refuses a blank audit_remark: refuse it before asking. */
+function requireAuditRemark(remark: string): void {
+  if (remark.trim().length === 0)
+    throw new ArcheryInputError('remark', 'Archery refuses a blank audit_remark.');
 }
 
 /** Cache a look-up by key; a failed look-up is forgotten so the next call asks again. */

@@ -10,6 +10,7 @@ import {
   type CmdbTaskStatus,
   type Env,
 } from '@cdflow/core';
+import { httpClientTuning } from '../http/http-client-tuning.js';
 import { type AdapterLogger, HttpClient, type HttpObserver, UpstreamError } from '../http/index.js';
 import { normalizeCmdbTag, selectTarget } from './select-target.js';
 
@@ -47,9 +48,7 @@ export class CmdbClient implements CmdbPort {
     this.http = new HttpClient({
       upstream: 'cmdb',
       baseUrl: options.baseUrl,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.retries === undefined ? {} : { retries: options.retries }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...httpClientTuning(options),
       ...(options.observer === undefined ? {} : { observer: options.observer }),
       headers: () => ({ 'access-token': options.token }),
     });

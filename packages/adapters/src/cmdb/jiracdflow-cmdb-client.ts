@@ -13,7 +13,9 @@ import {
   type Env,
   NonRetryableError,
 } from '@cdflow/core';
+import { httpClientTuning } from '../http/http-client-tuning.js';
 import { type AdapterLogger, HttpClient, UpstreamError, type UpstreamErrorCode } from '../http/index.js';
+import { statusErrorCode } from '../http/status-error-code.js';
 import {
   type JiracdflowProjectItem,
   jiracdflowNameParts,
@@ -74,9 +76,7 @@ export class JiracdflowCmdbClient implements CmdbPort {
       const http = new HttpClient({
         upstream: 'cmdb',
         baseUrl: parsed.origin,
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-        ...(options.retries === undefined ? {} : { retries: options.retries }),
-        ...(options.logger === undefined ? {} : { logger: options.logger }),
+        ...httpClientTuning({ timeoutMs, retries: options.retries, logger: options.logger }),
         headers: () => ({ 'access-token': options.token }),
       });
       return { http, path: parsed.pathname.replace(/^\//, '') };
@@ -201,14 +201,7 @@ function fail(input: { code: UpstreamErrorCode; body: unknown; message: string }
 
 /** The CMDB's body `code` read like an HTTP status. */
 function codeFromStatus(code: number): UpstreamErrorCode {
-  if (code === 401) return 'UNAUTHORIZED';
-  if (code === 403) return 'FORBIDDEN';
-  if (code === 404) return 'NOT_FOUND';
-  if (code === 409) return 'CONFLICT';
-  if (code === 429) return 'RATE_LIMITED';
-  if (code >= 500) return 'UPSTREAM_UNAVAILABLE';
-  if (code >= 400) return 'VALIDATION';
-  return 'BAD_RESPONSE';
+  return code >= 400 ? statusErrorCode(code) : 'BAD_RESPONSE';
 }
 
 class ShapeError extends CdflowError {

@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compileRetryPolicy, type RetryPolicy, retryDelayMs, shouldRetry } from '@cdflow/core';
+import { statusErrorCode } from './status-error-code.js';
 import { UpstreamError, type UpstreamErrorCode, type UpstreamName } from './upstream-error.js';
 
 export interface HttpClientOptions {
@@ -290,7 +291,7 @@ export class HttpClient {
   private httpError(answer: Answer, method: string, path: string): UpstreamError {
     const { status } = answer;
     const body = parseBody(answer.text) ?? answer.text.slice(0, 2048);
-    const code = codeOfStatus(status);
+    const code = statusErrorCode(status);
     const detail = summariseBody(body);
     const retryAfter = retryAfterMs(answer.headers['retry-after']);
     return new UpstreamError({
@@ -364,16 +365,6 @@ class ConnectionClosedError extends Error {
 }
 
 const timeoutCodes: ReadonlySet<string> = new Set(['ETIMEDOUT']);
-
-function codeOfStatus(status: number): UpstreamErrorCode {
-  if (status === 401) return 'UNAUTHORIZED';
-  if (status === 403) return 'FORBIDDEN';
-  if (status === 404) return 'NOT_FOUND';
-  if (status === 409) return 'CONFLICT';
-  if (status === 429) return 'RATE_LIMITED';
-  if (status >= 500) return 'UPSTREAM_UNAVAILABLE';
-  return 'VALIDATION';
-}
 
 const hints: Record<UpstreamErrorCode, string> = {
   UNAUTHORIZED: 'Check the configured credentials (not retried, to avoid locking the account).',

@@ -9,6 +9,7 @@ import {
   type JiraWorkflowNames,
   jiraWorkflowGraph,
 } from '@cdflow/core';
+import { httpClientTuning } from '../http/http-client-tuning.js';
 import { HttpClient, isUpstreamError, UpstreamError } from '../http/index.js';
 import { jqlString, summarySearchTerm } from './jira-jql.js';
 import {
@@ -48,9 +49,7 @@ export class JiraClient implements JiraPort {
     this.http = new HttpClient({
       upstream: 'jira',
       baseUrl: options.baseUrl,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.retries === undefined ? {} : { retries: options.retries }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...httpClientTuning(options),
       ...(options.observer === undefined ? {} : { observer: options.observer }),
       headers: () => ({ authorization }),
     });

@@ -6,6 +6,7 @@
  * Returns the raw bytes (GitLab labels every text blob UTF-8, whatever it holds); core decodes them.
  */
 import { CdflowError, type SqlFileRef, type SqlSourcePort } from '@cdflow/core';
+import { httpClientTuning } from '../http/http-client-tuning.js';
 import { type AdapterLogger, HttpClient, type HttpResponse, UpstreamError } from '../http/index.js';
 import { invalidItem, sqlFileLabel, sqlFileSegments } from './sql-file-ref.js';
 
@@ -46,9 +47,7 @@ export class GitLabSqlSource implements SqlSourcePort {
     this.http = new HttpClient({
       upstream: 'gitlab',
       baseUrl: options.baseUrl,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.retries === undefined ? {} : { retries: options.retries }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...httpClientTuning(options),
       headers: () => ({ 'private-token': options.token }),
     });
   }

@@ -4,6 +4,7 @@
  * at HEAD). Never `r=`: mod_dav_svn answers it with a redirect. Returns the raw bytes; core decodes them.
  */
 import type { SqlFileRef, SqlSourcePort } from '@cdflow/core';
+import { httpClientTuning } from '../http/http-client-tuning.js';
 import { type AdapterLogger, HttpClient, type HttpResponse, UpstreamError } from '../http/index.js';
 import { encodeSegments, invalidItem, sqlFileLabel, sqlFileSegments } from './sql-file-ref.js';
 
@@ -35,9 +36,7 @@ export class SvnSqlSource implements SqlSourcePort {
     this.http = new HttpClient({
       upstream: 'svn',
       baseUrl: options.baseUrl,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.retries === undefined ? {} : { retries: options.retries }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...httpClientTuning(options),
       headers: () => ({ authorization }),
     });
   }
