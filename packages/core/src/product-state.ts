@@ -3,20 +3,13 @@
  * as the one substate that means something to a person. The machine's finer steps (`sqlPending.submitting`,
  * `configExecuting.awaitingConfirmation`, ...) are internal.
  */
-import type { ProdOnlyStateId, ReleaseStateId } from './jira-workflow.js';
+import { type ProdOnlyStateId, type ReleaseStateId, releaseStates } from './jira-workflow.js';
 
 export type ProductState = ReleaseStateId | ProdOnlyStateId | 'sqlPending.failed';
 
 /** Every product state: the states mirroring Jira in the workflow's order, then `sqlPending.failed`. */
 export const productStates: readonly ProductState[] = [
-  'sqlPending',
-  'sqlExecuting',
-  'configExecuting',
-  'codeExecuting',
-  'uatComplete',
-  'fixing',
-  'prodUpgrade',
-  'closed',
+  ...releaseStates,
   'sqlPending.failed',
   // A production release's own states.
   'prodApproval',

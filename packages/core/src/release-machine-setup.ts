@@ -84,6 +84,7 @@ import { type TimerName, timerDelayMs } from './release-timers.js';
 import type {
   AppliedState,
   NormalizedRequest,
+  ProdApprovalStep,
   ProdProgress,
   ReleaseContext,
   ReleaseFailure,
@@ -149,6 +150,30 @@ function appliedApollo(context: ReleaseContext): AppliedState['apollo'] {
     apollo[apolloItemKey(item)] = { value: item.value, iteration: context.iteration };
   }
   return apollo;
+}
+
+/**
+ * What a read of Archery shows (a poll, or the fresh read a confirmation asks for): the orders' statuses,
+ * the SQL applied (only orders it shows finished), and the failure of an order that failed there.
+ */
+function withReadOrders(
+  context: ReleaseContext,
+  event: Extract<ReleaseEvent, { type: 'SQL_ORDERS_POLLED' | 'SQL_CONFIRMATION_CHECKED' }>,
+): Pick<ReleaseContext, 'sqlOrders' | 'applied' | 'failure'> {
+  const sqlOrders = markFinishedOutOfOrder(mergePolledOrders(context, event)).orders;
+  const failed = sqlOrders.filter(isOrderFailed);
+  return {
+    sqlOrders,
+    applied: withAppliedSql(context, sqlOrders),
+    failure:
+      failed.length > 0
+        ? failure(
+            'sql',
+            `SQL order(s) failed in Archery: ${failed.map(failedOrderText).join(', ')}`,
+            'sqlExecuting',
+          )
+        : context.failure,
+  };
 }
 
 export const releaseSetup = setup({
@@ -344,21 +369,7 @@ export const releaseSetup = setup({
     // What the fresh read showed: Archery's statuses (only orders it shows finished count as executed).
     recordConfirmationRead: assign(({ context, event }) => {
       assertEvent(event, 'SQL_CONFIRMATION_CHECKED');
-      const sqlOrders = markFinishedOutOfOrder(mergePolledOrders(context, event)).orders;
-      const failed = sqlOrders.filter(isOrderFailed);
-      return {
-        sqlOrders,
-        applied: withAppliedSql(context, sqlOrders),
-        sqlConfirmation: undefined,
-        failure:
-          failed.length > 0
-            ? failure(
-                'sql',
-                `SQL order(s) failed in Archery: ${failed.map(failedOrderText).join(', ')}`,
-                'sqlExecuting',
-              )
-            : context.failure,
-      };
+      return { ...withReadOrders(context, event), sqlConfirmation: undefined };
     }),
     recordAuditRefused: assign(({ context, event }) => {
       assertEvent(event, 'SQL_AUDIT_REFUSED');
@@ -380,20 +391,7 @@ export const releaseSetup = setup({
     }),
     recordPolledOrders: assign(({ context, event }) => {
       assertEvent(event, 'SQL_ORDERS_POLLED');
-      const sqlOrders = markFinishedOutOfOrder(mergePolledOrders(context, event)).orders;
-      const failed = sqlOrders.filter(isOrderFailed);
-      return {
-        sqlOrders,
-        applied: withAppliedSql(context, sqlOrders),
-        failure:
-          failed.length > 0
-            ? failure(
-                'sql',
-                `SQL order(s) failed in Archery: ${failed.map(failedOrderText).join(', ')}`,
-                'sqlExecuting',
-              )
-            : context.failure,
-      };
+      return withReadOrders(context, event);
     }),
     markExecuteRequested: assign(({ context }, params: { workflowId: number }) => ({
       sqlOrders: context.sqlOrders.map((o) =>
@@ -673,13 +671,24 @@ export function moveJira(state: JiraMirrorState, via: JiraMoveKey) {
   ] as const;
 }
 
+/** Arm a timer: remember it in the context, ask the host to schedule it after its configured delay. */
+function armTimer(
+  enqueue: (
+    action:
+      | { type: 'addTimer'; params: { timer: TimerName } }
+      | { type: 'timer.schedule'; params: EffectParams<'timer.schedule'> },
+  ) => void,
+  settings: ReleaseSettings,
+  timer: TimerName,
+): void {
+  enqueue({ type: 'addTimer', params: { timer } });
+  enqueue({ type: 'timer.schedule', params: { timer, delayMs: timerDelayMs(settings, timer) } });
+}
+
 /** Arm a timer: remember it in the context, ask the host to schedule it. */
 export const scheduleTimer = (timer: TimerName) =>
   releaseSetup.createAction(
-    enqueueActions(({ context, enqueue }) => {
-      enqueue({ type: 'addTimer', params: { timer } });
-      enqueue({ type: 'timer.schedule', params: { timer, delayMs: timerDelayMs(context.settings, timer) } });
-    }),
+    enqueueActions(({ context, enqueue }) => armTimer(enqueue, context.settings, timer)),
   );
 
 /** Drop the stage's pending timers when it is left (the one that just fired is no longer pending upstream). */
@@ -755,11 +764,7 @@ export const executeNextOrder = releaseSetup.createAction(
 export const startSqlWatch = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
     if (context.timers.includes('archery.poll')) return;
-    enqueue({ type: 'addTimer', params: { timer: 'archery.poll' } });
-    enqueue({
-      type: 'timer.schedule',
-      params: { timer: 'archery.poll', delayMs: timerDelayMs(context.settings, 'archery.poll') },
-    });
+    armTimer(enqueue, context.settings, 'archery.poll');
   }),
 );
 
@@ -771,11 +776,7 @@ export const pollWhileOrdersRun = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
     if (context.sqlOrders.every((o) => isFinalArcheryStatus(o.status))) return;
     if (context.timers.includes('archery.poll')) return;
-    enqueue({ type: 'addTimer', params: { timer: 'archery.poll' } });
-    enqueue({
-      type: 'timer.schedule',
-      params: { timer: 'archery.poll', delayMs: timerDelayMs(context.settings, 'archery.poll') },
-    });
+    armTimer(enqueue, context.settings, 'archery.poll');
   }),
 );
 
@@ -830,11 +831,7 @@ export const deployPending = releaseSetup.createAction(
 export const ensureCmdbPoll = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
     if (cmdbPollNeeded(context.deployments) && !context.timers.includes('cmdb.poll')) {
-      enqueue({ type: 'addTimer', params: { timer: 'cmdb.poll' } });
-      enqueue({
-        type: 'timer.schedule',
-        params: { timer: 'cmdb.poll', delayMs: timerDelayMs(context.settings, 'cmdb.poll') },
-      });
+      armTimer(enqueue, context.settings, 'cmdb.poll');
     }
   }),
 );
@@ -846,11 +843,7 @@ export const ensureCmdbPoll = releaseSetup.createAction(
 export const ensureRetryTimer = releaseSetup.createAction(
   enqueueActions(({ context, enqueue }) => {
     if (retryPending(context.deployments) && !context.timers.includes('deploy.retry')) {
-      enqueue({ type: 'addTimer', params: { timer: 'deploy.retry' } });
-      enqueue({
-        type: 'timer.schedule',
-        params: { timer: 'deploy.retry', delayMs: timerDelayMs(context.settings, 'deploy.retry') },
-      });
+      armTimer(enqueue, context.settings, 'deploy.retry');
     }
   }),
 );
@@ -958,6 +951,16 @@ export const scheduleWindowTimer = releaseSetup.createAction(
   }),
 );
 
+/** Move the issue back to an approval step's status, by the step's own return transition. */
+function returnForApproval(step: ProdApprovalStep): EffectParams<'jira.moveTo'> {
+  return {
+    state: 'prodApproval',
+    via: 'returnForApproval',
+    status: step.status,
+    transition: step.returnTransition,
+  };
+}
+
 /**
  * A new iteration of a production release is approved again from the first step: the issue goes back
  * to the first step's status (from where cdflow last put it), unless it is there.
@@ -967,15 +970,7 @@ export const returnToFirstApproval = releaseSetup.createAction(
     const first = context.settings.prod?.approvals[0];
     if (!isProdRelease(context) || !first || context.jiraMirrorStatus === first.status) return;
     enqueue({ type: 'mirrorJira', params: { state: 'prodApproval' } });
-    enqueue({
-      type: 'jira.moveTo',
-      params: {
-        state: 'prodApproval',
-        via: 'returnForApproval',
-        status: first.status,
-        transition: first.returnTransition,
-      },
-    });
+    enqueue({ type: 'jira.moveTo', params: returnForApproval(first) });
   }),
 );
 
@@ -1003,15 +998,7 @@ export const moveJiraForIteration = releaseSetup.createAction(
     const first = prod.approvals[0];
     if (!first) return;
     enqueue({ type: 'mirrorJira', params: { state: 'prodApproval' } });
-    enqueue({
-      type: 'jira.moveTo',
-      params: {
-        state: 'prodApproval',
-        via: 'returnForApproval',
-        status: first.status,
-        transition: first.returnTransition,
-      },
-    });
+    enqueue({ type: 'jira.moveTo', params: returnForApproval(first) });
   }),
 );
 
@@ -1033,15 +1020,7 @@ export const answerRefusedApproval = releaseSetup.createAction(
       params: { body: approvalRefusedComment(event.by, refusal?.message ?? 'refused', step) },
     });
     if (!step) return;
-    enqueue({
-      type: 'jira.moveTo',
-      params: {
-        state: 'prodApproval',
-        via: 'returnForApproval',
-        status: step.status,
-        transition: step.returnTransition,
-      },
-    });
+    enqueue({ type: 'jira.moveTo', params: returnForApproval(step) });
   }),
 );
 

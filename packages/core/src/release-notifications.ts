@@ -26,14 +26,8 @@ export interface UpgradedContent {
   config: string[];
 }
 
-export interface ReleaseNotification {
+export interface ReleaseNotification extends NotifiedRelease {
   kind: NotificationKind;
-  releaseId: string;
-  summary: string;
-  issueKey: string | null;
-  project: string;
-  env: 'UAT' | 'PRO';
-  iteration: number;
   /** The decision this notification comes from (its revision); a stuck notification has none. */
   revision: number | null;
   /** Product state after the decision (`uatComplete`, `sqlPending.failed`, `fixing`, ...). */

@@ -6,7 +6,7 @@
 import { isFailedArcheryStatus } from './archery-status.js';
 import { planRelease } from './plan-release.js';
 import { flagDifferences } from './prod-release.js';
-import type { OrderListEntry } from './release-effects.js';
+import type { OrderListEntry, ReleaseEffect } from './release-effects.js';
 import type { EffectResultEvent, ReadOrder } from './release-events.js';
 import type {
   NormalizedRequest,
@@ -309,15 +309,9 @@ export function isUnexecutedStatus(status: SqlOrder['status']): boolean {
 }
 
 /** The pending orders' items as Archery's check reads them: content, instance and database. */
-export function sqlToCheck(context: ReleaseContext): Array<{
-  sqlId: string;
-  seq: number;
-  hash: string;
-  file: string;
-  instance: string;
-  dbName: string;
-  sql: string;
-}> {
+export function sqlToCheck(
+  context: ReleaseContext,
+): Extract<ReleaseEffect, { type: 'archery.checkSql' }>['items'] {
   return [...context.sqlOrders]
     .filter((o) => o.status === 'pending')
     .sort((a, b) => a.seq - b.seq)

@@ -1,4 +1,5 @@
 import {
+  type ArcheryStatus,
   isSupersededEffect,
   ordersPollIsNews,
   type ReleaseEffect,
@@ -31,35 +32,21 @@ const comment = (revision: number): ReleaseEffect => ({
 });
 
 describe('ordersPollIsNews', () => {
+  const order = (workflowId: number, status: ArcheryStatus) => ({ workflowId, status });
+
   it('is no news while every order is as the machine knew it and still waiting', () => {
-    const known = [{ workflowId: 1, status: 'workflow_manreviewing' }];
-    expect(ordersPollIsNews(known, [{ workflowId: 1, status: 'workflow_manreviewing' }])).toBe(false);
+    const known = [order(1, 'workflow_manreviewing')];
+    expect(ordersPollIsNews(known, [order(1, 'workflow_manreviewing')])).toBe(false);
   });
   it('is news when a status changed', () => {
-    expect(
-      ordersPollIsNews(
-        [{ workflowId: 1, status: 'workflow_manreviewing' }],
-        [{ workflowId: 1, status: 'workflow_queuing' }],
-      ),
-    ).toBe(true);
+    expect(ordersPollIsNews([order(1, 'workflow_manreviewing')], [order(1, 'workflow_queuing')])).toBe(true);
   });
   it('is news when all finished or one failed, even as known (a release imported mid-stage)', () => {
+    expect(ordersPollIsNews([order(1, 'workflow_finish')], [order(1, 'workflow_finish')])).toBe(true);
     expect(
       ordersPollIsNews(
-        [{ workflowId: 1, status: 'workflow_finish' }],
-        [{ workflowId: 1, status: 'workflow_finish' }],
-      ),
-    ).toBe(true);
-    expect(
-      ordersPollIsNews(
-        [
-          { workflowId: 1, status: 'workflow_finish' },
-          { workflowId: 2, status: 'workflow_exception' },
-        ],
-        [
-          { workflowId: 1, status: 'workflow_finish' },
-          { workflowId: 2, status: 'workflow_exception' },
-        ],
+        [order(1, 'workflow_finish'), order(2, 'workflow_exception')],
+        [order(1, 'workflow_finish'), order(2, 'workflow_exception')],
       ),
     ).toBe(true);
   });

@@ -15,24 +15,18 @@ import {
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
 import { Drive, normalizedFixture, settings } from './release-driver.js';
+import { orderSubmitted } from './upstream-answers.js';
 
 const first = () => normalizedFixture('first-upgrade.json');
+
+/** The release as `d` drives it now, as `interpretJiraChange` reads it. */
+const releaseOf = (d: Drive) => ({ state: d.state, context: d.context });
 
 function inSqlExecuting(): Drive {
   const d = new Drive(first(), settings({ policyGate: false }));
   d.resolveRoutes();
-  d.send({
-    type: 'SQL_ORDER_SUBMITTED',
-    sqlId: 'a18-20261201-01',
-    workflowId: 11,
-    status: 'workflow_manreviewing',
-  });
-  d.send({
-    type: 'SQL_ORDER_SUBMITTED',
-    sqlId: 'a18-20261201-02',
-    workflowId: 12,
-    status: 'workflow_manreviewing',
-  });
+  d.send(orderSubmitted('a18-20261201-01', 11));
+  d.send(orderSubmitted('a18-20261201-02', 12));
   return d;
 }
 
@@ -86,24 +80,18 @@ describe('machine states and Jira statuses', () => {
     const d = inSqlExecuting();
     d.confirmSql('dba');
     expect(
-      interpretJiraChange(
-        { state: d.state, context: d.context },
-        { from: 'CONFIG执行中', to: '开发/运维修改', by: 'ops' },
-      ),
+      interpretJiraChange(releaseOf(d), { from: 'CONFIG执行中', to: '开发/运维修改', by: 'ops' }),
     ).toEqual({
       kind: 'event',
       event: { type: 'CONFIG_REPORTED_FAILED', by: 'ops' },
     });
     d.send({ type: 'CONFIG_REPORTED_FAILED', by: 'ops' });
-    expect(
-      interpretJiraChange(
-        { state: d.state, context: d.context },
-        { from: '开发/运维修改', to: 'CODE执行中', by: 'dev' },
-      ),
-    ).toEqual({
-      kind: 'event',
-      event: { type: 'RESUBMIT_CODE', by: 'dev' },
-    });
+    expect(interpretJiraChange(releaseOf(d), { from: '开发/运维修改', to: 'CODE执行中', by: 'dev' })).toEqual(
+      {
+        kind: 'event',
+        event: { type: 'RESUBMIT_CODE', by: 'dev' },
+      },
+    );
     const done = new Drive(
       normalizedFixture('first-upgrade.json', (b) => {
         b.sql_info = [];
@@ -114,10 +102,7 @@ describe('machine states and Jira statuses', () => {
       }),
     );
     expect(
-      interpretJiraChange(
-        { state: done.state, context: done.context },
-        { from: 'UAT升级完成', to: '升级流程结束', by: 'pm' },
-      ),
+      interpretJiraChange(releaseOf(done), { from: 'UAT升级完成', to: '升级流程结束', by: 'pm' }),
     ).toEqual({
       kind: 'event',
       event: { type: 'FINISH', by: 'pm' },

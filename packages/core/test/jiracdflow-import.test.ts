@@ -18,6 +18,7 @@ import {
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
 import { settings, summarize } from './release-driver.js';
+import { readOrder } from './upstream-answers.js';
 
 const normalize = { ...defaultNormalizeOptions, sqlSource: 'svn' };
 const summary = '【A18】【升级】20230301_02';
@@ -205,10 +206,7 @@ describe('a release imported at SQL执行中 with two executed orders', () => {
     expect(d.state).toBe('sqlExecuting.confirming');
     d = decide(d.next, {
       type: 'SQL_CONFIRMATION_CHECKED',
-      orders: [
-        { workflowId: 501, status: 'workflow_finish', error: null },
-        { workflowId: 502, status: 'workflow_finish', error: null },
-      ],
+      orders: [readOrder(501, 'workflow_finish'), readOrder(502, 'workflow_finish')],
     });
     expect(d.state).toBe('configExecuting.awaitingConfirmation');
     d = decide(d.next, { type: 'CONFIG_CONFIRMED', by: 'ops' });

@@ -9,23 +9,14 @@ import {
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
 import { Drive, normalizedFixture, settings } from './release-driver.js';
+import { orderSubmitted } from './upstream-answers.js';
 
 function submitted(): Drive {
   const d = new Drive(normalizedFixture('first-upgrade.json'), settings({ policyGate: false }));
   d.resolveRoutes();
   d.send({ type: 'ISSUE_READY', issueKey: 'AC-1', created: true });
-  d.send({
-    type: 'SQL_ORDER_SUBMITTED',
-    sqlId: 'a18-20261201-01',
-    workflowId: 11,
-    status: 'workflow_manreviewing',
-  });
-  d.send({
-    type: 'SQL_ORDER_SUBMITTED',
-    sqlId: 'a18-20261201-02',
-    workflowId: 12,
-    status: 'workflow_manreviewing',
-  });
+  d.send(orderSubmitted('a18-20261201-01', 11));
+  d.send(orderSubmitted('a18-20261201-02', 12));
   return d;
 }
 
@@ -90,19 +81,9 @@ describe('sql_info', () => {
     const d = new Drive(normalizedFixture('first-upgrade.json'), settings({ policyGate: false }));
     d.resolveRoutes();
     d.send({ type: 'ISSUE_READY', issueKey: 'AC-1', created: true });
-    d.send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: 'a18-20261201-01',
-      workflowId: 11,
-      status: 'workflow_manreviewing',
-    });
+    d.send(orderSubmitted('a18-20261201-01', 11));
     expect(legacySqlInfo(d.context).map((s) => s.sqlId)).toEqual(['a18-20261201-01']);
-    d.send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: 'a18-20261201-02',
-      workflowId: 12,
-      status: 'workflow_manreviewing',
-    });
+    d.send(orderSubmitted('a18-20261201-02', 12));
     d.confirmSql('dba');
     expect(legacySqlInfo(d.context).map((s) => s.status)).toEqual(['workflow_finish', 'workflow_finish']);
   });

@@ -21,12 +21,10 @@ import {
   startRelease,
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
+import { CONSOLE, REPORT, SQL1, SQL2 } from './first-upgrade-items.js';
 import { normalizedFixture, settings, summarize } from './release-driver.js';
+import { orderSubmitted, readOrder } from './upstream-answers.js';
 
-const SQL1 = 'a18-20261201-01';
-const SQL2 = 'a18-20261201-02';
-const CONSOLE = 'a18/cc_merchant_console';
-const REPORT = 'a18/cc_report_service';
 /** Always open (a window a day, a day long). */
 const anyTime = [{ cron: '0 0 * * *', durationMinutes: 24 * 60, timeZone: 'UTC' }];
 
@@ -77,12 +75,7 @@ function uatComplete(request: NormalizedRequest = normalizedFixture('first-upgra
   });
   answerSqlCheck(d, send);
   for (const [i, item] of request.sql.entries()) {
-    send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: item.sqlId,
-      workflowId: 11 + i,
-      status: 'workflow_manreviewing',
-    });
+    send(orderSubmitted(item.sqlId, 11 + i));
   }
   answerConfirmationRead(send({ type: 'SQL_CONFIRMED', by: 'dba1' }), send);
   send({ type: 'CONFIG_CONFIRMED', by: 'ops1' });
@@ -332,20 +325,12 @@ describe('in production cdflow never executes SQL and deploys inside a window', 
     // Archery's own check runs in production too, on production's Archery, before any submission.
     expect(resolved.state).toBe('sqlPending.checkingSql');
     answerSqlCheck(resolved, (e) => prod.send(e));
-    prod.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 21, status: 'workflow_manreviewing' });
-    const submitted = prod.send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: SQL2,
-      workflowId: 22,
-      status: 'workflow_manreviewing',
-    });
+    prod.send(orderSubmitted(SQL1, 21));
+    const submitted = prod.send(orderSubmitted(SQL2, 22));
     expect(submitted.state).toBe('sqlExecuting.watching');
     const polled = prod.send({
       type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 21, status: 'workflow_review_pass', error: null },
-        { workflowId: 22, status: 'workflow_manreviewing', error: null },
-      ],
+      orders: [readOrder(21, 'workflow_review_pass'), readOrder(22, 'workflow_manreviewing')],
     });
     expect(polled.effects.some((e) => e.type === 'archery.executeOrder')).toBe(false);
     prod.send({

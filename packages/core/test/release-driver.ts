@@ -7,6 +7,7 @@ import {
   defaultReleaseSettings,
   type NormalizedRequest,
   normalizeReleaseRequest,
+  type ReadOrder,
   type ReleaseEffect,
   type ReleaseEvent,
   type ReleaseRequest,
@@ -14,6 +15,7 @@ import {
   startRelease,
   validateReleaseRequest,
 } from '@cdflow/core';
+import type { PolledTask } from './upstream-answers.js';
 
 export function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Record<
@@ -122,6 +124,18 @@ export class Drive {
         error: null,
       })),
     });
+  }
+
+  /** The Archery poll timer fires, then the poll reads `orders`. Returns the poll's decision. */
+  pollSqlOrders(orders: ReadOrder[]): Decision {
+    this.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
+    return this.send({ type: 'SQL_ORDERS_POLLED', orders });
+  }
+
+  /** The CMDB poll timer fires, then the poll reads `tasks`. Returns the poll's decision. */
+  pollDeployTasks(tasks: PolledTask[]): Decision {
+    this.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
+    return this.send({ type: 'DEPLOY_TASKS_POLLED', tasks });
   }
 
   get state(): string {

@@ -1,20 +1,20 @@
 import {
+  type DeployReport,
   decide,
   describeRelease,
   MachineVersionError,
   type NormalizedRequest,
   type PolicyFindingSummary,
+  type ReadOrder,
   type ReleaseEvent,
   releaseMachineVersion,
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
+import { CONSOLE, REPORT, SQL1, SQL2 } from './first-upgrade-items.js';
 import { Drive, normalizedFixture, settings, summarize } from './release-driver.js';
+import { orderSubmitted, polledTask, readOrder } from './upstream-answers.js';
 
 const first = () => normalizedFixture('first-upgrade.json');
-const SQL1 = 'a18-20261201-01';
-const SQL2 = 'a18-20261201-02';
-const CONSOLE = 'a18/cc_merchant_console';
-const REPORT = 'a18/cc_report_service';
 
 const policyError: PolicyFindingSummary = {
   ruleId: 'DF-D007',
@@ -30,8 +30,8 @@ function toSqlExecuting(request: NormalizedRequest = first(), s = settings()): D
   d.send({ type: 'ISSUE_READY', issueKey: 'AC-7', created: true });
   if (s.policyGate) d.send({ type: 'POLICY_CHECKED', findings: [] });
   d.resolveRoutes();
-  d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
-  d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_manreviewing' });
+  d.send(orderSubmitted(SQL1, 11));
+  d.send(orderSubmitted(SQL2, 12));
   return d;
 }
 
@@ -43,21 +43,45 @@ function toCodeExecuting(s = settings()): Drive {
 }
 
 /** The CMDB targets of the fixture's services: the console deploys to two, the report service to one. */
+const consoleTargets = [
+  { id: 12, name: 'UAT_a18_console' },
+  { id: 13, name: 'UAT_a18_console_job' },
+];
+const reportTargets = [{ id: 20, name: 'UAT_a18_report_V2' }];
+
 function findTargets(d: Drive): Drive {
-  d.send({
-    type: 'DEPLOY_TARGETS_FOUND',
-    service: CONSOLE,
-    targets: [
-      { id: 12, name: 'UAT_a18_console' },
-      { id: 13, name: 'UAT_a18_console_job' },
-    ],
-  });
-  d.send({ type: 'DEPLOY_TARGETS_FOUND', service: REPORT, targets: [{ id: 20, name: 'UAT_a18_report_V2' }] });
+  d.send({ type: 'DEPLOY_TARGETS_FOUND', service: CONSOLE, targets: consoleTargets });
+  d.send({ type: 'DEPLOY_TARGETS_FOUND', service: REPORT, targets: reportTargets });
   return d;
 }
 
+/** What a confirmed SQL stage decides as it ends: the poll stops, Jira moves on, the final list is shown. */
+const sqlSucceededEffects = [
+  'timer.cancel archery.poll',
+  'jira.moveTo configExecuting via sqlSucceeded',
+  'jira.showOrders',
+];
+
+/** Both SQL items routed to the database named after their instance. */
+const routedToAcc: ReleaseEvent = {
+  type: 'SQL_ROUTES_RESOLVED',
+  routes: [
+    { sqlId: SQL1, dbName: 'acc' },
+    { sqlId: SQL2, dbName: 'acc' },
+  ],
+};
+
 const started = (service: string, targetId: number, attempt: number, taskId: string) =>
   ({ service, targetId, attempt, outcome: 'started', taskId }) as const;
+
+/** A deploy the CMDB answered at once: done, failed, or not sent for want of a free slot. */
+const answered = (
+  service: string,
+  targetId: number,
+  attempt: number,
+  outcome: 'success' | 'failed' | 'queued',
+  message: string,
+): DeployReport => ({ service, targetId, attempt, outcome, message });
 
 function toUatComplete(): Drive {
   const d = findTargets(toCodeExecuting());
@@ -65,15 +89,11 @@ function toUatComplete(): Drive {
     type: 'DEPLOYS_REPORTED',
     deploys: [started(CONSOLE, 12, 1, 't1'), started(CONSOLE, 13, 1, 't2'), started(REPORT, 20, 1, 't3')],
   });
-  d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
-  d.send({
-    type: 'DEPLOY_TASKS_POLLED',
-    tasks: [
-      { service: CONSOLE, targetId: 12, attempt: 1, status: 'success', message: null },
-      { service: CONSOLE, targetId: 13, attempt: 1, status: 'success', message: null },
-      { service: REPORT, targetId: 20, attempt: 1, status: 'success', message: null },
-    ],
-  });
+  d.pollDeployTasks([
+    polledTask(CONSOLE, 12, 1, 'success'),
+    polledTask(CONSOLE, 13, 1, 'success'),
+    polledTask(REPORT, 20, 1, 'success'),
+  ]);
   return d;
 }
 
@@ -134,19 +154,9 @@ describe('rule 1/2: starting a release', () => {
       group: 'A18',
     });
     expect(submit.idempotencyKey).toMatch(new RegExp(`^rel-1:sql:${SQL1}:[0-9a-f]{64}$`));
-    const second = d.send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: SQL1,
-      workflowId: 11,
-      status: 'workflow_manreviewing',
-    });
+    const second = d.send(orderSubmitted(SQL1, 11));
     expect(summarize(second.effects)).toEqual([`archery.submitOrder ${SQL2}`]);
-    const done = d.send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: SQL2,
-      workflowId: 12,
-      status: 'workflow_manreviewing',
-    });
+    const done = d.send(orderSubmitted(SQL2, 12));
     expect(done.state).toBe('sqlExecuting.watching');
     // cdflow reads Archery in every mode (manual too: read-only).
     expect(summarize(done.effects)).toEqual([
@@ -224,13 +234,7 @@ describe('rule 1/2: starting a release', () => {
 
   it("Archery's check (sqlcheck) refusing an item submits nothing, not even the items before it", () => {
     const d = new Drive(first(), settings({ policyGate: false }));
-    d.send({
-      type: 'SQL_ROUTES_RESOLVED',
-      routes: [
-        { sqlId: SQL1, dbName: 'acc' },
-        { sqlId: SQL2, dbName: 'acc' },
-      ],
-    });
+    d.send(routedToAcc);
     const r = d.checkSql({
       [SQL2]: { errors: ["Table 'acc.store_region' doesn't exist."] },
       [SQL1]: { warnings: ['Please set the where condition.'] },
@@ -255,13 +259,7 @@ describe('rule 1/2: starting a release', () => {
 
   it("warnings of Archery's check are recorded and the submission goes on; a stale check answer is refused", () => {
     const d = new Drive(first(), settings({ policyGate: false }));
-    d.send({
-      type: 'SQL_ROUTES_RESOLVED',
-      routes: [
-        { sqlId: SQL1, dbName: 'acc' },
-        { sqlId: SQL2, dbName: 'acc' },
-      ],
-    });
+    d.send(routedToAcc);
     const stale = d.send({
       type: 'SQL_CHECKED',
       items: [
@@ -296,12 +294,7 @@ describe('rule 1/2: starting a release', () => {
   it('an order Archery rejects at submission fails the stage; the next is not submitted', () => {
     const d = new Drive(first(), settings({ policyGate: false }));
     d.resolveRoutes();
-    const r = d.send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: SQL1,
-      workflowId: 11,
-      status: 'workflow_autoreviewwrong',
-    });
+    const r = d.send(orderSubmitted(SQL1, 11, 'workflow_autoreviewwrong'));
     expect(r.state).toBe('sqlPending.failed');
     expect(summarize(r.effects)).toEqual(['jira.comment', 'jira.showOrders']);
     expect(d.send({ type: 'RETRY_SQL_SUBMIT', by: 'dba.li' }).accepted).toBe(false);
@@ -348,17 +341,10 @@ describe('rule 3: sqlExecuting', () => {
     expect(asked.context.applied.sql).toEqual({});
     const r = d.send({
       type: 'SQL_CONFIRMATION_CHECKED',
-      orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null },
-        { workflowId: 12, status: 'workflow_finish', error: null },
-      ],
+      orders: [readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_finish')],
     });
     expect(r.state).toBe('configExecuting.awaitingConfirmation');
-    expect(summarize(r.effects)).toEqual([
-      'timer.cancel archery.poll',
-      'jira.moveTo configExecuting via sqlSucceeded',
-      'jira.showOrders',
-    ]);
+    expect(summarize(r.effects)).toEqual(sqlSucceededEffects);
     const shown = r.effects[2]!;
     expect(shown.type === 'jira.showOrders' && shown.orders.map((o) => o.status)).toEqual([
       'workflow_finish',
@@ -372,10 +358,7 @@ describe('rule 3: sqlExecuting', () => {
     d.send({ type: 'SQL_CONFIRMED', by: 'dba.li' });
     const r = d.send({
       type: 'SQL_CONFIRMATION_CHECKED',
-      orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null },
-        { workflowId: 12, status: 'workflow_review_pass', error: null },
-      ],
+      orders: [readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_review_pass')],
     });
     expect(r.state).toBe('sqlExecuting.watching');
     expect(summarize(r.effects)).toEqual([
@@ -403,8 +386,8 @@ describe('rule 3: sqlExecuting', () => {
     const r = d.send({
       type: 'SQL_CONFIRMATION_CHECKED',
       orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null },
-        { workflowId: 12, status: 'workflow_exception', error: "Unknown column 'city'" },
+        readOrder(11, 'workflow_finish'),
+        readOrder(12, 'workflow_exception', "Unknown column 'city'"),
       ],
     });
     expect(r.state).toBe('sqlPending.failed');
@@ -443,10 +426,7 @@ describe('rule 3: sqlExecuting', () => {
     expect(summarize(fired.effects)).toEqual(['archery.pollOrders']);
     const finished = d.send({
       type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null },
-        { workflowId: 12, status: 'workflow_finish', error: null },
-      ],
+      orders: [readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_finish')],
     });
     // A person confirms in mode manual; every order ended, so there is nothing more to read.
     expect(finished.state).toBe('sqlExecuting.watching');
@@ -456,14 +436,10 @@ describe('rule 3: sqlExecuting', () => {
     expect(d.effects.some((e) => e.type === 'archery.executeOrder')).toBe(false);
 
     const e = toSqlExecuting();
-    e.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const failed = e.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_exception', error: 'Duplicate column name city' },
-        { workflowId: 12, status: 'workflow_manreviewing', error: null },
-      ],
-    });
+    const failed = e.pollSqlOrders([
+      readOrder(11, 'workflow_exception', 'Duplicate column name city'),
+      readOrder(12, 'workflow_manreviewing'),
+    ]);
     expect(failed.state).toBe('sqlPending.failed');
     expect(summarize(failed.effects)).toEqual([
       'jira.moveTo sqlPending via sqlFailed',
@@ -499,32 +475,15 @@ describe('rule 3: sqlExecuting', () => {
     ]);
     const waiting = d.send({
       type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null },
-        { workflowId: 12, status: 'workflow_review_pass', error: null },
-      ],
+      orders: [readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_review_pass')],
     });
     expect(waiting.state).toBe('sqlExecuting.watching');
     // The list changed (order 11 finished): shown again.
     expect(summarize(waiting.effects)).toEqual(['timer.schedule archery.poll', 'jira.showOrders']);
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const same = d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null },
-        { workflowId: 12, status: 'workflow_review_pass', error: null },
-      ],
-    });
+    const same = d.pollSqlOrders([readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_review_pass')]);
     // Nothing changed: not shown again.
     expect(summarize(same.effects)).toEqual(['timer.schedule archery.poll']);
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const finished = d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null },
-        { workflowId: 12, status: 'workflow_finish', error: null },
-      ],
-    });
+    const finished = d.pollSqlOrders([readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_finish')]);
     expect(finished.state).toBe('configExecuting.awaitingConfirmation');
     expect(summarize(finished.effects)).toEqual([
       'jira.moveTo configExecuting via sqlSucceeded',
@@ -535,14 +494,10 @@ describe('rule 3: sqlExecuting', () => {
 
   it('watch: a failed order → sqlPending.failed with a comment; a later order run after it is recorded', () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const r = d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_exception', error: 'Duplicate column name city' },
-        { workflowId: 12, status: 'workflow_finish', error: null },
-      ],
-    });
+    const r = d.pollSqlOrders([
+      readOrder(11, 'workflow_exception', 'Duplicate column name city'),
+      readOrder(12, 'workflow_finish'),
+    ]);
     expect(r.state).toBe('sqlPending.failed');
     expect(summarize(r.effects)).toEqual([
       'jira.moveTo sqlPending via sqlFailed',
@@ -564,23 +519,12 @@ describe('rule 3: sqlExecuting', () => {
       'archery.executeOrder 11',
       'jira.showOrders',
     ]);
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const still = d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_executing', error: null },
-        { workflowId: 12, status: 'workflow_manreviewing', error: null },
-      ],
-    });
+    const still = d.pollSqlOrders([
+      readOrder(11, 'workflow_executing'),
+      readOrder(12, 'workflow_manreviewing'),
+    ]);
     expect(summarize(still.effects)).toEqual(['timer.schedule archery.poll', 'jira.showOrders']);
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const next = d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null },
-        { workflowId: 12, status: 'workflow_manreviewing', error: null },
-      ],
-    });
+    const next = d.pollSqlOrders([readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_manreviewing')]);
     expect(summarize(next.effects)).toEqual([
       'timer.schedule archery.poll',
       'archery.executeOrder 12',
@@ -612,35 +556,20 @@ describe('rule 3: sqlExecuting', () => {
       false,
     );
     // The DBA passed review: cdflow does not execute it (as in watch), it keeps reading.
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const passed = d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_review_pass', error: null },
-        { workflowId: 12, status: 'workflow_manreviewing', error: null },
-      ],
-    });
+    const passed = d.pollSqlOrders([
+      readOrder(11, 'workflow_review_pass'),
+      readOrder(12, 'workflow_manreviewing'),
+    ]);
     expect(summarize(passed.effects)).toEqual(['timer.schedule archery.poll', 'jira.showOrders']);
     // Once it finished, the next order is cdflow's again.
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const next = d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null },
-        { workflowId: 12, status: 'workflow_manreviewing', error: null },
-      ],
-    });
+    const next = d.pollSqlOrders([readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_manreviewing')]);
     expect(summarize(next.effects)).toContain('archery.executeOrder 12');
   });
 
   it('leaving sqlExecuting cancels the pending poll timer', () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
     const r = d.confirmSql('dba.li');
-    expect(summarize(r.effects)).toEqual([
-      'timer.cancel archery.poll',
-      'jira.moveTo configExecuting via sqlSucceeded',
-      'jira.showOrders',
-    ]);
+    expect(summarize(r.effects)).toEqual(sqlSucceededEffects);
     expect(r.context.timers).toEqual([]);
   });
 });
@@ -709,17 +638,14 @@ describe('rule 5: codeExecuting', () => {
     const first = d.send({
       type: 'DEPLOY_TARGETS_FOUND',
       service: CONSOLE,
-      targets: [
-        { id: 12, name: 'UAT_a18_console' },
-        { id: 13, name: 'UAT_a18_console_job' },
-      ],
+      targets: consoleTargets,
     });
     // The report service's targets are not known yet: nothing is sent.
     expect(summarize(first.effects)).toEqual([]);
     const all = d.send({
       type: 'DEPLOY_TARGETS_FOUND',
       service: REPORT,
-      targets: [{ id: 20, name: 'UAT_a18_report_V2' }],
+      targets: reportTargets,
     });
     expect(summarize(all.effects)).toEqual([
       `cmdb.deploy ${CONSOLE}@12 a1, ${CONSOLE}@13 a1, ${REPORT}@20 a1`,
@@ -731,15 +657,11 @@ describe('rule 5: codeExecuting', () => {
       `rel-1:deploy:${CONSOLE}:1105:i1:r10:t13:a1`,
       `rel-1:deploy:${REPORT}:912:i1:r10:t20:a1`,
     ]);
-    const started = d.send({
+    const reported = d.send({
       type: 'DEPLOYS_REPORTED',
-      deploys: [
-        { service: CONSOLE, targetId: 12, attempt: 1, outcome: 'started', taskId: 't1' },
-        { service: CONSOLE, targetId: 13, attempt: 1, outcome: 'started', taskId: 't2' },
-        { service: REPORT, targetId: 20, attempt: 1, outcome: 'started', taskId: 't3' },
-      ],
+      deploys: [started(CONSOLE, 12, 1, 't1'), started(CONSOLE, 13, 1, 't2'), started(REPORT, 20, 1, 't3')],
     });
-    expect(summarize(started.effects)).toEqual(['timer.schedule cmdb.poll']);
+    expect(summarize(reported.effects)).toEqual(['timer.schedule cmdb.poll']);
     const poll = d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
     expect(poll.effects[0]!.type === 'cmdb.pollTasks' && poll.effects[0]!.tasks).toEqual([
       { service: CONSOLE, targetId: 12, attempt: 1, taskId: 't1', known: 'pending' },
@@ -750,18 +672,14 @@ describe('rule 5: codeExecuting', () => {
     const half = d.send({
       type: 'DEPLOY_TASKS_POLLED',
       tasks: [
-        { service: CONSOLE, targetId: 12, attempt: 1, status: 'success', message: null },
-        { service: CONSOLE, targetId: 13, attempt: 1, status: 'running', message: null },
-        { service: REPORT, targetId: 20, attempt: 1, status: 'success', message: null },
+        polledTask(CONSOLE, 12, 1, 'success'),
+        polledTask(CONSOLE, 13, 1, 'running'),
+        polledTask(REPORT, 20, 1, 'success'),
       ],
     });
     expect(half.state).toBe('codeExecuting.deploying');
     expect(half.context.deployments.map((x) => x.status)).toEqual(['running', 'success']);
-    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
-    const done = d.send({
-      type: 'DEPLOY_TASKS_POLLED',
-      tasks: [{ service: CONSOLE, targetId: 13, attempt: 1, status: 'success', message: null }],
-    });
+    const done = d.pollDeployTasks([polledTask(CONSOLE, 13, 1, 'success')]);
     expect(done.state).toBe('uatComplete');
     expect(summarize(done.effects)).toEqual([
       'timer.cancel deploy.timeout',
@@ -775,9 +693,9 @@ describe('rule 5: codeExecuting', () => {
     const r = d.send({
       type: 'DEPLOYS_REPORTED',
       deploys: [
-        { service: CONSOLE, targetId: 12, attempt: 1, outcome: 'success', message: '成功' },
-        { service: CONSOLE, targetId: 13, attempt: 1, outcome: 'failed', message: '失败: 镜像拉取超时' },
-        { service: REPORT, targetId: 20, attempt: 1, outcome: 'success', message: '成功' },
+        answered(CONSOLE, 12, 1, 'success', '成功'),
+        answered(CONSOLE, 13, 1, 'failed', '失败: 镜像拉取超时'),
+        answered(REPORT, 20, 1, 'success', '成功'),
       ],
     });
     expect(r.state).toBe('fixing');
@@ -803,9 +721,9 @@ describe('rule 5: codeExecuting', () => {
     const r = d.send({
       type: 'DEPLOYS_REPORTED',
       deploys: [
-        { service: CONSOLE, targetId: 12, attempt: 1, outcome: 'success', message: '成功' },
-        { service: CONSOLE, targetId: 13, attempt: 1, outcome: 'success', message: '成功' },
-        { service: REPORT, targetId: 20, attempt: 1, outcome: 'failed', message: 'image not found' },
+        answered(CONSOLE, 12, 1, 'success', '成功'),
+        answered(CONSOLE, 13, 1, 'success', '成功'),
+        answered(REPORT, 20, 1, 'failed', 'image not found'),
       ],
     });
     expect(r.state).toBe('codeExecuting.deploying');
@@ -817,7 +735,7 @@ describe('rule 5: codeExecuting', () => {
     expect(summarize(retry.effects)).toEqual([`cmdb.deploy ${REPORT}@20 a2`]);
     const failed = d.send({
       type: 'DEPLOYS_REPORTED',
-      deploys: [{ service: REPORT, targetId: 20, attempt: 2, outcome: 'failed', message: 'image not found' }],
+      deploys: [answered(REPORT, 20, 2, 'failed', 'image not found')],
     });
     expect(failed.state).toBe('fixing');
     const comment = failed.effects.find((e) => e.type === 'jira.comment');
@@ -843,7 +761,7 @@ describe('rule 5: codeExecuting', () => {
     expect(summarize(r.effects)).toEqual([`cmdb.deploy ${CONSOLE}@12 a1`]);
     const f = d.send({
       type: 'DEPLOYS_REPORTED',
-      deploys: [{ service: CONSOLE, targetId: 12, attempt: 1, outcome: 'success', message: '成功' }],
+      deploys: [answered(CONSOLE, 12, 1, 'success', '成功')],
     });
     expect(f.state).toBe('fixing');
     expect(f.context.failure?.reason).toBe(`deploy failed: ${REPORT}`);
@@ -854,9 +772,9 @@ describe('rule 5: codeExecuting', () => {
     const queued = d.send({
       type: 'DEPLOYS_REPORTED',
       deploys: [
-        { service: CONSOLE, targetId: 12, attempt: 1, outcome: 'started', taskId: 't1' },
-        { service: CONSOLE, targetId: 13, attempt: 1, outcome: 'queued', message: '4 deploys in flight' },
-        { service: REPORT, targetId: 20, attempt: 1, outcome: 'queued', message: '4 deploys in flight' },
+        started(CONSOLE, 12, 1, 't1'),
+        answered(CONSOLE, 13, 1, 'queued', '4 deploys in flight'),
+        answered(REPORT, 20, 1, 'queued', '4 deploys in flight'),
       ],
     });
     expect(summarize(queued.effects)).toEqual(['timer.schedule cmdb.poll']);
@@ -872,7 +790,7 @@ describe('rule 5: codeExecuting', () => {
     const d = findTargets(toCodeExecuting());
     const report: ReleaseEvent = {
       type: 'DEPLOYS_REPORTED',
-      deploys: [{ service: CONSOLE, targetId: 12, attempt: 1, outcome: 'started', taskId: 't1' }],
+      deploys: [started(CONSOLE, 12, 1, 't1')],
     };
     expect(d.send(report).accepted).toBe(true);
     expect(d.send(report).accepted).toBe(false);
@@ -883,7 +801,7 @@ describe('rule 5: codeExecuting', () => {
     const d = findTargets(toCodeExecuting());
     d.send({
       type: 'DEPLOYS_REPORTED',
-      deploys: [{ service: CONSOLE, targetId: 12, attempt: 1, outcome: 'started', taskId: 't1' }],
+      deploys: [started(CONSOLE, 12, 1, 't1')],
     });
     const r = d.send({ type: 'TIMER_FIRED', timer: 'deploy.timeout' });
     expect(r.state).toBe('fixing');
@@ -987,15 +905,11 @@ describe('rules 6/7: fixing and new iterations', () => {
       type: 'DEPLOYS_REPORTED',
       deploys: [started(CONSOLE, 12, 1, 't1'), started(CONSOLE, 13, 1, 't2'), started(REPORT, 20, 1, 't3')],
     });
-    d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
-    const failed = d.send({
-      type: 'DEPLOY_TASKS_POLLED',
-      tasks: [
-        { service: CONSOLE, targetId: 12, attempt: 1, status: 'success', message: null },
-        { service: CONSOLE, targetId: 13, attempt: 1, status: 'failed', message: 'image not found' },
-        { service: REPORT, targetId: 20, attempt: 1, status: 'success', message: null },
-      ],
-    });
+    const failed = d.pollDeployTasks([
+      polledTask(CONSOLE, 12, 1, 'success'),
+      polledTask(CONSOLE, 13, 1, 'failed', 'image not found'),
+      polledTask(REPORT, 20, 1, 'success'),
+    ]);
     expect(failed.state).toBe('fixing');
 
     const resubmitted = d.send({ type: 'RESUBMIT_CODE', by: 'dev.zhao' });
@@ -1005,10 +919,7 @@ describe('rules 6/7: fixing and new iterations', () => {
     const again = d.send({
       type: 'DEPLOY_TARGETS_FOUND',
       service: CONSOLE,
-      targets: [
-        { id: 12, name: 'UAT_a18_console' },
-        { id: 13, name: 'UAT_a18_console_job' },
-      ],
+      targets: consoleTargets,
     }).effects[0];
     expect(again?.type === 'cmdb.deploy' && again.deploys.map((x) => `${x.target.id} a${x.attempt}`)).toEqual(
       ['12 a1', '13 a1'],
@@ -1067,14 +978,10 @@ describe('rules 6/7: fixing and new iterations', () => {
 
   it('a new iteration after a failed order resubmits the fixed item and keeps the unexecuted later order', () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_exception', error: 'syntax error' },
-        { workflowId: 12, status: 'workflow_manreviewing', error: null },
-      ],
-    });
+    d.pollSqlOrders([
+      readOrder(11, 'workflow_exception', 'syntax error'),
+      readOrder(12, 'workflow_manreviewing'),
+    ]);
     expect(d.state).toBe('sqlPending.failed');
     const fixed = normalizedFixture('first-upgrade.json', (b) => {
       (b.sql_info as Array<Record<string, unknown>>)[0]!.sql_content =
@@ -1091,12 +998,7 @@ describe('rules 6/7: fixing and new iterations', () => {
     const submit = submitted.effects[0]!;
     // Orders the release recorded are never taken for the new one, whatever their name.
     expect(submit.type === 'archery.submitOrder' && submit.recordedWorkflowIds).toEqual([11, 12]);
-    const done = d.send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: SQL1,
-      workflowId: 21,
-      status: 'workflow_manreviewing',
-    });
+    const done = d.send(orderSubmitted(SQL1, 21));
     expect(done.state).toBe('sqlExecuting.watching');
     expect(done.context.sqlOrders.map((o) => [o.seq, o.workflowId])).toEqual([
       [1, 21],
@@ -1106,14 +1008,10 @@ describe('rules 6/7: fixing and new iterations', () => {
 
   it('an iteration that changes an unexecuted order cancels it in Archery; the new orders run in sequence', () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_exception', error: 'syntax error' },
-        { workflowId: 12, status: 'workflow_review_pass', error: null },
-      ],
-    });
+    d.pollSqlOrders([
+      readOrder(11, 'workflow_exception', 'syntax error'),
+      readOrder(12, 'workflow_review_pass'),
+    ]);
     const both = normalizedFixture('first-upgrade.json', (b) => {
       const items = b.sql_info as Array<Record<string, unknown>>;
       items[0]!.sql_content = 'ALTER TABLE store ADD COLUMN city varchar(80);';
@@ -1130,19 +1028,9 @@ describe('rules 6/7: fixing and new iterations', () => {
     d.send({ type: 'POLICY_CHECKED', findings: [] });
     const first1 = d.resolveRoutes();
     expect(summarize(first1.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
-    const second = d.send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: SQL1,
-      workflowId: 21,
-      status: 'workflow_manreviewing',
-    });
+    const second = d.send(orderSubmitted(SQL1, 21));
     expect(summarize(second.effects)).toEqual([`archery.submitOrder ${SQL2}`]);
-    const done = d.send({
-      type: 'SQL_ORDER_SUBMITTED',
-      sqlId: SQL2,
-      workflowId: 22,
-      status: 'workflow_manreviewing',
-    });
+    const done = d.send(orderSubmitted(SQL2, 22));
     expect(done.state).toBe('sqlExecuting.watching');
     const shown = done.effects.find((e) => e.type === 'jira.showOrders');
     expect(
@@ -1161,8 +1049,8 @@ describe('rules 6/7: fixing and new iterations', () => {
   it('an unexecuted order whose item left the request is cancelled too', () => {
     const d = new Drive(first(), settings({ policyGate: false }));
     d.resolveRoutes();
-    d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
-    d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_autoreviewwrong' });
+    d.send(orderSubmitted(SQL1, 11));
+    d.send(orderSubmitted(SQL2, 12, 'workflow_autoreviewwrong'));
     expect(d.state).toBe('sqlPending.failed');
     const onlySecond = normalizedFixture('first-upgrade.json', (b) => {
       (b.sql_info as unknown[]).splice(0, 1);
@@ -1177,35 +1065,26 @@ describe('rules 6/7: fixing and new iterations', () => {
 
   it('a later order seen finished before an earlier one is recorded and commented once', () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const polled: ReleaseEvent = {
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_review_pass', error: null },
-        { workflowId: 12, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:00:00' },
-      ],
-    };
-    const r = d.send(polled);
+    const polled: ReadOrder[] = [
+      readOrder(11, 'workflow_review_pass'),
+      { workflowId: 12, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:00:00' },
+    ];
+    const r = d.pollSqlOrders(polled);
     expect(summarize(r.effects)).toEqual(['jira.comment', 'timer.schedule archery.poll', 'jira.showOrders']);
     const comment = r.effects[0]!;
     expect(comment.type === 'jira.comment' && comment.body).toContain(
       `#2 ${SQL2} (order 12) finished before #1`,
     );
     expect(r.context.sqlOrders[1]!.finishedBefore).toEqual([1]);
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    expect(summarize(d.send(polled).effects)).toEqual(['timer.schedule archery.poll']);
+    expect(summarize(d.pollSqlOrders(polled).effects)).toEqual(['timer.schedule archery.poll']);
   });
 
   it("Archery's finish times tell a later order that finished first, even when both are seen finished together", () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'watch' }));
-    d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
-    const r = d.send({
-      type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:05:00' },
-        { workflowId: 12, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:00:00' },
-      ],
-    });
+    const r = d.pollSqlOrders([
+      { workflowId: 11, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:05:00' },
+      { workflowId: 12, status: 'workflow_finish', error: null, finishedAt: '2026-12-01T10:00:00' },
+    ]);
     expect(r.state).toBe('configExecuting.awaitingConfirmation');
     expect(summarize(r.effects)[0]).toBe('jira.comment');
     expect(r.context.sqlOrders.map((o) => o.finishedBefore ?? [])).toEqual([[], [1]]);

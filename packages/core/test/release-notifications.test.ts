@@ -10,12 +10,9 @@ import {
   waitingOn,
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
+import { CONSOLE, REPORT, SQL1, SQL2 } from './first-upgrade-items.js';
 import { Drive, normalizedFixture, settings } from './release-driver.js';
-
-const SQL1 = 'a18-20261201-01';
-const SQL2 = 'a18-20261201-02';
-const CONSOLE = 'a18/cc_merchant_console';
-const REPORT = 'a18/cc_report_service';
+import { orderSubmitted, polledTask, readOrder } from './upstream-answers.js';
 
 /** A release driven through decide, collecting what each accepted decision notifies. */
 class Notified {
@@ -42,8 +39,8 @@ class Notified {
     this.send({ type: 'ISSUE_READY', issueKey: 'AC-7', created: true });
     this.send({ type: 'POLICY_CHECKED', findings: [] });
     this.drive.resolveRoutes();
-    this.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
-    this.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_manreviewing' });
+    this.send(orderSubmitted(SQL1, 11));
+    this.send(orderSubmitted(SQL2, 12));
     return this;
   }
 
@@ -83,10 +80,7 @@ describe('notificationsFor: which decisions tell people', () => {
     const r = new Notified().toCodeExecuting();
     const done = r.send({
       type: 'DEPLOY_TASKS_POLLED',
-      tasks: [
-        { service: CONSOLE, targetId: 1, attempt: 1, status: 'success', message: null },
-        { service: REPORT, targetId: 2, attempt: 1, status: 'success', message: null },
-      ],
+      tasks: [polledTask(CONSOLE, 1, 1, 'success'), polledTask(REPORT, 2, 1, 'success')],
     });
     expect(kinds(r.told)).toEqual([
       'waiting:sqlExecuting',
@@ -111,10 +105,7 @@ describe('notificationsFor: which decisions tell people', () => {
     r.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
     r.send({
       type: 'SQL_ORDERS_POLLED',
-      orders: [
-        { workflowId: 11, status: 'workflow_executing', error: null },
-        { workflowId: 12, status: 'workflow_review_pass', error: null },
-      ],
+      orders: [readOrder(11, 'workflow_executing'), readOrder(12, 'workflow_review_pass')],
     });
     expect(kinds(r.told)).toEqual(['waiting:sqlExecuting']);
   });
@@ -138,10 +129,7 @@ describe('notificationsFor: which decisions tell people', () => {
     const code = new Notified(settings({ deployRetries: 0 })).toCodeExecuting();
     const [deploy] = code.send({
       type: 'DEPLOY_TASKS_POLLED',
-      tasks: [
-        { service: CONSOLE, targetId: 1, attempt: 1, status: 'success', message: null },
-        { service: REPORT, targetId: 2, attempt: 1, status: 'failed', message: 'image not found' },
-      ],
+      tasks: [polledTask(CONSOLE, 1, 1, 'success'), polledTask(REPORT, 2, 1, 'failed', 'image not found')],
     });
     expect(deploy).toMatchObject({ kind: 'failed', state: 'fixing', failure: { stage: 'code' } });
     expect(deploy!.failure!.reason).toContain(REPORT);
@@ -163,10 +151,7 @@ describe('notificationsFor: which decisions tell people', () => {
     const r = new Notified().toCodeExecuting();
     r.send({
       type: 'DEPLOY_TASKS_POLLED',
-      tasks: [
-        { service: CONSOLE, targetId: 1, attempt: 1, status: 'success', message: null },
-        { service: REPORT, targetId: 2, attempt: 1, status: 'success', message: null },
-      ],
+      tasks: [polledTask(CONSOLE, 1, 1, 'success'), polledTask(REPORT, 2, 1, 'success')],
     });
     const out = r.send({ type: 'UAT_MANUAL_ITERATION', by: 'dev1' });
     expect(out.map((n) => [n.kind, n.state, n.waitingOn])).toEqual([['waiting', 'fixing', 'developers']]);
@@ -210,10 +195,7 @@ describe('texts', () => {
   const r = new Notified().toCodeExecuting();
   const [completed] = r.send({
     type: 'DEPLOY_TASKS_POLLED',
-    tasks: [
-      { service: CONSOLE, targetId: 1, attempt: 1, status: 'success', message: null },
-      { service: REPORT, targetId: 2, attempt: 1, status: 'success', message: null },
-    ],
+    tasks: [polledTask(CONSOLE, 1, 1, 'success'), polledTask(REPORT, 2, 1, 'success')],
   });
 
   it("the completion mail is the original's: subject, Dear All, times, upgrader, the upgraded services", () => {

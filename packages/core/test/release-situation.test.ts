@@ -11,10 +11,9 @@ import {
   waitsOnNow,
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
+import { SQL1, SQL2 } from './first-upgrade-items.js';
 import { Drive, normalizedFixture, settings } from './release-driver.js';
-
-const SQL1 = 'a18-20261201-01';
-const SQL2 = 'a18-20261201-02';
+import { orderSubmitted, readOrder } from './upstream-answers.js';
 
 const finding: PolicyFindingSummary = {
   ruleId: 'DF-D001',
@@ -34,12 +33,26 @@ function toSqlExecuting(s = settings()): Drive {
   const d = started(s);
   d.send({ type: 'POLICY_CHECKED', findings: [] });
   d.resolveRoutes();
-  d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
-  d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_manreviewing' });
+  d.send(orderSubmitted(SQL1, 11));
+  d.send(orderSubmitted(SQL2, 12));
   return d;
 }
 
 const at = (iso: string) => Date.parse(iso);
+
+/** The release as `d` drives it now, explained while the host still tries `effect` (queued at 10:00). */
+function explainWhilePending(
+  d: Drive,
+  effect: ReleaseEffect,
+  attempts: number,
+  nextAttemptAt: number,
+  lastError: string | null,
+) {
+  return explainRelease(
+    { state: d.state, context: d.context },
+    { pendingEffect: { effect, attempts, nextAttemptAt, lastError, queuedAt: '2026-11-22T10:00:00.000Z' } },
+  );
+}
 
 describe('explainRelease: a policy refusal', () => {
   it('carries every finding (rule, location, message, fix) in the failure, the summary and the legacy errormessage', () => {
@@ -71,17 +84,12 @@ describe('explainRelease: an upstream that keeps failing', () => {
     const decision = d.resolveRoutes();
     expect(d.state).toBe('sqlPending.submitting');
     const submit = decision.effects.find((e) => e.type === 'archery.submitOrder') as ReleaseEffect;
-    const situation = explainRelease(
-      { state: d.state, context: d.context },
-      {
-        pendingEffect: {
-          effect: submit,
-          attempts: 6,
-          nextAttemptAt: at('2026-11-22T10:01:32.000Z'),
-          lastError: 'Archery answered 500 Internal Server Error',
-          queuedAt: '2026-11-22T10:00:00.000Z',
-        },
-      },
+    const situation = explainWhilePending(
+      d,
+      submit,
+      6,
+      at('2026-11-22T10:01:32.000Z'),
+      'Archery answered 500 Internal Server Error',
     );
     expect(situation.waitsFor).toEqual({
       kind: 'upstream',
@@ -105,18 +113,7 @@ describe('explainRelease: an upstream that keeps failing', () => {
     d.send({ type: 'POLICY_CHECKED', findings: [] });
     const decision = d.resolveRoutes();
     const submit = decision.effects.find((e) => e.type === 'archery.submitOrder') as ReleaseEffect;
-    const situation = explainRelease(
-      { state: d.state, context: d.context },
-      {
-        pendingEffect: {
-          effect: submit,
-          attempts: 0,
-          nextAttemptAt: 0,
-          lastError: null,
-          queuedAt: '2026-11-22T10:00:00.000Z',
-        },
-      },
-    );
+    const situation = explainWhilePending(d, submit, 0, 0, null);
     expect(situation.waitsFor).toMatchObject({ kind: 'upstream', upstream: 'archery', nextTryAt: null });
     expect(situation.summary).not.toContain('1970');
     expect(situation.summary).not.toContain('next look at');
@@ -131,18 +128,7 @@ describe('explainRelease: an upstream that keeps failing', () => {
       state: 'sqlExecuting',
       via: 'submitSql',
     };
-    const situation = explainRelease(
-      { state: d.state, context: d.context },
-      {
-        pendingEffect: {
-          effect: move,
-          attempts: 2,
-          nextAttemptAt: at('2026-11-22T10:00:10.000Z'),
-          lastError: 'Jira answered 503',
-          queuedAt: '2026-11-22T10:00:00.000Z',
-        },
-      },
-    );
+    const situation = explainWhilePending(d, move, 2, at('2026-11-22T10:00:10.000Z'), 'Jira answered 503');
     expect(situation.waitsFor).toMatchObject({
       kind: 'upstream',
       upstream: 'jira',
@@ -285,8 +271,8 @@ describe("explainRelease: Archery's messages reach the failure", () => {
     d.send({
       type: 'SQL_ORDERS_POLLED',
       orders: [
-        { workflowId: 11, status: 'workflow_exception', error: "Unknown column 'city'" },
-        { workflowId: 12, status: 'workflow_manreviewing', error: null },
+        readOrder(11, 'workflow_exception', "Unknown column 'city'"),
+        readOrder(12, 'workflow_manreviewing'),
       ],
     });
     expect(d.state).toBe('sqlPending.failed');

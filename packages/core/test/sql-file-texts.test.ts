@@ -4,19 +4,17 @@
  * failed read fails the release naming the file; `has_deploy_uat` items are skipped in UAT.
  */
 import {
-  decodeSqlText,
   effectFailedEvent,
   InvalidRequestItemError,
   jiraIssueContent,
   normalizeReleaseRequest,
   type ReleaseEffect,
-  type SqlText,
   sqlFileRefLabel,
   sqlFilesToRead,
-  storedSqlText,
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
 import { Drive, fixture, requestFrom, settings, summarize } from './release-driver.js';
+import { a18NormalizeOptions, svnSqlText } from './svn-sql-source.js';
 
 /** The original release system's SQL items: a file at a revision, no text. */
 function originalBody(change?: (body: Record<string, unknown>) => void): Record<string, unknown> {
@@ -31,27 +29,9 @@ function originalBody(change?: (body: Record<string, unknown>) => void): Record<
 
 const withSource = (body: Record<string, unknown>) =>
   normalizeReleaseRequest(requestFrom(body), {
-    ...defaultOptions(),
+    ...a18NormalizeOptions(),
     sqlSource: 'svn',
   });
-
-function defaultOptions() {
-  return {
-    projectMap: { A18: 'AC' },
-    rules: {
-      dropOperationalSqlInUat: true,
-      skipProdPathsInUat: true,
-      emptySvnVersionMeansNoDeploy: true,
-      emptyTagMeansV1: true,
-    },
-    routing: { instanceFromPath: true },
-  };
-}
-
-function textOf(sql: string): SqlText {
-  const bytes = new TextEncoder().encode(sql);
-  return storedSqlText(decodeSqlText(bytes), 'svn', bytes.length);
-}
 
 const fetches = (effects: ReleaseEffect[]) => effects.flatMap((e) => (e.type === 'sql.fetch' ? [e] : []));
 
@@ -60,7 +40,7 @@ describe('normalising SQL items without sql_content', () => {
     const body = originalBody();
     let error: unknown;
     try {
-      normalizeReleaseRequest(requestFrom(body), defaultOptions());
+      normalizeReleaseRequest(requestFrom(body), a18NormalizeOptions());
     } catch (e) {
       error = e;
     }
@@ -104,10 +84,14 @@ describe('the machine reads the SQL files before the policy gate', () => {
     expect(d.context.plan.sql).toEqual([]);
 
     d.send({ type: 'ISSUE_READY', issueKey: 'AC-1', created: true });
-    d.send({ type: 'SQL_TEXT_FETCHED', ref: first!.ref, text: textOf('ALTER TABLE store ADD city INT;') });
+    d.send({
+      type: 'SQL_TEXT_FETCHED',
+      ref: first!.ref,
+      text: svnSqlText('ALTER TABLE store ADD city INT;'),
+    });
     expect(d.state).toBe('sqlPending.fetchingSql');
     expect(d.last.effects).toEqual([]);
-    d.send({ type: 'SQL_TEXT_FETCHED', ref: second!.ref, text: textOf("UPDATE store SET city = 'x';") });
+    d.send({ type: 'SQL_TEXT_FETCHED', ref: second!.ref, text: svnSqlText("UPDATE store SET city = 'x';") });
     expect(d.state).toBe('sqlPending.awaitingPolicy');
     const policy = d.last.effects.find((e) => e.type === 'policy.check');
     expect(policy?.type === 'policy.check' && policy.sql.map((i) => i.sql)).toEqual([
@@ -134,8 +118,8 @@ describe('the machine reads the SQL files before the policy gate', () => {
     const d = new Drive(withSource(originalBody()), settings({ policyGate: false }));
     d.send({ type: 'ISSUE_READY', issueKey: 'AC-1', created: true });
     const [a, b] = sqlFilesToRead(d.context.request);
-    d.send({ type: 'SQL_TEXT_FETCHED', ref: a!.ref, text: textOf('SELECT 1;') });
-    d.send({ type: 'SQL_TEXT_FETCHED', ref: b!.ref, text: textOf('SELECT 2;') });
+    d.send({ type: 'SQL_TEXT_FETCHED', ref: a!.ref, text: svnSqlText('SELECT 1;') });
+    d.send({ type: 'SQL_TEXT_FETCHED', ref: b!.ref, text: svnSqlText('SELECT 2;') });
     expect(d.state).toBe('sqlPending.resolvingRoutes');
     d.resolveRoutes();
     expect(d.state).toBe('sqlPending.submitting');
@@ -185,7 +169,7 @@ describe('the machine reads the SQL files before the policy gate', () => {
     const stale = d.send({
       type: 'SQL_TEXT_FETCHED',
       ref: sqlFileRefLabel({ svnPath: 'x', svnFile: 'y.sql', svnVersion: '1' }),
-      text: textOf('SELECT 1;'),
+      text: svnSqlText('SELECT 1;'),
     });
     expect(stale.accepted).toBe(false);
     expect(d.state).toBe('sqlPending.fetchingSql');

@@ -4,18 +4,13 @@
  * an unexecuted order of an earlier iteration whose file is read again is kept when the text is the
  * same and cancelled when it changed.
  */
-import {
-  decodeSqlText,
-  normalizeReleaseRequest,
-  type ReleaseEffect,
-  type SqlText,
-  storedSqlText,
-} from '@cdflow/core';
+import { normalizeReleaseRequest, type ReleaseEffect } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
+import { SQL1, SQL2 } from './first-upgrade-items.js';
 import { Drive, fixture, requestFrom, settings, summarize } from './release-driver.js';
+import { a18NormalizeOptions, svnSqlText } from './svn-sql-source.js';
+import { orderSubmitted } from './upstream-answers.js';
 
-const SQL1 = 'a18-20261201-01';
-const SQL2 = 'a18-20261201-02';
 const DDL = 'ALTER TABLE store ADD city INT;';
 const DML = "UPDATE store SET city = 'x';";
 
@@ -25,22 +20,7 @@ function originalRequest(change?: (items: Array<Record<string, unknown>>) => voi
   const items = body.sql_info as Array<Record<string, unknown>>;
   for (const item of items) delete item.sql_content;
   change?.(items);
-  return normalizeReleaseRequest(requestFrom(body), {
-    projectMap: { A18: 'AC' },
-    rules: {
-      dropOperationalSqlInUat: true,
-      skipProdPathsInUat: true,
-      emptySvnVersionMeansNoDeploy: true,
-      emptyTagMeansV1: true,
-    },
-    routing: { instanceFromPath: true },
-    sqlSource: 'svn',
-  });
-}
-
-function textOf(sql: string): SqlText {
-  const bytes = new TextEncoder().encode(sql);
-  return storedSqlText(decodeSqlText(bytes), 'svn', bytes.length);
+  return normalizeReleaseRequest(requestFrom(body), { ...a18NormalizeOptions(), sqlSource: 'svn' });
 }
 
 const reads = (effects: ReleaseEffect[]) => effects.flatMap((e) => (e.type === 'sql.fetch' ? [e] : []));
@@ -48,7 +28,7 @@ const reads = (effects: ReleaseEffect[]) => effects.flatMap((e) => (e.type === '
 /** Read every file the last decision asked for, answering with `texts[sqlId]`. */
 function answerReads(d: Drive, texts: Record<string, string>): void {
   for (const read of reads(d.last.effects)) {
-    d.send({ type: 'SQL_TEXT_FETCHED', ref: read.ref, text: textOf(texts[read.sqlIds[0]!]!) });
+    d.send({ type: 'SQL_TEXT_FETCHED', ref: read.ref, text: svnSqlText(texts[read.sqlIds[0]!]!) });
   }
 }
 
@@ -97,8 +77,8 @@ describe('an iteration naming a new revision of a file an unexecuted order runs'
     answerReads(d, { [SQL1]: DDL, [SQL2]: DML });
     d.resolveRoutes();
     d.send({ type: 'ISSUE_READY', issueKey: 'AC-1', created: true });
-    d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL1, workflowId: 11, status: 'workflow_manreviewing' });
-    d.send({ type: 'SQL_ORDER_SUBMITTED', sqlId: SQL2, workflowId: 12, status: 'workflow_manreviewing' });
+    d.send(orderSubmitted(SQL1, 11));
+    d.send(orderSubmitted(SQL2, 12));
     expect(d.state).toBe('sqlExecuting.watching');
     d.send({ type: 'SQL_REPORTED_FAILED', by: 'dba.li', reason: 'column exists' });
     expect(d.state).toBe('sqlPending.failed');
@@ -121,10 +101,10 @@ describe('an iteration naming a new revision of a file an unexecuted order runs'
     const changed = d.send({
       type: 'SQL_TEXT_FETCHED',
       ref: first!.ref,
-      text: textOf('ALTER TABLE store ADD city2 INT;'),
+      text: svnSqlText('ALTER TABLE store ADD city2 INT;'),
     });
     expect(summarize(changed.effects)).toEqual(['archery.cancelOrder 11']);
-    const same = d.send({ type: 'SQL_TEXT_FETCHED', ref: second!.ref, text: textOf(DML) });
+    const same = d.send({ type: 'SQL_TEXT_FETCHED', ref: second!.ref, text: svnSqlText(DML) });
     expect(summarize(same.effects)).not.toContain('archery.cancelOrder 12');
     expect(d.context.sqlOrders.map((o) => [o.sqlId, o.workflowId])).toEqual([
       [SQL1, null],
@@ -144,13 +124,13 @@ describe('an iteration naming a new revision of a file an unexecuted order runs'
     const d = failedWithTwoOrders();
     d.send({ type: 'NEW_ITERATION', request: atRevision('2400'), by: 'release-system' });
     const [first, second] = reads(d.last.effects);
-    const one = d.send({ type: 'SQL_TEXT_FETCHED', ref: first!.ref, text: textOf(DDL) });
+    const one = d.send({ type: 'SQL_TEXT_FETCHED', ref: first!.ref, text: svnSqlText(DDL) });
     // The first file kept its text: its order is kept.
     expect(summarize(one.effects)).toEqual([]);
     const two = d.send({
       type: 'SQL_TEXT_FETCHED',
       ref: second!.ref,
-      text: textOf("UPDATE store SET city = 'y';"),
+      text: svnSqlText("UPDATE store SET city = 'y';"),
     });
     expect(summarize(two.effects)).toContain('archery.cancelOrder 12');
     const cancel = two.effects.find((e) => e.type === 'archery.cancelOrder');
