@@ -1,16 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApolloSimulator } from '../src/apollo/index.js';
+import { simulatorsClosedAfterEach } from './support/simulators-closed-after-each.js';
 
-const started: ApolloSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
+const simulators = simulatorsClosedAfterEach<ApolloSimulator>();
 
 const ns = '/openapi/v1/envs/UAT/apps/a18-console/clusters/default/namespaces/application';
 
 async function start(state?: unknown) {
-  const sim = await ApolloSimulator.start(state === undefined ? {} : { state });
-  started.push(sim);
+  const sim = simulators.enlist(await ApolloSimulator.start(state === undefined ? {} : { state }));
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${sim.url}${path}`, {
       method,

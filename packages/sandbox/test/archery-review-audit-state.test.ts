@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ArcheryReviewRow,
   ArcherySimulator,
@@ -6,15 +6,13 @@ import {
   archerySandboxPasswords,
   defaultReviewEngineFailure,
 } from '../src/archery/index.js';
+import { archeryAudit, archeryWorkOrder } from './support/archery-workflow-bodies.js';
+import { simulatorsClosedAfterEach } from './support/simulators-closed-after-each.js';
 
-const started: ArcherySimulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
+const simulators = simulatorsClosedAfterEach<ArcherySimulator>();
 
 async function start(options: ArcherySimulatorOptions = {}) {
-  const sim = await ArcherySimulator.start({ executeDelayMs: 20, ...options });
-  started.push(sim);
+  const sim = simulators.enlist(await ArcherySimulator.start({ executeDelayMs: 20, ...options }));
   const login = async (username: string, password: string) => {
     const res = await fetch(`${sim.url}/api/auth/token/`, {
       method: 'POST',
@@ -38,25 +36,9 @@ async function start(options: ArcherySimulatorOptions = {}) {
     return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : null };
   };
   const submit = async (sql = 'ALTER TABLE t ADD COLUMN c INT;', workflow: Record<string, unknown> = {}) =>
-    api('POST', '/api/v1/workflow/', {
-      workflow: {
-        workflow_name: 'REL-1 upgrade',
-        group_id: 1,
-        instance: 1,
-        db_name: 'acc',
-        is_offline_export: 0,
-        ...workflow,
-      },
-      sql_content: sql,
-    });
+    api('POST', '/api/v1/workflow/', archeryWorkOrder(workflow, sql));
   const audit = (workflowId: number, engineer: string, auditType = 'pass') =>
-    api('POST', '/api/v1/workflow/audit/', {
-      engineer,
-      workflow_id: workflowId,
-      audit_remark: 'checked',
-      workflow_type: 2,
-      audit_type: auditType,
-    });
+    api('POST', '/api/v1/workflow/audit/', archeryAudit(workflowId, engineer, auditType));
   const order = async (workflowId: number) => {
     const res = await api('GET', `/api/v1/workflow/?workflow_id=${workflowId}`);
     return (res.json!.results as Array<Record<string, unknown>>)[0] as {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArcherySimulator, archerySandboxPasswords } from '../src/archery/index.js';
+import { archeryAudit, archeryWorkOrder } from './support/archery-workflow-bodies.js';
 
 let sim: ArcherySimulator;
 let token: string;
@@ -29,20 +30,8 @@ async function loginAs(username: string, password: string): Promise<string> {
   return (res.json as { access: string }).access;
 }
 
-const validOrder = (overrides: Record<string, unknown> = {}, sql = 'ALTER TABLE t ADD COLUMN c INT;') => ({
-  workflow: {
-    workflow_name: 'REL-1 upgrade',
-    group_id: 1,
-    instance: 1,
-    db_name: 'acc',
-    is_offline_export: 0,
-    ...overrides,
-  },
-  sql_content: sql,
-});
-
 async function submit(overrides: Record<string, unknown> = {}, sql?: string) {
-  const res = await api('POST', '/api/v1/workflow/', validOrder(overrides, sql));
+  const res = await api('POST', '/api/v1/workflow/', archeryWorkOrder(overrides, sql));
   expect(res.status).toBe(201);
   return res.json as { id: number; workflow_id: number; workflow: { status: string } };
 }
@@ -101,7 +90,7 @@ describe('Archery simulator authentication', () => {
 
   it('answers 403 to a logged-in user without sql.sql_submit', async () => {
     const viewer = await loginAs('viewer', archerySandboxPasswords.viewer);
-    const res = await api('POST', '/api/v1/workflow/', validOrder(), viewer);
+    const res = await api('POST', '/api/v1/workflow/', archeryWorkOrder(), viewer);
     expect(res.status).toBe(403);
     expect(res.json).toEqual({ detail: '您没有执行该操作的权限。' });
     expect(sim.orders()).toHaveLength(0);
@@ -131,7 +120,7 @@ describe('Archery simulator submission traps', () => {
   });
 
   it('fails a submission without is_offline_export with Django’s 500 page and creates nothing', async () => {
-    const body = validOrder();
+    const body = archeryWorkOrder();
     delete (body.workflow as Record<string, unknown>).is_offline_export;
     const res = await api('POST', '/api/v1/workflow/', body);
     expect(res.status).toBe(500);
@@ -141,18 +130,22 @@ describe('Archery simulator submission traps', () => {
   });
 
   it('answers field errors with DRF’s nested shapes', async () => {
-    const badGroup = await api('POST', '/api/v1/workflow/', validOrder({ group_id: 9 }));
+    const badGroup = await api('POST', '/api/v1/workflow/', archeryWorkOrder({ group_id: 9 }));
     expect(badGroup.status).toBe(400);
     expect(badGroup.json).toEqual({ workflow: { group_id: { errors: '不存在该资源组：9' } } });
-    const badInstance = await api('POST', '/api/v1/workflow/', validOrder({ instance: 9 }));
+    const badInstance = await api('POST', '/api/v1/workflow/', archeryWorkOrder({ instance: 9 }));
     expect(badInstance.json).toEqual({ workflow: { instance: ['无效主键 “9” － 对象不存在。'] } });
-    const blankSql = await api('POST', '/api/v1/workflow/', validOrder({}, '  '));
+    const blankSql = await api('POST', '/api/v1/workflow/', archeryWorkOrder({}, '  '));
     expect(blankSql.json).toEqual({ sql_content: ['该字段不能为空。'] });
-    const longName = await api('POST', '/api/v1/workflow/', validOrder({ workflow_name: 'x'.repeat(51) }));
+    const longName = await api(
+      'POST',
+      '/api/v1/workflow/',
+      archeryWorkOrder({ workflow_name: 'x'.repeat(51) }),
+    );
     expect(longName.json).toEqual({ workflow: { workflow_name: ['请确保这个字段不能超过 50 个字符。'] } });
-    const notInGroup = await api('POST', '/api/v1/workflow/', validOrder({ instance: 3 }));
+    const notInGroup = await api('POST', '/api/v1/workflow/', archeryWorkOrder({ instance: 3 }));
     expect(notInGroup.json).toEqual({ errors: '你所在组未关联该实例！' });
-    const noFlow = await api('POST', '/api/v1/workflow/', validOrder({ group_id: 4 }));
+    const noFlow = await api('POST', '/api/v1/workflow/', archeryWorkOrder({ group_id: 4 }));
     expect(noFlow.json).toEqual({ errors: '审批类型 SQL上线申请 未配置审流' });
     expect(sim.orders()).toHaveLength(0);
   });
@@ -221,13 +214,7 @@ describe('Archery simulator listing', () => {
 
 describe('Archery simulator work order transitions', () => {
   const audit = (workflowId: number, engineer = 'cdflow', auditType = 'pass') =>
-    api('POST', '/api/v1/workflow/audit/', {
-      engineer,
-      workflow_id: workflowId,
-      audit_remark: 'checked',
-      workflow_type: 2,
-      audit_type: auditType,
-    });
+    api('POST', '/api/v1/workflow/audit/', archeryAudit(workflowId, engineer, auditType));
   const execute = (workflowId: number, mode: string, engineer = 'cdflow') =>
     api('POST', '/api/v1/workflow/execute/', { engineer, workflow_id: workflowId, workflow_type: 2, mode });
 
@@ -289,7 +276,7 @@ describe('Archery simulator work order transitions', () => {
 
   it('counts calls per route and injects faults', async () => {
     sim.faults.inject({ route: 'POST /api/v1/workflow/', status: 500, times: 1 });
-    const failed = await api('POST', '/api/v1/workflow/', validOrder());
+    const failed = await api('POST', '/api/v1/workflow/', archeryWorkOrder());
     expect(failed.status).toBe(500);
     await submit();
     expect(sim.counters.get('POST /api/v1/workflow/')).toBe(2);
@@ -310,8 +297,8 @@ describe('Archery simulator work order transitions', () => {
       );
 
     // A refusal does not use up the slow answer: it is answered well within the wait.
-    expect(await post(validOrder({ group_id: 999 }), 500)).toBe(400);
-    expect(await post(validOrder({ workflow_name: 'slow' }), 100)).toBe('gave up');
+    expect(await post(archeryWorkOrder({ group_id: 999 }), 500)).toBe(400);
+    expect(await post(archeryWorkOrder({ workflow_name: 'slow' }), 100)).toBe('gave up');
     expect(sim.orders().map((o) => o.workflowName)).toEqual(['slow']);
     // Used up: the next submission is answered as usual.
     await submit({ workflow_name: 'next' });

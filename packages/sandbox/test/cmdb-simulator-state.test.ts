@@ -1,14 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CmdbSimulator } from '../src/cmdb/index.js';
+import { simulatorsClosedAfterEach } from './support/simulators-closed-after-each.js';
 
-const started: CmdbSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
+const simulators = simulatorsClosedAfterEach<CmdbSimulator>();
 
 async function start(state?: unknown) {
-  const sim = await CmdbSimulator.start({ taskDurationMs: 100, ...(state === undefined ? {} : { state }) });
-  started.push(sim);
+  const sim = simulators.enlist(
+    await CmdbSimulator.start({ taskDurationMs: 100, ...(state === undefined ? {} : { state }) }),
+  );
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${sim.url}${path}`, {
       method,

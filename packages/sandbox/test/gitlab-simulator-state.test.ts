@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GitLabSimulator } from '../src/gitlab/index.js';
+import { simulatorsClosedAfterEach } from './support/simulators-closed-after-each.js';
 
-const started: GitLabSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
+const simulators = simulatorsClosedAfterEach<GitLabSimulator>();
 
 async function start(state?: unknown) {
-  const sim = await GitLabSimulator.start(state === undefined ? {} : { state });
-  started.push(sim);
+  const sim = simulators.enlist(await GitLabSimulator.start(state === undefined ? {} : { state }));
   const raw = async (projectId: number, path: string, ref: string) => {
     const res = await fetch(
       `${sim.url}/api/v4/projects/${projectId}/repository/files/${encodeURIComponent(path)}/raw?ref=${encodeURIComponent(ref)}`,

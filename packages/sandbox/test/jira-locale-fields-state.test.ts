@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JiraSimulator, type JiraSimulatorOptions } from '../src/jira/index.js';
+import { simulatorsClosedAfterEach } from './support/simulators-closed-after-each.js';
 
-const started: JiraSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
+const simulators = simulatorsClosedAfterEach<JiraSimulator>();
 
 async function start(options: JiraSimulatorOptions = {}) {
-  const sim = await JiraSimulator.start(options);
-  started.push(sim);
+  const sim = simulators.enlist(await JiraSimulator.start(options));
   const jira = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${sim.url}/rest/api/2${path}`, {
       method,
@@ -97,7 +94,7 @@ describe('Jira state across a restart', () => {
     expect(JSON.stringify(snapshot)).not.toContain(first.sim.credentials.token);
     expect(JSON.stringify(snapshot)).not.toContain(first.sim.credentials.password);
     await first.sim.close();
-    started.splice(started.indexOf(first.sim), 1);
+    simulators.release(first.sim);
 
     const second = await start({ state: snapshot });
     expect(second.sim.issue(a.key)).toMatchObject({

@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JiraSimulator, type JiraSimulatorOptions, jiraSandboxPasswords } from '../src/jira/index.js';
+import { simulatorsClosedAfterEach } from './support/simulators-closed-after-each.js';
 
-const started: JiraSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
+const simulators = simulatorsClosedAfterEach<JiraSimulator>();
 
 async function start(options: JiraSimulatorOptions = {}) {
-  const sim = await JiraSimulator.start(options);
-  started.push(sim);
+  const sim = simulators.enlist(await JiraSimulator.start(options));
   const call = async (path: string, authorization?: string) => {
     const res = await fetch(`${sim.url}/rest/api/2${path}`, {
       headers: authorization ? { authorization } : {},

@@ -1,39 +1,29 @@
-import { createServer, type Server } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JiraSimulator, type JiraSimulatorOptions, jiraSandboxPasswords } from '../src/jira/index.js';
+import { simulatorsClosedAfterEach } from './support/simulators-closed-after-each.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl: string;
 const received: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(204).end();
-    });
+  receiver = await startWebhookReceiver('/hook', (body) => {
+    received.push(JSON.parse(body) as Record<string, unknown>);
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+  receiverUrl = receiver.url;
 });
 afterAll(async () => {
-  await new Promise((r) => receiver.close(r));
+  await receiver.close();
 });
 
-const started: JiraSimulator[] = [];
-afterEach(async () => {
-  // Closing waits for the deliveries in flight; every simulator starts its keys at AC-1 again.
-  await Promise.all(started.splice(0).map((s) => s.close()));
+// Closing waits for the deliveries in flight; every simulator starts its keys at AC-1 again.
+const simulators = simulatorsClosedAfterEach<JiraSimulator>(() => {
   received.length = 0;
 });
 
 async function start(options: JiraSimulatorOptions = {}) {
-  const sim = await JiraSimulator.start(options);
-  started.push(sim);
+  const sim = simulators.enlist(await JiraSimulator.start(options));
   const jira = async (
     method: string,
     path: string,

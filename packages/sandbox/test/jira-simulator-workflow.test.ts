@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JiraSimulator } from '../src/jira/index.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
 let sim: JiraSimulator;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl: string;
 const received: Array<{ body: string; signature: string | undefined }> = [];
 
@@ -49,25 +49,16 @@ const statusOf = async (key: string) =>
     .name;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push({ body, signature: req.headers['x-hub-signature'] as string | undefined });
-      res.writeHead(204).end();
-    });
+  receiver = await startWebhookReceiver('/cicdflow/jira/', (body, headers) => {
+    received.push({ body, signature: headers['x-hub-signature'] as string | undefined });
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const addr = receiver.address() as { port: number };
-  receiverUrl = `http://127.0.0.1:${addr.port}/cicdflow/jira/`;
+  receiverUrl = receiver.url;
   sim = await JiraSimulator.start();
 });
 
 afterAll(async () => {
   await sim.close();
-  await new Promise((r) => receiver.close(r));
+  await receiver.close();
 });
 
 describe('the cdflow workflow in the Jira simulator', () => {

@@ -2,31 +2,23 @@
  * Webhooks registered with one `balance` name stand for replicas behind a load balancer: each delivery
  * reaches exactly one of them (chosen at random), while a webhook without a name still gets every one.
  */
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JiraSimulator } from '../src/jira/index.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
 let sim: JiraSimulator;
-const receivers: Server[] = [];
+const receivers: WebhookReceiver[] = [];
 /** Per receiver (index), the bodies it was sent. */
 const received: string[][] = [];
 
 async function receiver(): Promise<string> {
   const index = received.length;
   received.push([]);
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received[index]?.push(body);
-      res.writeHead(204).end();
-    });
+  const server = await startWebhookReceiver('/cicdflow/jira/', (body) => {
+    received[index]?.push(body);
   });
   receivers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}/cicdflow/jira/`;
+  return server.url;
 }
 
 beforeAll(async () => {
@@ -35,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim.close();
-  await Promise.all(receivers.map((s) => new Promise((r) => s.close(r))));
+  await Promise.all(receivers.map((s) => s.close()));
 });
 
 describe('balanced webhooks of the Jira simulator', () => {

@@ -1,14 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SvnSimulator } from '../src/svn/index.js';
+import { simulatorsClosedAfterEach } from './support/simulators-closed-after-each.js';
 
-const started: SvnSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
+const simulators = simulatorsClosedAfterEach<SvnSimulator>();
 
 async function start(state?: unknown) {
-  const sim = await SvnSimulator.start(state === undefined ? {} : { state });
-  started.push(sim);
+  const sim = simulators.enlist(await SvnSimulator.start(state === undefined ? {} : { state }));
   const get = async (path: string) => {
     const { user, password } = sim.credentials;
     const res = await fetch(`${sim.url}/${path}`, {

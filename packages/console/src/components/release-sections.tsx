@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import type { Deployment, PlanEntry, Release, SqlOrder } from '../api/api-types.js';
 import { useApp } from '../app-context.js';
 import { translateOr, useI18n } from '../i18n/language.js';
+import { ColumnHeads } from './column-heads.js';
 
 function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
   return (
@@ -10,6 +11,36 @@ function Section({ id, title, children }: { id: string; title: string; children:
       <h2 id={`${id}-title`}>{title}</h2>
       {children}
     </section>
+  );
+}
+
+/** A section with a table of `children` rows under `columns`, or the line `none` when there are no rows. */
+function RowsSection({
+  id,
+  title,
+  none,
+  columns,
+  empty,
+  children,
+}: {
+  id: string;
+  title: string;
+  none: string;
+  columns: string[];
+  empty: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <Section id={id} title={title}>
+      {empty ? (
+        <p class="muted">{none}</p>
+      ) : (
+        <table>
+          <ColumnHeads labels={columns} />
+          <tbody>{children}</tbody>
+        </table>
+      )}
+    </Section>
   );
 }
 
@@ -60,13 +91,7 @@ export function PlanSection({ release }: { release: Release }) {
   return (
     <Section id="plan" title={t('plan.title')}>
       <table>
-        <thead>
-          <tr>
-            <th>{t('plan.item')}</th>
-            <th>{t('plan.decision')}</th>
-            <th>{t('plan.reason')}</th>
-          </tr>
-        </thead>
+        <ColumnHeads labels={[t('plan.item'), t('plan.decision'), t('plan.reason')]} />
         {groups.map((g) => (
           <tbody key={g.title}>
             <tr class="group">
@@ -88,106 +113,90 @@ export function SqlOrdersSection({ orders }: { orders: SqlOrder[] }) {
   const { t } = useI18n();
   const { settings } = useApp();
   return (
-    <Section id="sql-orders" title={t('sql.title')}>
-      {orders.length === 0 ? (
-        <p class="muted">{t('sql.none')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>{t('sql.id')}</th>
-              <th>{t('sql.workOrder')}</th>
-              <th>{t('sql.status')}</th>
-              <th>{t('sql.confirmedBy')}</th>
-              <th>{t('sql.error')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {orders.map((o) => (
-              <tr key={`${o.iteration}-${o.sqlId}`} data-sql={o.sqlId}>
-                <td>
-                  {o.seq}. {o.sqlId}
-                </td>
-                <td>
-                  {o.workflowId === null ? (
-                    '—'
-                  ) : (
-                    <a href={archeryLink(settings.archeryUrl, o.workflowId)} target="_blank" rel="noreferrer">
-                      #{o.workflowId}
-                    </a>
-                  )}
-                </td>
-                <td>
-                  <span class={`order-status ${o.status}`}>{o.status}</span>
-                </td>
-                <td>{o.confirmedBy ?? ''}</td>
-                <td class="error-text">{o.error ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </Section>
+    <RowsSection
+      id="sql-orders"
+      title={t('sql.title')}
+      none={t('sql.none')}
+      columns={[t('sql.id'), t('sql.workOrder'), t('sql.status'), t('sql.confirmedBy'), t('sql.error')]}
+      empty={orders.length === 0}
+    >
+      {orders.map((o) => (
+        <tr key={`${o.iteration}-${o.sqlId}`} data-sql={o.sqlId}>
+          <td>
+            {o.seq}. {o.sqlId}
+          </td>
+          <td>
+            {o.workflowId === null ? (
+              '—'
+            ) : (
+              <a href={archeryLink(settings.archeryUrl, o.workflowId)} target="_blank" rel="noreferrer">
+                #{o.workflowId}
+              </a>
+            )}
+          </td>
+          <td>
+            <span class={`order-status ${o.status}`}>{o.status}</span>
+          </td>
+          <td>{o.confirmedBy ?? ''}</td>
+          <td class="error-text">{o.error ?? ''}</td>
+        </tr>
+      ))}
+    </RowsSection>
   );
 }
 
 export function DeploymentsSection({ deployments }: { deployments: Deployment[] }) {
   const { t } = useI18n();
   return (
-    <Section id="deployments" title={t('deploy.title')}>
-      {deployments.length === 0 ? (
-        <p class="muted">{t('deploy.none')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>{t('deploy.service')}</th>
-              <th>{t('deploy.version')}</th>
-              <th>{t('deploy.target')}</th>
-              <th>{t('deploy.attempt')}</th>
-              <th>{t('deploy.task')}</th>
-              <th>{t('deploy.status')}</th>
-              <th>{t('deploy.message')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {deployments.flatMap((d) =>
-              // One row per CMDB target; an item whose targets are unknown or none gets one row of its own.
-              d.targets && d.targets.length > 0
-                ? d.targets.map((target) => (
-                    <tr key={`${d.iteration}-${d.service}-${target.id}`}>
-                      <td>{d.service}</td>
-                      <td>
-                        {d.svnVersion} {d.tag}
-                      </td>
-                      <td>{target.name}</td>
-                      <td>{target.attempt}</td>
-                      <td>{target.taskId ?? '—'}</td>
-                      <td>
-                        <span class={`deploy-status ${target.status}`}>{target.status}</span>
-                      </td>
-                      <td>{target.message ?? ''}</td>
-                    </tr>
-                  ))
-                : [
-                    <tr key={`${d.iteration}-${d.service}`}>
-                      <td>{d.service}</td>
-                      <td>
-                        {d.svnVersion} {d.tag}
-                      </td>
-                      <td>—</td>
-                      <td>—</td>
-                      <td>—</td>
-                      <td>
-                        <span class={`deploy-status ${d.status}`}>{d.status}</span>
-                      </td>
-                      <td>{d.message ?? ''}</td>
-                    </tr>,
-                  ],
-            )}
-          </tbody>
-        </table>
+    <RowsSection
+      id="deployments"
+      title={t('deploy.title')}
+      none={t('deploy.none')}
+      columns={[
+        t('deploy.service'),
+        t('deploy.version'),
+        t('deploy.target'),
+        t('deploy.attempt'),
+        t('deploy.task'),
+        t('deploy.status'),
+        t('deploy.message'),
+      ]}
+      empty={deployments.length === 0}
+    >
+      {deployments.flatMap((d) =>
+        // One row per CMDB target; an item whose targets are unknown or none gets one row of its own.
+        d.targets && d.targets.length > 0
+          ? d.targets.map((target) => (
+              <tr key={`${d.iteration}-${d.service}-${target.id}`}>
+                <td>{d.service}</td>
+                <td>
+                  {d.svnVersion} {d.tag}
+                </td>
+                <td>{target.name}</td>
+                <td>{target.attempt}</td>
+                <td>{target.taskId ?? '—'}</td>
+                <td>
+                  <span class={`deploy-status ${target.status}`}>{target.status}</span>
+                </td>
+                <td>{target.message ?? ''}</td>
+              </tr>
+            ))
+          : [
+              <tr key={`${d.iteration}-${d.service}`}>
+                <td>{d.service}</td>
+                <td>
+                  {d.svnVersion} {d.tag}
+                </td>
+                <td>—</td>
+                <td>—</td>
+                <td>—</td>
+                <td>
+                  <span class={`deploy-status ${d.status}`}>{d.status}</span>
+                </td>
+                <td>{d.message ?? ''}</td>
+              </tr>,
+            ],
       )}
-    </Section>
+    </RowsSection>
   );
 }

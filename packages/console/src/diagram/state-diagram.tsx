@@ -34,6 +34,15 @@ interface Laid {
 const nodeFont = 13;
 const labelFont = 11;
 
+/** The arrow head marker `id` that edges end with; `headClass` styles it. */
+function ArrowHead({ id, headClass }: { id: string; headClass: string }) {
+  return (
+    <marker id={id} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+      <path d="M0,0 L10,5 L0,10 z" class={headClass} />
+    </marker>
+  );
+}
+
 export interface StateDiagramProps {
   graph: MachineGraph;
   settings: ConsoleSettings;
@@ -119,28 +128,8 @@ export function StateDiagram({ graph, settings, current, acceptedEvents }: State
       height={laid.height}
     >
       <defs>
-        <marker
-          id="arrow"
-          viewBox="0 0 10 10"
-          refX="9"
-          refY="5"
-          markerWidth="7"
-          markerHeight="7"
-          orient="auto"
-        >
-          <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
-        </marker>
-        <marker
-          id="arrow-now"
-          viewBox="0 0 10 10"
-          refX="9"
-          refY="5"
-          markerWidth="7"
-          markerHeight="7"
-          orient="auto"
-        >
-          <path d="M0,0 L10,5 L0,10 z" class="arrow-head now" />
-        </marker>
+        <ArrowHead id="arrow" headClass="arrow-head" />
+        <ArrowHead id="arrow-now" headClass="arrow-head now" />
       </defs>
       {laid.edges.map((edge) => {
         const now = edge.from === current && edge.person.some((e) => acceptedEvents.includes(e));

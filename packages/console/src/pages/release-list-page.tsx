@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiFailure, api, type ListQuery } from '../api/api-client.js';
 import type { Release, ReleaseList } from '../api/api-types.js';
 import { useApp } from '../app-context.js';
+import { ColumnHeads } from '../components/column-heads.js';
 import { isStuck, StateBadge, WaitBadge } from '../components/release-badges.js';
 import { durationText, timeText } from '../components/time-text.js';
 import { stuckCheckMs, useNow } from '../components/use-now.js';
@@ -209,16 +210,16 @@ export function ReleaseListPage({ search }: { search: string }) {
             <p class="empty">{t('list.empty')}</p>
           ) : (
             <table class="releases">
-              <thead>
-                <tr>
-                  <th>{t('list.key')}</th>
-                  <th>{t('list.summary')}</th>
-                  <th>{t('list.project')}</th>
-                  <th>{t('list.stateColumn')}</th>
-                  <th>{t('list.iteration')}</th>
-                  <th>{t('list.updated')}</th>
-                </tr>
-              </thead>
+              <ColumnHeads
+                labels={[
+                  t('list.key'),
+                  t('list.summary'),
+                  t('list.project'),
+                  t('list.stateColumn'),
+                  t('list.iteration'),
+                  t('list.updated'),
+                ]}
+              />
               <tbody>
                 {list.items.map((release) => {
                   const ref = release.key ?? release.releaseId;

@@ -4,8 +4,7 @@ import type { ApolloSimState } from './apollo-simulator.js';
 
 export function parseApolloSimState(raw: unknown): ApolloSimState {
   const read = new StateReader('Apollo');
-  const state = read.record(raw, 'state');
-  read.version(state, 1);
+  const state = read.state(raw, 1);
   read.array(state.namespaces, 'namespaces').forEach((raw, i) => {
     const ns = read.record(raw, `namespaces[${i}]`);
     const ref = read.record(ns.ref, `namespaces[${i}].ref`);

@@ -77,10 +77,13 @@ export interface ApolloSimRelease {
 /** One request the simulator answered, with the time it arrived (to check back-off from the server side). */
 export type ApolloSimRequest = SimulatorRequest;
 
+/** An item as the portal keeps it: with the times it was created and last modified. */
+type StoredItem = ApolloSimItem & { createdAt: string; modifiedAt: string };
+
 interface NamespaceState {
   ref: ApolloSeedNamespace;
   authorized: boolean;
-  items: Map<string, ApolloSimItem & { createdAt: string; modifiedAt: string }>;
+  items: Map<string, StoredItem>;
 }
 
 const ns = '/openapi/v1/envs/:env/apps/:appId/clusters/:cluster/namespaces/:namespace';
@@ -255,6 +258,35 @@ function asJavaString(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The audit fields the portal's DTOs end with (Apollo's `BaseDTO`): who created and last changed it, when. */
+function dataChangeFields(
+  createdBy: string,
+  lastModifiedBy: string,
+  createdTime: string,
+  lastModifiedTime: string,
+) {
+  return {
+    dataChangeCreatedBy: createdBy,
+    dataChangeLastModifiedBy: lastModifiedBy,
+    dataChangeCreatedTime: createdTime,
+    dataChangeLastModifiedTime: lastModifiedTime,
+  };
+}
+
+function itemDto(item: StoredItem): Record<string, unknown> {
+  return {
+    key: item.key,
+    value: item.value,
+    comment: item.comment,
+    ...dataChangeFields(
+      item.dataChangeCreatedBy,
+      item.dataChangeLastModifiedBy,
+      item.createdAt,
+      item.modifiedAt,
+    ),
+  };
+}
+
 function releaseDto(r: ApolloSimRelease): Record<string, unknown> {
   return {
     id: r.id,
@@ -264,10 +296,7 @@ function releaseDto(r: ApolloSimRelease): Record<string, unknown> {
     name: r.name,
     configurations: r.configurations,
     comment: r.comment,
-    dataChangeCreatedBy: r.releasedBy,
-    dataChangeLastModifiedBy: r.releasedBy,
-    dataChangeCreatedTime: r.createdAt,
-    dataChangeLastModifiedTime: r.createdAt,
+    ...dataChangeFields(r.releasedBy, r.releasedBy, r.createdAt, r.createdAt),
   };
 }
 
@@ -305,15 +334,7 @@ function registerRoutes(app: FastifyInstance, token: string, sim: () => ApolloSi
       comment: '',
       format: 'properties',
       isPublic: false,
-      items: [...state.items.values()].map((item) => ({
-        key: item.key,
-        value: item.value,
-        comment: item.comment,
-        dataChangeCreatedBy: item.dataChangeCreatedBy,
-        dataChangeLastModifiedBy: item.dataChangeLastModifiedBy,
-        dataChangeCreatedTime: item.createdAt,
-        dataChangeLastModifiedTime: item.modifiedAt,
-      })),
+      items: [...state.items.values()].map(itemDto),
     };
   });
 
@@ -321,15 +342,7 @@ function registerRoutes(app: FastifyInstance, token: string, sim: () => ApolloSi
     const state = sim().namespaceState(request.params)!;
     const item = state.items.get(request.params.key);
     if (!item) return fail(reply, 404, `Item not exists for key: ${request.params.key}`);
-    return {
-      key: item.key,
-      value: item.value,
-      comment: item.comment,
-      dataChangeCreatedBy: item.dataChangeCreatedBy,
-      dataChangeLastModifiedBy: item.dataChangeLastModifiedBy,
-      dataChangeCreatedTime: item.createdAt,
-      dataChangeLastModifiedTime: item.modifiedAt,
-    };
+    return itemDto(item);
   });
 
   app.put<{ Params: NsParams & { key: string }; Querystring: { createIfNotExists?: string }; Body: unknown }>(

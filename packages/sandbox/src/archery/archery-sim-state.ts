@@ -20,8 +20,7 @@ const statuses = new Set([
 
 export function parseArcherySimState(raw: unknown): ArcherySimState {
   const read = new StateReader('Archery');
-  const state = read.record(raw, 'state');
-  read.version(state, 1);
+  const state = read.state(raw, 1);
   const orders = read.array(state.orders, 'orders').map((o, i): SimWorkOrder => {
     const order = read.record(o, `orders[${i}]`);
     read.integer(order.workflowId, `orders[${i}].workflowId`);

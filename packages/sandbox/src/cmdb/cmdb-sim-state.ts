@@ -17,8 +17,7 @@ const endedStatuses = new Set(['success', 'failed']);
 
 export function parseCmdbSimState(raw: unknown): CmdbSimState {
   const read = new StateReader('CMDB');
-  const state = read.record(raw, 'state');
-  read.version(state, 1);
+  const state = read.state(raw, 1);
   read.array(state.targets, 'targets').forEach((t, i) => {
     const target = read.record(t, `targets[${i}]`);
     read.integer(target.id, `targets[${i}].id`);

@@ -46,13 +46,17 @@ export interface CmdbSimTarget extends Required<CmdbSeedTarget> {
   id: number;
 }
 
-export interface CmdbSimDeploy {
+/** A deploy the CMDB started: the target, what was asked of it, by whom, and the task that runs it. */
+export interface CmdbStartedDeploy {
   targetId: number;
   svnPath: string;
   version: string;
   operator: string;
   requestId: string;
   taskId: string;
+}
+
+export interface CmdbSimDeploy extends CmdbStartedDeploy {
   status: CmdbSimTaskStatus;
   message: string | null;
 }
@@ -72,13 +76,7 @@ export interface CmdbSimUpgrade {
 export type CmdbSimRequest = SimulatorRequest;
 
 /** @internal */
-export interface CmdbDeployRecord {
-  targetId: number;
-  svnPath: string;
-  version: string;
-  operator: string;
-  requestId: string;
-  taskId: string;
+export interface CmdbDeployRecord extends CmdbStartedDeploy {
   startedAt: number;
   ended?: { status: 'success' | 'failed'; message: string };
 }

@@ -42,9 +42,12 @@ export class StateReader {
     return value;
   }
 
-  version(state: Record<string, unknown>, supported: number): void {
+  /** The saved state itself: an object of the `supported` version of this simulator's format. */
+  state(raw: unknown, supported: number): Record<string, unknown> {
+    const state = this.record(raw, 'state');
     if (state.version !== supported) {
       throw new SimulatorStateError(this.simulator, 'version', `${supported} (this simulator's format)`);
     }
+    return state;
   }
 }

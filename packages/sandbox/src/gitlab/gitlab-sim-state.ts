@@ -11,8 +11,7 @@ export interface GitLabSimState {
 
 export function parseGitLabSimState(raw: unknown): GitLabSimState {
   const read = new StateReader('GitLab');
-  const state = read.record(raw, 'state');
-  read.version(state, 1);
+  const state = read.state(raw, 1);
   const blobs = read.record(state.blobs, 'blobs');
   for (const [id, content] of Object.entries(blobs)) read.string(content, `blobs.${id}`);
   read.array(state.projects, 'projects').forEach((p, i) => {

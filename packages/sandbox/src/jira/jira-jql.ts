@@ -109,22 +109,17 @@ export function parseJql(jql: string, vocabulary: JqlVocabulary): JqlQuery {
   let pos = 0;
   const peekWord = (word: string) => tokens[pos]?.kind === 'word' && tokens[pos]!.text.toLowerCase() === word;
 
-  const parseOr = (): Node => {
-    let left = parseAnd();
-    while (peekWord('or')) {
+  /** `operand` joined by the keyword `kind`, grouped from the left (`a or b or c` is `(a or b) or c`). */
+  const parseJoined = (kind: 'or' | 'and', operand: () => Node): Node => {
+    let left = operand();
+    while (peekWord(kind)) {
       pos++;
-      left = { kind: 'or', left, right: parseAnd() };
+      left = { kind, left, right: operand() };
     }
     return left;
   };
-  const parseAnd = (): Node => {
-    let left = parseUnary();
-    while (peekWord('and')) {
-      pos++;
-      left = { kind: 'and', left, right: parseUnary() };
-    }
-    return left;
-  };
+  const parseOr = (): Node => parseJoined('or', parseAnd);
+  const parseAnd = (): Node => parseJoined('and', parseUnary);
   const parseUnary = (): Node => {
     if (peekWord('not')) {
       pos++;

@@ -240,20 +240,12 @@ export class JiraSimState {
     const m = this.messages;
     const fields = fieldsOf(body);
     const errors: Record<string, string> = {};
-    const projectRef = fields.project as { key?: unknown; id?: unknown } | undefined;
-    const project =
-      projectRef && typeof projectRef === 'object'
-        ? this.projects.find((p) => p.key === projectRef.key || p.id === String(projectRef.id))
-        : undefined;
-    if (projectRef === undefined) errors.project = m.projectRequired;
+    const project = referenced(fields.project, this.projects, 'key');
+    if (fields.project === undefined) errors.project = m.projectRequired;
     else if (!project) errors.project = m.validProjectRequired;
     else if (user.readOnly) errors.project = m.noCreatePermission;
-    const typeRef = fields.issuetype as { name?: unknown; id?: unknown } | undefined;
-    const issueType =
-      typeRef && typeof typeRef === 'object'
-        ? this.issueTypes.find((t) => t.name === typeRef.name || t.id === String(typeRef.id))
-        : undefined;
-    if (typeRef === undefined) errors.issuetype = m.issueTypeRequired;
+    const issueType = referenced(fields.issuetype, this.issueTypes, 'name');
+    if (fields.issuetype === undefined) errors.issuetype = m.issueTypeRequired;
     else if (!issueType) errors.issuetype = m.validIssueTypeRequired;
     const checked = checkFields(fields, this.fields, 'create', m);
     Object.assign(errors, checked.errors);
@@ -524,6 +516,20 @@ export class JiraSimState {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The entry a reference field of a create names (`{"key": …}` or `{"name": …}`, or `{"id": …}`), as Jira
+ * resolves `project` and `issuetype`; undefined when the field is no object or names no entry.
+ */
+function referenced<T extends { id: string }>(
+  ref: unknown,
+  entries: readonly T[],
+  by: keyof T & string,
+): T | undefined {
+  if (!ref || typeof ref !== 'object') return undefined;
+  const named = ref as Record<string, unknown>;
+  return entries.find((e) => e[by] === named[by] || e.id === String(named.id));
 }
 
 function fieldsOf(body: unknown): Record<string, unknown> {

@@ -8,8 +8,7 @@ export interface JiraSimulatorState extends JiraStateIssues {
 
 export function parseJiraSimulatorState(raw: unknown): JiraSimulatorState {
   const read = new StateReader('Jira');
-  const state = read.record(raw, 'state');
-  read.version(state, 1);
+  const state = read.state(raw, 1);
   const counters = read.record(state.keyCounters, 'keyCounters');
   for (const [key, n] of Object.entries(counters)) read.integer(n, `keyCounters.${key}`);
   read.array(state.issues, 'issues').forEach((raw, i) => {

@@ -10,8 +10,7 @@ const actions = new Set(['A', 'M', 'D']);
 
 export function parseSvnSimState(raw: unknown): SvnSimState {
   const read = new StateReader('SVN');
-  const state = read.record(raw, 'state');
-  read.version(state, 1);
+  const state = read.state(raw, 1);
   const youngest = read.integer(state.youngest, 'youngest');
   read.array(state.files, 'files').forEach((f, i) => {
     const file = read.record(f, `files[${i}]`);
