@@ -10,6 +10,7 @@
  *   cpu, stop
  */
 import { startSandbox } from '@cdflow/sandbox';
+import { answerParentCommands } from './parent-commands.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
 const names = ['jira', 'archery', 'cmdb', 'apollo'];
@@ -53,10 +54,4 @@ async function handle(cmd, arg) {
   }
 }
 
-process.on('message', ({ id, cmd, arg }) => {
-  handle(cmd, arg).then(
-    (value) => process.send({ id, value }),
-    (error) => process.send({ id, error: error instanceof Error ? error.message : String(error) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
+answerParentCommands(handle);

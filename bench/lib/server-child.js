@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 // The store is not part of @cdflow/server's public API; the benchmark reads its counters on purpose.
 import * as storeModule from '../../packages/server/dist/store/index.js';
+import { answerParentCommands } from './parent-commands.js';
 
 const [kind, rawOptions] = process.argv.slice(2);
 const options = JSON.parse(rawOptions ?? '{}');
@@ -151,10 +152,4 @@ async function handle(cmd) {
   }
 }
 
-process.on('message', ({ id, cmd }) => {
-  handle(cmd).then(
-    (value) => process.send({ id, value }),
-    (error) => process.send({ id, error: error instanceof Error ? error.message : String(error) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
+answerParentCommands(handle);

@@ -6,6 +6,7 @@
  * the suite can compare cdflow's CPU per release with the CPU of just making those calls.
  * IPC: start → true; run arg { url, plan: [{ method, path, count }], releases } → { cpuMs, wallMs, calls }.
  */
+import { answerParentCommands } from './parent-commands.js';
 
 let body = 0;
 
@@ -60,10 +61,4 @@ async function handle(cmd, arg) {
   }
 }
 
-process.on('message', ({ id, cmd, arg }) => {
-  handle(cmd, arg).then(
-    (value) => process.send({ id, value }),
-    (error) => process.send({ id, error: error instanceof Error ? error.message : String(error) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
+answerParentCommands(handle);

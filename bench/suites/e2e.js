@@ -112,9 +112,9 @@ const diff = (after, before) =>
   Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 const sum = (record) => Object.values(record).reduce((a, b) => a + b, 0);
 
-async function runReleases(cdflow, tag, count) {
-  const { server, simulators } = cdflow;
-  const [calls0, cpu0, simCpu0, stats0, io0, profile0] = await Promise.all([
+/** What a batch is measured by, read before and after it: calls, CPU, store counters, I/O, statements. */
+function readMeters({ server, simulators }) {
+  return Promise.all([
     simulators.request('counters'),
     server.cpuMs(),
     simulators.cpuMs(),
@@ -122,6 +122,11 @@ async function runReleases(cdflow, tag, count) {
     server.request('io'),
     server.request('profile'),
   ]);
+}
+
+async function runReleases(cdflow, tag, count) {
+  const { server } = cdflow;
+  const [calls0, cpu0, simCpu0, stats0, io0, profile0] = await readMeters(cdflow);
   const t0 = performance.now();
   const ids = await Promise.all(
     Array.from({ length: count }, (_, i) => postRelease(server, `【A18】【升级】bench_e2e_${tag}_${i + 1}`)),
@@ -129,14 +134,7 @@ async function runReleases(cdflow, tag, count) {
   const latencies = await completion(cdflow.watch, ids);
   await settle(cdflow);
   const wallMs = performance.now() - t0;
-  const [calls1, cpu1, simCpu1, stats1, io1, profile1] = await Promise.all([
-    simulators.request('counters'),
-    server.cpuMs(),
-    simulators.cpuMs(),
-    server.request('stats'),
-    server.request('io'),
-    server.request('profile'),
-  ]);
+  const [calls1, cpu1, simCpu1, stats1, io1, profile1] = await readMeters(cdflow);
   const calls = diff(calls1, calls0);
   return {
     count,

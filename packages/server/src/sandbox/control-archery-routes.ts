@@ -3,6 +3,7 @@
  * execute it, make its execution fail — and arm "the next SQL execution fails" for mode auto, where cdflow
  * executes right after submitting.
  */
+import { isFinalArcheryStatus } from '@cdflow/core';
 import type { ArcherySimOrderView } from '@cdflow/sandbox';
 import Type from 'typebox';
 import { notFound } from '../http/api-error.js';
@@ -17,12 +18,6 @@ const failMessage = Type.String({
   description: "Archery's execute error text",
 });
 const defaultFailure = "(1146, \"Table 'acc.store' doesn't exist\")";
-const finalStatuses = new Set([
-  'workflow_finish',
-  'workflow_abort',
-  'workflow_autoreviewwrong',
-  'workflow_exception',
-]);
 
 const shown = (o: ArcherySimOrderView) => ({
   workflowId: o.workflowId,
@@ -113,7 +108,7 @@ export function registerArcheryControlRoutes(app: CdflowApp, context: ControlCon
   );
 
   app.post('/archery/releases/:key/execute', { schema: { params: keyParams } }, async (request) => {
-    const open = (await ordersOfRelease(request.params.key)).filter((o) => !finalStatuses.has(o.status));
+    const open = (await ordersOfRelease(request.params.key)).filter((o) => !isFinalArcheryStatus(o.status));
     await act(context, () => {
       for (const o of open) {
         if (o.status === 'workflow_manreviewing') archery.dba.pass(o.workflowId);
