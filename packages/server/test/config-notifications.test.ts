@@ -1,5 +1,6 @@
-import { ConfigError, loadConfig } from '@cdflow/server';
+import { loadConfig } from '@cdflow/server';
 import { describe, expect, it } from 'vitest';
+import { configRefusal } from './support/site-env.js';
 
 const file = (settings: unknown) => ({ '/etc/cdflow.json': JSON.stringify(settings) });
 
@@ -17,13 +18,7 @@ function load(env: NodeJS.ProcessEnv, files: Record<string, string> = {}) {
 }
 
 function problemsOf(env: NodeJS.ProcessEnv, files: Record<string, string> = {}): string[] {
-  try {
-    load(env, files);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to refuse the configuration');
+  return configRefusal(() => load(env, files)).problems;
 }
 
 describe('loadConfig: notifications, metrics, inspector', () => {

@@ -4,15 +4,11 @@
  * `deployParallelism` across releases until they end (not only while their request is sent), and the
  * pre-deploy delay lets images sync first.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest, startHarness } from './support/e2e-harness.js';
-import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { eventually, startScenario } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 const upgradeRoute = 'POST /api/v1/projects/:id/upgrade';
 
@@ -28,7 +24,7 @@ function codeRelease(code: Array<Record<string, string>>): Record<string, unknow
 
 describe('deploying code items (CMDB dialect tasks)', () => {
   it('deploys every target an item selects, each with its own request_id', async () => {
-    h = await startScenario({ sqlMode: 'auto' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'auto' }));
     const res = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '505', tag: '' }]));
     const key = String(res.body.key);
     const done = await h.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
@@ -44,10 +40,12 @@ describe('deploying code items (CMDB dialect tasks)', () => {
   });
 
   it('deployParallelism bounds the deploys in flight across releases, from start to end', async () => {
-    h = await startScenario({
-      sqlMode: 'auto',
-      config: { timings: { deployParallelism: 1, cmdbPollMs: 20 } },
-    });
+    const h = await closedAfterTest(
+      startScenario({
+        sqlMode: 'auto',
+        config: { timings: { deployParallelism: 1, cmdbPollMs: 20 } },
+      }),
+    );
     const a = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '506', tag: '' }]));
     const b = await h.intake(
       codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1080', tag: '' }]),
@@ -74,10 +72,12 @@ describe('deploying code items (CMDB dialect tasks)', () => {
   });
 
   it('a deploy waiting for a slot is told once, then waits without a decision per CMDB poll', async () => {
-    h = await startScenario({
-      sqlMode: 'auto',
-      config: { timings: { deployParallelism: 1, cmdbPollMs: 20 } },
-    });
+    const h = await closedAfterTest(
+      startScenario({
+        sqlMode: 'auto',
+        config: { timings: { deployParallelism: 1, cmdbPollMs: 20 } },
+      }),
+    );
     const a = await h.intake(
       codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1082', tag: '' }]),
     );
@@ -109,7 +109,7 @@ describe('deploying code items (CMDB dialect tasks)', () => {
   });
 
   it('a failed deploy, 重新提交代码: the item is deployed again under new request_ids and succeeds', async () => {
-    h = await startScenario({ sqlMode: 'auto' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'auto' }));
     h.sandbox.cmdb.setOutcome('a18/cc_gateway', 'failed', 'image pull timed out');
     const res = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '507', tag: '' }]));
     const key = String(res.body.key);
@@ -123,7 +123,7 @@ describe('deploying code items (CMDB dialect tasks)', () => {
     h.sandbox.cmdb.setOutcome('a18/cc_gateway', 'success');
     await h.sandbox.jira.actAs('ops').transition(key, '重新提交代码');
     await eventually('cdflow took 重新提交代码', async () =>
-      (await h!.history(key)).some((e) => e.event === 'RESUBMIT_CODE' && e.accepted) ? true : undefined,
+      (await h.history(key)).some((e) => e.event === 'RESUBMIT_CODE' && e.accepted) ? true : undefined,
     );
     const done = await h.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
     expect(done.state).toBe('uatComplete');
@@ -165,7 +165,9 @@ describe('deploying code items (CMDB dialect tasks)', () => {
   });
 
   it('waits the pre-deploy delay before deploying (the targets are looked up meanwhile)', async () => {
-    h = await startScenario({ sqlMode: 'auto', config: { timings: { preDeployDelayMs: 400 } } });
+    const h = await closedAfterTest(
+      startScenario({ sqlMode: 'auto', config: { timings: { preDeployDelayMs: 400 } } }),
+    );
     const res = await h.intake(
       codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1081', tag: '' }]),
     );

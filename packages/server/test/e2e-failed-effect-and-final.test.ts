@@ -4,16 +4,12 @@
  * itself shows in the release's situation until `POST /api/releases/:key/effects/:id/retry`; a closed or
  * promoted release answers a re-publish as final, saying what to do instead.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest, tokens } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest, tokens } from './support/e2e-harness.js';
 import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
 import { startProdScenario } from './support/prod-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 /** The Jira field of the upgrade type (升级类型, a select list) in the simulator's fields. */
 const upgradeTypeField = 'customfield_10101';
@@ -35,7 +31,7 @@ interface Retry {
 
 describe('the Jira issue of a request without an upgrade type', () => {
   it('is created with the select field left out (never {"value": ""}), and the release goes on', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     const { upgrade_type: _omitted, ...body } = sampleRequest();
     const res = await h.intake(body);
     expect(res.status).toBe(201);
@@ -52,7 +48,7 @@ describe('the Jira issue of a request without an upgrade type', () => {
 
 describe('a failed effect a person retries', () => {
   it('shows in the situation with its reason and route; the retry runs it, recorded under the person', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     // Jira refuses the creation once for good (a 400 is not retried by itself).
     h.sandbox.jira.faults.inject({
       route: 'POST /rest/api/2/issue',
@@ -63,9 +59,8 @@ describe('a failed effect a person retries', () => {
     const res = await h.intake(sampleRequest());
     expect(res.status).toBe(201);
     const ref = String(res.body.releaseId);
-    const s = h;
     const stuck = await eventually('the failed creation in the situation', async () => {
-      const view = await s.release(ref);
+      const view = await h.release(ref);
       const wait = (view.situation as { waitsFor?: { retry?: Retry[] } }).waitsFor;
       return wait?.retry && wait.retry.length > 0 ? { view, retry: wait.retry } : undefined;
     });
@@ -86,7 +81,7 @@ describe('a failed effect a person retries', () => {
     expect(retried.body.releaseId).toBe(ref);
     // The issue is created now, and the Jira work that waited for it follows.
     const executing = await eventually('the release with its Jira issue', async () => {
-      const view = await s.release(ref);
+      const view = await h.release(ref);
       return view.key !== null && view.state === 'sqlExecuting' ? view : undefined;
     });
     const key = String(executing.key);
@@ -107,7 +102,7 @@ describe('a failed effect a person retries', () => {
 describe('a release that ended', () => {
   it('answers a re-publish 409 release_final: closed → a new summary; promoted → iterate in PRO', async () => {
     // Production's upstreams are configured: a promotion is taken.
-    h = await startProdScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startProdScenario({ sqlMode: 'manual' }));
     const codeOnly = () => sampleRequest({ sql_info: [], apollo_info: [], config_info: [] });
     const closing = codeOnly();
     const promoting = codeOnly();

@@ -1,16 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest, settledRevision } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest, settledRevision } from './support/e2e-harness.js';
 import { eventually, ordersOf, type Scenario, startScenario } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
+
+const apolloPublish =
+  'POST /openapi/v1/envs/:env/apps/:appId/clusters/:cluster/namespaces/:namespace/releases';
+
+/** A release with no SQL, once cdflow is publishing its Apollo keys and Jira shows CONFIG执行中; its key. */
+async function intakeUntilPublishingApollo(h: Scenario): Promise<string> {
+  const res = await h.intake(sampleRequest({ sql_info: [] }));
+  const key = String(res.body.key);
+  await h.waitForStep(key, 'configExecuting.applyingApollo');
+  await h.waitForJiraStatus(key, 'CONFIG执行中');
+  return key;
+}
 
 describe('config and code failures', () => {
   it('ops report the config failed → fixing; 重新提交代码 deploys the code → uatComplete', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     const res = await h.intake(sampleRequest({ sql_info: [] }));
     expect(res.status).toBe(201);
     const key = String(res.body.key);
@@ -23,7 +31,7 @@ describe('config and code failures', () => {
     expect(h.sandbox.cmdb.deploys()).toHaveLength(0);
     // cdflow has finished mirroring the failure before ops move on (see the report on moves that race).
     await eventually('cdflow mirrored fixing', async () =>
-      (await h!.history(key)).some(
+      (await h.history(key)).some(
         (i) =>
           i.event === 'effect:jira.moveTo' &&
           String((i.detail as { idempotencyKey?: string }).idempotencyKey).endsWith(':jira.moveTo:fixing'),
@@ -53,17 +61,14 @@ describe('config and code failures', () => {
   });
 
   it('a person moving on before cdflow mirrored the failure is not dragged back by the stale move', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     // A slow Apollo publish keeps cdflow's effects busy: its move to 开发/运维修改 waits behind it.
     h.sandbox.apollo.faults.inject({
-      route: 'POST /openapi/v1/envs/:env/apps/:appId/clusters/:cluster/namespaces/:namespace/releases',
+      route: apolloPublish,
       latencyMs: 1500,
       times: 1,
     });
-    const res = await h.intake(sampleRequest({ sql_info: [] }));
-    const key = String(res.body.key);
-    await h.waitForStep(key, 'configExecuting.applyingApollo');
-    await h.waitForJiraStatus(key, 'CONFIG执行中');
+    const key = await intakeUntilPublishingApollo(h);
     await h.sandbox.jira.actAs('ops').transition(key, '配置升级失败');
     await h.waitForState(key, 'fixing');
     await h.sandbox.jira.actAs('ops').transition(key, '重新提交代码');
@@ -88,7 +93,7 @@ describe('config and code failures', () => {
   });
 
   it('a failed deploy → fixing, with the failure in a Jira comment', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     h.sandbox.cmdb.setOutcome('a18/cc_report_service', 'failed', 'health check failed on port 8080');
     const res = await h.intake(sampleRequest({ sql_info: [], config_info: [] }));
     expect(res.status).toBe(201);
@@ -100,30 +105,26 @@ describe('config and code failures', () => {
     const deployments = fixing.deployments as Array<{ service: string; status: string }>;
     expect(deployments.find((d) => d.service === 'a18/cc_report_service')?.status).toBe('failed');
     const comments = await eventually('a comment on the failed deploy', () =>
-      h?.jiraComments(key).find((c) => c.includes('a18/cc_report_service')),
+      h.jiraComments(key).find((c) => c.includes('a18/cc_report_service')),
     );
     expect(comments).toContain('health check failed on port 8080');
     expect(h.jiraStatuses(key).slice(-2)).toEqual(['CODE执行中', '开发/运维修改']);
   });
 
   it('ops confirming while cdflow still publishes Apollo do not skip a failed publish', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
-    const publish = 'POST /openapi/v1/envs/:env/apps/:appId/clusters/:cluster/namespaces/:namespace/releases';
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     // Apollo answers the publish late, and with a refusal: ops' confirmation arrives in between.
     h.sandbox.apollo.faults.inject({
-      route: publish,
+      route: apolloPublish,
       status: 400,
       body: { status: 400, message: 'namespace is locked by another user' },
       latencyMs: 1500,
       times: 1,
     });
-    const res = await h.intake(sampleRequest({ sql_info: [] }));
-    const key = String(res.body.key);
-    await h.waitForStep(key, 'configExecuting.applyingApollo');
-    await h.waitForJiraStatus(key, 'CONFIG执行中');
+    const key = await intakeUntilPublishingApollo(h);
     await h.sandbox.jira.actAs('ops').transition(key, '配置升级成功');
     await eventually('ops confirmation recorded', async () =>
-      (await h!.history(key)).some((i) => i.event === 'CONFIG_CONFIRMED' && i.accepted === true)
+      (await h.history(key)).some((i) => i.event === 'CONFIG_CONFIRMED' && i.accepted === true)
         ? true
         : undefined,
     );
@@ -133,13 +134,13 @@ describe('config and code failures', () => {
     expect(String((fixing.failure as { reason: string }).reason)).toContain('Apollo');
     await h.waitForJiraStatus(key, '开发/运维修改');
     await eventually('a comment on the failed publish', () =>
-      h?.jiraComments(key).find((c) => c.includes('namespace is locked')),
+      h.jiraComments(key).find((c) => c.includes('namespace is locked')),
     );
     expect(h.sandbox.cmdb.deploys()).toHaveLength(0);
   });
 
   it('a request for a release mid-stage is refused with 409 and changes nothing', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     const body = sampleRequest();
     const summary = String(body.summary);
     const res = await h.intake(body);

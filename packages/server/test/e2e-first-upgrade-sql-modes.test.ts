@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest } from './support/e2e-harness.js';
-import { ordersOf, type Scenario, startScenario, threeSqlItems } from './support/e2e-scenario.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest } from './support/e2e-harness.js';
+import { ordersOf, startScenario, threeSqlItems } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 const modes = ['manual', 'watch', 'auto'] as const;
 
 describe.each(modes)('first upgrade with SQL, Apollo, config and code, SQL mode %s', (mode) => {
   it('reaches uatComplete with orders in sequence, Apollo published and each service deployed once', async () => {
-    h = await startScenario({ sqlMode: mode });
+    const h = await closedAfterTest(startScenario({ sqlMode: mode }));
     const body = sampleRequest({ sql_info: threeSqlItems() });
     const res = await h.intake(body);
     expect(res.status).toBe(201);

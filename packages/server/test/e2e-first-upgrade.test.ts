@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
 import { eventually } from './support/e2e-scenario.js';
 
 /** People act on what Jira shows: cdflow moves the issue just after it commits the state. */
@@ -9,15 +9,11 @@ async function jiraShows(harness: Harness, key: string, status: string): Promise
   );
 }
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 describe('first upgrade, manual SQL mode', () => {
   it('reaches uatComplete once the DBA executes and confirms and ops confirm the config', async () => {
-    h = await startHarness({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startHarness({ sqlMode: 'manual' }));
     const body = sampleRequest();
     const res = await h.intake(body);
     expect(res.status).toBe(201);

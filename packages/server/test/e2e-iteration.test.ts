@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest } from './support/e2e-harness.js';
 import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 /** Drives a first upgrade to uatComplete in auto mode (cdflow executes the SQL; ops confirm the config). */
 async function firstUpgrade(s: Scenario, body: Record<string, unknown>): Promise<string> {
@@ -47,7 +43,7 @@ async function jiraTransitionsOf(s: Scenario, key: string): Promise<string[]> {
 
 describe('a new request for a completed release', () => {
   it('with only one code version changed deploys only that service, resubmits no SQL, opens no issue', async () => {
-    h = await startScenario({ sqlMode: 'auto' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'auto' }));
     const body = sampleRequest();
     const key = await firstUpgrade(h, body);
     const before = upstreamWork(h);
@@ -97,7 +93,7 @@ describe('a new request for a completed release', () => {
   });
 
   it('identical to the last one skips through the 无…/已升级 moves back to uatComplete with no upstream work', async () => {
-    h = await startScenario({ sqlMode: 'auto' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'auto' }));
     const body = sampleRequest();
     const key = await firstUpgrade(h, body);
     const before = upstreamWork(h);
@@ -112,7 +108,7 @@ describe('a new request for a completed release', () => {
 
     await h.waitForState(key, (s) => s === 'uatComplete');
     await eventually('the last Jira move', async () =>
-      (await jiraTransitionsOf(h!, key)).length >= movesBefore + 4 ? true : undefined,
+      (await jiraTransitionsOf(h, key)).length >= movesBefore + 4 ? true : undefined,
     );
     await h.waitForJiraStatus(key, 'UAT升级完成');
     await h.server.runtime.idle(); // the move's outcome is recorded after Jira shows it

@@ -2,19 +2,15 @@
  * People act in Jira faster than webhooks arrive: two quick moves, and a move made while cdflow's own
  * earlier move is still queued. Neither may lose a person's decision nor drag the issue backwards.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest } from './support/e2e-harness.js';
-import { type Scenario, startScenario } from './support/e2e-scenario.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest } from './support/e2e-harness.js';
+import { startScenario } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 describe('Jira races', () => {
   it('two quick moves by people (SQL升级成功 then 配置升级成功) are both applied, in order', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     const res = await h.intake(sampleRequest({ apollo_info: [] }));
     const key = String(res.body.key);
     const executing = await h.waitForState(key, 'sqlExecuting');
@@ -39,7 +35,7 @@ describe('Jira races', () => {
   });
 
   it('配置升级失败 then 重新提交代码 in quick succession: config is not taken as applied, code is redeployed', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     const res = await h.intake(sampleRequest({ sql_info: [], apollo_info: [] }));
     const key = String(res.body.key);
     await h.waitForState(key, 'configExecuting');
@@ -60,7 +56,7 @@ describe('Jira races', () => {
   });
 
   it('a comment by a person is recorded and answered by nothing', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     const res = await h.intake(sampleRequest());
     const key = String(res.body.key);
     await h.waitForState(key, 'sqlExecuting');

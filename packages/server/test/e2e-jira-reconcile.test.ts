@@ -2,26 +2,24 @@
  * Jira Server never delivers a webhook again: a person's decision made while cdflow was down, or whose
  * delivery was lost, is still found by the reconciliation and applied like a webhook.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, sampleRequest, settledRevision, startHarness } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest, settledRevision, startHarness } from './support/e2e-harness.js';
 import { eventually } from './support/e2e-scenario.js';
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 const reconcileQuickly = { timings: { jiraReconcileMs: 100, jiraMoveGraceMs: 100 } };
 
 describe('Jira reconciliation', () => {
   it('applies people’s moves whose webhooks never came, and says so in the history', async () => {
-    h = await startHarness({ sqlMode: 'manual', registerWebhook: false, config: reconcileQuickly });
+    const h = await closedAfterTest(
+      startHarness({ sqlMode: 'manual', registerWebhook: false, config: reconcileQuickly }),
+    );
     const res = await h.intake(sampleRequest({ apollo_info: [] }));
     const key = String(res.body.key);
     const executing = await h.waitForState(key, 'sqlExecuting');
     await eventually('Jira in SQL执行中', () =>
-      h?.sandbox.jira.issue(key)?.status === 'SQL执行中' ? true : undefined,
+      h.sandbox.jira.issue(key)?.status === 'SQL执行中' ? true : undefined,
     );
     for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
       h.sandbox.archery.dba.pass(o.workflowId);
@@ -30,7 +28,7 @@ describe('Jira reconciliation', () => {
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
     await h.waitForState(key, 'configExecuting');
     await eventually('Jira in CONFIG执行中', () =>
-      h?.sandbox.jira.issue(key)?.status === 'CONFIG执行中' ? true : undefined,
+      h.sandbox.jira.issue(key)?.status === 'CONFIG执行中' ? true : undefined,
     );
     await h.sandbox.jira.actAs('ops').transition(key, '配置升级成功');
     const done = await h.waitForState(key, 'uatComplete');
@@ -43,12 +41,12 @@ describe('Jira reconciliation', () => {
   });
 
   it('with webhooks working, one lost delivery is still found (echoes of cdflow’s own moves do not hide it)', async () => {
-    h = await startHarness({ sqlMode: 'manual', config: reconcileQuickly });
+    const h = await closedAfterTest(startHarness({ sqlMode: 'manual', config: reconcileQuickly }));
     const res = await h.intake(sampleRequest({ apollo_info: [] }));
     const key = String(res.body.key);
     const executing = await h.waitForState(key, 'sqlExecuting');
     await eventually('Jira in SQL执行中', () =>
-      h?.sandbox.jira.issue(key)?.status === 'SQL执行中' ? true : undefined,
+      h.sandbox.jira.issue(key)?.status === 'SQL执行中' ? true : undefined,
     );
     await h.sandbox.jira.flushWebhooks(); // the echo of cdflow's own move has reached cdflow
     for (const o of executing.sqlOrders as Array<{ workflowId: number }>) {
@@ -63,7 +61,9 @@ describe('Jira reconciliation', () => {
   });
 
   it('changes nothing while Jira and the release agree', async () => {
-    h = await startHarness({ sqlMode: 'manual', registerWebhook: false, config: reconcileQuickly });
+    const h = await closedAfterTest(
+      startHarness({ sqlMode: 'manual', registerWebhook: false, config: reconcileQuickly }),
+    );
     const res = await h.intake(sampleRequest());
     const key = String(res.body.key);
     await h.waitForState(key, 'sqlExecuting');
@@ -74,7 +74,7 @@ describe('Jira reconciliation', () => {
     const reads = h.sandbox.jira.counters.get('GET /rest/api/2/issue/:key');
     // Several sweeps pass (each reads the issue) without any decision.
     await eventually('a few reconciliation reads', () =>
-      h!.sandbox.jira.counters.get('GET /rest/api/2/issue/:key') >= reads + 3 ? true : undefined,
+      h.sandbox.jira.counters.get('GET /rest/api/2/issue/:key') >= reads + 3 ? true : undefined,
     );
     expect((await h.release(key)).revision).toBe(before);
     expect(h.sandbox.jira.issue(key)?.comments ?? []).toHaveLength(commented);

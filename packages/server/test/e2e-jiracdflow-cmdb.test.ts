@@ -4,16 +4,12 @@
  * SQLite file. Which projects a code item deploys to follows the original's rules; every matching project
  * is deployed; the item succeeds only when all of them answered 成功.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest } from './support/e2e-harness.js';
 import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
 import { alwaysOpen, startProdScenario } from './support/prod-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 /** cdflow on the CMDB simulator's jiracdflow routes (`search_url`, `upgrade_url`), not its tasks routes. */
 function jiracdflowScenario(timings: Record<string, number> = {}): Promise<Scenario> {
@@ -70,7 +66,7 @@ async function finished(s: Scenario, key: string) {
 
 describe('CMDB dialect jiracdflow', () => {
   it('selects projects by the original rules: tag "" and v1 the untagged one, v2 its _V2, TEST its _TEST', async () => {
-    h = await jiracdflowScenario();
+    const h = await closedAfterTest(jiracdflowScenario());
     seedAllTags(h, 'a18/tags_empty', 'a18_blank');
     seedAllTags(h, 'a18/tags_v1', 'a18_one');
     seedAllTags(h, 'a18/tags_v2', 'a18_two');
@@ -112,7 +108,7 @@ describe('CMDB dialect jiracdflow', () => {
   });
 
   it('a path with two matching projects deploys both; the item succeeds when both did', async () => {
-    h = await jiracdflowScenario();
+    const h = await closedAfterTest(jiracdflowScenario());
     const res = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '502', tag: '' }]));
     const key = String(res.body.key);
     const done = await finished(h, key);
@@ -137,7 +133,7 @@ describe('CMDB dialect jiracdflow', () => {
   });
 
   it('one project whose 状态 is not 成功 fails the item with that text, in the release and on the issue', async () => {
-    h = await jiracdflowScenario();
+    const h = await closedAfterTest(jiracdflowScenario());
     h.sandbox.cmdb.setOutcome('UAT_a18_gateway_job', 'failed', '失败: 镜像拉取超时');
     const res = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '503', tag: '' }]));
     const key = String(res.body.key);
@@ -151,7 +147,7 @@ describe('CMDB dialect jiracdflow', () => {
     ]);
     await h.waitForJiraStatus(key, '开发/运维修改');
     const comment = await eventually('the code failure comment', () =>
-      h?.jiraComments(key).find((c) => c.startsWith('Code deploy failed')),
+      h.jiraComments(key).find((c) => c.startsWith('Code deploy failed')),
     );
     expect(comment).toContain(
       'a18/cc_gateway@503 (tag V1) on UAT_a18_gateway_job (attempt 1): 失败: 镜像拉取超时',
@@ -163,12 +159,12 @@ describe('CMDB dialect jiracdflow', () => {
   });
 
   it('a failed project is deployed again after the pause, the others are not; it succeeds when the CMDB does', async () => {
-    h = await jiracdflowScenario({ deployRetries: 2, deployRetryPauseMs: 300 });
+    const h = await closedAfterTest(jiracdflowScenario({ deployRetries: 2, deployRetryPauseMs: 300 }));
     h.sandbox.cmdb.setOutcome('UAT_a18_gateway_job', 'failed', '失败: 镜像不存在');
     const res = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '504', tag: '' }]));
     const key = String(res.body.key);
     await eventually('the first failure', () =>
-      h?.sandbox.cmdb.upgrades().some((u) => u.name === 'UAT_a18_gateway_job') ? true : undefined,
+      h.sandbox.cmdb.upgrades().some((u) => u.name === 'UAT_a18_gateway_job') ? true : undefined,
     );
     // The image is there now: the retry succeeds.
     h.sandbox.cmdb.setOutcome('UAT_a18_gateway_job', 'success');
@@ -185,7 +181,7 @@ describe('CMDB dialect jiracdflow', () => {
   });
 
   it('a path with no matching project fails the item naming path and tag', async () => {
-    h = await jiracdflowScenario();
+    const h = await closedAfterTest(jiracdflowScenario());
     const res = await h.intake(
       codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1070', tag: 'v3' }]),
     );
@@ -200,21 +196,23 @@ describe('CMDB dialect jiracdflow', () => {
 
   it('PRO skips UAT_ projects (and, without a tag, the TEST one)', async () => {
     // Production's own CMDB speaks the same dialect; the release goes to production after UAT, approved.
-    const p = await startProdScenario({
-      sqlMode: 'auto',
-      config: { timings: { deployRetries: 0 }, prod: { changeWindows: alwaysOpen } },
-      prodEnv: (sandbox) => ({
-        CMDB_DIALECT: 'jiracdflow',
-        CMDB_BASE_URL: '',
-        CMDB_SEARCH_URL: sandbox.urls.cmdbSearch,
-        CMDB_UPGRADE_URL: sandbox.urls.cmdbUpgrade,
-        PRO_CMDB_DIALECT: 'jiracdflow',
-        PRO_CMDB_BASE_URL: '',
-        PRO_CMDB_SEARCH_URL: sandbox.prod?.urls.cmdbSearch ?? '',
-        PRO_CMDB_UPGRADE_URL: sandbox.prod?.urls.cmdbUpgrade ?? '',
+    const p = await closedAfterTest(
+      startProdScenario({
+        sqlMode: 'auto',
+        config: { timings: { deployRetries: 0 }, prod: { changeWindows: alwaysOpen } },
+        prodEnv: (sandbox) => ({
+          CMDB_DIALECT: 'jiracdflow',
+          CMDB_BASE_URL: '',
+          CMDB_SEARCH_URL: sandbox.urls.cmdbSearch,
+          CMDB_UPGRADE_URL: sandbox.urls.cmdbUpgrade,
+          PRO_CMDB_DIALECT: 'jiracdflow',
+          PRO_CMDB_BASE_URL: '',
+          PRO_CMDB_SEARCH_URL: sandbox.prod?.urls.cmdbSearch ?? '',
+          PRO_CMDB_UPGRADE_URL: sandbox.prod?.urls.cmdbUpgrade ?? '',
+        }),
       }),
-    });
-    h = p;
+    );
+    const h = p;
     const body = codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1071', tag: '' }]);
     const uat = await h.intake(body);
     expect(uat.status).toBe(201);

@@ -5,17 +5,10 @@
  * file with a BOM included — and an item already in UAT skipped; each file is read once.
  */
 import { type Sandbox, sqlSeedFiles, startSandbox } from '@cdflow/sandbox';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness, tokens } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, type Harness, startHarness, tokens } from './support/e2e-harness.js';
 
-let harness: Harness | undefined;
-let sandbox: Sandbox | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await sandbox?.close();
-  harness = undefined;
-  sandbox = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 const acc = 'database_acc/db_a18/acc';
 
@@ -142,48 +135,45 @@ async function runOriginalPayload(h: Harness, sb: Sandbox, summary: string) {
   return done;
 }
 
+/** cdflow reading the SQL texts from the sandbox's SVN simulator. */
+const svnSource = (sandbox: Sandbox) => ({
+  SVN_BASE_URL: sandbox.urls.svn,
+  SVN_USER: sandbox.credentials.svn.user,
+  SVN_PASSWORD: sandbox.credentials.svn.password,
+});
+
 describe("the original release system's payload, unchanged", () => {
   it('reaches uatComplete with the SVN texts in the Archery orders, GBK file included, each file read once', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await closedAfterTest(startSandbox());
     commitEncodedFiles(sandbox);
-    harness = await startHarness({
-      sqlMode: 'auto',
-      sandbox,
-      env: {
-        SVN_BASE_URL: sandbox.urls.svn,
-        SVN_USER: sandbox.credentials.svn.user,
-        SVN_PASSWORD: sandbox.credentials.svn.password,
-      },
-    });
+    const harness = await closedAfterTest(
+      startHarness({ sqlMode: 'auto', sandbox, env: svnSource(sandbox) }),
+    );
     await runOriginalPayload(harness, sandbox, `【A18】【升级】20261205_svn_${Date.now()}`);
     expect(sandbox.svn.counters.get('GET /svn/*'), 'three files, one read each').toBe(3);
   }, 60_000);
 
   it('the same with the GitLab source (repository → project id in the config file)', async () => {
-    sandbox = await startSandbox();
+    const sandbox = await closedAfterTest(startSandbox());
     commitEncodedFiles(sandbox);
-    harness = await startHarness({
-      sqlMode: 'auto',
-      sandbox,
-      config: { sqlSource: { gitlab: { projects: sandbox.gitlab.projectIds() } } },
-      env: { GITLAB_BASE_URL: sandbox.urls.gitlab, GITLAB_TOKEN: sandbox.credentials.gitlab.token },
-    });
+    const harness = await closedAfterTest(
+      startHarness({
+        sqlMode: 'auto',
+        sandbox,
+        config: { sqlSource: { gitlab: { projects: sandbox.gitlab.projectIds() } } },
+        env: { GITLAB_BASE_URL: sandbox.urls.gitlab, GITLAB_TOKEN: sandbox.credentials.gitlab.token },
+      }),
+    );
     await runOriginalPayload(harness, sandbox, `【A18】【升级】20261205_gitlab_${Date.now()}`);
     expect(sandbox.gitlab.counters.get('GET /api/v4/projects/:id/repository/files/:file_path/raw')).toBe(3);
     expect(sandbox.svn.counters.get('GET /svn/*')).toBe(0);
   }, 60_000);
 
   it('a file missing at that revision fails the release naming path/file@rev, with a Jira comment', async () => {
-    sandbox = await startSandbox();
-    harness = await startHarness({
-      sqlMode: 'auto',
-      sandbox,
-      env: {
-        SVN_BASE_URL: sandbox.urls.svn,
-        SVN_USER: sandbox.credentials.svn.user,
-        SVN_PASSWORD: sandbox.credentials.svn.password,
-      },
-    });
+    const sandbox = await closedAfterTest(startSandbox());
+    const harness = await closedAfterTest(
+      startHarness({ sqlMode: 'auto', sandbox, env: svnSource(sandbox) }),
+    );
     const body = originalPayload(`【A18】【升级】20261205_missing_${Date.now()}`);
     // Deleted at 2001: the release names a revision where the file is gone.
     body.sql_info = [
@@ -204,7 +194,7 @@ describe("the original release system's payload, unchanged", () => {
     expect(sandbox.archery.orders()).toEqual([]);
     const key = String(failed.key);
     await expect
-      .poll(() => sandbox?.jira.issue(key)?.comments.join('\n') ?? '', { timeout: 10_000 })
+      .poll(() => sandbox.jira.issue(key)?.comments.join('\n') ?? '', { timeout: 10_000 })
       .toContain('00.acc_ddl_laboratory_scratch.sql@2001');
   }, 60_000);
 });

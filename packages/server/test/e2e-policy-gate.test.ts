@@ -1,31 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest } from './support/e2e-harness.js';
-import { eventually, ordersOf, type Scenario, startScenario } from './support/e2e-scenario.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest } from './support/e2e-harness.js';
+import { eventually, oneSqlItem, ordersOf, startScenario } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 /** The data platform's versioning policy applies to project A18 (the sample request's). */
 const policyOnA18 = { policy: { projects: ['A18'] } };
 
-function oneSqlItem(sql: string) {
-  return [
-    {
-      sql_id: 'a18-0101',
-      svn_path: 'database_acc/db_a18/acc',
-      svn_file: '01.acc_ddl_laboratory.sql',
-      svn_version: '1301',
-      sql_content: sql,
-    },
-  ];
-}
-
 describe('the versioning policy gate', () => {
   it('a column rename never reaches Archery: sqlPending.failed and the finding on the Jira issue', async () => {
-    h = await startScenario({ sqlMode: 'auto', config: policyOnA18 });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'auto', config: policyOnA18 }));
     const res = await h.intake(
       sampleRequest({ sql_info: oneSqlItem('ALTER TABLE laboratory RENAME COLUMN name TO full_name;') }),
     );
@@ -36,7 +20,7 @@ describe('the versioning policy gate', () => {
     expect(failed.jiraStatus).toBe('SQL待执行');
     expect((failed.failure as { stage: string }).stage).toBe('policy');
     const comment = await eventually('the policy finding on the issue', () =>
-      h?.jiraComments(key).find((c) => c.includes('DF-D001')),
+      h.jiraComments(key).find((c) => c.includes('DF-D001')),
     );
     // The finding names the column and what to do instead: keep it, add the new column.
     expect(comment).toContain('laboratory.name');
@@ -48,7 +32,7 @@ describe('the versioning policy gate', () => {
     // A person pushing the SQL on anyway (提交SQL is cdflow's step) is refused, and nothing is submitted.
     await h.sandbox.jira.actAs('tester').transition(key, '提交SQL');
     await eventually('the refusal answered on the issue', () =>
-      h?.jiraComments(key).find((c) => c.includes('提交SQL')),
+      h.jiraComments(key).find((c) => c.includes('提交SQL')),
     );
     const after = await h.release(key);
     expect(after.state).toBe('sqlPending.failed');
@@ -57,7 +41,7 @@ describe('the versioning policy gate', () => {
   });
 
   it('a warning-only change (a CHECK constraint) is submitted and the warning is on the release', async () => {
-    h = await startScenario({ sqlMode: 'manual', config: policyOnA18 });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual', config: policyOnA18 }));
     const body = sampleRequest({
       sql_info: oneSqlItem(
         "ALTER TABLE laboratory ADD CONSTRAINT laboratory_city_not_blank CHECK (city <> '');",
@@ -77,7 +61,9 @@ describe('the versioning policy gate', () => {
     const dropColumn = 'ALTER TABLE laboratory DROP COLUMN legacy_code;';
 
     it('a project outside the list: a DROP COLUMN is routine DDL and goes to Archery', async () => {
-      h = await startScenario({ sqlMode: 'manual', config: { policy: { projects: ['QC'] } } });
+      const h = await closedAfterTest(
+        startScenario({ sqlMode: 'manual', config: { policy: { projects: ['QC'] } } }),
+      );
       const body = sampleRequest({ sql_info: oneSqlItem(dropColumn) });
       const key = String((await h.intake(body)).body.key);
       const executing = await h.waitForState(key, 'sqlExecuting');
@@ -89,12 +75,12 @@ describe('the versioning policy gate', () => {
     });
 
     it('a project on the list: the same DROP COLUMN is stopped before Archery, with the finding', async () => {
-      h = await startScenario({ sqlMode: 'manual', config: policyOnA18 });
+      const h = await closedAfterTest(startScenario({ sqlMode: 'manual', config: policyOnA18 }));
       const key = String((await h.intake(sampleRequest({ sql_info: oneSqlItem(dropColumn) }))).body.key);
       const failed = await h.waitForState(key, 'sqlPending.failed');
       expect((failed.failure as { stage: string }).stage).toBe('policy');
       const comment = await eventually('the policy finding on the issue', () =>
-        h?.jiraComments(key).find((c) => c.includes('DF-D002')),
+        h.jiraComments(key).find((c) => c.includes('DF-D002')),
       );
       expect(comment).toContain('laboratory.legacy_code');
       expect(h.sandbox.archery.counters.get('POST /api/v1/workflow/')).toBe(0);

@@ -3,16 +3,12 @@
  * release (a second issue of type 运营升级), passes DBA, SA and team-lead approvals, runs against the
  * production Archery, CMDB and Apollo simulators only, and never has its SQL executed by cdflow.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest } from './support/e2e-harness.js';
 import { eventually, jiraPerson, ordersOf } from './support/e2e-scenario.js';
 import { alwaysOpen, type ProdScenario, startProdScenario } from './support/prod-scenario.js';
 
-let h: ProdScenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 type View = Record<string, unknown> & {
   state: string;
@@ -60,7 +56,9 @@ async function prodReleaseOf(s: ProdScenario, uatKey: string): Promise<{ key: st
 
 describe('production: promotion from UAT, approvals, its own upstreams', () => {
   it('a promoted release passes three approvals, waits for the DBA in the production Archery, deploys there and completes; UAT sees nothing', async () => {
-    h = await startProdScenario({ sqlMode: 'auto', config: { prod: { changeWindows: alwaysOpen } } });
+    const h = await closedAfterTest(
+      startProdScenario({ sqlMode: 'auto', config: { prod: { changeWindows: alwaysOpen } } }),
+    );
     const body = sampleRequest();
     const summary = String(body.summary);
     const uatKey = await uatComplete(h, body);
@@ -94,12 +92,12 @@ describe('production: promotion from UAT, approvals, its own upstreams', () => {
     await h.waitForJiraStatus(proKey, '待DBA审批');
     await h.sandbox.jira.actAs('dba1').transition(proKey, 'DBA审批通过');
     await eventually('the DBA approval', async () =>
-      ((await h!.release(proKey)) as View).prod?.waitingFor === 'sa' ? true : undefined,
+      ((await h.release(proKey)) as View).prod?.waitingFor === 'sa' ? true : undefined,
     );
     await h.waitForJiraStatus(proKey, '待SA审批');
     await h.sandbox.jira.actAs('sa1').transition(proKey, 'SA审批通过');
     await eventually('the SA approval', async () =>
-      ((await h!.release(proKey)) as View).prod?.waitingFor === 'lead' ? true : undefined,
+      ((await h.release(proKey)) as View).prod?.waitingFor === 'lead' ? true : undefined,
     );
     // Nothing has run in production before the last approval.
     expect(h.prod.archery.calls().filter((c) => c.route.startsWith('POST'))).toEqual([]);
@@ -171,11 +169,13 @@ function nextNewYearInBeijing(now = Date.now()): string {
 describe('production: the answers a person gets', () => {
   it('an approval from outside the group (in Jira or the API), twice by one person, out of order, and a rejection with its reason', async () => {
     // Jira without group conditions on the approvals: cdflow checks the groups itself, through Jira's REST API.
-    h = await startProdScenario({
-      sqlMode: 'auto',
-      config: { prod: { changeWindows: alwaysOpen } },
-      jira: { prodApprovalGroups: null },
-    });
+    const h = await closedAfterTest(
+      startProdScenario({
+        sqlMode: 'auto',
+        config: { prod: { changeWindows: alwaysOpen } },
+        jira: { prodApprovalGroups: null },
+      }),
+    );
     const body = sampleRequest();
     await uatComplete(h, body);
     // The release system asks for production with what UAT applied: nothing differs.
@@ -190,14 +190,14 @@ describe('production: the answers a person gets', () => {
     // A tester moves the issue to the DBA's approval in Jira: not theirs to give; Jira is taken back.
     await h.sandbox.jira.actAs('tester1').transition(proKey, 'DBA审批通过');
     const refused = await eventually('the refused approval', async () => {
-      const view = (await h!.release(proKey)) as View;
+      const view = (await h.release(proKey)) as View;
       return view.prod?.refusedApprovals.length === 1 ? view : undefined;
     });
     expect(refused.prod?.refusedApprovals[0]).toMatchObject({ step: 'dba', by: 'tester1' });
     expect(refused.prod?.waitingFor).toBe('dba');
     await h.waitForJiraStatus(proKey, '待DBA审批');
     await eventually('the comment for the tester', () =>
-      h!.jiraComments(proKey).some((c) => c.includes('tester1') && c.includes('dba')) ? true : undefined,
+      h.jiraComments(proKey).some((c) => c.includes('tester1') && c.includes('dba')) ? true : undefined,
     );
 
     // Through the API: the SA may not give the DBA's approval.
@@ -246,7 +246,9 @@ describe('production: the answers a person gets', () => {
   });
 
   it('the person who promoted a release may not approve it (prod.publisherMayApprove is false)', async () => {
-    h = await startProdScenario({ sqlMode: 'auto', config: { prod: { changeWindows: alwaysOpen } } });
+    const h = await closedAfterTest(
+      startProdScenario({ sqlMode: 'auto', config: { prod: { changeWindows: alwaysOpen } } }),
+    );
     const uatKey = await uatComplete(h, sampleRequest());
     // Carol (in dba and sa) promotes in Jira, then tries to approve the DBA step of what she asked for.
     await h.sandbox.jira.actAs('carol').transition(uatKey, '升级运营环境');
@@ -260,7 +262,7 @@ describe('production: the answers a person gets', () => {
   });
 
   it('without production upstreams, a PRO request and a promotion are refused, and nothing goes to the UAT upstreams', async () => {
-    h = await startProdScenario({ sqlMode: 'auto', prodUpstreams: false });
+    const h = await closedAfterTest(startProdScenario({ sqlMode: 'auto', prodUpstreams: false }));
     const body = sampleRequest();
     const uatKey = await uatComplete(h, body);
     const uatCalls = h.uatCalls();
@@ -281,7 +283,7 @@ describe('production: the answers a person gets', () => {
     // In Jira too: the move is answered on the issue, and the UAT release stays where it was.
     await h.sandbox.jira.actAs(jiraPerson.name).transition(uatKey, '升级运营环境');
     await eventually('the answer on the issue', () =>
-      h!.jiraComments(uatKey).some((c) => c.includes('Production is not configured')) ? true : undefined,
+      h.jiraComments(uatKey).some((c) => c.includes('Production is not configured')) ? true : undefined,
     );
     expect(((await h.release(uatKey)) as View).state).toBe('uatComplete');
     await new Promise((r) => setTimeout(r, 200));
@@ -289,13 +291,15 @@ describe('production: the answers a person gets', () => {
   });
 
   it('a PRO request that differs from UAT needs its differences approved, then waits for the change window', async () => {
-    h = await startProdScenario({
-      sqlMode: 'auto',
-      // Once a year, Jan 1st 00:00 in Beijing: closed now.
-      config: {
-        prod: { changeWindows: [{ cron: '0 0 1 1 *', durationMinutes: 60, timeZone: 'Asia/Shanghai' }] },
-      },
-    });
+    const h = await closedAfterTest(
+      startProdScenario({
+        sqlMode: 'auto',
+        // Once a year, Jan 1st 00:00 in Beijing: closed now.
+        config: {
+          prod: { changeWindows: [{ cron: '0 0 1 1 *', durationMinutes: 60, timeZone: 'Asia/Shanghai' }] },
+        },
+      }),
+    );
     const body = sampleRequest({ sql_info: [], apollo_info: [], config_info: [] });
     const res = await h.intake({ ...body, env: 'PRO' });
     expect(res.status).toBe(201);
@@ -334,7 +338,9 @@ describe('production: the answers a person gets', () => {
   });
 
   it('a UAT re-publish after a production request still plans against what UAT applied; the production release is untouched', async () => {
-    h = await startProdScenario({ sqlMode: 'auto', config: { prod: { changeWindows: alwaysOpen } } });
+    const h = await closedAfterTest(
+      startProdScenario({ sqlMode: 'auto', config: { prod: { changeWindows: alwaysOpen } } }),
+    );
     const body = sampleRequest();
     const uatKey = await uatComplete(h, body);
     const pro = await h.intake({ ...body, env: 'PRO' });

@@ -4,15 +4,11 @@
  * for — a person (who, by which Jira transition or event), a timer (which, when), an upstream (which,
  * since when, tries, next try, last error) — and its last failure in full. Against the simulators.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest, tokens } from './support/e2e-harness.js';
-import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest, tokens } from './support/e2e-harness.js';
+import { eventually, oneSqlItem, type Scenario, startScenario } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 interface Situation {
   step: string;
@@ -51,21 +47,11 @@ async function legacy(s: Scenario, summary: string): Promise<LegacyData> {
 
 const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-function oneSqlItem(sql: string) {
-  return [
-    {
-      sql_id: 'a18-0101',
-      svn_path: 'database_acc/db_a18/acc',
-      svn_file: '01.acc_ddl_laboratory.sql',
-      svn_version: '1301',
-      sql_content: sql,
-    },
-  ];
-}
-
 describe('where and why: a policy refusal', () => {
   it('the failure carries each finding with its rule, location, message and fix; the legacy errormessage too', async () => {
-    h = await startScenario({ sqlMode: 'manual', config: { policy: { projects: ['A18'] } } });
+    const h = await closedAfterTest(
+      startScenario({ sqlMode: 'manual', config: { policy: { projects: ['A18'] } } }),
+    );
     const request = sampleRequest({
       sql_info: oneSqlItem('ALTER TABLE laboratory RENAME COLUMN name TO full_name;'),
     });
@@ -100,7 +86,7 @@ describe('where and why: a policy refusal', () => {
   });
 
   it("an auto-review rejection carries Archery's review message into the failure and the legacy answer", async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     h.sandbox.archery.failNextAutoReview("Table 'laboratory' doesn't exist.");
     const request = sampleRequest();
     const key = String((await h.intake(request)).body.key);
@@ -133,10 +119,12 @@ describe('where and why: a policy refusal', () => {
 
 describe('where and why: Archery answering 500', () => {
   it('says which upstream, since when, how many tries failed, the next try and the last error; then moves on', async () => {
-    h = await startScenario({
-      sqlMode: 'watch',
-      config: { timings: { effectRetryBaseMs: 100, effectRetryMaxMs: 1_000 } },
-    });
+    const h = await closedAfterTest(
+      startScenario({
+        sqlMode: 'watch',
+        config: { timings: { effectRetryBaseMs: 100, effectRetryMaxMs: 1_000 } },
+      }),
+    );
     const request = sampleRequest();
     const key = String((await h.intake(request)).body.key);
     const executing = await h.waitForState(key, 'sqlExecuting');
@@ -151,9 +139,8 @@ describe('where and why: Archery answering 500', () => {
       status: 500,
       body: { detail: 'Server Error (500)' },
     });
-    const s = h;
     const stuck = await eventually('two failed reads of Archery', async () => {
-      const situation = await situationOf(s, key);
+      const situation = await situationOf(h, key);
       const wait = situation.waitsFor as { kind: string; attempts?: number } | null;
       return wait?.kind === 'upstream' && (wait.attempts ?? 0) >= 2 ? situation : undefined;
     });
@@ -191,10 +178,12 @@ describe('where and why: Archery answering 500', () => {
 
 describe('where and why: waiting for a person', () => {
   it('names who, what they do, the Jira transitions and API events, and the Jira groups allowed', async () => {
-    h = await startScenario({
-      sqlMode: 'manual',
-      config: { people: { events: { SQL_CONFIRMED: ['dba'] } } },
-    });
+    const h = await closedAfterTest(
+      startScenario({
+        sqlMode: 'manual',
+        config: { people: { events: { SQL_CONFIRMED: ['dba'] } } },
+      }),
+    );
     const request = sampleRequest();
     const key = String((await h.intake(request)).body.key);
     const executing = await h.waitForState(key, 'sqlExecuting');
@@ -225,12 +214,13 @@ describe('where and why: waiting for a person', () => {
 
 describe('where and why: waiting for a timer', () => {
   it('the pre-deploy delay: which timer and when it fires', async () => {
-    h = await startScenario({ sqlMode: 'manual', config: { timings: { preDeployDelayMs: 60_000 } } });
+    const h = await closedAfterTest(
+      startScenario({ sqlMode: 'manual', config: { timings: { preDeployDelayMs: 60_000 } } }),
+    );
     const request = sampleRequest({ sql_info: [], apollo_info: [], config_info: [] });
     const key = String((await h.intake(request)).body.key);
-    const s = h;
     const delaying = await eventually('the release in codeExecuting.delaying', async () => {
-      const view = await s.release(key);
+      const view = await h.release(key);
       return view.step === 'codeExecuting.delaying' ? view : undefined;
     });
 

@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { sampleRequest } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest } from './support/e2e-harness.js';
 import { ordersOf, type Scenario, startScenario, threeSqlItems } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 /** The work orders cdflow asked Archery to execute, in order (from the release's audit trail). */
 async function executedByCdflow(s: Scenario, key: string): Promise<number[]> {
@@ -17,7 +13,7 @@ async function executedByCdflow(s: Scenario, key: string): Promise<number[]> {
 
 describe('an SQL order fails in Archery (mode auto)', () => {
   it('stops the sequence, sends Jira back to SQL待执行, and the fixed request resubmits only that order', async () => {
-    h = await startScenario({ sqlMode: 'auto' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'auto' }));
     const items = threeSqlItems();
     const body = sampleRequest({ sql_info: items });
     const summary = String(body.summary);

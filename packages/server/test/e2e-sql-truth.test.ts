@@ -4,15 +4,11 @@
  * submission binds each order to the content it was submitted with, a refused self-audit is reported
  * once, Archery's own check stops a submission, and a post-function webhook is read like an issue event.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { finishSqlOrders, sampleRequest, tokens } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, finishSqlOrders, sampleRequest, tokens } from './support/e2e-harness.js';
 import { eventually, ordersOf, type Scenario, startScenario } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 interface LegacyData {
   upgrade_status: unknown;
@@ -36,8 +32,9 @@ function orderStatuses(view: Record<string, unknown>): Array<[string, string]> {
 describe("a person's SQL升级成功 stands only on Archery", () => {
   it('refused while order 2 is not finished (under review, then in exception): commented, Jira back, nothing applied', async () => {
     // Archery is read slowly: the confirmation's own fresh read is what finds the orders' statuses.
-    h = await startScenario({ sqlMode: 'manual', config: { timings: { archeryPollMs: 60_000 } } });
-    const s = h;
+    const h = await closedAfterTest(
+      startScenario({ sqlMode: 'manual', config: { timings: { archeryPollMs: 60_000 } } }),
+    );
     const body = sampleRequest();
     const summary = String(body.summary);
     const key = String((await h.intake(body)).body.key);
@@ -51,13 +48,13 @@ describe("a person's SQL升级成功 stands only on Archery", () => {
     h.sandbox.archery.dba.execute(first.workflowId, 'manual');
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
     const refused = await eventually('the refusal on the issue', () =>
-      s.jiraComments(key).find((c) => c.startsWith('SQL升级成功 by dba was not applied')),
+      h.jiraComments(key).find((c) => c.startsWith('SQL升级成功 by dba was not applied')),
     );
     expect(refused).toContain(`- #2 a18-0002: Archery ${second.workflowId}: workflow_manreviewing`);
     expect(refused).not.toContain('#1 a18-0001');
     // Jira is back in SQL执行中 (by SQL未执行完成), where the DBA can confirm again.
     await eventually('Jira back in SQL执行中', () =>
-      s.jiraStatuses(key).slice(-3).join(' → ') === 'SQL执行中 → CONFIG执行中 → SQL执行中' ? true : undefined,
+      h.jiraStatuses(key).slice(-3).join(' → ') === 'SQL执行中 → CONFIG执行中 → SQL执行中' ? true : undefined,
     );
     await h.waitForJiraStatus(key, 'SQL执行中');
     const back = await h.release(key);
@@ -77,13 +74,13 @@ describe("a person's SQL升级成功 stands only on Archery", () => {
     h.sandbox.archery.dba.pass(second.workflowId);
     h.sandbox.archery.dba.fail(second.workflowId, "Unknown column 'city' in 'laboratory'");
     await eventually('order 2 in exception in Archery', () =>
-      ordersOf(s, summary).find(
+      ordersOf(h, summary).find(
         (o) => o.workflowId === second.workflowId && o.status === 'workflow_exception',
       ),
     );
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
     const again = await eventually('the second refusal on the issue', () => {
-      const found = s.jiraComments(key).filter((c) => c.startsWith('SQL升级成功 by dba was not applied'));
+      const found = h.jiraComments(key).filter((c) => c.startsWith('SQL升级成功 by dba was not applied'));
       return found.length === 2 ? found[1] : undefined;
     });
     expect(again).toContain(
@@ -110,8 +107,7 @@ describe("a person's SQL升级成功 stands only on Archery", () => {
 
 describe('a re-publish while an order is being submitted', () => {
   it('binds each order to the content it was submitted with; the superseded one is cancelled, never kept', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
-    const s = h;
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     // Archery commits the first submission at once but answers it only a second later.
     h.sandbox.archery.slowSubmissionAnswers(1_000, 1);
     const body = sampleRequest();
@@ -119,7 +115,7 @@ describe('a re-publish while an order is being submitted', () => {
     const res = await h.intake(body);
     const key = String(res.body.key ?? res.body.releaseId);
     const [old] = await eventually('the first order saved in Archery', () => {
-      const orders = ordersOf(s, summary);
+      const orders = ordersOf(h, summary);
       return orders.length === 1 ? orders : undefined;
     });
     if (!old) throw new Error('expected the first order');
@@ -134,7 +130,7 @@ describe('a re-publish while an order is being submitted', () => {
 
     const executing = await h.waitForState(key, 'sqlExecuting');
     const cancelled = await eventually('the superseded order cancelled in Archery', () =>
-      ordersOf(s, summary).find((o) => o.workflowId === old.workflowId && o.status === 'workflow_abort'),
+      ordersOf(h, summary).find((o) => o.workflowId === old.workflowId && o.status === 'workflow_abort'),
     );
     expect(cancelled.sqlContent.trim()).toBe(String(sql[0]?.sql_content));
     const orders = ordersOf(h, summary);
@@ -151,14 +147,15 @@ describe('a re-publish while an order is being submitted', () => {
 
 describe('mode auto with Archery refusing self-audit (ban_self_audit)', () => {
   it('reports once that a DBA must audit the order, then follows Archery as in watch', async () => {
-    h = await startScenario({ sqlMode: 'auto', simulators: { archery: { banSelfAudit: true } } });
-    const s = h;
+    const h = await closedAfterTest(
+      startScenario({ sqlMode: 'auto', simulators: { archery: { banSelfAudit: true } } }),
+    );
     const body = sampleRequest({ sql_info: [(sampleRequest().sql_info as unknown[])[0]] });
     const key = String((await h.intake(body)).body.key);
     const [order] = await h.waitForOrders(String(body.summary), ['workflow_manreviewing']);
     if (!order) throw new Error('expected one order');
     const report = await eventually('the audit refusal on the issue', () =>
-      s.jiraComments(key).find((c) => c.includes(`A DBA must audit order ${order.workflowId}`)),
+      h.jiraComments(key).find((c) => c.includes(`A DBA must audit order ${order.workflowId}`)),
     );
     expect(report).toContain(`Archery refused cdflow's own audit of work order ${order.workflowId}`);
     const view = await h.release(key);
@@ -182,8 +179,7 @@ describe('mode auto with Archery refusing self-audit (ban_self_audit)', () => {
 
 describe("Archery's own check (sqlcheck) before any submission", () => {
   it('its errors stop the submission and are commented with the item; its warnings are recorded', async () => {
-    h = await startScenario({ sqlMode: 'auto' });
-    const s = h;
+    const h = await closedAfterTest(startScenario({ sqlMode: 'auto' }));
     h.sandbox.archery.setCheckRule('Kiev', {
       errlevel: 2,
       message: "Column 'city' in table 'laboratory' is locked for a migration.",
@@ -197,7 +193,7 @@ describe("Archery's own check (sqlcheck) before any submission", () => {
     const failed = await h.waitForState(key, 'sqlPending.failed');
     expect(failed.jiraStatus).toBe('SQL待执行');
     const comment = await eventually('the check refusal on the issue', () =>
-      s.jiraComments(key).find((c) => c.startsWith("Archery's check (sqlcheck) refused the SQL")),
+      h.jiraComments(key).find((c) => c.startsWith("Archery's check (sqlcheck) refused the SQL")),
     );
     expect(comment).toContain('- a18-0002 (02.acc_dml_laboratory.sql):');
     expect(comment).toContain("Column 'city' in table 'laboratory' is locked for a migration.");
@@ -219,7 +215,7 @@ describe("Archery's own check (sqlcheck) before any submission", () => {
 
 describe('a webhook fired by a workflow post function', () => {
   it('(a `transition` object, no changelog) is read from its transition and the re-read issue', async () => {
-    h = await startScenario({ sqlMode: 'manual', registerWebhook: false });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual', registerWebhook: false }));
     // The site fires cdflow's webhook from the workflow's post functions only, not from issue events.
     h.sandbox.jira.registerWebhook({
       url: `${h.url}/cicdflow/jira/`,

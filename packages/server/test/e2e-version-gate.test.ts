@@ -2,14 +2,10 @@
  * DF-V002 across releases: once a version of a project reached UAT, a later release of the same project
  * with a lower version is stopped by the gate before anything is deployed, and Jira says why.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest, startHarness } from './support/e2e-harness.js';
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 const codeOnly = (summary: string, version: string, svnVersion: string) =>
   sampleRequest({
@@ -24,7 +20,9 @@ const codeOnly = (summary: string, version: string, svnVersion: string) =>
 describe('the version gate across releases (DF-V002)', () => {
   it('refuses a release whose version goes below the one already brought to UAT, deploying nothing', async () => {
     // The version rules are the data platform's policy: on for the projects policy.projects lists.
-    h = await startHarness({ sqlMode: 'manual', config: { policy: { projects: ['A18'] } } });
+    const h = await closedAfterTest(
+      startHarness({ sqlMode: 'manual', config: { policy: { projects: ['A18'] } } }),
+    );
     const first = await h.intake(codeOnly('【A18】【升级】20261122_v120', '1.2.0', '2001'));
     expect(first.status).toBe(201);
     await h.waitForState(String(first.body.key), 'uatComplete');

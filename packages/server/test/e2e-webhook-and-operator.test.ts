@@ -1,12 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { finishSqlOrders, sampleRequest, settledRevision, tokens } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import {
+  closingAfterEach,
+  finishSqlOrders,
+  sampleRequest,
+  settledRevision,
+  tokens,
+} from './support/e2e-harness.js';
 import { eventually, jiraPerson, type Scenario, startScenario } from './support/e2e-scenario.js';
 
-let h: Scenario | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 /** What cdflow recorded about the Jira deliveries of `issueKey` (read from its database). */
 function recordedDeliveries(
@@ -18,7 +20,7 @@ function recordedDeliveries(
 
 describe('Jira webhook deliveries (signed, from the Jira simulator)', () => {
   it('an issue a person created in Jira is recorded and answered 2xx, and nothing else happens', async () => {
-    h = await startScenario();
+    const h = await closedAfterTest(startScenario());
     const res = await fetch(`${h.sandbox.urls.jira}/rest/api/2/issue`, {
       method: 'POST',
       headers: {
@@ -38,7 +40,7 @@ describe('Jira webhook deliveries (signed, from the Jira simulator)', () => {
     expect(deliveries.every((d) => d.status !== null && d.status >= 200 && d.status < 300)).toBe(true);
     expect(deliveries.every((d) => d.signature?.startsWith('sha256='))).toBe(true);
     const recorded = await eventually('the delivery processed', async () => {
-      const rows = await recordedDeliveries(h!, issueKey);
+      const rows = await recordedDeliveries(h, issueKey);
       return rows.length > 0 && rows.every((r) => r.status === 'processed') ? rows : undefined;
     });
     expect(recorded.map((r) => r.outcome)).toEqual(deliveries.map(() => 'unknown-issue'));
@@ -58,7 +60,9 @@ describe('Jira webhook deliveries (signed, from the Jira simulator)', () => {
 
   it('a move the machine does not allow now is recorded and answered with a comment, never applied', async () => {
     // A long pre-deploy delay (image sync) keeps the release in codeExecuting while the person acts.
-    h = await startScenario({ sqlMode: 'manual', config: { timings: { preDeployDelayMs: 600_000 } } });
+    const h = await closedAfterTest(
+      startScenario({ sqlMode: 'manual', config: { timings: { preDeployDelayMs: 600_000 } } }),
+    );
     const res = await h.intake(sampleRequest({ sql_info: [], config_info: [] }));
     const key = String(res.body.key);
     await h.waitForState(key, 'codeExecuting');
@@ -68,12 +72,12 @@ describe('Jira webhook deliveries (signed, from the Jira simulator)', () => {
     // 无代码升级/已升级 (CODE执行中 → UAT升级完成) is cdflow's to take, once the code is deployed.
     await h.sandbox.jira.actAs('tester').transition(key, '无代码升级/已升级');
     const refusal = await eventually('the refusal in the history', async () =>
-      (await h!.history(key)).find((i) => i.event === 'JIRA_STATUS_CHANGE' && i.actor === 'tester'),
+      (await h.history(key)).find((i) => i.event === 'JIRA_STATUS_CHANGE' && i.actor === 'tester'),
     );
     expect(refusal.accepted).toBe(false);
     expect(refusal.fromState).toBe(before.step);
     expect(refusal.toState).toBe(before.step);
-    const comment = await eventually('the answer on the issue', () => h?.jiraComments(key).at(-1));
+    const comment = await eventually('the answer on the issue', () => h.jiraComments(key).at(-1));
     expect(comment).toContain('无代码升级/已升级');
     expect(comment).toContain('CODE执行中');
 
@@ -89,7 +93,7 @@ describe('Jira webhook deliveries (signed, from the Jira simulator)', () => {
 
 describe('operator API', () => {
   it('an event the state does not accept → 409 naming the state and the accepted events', async () => {
-    h = await startScenario({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startScenario({ sqlMode: 'manual' }));
     const res = await h.intake(sampleRequest());
     const key = String(res.body.key);
     await h.waitForState(key, 'sqlExecuting');

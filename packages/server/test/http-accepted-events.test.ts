@@ -3,24 +3,14 @@
  * outcomes, timers, polls), in GET /api/releases/:key and in a 409 refusal alike.
  */
 import { personEventTypes } from '@cdflow/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultTimings } from '../src/config/load-config.js';
-import {
-  jsonInit,
-  releaseRequest,
-  startTestServer,
-  type TestServer,
-  testTokens,
-} from './support/test-server.js';
+import { jsonInit, releaseRequest, sharedTestServer, testTokens } from './support/test-server.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({
-    sqlMode: 'manual',
-    timings: { ...defaultTimings, archeryPollMs: 50, cmdbPollMs: 50, jiraReconcileMs: 0 },
-  });
+const server = sharedTestServer({
+  sqlMode: 'manual',
+  timings: { ...defaultTimings, archeryPollMs: 50, cmdbPollMs: 50, jiraReconcileMs: 0 },
 });
-afterAll(() => server.stop());
 
 const internal = [
   'EFFECT_FAILED',

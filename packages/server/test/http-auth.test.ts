@@ -1,18 +1,8 @@
 import { signWebhookBody } from '@cdflow/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  jsonInit,
-  releaseRequest,
-  startTestServer,
-  type TestServer,
-  testTokens,
-} from './support/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { jsonInit, releaseRequest, sharedTestServer, testTokens } from './support/test-server.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.stop());
+const server = sharedTestServer();
 
 const webhookBody = JSON.stringify({
   timestamp: 1_790_000_000_000,

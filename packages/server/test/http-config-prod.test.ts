@@ -3,8 +3,9 @@
  * or `environments.PRO` in the CDFLOW_CONFIG file, the approval steps and change windows of `prod`, and
  * the SQL file-name filters of each environment — validated at start, each problem naming its setting.
  */
-import { ConfigError, loadConfig } from '@cdflow/server';
+import { loadConfig } from '@cdflow/server';
 import { describe, expect, it } from 'vitest';
+import { configRefusal } from './support/site-env.js';
 
 const site = {
   CDFLOW_INTAKE_TOKEN: 'intake-0123456789abcdef',
@@ -32,13 +33,7 @@ const withFile = (env: NodeJS.ProcessEnv, file: unknown) =>
   loadConfig({ ...env, CDFLOW_CONFIG: 'c.json' }, { readFile: () => JSON.stringify(file) });
 
 function problemsOf(env: NodeJS.ProcessEnv, file: unknown = {}): string[] {
-  try {
-    withFile(env, file);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to refuse the configuration');
+  return configRefusal(() => withFile(env, file)).problems;
 }
 
 describe('production upstreams', () => {

@@ -3,9 +3,9 @@
  * timing, Archery conventions, routing rules — validated at start, each problem naming its setting.
  */
 import { jiracdflowQcRouting } from '@cdflow/core';
-import { ConfigError, loadConfig } from '@cdflow/server';
+import { loadConfig } from '@cdflow/server';
 import { describe, expect, it } from 'vitest';
-import { siteEnv } from './support/site-env.js';
+import { configRefusal, siteEnv } from './support/site-env.js';
 
 // A site without its CMDB's URL: each dialect names its own.
 const { CMDB_BASE_URL: _tasksUrl, ...site } = siteEnv;
@@ -18,15 +18,11 @@ const jiracdflowSite = {
 };
 
 function problemsOf(env: NodeJS.ProcessEnv, file?: string): string[] {
-  try {
+  return configRefusal(() =>
     loadConfig(file === undefined ? env : { ...env, CDFLOW_CONFIG: 'c.json' }, {
       readFile: () => file ?? '',
-    });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to refuse the configuration');
+    }),
+  ).problems;
 }
 
 describe('CMDB_DIALECT', () => {

@@ -1,22 +1,16 @@
 /** The SQL source settings and the legacy status switch, checked at start with messages naming each setting. */
 
 import { startSandbox } from '@cdflow/sandbox';
-import { ConfigError, loadConfig, withSandboxUpstreams } from '@cdflow/server';
+import { loadConfig, withSandboxUpstreams } from '@cdflow/server';
 import { describe, expect, it } from 'vitest';
-import { siteEnv } from './support/site-env.js';
+import { configRefusal, siteEnv } from './support/site-env.js';
 
 const productionEnv = siteEnv;
 
 const withFile = (text: string) => ({ readFile: () => text });
 
 function problemsOf(env: NodeJS.ProcessEnv, file?: string): string[] {
-  try {
-    loadConfig(env, file === undefined ? {} : withFile(file));
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to refuse the configuration');
+  return configRefusal(() => loadConfig(env, file === undefined ? {} : withFile(file))).problems;
 }
 
 describe('the SQL source', () => {

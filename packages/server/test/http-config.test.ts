@@ -1,24 +1,21 @@
-import { ConfigError, loadConfig } from '@cdflow/server';
+import { loadConfig } from '@cdflow/server';
 import { describe, expect, it } from 'vitest';
-import { siteEnv } from './support/site-env.js';
+import { configRefusal, siteEnv } from './support/site-env.js';
 
 const productionEnv = siteEnv;
 
 function problemsOf(env: NodeJS.ProcessEnv, files: Record<string, string> = {}): string[] {
-  try {
+  const refusal = configRefusal(() =>
     loadConfig(env, {
       readFile: (path) => {
         const text = files[path];
         if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
         return text;
       },
-    });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected loadConfig to refuse the configuration');
+    }),
+  );
+  expect(refusal.code).toBe('CONFIG_INVALID');
+  return refusal.problems;
 }
 
 describe('loadConfig: sandbox mode', () => {

@@ -1,18 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  jsonInit,
-  releaseRequest,
-  startTestServer,
-  type TestServer,
-  testTokens,
-} from './support/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { jsonInit, releaseRequest, sharedTestServer, testTokens } from './support/test-server.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ bodyLimitBytes: 64 * 1024 });
-});
-afterAll(() => server.stop());
+const server = sharedTestServer({ bodyLimitBytes: 64 * 1024 });
 
 const post = (body: unknown, init: RequestInit = {}) =>
   server.request('/cicdflow/', { ...jsonInit(body, testTokens.intake), ...init });

@@ -1,12 +1,8 @@
 import { parseJiraDelivery, signWebhookBody } from '@cdflow/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, testTokens } from './support/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { sharedTestServer, startTestServer, testTokens } from './support/test-server.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.stop());
+const server = sharedTestServer();
 
 function delivery(changelogId: string, extra: Record<string, unknown> = {}) {
   return JSON.stringify({

@@ -1,17 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  jsonInit,
-  releaseRequest,
-  startTestServer,
-  type TestServer,
-  testTokens,
-} from './support/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { jsonInit, releaseRequest, sharedTestServer, testTokens } from './support/test-server.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.stop());
+const server = sharedTestServer();
 
 describe('health, machine and documentation', () => {
   it('GET /healthz and /readyz answer 200 while the runtime runs', async () => {

@@ -1,18 +1,8 @@
 import { redactUrl, signWebhookBody } from '@cdflow/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  jsonInit,
-  releaseRequest,
-  startTestServer,
-  type TestServer,
-  testTokens,
-} from './support/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { jsonInit, releaseRequest, sharedTestServer, testTokens } from './support/test-server.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.stop());
+const server = sharedTestServer();
 
 describe('secrets never appear in logs or answers', () => {
   it('after authenticated, refused and webhook requests, the log holds no token, secret or password', async () => {

@@ -11,6 +11,15 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** A FINISH event posted as the console does: the session's cookies, and its CSRF header when given. */
+const postFinish = (key: string, cookies: Record<string, string>, csrf?: string) =>
+  h.call(`/api/releases/${key}/events`, {
+    method: 'POST',
+    body: { type: 'FINISH' },
+    cookies,
+    ...(csrf === undefined ? {} : { csrf }),
+  });
+
 describe('POST /api/session signs a person in with their Jira account', () => {
   it('the right password → 200, the person with their Jira name, HttpOnly SameSite=Strict session cookie, CSRF token', async () => {
     const signed = await h.signIn(people.alice.name, people.alice.password);
@@ -103,20 +112,11 @@ describe('GET /api/session says who the request acts for', () => {
 describe('writes with a session need the CSRF header (double submit)', () => {
   it('an event without X-CSRF-Token → 403 (reason csrf); with a wrong one → 403; reads need none', async () => {
     const signed = await h.signIn(people.alice.name, people.alice.password);
-    const none = await h.call('/api/releases/AC-1/events', {
-      method: 'POST',
-      body: { type: 'FINISH' },
-      cookies: signed.cookies,
-    });
+    const none = await postFinish('AC-1', signed.cookies);
     expect(none.status).toBe(403);
     expect(none.body).toMatchObject({ error: 'forbidden', reason: 'csrf' });
     expect(String(none.body.message)).toContain('x-csrf-token');
-    const wrong = await h.call('/api/releases/AC-1/events', {
-      method: 'POST',
-      body: { type: 'FINISH' },
-      cookies: signed.cookies,
-      csrf: 'not-the-token',
-    });
+    const wrong = await postFinish('AC-1', signed.cookies, 'not-the-token');
     expect(wrong.status).toBe(403);
     expect((await h.call('/api/releases', { cookies: signed.cookies })).status).toBe(200);
   });
@@ -124,23 +124,13 @@ describe('writes with a session need the CSRF header (double submit)', () => {
   it("another session's CSRF token does not pass", async () => {
     const alice = await h.signIn(people.alice.name, people.alice.password);
     const bob = await h.signIn(people.bob.name, people.bob.password);
-    const crossed = await h.call('/api/releases/AC-1/events', {
-      method: 'POST',
-      body: { type: 'FINISH' },
-      cookies: alice.cookies,
-      csrf: bob.csrfToken,
-    });
+    const crossed = await postFinish('AC-1', alice.cookies, bob.csrfToken);
     expect(crossed.status).toBe(403);
   });
 
   it('the right token passes the check (the unknown release then answers 404)', async () => {
     const signed = await h.signIn(people.alice.name, people.alice.password);
-    const answer = await h.call('/api/releases/AC-404404/events', {
-      method: 'POST',
-      body: { type: 'FINISH' },
-      cookies: signed.cookies,
-      csrf: signed.csrfToken,
-    });
+    const answer = await postFinish('AC-404404', signed.cookies, signed.csrfToken);
     expect(answer.status).toBe(404);
   });
 });

@@ -4,8 +4,8 @@
  * original's fields `status`, `msg`, `data` and `jira_issue_key` beside cdflow's own.
  */
 import { presentedToken } from '@cdflow/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseRequest, startTestServer, type TestServer, testTokens } from './support/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { releaseRequest, sharedTestServer, testTokens } from './support/test-server.js';
 
 describe('presentedToken', () => {
   it('reads `Bearer <token>` and the bare token; refuses other schemes and empty headers', () => {
@@ -20,11 +20,7 @@ describe('presentedToken', () => {
   });
 });
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(() => server.stop());
+const server = sharedTestServer();
 
 function post(body: unknown, authorization: string | undefined) {
   return server.request('/cicdflow/', {

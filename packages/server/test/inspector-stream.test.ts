@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { closingAfterEach, sampleRequest, startHarness } from './support/e2e-harness.js';
 import { until } from './support/notification-sinks.js';
 
 /** A local WebSocket server standing in for the Stately inspector's relay: it keeps every record. */
@@ -33,26 +33,21 @@ async function startRelay(): Promise<Relay> {
   return relay;
 }
 
-let h: Harness | undefined;
-let relay: Relay | undefined;
-afterEach(async () => {
-  await h?.close();
-  await relay?.close();
-  h = undefined;
-  relay = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 const of = (records: Array<Record<string, unknown>>, type: string, sessionId: string) =>
   records.filter((r) => r.type === type && r.sessionId === sessionId);
 
 describe('CDFLOW_INSPECT_URL: the Stately inspector stream', () => {
   it("streams each release's transitions: the actor with the machine, every event, every snapshot", async () => {
-    relay = await startRelay();
-    h = await startHarness({ sqlMode: 'auto', env: { CDFLOW_INSPECT_URL: relay.url } });
+    const relay = await closedAfterTest(startRelay());
+    const h = await closedAfterTest(
+      startHarness({ sqlMode: 'auto', env: { CDFLOW_INSPECT_URL: relay.url } }),
+    );
     const key = String((await h.intake(sampleRequest({ config_info: [] }))).body.key);
     const done = await h.waitForState(key, 'uatComplete');
     const releaseId = String(done.releaseId);
-    const snapshots = () => of(relay?.records ?? [], '@xstate.snapshot', releaseId);
+    const snapshots = () => of(relay.records ?? [], '@xstate.snapshot', releaseId);
     await until('the uatComplete snapshot', () =>
       snapshots().find((s) => (s.snapshot as { value?: unknown }).value === 'uatComplete'),
     );
@@ -97,18 +92,20 @@ describe('CDFLOW_INSPECT_URL: the Stately inspector stream', () => {
   });
 
   it('a relay that drops the connection gets the later transitions after cdflow reconnects', async () => {
-    relay = await startRelay();
-    h = await startHarness({ sqlMode: 'auto', env: { CDFLOW_INSPECT_URL: relay.url } });
+    const relay = await closedAfterTest(startRelay());
+    const h = await closedAfterTest(
+      startHarness({ sqlMode: 'auto', env: { CDFLOW_INSPECT_URL: relay.url } }),
+    );
     const first = await h.intake(sampleRequest({ config_info: [] }));
     await h.waitForState(String(first.body.key), 'uatComplete');
-    await until('connected', () => h?.server.inspector?.socket.connected);
+    await until('connected', () => h.server.inspector?.socket.connected);
     for (const client of relay.clients) client.terminate();
-    await until('reconnected', () => relay?.clients.size === 1 && h?.server.inspector?.socket.connected);
+    await until('reconnected', () => relay.clients.size === 1 && h.server.inspector?.socket.connected);
 
     const second = await h.intake(sampleRequest({ config_info: [] }));
     const done = await h.waitForState(String(second.body.key), 'uatComplete');
     await until('the second release on the new connection', () =>
-      of(relay?.records ?? [], '@xstate.snapshot', String(done.releaseId)).find(
+      of(relay.records ?? [], '@xstate.snapshot', String(done.releaseId)).find(
         (s) => (s.snapshot as { value?: unknown }).value === 'uatComplete',
       ),
     );

@@ -1,13 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signWebhookBody } from '../src/http/webhook-signature.js';
-import { finishSqlOrders, type Harness, sampleRequest, startHarness, tokens } from './support/e2e-harness.js';
+import {
+  closingAfterEach,
+  finishSqlOrders,
+  sampleRequest,
+  startHarness,
+  tokens,
+} from './support/e2e-harness.js';
 import { parseScrape, scrapeMetrics } from './support/prometheus-scrape.js';
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 async function postWebhook(url: string, raw: string, signature: string): Promise<number> {
   const res = await fetch(`${url}/cicdflow/jira/`, {
@@ -21,7 +23,7 @@ async function postWebhook(url: string, raw: string, signature: string): Promise
 
 describe('GET /metrics', () => {
   it('is protected like the other reads and speaks the Prometheus text format', async () => {
-    h = await startHarness({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startHarness({ sqlMode: 'manual' }));
     const anonymous = await fetch(`${h.url}/metrics`);
     expect(anonymous.status).toBe(401);
     const wrong = await fetch(`${h.url}/metrics`, {
@@ -51,13 +53,15 @@ describe('GET /metrics', () => {
   });
 
   it('open to anyone when metrics.public is true', async () => {
-    h = await startHarness({ sqlMode: 'manual', config: { metrics: { public: true } } });
+    const h = await closedAfterTest(
+      startHarness({ sqlMode: 'manual', config: { metrics: { public: true } } }),
+    );
     const res = await fetch(`${h.url}/metrics`);
     expect(res.status).toBe(200);
   });
 
   it('values change as a release moves: by state, stages, effects, upstream calls, webhook deliveries', async () => {
-    h = await startHarness({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startHarness({ sqlMode: 'manual' }));
     const before = await scrapeMetrics(h.url, tokens.operator);
     expect(before.sum('cdflow_releases')).toBe(0);
     const jiraCallsBefore = before.sum('cdflow_upstream_requests_total', { upstream: 'jira' });
@@ -111,7 +115,7 @@ describe('GET /metrics', () => {
   });
 
   it('counts webhook duplicates and refusals', async () => {
-    h = await startHarness({ sqlMode: 'manual', registerWebhook: false });
+    const h = await closedAfterTest(startHarness({ sqlMode: 'manual', registerWebhook: false }));
     const raw = JSON.stringify({
       webhookEvent: 'jira:issue_updated',
       timestamp: 1_767_000_000_000,

@@ -1,29 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { describe, expect, it } from 'vitest';
+import { closingAfterEach, sampleRequest, startHarness } from './support/e2e-harness.js';
 import {
   type RobotSinks,
   robotSecrets,
-  type SmtpSink,
   startRobotSinks,
   startSilentServer,
   startSmtpSink,
   until,
 } from './support/notification-sinks.js';
 
-let h: Harness | undefined;
-let smtp: SmtpSink | undefined;
-let robots: RobotSinks | undefined;
-const closers: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  await h?.close();
-  await smtp?.close();
-  await robots?.close();
-  for (const close of closers.splice(0)) await close();
-  h = undefined;
-  smtp = undefined;
-  robots = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 /** The notifications section: mail to A18's testers and DBAs, the three robots, fast retries. */
 function notificationConfig(sinks: RobotSinks, extra: Record<string, unknown> = {}) {
@@ -56,18 +42,26 @@ function env(mailUrl: string, sinks: RobotSinks): Record<string, string> {
   };
 }
 
+/** cdflow in `sqlMode` telling its releases to the mail server at `mailUrl` and to new robot sinks. */
+async function startNotifying(
+  sqlMode: 'auto' | 'manual',
+  mailUrl: string,
+  extra: Record<string, unknown> = {},
+) {
+  const robots = await closedAfterTest(startRobotSinks());
+  const h = await closedAfterTest(
+    startHarness({ sqlMode, config: notificationConfig(robots, extra), env: env(mailUrl, robots) }),
+  );
+  return { h, robots };
+}
+
 /** A request that needs no person in auto mode (no config_info for ops to confirm). */
 const autoRequest = () => sampleRequest({ config_info: [] });
 
 describe('notifications: mail and chat', () => {
   it('a completed release is mailed "Dear All … upgraded content" and posted, signed, to every robot, once', async () => {
-    smtp = await startSmtpSink();
-    robots = await startRobotSinks();
-    h = await startHarness({
-      sqlMode: 'auto',
-      config: notificationConfig(robots),
-      env: env(smtp.url, robots),
-    });
+    const smtp = await closedAfterTest(startSmtpSink());
+    const { h, robots } = await startNotifying('auto', smtp.url);
     const body = autoRequest();
     const res = await h.intake(body);
     expect(res.status).toBe(201);
@@ -75,7 +69,7 @@ describe('notifications: mail and chat', () => {
     await h.waitForState(key, 'uatComplete');
 
     const mail = await until('the completion mail', () =>
-      smtp?.mails.find((m) => m.subject === `升级工单: ${body.summary}`),
+      smtp.mails.find((m) => m.subject === `升级工单: ${body.summary}`),
     );
     expect(mail.from).toBe('cdflow@example.com');
     expect(mail.to).toEqual(['qa@example.com', 'dba@example.com']);
@@ -92,7 +86,7 @@ describe('notifications: mail and chat', () => {
     expect(mail.text).toContain(`/browse/${key}`);
 
     const completed = (robot: string) =>
-      robots?.messages.filter((m) => m.robot === robot && m.text.includes(`${body.summary} 升级完成`));
+      robots.messages.filter((m) => m.robot === robot && m.text.includes(`${body.summary} 升级完成`));
     await until('DingTalk, Feishu and the webhook told', () =>
       ['dingtalk', 'feishu', 'webhook'].every((r) => (completed(r)?.length ?? 0) > 0),
     );
@@ -116,7 +110,7 @@ describe('notifications: mail and chat', () => {
       'mail',
     ]);
     await until('every completed row sent', async () =>
-      (await h?.server.notifications.outbox.ofRelease(completedRows[0]!.releaseId))
+      (await h.server.notifications.outbox.ofRelease(completedRows[0]!.releaseId))
         ?.filter((r) => r.kind === 'completed')
         .every((r) => r.status === 'sent'),
     );
@@ -125,18 +119,13 @@ describe('notifications: mail and chat', () => {
   });
 
   it('a failure is told with its reason; waiting for the DBA is told; switched-off events are not', async () => {
-    smtp = await startSmtpSink();
-    robots = await startRobotSinks();
-    h = await startHarness({
-      sqlMode: 'manual',
-      config: notificationConfig(robots, { events: { completed: false } }),
-      env: env(smtp.url, robots),
-    });
+    const smtp = await closedAfterTest(startSmtpSink());
+    const { h, robots } = await startNotifying('manual', smtp.url, { events: { completed: false } });
     const body = sampleRequest();
     const key = String((await h.intake(body)).body.key);
     await h.waitForState(key, 'sqlExecuting');
     await until('the DBA told to execute the SQL', () =>
-      robots?.messages.find(
+      robots.messages.find(
         (m) => m.robot === 'feishu' && m.text.includes('待处理') && m.text.includes('the DBA'),
       ),
     );
@@ -147,12 +136,12 @@ describe('notifications: mail and chat', () => {
     expect(sent.status).toBe(200);
     await h.waitForState(key, 'sqlPending.failed');
     const mail = await until('the failure mail', () =>
-      smtp?.mails.find((m) => m.subject === `升级工单: ${body.summary} 升级失败`),
+      smtp.mails.find((m) => m.subject === `升级工单: ${body.summary} 升级失败`),
     );
     expect(mail.text).toContain('table laboratory is locked');
     expect(mail.text).toContain('2. Stage: SQL');
     const chat = await until('the failure on DingTalk', () =>
-      robots?.messages.find((m) => m.robot === 'dingtalk' && m.text.includes('升级失败')),
+      robots.messages.find((m) => m.robot === 'dingtalk' && m.text.includes('升级失败')),
     );
     expect(chat.text).toContain('table laboratory is locked');
     // completed is switched off: no row was even written for it.
@@ -165,23 +154,18 @@ describe('notifications: mail and chat', () => {
 
 describe('notifications never block a release', () => {
   it('a refusing SMTP server delays nothing: the release completes, chat is told, and the mail is retried until it goes', async () => {
-    smtp = await startSmtpSink({ refusing: true });
-    robots = await startRobotSinks();
-    h = await startHarness({
-      sqlMode: 'auto',
-      config: notificationConfig(robots),
-      env: env(smtp.url, robots),
-    });
+    const smtp = await closedAfterTest(startSmtpSink({ refusing: true }));
+    const { h, robots } = await startNotifying('auto', smtp.url);
     const body = autoRequest();
     const key = String((await h.intake(body)).body.key);
     const done = await h.waitForState(key, 'uatComplete');
     expect(done.jiraStatus).toBe('UAT升级完成');
     await until('DingTalk told while the mail server refuses', () =>
-      robots?.messages.find((m) => m.robot === 'dingtalk' && m.text.includes('升级完成')),
+      robots.messages.find((m) => m.robot === 'dingtalk' && m.text.includes('升级完成')),
     );
     const releaseId = String(done.releaseId);
     const mailRow = async () =>
-      (await h?.server.notifications.outbox.ofRelease(releaseId))?.find(
+      (await h.server.notifications.outbox.ofRelease(releaseId))?.find(
         (r) => r.kind === 'completed' && r.channel === 'mail',
       );
     await until('the mail retried', async () => ((await mailRow())?.attempts ?? 0) >= 2);
@@ -192,31 +176,25 @@ describe('notifications never block a release', () => {
 
     smtp.refusing = false;
     const mail = await until('the mail delivered once the server takes it', () =>
-      smtp?.mails.find((m) => m.subject === `升级工单: ${body.summary}`),
+      smtp.mails.find((m) => m.subject === `升级工单: ${body.summary}`),
     );
     expect(mail.text).toContain('4. The following content has been upgraded:');
     await until('the mail row sent', async () => (await mailRow())?.status === 'sent');
   });
 
   it('an SMTP server that never answers holds only its own deliveries', async () => {
-    const silent = await startSilentServer();
-    closers.push(() => silent.close());
-    robots = await startRobotSinks();
-    h = await startHarness({
-      sqlMode: 'auto',
-      config: notificationConfig(robots, { sendTimeoutMs: 300 }),
-      env: env(silent.url, robots),
-    });
+    const silent = await closedAfterTest(startSilentServer());
+    const { h, robots } = await startNotifying('auto', silent.url, { sendTimeoutMs: 300 });
     const body = autoRequest();
     const key = String((await h.intake(body)).body.key);
     const done = await h.waitForState(key, 'uatComplete');
     await until('Feishu and the webhook told', () =>
       ['feishu', 'webhook'].every((r) =>
-        robots?.messages.some((m) => m.robot === r && m.text.includes('升级完成')),
+        robots.messages.some((m) => m.robot === r && m.text.includes('升级完成')),
       ),
     );
     const mailRow = async () =>
-      (await h?.server.notifications.outbox.ofRelease(String(done.releaseId)))?.find(
+      (await h.server.notifications.outbox.ofRelease(String(done.releaseId)))?.find(
         (r) => r.kind === 'completed' && r.channel === 'mail',
       );
     await until(

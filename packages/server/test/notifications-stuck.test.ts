@@ -1,40 +1,41 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { finishSqlOrders, type Harness, sampleRequest, startHarness, tokens } from './support/e2e-harness.js';
-import { type RobotSinks, robotSecrets, startRobotSinks, until } from './support/notification-sinks.js';
+import { describe, expect, it } from 'vitest';
+import {
+  closingAfterEach,
+  finishSqlOrders,
+  sampleRequest,
+  startHarness,
+  tokens,
+} from './support/e2e-harness.js';
+import { robotSecrets, startRobotSinks, until } from './support/notification-sinks.js';
 import { scrapeMetrics } from './support/prometheus-scrape.js';
 
-let h: Harness | undefined;
-let robots: RobotSinks | undefined;
-afterEach(async () => {
-  await h?.close();
-  await robots?.close();
-  h = undefined;
-  robots = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 describe('stuck releases', () => {
   it('a release waiting on a person longer than the threshold is told once per wait and counted', async () => {
-    robots = await startRobotSinks();
-    h = await startHarness({
-      sqlMode: 'manual',
-      config: {
-        notifications: {
-          // Only stuck notifications, to the generic webhook; 0.003 min ≈ 180 ms of waiting.
-          events: { completed: false, failed: false, waiting: false, stuck: true },
-          stuckAfterMinutes: 0.003,
-          sweepSeconds: 0.05,
-          channels: [
-            { id: 'hooks', kind: 'webhook', url: robots.webhookUrl, secret: robotSecrets.webhookSecret },
-          ],
+    const robots = await closedAfterTest(startRobotSinks());
+    const h = await closedAfterTest(
+      startHarness({
+        sqlMode: 'manual',
+        config: {
+          notifications: {
+            // Only stuck notifications, to the generic webhook; 0.003 min ≈ 180 ms of waiting.
+            events: { completed: false, failed: false, waiting: false, stuck: true },
+            stuckAfterMinutes: 0.003,
+            sweepSeconds: 0.05,
+            channels: [
+              { id: 'hooks', kind: 'webhook', url: robots.webhookUrl, secret: robotSecrets.webhookSecret },
+            ],
+          },
         },
-      },
-    });
+      }),
+    );
     const body = sampleRequest();
     const key = String((await h.intake(body)).body.key);
     await h.waitForState(key, 'sqlExecuting');
 
     const stuckFor = (waitingOn: string) =>
-      robots?.messages.filter((m) => {
+      robots.messages.filter((m) => {
         const n = (m.body as { notification?: { kind?: string; waitingOn?: string; issueKey?: string } })
           .notification;
         return n?.kind === 'stuck' && n.waitingOn === waitingOn && n.issueKey === key;
@@ -50,7 +51,7 @@ describe('stuck releases', () => {
     await h.server.notifications.sweep.sweep();
     await until(
       'the outbox delivered',
-      async () => (await h?.server.notifications.outbox.depth())?.pending === 0,
+      async () => (await h.server.notifications.outbox.depth())?.pending === 0,
     );
     expect(stuckFor('dba')).toHaveLength(1);
 

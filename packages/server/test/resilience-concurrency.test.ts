@@ -3,23 +3,16 @@
  * many releases driven at once (intake, repeated intake, operator events, Jira moves and redelivered
  * webhooks interleaved) all end in the right state with no duplicate upstream work.
  */
-import { type Sandbox, startSandbox } from '@cdflow/sandbox';
-import { afterEach, describe, expect, it } from 'vitest';
+import { startSandbox } from '@cdflow/sandbox';
+import { describe, expect, it } from 'vitest';
 import { cdflowClient, waitUntil } from './support/cdflow-client.js';
-import { type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { closingAfterEach, sampleRequest, startHarness } from './support/e2e-harness.js';
 
-let h: Harness | undefined;
-let ownSandbox: Sandbox | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  await ownSandbox?.close();
-  ownSandbox = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 describe('the same webhook delivery, many times at once', () => {
   it('applies a signed delivery posted 20 times concurrently once', async () => {
-    h = await startHarness({ sqlMode: 'manual' });
+    const h = await closedAfterTest(startHarness({ sqlMode: 'manual' }));
     const client = cdflowClient(h.url);
     const request = sampleRequest({ config_info: [] });
     const created = await h.intake(request);
@@ -30,7 +23,7 @@ describe('the same webhook delivery, many times at once', () => {
       h.sandbox.archery.dba.pass(o.workflowId);
       h.sandbox.archery.dba.execute(o.workflowId, 'manual');
     }
-    await waitUntil(() => h?.sandbox.jira.issue(key)?.status === 'SQL执行中', 'Jira to show SQL执行中');
+    await waitUntil(() => h.sandbox.jira.issue(key)?.status === 'SQL执行中', 'Jira to show SQL执行中');
     const before = h.sandbox.jira.webhookDeliveries().length;
     await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
     // The payload is built when Jira makes the change; the simulator sends it on the next tick, so these
@@ -60,17 +53,13 @@ describe('the same webhook delivery, many times at once', () => {
   });
 
   it('answers the same refused move with one Jira comment however often it is delivered', async () => {
-    ownSandbox = await startSandbox({ cmdb: { taskDurationMs: 4_000 } });
-    h = await startHarness({ sqlMode: 'auto', sandbox: ownSandbox });
-    const harness = h;
+    const ownSandbox = await closedAfterTest(startSandbox({ cmdb: { taskDurationMs: 4_000 } }));
+    const h = await closedAfterTest(startHarness({ sqlMode: 'auto', sandbox: ownSandbox }));
     const client = cdflowClient(h.url);
     const created = await h.intake(sampleRequest({ config_info: [] }));
     const key = String(created.body.key);
     await h.waitForState(key, (s) => s.startsWith('codeExecuting'));
-    await waitUntil(
-      () => harness.sandbox.jira.issue(key)?.status === 'CODE执行中',
-      'Jira to show CODE执行中',
-    );
+    await waitUntil(() => h.sandbox.jira.issue(key)?.status === 'CODE执行中', 'Jira to show CODE执行中');
     const commentsBefore = h.sandbox.jira.issue(key)?.comments.length ?? 0;
     // 代码升级成功 is a step cdflow takes itself once the deploys succeed: a person's is refused.
     const before = h.sandbox.jira.webhookDeliveries().length;
@@ -85,7 +74,7 @@ describe('the same webhook delivery, many times at once', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
     await h.sandbox.jira.flushWebhooks();
     await waitUntil(
-      () => (harness.sandbox.jira.issue(key)?.comments.length ?? 0) > commentsBefore,
+      () => (h.sandbox.jira.issue(key)?.comments.length ?? 0) > commentsBefore,
       'the refusal comment',
     );
     await h.server.runtime.idle();
@@ -104,10 +93,10 @@ describe('the same webhook delivery, many times at once', () => {
 
 describe('many releases at once', () => {
   it('brings 20 concurrent releases to uatComplete with no duplicate upstream work', async () => {
-    const sandbox = await startSandbox({ cmdb: { taskDurationMs: 150 }, archery: { executeDelayMs: 20 } });
-    ownSandbox = sandbox;
-    h = await startHarness({ sqlMode: 'auto', sandbox });
-    const harness = h;
+    const sandbox = await closedAfterTest(
+      startSandbox({ cmdb: { taskDurationMs: 150 }, archery: { executeDelayMs: 20 } }),
+    );
+    const h = await closedAfterTest(startHarness({ sqlMode: 'auto', sandbox }));
     const client = cdflowClient(h.url);
     const n = 20;
     const requests = Array.from({ length: n }, (_, i): Record<string, unknown> => {
@@ -149,17 +138,17 @@ describe('many releases at once', () => {
           );
           if (i % 4 === 0) {
             await waitUntil(
-              () => harness.sandbox.jira.issue(String(config.key))?.status === 'CONFIG执行中',
+              () => h.sandbox.jira.issue(String(config.key))?.status === 'CONFIG执行中',
               'Jira to show CONFIG执行中',
               30_000,
             );
-            await harness.sandbox.jira.actAs('ops').transition(String(config.key), '配置升级成功');
+            await h.sandbox.jira.actAs('ops').transition(String(config.key), '配置升级成功');
           } else {
             const ok = await client.operatorEvent(summary, { type: 'CONFIG_CONFIRMED', by: 'ops' });
             expect(ok.status, ok.text).toBe(200);
           }
         }
-        const redeliver = harness.sandbox.jira.webhookDeliveries().slice(-5);
+        const redeliver = h.sandbox.jira.webhookDeliveries().slice(-5);
         await Promise.all(redeliver.map((d) => client.webhook(d.body, d.signature ?? undefined)));
         await client.waitFor(summary, (x) => x.state === 'uatComplete', 'uatComplete', 60_000);
       }),

@@ -6,20 +6,12 @@
  */
 import { contentHash } from '@cdflow/core';
 import { sqlSeedFiles } from '@cdflow/sandbox';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitUntil } from './support/cdflow-client.js';
-import { ensureServerBuilt, killAllChildren } from './support/child-server.js';
-import { type CrashRig, startCrashRig, within } from './support/crash-rig.js';
+import { crashRigPerTest, within } from './support/crash-rig.js';
 import { sampleRequest } from './support/e2e-harness.js';
 
-let rig: CrashRig | undefined;
-
-beforeAll(() => ensureServerBuilt(), 120_000);
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
-afterAll(() => killAllChildren());
+const startRig = crashRigPerTest();
 
 const files = [sqlSeedFiles.searchLaboratory, sqlSeedFiles.laboratoryCity];
 
@@ -39,7 +31,7 @@ function originalRequest(): Record<string, unknown> {
 
 describe('kill -9 between the SQL fetch and the submission', () => {
   it('after restart the submitted text is the stored one, each file read once', async () => {
-    rig = await startCrashRig({ sqlMode: 'auto', latencyMs: 10 });
+    const rig = await startRig({ sqlMode: 'auto', latencyMs: 10 });
     await rig.start();
     const request = originalRequest();
     const summary = String(request.summary);
@@ -53,7 +45,7 @@ describe('kill -9 between the SQL fetch and the submission', () => {
     await rig.kill9();
     expect(await answered).toBe(201);
     expect(rig.sandbox.archery.orders(), 'nothing submitted before the crash').toEqual([]);
-    const reads = () => rig!.gates.svn.seen().filter((s) => s.startsWith('GET /svn/'));
+    const reads = () => rig.gates.svn.seen().filter((s) => s.startsWith('GET /svn/'));
     expect(reads()).toHaveLength(2);
 
     // From now on SVN fails every read: a second read would keep the release from completing.
@@ -62,7 +54,7 @@ describe('kill -9 between the SQL fetch and the submission', () => {
 
     const done = await rig.client.waitFor(summary, (x) => x.state === 'uatComplete', 'uatComplete', 30_000);
     await waitUntil(
-      () => rig!.sandbox.jira.issues().some((i) => i.summary === summary && i.status === 'UAT升级完成'),
+      () => rig.sandbox.jira.issues().some((i) => i.summary === summary && i.status === 'UAT升级完成'),
       'Jira to show UAT升级完成',
     );
     const orders = rig.sandbox.archery.orders();

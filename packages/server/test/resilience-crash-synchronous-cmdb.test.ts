@@ -4,23 +4,15 @@
  * same SQLite file, sends it again — deploying the same version twice is harmless — and says so in the
  * release's history and the target's message.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServerBuilt, killAllChildren } from './support/child-server.js';
-import { type CrashRig, startCrashRig, within } from './support/crash-rig.js';
+import { describe, expect, it } from 'vitest';
+import { crashRigPerTest, within } from './support/crash-rig.js';
 import { sampleRequest } from './support/e2e-harness.js';
 
-let rig: CrashRig | undefined;
-
-beforeAll(() => ensureServerBuilt(), 120_000);
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
-afterAll(() => killAllChildren());
+const startRig = crashRigPerTest();
 
 describe('kill -9 during a synchronous CMDB upgrade', () => {
   it('sends the upgrade again after the restart and says so in the history', async () => {
-    rig = await startCrashRig({
+    const rig = await startRig({
       sqlMode: 'auto',
       env: ({ gates }) => ({
         CMDB_DIALECT: 'jiracdflow',

@@ -6,21 +6,13 @@
  * count what really happened upstream).
  */
 import { workOrderPositionOf } from '@cdflow/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitUntil } from './support/cdflow-client.js';
-import { ensureServerBuilt, killAllChildren } from './support/child-server.js';
-import { type CrashRig, startCrashRig, within } from './support/crash-rig.js';
+import { type CrashRig, crashRigPerTest, within } from './support/crash-rig.js';
 import { sampleRequest } from './support/e2e-harness.js';
 import type { UpstreamGate } from './support/upstream-gate.js';
 
-let rig: CrashRig | undefined;
-
-beforeAll(() => ensureServerBuilt(), 120_000);
-afterEach(async () => {
-  await rig?.close();
-  rig = undefined;
-});
-afterAll(() => killAllChildren());
+const startRig = crashRigPerTest();
 
 /** Three SQL items, one Apollo key, two services; no manual config item, so auto mode runs unattended. */
 function crashRequest(): Record<string, unknown> {
@@ -155,7 +147,7 @@ function expectNoDuplicateWork(
 
 describe('kill -9 while effects are in flight, then restart on the same database', () => {
   it.each(killPoints)('completes without duplicate work when killed right after $name', async (point) => {
-    rig = await startCrashRig({ sqlMode: 'auto', latencyMs: 10 });
+    const rig = await startRig({ sqlMode: 'auto', latencyMs: 10 });
     await rig.start();
     const request = crashRequest();
     const summary = String(request.summary);
@@ -172,7 +164,7 @@ describe('kill -9 while effects are in flight, then restart on the same database
   });
 
   it('completes when killed at four points of one release in turn', async () => {
-    rig = await startCrashRig({ sqlMode: 'auto', latencyMs: 10 });
+    const rig = await startRig({ sqlMode: 'auto', latencyMs: 10 });
     await rig.start();
     const request = crashRequest();
     const summary = String(request.summary);

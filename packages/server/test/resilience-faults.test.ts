@@ -5,18 +5,11 @@
  * upstream (the simulators' own records are counted, not cdflow's).
  */
 import { type Sandbox, startSandbox } from '@cdflow/sandbox';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cdflowClient, waitUntil } from './support/cdflow-client.js';
-import { type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { closingAfterEach, sampleRequest, startHarness } from './support/e2e-harness.js';
 
-let h: Harness | undefined;
-let sandbox: Sandbox | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const closedAfterTest = closingAfterEach();
 
 const quiet = { CDFLOW_LOG_LEVEL: 'error' };
 
@@ -30,8 +23,12 @@ function simulators(s: Sandbox) {
 
 describe('upstreams that fail at a set rate', () => {
   it('complete every release with no duplicate issue, work order, deploy or Apollo release', async () => {
-    sandbox = await startSandbox({ cmdb: { taskDurationMs: 150 }, archery: { executeDelayMs: 20 } });
-    h = await startHarness({ sqlMode: 'auto', sandbox, config: faultTimings, env: quiet });
+    const sandbox = await closedAfterTest(
+      startSandbox({ cmdb: { taskDurationMs: 150 }, archery: { executeDelayMs: 20 } }),
+    );
+    const h = await closedAfterTest(
+      startHarness({ sqlMode: 'auto', sandbox, config: faultTimings, env: quiet }),
+    );
     const client = cdflowClient(h.url);
     for (const sim of simulators(sandbox)) {
       sim.faults.inject({ route: '*', status: 500, rate: 0.08 });
@@ -57,7 +54,7 @@ describe('upstreams that fail at a set rate', () => {
         // Two services per release, each release its own (the CMDB refuses two deploys on one target).
         code_info: [0, 1].map((k) => {
           const svnPath = `a18/faults_service_${i}_${k}`;
-          sandbox?.cmdb.addTarget({ name: `UAT_faults_${i}_${k}_V1`, env: 'UAT', tag: 'V1', svnPath });
+          sandbox.cmdb.addTarget({ name: `UAT_faults_${i}_${k}_V1`, env: 'UAT', tag: 'V1', svnPath });
           return { svn_path: svnPath, svn_version: String(300 + i), tag: '' };
         }),
       }),
@@ -75,7 +72,7 @@ describe('upstreams that fail at a set rate', () => {
     await waitUntil(
       () =>
         requests.every((r) =>
-          sandbox?.jira.issues().some((i) => i.summary === r.summary && i.status === 'UAT升级完成'),
+          sandbox.jira.issues().some((i) => i.summary === r.summary && i.status === 'UAT升级完成'),
         ),
       'Jira to show UAT升级完成 on every issue',
       30_000,
@@ -111,8 +108,10 @@ describe('upstreams that fail at a set rate', () => {
 
 describe('upstreams that refuse', () => {
   it('fails the SQL stage cleanly with Archery’s reason when a submission is refused', async () => {
-    sandbox = await startSandbox();
-    h = await startHarness({ sqlMode: 'auto', sandbox, config: faultTimings, env: quiet });
+    const sandbox = await closedAfterTest(startSandbox());
+    const h = await closedAfterTest(
+      startHarness({ sqlMode: 'auto', sandbox, config: faultTimings, env: quiet }),
+    );
     const client = cdflowClient(h.url);
     sandbox.archery.faults.inject({
       route: 'POST /api/v1/workflow/',
@@ -135,8 +134,10 @@ describe('upstreams that refuse', () => {
   });
 
   it('sends a failed deploy to fixing with the CMDB’s reason and never deploys twice', async () => {
-    sandbox = await startSandbox({ cmdb: { taskDurationMs: 100 } });
-    h = await startHarness({ sqlMode: 'auto', sandbox, config: faultTimings, env: quiet });
+    const sandbox = await closedAfterTest(startSandbox({ cmdb: { taskDurationMs: 100 } }));
+    const h = await closedAfterTest(
+      startHarness({ sqlMode: 'auto', sandbox, config: faultTimings, env: quiet }),
+    );
     const client = cdflowClient(h.url);
     sandbox.cmdb.setOutcome('a18/cc_report_service', 'failed', 'health check failed on port 8080');
     const request = sampleRequest({ config_info: [] });
@@ -150,7 +151,7 @@ describe('upstreams that refuse', () => {
     expect(JSON.stringify(fixing)).toContain('health check failed on port 8080');
     await waitUntil(
       () =>
-        (sandbox?.jira.issue(String(fixing.key))?.comments ?? []).some((c) =>
+        (sandbox.jira.issue(String(fixing.key))?.comments ?? []).some((c) =>
           c.includes('health check failed'),
         ),
       'the failure comment in Jira',

@@ -85,6 +85,16 @@ const release = (id: string) => ({
 
 const nothing = { audit: [], effects: [], scheduleTimers: [], cancelTimers: [] };
 
+/** The audit entry of the release request that creates a release. */
+const releaseRequested: DecisionWrite['audit'][number] = {
+  source: 'intake',
+  actor: 'ci',
+  event: 'RELEASE_REQUESTED',
+  fromState: null,
+  toState: 'sqlPending',
+  accepted: true,
+};
+
 const effect = (key: string, extra: Record<string, unknown> = {}) => ({
   idempotencyKey: key,
   type: 'jira.comment',
@@ -149,16 +159,7 @@ describe.each([sqlite, postgres])('the release store on $name', (dialect) => {
   it('creates a release, commits decisions against its revision and refuses a stale one whole', async () => {
     const created = await store.createRelease(release('rel-1'), {
       ...nothing,
-      audit: [
-        {
-          source: 'intake',
-          actor: 'ci',
-          event: 'RELEASE_REQUESTED',
-          fromState: null,
-          toState: 'sqlPending',
-          accepted: true,
-        },
-      ],
+      audit: [releaseRequested],
     });
     expect(created.revision).toBe(1);
     expect((await store.commitDecision(decision('rel-1', 1, 'sqlExecuting'))).revision).toBe(2);
@@ -491,16 +492,7 @@ describe.each([sqlite, postgres])('the release store on $name', (dialect) => {
   it('reports gauges and the audit tail', async () => {
     await store.createRelease(release('rel-1'), {
       ...nothing,
-      audit: [
-        {
-          source: 'intake',
-          actor: 'ci',
-          event: 'RELEASE_REQUESTED',
-          fromState: null,
-          toState: 'sqlPending',
-          accepted: true,
-        },
-      ],
+      audit: [releaseRequested],
       effects: [effect('rel-1:a')],
       scheduleTimers: [{ name: 'poll', dueAt: 5, scheduleKey: 'k' }],
     });

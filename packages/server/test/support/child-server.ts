@@ -30,6 +30,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** What `child` printed so far, stdout and stderr together, as it arrives. */
+export function printedBy(child: ChildProcess): () => string {
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return () => output;
+}
+
 const running = new Set<ChildProcess>();
 
 /** SIGKILL every child still alive (afterEach/afterAll: a failed test leaves no process behind). */
@@ -68,19 +79,13 @@ export async function startChildServer(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    output += c.toString('utf8');
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    output += c.toString('utf8');
-  });
+  const output = printedBy(child);
   child.once('exit', () => running.delete(child));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`cdflow exited with ${child.exitCode} before it was ready:\n${output}`);
+      throw new Error(`cdflow exited with ${child.exitCode} before it was ready:\n${output()}`);
     }
     const ready = await fetch(`${url}/readyz`).then(
       (r) => r.status === 200,
@@ -89,14 +94,14 @@ export async function startChildServer(
     if (ready) break;
     if (Date.now() > deadline) {
       await killHard(child);
-      throw new Error(`cdflow was not ready within ${readyTimeoutMs} ms:\n${output}`);
+      throw new Error(`cdflow was not ready within ${readyTimeoutMs} ms:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
     url,
     pid: child.pid ?? -1,
-    output: () => output,
+    output,
     kill9: () => killHard(child),
   };
 }

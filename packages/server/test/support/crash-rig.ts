@@ -8,8 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Sandbox, startSandbox } from '@cdflow/sandbox';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type CdflowClient, cdflowClient } from './cdflow-client.js';
-import { type ChildServer, freePort, killAllChildren, startChildServer } from './child-server.js';
+import {
+  type ChildServer,
+  ensureServerBuilt,
+  freePort,
+  killAllChildren,
+  startChildServer,
+} from './child-server.js';
 import { environmentFor, tokens, writeConfigFile } from './e2e-harness.js';
 import { startUpstreamGate, type UpstreamGate } from './upstream-gate.js';
 
@@ -105,6 +112,25 @@ export async function startCrashRig(options: CrashRigOptions): Promise<CrashRig>
     },
   };
   return rig;
+}
+
+/**
+ * The lifecycle of a crash test file, declared at its top level: the server built once before the tests
+ * (the child runs dist/main.js), each test's rig closed after it, any child left killed at the end.
+ * Returns how a test starts its rig.
+ */
+export function crashRigPerTest(): (options: CrashRigOptions) => Promise<CrashRig> {
+  let rig: CrashRig | undefined;
+  beforeAll(() => ensureServerBuilt(), 120_000);
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+  afterAll(() => killAllChildren());
+  return async (options) => {
+    rig = await startCrashRig(options);
+    return rig;
+  };
 }
 
 /** Resolves `promise`, or fails after `ms` with `what` (a gate that is never reached must not hang a test). */

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Sandbox, startSandbox } from '@cdflow/sandbox';
+import { afterEach } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { type StartedServer, startServer } from '../../src/index.js';
 import { sqliteStatement, type TestDatabase, testDatabase } from './test-store.js';
@@ -129,6 +130,27 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await database.drop();
   };
   return harness;
+}
+
+/** Something a test starts and must close: a harness, a sandbox, notification sinks. */
+interface Closable {
+  close(): Promise<unknown>;
+}
+
+/**
+ * Declared at a test file's top level: what a test starts through the returned function is closed when
+ * the test ends, pass or fail, the last started first.
+ */
+export function closingAfterEach(): <T extends Closable>(starting: Promise<T>) => Promise<T> {
+  const open: Closable[] = [];
+  afterEach(async () => {
+    for (const started of open.splice(0).reverse()) await started.close();
+  });
+  return async (starting) => {
+    const started = await starting;
+    open.push(started);
+    return started;
+  };
 }
 
 export function harnessOver(

@@ -116,6 +116,19 @@ export function ordersOf(h: Harness, summary: string) {
   return h.sandbox.archery.orders().filter((o) => workOrderPositionOf(o.workflowName, summary) !== null);
 }
 
+/** A single SQL item (a DDL file of the sample's database) whose content is `sql`. */
+export function oneSqlItem(sql: string) {
+  return [
+    {
+      sql_id: 'a18-0101',
+      svn_path: 'database_acc/db_a18/acc',
+      svn_file: '01.acc_ddl_laboratory.sql',
+      svn_version: '1301',
+      sql_content: sql,
+    },
+  ];
+}
+
 /** Three SQL items in sequence order (the sample's view and DML, then another DML), all accepted by the policy. */
 export function threeSqlItems(): Array<Record<string, string>> {
   return [

@@ -4,6 +4,7 @@
  * the approvers and to count what each set of simulators was asked.
  */
 import type { Sandbox, SandboxOptions } from '@cdflow/sandbox';
+import { cdflowClient } from './cdflow-client.js';
 import { type HarnessOptions, tokens } from './e2e-harness.js';
 import { type Scenario, startScenario } from './e2e-scenario.js';
 
@@ -72,18 +73,9 @@ export async function startProdScenario(options: ProdScenarioOptions = {}): Prom
     },
   );
   const prod = prodOf(s.sandbox);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${s.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${tokens.operator}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const client = cdflowClient(s.url);
+  const call = (method: string, path: string, body?: Record<string, unknown>) =>
+    client.call(method, path, tokens.operator, body);
   const query = (env?: string) => (env ? `?env=${env}` : '');
   return Object.assign(s, {
     prod,

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serverMain } from './child-server.js';
+import { printedBy, serverMain } from './child-server.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -58,13 +58,7 @@ export async function startSandboxProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    output += c.toString('utf8');
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    output += c.toString('utf8');
-  });
+  const output = printedBy(child);
   // 'close', not 'exit': by then everything it printed has been read.
   const exited = new Promise<number | null>((resolve) =>
     child.once('close', (code) => {
@@ -77,28 +71,30 @@ export async function startSandboxProcess(
   // Ready once it answers and has printed its banner (the sample release is posted before it).
   for (;;) {
     if (child.exitCode !== null)
-      throw new Error(`cdflow exited with ${child.exitCode} before it was ready:\n${output}`);
+      throw new Error(`cdflow exited with ${child.exitCode} before it was ready:\n${output()}`);
     const ready = await fetch(`${url}/readyz`).then(
       (r) => r.status === 200,
       () => false,
     );
-    if (ready && output.includes('cdflow started')) break;
+    if (ready && output().includes('cdflow started')) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`cdflow was not ready within ${readyTimeoutMs} ms:\n${output}`);
+      throw new Error(`cdflow was not ready within ${readyTimeoutMs} ms:\n${output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
     url,
     controlUrl: `http://127.0.0.1:${ports.control}`,
-    output: () => output,
+    output,
     waitForOutput: async (pattern, timeoutMs = 20_000) => {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        const line = output.split('\n').find((l) => pattern.test(l));
+        const line = output()
+          .split('\n')
+          .find((l) => pattern.test(l));
         if (line !== undefined) return line;
-        if (Date.now() > until) throw new Error(`the terminal never showed ${pattern}:\n${output}`);
+        if (Date.now() > until) throw new Error(`the terminal never showed ${pattern}:\n${output()}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },

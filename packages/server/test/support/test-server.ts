@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, loadConfig, type RunningServer, type ServerConfig, startServer } from '@cdflow/server';
+import { afterAll, beforeAll } from 'vitest';
 
 export const testTokens = {
   intake: 'test-intake-token-5f1c2a9e',
@@ -58,6 +59,24 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One test server for every test of the file: started before the first, stopped after the last. Call it
+ * at the top level of a test file; the handle it returns stands for the server once it has started.
+ */
+export function sharedTestServer(overrides: Partial<ServerConfig> = {}): TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(overrides);
+  });
+  afterAll(() => server?.stop());
+  return new Proxy({} as TestServer, {
+    get(_, property) {
+      if (server === undefined) throw new Error('the shared test server is used before it has started');
+      return Reflect.get(server, property);
+    },
+  });
 }
 
 export function jsonInit(body: unknown, token?: string): RequestInit & { token?: string } {
