@@ -59,6 +59,11 @@ export interface EffectRunnerOptions {
     result: EffectResult,
     owner: string | null,
   ) => Promise<void>;
+  /**
+   * The runner leaves the release (nothing of its queue runs now): the outcomes it carries are written
+   * (see `ReleaseDecisions.carry`).
+   */
+  leaving?: (releaseId: string) => Promise<void>;
   /** How a retryable failure is tried again (attempts, intervals, back-off). */
   retryPolicy: RetryPolicy;
   logger: Logger;
@@ -168,6 +173,14 @@ export class EffectRunner {
   // ---- one process: the release's queue in memory ----
 
   private async drain(releaseId: string): Promise<void> {
+    try {
+      await this.drainQueue(releaseId);
+    } finally {
+      await this.options.leaving?.(releaseId);
+    }
+  }
+
+  private async drainQueue(releaseId: string): Promise<void> {
     while (!this.stopping) {
       this.again.delete(releaseId);
       const head = await this.options.heads.get(releaseId);

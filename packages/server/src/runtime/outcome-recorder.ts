@@ -11,6 +11,7 @@ import type { AuditInput, OutboxRow } from '../store/release-repository.js';
 import { LeaseLostError } from '../store/release-store.js';
 import type { EffectResult } from './effect-runner.js';
 import { describeError } from './effects/effect-errors.js';
+import { outcomeMayWait } from './effects/effect-handlers.js';
 import type { ReleaseDecisions } from './release-decisions.js';
 import type { ReleaseHeads } from './release-heads.js';
 import type { PendingTimer, TimerLoop } from './timer-loop.js';
@@ -68,6 +69,11 @@ export class OutcomeRecorder {
             accepted: true,
             detail,
           };
+          // Written with the release's next write (the runner's next outcome, or before it leaves).
+          if (owner === null && outcomeMayWait(effect)) {
+            decisions.carry(row.releaseId, entry, complete);
+            return;
+          }
           await decisions.commit(
             { releaseId: row.releaseId, audit: [entry], completeEffect: complete, durable: false },
             [],

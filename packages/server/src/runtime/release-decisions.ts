@@ -4,7 +4,7 @@
  * transaction, and its effects and timers are started after it. Called inside the release's queue slot.
  */
 import type { Decision, NormalizedRequest, ReleaseEffect, ReleaseEvent } from '@cdflow/core';
-import type { AuditInput, DecisionWrite } from '../store/release-repository.js';
+import type { AuditInput, DecisionWrite, EffectCompletion } from '../store/release-repository.js';
 import type { ReleaseHead } from './release-heads.js';
 
 export interface ApplyMeta {
@@ -53,4 +53,10 @@ export interface ReleaseDecisions {
   apply(releaseId: string, event: ReleaseEvent, meta: ApplyMeta): Promise<Decision>;
   /** Commit a write that decides no event (e.g. an echo, or a refused move and its comment), then run `effects`. */
   commit(write: WriteWithoutEvent, effects: ReleaseEffect[]): Promise<void>;
+  /**
+   * Keep the outcome of an effect that brings no event (its history row, its finished outbox row) for
+   * the release's next write, which records it first; the effect leaves the queue in memory now. Only
+   * for effects that look before they act (`outcomeMayWait`), in one process. Inside the exclusive section.
+   */
+  carry(releaseId: string, entry: AuditInput, completion: EffectCompletion): void;
 }

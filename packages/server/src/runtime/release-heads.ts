@@ -107,6 +107,12 @@ export class ReleaseHeads {
     this.notifyIssue(releaseId, decision.context.issueKey);
   }
 
+  /** An effect of the release finished; its outcome is written later (the queue in memory moves on). */
+  finished(releaseId: string, id: number): void {
+    const head = this.heads.get(releaseId);
+    if (head) head.pending = head.pending.filter((row) => row.id !== id);
+  }
+
   /**
    * A write on the release committed: the decision it carried (none for an outcome recorded as it is),
    * the effects it inserted, and the effects it finished.

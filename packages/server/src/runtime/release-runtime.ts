@@ -34,6 +34,7 @@ import {
   type AuditInput,
   type CommitResult,
   type DecisionWrite,
+  type EffectCompletion,
   type ReleaseRow,
   RevisionConflictError,
 } from '../store/release-repository.js';
@@ -133,6 +134,8 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly replica: ReplicaClaims | undefined;
   /** Releases whose lock this process holds now, with the transaction's store. */
   private readonly lockScopes = new Map<string, LockScope>();
+  /** Effect outcomes waiting for their release's next write (see `ReleaseDecisions.carry`). */
+  private readonly carried = new Map<string, { audit: AuditInput[]; completions: EffectCompletion[] }>();
   private flushing: Promise<void> | null = null;
   private readyAnswer: { at: number; ready: Promise<boolean> } | null = null;
   private started = false;
@@ -153,6 +156,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
       head: (releaseId) => this.heads.current(releaseId, this.storeOf(releaseId)),
       apply: (releaseId, event, meta) => this.applyLocked(releaseId, event, meta),
       commit: (write, effects) => this.commitWithoutEvent(write, effects),
+      carry: (releaseId, entry, completion) => this.carry(releaseId, entry, completion),
     };
     this.outcomes = new OutcomeRecorder({
       heads: this.heads,
@@ -183,6 +187,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         promote: (input) => this.promote(input),
       },
       record: (row, effect, result, owner) => this.outcomes.recordEffect(row, effect, result, owner),
+      leaving: (releaseId) => this.writeCarried(releaseId),
       retryPolicy: effectRetryPolicy(timings),
       logger: options.logger,
       ...(this.replica ? { replica: this.replica } : {}),
@@ -319,17 +324,23 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     });
     // Nothing is acknowledged before it is durable (one fsync for every answer of a burst).
     await this.durable();
+    const head = this.heads.peek(releaseId);
+    if (outcome.outcome === 'created' && !head?.issueKey) {
+      // The issue is created by the effect runner after the commit; the release system wants its key in
+      // the answer, so wait a little for it. If Jira is slow the answer says key null and the release id.
+      // The view is read once, when the wait is over (first, only when the head is not in memory).
+      const early = head ? null : await this.viewById(releaseId);
+      if (early?.key) return { outcome: 'created', release: early };
+      const key = await this.waitForIssue(releaseId, this.config.timings.intakeIssueWaitMs);
+      if (key === null) return { outcome: 'created', release: early ?? (await this.viewById(releaseId)) };
+      // The head in memory learns the key inside the commit that records it; on PostgreSQL that commit is
+      // visible once its lock is let go, so the view is read after that task's slot.
+      return { outcome: 'created', release: await this.queue.run(releaseId, () => this.viewById(releaseId)) };
+    }
     const release = await this.viewById(releaseId);
     if (outcome.outcome === 'refused') return { outcome: 'refused', release, refusal: outcome.refusal };
     if (outcome.outcome !== 'created') return { outcome: 'iteration', release };
-    if (release.key !== null) return { outcome: 'created', release };
-    // The issue is created by the effect runner after the commit; the release system wants its key in
-    // the answer, so wait a little for it. If Jira is slow the answer says key null and the release id.
-    const key = await this.waitForIssue(releaseId, this.config.timings.intakeIssueWaitMs);
-    if (key === null) return { outcome: 'created', release };
-    // The head in memory learns the key inside the commit that records it; on PostgreSQL that commit is
-    // visible once its lock is let go, so the view is read after that task's slot.
-    return { outcome: 'created', release: await this.queue.run(releaseId, () => this.viewById(releaseId)) };
+    return { outcome: 'created', release };
   }
 
   async sendEvent(
@@ -664,18 +675,48 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     await this.commit({ ...write, ...parts }, null, parts);
   }
 
+  /** See `ReleaseDecisions.carry`: the outcome is kept for the release's next write. */
+  private carry(releaseId: string, entry: AuditInput, completion: EffectCompletion): void {
+    const held = this.carried.get(releaseId) ?? { audit: [], completions: [] };
+    held.audit.push(entry);
+    held.completions.push(completion);
+    this.carried.set(releaseId, held);
+    this.heads.finished(releaseId, completion.id);
+  }
+
+  /** Write the outcomes the release carries, if any (the runner leaves the release: nothing follows now). */
+  private async writeCarried(releaseId: string): Promise<void> {
+    if (!this.carried.has(releaseId)) return;
+    await this.exclusive(releaseId, async () => {
+      if (!this.carried.has(releaseId)) return;
+      await this.commitWithoutEvent({ releaseId, audit: [], durable: false }, []);
+    });
+  }
+
   /** The one way a write reaches the store: then the head, the timers, the runner and the listeners hear of it. */
   private async commit(
-    write: DecisionWrite,
+    given: DecisionWrite,
     decision: Decision | null,
     parts: EffectParts,
     decided?: DecidedChange,
   ): Promise<void> {
+    // The outcomes the release carries are recorded first, in this write (the store keeps their order).
+    const held = this.carried.get(given.releaseId);
+    const write: DecisionWrite = held
+      ? {
+          ...given,
+          audit: [...held.audit, ...given.audit],
+          completeEffects: [...held.completions, ...(given.completeEffects ?? [])],
+        }
+      : given;
+    this.carried.delete(given.releaseId);
     let result: CommitResult;
     try {
       result = await this.storeOf(write.releaseId).commitDecision(write);
     } catch (error) {
-      // The store and the head disagree (another writer): read the release again next time.
+      // The store and the head disagree (another writer): read the release again next time. The outcomes
+      // it carried are lost with the head: their rows are still queued in the store, and run again (each
+      // looks before it acts).
       this.heads.forget(write.releaseId);
       throw error;
     }

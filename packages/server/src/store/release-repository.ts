@@ -8,7 +8,7 @@
  * drizzle from the schema.
  */
 import { CdflowError } from '@cdflow/core';
-import { and, asc, count, desc, eq, isNotNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNotNull, or, type SQL, sql } from 'drizzle-orm';
 import { BoundedMap } from './bounded-map.js';
 import { noteProcessedDelivery } from './delivery-repository.js';
 import type { SqlValue, Store } from './open-store.js';
@@ -396,20 +396,14 @@ export class ReleaseRepository {
 
   /** The version most recently brought to uatComplete by another release of the same project and env. */
   lastAppliedVersion(project: string, env: 'UAT' | 'PRO', exceptReleaseId: string): string | null {
-    const row = this.db
-      .select({ version: releases.appliedVersion })
-      .from(releases)
-      .where(
-        and(
-          eq(releases.project, project),
-          eq(releases.env, env),
-          isNotNull(releases.appliedVersion),
-          ne(releases.releaseId, exceptReleaseId),
-        ),
+    // Asked by every intake (the versioning policy): prepared once, on releases_applied_idx.
+    const row = this.store
+      .statement<{ version: string }>(
+        `select applied_version as version from releases
+         where project = ? and env = ? and applied_version is not null and release_id <> ?
+         order by applied_at desc limit 1`,
       )
-      .orderBy(desc(releases.appliedAt))
-      .limit(1)
-      .get();
+      .get(project, env, exceptReleaseId);
     return row?.version ?? null;
   }
 
@@ -550,7 +544,7 @@ export class ReleaseRepository {
       ...(write.completeEffects ?? []),
     ];
     const reused = this.queueInFinishedRow(releaseId, completions, write, at);
-    this.completeEffects(reused ? [] : completions, at);
+    this.completeEffects(reused ? completions.filter((c) => c.id !== reused.id) : completions, at);
     // A fired timer the same write schedules again is replaced by the upsert below.
     const fired = write.firedTimer;
     if (fired && !write.scheduleTimers.some((t) => t.name === fired.name)) {
@@ -577,11 +571,12 @@ export class ReleaseRepository {
   }
 
   /**
-   * The common step of a release's queue: a decision that finishes its one effect and queues the next.
-   * The finished row takes the new effect in place (one update, instead of a delete and an insert, and
-   * no page freed and taken again), when that keeps the queue's order and the keys unique: it is the
-   * release's last row (no row of the release after it, so the new effect still comes last) and no other
-   * row has the new key (`or ignore`: else nothing changes, and the rows are written as usual).
+   * The common step of a release's queue: a decision that finishes its effect (with the outcomes it
+   * carries, of effects before it) and queues the next one. The last finished row takes the new effect in
+   * place (one update, instead of a delete and an insert, and no page freed and taken again), when that
+   * keeps the queue's order and the keys unique: it is the release's last row (no row of the release after
+   * it, so the new effect still comes last) and no other row has the new key (`or ignore`: else nothing
+   * changes, and the rows are written as usual). The other finished rows are deleted as usual.
    */
   private queueInFinishedRow(
     releaseId: string,
@@ -589,11 +584,9 @@ export class ReleaseRepository {
     write: DecisionWrite,
     at: string,
   ): OutboxRow | undefined {
-    const [done] = completions;
+    const done = completions.at(-1);
     const [effect] = write.effects;
-    if (completions.length !== 1 || done?.status !== 'done' || write.effects.length !== 1 || !effect) {
-      return undefined;
-    }
+    if (done?.status !== 'done' || write.effects.length !== 1 || !effect) return undefined;
     if ((write.requeueEffects ?? []).length > 0) return undefined;
     const { changes } = this.store
       .statement(

@@ -66,6 +66,16 @@ export function performEffect(
 }
 
 /**
+ * Effects whose handler reads the upstream before it acts (a Jira move reads the issue's status, an
+ * Archery execution the order's): run again after a stop, they find their work done and do nothing. The
+ * outcome of such an effect that brings no event may wait in memory for the release's next write instead
+ * of a write of its own (one process only; the runner writes it before it leaves the release).
+ */
+export function outcomeMayWait(effect: ReleaseEffect): boolean {
+  return effect.type === 'jira.moveTo' || effect.type === 'archery.executeOrder';
+}
+
+/**
  * Effects whose start is recorded, so that after a stop mid-call the history can say the call is made
  * again with its earlier outcome unknown: a CMDB deploy (the original's CMDB takes no idempotency key).
  */
