@@ -1,10 +1,10 @@
 /** Jira webhook deliveries: dedupe on insert, then the outcome once processed. Statements prepared once. */
 import { BoundedMap } from './bounded-map.js';
 import type { Store } from './open-store.js';
-import { packedOrNull, packJson, unpackJson } from './packed-json.js';
+import { unpackJson } from './packed-json.js';
 import type { DeliveryInput } from './release-store.js';
 import type { webhookDeliveries } from './schema.js';
-import { type DeliveryRecord, deliveryColumns, deliveryRowOf } from './store-records.js';
+import { type DeliveryRecord, deliveryColumns, deliveryRowOf, jsonOrNull } from './store-records.js';
 import { encodeDelivery } from './stored-delivery.js';
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -58,11 +58,11 @@ export class DeliveryRepository {
           at,
           input.webhookEvent,
           input.issueKey,
-          packJson(encodeDelivery(input.delivery, input)),
+          encodeDelivery(input.delivery, input),
           input.rawSize,
           processed ? 'processed' : 'received',
           processed?.outcome ?? null,
-          packedOrNull(processed?.detail),
+          jsonOrNull(processed?.detail),
           processed ? at : null,
         );
     const result = this.store.transaction(insert, { durable: options.durable ?? true });
@@ -136,7 +136,7 @@ export class DeliveryRepository {
           `update webhook_deliveries set status = 'processed', outcome = ?, detail = ?, processed_at = ?
            where id = ? and status = 'received'`,
         )
-        .run(outcome, packedOrNull(detail), new Date().toISOString(), id);
+        .run(outcome, jsonOrNull(detail), new Date().toISOString(), id);
     if (options.durable === false) this.store.transaction(update, { durable: false });
     else update();
     noteProcessedDelivery(this.store, detail);
@@ -145,6 +145,6 @@ export class DeliveryRepository {
   recordAttempt(id: number, attempts: number, error: string): void {
     this.store
       .statement(`update webhook_deliveries set attempts = ?, outcome = 'error', detail = ? where id = ?`)
-      .run(attempts, packedOrNull({ error }), id);
+      .run(attempts, JSON.stringify({ error }), id);
   }
 }

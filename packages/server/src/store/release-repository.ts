@@ -16,6 +16,7 @@ import { packedOrNull, packJson, unpackJson } from './packed-json.js';
 import type { ReleaseListFilter } from './release-store.js';
 import { audit, type OutboxStatus, type outbox, releases, requests, type timers } from './schema.js';
 import {
+  jsonOrNull,
   type OutboxRecord,
   outboxRowOf,
   outboxSelect,
@@ -186,7 +187,7 @@ interface ReleaseRecord {
   created_at: string;
   updated_at: string;
   request_id: number | null;
-  /** The stored request's body: packed (a BLOB), or JSON text when stored before packing. */
+  /** The stored request's body: JSON text (a value packed by packed-json.ts reads too). */
   request: Uint8Array | string | null;
 }
 
@@ -536,7 +537,7 @@ export class ReleaseRepository {
         .statement(
           `update webhook_deliveries set status = 'processed', outcome = ?, detail = ?, processed_at = ? where id = ?`,
         )
-        .run(d.outcome, packedOrNull(d.detail), at, d.id);
+        .run(d.outcome, jsonOrNull(d.detail), at, d.id);
       noteProcessedDelivery(this.store, d.detail);
     }
     const completions = [
@@ -644,7 +645,7 @@ export class ReleaseRepository {
     const text = JSON.stringify(request.body);
     const { lastInsertRowid } = this.store
       .statement('insert into requests (release_id, iteration, by, body, received_at) values (?, ?, ?, ?, ?)')
-      .run(releaseId, request.iteration, request.by, packJson(text), at);
+      .run(releaseId, request.iteration, request.by, text, at);
     return { id: Number(lastInsertRowid), text };
   }
 

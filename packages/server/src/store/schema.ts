@@ -78,7 +78,10 @@ export const requests = sqliteTable(
     releaseId: text('release_id').notNull(),
     iteration: integer('iteration').notNull(),
     by: text('by').notNull(),
-    /** The request as accepted, JSON stored packed (packed-json.ts). */
+    /**
+     * The request as accepted, JSON text: it is read with its release on the hot paths, where inflating
+     * it would cost more than its ~0.5 KiB is worth (a packed value, should one be there, reads too).
+     */
     body: packedJson('body').notNull(),
     receivedAt: text('received_at').notNull(),
   },
@@ -100,7 +103,8 @@ export const audit = sqliteTable(
     accepted: integer('accepted', { mode: 'boolean' }).notNull(),
     /**
      * The event, effect outcome or refusal, JSON stored packed like the snapshot (packed-json.ts): a row
-     * then fits a quarter of a page instead of most of one (or an overflow page), on disk and in the log.
+     * then takes about half a 512-byte page instead of most of one (or an overflow page), on disk and in
+     * the log; it is written on the hot path and read only when someone asks for the history.
      */
     detail: packedJson('detail'),
   },
@@ -174,17 +178,16 @@ export const webhookDeliveries = sqliteTable(
     issueKey: text('issue_key'),
     /**
      * The delivery as the route parsed it (a hint: the issue is re-read before acting), stored without
-     * the fields that repeat this row's columns (see stored-delivery.ts), packed (packed-json.ts); reads
-     * return it whole.
+     * the fields that repeat this row's columns (see stored-delivery.ts); reads return it whole. JSON text:
+     * packing does not bring a row under half a page (a packed value, should one be there, reads too).
      */
-    delivery: packedJson('delivery').notNull(),
+    delivery: text('delivery', { mode: 'json' }).notNull(),
     rawSize: integer('raw_size').notNull(),
     status: text('status', { enum: deliveryStatuses }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     /** 'applied' | 'refused' | 'echo' | 'ignored' | 'unknown-issue' | 'no-issue' | 'error' */
     outcome: text('outcome'),
-    /** What processing found (packed like `delivery`). */
-    detail: packedJson('detail'),
+    detail: text('detail', { mode: 'json' }),
     processedAt: text('processed_at'),
   },
   (t) => [

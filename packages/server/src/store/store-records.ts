@@ -73,7 +73,7 @@ export interface DeliveryRecord {
   received_at: string;
   webhook_event: string;
   issue_key: string | null;
-  /** Packed (a BLOB), or JSON text when stored before packing (SQLite); text (PostgreSQL). */
+  /** JSON text (a value packed by packed-json.ts reads too). */
   delivery: Uint8Array | string;
   raw_size: number;
   status: 'received' | 'processed';
