@@ -6,8 +6,10 @@
  * context), which is the single source of truth, so a projection could never disagree with it.
  *
  * Every page a commit touches is written whole to the WAL, so each index here is paid on every write of
- * its table: indexes cover the queries the store runs and nothing more, and the ones over rows that
- * finish (outbox, deliveries) are partial, holding only the unfinished rows. Integer primary keys are
+ * its table: indexes cover the queries the store runs and nothing more. The one over deliveries not
+ * processed yet is partial (that table keeps every delivery); the small tables (outbox: unfinished and
+ * failed rows; timers: the armed ones) have no index by status or time (migration 0008), their few
+ * such reads scan them. Integer primary keys are
  * plain rowids, not AUTOINCREMENT (which rewrites `sqlite_sequence` on every insert): no table here
  * reuses an id in a way that matters (only timers are deleted, and a fired timer is matched by its
  * schedule key as well as its id).
@@ -140,8 +142,9 @@ export const outbox = sqliteTable(
     // few dozen) and its idempotency keys, unique per release (core derives every key from the release
     // id, so they are unique overall). The status is not in it: marking a row changes no entry here.
     uniqueIndex('outbox_release_key_unique').on(t.releaseId, t.idempotencyKey),
-    // Only unfinished rows: what the runner looks for at start and `idle` asks about.
-    index('outbox_unfinished_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'running')`),
+    // No index on the unfinished rows: the table holds only unfinished and failed rows (a done one leaves
+    // it), so the few reads that look for them (at start, the gauges) scan it, and no effect queued,
+    // finished or put off writes an index page for them.
   ],
 );
 
@@ -158,10 +161,9 @@ export const timers = sqliteTable(
     scheduleKey: text('schedule_key').notNull(),
     createdAt: text('created_at').notNull(),
   },
-  (t) => [
-    uniqueIndex('timers_release_name_unique').on(t.releaseId, t.name),
-    index('timers_due_idx').on(t.dueAt),
-  ],
+  // No index on due_at: the table holds the armed timers only (a fired one leaves it) and one process
+  // keeps them in memory; the reads by time (at start) sort the few rows.
+  (t) => [uniqueIndex('timers_release_name_unique').on(t.releaseId, t.name)],
 );
 
 export const deliveryStatuses = ['received', 'processed'] as const;

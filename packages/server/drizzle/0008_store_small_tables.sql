@@ -1,0 +1,2 @@
+DROP INDEX `outbox_unfinished_idx`;--> statement-breakpoint
+DROP INDEX `timers_due_idx`;
