@@ -548,7 +548,10 @@ describe('the JSON a decision and a delivery store', () => {
       { ...baseRelease, snapshot: withRequest('sqlPending') },
       {
         ...emptyWrite,
-        audit: [{ ...entry, toState: 'sqlPending', detail }],
+        audit: [
+          { ...entry, toState: 'sqlPending', detail },
+          { ...entry, event: 'TIMER_FIRED', toState: 'sqlPending', detail: { timer: 'archery.poll' } },
+        ],
         request: { iteration: 1, by: 'release-system', body: request },
       },
     );
@@ -567,7 +570,12 @@ describe('the JSON a decision and a delivery store', () => {
       packed: number;
     };
     expect(sizes.packed).toBeLessThan(Buffer.byteLength(JSON.stringify(detail)));
-    expect(repo.history('rel-1').map((a) => a.detail)).toEqual([detail]);
+    expect(repo.history('rel-1').map((a) => a.detail)).toEqual([detail, { timer: 'archery.poll' }]);
+    // A short detail stays text: packing it would save fewer bytes than the call costs.
+    expect(store.sqlite.prepare('select typeof(detail) as type from audit order by seq').all()).toEqual([
+      { type: 'blob' },
+      { type: 'text' },
+    ]);
     expect(repo.getById('rel-1')?.snapshot).toEqual(withRequest('sqlPending'));
     expect(deliveries.get(id)).toMatchObject({
       delivery: { statusChange: null, user: 'dba' },

@@ -6,7 +6,7 @@
  *
  * Audit details are packed the same way: ~250 bytes of JSON each become ~95, so an audit row takes about
  * 230 bytes and two share a 512-byte page, where most took a page of their own and a third spilled onto
- * an overflow page. A zlib call costs ~25 µs; a release writes ~33 details.
+ * an overflow page. A zlib call costs ~25 µs; a release writes ~33 details, the short ones as text.
  *
  * The dictionary of a format is frozen: a value is read back with the dictionary it was written with,
  * named by its first byte, so a new vocabulary is a new format (a new byte and a new list, appended),
@@ -90,7 +90,15 @@ export function unpackJson(stored: string | Uint8Array): string {
   return inflateRawSync(stored.subarray(1), { dictionary }).toString('utf8');
 }
 
-/** The stored form of a value for a nullable packed column (undefined and null are SQL NULL). */
-export function packedOrNull(value: unknown): Buffer | null {
-  return value === undefined || value === null ? null : packJson(JSON.stringify(value));
+/** Below this many characters a JSON text stays text: packing it saves fewer bytes than the call costs. */
+const packedFrom = 128;
+
+/**
+ * The stored form of a value for a nullable packed column (undefined and null are SQL NULL): packed, or
+ * its JSON text when that is short (a row with it fits half a page anyway; reads take either).
+ */
+export function packedOrNull(value: unknown): Buffer | string | null {
+  if (value === undefined || value === null) return null;
+  const text = JSON.stringify(value);
+  return text.length < packedFrom ? text : packJson(text);
 }
