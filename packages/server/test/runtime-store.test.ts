@@ -165,6 +165,22 @@ describe('the store', () => {
     });
     expect(repo.pendingEffects('rel-1').map((r) => [r.idempotencyKey, r.payload])).toEqual([['d', { n: 4 }]]);
     expect(keys('rel-2')).toEqual(['z']);
+
+    // A write that also records outcomes carried from earlier effects (completeEffects, lower ids, listed
+    // after its own): the latest finished row takes the new effect, the others leave.
+    const [e] = repo.commitDecision({ releaseId: 'rel-1', ...emptyWrite, effects: [effect('e', 6)] }).queued;
+    const d = repo.headEffect('rel-1')!;
+    const { queued: next } = repo.commitDecision({
+      releaseId: 'rel-1',
+      ...emptyWrite,
+      completeEffect: { id: e!.id, status: 'done' },
+      completeEffects: [{ id: d.id, status: 'done' }],
+      effects: [effect('f', 7)],
+    });
+    expect(next.map((r) => [r.id, r.idempotencyKey])).toEqual([[e!.id, 'f']]);
+    expect(repo.effectsOf('rel-1').map((r) => [r.id, r.idempotencyKey, r.status])).toEqual([
+      [e!.id, 'f', 'pending'],
+    ]);
   });
 
   it('keeps one timer per name: a new schedule replaces the due time', () => {

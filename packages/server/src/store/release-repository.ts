@@ -585,7 +585,11 @@ export class ReleaseRepository {
     write: DecisionWrite,
     at: string,
   ): OutboxRow | undefined {
-    const done = completions.at(-1);
+    // The latest row finished (highest id): the write's own, behind the carried ones of earlier effects.
+    const done = completions.reduce<EffectCompletion | undefined>(
+      (last, c) => (last === undefined || c.id > last.id ? c : last),
+      undefined,
+    );
     const [effect] = write.effects;
     if (done?.status !== 'done' || write.effects.length !== 1 || !effect) return undefined;
     if ((write.requeueEffects ?? []).length > 0) return undefined;
