@@ -3,21 +3,15 @@
  * and does for iterations (finding a release's orders by contained name, cancelling an order cdflow
  * submitted), against the Archery simulator.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ArcherySimulator } from '../../sandbox/src/archery/index.js';
 import { ArcheryClient } from '../src/archery/index.js';
 import { UpstreamError } from '../src/http/index.js';
+import { simulatorOfEachTest } from './support/simulator-of-each-test.js';
 
-let sim: ArcherySimulator;
+const archery = simulatorOfEachTest(() => ArcherySimulator.start({ executeDelayMs: 10 }));
 const client = () =>
-  new ArcheryClient({ baseUrl: sim.url, ...sim.credentials, timeoutMs: 2_000, retries: 1 });
-
-beforeEach(async () => {
-  sim = await ArcherySimulator.start({ executeDelayMs: 10 });
-});
-afterEach(async () => {
-  await sim.close();
-});
+  new ArcheryClient({ baseUrl: archery.sim.url, ...archery.sim.credentials, timeoutMs: 2_000, retries: 1 });
 
 describe('ArcheryClient: routes', () => {
   it('looks up a route: the group, the instance with its resource groups, its databases from the instance', async () => {
@@ -36,13 +30,13 @@ describe('ArcheryClient: routes', () => {
   });
 
   it("keeps an instance's databases for a while, then reads them again", async () => {
-    const c = new ArcheryClient({ baseUrl: sim.url, ...sim.credentials, databasesTtlMs: 50 });
+    const c = new ArcheryClient({ baseUrl: archery.sim.url, ...archery.sim.credentials, databasesTtlMs: 50 });
     await c.instanceDatabases('acc');
     await c.instanceDatabases('acc');
-    expect(sim.counters.get('POST /api/v1/instance/resource/')).toBe(1);
+    expect(archery.sim.counters.get('POST /api/v1/instance/resource/')).toBe(1);
     await new Promise((r) => setTimeout(r, 60));
     expect(await c.instanceDatabases('acc')).toEqual(['acc', 'acc_audit']);
-    expect(sim.counters.get('POST /api/v1/instance/resource/')).toBe(2);
+    expect(archery.sim.counters.get('POST /api/v1/instance/resource/')).toBe(2);
   });
 });
 
@@ -75,8 +69,8 @@ describe('ArcheryClient: orders of a release', () => {
       isBackup: true,
     });
     expect(o.finishedAt).toBeNull();
-    sim.dba.pass(o.workflowId);
-    sim.dba.execute(o.workflowId, 'manual');
+    archery.sim.dba.pass(o.workflowId);
+    archery.sim.dba.execute(o.workflowId, 'manual');
     const done = await c.getWorkOrder(o.workflowId);
     expect(done.status).toBe('workflow_finish');
     expect(typeof done.finishedAt).toBe('string');

@@ -1,6 +1,6 @@
 // Switch to '@cdflow/sandbox' once the lead re-exports the Archery simulator there.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ArcherySimulator, archeryThrottleFault } from '../../sandbox/src/archery/index.js';
 import {
   ArcheryClient,
@@ -11,13 +11,14 @@ import {
   toNaiveLocalDateTime,
 } from '../src/archery/index.js';
 import { UpstreamError } from '../src/http/index.js';
+import { simulatorOfEachTest } from './support/simulator-of-each-test.js';
 
-let sim: ArcherySimulator;
+const archery = simulatorOfEachTest(() => ArcherySimulator.start({ executeDelayMs: 20 }));
 
 function client(overrides: Partial<ArcheryClientOptions> = {}): ArcheryClient {
   return new ArcheryClient({
-    baseUrl: sim.url,
-    ...sim.credentials,
+    baseUrl: archery.sim.url,
+    ...archery.sim.credentials,
     timeoutMs: 2_000,
     retries: 2,
     ...overrides,
@@ -50,13 +51,6 @@ async function waitForStatus(c: ArcheryClient, workflowId: number, wanted: Arche
   throw new Error(`order ${workflowId} never reached ${wanted}`);
 }
 
-beforeEach(async () => {
-  sim = await ArcherySimulator.start({ executeDelayMs: 20 });
-});
-afterEach(async () => {
-  await sim.close();
-});
-
 describe('ArcheryClient happy paths', () => {
   it('submits an order, passes both audit levels of A18 and executes it manually', async () => {
     const c = client();
@@ -69,13 +63,13 @@ describe('ArcheryClient happy paths', () => {
     });
     expect(submitted.statusLabel).toBe('等待审核人审核');
     await c.auditPass(submitted.workflowId, 'cdflow auto mode (UAT)');
-    expect(sim.counters.get('POST /api/v1/workflow/audit/')).toBe(2);
+    expect(archery.sim.counters.get('POST /api/v1/workflow/audit/')).toBe(2);
     expect((await c.getWorkOrder(submitted.workflowId)).status).toBe('workflow_review_pass');
     await c.execute(submitted.workflowId, 'manual');
     expect((await c.getWorkOrder(submitted.workflowId)).status).toBe('workflow_finish');
     // Executing again is a no-op, not a second execution.
     await c.execute(submitted.workflowId, 'manual');
-    expect(sim.counters.get('POST /api/v1/workflow/execute/')).toBe(1);
+    expect(archery.sim.counters.get('POST /api/v1/workflow/execute/')).toBe(1);
   });
 
   it('follows an auto execution to workflow_finish, and reports the error of one that fails', async () => {
@@ -86,8 +80,8 @@ describe('ArcheryClient happy paths', () => {
     await c.execute(ok.workflowId, 'auto');
     expect((await c.getWorkOrder(ok.workflowId)).status).toBe('workflow_queuing');
     await waitForStatus(c, ok.workflowId, ArcheryStatus.finish);
-    sim.dba.pass(bad.workflowId);
-    sim.dba.fail(bad.workflowId, "Unknown column 'note' in 'field list'");
+    archery.sim.dba.pass(bad.workflowId);
+    archery.sim.dba.fail(bad.workflowId, "Unknown column 'note' in 'field list'");
     const failed = await waitForStatus(c, bad.workflowId, ArcheryStatus.exception);
     expect(failed.error).toBe("Unknown column 'note' in 'field list'");
   });
@@ -125,8 +119,8 @@ describe('ArcheryClient happy paths', () => {
     expect(check.rows.map((r) => r.errlevel)).toEqual([0, 1, 2]);
     await c.submitWorkOrder(order('x'));
     await c.submitWorkOrder(order('y'));
-    expect(sim.counters.get('GET /api/v1/instance/')).toBe(1);
-    expect(sim.counters.get('GET /api/v1/user/resourcegroup/')).toBe(1);
+    expect(archery.sim.counters.get('GET /api/v1/instance/')).toBe(1);
+    expect(archery.sim.counters.get('GET /api/v1/user/resourcegroup/')).toBe(1);
     const unknown = await caught(c.findInstance('ac'));
     expect(unknown).toMatchObject({ code: 'NO_TARGET' });
   });
@@ -136,14 +130,14 @@ describe('ArcheryClient happy paths', () => {
     const start = new Date(Date.now() - 3_600_000);
     const end = new Date(Date.now() + 3_600_000);
     const o = await c.submitWorkOrder({ ...order('window'), runDateStart: start, runDateEnd: end });
-    const res = await fetch(`${sim.url}/api/auth/token/`, {
+    const res = await fetch(`${archery.sim.url}/api/auth/token/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(sim.credentials),
+      body: JSON.stringify(archery.sim.credentials),
     });
     const { access } = (await res.json()) as { access: string };
     const list = (await (
-      await fetch(`${sim.url}/api/v1/workflow/?workflow_id=${o.workflowId}`, {
+      await fetch(`${archery.sim.url}/api/v1/workflow/?workflow_id=${o.workflowId}`, {
         headers: { authorization: `Bearer ${access}` },
       })
     ).json()) as { results: Array<{ workflow: { run_date_start: string; run_date_end: string } }> };
@@ -161,33 +155,34 @@ describe('ArcheryClient happy paths', () => {
 
 describe('ArcheryClient authentication', () => {
   it('refreshes an expired access token before calling, without a second login', async () => {
-    await sim.close();
-    sim = await ArcherySimulator.start({ accessTtlMs: 300 });
+    await archery.replace(() => ArcherySimulator.start({ accessTtlMs: 300 }));
     const c = client();
     await c.findWorkOrders('none');
     await new Promise((r) => setTimeout(r, 350));
     await c.findWorkOrders('none');
-    expect(sim.counters.get('POST /api/auth/token/')).toBe(1);
-    expect(sim.counters.get('POST /api/auth/token/refresh/')).toBeGreaterThanOrEqual(1);
+    expect(archery.sim.counters.get('POST /api/auth/token/')).toBe(1);
+    expect(archery.sim.counters.get('POST /api/auth/token/refresh/')).toBeGreaterThanOrEqual(1);
   });
 
-  it('after a 401 refreshes once and repeats the call', async () => {
+  it.each([
+    {
+      name: 'after a 401 refreshes once and repeats the call',
+      invalidate: (sim: ArcherySimulator) => sim.expireAccessTokens(),
+      logins: 1,
+    },
+    {
+      name: 'logs in again once when the refresh token is refused too',
+      invalidate: (sim: ArcherySimulator) => sim.revokeAllTokens(),
+      logins: 2,
+    },
+  ])('$name', async ({ invalidate, logins }) => {
     const c = client();
     await c.findWorkOrders('none');
-    sim.expireAccessTokens();
+    invalidate(archery.sim);
     await c.findWorkOrders('none');
-    expect(sim.counters.get('POST /api/auth/token/')).toBe(1);
-    expect(sim.counters.get('POST /api/auth/token/refresh/')).toBe(1);
-    expect(sim.calls('GET /api/v1/workflow/').map((call) => call.status)).toEqual([200, 401, 200]);
-  });
-
-  it('logs in again once when the refresh token is refused too', async () => {
-    const c = client();
-    await c.findWorkOrders('none');
-    sim.revokeAllTokens();
-    await c.findWorkOrders('none');
-    expect(sim.counters.get('POST /api/auth/token/refresh/')).toBe(1);
-    expect(sim.counters.get('POST /api/auth/token/')).toBe(2);
+    expect(archery.sim.counters.get('POST /api/auth/token/refresh/')).toBe(1);
+    expect(archery.sim.counters.get('POST /api/auth/token/')).toBe(logins);
+    expect(archery.sim.calls('GET /api/v1/workflow/').map((call) => call.status)).toEqual([200, 401, 200]);
   });
 
   it('fails with UNAUTHORIZED on a wrong password, once, without the password in the error', async () => {
@@ -201,12 +196,12 @@ describe('ArcheryClient authentication', () => {
       body: { detail: '找不到指定凭据对应的有效用户' },
     });
     expect(JSON.stringify(err) + String((err as Error).message)).not.toContain('not-the-password-123');
-    expect(sim.counters.get('POST /api/auth/token/')).toBe(1);
+    expect(archery.sim.counters.get('POST /api/auth/token/')).toBe(1);
   });
 
   it('surfaces 403 for a user without sql.sql_submit', async () => {
     const viewer = new ArcheryClient({
-      baseUrl: sim.url,
+      baseUrl: archery.sim.url,
       username: 'viewer',
       password: 'viewer-sandbox-password',
     });
@@ -231,7 +226,7 @@ describe('ArcheryClient upstream faults', () => {
       body: { errors: '审批类型 SQL上线申请 未配置审流' },
     });
     expect((err as Error).message).toContain('审批类型 SQL上线申请 未配置审流');
-    expect(sim.counters.get('POST /api/v1/workflow/')).toBe(1);
+    expect(archery.sim.counters.get('POST /api/v1/workflow/')).toBe(1);
   });
 
   it('refuses a name longer than 50 characters locally, before any submission', async () => {
@@ -239,7 +234,7 @@ describe('ArcheryClient upstream faults', () => {
     const err = await caught(c.submitWorkOrder(order('升'.repeat(51))));
     expect(err).toBeInstanceOf(ArcheryInputError);
     expect(err).toMatchObject({ code: 'ARCHERY_INPUT_INVALID', field: 'workflowName' });
-    expect(sim.counters.get('POST /api/v1/workflow/')).toBe(0);
+    expect(archery.sim.counters.get('POST /api/v1/workflow/')).toBe(0);
     await expect(c.submitWorkOrder(order('升'.repeat(50)))).resolves.toMatchObject({
       status: 'workflow_manreviewing',
     });
@@ -248,9 +243,9 @@ describe('ArcheryClient upstream faults', () => {
   it('waits at least Retry-After before retrying a throttled call', async () => {
     const c = client();
     await c.login();
-    sim.faults.inject(archeryThrottleFault('GET /api/v1/workflow/', 1));
+    archery.sim.faults.inject(archeryThrottleFault('GET /api/v1/workflow/', 1));
     await expect(c.findWorkOrders('x')).resolves.toEqual([]);
-    const [throttled, retried] = sim.calls('GET /api/v1/workflow/');
+    const [throttled, retried] = archery.sim.calls('GET /api/v1/workflow/');
     expect(throttled?.status).toBe(429);
     expect(retried?.status).toBe(200);
     expect(retried!.at - throttled!.at).toBeGreaterThanOrEqual(1_000);
@@ -259,7 +254,7 @@ describe('ArcheryClient upstream faults', () => {
   it('times out a call slower than the timeout with TIMEOUT', async () => {
     const c = client({ timeoutMs: 200, retries: 0 });
     await c.login();
-    sim.faults.inject({ route: 'GET /api/v1/workflow/', latencyMs: 600 });
+    archery.sim.faults.inject({ route: 'GET /api/v1/workflow/', latencyMs: 600 });
     const err = await caught(c.getWorkOrder(1));
     expect(err).toMatchObject({ code: 'TIMEOUT', retryable: true });
   });
@@ -267,33 +262,33 @@ describe('ArcheryClient upstream faults', () => {
   it('repeats a submission answered 500 only after checking it did not land: one order', async () => {
     const c = client();
     await c.login();
-    sim.faults.inject({ route: 'POST /api/v1/workflow/', status: 500, times: 1 });
+    archery.sim.faults.inject({ route: 'POST /api/v1/workflow/', status: 500, times: 1 });
     const o = await c.submitWorkOrder(order('retried'));
-    expect(sim.counters.get('POST /api/v1/workflow/')).toBe(2);
-    expect(sim.orders()).toHaveLength(1);
-    expect(sim.orders()[0]!.workflowId).toBe(o.workflowId);
+    expect(archery.sim.counters.get('POST /api/v1/workflow/')).toBe(2);
+    expect(archery.sim.orders()).toHaveLength(1);
+    expect(archery.sim.orders()[0]!.workflowId).toBe(o.workflowId);
   });
 
   it('returns the order of a submission that timed out but landed, without posting again', async () => {
     const c = client({ timeoutMs: 300, retries: 2 });
     await c.login();
-    sim.slowSubmissionAnswers(600);
+    archery.sim.slowSubmissionAnswers(600);
     const o = await c.submitWorkOrder(order('slow'));
-    expect(sim.counters.get('POST /api/v1/workflow/')).toBe(1);
-    expect(sim.orders().map((x) => x.workflowId)).toEqual([o.workflowId]);
+    expect(archery.sim.counters.get('POST /api/v1/workflow/')).toBe(1);
+    expect(archery.sim.orders().map((x) => x.workflowId)).toEqual([o.workflowId]);
   });
 
   it('never re-posts a submission that timed out and did not land; a later call submits it once', async () => {
     const c = client({ timeoutMs: 200, retries: 2 });
     await c.login();
     // Latency before the handler: the connection is gone before the order exists.
-    sim.faults.inject({ route: 'POST /api/v1/workflow/', latencyMs: 400, times: 1 });
+    archery.sim.faults.inject({ route: 'POST /api/v1/workflow/', latencyMs: 400, times: 1 });
     const err = await caught(c.submitWorkOrder(order('lost')));
     expect(err).toMatchObject({ code: 'TIMEOUT', retryable: true });
-    expect(sim.counters.get('POST /api/v1/workflow/')).toBe(1);
-    expect(sim.orders()).toHaveLength(0);
+    expect(archery.sim.counters.get('POST /api/v1/workflow/')).toBe(1);
+    expect(archery.sim.orders()).toHaveLength(0);
     await c.submitWorkOrder(order('lost'));
-    expect(sim.orders()).toHaveLength(1);
+    expect(archery.sim.orders()).toHaveLength(1);
   });
 
   it('refuses to execute an order still under review with Archery’s message', async () => {

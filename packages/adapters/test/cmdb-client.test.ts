@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CmdbSimulator } from '../../sandbox/src/cmdb/index.js';
+import type { FaultRule } from '../../sandbox/src/common/index.js';
 import { CmdbClient, selectTarget } from '../src/cmdb/index.js';
 import { UpstreamError } from '../src/http/index.js';
 import { rejectionOf } from './support/rejection-of.js';
@@ -17,6 +18,20 @@ afterEach(async () => {
 const client = (tuning: TokenClientTuning = {}) => new CmdbClient(tokenClientOptions(sim, tuning));
 
 const rejection = (promise: Promise<unknown>) => rejectionOf(promise, UpstreamError);
+
+/** CMDB answering 429 `{"error"}` on `route` with a Retry-After, `times` times (every time when absent). */
+const tooManyRequests = (
+  route: string,
+  error: string,
+  retryAfterSeconds: number,
+  times?: number,
+): FaultRule => ({
+  route,
+  status: 429,
+  body: { error },
+  retryAfterSeconds,
+  ...(times === undefined ? {} : { times }),
+});
 
 async function waitForTask(
   c: CmdbClient,
@@ -163,13 +178,7 @@ describe('CmdbClient against the CMDB simulator', () => {
   });
 
   it('waits at least Retry-After before retrying a 429, as the simulator saw it', async () => {
-    sim.faults.inject({
-      route: 'GET /api/v1/projects',
-      status: 429,
-      body: { error: 'too many requests' },
-      retryAfterSeconds: 1,
-      times: 1,
-    });
+    sim.faults.inject(tooManyRequests('GET /api/v1/projects', 'too many requests', 1, 1));
     const c = client();
     const targets = await c.listTargets('UAT', 'a18/cc_merchant_console');
     expect(targets).toHaveLength(3);
@@ -179,12 +188,7 @@ describe('CmdbClient against the CMDB simulator', () => {
   });
 
   it('gives up with RATE_LIMITED when 429 persists', async () => {
-    sim.faults.inject({
-      route: 'GET /api/v1/tasks/:taskId',
-      status: 429,
-      body: { error: 'slow down' },
-      retryAfterSeconds: 0,
-    });
+    sim.faults.inject(tooManyRequests('GET /api/v1/tasks/:taskId', 'slow down', 0));
     const err = await rejection(client({ retries: 1 }).getTask('any'));
     expect(err.code).toBe('RATE_LIMITED');
     expect(err.retryable).toBe(true);

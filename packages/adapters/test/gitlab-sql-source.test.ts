@@ -1,11 +1,16 @@
-import { CdflowError, decodeSqlText } from '@cdflow/core';
+import { decodeSqlText } from '@cdflow/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitLabSimulator, gitlabRawFileRoute } from '../../sandbox/src/gitlab/index.js';
 import { sqlSeedCommits, sqlSeedFiles } from '../../sandbox/src/svn/index.js';
 import { UpstreamError } from '../src/http/index.js';
 import { GitLabSqlSource } from '../src/sql-source/index.js';
-import { rejectionOf } from './support/rejection-of.js';
 import { seedFileRef } from './support/seed-file-ref.js';
+import {
+  credentialsRefusal,
+  fetchFailure,
+  sqlSourceTuning,
+  storeByRegionAt2001,
+} from './support/sql-source-cases.js';
 
 let sim: GitLabSimulator;
 
@@ -23,14 +28,9 @@ function source(
     baseUrl: sim.url,
     token: options.token ?? 'glpat-sql-source-0001',
     projects: options.projects ?? sim.projectIds(),
-    timeoutMs: 2000,
-    retries: options.retries ?? 2,
+    ...sqlSourceTuning(options.retries),
   });
 }
-
-const failure = (promise: Promise<unknown>) => rejectionOf(promise, CdflowError);
-
-const storeByRegionAt2001 = seedFileRef(sqlSeedFiles.storeByRegion, 2001);
 
 describe('GitLabSqlSource against the GitLab simulator', () => {
   it('reads every seed file by the tag a release names and by its commit sha', async () => {
@@ -61,7 +61,7 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
   });
 
   it('refuses an unmapped repository naming it and GITLAB_PROJECTS, without asking GitLab', async () => {
-    const err = await failure(
+    const err = await fetchFailure(
       source().fetch({ svnPath: 'database_pay/db/pay', svnFile: '01.sql', svnVersion: '1' }),
     );
     expect(err.code).toBe('CONFIG_INVALID');
@@ -79,7 +79,7 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
   });
 
   it('answers a missing file with NOT_FOUND naming path/file@ref and the project, not retried', async () => {
-    const err = await failure(source().fetch(seedFileRef(sqlSeedFiles.laboratoryScratch, 2001)));
+    const err = await fetchFailure(source().fetch(seedFileRef(sqlSeedFiles.laboratoryScratch, 2001)));
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err).toMatchObject({ code: 'NOT_FOUND', retryable: false, upstream: 'gitlab', status: 404 });
     expect(err.message).toContain('database_acc/db_a18/acc/00.acc_ddl_laboratory_scratch.sql@2001');
@@ -89,20 +89,22 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
   });
 
   it('answers an unknown ref and an unknown project with NOT_FOUND saying what to check', async () => {
-    const badRef = await failure(source().fetch(seedFileRef(sqlSeedFiles.storeByRegion, 'no-such-tag')));
+    const badRef = await fetchFailure(source().fetch(seedFileRef(sqlSeedFiles.storeByRegion, 'no-such-tag')));
     expect(badRef.message).toContain('has no commit, tag or branch "no-such-tag"');
-    const badProject = await failure(source({ projects: { database_acc: 99 } }).fetch(storeByRegionAt2001));
+    const badProject = await fetchFailure(
+      source({ projects: { database_acc: 99 } }).fetch(storeByRegionAt2001),
+    );
     expect(badProject.code).toBe('NOT_FOUND');
     expect(badProject.message).toContain('GitLab project 99');
     expect(badProject.message).toContain('is not a member of it');
   });
 
   it('answers a wrong token with UNAUTHORIZED naming GITLAB_TOKEN, never the token', async () => {
-    const err = await failure(source({ token: 'glpat-wrong-token-77' }).fetch(storeByRegionAt2001));
-    expect(err).toMatchObject({ code: 'UNAUTHORIZED', retryable: false, status: 401 });
-    expect(err.message).toContain('Check GITLAB_TOKEN');
-    expect(JSON.stringify(err)).not.toContain('glpat-wrong-token-77');
-    expect(sim.counters.get(gitlabRawFileRoute)).toBe(1);
+    await credentialsRefusal(source({ token: 'glpat-wrong-token-77' }).fetch(storeByRegionAt2001), {
+      check: 'Check GITLAB_TOKEN',
+      secret: 'glpat-wrong-token-77',
+      calls: () => sim.counters.get(gitlabRawFileRoute),
+    });
   });
 
   it('answers 403 with FORBIDDEN saying which scope the token needs', async () => {
@@ -112,7 +114,7 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
       body: { message: '403 Forbidden' },
       times: 1,
     });
-    const err = await failure(source().fetch(storeByRegionAt2001));
+    const err = await fetchFailure(source().fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'FORBIDDEN', retryable: false });
     expect(err.message).toContain('read_repository');
   });
@@ -126,8 +128,8 @@ describe('GitLabSqlSource against the GitLab simulator', () => {
 
   it('refuses an item with no ref or no svn_path, without asking GitLab', async () => {
     const f = sqlSeedFiles.storeByRegion;
-    expect((await failure(source().fetch(seedFileRef(f, '')))).code).toBe('INVALID_REQUEST_ITEM');
-    const noPath = await failure(source().fetch({ svnPath: '', svnFile: 'a.sql', svnVersion: 'main' }));
+    expect((await fetchFailure(source().fetch(seedFileRef(f, '')))).code).toBe('INVALID_REQUEST_ITEM');
+    const noPath = await fetchFailure(source().fetch({ svnPath: '', svnFile: 'a.sql', svnVersion: 'main' }));
     expect(noPath.message).toContain('svn_path is empty');
     expect(sim.counters.get(gitlabRawFileRoute)).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpClient, type HttpClientOptions, UpstreamError } from '@cdflow/adapters';
+import { HttpClient, type HttpClientOptions, type RequestOptions, UpstreamError } from '@cdflow/adapters';
 import { CdflowError, errorAnswer } from '@cdflow/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,10 @@ const client = (options: Partial<HttpClientOptions> = {}) =>
 const retrying = (retries = 2, options: Partial<HttpClientOptions> = {}) =>
   client({ retries, retryPolicy: { initialIntervalMs: 10 }, ...options });
 
+/** The body of a call the test server answered at last, with 2 retries: `{ calls }` counts the calls of its key. */
+const retriedBody = async (request: RequestOptions) =>
+  (await retrying(2).request<{ calls: number }>(request)).body;
+
 async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
   try {
     await promise;
@@ -216,12 +220,8 @@ describe('HttpClient requests', () => {
 
 describe('HttpClient retries', () => {
   it('retries a GET answered 503 and returns the answer that succeeded', async () => {
-    const res = await retrying(2).request<{ calls: number }>({
-      method: 'GET',
-      path: 'flaky/get',
-      searchParams: { fail: 2 },
-    });
-    expect(res.body).toEqual({ calls: 3 });
+    const body = await retriedBody({ method: 'GET', path: 'flaky/get', searchParams: { fail: 2 } });
+    expect(body).toEqual({ calls: 3 });
   });
 
   it('gives up after the retries with UPSTREAM_UNAVAILABLE, retryable, and the last body', async () => {
@@ -243,13 +243,13 @@ describe('HttpClient retries', () => {
         retrying(2).request({ method, path: `flaky/${method}-once`, searchParams: { fail: 1 } }),
       );
       expect(callsOf(`${method}-once`)).toBe(1);
-      const res = await retrying(2).request<{ calls: number }>({
+      const body = await retriedBody({
         method,
         path: `flaky/${method}-safe`,
         searchParams: { fail: 1 },
         idempotent: true,
       });
-      expect(res.body).toEqual({ calls: 2 });
+      expect(body).toEqual({ calls: 2 });
     }
   });
 
@@ -268,12 +268,8 @@ describe('HttpClient retries', () => {
   });
 
   it('waits at least Retry-After before retrying a 429, as the server saw it', async () => {
-    const res = await retrying(2).request<{ calls: number }>({
-      method: 'GET',
-      path: 'throttled',
-      searchParams: { after: 1 },
-    });
-    expect(res.body).toEqual({ calls: 2 });
+    const body = await retriedBody({ method: 'GET', path: 'throttled', searchParams: { after: 1 } });
+    expect(body).toEqual({ calls: 2 });
     const [first, second] = calls.get('throttled')!;
     expect(second! - first!).toBeGreaterThanOrEqual(950);
   });

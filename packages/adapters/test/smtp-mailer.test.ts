@@ -1,7 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { SmtpMailer, UpstreamError } from '@cdflow/adapters';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { SMTPServerOptions } from 'smtp-server';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startSmtpTestServer } from './support/smtp-test-server.js';
 
 /** A real SMTP server in the test process: it keeps every message it accepts. */
 interface TestSmtp {
@@ -10,53 +10,29 @@ interface TestSmtp {
   close(): Promise<void>;
 }
 
+/** Starts a test SMTP server that closes when the test ends (or earlier, when the test closes it). */
 async function startSmtp(options: Partial<SMTPServerOptions> = {}): Promise<TestSmtp> {
   const messages: TestSmtp['messages'] = [];
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    authOptional: true,
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === 'cdflow' && auth.password === 'p@ss word!')
-        return callback(null, { user: 'cdflow' });
-      return callback(new Error('Invalid username or password'));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        messages.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-    ...options,
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
+  const server = await startSmtpTestServer('p@ss word!', (mail) => messages.push(mail), options);
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= server.close();
+    return closed;
+  };
+  onTestFinished(close);
   return {
     messages,
     url: (user, password) =>
       user === undefined
-        ? `smtp://127.0.0.1:${port}`
-        : `smtp://${encodeURIComponent(user)}:${encodeURIComponent(password ?? '')}@127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+        ? `smtp://127.0.0.1:${server.port}`
+        : `smtp://${encodeURIComponent(user)}:${encodeURIComponent(password ?? '')}@127.0.0.1:${server.port}`,
+    close,
   };
 }
 
-let smtp: TestSmtp | undefined;
-afterEach(async () => {
-  await smtp?.close();
-  smtp = undefined;
-});
-
 describe('SmtpMailer', () => {
   it('delivers a UTF-8 plain-text mail from the sender to every recipient, logging in from the URL', async () => {
-    smtp = await startSmtp();
+    const smtp = await startSmtp();
     const mailer = new SmtpMailer({
       url: smtp.url('cdflow', 'p@ss word!'),
       from: 'cdflow <cdflow@example.com>',
@@ -77,7 +53,7 @@ describe('SmtpMailer', () => {
   });
 
   it('a refused login is not retried and the error never shows the password', async () => {
-    smtp = await startSmtp();
+    const smtp = await startSmtp();
     const mailer = new SmtpMailer({
       url: smtp.url('cdflow', 'wrong-password-4711'),
       from: 'cdflow@example.com',
@@ -95,7 +71,7 @@ describe('SmtpMailer', () => {
 
   it('a temporary refusal (451) is retryable; a permanent one (550) is not', async () => {
     let answer = 451;
-    smtp = await startSmtp({
+    const smtp = await startSmtp({
       onRcptTo(_address, _session, callback) {
         const error = new Error(answer === 451 ? 'try again later' : 'no such mailbox') as Error & {
           responseCode: number;
@@ -119,10 +95,9 @@ describe('SmtpMailer', () => {
   });
 
   it('no SMTP server at the address is a retryable network failure', async () => {
-    smtp = await startSmtp();
+    const smtp = await startSmtp();
     const url = smtp.url();
     await smtp.close();
-    smtp = undefined;
     const mailer = new SmtpMailer({ url, from: 'cdflow@example.com', timeoutMs: 2_000 });
     await expect(mailer.send({ to: ['qa@example.com'], subject: 's', text: 't' })).rejects.toMatchObject({
       code: 'NETWORK',

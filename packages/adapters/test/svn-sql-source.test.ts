@@ -1,10 +1,15 @@
-import { CdflowError, decodeSqlText } from '@cdflow/core';
+import { decodeSqlText } from '@cdflow/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SvnSimulator, sqlSeedCommits, sqlSeedFiles } from '../../sandbox/src/svn/index.js';
 import { UpstreamError } from '../src/http/index.js';
 import { SvnSqlSource } from '../src/sql-source/index.js';
-import { rejectionOf } from './support/rejection-of.js';
 import { seedFileRef } from './support/seed-file-ref.js';
+import {
+  credentialsRefusal,
+  fetchFailure,
+  sqlSourceTuning,
+  storeByRegionAt2001,
+} from './support/sql-source-cases.js';
 
 const route = 'GET /svn/*';
 let sim: SvnSimulator;
@@ -21,14 +26,9 @@ function source(options: { password?: string; retries?: number; baseUrl?: string
     baseUrl: options.baseUrl ?? sim.url,
     user: 'cdflow',
     password: options.password ?? 'svn-pass-4711',
-    timeoutMs: 2000,
-    retries: options.retries ?? 2,
+    ...sqlSourceTuning(options.retries),
   });
 }
-
-const failure = (promise: Promise<unknown>) => rejectionOf(promise, CdflowError);
-
-const storeByRegionAt2001 = seedFileRef(sqlSeedFiles.storeByRegion, 2001);
 
 describe('SvnSqlSource against the SVN simulator', () => {
   it('reads every seed file at its revision, byte for byte, in one request each', async () => {
@@ -77,7 +77,7 @@ describe('SvnSqlSource against the SVN simulator', () => {
   });
 
   it('answers a file deleted by that revision with NOT_FOUND naming path/file@rev and svn, not retried', async () => {
-    const err = await failure(source().fetch(seedFileRef(sqlSeedFiles.laboratoryScratch, 2001)));
+    const err = await fetchFailure(source().fetch(seedFileRef(sqlSeedFiles.laboratoryScratch, 2001)));
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err).toMatchObject({ code: 'NOT_FOUND', retryable: false, upstream: 'svn', status: 404 });
     expect(err.message).toContain('database_acc/db_a18/acc/00.acc_ddl_laboratory_scratch.sql@2001');
@@ -87,7 +87,7 @@ describe('SvnSqlSource against the SVN simulator', () => {
   });
 
   it('answers a revision beyond the youngest with NOT_FOUND saying there is no such revision', async () => {
-    const err = await failure(source().fetch(seedFileRef(sqlSeedFiles.storeByRegion, 9999)));
+    const err = await fetchFailure(source().fetch(seedFileRef(sqlSeedFiles.storeByRegion, 9999)));
     expect(err).toMatchObject({ code: 'NOT_FOUND', retryable: false });
     expect(err.message).toContain('database_acc/db_a18/acc/01.acc_view_store_by_region.sql@9999');
     expect(err.message).toContain('no revision 9999 yet (No such revision 9999)');
@@ -95,17 +95,20 @@ describe('SvnSqlSource against the SVN simulator', () => {
   });
 
   it('answers wrong credentials with UNAUTHORIZED naming SVN_USER and SVN_PASSWORD, never the password', async () => {
-    const err = await failure(source({ password: 'wrong-password-99' }).fetch(storeByRegionAt2001));
-    expect(err).toMatchObject({ code: 'UNAUTHORIZED', retryable: false, status: 401 });
-    expect(err.message).toContain('Check SVN_USER and SVN_PASSWORD');
-    expect(JSON.stringify(err)).not.toContain('wrong-password-99');
+    const err = await credentialsRefusal(
+      source({ password: 'wrong-password-99' }).fetch(storeByRegionAt2001),
+      {
+        check: 'Check SVN_USER and SVN_PASSWORD',
+        secret: 'wrong-password-99',
+        calls: () => sim.counters.get(route),
+      },
+    );
     expect(err.message).not.toContain(Buffer.from('cdflow:wrong-password-99').toString('base64'));
-    expect(sim.counters.get(route)).toBe(1);
   });
 
   it('answers 403 (path access rules) with FORBIDDEN naming SVN_USER', async () => {
     sim.faults.inject({ route, status: 403, body: 'Forbidden', times: 1 });
-    const err = await failure(source().fetch(storeByRegionAt2001));
+    const err = await fetchFailure(source().fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'FORBIDDEN', retryable: false });
     expect(err.message).toContain('grant the user read access');
     expect(err.message).toContain('SVN_USER');
@@ -117,20 +120,20 @@ describe('SvnSqlSource against the SVN simulator', () => {
     expect(Buffer.from(bytes).toString()).toBe(sqlSeedFiles.storeByRegion.text);
     expect(sim.requests().map((r) => r.status)).toEqual([503, 200]);
     sim.faults.inject({ route, status: 502 });
-    const err = await failure(source({ retries: 1 }).fetch(storeByRegionAt2001));
+    const err = await fetchFailure(source({ retries: 1 }).fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
   });
 
   it('fails retryably with NETWORK when SVN cannot be reached', async () => {
     const url = sim.url;
     await sim.close();
-    const err = await failure(source({ baseUrl: url, retries: 0 }).fetch(storeByRegionAt2001));
+    const err = await fetchFailure(source({ baseUrl: url, retries: 0 }).fetch(storeByRegionAt2001));
     expect(err).toMatchObject({ code: 'NETWORK', retryable: true });
     sim = await SvnSimulator.start();
   });
 
   it('refuses a directory as a SQL file', async () => {
-    const err = await failure(
+    const err = await fetchFailure(
       source().fetch({ svnPath: 'database_acc', svnFile: 'db_a18', svnVersion: '1201' }),
     );
     expect(err).toMatchObject({ code: 'NOT_FOUND', retryable: false });
@@ -146,7 +149,7 @@ describe('SvnSqlSource against the SVN simulator', () => {
       [{ ...seedFileRef(f, 2001), svnFile: '' }, 'svn_file is empty'],
       [{ ...seedFileRef(f, 2001), svnPath: 'database_acc/../etc' }, '".." segments'],
     ] as const) {
-      const err = await failure(svn.fetch(ref));
+      const err = await fetchFailure(svn.fetch(ref));
       expect(err.code).toBe('INVALID_REQUEST_ITEM');
       expect(err.retryable).toBe(false);
       expect(err.message).toContain(text);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApolloSimulator } from '../src/apollo/index.js';
+import { type JsonAnswer, jsonCall } from './support/json-call.js';
 
 let sim: ApolloSimulator;
 
@@ -12,22 +13,18 @@ afterEach(async () => {
 
 const base = '/openapi/v1/envs/UAT/apps/a18-console/clusters/default/namespaces/application';
 
-async function call(
+function call(
   method: string,
   path: string,
   body?: unknown,
   token: string | null = sim.credentials.token,
-): Promise<{ status: number; body: unknown; text: string }> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers.authorization = token;
-  if (body !== undefined) headers['content-type'] = 'application/json;charset=UTF-8';
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
+): Promise<JsonAnswer> {
+  const headers: Record<string, string> = token === null ? {} : { authorization: token };
+  return jsonCall(method, `${sim.url}${path}`, {
+    body,
     headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    contentType: 'application/json;charset=UTF-8',
   });
-  const text = await res.text();
-  return { status: res.status, text, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
 }
 
 const item = (over: Record<string, unknown> = {}) => ({

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CmdbSimulator } from '../src/cmdb/index.js';
+import { jsonCall } from './support/json-call.js';
 
 let sim: CmdbSimulator;
 
@@ -17,16 +18,9 @@ async function call(
   body?: unknown,
   token: string | null = sim.credentials.token,
 ): Promise<{ status: number; body: unknown }> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers['access-token'] = token;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  const headers: Record<string, string> = token === null ? {} : { 'access-token': token };
+  const answer = await jsonCall(method, `${sim.url}${path}`, { body, headers });
+  return { status: answer.status, body: answer.body };
 }
 
 const consoleTarget = () => sim.targets().find((t) => t.name === 'UAT_a18_console')!;

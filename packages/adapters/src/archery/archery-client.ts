@@ -76,14 +76,10 @@ export interface ArcherySqlCheckResult {
   rows: ArcherySqlCheckRow[];
 }
 
-export interface ArcherySubmitInput {
-  workflowName: string;
-  groupName: string;
-  instanceName: string;
-  dbName: string;
-  sql: string;
-  demandUrl?: string;
-  isBackup?: boolean;
+/** What the port submits: the order's name, route, SQL and its optional demand URL and backup flag. */
+type ArcheryPortSubmitInput = Parameters<ArcheryPort['submitWorkOrder']>[0];
+
+export interface ArcherySubmitInput extends ArcheryPortSubmitInput {
   /** Execution window; sent as naive local datetimes. */
   runDateStart?: Date;
   runDateEnd?: Date;

@@ -5,8 +5,17 @@
  */
 import type { ChatMessage, ChatPort } from '@cdflow/core';
 import { dingtalkSignature } from './chat-signatures.js';
-import { numberField, robotRefusal, stringField } from './robot-answer.js';
+import { type RobotAnswer, sendToRobot } from './robot-answer.js';
 import { type RobotEndpoint, type RobotOptions, robotEndpoint } from './robot-endpoint.js';
+
+const dingtalkAnswer: RobotAnswer = {
+  name: 'DingTalk',
+  rateLimited: [130101],
+  hints: {
+    310000: "Check the robot's security settings (signing secret, keywords, IP allow-list).",
+    300001: 'The access_token in the robot URL is wrong or the robot was removed.',
+  },
+};
 
 export class DingTalkRobot implements ChatPort {
   readonly kind = 'dingtalk';
@@ -28,28 +37,11 @@ export class DingTalkRobot implements ChatPort {
       query.timestamp = String(timestamp);
       query.sign = dingtalkSignature(this.options.secret, timestamp);
     }
-    const res = await this.endpoint.http.request<unknown>({
-      method: 'POST',
-      path: this.endpoint.path,
-      searchParams: query,
-      json: {
-        msgtype: 'markdown',
-        markdown: { title: message.title, text: [`### ${message.title}`, ...message.lines].join('\n\n') },
-      },
-    });
-    const code = numberField(res.body, 'errcode');
-    if (code !== undefined && code !== 0) {
-      throw robotRefusal({
-        upstream: 'dingtalk',
-        name: 'DingTalk',
-        code,
-        message: stringField(res.body, 'errmsg'),
-        rateLimited: [130101],
-        hints: {
-          310000: "Check the robot's security settings (signing secret, keywords, IP allow-list).",
-          300001: 'The access_token in the robot URL is wrong or the robot was removed.',
-        },
-      });
-    }
+    const markdown = { title: message.title, text: [`### ${message.title}`, ...message.lines].join('\n\n') };
+    await sendToRobot(
+      this.endpoint,
+      { searchParams: query, json: { msgtype: 'markdown', markdown } },
+      dingtalkAnswer,
+    );
   }
 }

@@ -6,8 +6,21 @@
  */
 import type { ChatMessage, ChatPort } from '@cdflow/core';
 import { feishuSignature } from './chat-signatures.js';
-import { numberField, robotRefusal, stringField } from './robot-answer.js';
+import { type RobotAnswer, sendToRobot } from './robot-answer.js';
 import { type RobotEndpoint, type RobotOptions, robotEndpoint } from './robot-endpoint.js';
+
+/** Feishu's answer: `code`/`msg`, or `StatusCode`/`StatusMessage` from older bots. */
+const feishuAnswer: RobotAnswer = {
+  name: 'Feishu',
+  codeFields: ['code', 'StatusCode'],
+  messageFields: ['msg', 'StatusMessage'],
+  rateLimited: [11232],
+  hints: {
+    19021: "The signature does not match: check the bot's secret and the server clock.",
+    19024: "The message lacks the bot's keyword: add it in the bot's security settings or remove it.",
+    19022: "cdflow's address is not in the bot's IP allow-list.",
+  },
+};
 
 export class FeishuRobot implements ChatPort {
   readonly kind = 'feishu';
@@ -24,37 +37,18 @@ export class FeishuRobot implements ChatPort {
       signed.timestamp = String(timestamp);
       signed.sign = feishuSignature(this.options.secret, timestamp);
     }
-    const res = await this.endpoint.http.request<unknown>({
-      method: 'POST',
-      path: this.endpoint.path,
-      searchParams: this.endpoint.query,
-      json: {
-        ...signed,
-        msg_type: 'post',
-        content: {
-          post: {
-            zh_cn: {
-              title: message.title,
-              content: message.lines.map((line) => [{ tag: 'text', text: line }]),
-            },
+    const json = {
+      ...signed,
+      msg_type: 'post',
+      content: {
+        post: {
+          zh_cn: {
+            title: message.title,
+            content: message.lines.map((line) => [{ tag: 'text', text: line }]),
           },
         },
       },
-    });
-    const code = numberField(res.body, 'code', 'StatusCode');
-    if (code !== undefined && code !== 0) {
-      throw robotRefusal({
-        upstream: 'feishu',
-        name: 'Feishu',
-        code,
-        message: stringField(res.body, 'msg', 'StatusMessage'),
-        rateLimited: [11232],
-        hints: {
-          19021: "The signature does not match: check the bot's secret and the server clock.",
-          19024: "The message lacks the bot's keyword: add it in the bot's security settings or remove it.",
-          19022: "cdflow's address is not in the bot's IP allow-list.",
-        },
-      });
-    }
+    };
+    await sendToRobot(this.endpoint, { searchParams: this.endpoint.query, json }, feishuAnswer);
   }
 }

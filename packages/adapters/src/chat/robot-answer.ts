@@ -5,6 +5,7 @@
 
 import type { UpstreamName } from '../http/upstream-error.js';
 import { UpstreamError } from '../http/upstream-error.js';
+import type { RobotEndpoint } from './robot-endpoint.js';
 
 export interface RobotRefusal {
   upstream: UpstreamName;
@@ -47,4 +48,29 @@ export function stringField(body: unknown, ...names: string[]): string {
     if (typeof value === 'string') return value;
   }
   return '';
+}
+
+/** How a robot words its answer: the body fields of its code and message (default `errcode`, `errmsg`) and its codes. */
+export interface RobotAnswer extends Pick<RobotRefusal, 'name' | 'rateLimited' | 'hints'> {
+  codeFields?: readonly string[];
+  messageFields?: readonly string[];
+}
+
+/** POST a message to the robot; an answer whose code is not 0 is thrown as the robot's refusal. */
+export async function sendToRobot(
+  endpoint: RobotEndpoint,
+  request: { searchParams: Record<string, string>; json: unknown },
+  answer: RobotAnswer,
+): Promise<void> {
+  const { codeFields = ['errcode'], messageFields = ['errmsg'], ...refusal } = answer;
+  const res = await endpoint.http.request<unknown>({ method: 'POST', path: endpoint.path, ...request });
+  const code = numberField(res.body, ...codeFields);
+  if (code !== undefined && code !== 0) {
+    throw robotRefusal({
+      ...refusal,
+      upstream: endpoint.upstream,
+      code,
+      message: stringField(res.body, ...messageFields),
+    });
+  }
 }

@@ -18,6 +18,7 @@ export interface RobotOptions {
 }
 
 export interface RobotEndpoint {
+  upstream: UpstreamName;
   http: HttpClient;
   path: string;
   query: Record<string, string>;
@@ -41,5 +42,5 @@ export function robotEndpoint(upstream: UpstreamName, options: RobotOptions): Ro
     redact,
     ...(options.observer ? { observer: options.observer } : {}),
   });
-  return { http, path: url.pathname, query };
+  return { upstream, http, path: url.pathname, query };
 }

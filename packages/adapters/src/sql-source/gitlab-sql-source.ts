@@ -5,36 +5,30 @@
  * file path is the rest of `svn_path` plus `svn_file`; the ref (a sha, tag or branch) is `svn_version`.
  * Returns the raw bytes (GitLab labels every text blob UTF-8, whatever it holds); core decodes them.
  */
-import { CdflowError, type SqlFileRef, type SqlSourcePort } from '@cdflow/core';
+import { CdflowError, type SqlFileRef } from '@cdflow/core';
 import { httpClientTuning } from '../http/http-client-tuning.js';
-import { type AdapterLogger, HttpClient, type HttpResponse, UpstreamError } from '../http/index.js';
+import { HttpClient, UpstreamError } from '../http/index.js';
+import { bodyBytes, HttpSqlSource, type SqlSourceOptions } from './http-sql-source.js';
 import { invalidItem, sqlFileLabel, sqlFileSegments } from './sql-file-ref.js';
 
-export interface GitLabSqlSourceOptions {
+/** The settings messages name (`settingNames`), by default `GITLAB_BASE_URL`, `GITLAB_TOKEN`, `GITLAB_PROJECTS`. */
+type GitLabSetting = 'baseUrl' | 'token' | 'projects';
+
+export interface GitLabSqlSourceOptions extends SqlSourceOptions<GitLabSetting> {
   /** GitLab's root URL (`GITLAB_BASE_URL`), e.g. `https://gitlab.example.com`; `/api/v4` is appended. */
   baseUrl: string;
   /** A personal, project or group access token with `read_repository` (or `read_api`). */
   token: string;
   /** Repository name (first segment of `svn_path`) → GitLab project id. */
   projects: Readonly<Record<string, number>>;
-  timeoutMs?: number;
-  retries?: number;
-  logger?: AdapterLogger;
-  /** How messages name the settings to fix. Default `GITLAB_BASE_URL`, `GITLAB_TOKEN`, `GITLAB_PROJECTS`. */
-  settingNames?: { baseUrl?: string; token?: string; projects?: string };
 }
 
-export class GitLabSqlSource implements SqlSourcePort {
+export class GitLabSqlSource extends HttpSqlSource<GitLabSetting, GitLabSqlSourceOptions> {
   readonly kind = 'gitlab';
-  private readonly http: HttpClient;
-  private readonly settings: { baseUrl: string; token: string; projects: string };
+  protected readonly http: HttpClient;
 
-  constructor(private readonly options: GitLabSqlSourceOptions) {
-    this.settings = {
-      baseUrl: options.settingNames?.baseUrl ?? 'GITLAB_BASE_URL',
-      token: options.settingNames?.token ?? 'GITLAB_TOKEN',
-      projects: options.settingNames?.projects ?? 'GITLAB_PROJECTS',
-    };
+  constructor(options: GitLabSqlSourceOptions) {
+    super(options, { baseUrl: 'GITLAB_BASE_URL', token: 'GITLAB_TOKEN', projects: 'GITLAB_PROJECTS' });
     for (const [repository, id] of Object.entries(options.projects)) {
       if (!Number.isInteger(id) || id <= 0) {
         throw new CdflowError(
@@ -69,19 +63,15 @@ export class GitLabSqlSource implements SqlSourcePort {
     }
     const filePath = [...inRepository, ...fileSegments].join('/');
     const label = sqlFileLabel(ref);
-    let res: HttpResponse<Buffer>;
-    try {
-      res = await this.http.request({
-        method: 'GET',
+    const res = await this.getFile(
+      {
         // The file path is one URL segment: its slashes are encoded too (%2F), as GitLab requires.
         path: `api/v4/projects/${projectId}/repository/files/${encodeURIComponent(filePath)}/raw`,
         searchParams: { ref: ref.svnVersion.trim() },
-        responseType: 'buffer',
-      });
-    } catch (err) {
-      throw this.explain(err, { label, repository, projectId, filePath, gitRef: ref.svnVersion.trim() });
-    }
-    return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
+      },
+      (err) => this.explain(err, { label, repository, projectId, filePath, gitRef: ref.svnVersion.trim() }),
+    );
+    return bodyBytes(res);
   }
 
   private explain(

@@ -3,34 +3,28 @@
  * {svn_file}?p={svn_version}` with basic auth, the file as it was at that peg revision (it need not exist
  * at HEAD). Never `r=`: mod_dav_svn answers it with a redirect. Returns the raw bytes; core decodes them.
  */
-import type { SqlFileRef, SqlSourcePort } from '@cdflow/core';
+import type { SqlFileRef } from '@cdflow/core';
 import { httpClientTuning } from '../http/http-client-tuning.js';
-import { type AdapterLogger, HttpClient, type HttpResponse, UpstreamError } from '../http/index.js';
+import { HttpClient, UpstreamError } from '../http/index.js';
+import { bodyBytes, HttpSqlSource, type SqlSourceOptions } from './http-sql-source.js';
 import { encodeSegments, invalidItem, sqlFileLabel, sqlFileSegments } from './sql-file-ref.js';
 
-export interface SvnSqlSourceOptions {
+/** The settings messages name (`settingNames`), by default `SVN_BASE_URL`, `SVN_USER`, `SVN_PASSWORD`. */
+type SvnSetting = 'baseUrl' | 'user' | 'password';
+
+export interface SvnSqlSourceOptions extends SqlSourceOptions<SvnSetting> {
   /** The repository root URL (`SVN_BASE_URL`), e.g. `https://svn.example.com/svn/repos`. */
   baseUrl: string;
   user: string;
   password: string;
-  timeoutMs?: number;
-  retries?: number;
-  logger?: AdapterLogger;
-  /** How messages name the settings to fix. Default `SVN_BASE_URL`, `SVN_USER`, `SVN_PASSWORD`. */
-  settingNames?: { baseUrl?: string; user?: string; password?: string };
 }
 
-export class SvnSqlSource implements SqlSourcePort {
+export class SvnSqlSource extends HttpSqlSource<SvnSetting, SvnSqlSourceOptions> {
   readonly kind = 'svn';
-  private readonly http: HttpClient;
-  private readonly settings: { baseUrl: string; user: string; password: string };
+  protected readonly http: HttpClient;
 
-  constructor(private readonly options: SvnSqlSourceOptions) {
-    this.settings = {
-      baseUrl: options.settingNames?.baseUrl ?? 'SVN_BASE_URL',
-      user: options.settingNames?.user ?? 'SVN_USER',
-      password: options.settingNames?.password ?? 'SVN_PASSWORD',
-    };
+  constructor(options: SvnSqlSourceOptions) {
+    super(options, { baseUrl: 'SVN_BASE_URL', user: 'SVN_USER', password: 'SVN_PASSWORD' });
     // Basic auth is sent on the first request: mod_dav_svn answers 401 to an anonymous one anyway.
     const authorization = `Basic ${Buffer.from(`${options.user}:${options.password}`, 'utf8').toString('base64')}`;
     this.http = new HttpClient({
@@ -48,17 +42,10 @@ export class SvnSqlSource implements SqlSourcePort {
       throw invalidItem(ref, `svn_version "${ref.svnVersion}" is not an SVN revision number`);
     }
     const label = sqlFileLabel(ref);
-    let res: HttpResponse<Buffer>;
-    try {
-      res = await this.http.request({
-        method: 'GET',
-        path: encodeSegments([...pathSegments, ...fileSegments]),
-        searchParams: { p: revision },
-        responseType: 'buffer',
-      });
-    } catch (err) {
-      throw this.explain(err, label, revision);
-    }
+    const res = await this.getFile(
+      { path: encodeSegments([...pathSegments, ...fileSegments]), searchParams: { p: revision } },
+      (err) => this.explain(err, label, revision),
+    );
     const type = headerText(res.headers['content-type']);
     // mod_dav_svn answers a directory with its HTML listing: that is not a SQL file.
     if (type.startsWith('text/html')) {
@@ -70,7 +57,7 @@ export class SvnSqlSource implements SqlSourcePort {
         message: `${label} is a directory in svn (${this.options.baseUrl}), not a file. Fix svn_path and svn_file of the item.`,
       });
     }
-    return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
+    return bodyBytes(res);
   }
 
   /** The HTTP client's error, reworded for the one reading a release: which file, and what to fix. */

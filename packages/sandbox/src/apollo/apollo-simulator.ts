@@ -4,13 +4,12 @@
  * authorised for (403), a namespace that does not exist (404), a payload without
  * `dataChangeLastModifiedBy` or from an unknown user (400), with `{status,message,timestamp,exception}`.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   SimulatorBase,
   type SimulatorRequest,
   type SimulatorShell,
-  startSimulator,
+  startTokenSimulator,
 } from '../common/index.js';
 import { apolloErrorBody } from './apollo-error.js';
 import {
@@ -105,12 +104,12 @@ export class ApolloSimulator extends SimulatorBase {
   }
 
   static async start(options: ApolloSimulatorOptions = {}): Promise<ApolloSimulator> {
-    const token = options.token ?? `apollo-sim-${randomBytes(12).toString('hex')}`;
     const saved = options.state === undefined ? undefined : parseApolloSimState(options.state);
-    const sim = await startSimulator(
-      options.host,
-      (app, current: () => ApolloSimulator) => registerRoutes(app, token, current),
-      (shell, url) =>
+    const sim = await startTokenSimulator(
+      options,
+      { prefix: 'apollo-sim-', bytes: 12 },
+      registerRoutes,
+      (shell, url, token) =>
         new ApolloSimulator(shell, url, token, saved?.users ?? options.users ?? apolloSeedUsers),
     );
     if (saved) {

@@ -62,19 +62,40 @@ export const archerySandboxPasswords = {
   viewer: 'viewer-sandbox-password',
 } as const;
 
+const authGroups: ArcherySeed['authGroups'] = [
+  { id: 1, name: 'DBA' },
+  { id: 2, name: 'Leader' },
+];
+
+const groups: ArcherySeedGroup[] = [
+  // Two audit levels (Leader then DBA), as the acceptance of the A18 line is configured.
+  { groupId: 1, groupName: 'A18', auditAuthGroups: [2, 1] },
+  { groupId: 2, groupName: 'A19', auditAuthGroups: [1] },
+  { groupId: 3, groupName: 'QC', auditAuthGroups: [1] },
+  // A group nobody configured an audit flow for: submitting there fails the way Archery does.
+  { groupId: 4, groupName: 'NOFLOW' },
+];
+
+/** A service user: in every audit level and every resource group, and allowed on the reference endpoints. */
+const serviceUser = (
+  id: number,
+  username: 'cdflow' | 'dba',
+  display: string,
+  permissions: ArcheryPermission[],
+): ArcherySeedUser => ({
+  id,
+  username,
+  display,
+  password: archerySandboxPasswords[username],
+  permissions,
+  authGroups: authGroups.map((group) => group.id),
+  resourceGroups: groups.map((group) => group.groupName),
+  apiWhitelisted: true,
+});
+
 export const archerySeed: ArcherySeed = {
-  authGroups: [
-    { id: 1, name: 'DBA' },
-    { id: 2, name: 'Leader' },
-  ],
-  groups: [
-    // Two audit levels (Leader then DBA), as the acceptance of the A18 line is configured.
-    { groupId: 1, groupName: 'A18', auditAuthGroups: [2, 1] },
-    { groupId: 2, groupName: 'A19', auditAuthGroups: [1] },
-    { groupId: 3, groupName: 'QC', auditAuthGroups: [1] },
-    // A group nobody configured an audit flow for: submitting there fails the way Archery does.
-    { groupId: 4, groupName: 'NOFLOW' },
-  ],
+  authGroups,
+  groups,
   instances: [
     {
       id: 1,
@@ -107,26 +128,12 @@ export const archerySeed: ArcherySeed = {
     },
   ],
   users: [
-    {
-      id: 1,
-      username: 'cdflow',
-      display: 'cdflow service',
-      password: archerySandboxPasswords.cdflow,
-      permissions: ['sql.sql_submit', 'sql.sql_review', 'sql.sql_execute'],
-      authGroups: [1, 2],
-      resourceGroups: ['A18', 'A19', 'QC', 'NOFLOW'],
-      apiWhitelisted: true,
-    },
-    {
-      id: 2,
-      username: 'dba',
-      display: 'DBA on duty',
-      password: archerySandboxPasswords.dba,
-      permissions: ['sql.sql_submit', 'sql.sql_review', 'sql.sql_execute_for_resource_group'],
-      authGroups: [1, 2],
-      resourceGroups: ['A18', 'A19', 'QC', 'NOFLOW'],
-      apiWhitelisted: true,
-    },
+    serviceUser(1, 'cdflow', 'cdflow service', ['sql.sql_submit', 'sql.sql_review', 'sql.sql_execute']),
+    serviceUser(2, 'dba', 'DBA on duty', [
+      'sql.sql_submit',
+      'sql.sql_review',
+      'sql.sql_execute_for_resource_group',
+    ]),
     {
       // Logged in but without sql.sql_submit: Archery answers 403 to its submissions.
       id: 3,

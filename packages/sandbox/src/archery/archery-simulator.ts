@@ -190,11 +190,10 @@ export class ArcherySimulator extends SimulatorBase {
 
     // --- auth -------------------------------------------------------------------------------------------
     app.post('/api/auth/token/', async (request) => {
-      const body = objectBody(request.body);
-      const errors: FieldErrors = {};
-      const username = requiredField(body, 'username', errors, (v) => charField(v));
-      const password = requiredField(body, 'password', errors, (v) => charField(v, { trim: false }));
-      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const fields = SerializerFields.of(request.body);
+      const username = fields.required('username', (v) => charField(v));
+      const password = fields.required('password', (v) => charField(v, { trim: false }));
+      fields.refuseIfInvalid();
       const user = seed.users.find((u) => u.username === username && u.password === password);
       if (!user) throw new ArcheryRefusal(401, { detail: '找不到指定凭据对应的有效用户' });
       const now = Date.now();
@@ -204,10 +203,9 @@ export class ArcherySimulator extends SimulatorBase {
       };
     });
     app.post('/api/auth/token/refresh/', async (request) => {
-      const body = objectBody(request.body);
-      const errors: FieldErrors = {};
-      const refresh = requiredField(body, 'refresh', errors, (v) => charField(v));
-      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const fields = SerializerFields.of(request.body);
+      const refresh = fields.required('refresh', (v) => charField(v));
+      fields.refuseIfInvalid();
       const claims = jwt.verify(refresh as string, 'refresh', Date.now());
       if (!claims || !users.has(claims.user_id)) {
         throw new ArcheryRefusal(401, { detail: '令牌无效或已过期', code: 'token_not_valid' });
@@ -286,16 +284,15 @@ export class ArcherySimulator extends SimulatorBase {
     // InstanceResource: an instance's databases (and a database's tables) read from the instance itself.
     app.post('/api/v1/instance/resource/', async (request, reply) => {
       requireWhitelist(authenticate(request, reply));
-      const body = objectBody(request.body);
-      const errors: FieldErrors = {};
-      const instanceId = requiredField(body, 'instance_id', errors, (v) => integerField(v));
-      const resourceType = requiredField(body, 'resource_type', errors, (v) =>
+      const fields = SerializerFields.of(request.body);
+      const instanceId = fields.required('instance_id', (v) => integerField(v));
+      const resourceType = fields.required('resource_type', (v) =>
         stringChoiceField(v, ['database', 'schema', 'table', 'column']),
       );
-      const dbName = optionalField(body, 'db_name', errors, (v) => charField(v));
-      optionalField(body, 'schema_name', errors, (v) => charField(v));
-      const tbName = optionalField(body, 'tb_name', errors, (v) => charField(v));
-      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const dbName = fields.optional('db_name', (v) => charField(v));
+      fields.optional('schema_name', (v) => charField(v));
+      const tbName = fields.optional('tb_name', (v) => charField(v));
+      fields.refuseIfInvalid();
       const instance = seed.instances.find((i) => i.id === instanceId);
       if (!instance) throw validateRefusal('不存在该实例');
       let result: string[];
@@ -329,15 +326,14 @@ export class ArcherySimulator extends SimulatorBase {
     // --- sqlcheck ---------------------------------------------------------------------------------------
     app.post('/api/v1/workflow/sqlcheck/', async (request, reply) => {
       requirePermission(authenticate(request, reply), 'sql.sql_submit');
-      const body = objectBody(request.body);
-      const errors: FieldErrors = {};
-      const instanceId = requiredField(body, 'instance_id', errors, (v) => integerField(v));
-      const dbName = requiredField(body, 'db_name', errors, (v) => charField(v));
-      const fullSql = requiredField(body, 'full_sql', errors, (v) => charField(v));
+      const fields = SerializerFields.of(request.body);
+      const instanceId = fields.required('instance_id', (v) => integerField(v));
+      const dbName = fields.required('db_name', (v) => charField(v));
+      const fullSql = fields.required('full_sql', (v) => charField(v));
       if (instanceId !== undefined && !seed.instances.some((i) => i.id === instanceId)) {
-        errors.instance_id = { errors: `不存在该实例：${instanceId}` };
+        fields.errors.instance_id = { errors: `不存在该实例：${instanceId}` };
       }
-      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      fields.refuseIfInvalid();
       // ExecuteCheck wraps an engine exception as {"errors": "<message>"} (a failed review is a 200).
       const review = book.review(instanceId as number, dbName as string, fullSql as string);
       // ExecuteCheckResultSerializer: `checked` is a CharField, so goInception's True answers "True".
@@ -436,33 +432,29 @@ export class ArcherySimulator extends SimulatorBase {
 
     app.post('/api/v1/workflow/audit/', async (request, reply) => {
       authenticate(request, reply);
-      const body = objectBody(request.body);
-      const errors: FieldErrors = {};
-      const engineer = requiredField(body, 'engineer', errors, (v) => charField(v));
-      const workflowId = requiredField(body, 'workflow_id', errors, (v) => integerField(v));
-      requiredField(body, 'audit_remark', errors, (v) => charField(v));
-      requiredField(body, 'workflow_type', errors, (v) => strictChoice(v, [1, 2, 3]));
-      const auditType = requiredField(body, 'audit_type', errors, (v) =>
-        stringChoiceField(v, ['pass', 'cancel']),
-      );
-      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const fields = SerializerFields.of(request.body);
+      const engineer = fields.required('engineer', (v) => charField(v));
+      const workflowId = fields.required('workflow_id', (v) => integerField(v));
+      fields.required('audit_remark', (v) => charField(v));
+      fields.required('workflow_type', (v) => strictChoice(v, [1, 2, 3]));
+      const auditType = fields.required('audit_type', (v) => stringChoiceField(v, ['pass', 'cancel']));
+      fields.refuseIfInvalid();
       const actor = book.user(engineer as string);
       if (!actor) throw validateRefusal(`不存在该用户：${engineer}`);
       const order = book.byWorkflowId(workflowId as number);
       // Only SQL orders (type 2) exist here; another type has no WorkflowAudit row for this id.
-      if (!order || body.workflow_type !== 2) throw validateRefusal('不存在该工单');
+      if (!order || fields.body.workflow_type !== 2) throw validateRefusal('不存在该工单');
       return { msg: book.audit(actor, order, auditType as 'pass' | 'cancel') };
     });
 
     app.post('/api/v1/workflow/execute/', async (request, reply) => {
       authenticate(request, reply);
-      const body = objectBody(request.body);
-      const errors: FieldErrors = {};
-      const engineer = optionalField(body, 'engineer', errors, (v) => charField(v));
-      const workflowId = requiredField(body, 'workflow_id', errors, (v) => integerField(v));
-      const workflowType = requiredField(body, 'workflow_type', errors, (v) => strictChoice(v, [2, 3]));
-      const mode = optionalField(body, 'mode', errors, (v) => stringChoiceField(v, ['auto', 'manual']));
-      if (Object.keys(errors).length > 0) throw new ArcheryRefusal(400, errors);
+      const fields = SerializerFields.of(request.body);
+      const engineer = fields.optional('engineer', (v) => charField(v));
+      const workflowId = fields.required('workflow_id', (v) => integerField(v));
+      const workflowType = fields.required('workflow_type', (v) => strictChoice(v, [2, 3]));
+      const mode = fields.optional('mode', (v) => stringChoiceField(v, ['auto', 'manual']));
+      fields.refuseIfInvalid();
       if (workflowType === 2) {
         if (!mode) throw validateRefusal('缺少 mode');
         if (!engineer) throw validateRefusal('缺少 engineer');
@@ -585,32 +577,43 @@ function query(request: FastifyRequest): Record<string, string | undefined> {
 
 type FieldResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
-function requiredField<T>(
-  body: Record<string, unknown>,
-  key: string,
-  errors: FieldErrors,
-  check: (v: unknown) => FieldResult<T>,
-): T | undefined {
-  if (!(key in body)) {
-    errors[key] = [drfMessages.required];
-    return undefined;
-  }
-  const r = check(body[key]);
-  if (!r.ok) {
-    errors[key] = [r.error];
-    return undefined;
-  }
-  return r.value;
-}
+/** One DRF serializer pass over an object: each field checked in turn, every error kept by the field's name. */
+class SerializerFields {
+  readonly errors: FieldErrors = {};
 
-function optionalField<T>(
-  body: Record<string, unknown>,
-  key: string,
-  errors: FieldErrors,
-  check: (v: unknown) => FieldResult<T>,
-): T | undefined {
-  if (!(key in body)) return undefined;
-  return requiredField(body, key, errors, check);
+  constructor(readonly body: Record<string, unknown>) {}
+
+  /** A request's body, refused as DRF does when it is not a JSON object. */
+  static of(body: unknown): SerializerFields {
+    return new SerializerFields(objectBody(body));
+  }
+
+  required<T>(key: string, check: (v: unknown) => FieldResult<T>): T | undefined {
+    if (!(key in this.body)) {
+      this.errors[key] = [drfMessages.required];
+      return undefined;
+    }
+    const r = check(this.body[key]);
+    if (!r.ok) {
+      this.errors[key] = [r.error];
+      return undefined;
+    }
+    return r.value;
+  }
+
+  optional<T>(key: string, check: (v: unknown) => FieldResult<T>): T | undefined {
+    if (!(key in this.body)) return undefined;
+    return this.required(key, check);
+  }
+
+  get invalid(): boolean {
+    return Object.keys(this.errors).length > 0;
+  }
+
+  /** DRF's 400 answer with every field's errors, when a field had any. */
+  refuseIfInvalid(): void {
+    if (this.invalid) throw new ArcheryRefusal(400, this.errors);
+  }
 }
 
 /** `workflow_type`: an integer first (strings refused, see integerField), then one of the choices. */
@@ -654,22 +657,22 @@ function validateSubmission(
   instanceExists: (id: number) => boolean,
   seed: ArcherySeed,
 ): SubmitInput {
-  const body = objectBody(raw);
-  const errors: FieldErrors = {};
-  const sqlContent = requiredField(body, 'sql_content', errors, (v) => charField(v));
+  const fields = SerializerFields.of(raw);
+  const { body, errors } = fields;
+  const sqlContent = fields.required('sql_content', (v) => charField(v));
   let workflow: Partial<SubmitInput> | undefined;
   if (!('workflow' in body)) errors.workflow = [drfMessages.required];
   else if (body.workflow === null || typeof body.workflow !== 'object' || Array.isArray(body.workflow)) {
     errors.workflow = { non_field_errors: [drfMessages.notADict(pythonTypeName(body.workflow))] };
   } else {
     const w = body.workflow as Record<string, unknown>;
-    const we: FieldErrors = {};
-    const workflowName = requiredField(w, 'workflow_name', we, (v) => charField(v, { maxLength: 50 }));
-    const groupId = requiredField(w, 'group_id', we, (v) => integerField(v));
+    const wf = new SerializerFields(w);
+    const workflowName = wf.required('workflow_name', (v) => charField(v, { maxLength: 50 }));
+    const groupId = wf.required('group_id', (v) => integerField(v));
     if (groupId !== undefined && !seed.groups.some((g) => g.groupId === groupId)) {
-      we.group_id = { errors: `不存在该资源组：${groupId}` };
+      wf.errors.group_id = { errors: `不存在该资源组：${groupId}` };
     }
-    const instanceId = requiredField(w, 'instance', we, (v): FieldResult<number> => {
+    const instanceId = wf.required('instance', (v): FieldResult<number> => {
       if (typeof v === 'boolean' || v === null || typeof v === 'object') {
         return {
           ok: false,
@@ -682,16 +685,14 @@ function validateSubmission(
         ? { ok: true, value: id }
         : { ok: false, error: drfMessages.pkDoesNotExist(v) };
     });
-    const dbName = requiredField(w, 'db_name', we, (v) => charField(v, { maxLength: 64 }));
-    const demandUrl = optionalField(w, 'demand_url', we, (v) =>
-      charField(v, { maxLength: 500, allowBlank: true }),
-    );
-    const isBackup = optionalField(w, 'is_backup', we, (v) => booleanField(v));
-    optionalField(w, 'engineer', we, (v) => charField(v, { maxLength: 30 }));
-    const runDateStart = optionalField(w, 'run_date_start', we, (v) => naiveDateTimeField(v));
-    const runDateEnd = optionalField(w, 'run_date_end', we, (v) => naiveDateTimeField(v));
-    const isOfflineExport = optionalField(w, 'is_offline_export', we, (v) => integerChoiceField(v, [0, 1]));
-    if (Object.keys(we).length > 0) errors.workflow = we;
+    const dbName = wf.required('db_name', (v) => charField(v, { maxLength: 64 }));
+    const demandUrl = wf.optional('demand_url', (v) => charField(v, { maxLength: 500, allowBlank: true }));
+    const isBackup = wf.optional('is_backup', (v) => booleanField(v));
+    wf.optional('engineer', (v) => charField(v, { maxLength: 30 }));
+    const runDateStart = wf.optional('run_date_start', (v) => naiveDateTimeField(v));
+    const runDateEnd = wf.optional('run_date_end', (v) => naiveDateTimeField(v));
+    const isOfflineExport = wf.optional('is_offline_export', (v) => integerChoiceField(v, [0, 1]));
+    if (wf.invalid) errors.workflow = wf.errors;
     workflow = {
       workflowName: workflowName as string,
       groupId: groupId as number,
@@ -704,6 +705,6 @@ function validateSubmission(
       isOfflineExport,
     };
   }
-  if (Object.keys(errors).length > 0 || !workflow) throw new ArcheryRefusal(400, errors);
+  if (fields.invalid || !workflow) throw new ArcheryRefusal(400, errors);
   return { ...(workflow as SubmitInput), sqlContent: sqlContent as string };
 }

@@ -7,13 +7,13 @@
  * It refuses what a real CMDB refuses: a missing or wrong token, a non-string version, a reused
  * `request_id` for another deploy, a second deploy while one runs on the same target.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import {
   SimulatorBase,
   type SimulatorRequest,
   type SimulatorShell,
-  startSimulator,
+  startTokenSimulator,
 } from '../common/index.js';
 import {
   jiracdflowSearchPath,
@@ -116,13 +116,13 @@ export class CmdbSimulator extends SimulatorBase {
   }
 
   static async start(options: CmdbSimulatorOptions = {}): Promise<CmdbSimulator> {
-    const token = options.token ?? `cmdb-sim-${randomBytes(12).toString('hex')}`;
     // Read before listening: a state that cannot be continued from leaves no server behind.
     const saved = options.state === undefined ? undefined : parseCmdbSimState(options.state);
-    const sim = await startSimulator(
-      options.host,
-      (app, current: () => CmdbSimulator) => registerRoutes(app, token, current),
-      (shell, url) => new CmdbSimulator(shell, url, token, options.taskDurationMs ?? 1500),
+    const sim = await startTokenSimulator(
+      options,
+      { prefix: 'cmdb-sim-', bytes: 12 },
+      registerRoutes,
+      (shell, url, token) => new CmdbSimulator(shell, url, token, options.taskDurationMs ?? 1500),
     );
     if (saved) sim.restore(saved);
     else for (const target of options.targets ?? cmdbSeedTargets) sim.addTarget(target);

@@ -4,4 +4,5 @@ export * from './late-answers.js';
 export * from './request-log.js';
 export * from './simulator-app.js';
 export * from './simulator-base.js';
+export * from './simulator-error.js';
 export * from './simulator-state-error.js';

@@ -3,6 +3,7 @@
  * route, a test-control API under `/__sim/` (faults and counters over HTTP, for tests in another
  * process), and listening on 127.0.0.1:0.
  */
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { CallCounters } from './call-counters.js';
 import { FaultInjector, type FaultRule } from './fault-injector.js';
@@ -122,4 +123,22 @@ export async function startSimulator<T>(
   const url = await listenEphemeral(shell.app, host);
   sim = create(shell, url);
   return sim;
+}
+
+/**
+ * Start a simulator whose API takes one token: `options.token`, else a new random one (`newToken.prefix` then
+ * `newToken.bytes` random bytes in hex). Its routes and the simulator object both get the token.
+ */
+export function startTokenSimulator<T>(
+  options: { host?: string; token?: string },
+  newToken: { prefix: string; bytes: number },
+  registerRoutes: (app: FastifyInstance, token: string, sim: () => T) => void,
+  create: (shell: SimulatorShell, url: string, token: string) => T,
+): Promise<T> {
+  const token = options.token ?? `${newToken.prefix}${randomBytes(newToken.bytes).toString('hex')}`;
+  return startSimulator(
+    options.host,
+    (app, sim: () => T) => registerRoutes(app, token, sim),
+    (shell, url) => create(shell, url, token),
+  );
 }

@@ -4,6 +4,7 @@
  * and ref resolution as git does it — a branch or tag name first, then a full or unique abbreviated sha.
  */
 import { createHash } from 'node:crypto';
+import { SimulatorError } from '../common/simulator-error.js';
 
 export interface GitLabCommit {
   sha: string;
@@ -21,11 +22,9 @@ export interface GitLabCommitOptions {
 }
 
 /** A commit or ref the repository cannot take. */
-export class GitLabRepositoryError extends Error {
-  readonly code = 'GITLAB_REPOSITORY';
+export class GitLabRepositoryError extends SimulatorError<'GITLAB_REPOSITORY'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'GitLabRepositoryError';
+    super('GITLAB_REPOSITORY', message);
   }
 }
 

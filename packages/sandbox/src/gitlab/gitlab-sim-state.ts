@@ -12,8 +12,7 @@ export interface GitLabSimState {
 export function parseGitLabSimState(raw: unknown): GitLabSimState {
   const read = new StateReader('GitLab');
   const state = read.state(raw, 1);
-  const blobs = read.record(state.blobs, 'blobs');
-  for (const [id, content] of Object.entries(blobs)) read.string(content, `blobs.${id}`);
+  const blobs = read.recordOf(state.blobs, 'blobs', 'string');
   read.array(state.projects, 'projects').forEach((p, i) => {
     const project = read.record(p, `projects[${i}]`);
     read.integer(project.id, `projects[${i}].id`);

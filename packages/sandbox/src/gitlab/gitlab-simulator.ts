@@ -7,9 +7,9 @@
  * `{"error":"ref is missing"}`; an unencoded `/` in the file path matches no route: 404
  * `{"error":"404 Not Found"}`.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SimulatorBase, type SimulatorShell, startSimulator } from '../common/index.js';
+import { SimulatorBase, type SimulatorShell, startTokenSimulator } from '../common/index.js';
 import {
   type GitLabCommit,
   type GitLabCommitOptions,
@@ -46,7 +46,6 @@ export class GitLabSimulator extends SimulatorBase {
   }
 
   static async start(options: GitLabSimulatorOptions = {}): Promise<GitLabSimulator> {
-    const token = options.token ?? `glpat-${randomBytes(10).toString('hex')}`;
     const saved = options.state === undefined ? undefined : parseGitLabSimState(options.state);
     const projects: GitLabProject[] = saved
       ? saved.projects.map((p) =>
@@ -60,10 +59,11 @@ export class GitLabSimulator extends SimulatorBase {
       }
       projects.push(project);
     }
-    return startSimulator(
-      options.host,
-      (app, current: () => GitLabSimulator) => registerRoutes(app, token, current),
-      (shell, url) => new GitLabSimulator(shell, url, token, projects),
+    return startTokenSimulator(
+      options,
+      { prefix: 'glpat-', bytes: 10 },
+      registerRoutes,
+      (shell, url, token) => new GitLabSimulator(shell, url, token, projects),
     );
   }
 

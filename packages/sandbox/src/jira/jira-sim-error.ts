@@ -1,18 +1,18 @@
+import { SimulatorError } from '../common/simulator-error.js';
+
 /** An answer the simulated Jira refuses with: the status and Jira's own error body. */
 export interface JiraErrorBody {
   errorMessages: string[];
   errors: Record<string, string>;
 }
 
-export class JiraSimError extends Error {
-  override readonly name = 'JiraSimError';
-  readonly code = 'JIRA_SIM_REFUSED';
-
+export class JiraSimError extends SimulatorError<'JIRA_SIM_REFUSED'> {
   constructor(
     readonly status: number,
     readonly body: JiraErrorBody,
   ) {
     super(
+      'JIRA_SIM_REFUSED',
       `jira simulator refused with ${status}: ${[...body.errorMessages, ...Object.values(body.errors)].join('; ')}`,
     );
   }

@@ -92,19 +92,10 @@ export interface JiraStateIssues {
   nextCommentId: number;
   clock: number;
   keyCounters: Record<string, number>;
-  issues: Array<{
-    id: number;
-    key: string;
-    project: string;
-    issueType: string;
-    status: string;
-    values: Record<string, FieldValue>;
-    comments: SimComment[];
-    histories: SimHistory[];
-    reporter: string;
-    created: number;
-    updated: number;
-  }>;
+  /** Each issue as in memory, but its project, issue type and status by their key, name and status key. */
+  issues: Array<
+    Omit<SimIssue, 'project' | 'issueType' | 'state'> & { project: string; issueType: string; status: string }
+  >;
   /** People added after the start (by `actAs` of an unknown name), without passwords. */
   people: Array<{ name: string; displayName: string; emailAddress: string; groups: string[] }>;
 }

@@ -3,6 +3,7 @@
  * project sees gaps where other paths changed), files added, changed or deleted at a revision, and the
  * tree as it was at any revision. Directories exist while they hold a file.
  */
+import { SimulatorError } from '../common/simulator-error.js';
 
 export interface SvnFileVersion {
   /** The revision that last changed the file (SVN's "created rev"), at or before the one asked for. */
@@ -40,11 +41,9 @@ export interface SvnCommitOptions {
 }
 
 /** A commit the repository cannot take (bad path, revision not above the youngest, nothing to delete). */
-export class SvnCommitError extends Error {
-  readonly code = 'SVN_COMMIT';
+export class SvnCommitError extends SimulatorError<'SVN_COMMIT'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'SvnCommitError';
+    super('SVN_COMMIT', message);
   }
 }
 
