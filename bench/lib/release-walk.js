@@ -17,6 +17,7 @@ import {
   defaultNormalizeOptions,
   defaultReleaseSettings,
   normalizeReleaseRequest,
+  reportedDeploy,
   startRelease,
   storedSqlText,
   validateReleaseRequest,
@@ -99,21 +100,15 @@ function answer(effect, { issueKey, nextWorkflowId, taskOf }) {
     case 'cmdb.deploy':
       return {
         type: 'DEPLOYS_REPORTED',
-        deploys: effect.deploys.map((d) => ({
-          service: d.service,
-          targetId: d.target.id,
-          attempt: d.attempt,
-          outcome: 'started',
-          taskId: taskOf(d),
-        })),
+        deploys: effect.deploys.map((d) => ({ ...reportedDeploy(d), outcome: 'started', taskId: taskOf(d) })),
       };
     case 'cmdb.pollTasks':
       return {
         type: 'DEPLOY_TASKS_POLLED',
-        tasks: effect.tasks.map((t) => ({
-          service: t.service,
-          targetId: t.targetId,
-          attempt: t.attempt,
+        tasks: effect.tasks.map(({ service, targetId, attempt }) => ({
+          service,
+          targetId,
+          attempt,
           status: 'success',
           message: null,
         })),

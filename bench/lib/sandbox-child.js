@@ -45,13 +45,9 @@ async function handle(cmd, arg) {
       const { user, system } = process.cpuUsage();
       return { ms: (user + system) / 1000 };
     }
-    case 'stop':
-      await sandbox?.close();
-      setImmediate(() => process.exit(0));
-      return true;
     default:
       throw new Error(`unknown command ${cmd}`);
   }
 }
 
-answerParentCommands(handle);
+answerParentCommands(handle, () => sandbox?.close());

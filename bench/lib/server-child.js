@@ -143,13 +143,9 @@ async function handle(cmd) {
     case 'idle':
       await running?.idle?.();
       return true;
-    case 'stop':
-      await running?.close();
-      setImmediate(() => process.exit(0));
-      return true;
     default:
       throw new Error(`unknown command ${cmd}`);
   }
 }
 
-answerParentCommands(handle);
+answerParentCommands(handle, () => running?.close());

@@ -53,9 +53,6 @@ async function handle(cmd, arg) {
       return true;
     case 'run':
       return run(arg);
-    case 'stop':
-      setImmediate(() => process.exit(0));
-      return true;
     default:
       throw new Error(`unknown command ${cmd}`);
   }

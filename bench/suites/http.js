@@ -225,20 +225,11 @@ export async function runHttp({ tmp, quick }) {
     settings,
   );
   const burstRounds = 3;
-  const sqliteBursts = await burst(
-    'sqlite',
-    { dbPath: join(tmp, 'burst-baseline.sqlite') },
-    postToBaseline,
-    burstSize,
-    burstRounds,
-  );
-  const intakeBursts = await burst(
-    'cdflow',
-    { dbPath: join(tmp, 'burst.sqlite') },
-    postRelease,
-    burstSize,
-    burstRounds,
-  );
+  /** `burstRounds` bursts of `burstSize` posts to a fresh subject of `kind` storing in `dbFile`. */
+  const burstsOf = (kind, dbFile, post) =>
+    burst(kind, { dbPath: join(tmp, dbFile) }, post, burstSize, burstRounds);
+  const sqliteBursts = await burstsOf('sqlite', 'burst-baseline.sqlite', postToBaseline);
+  const intakeBursts = await burstsOf('cdflow', 'burst.sqlite', postRelease);
   const bursts = {
     sqlite: sqliteBursts[0],
     intake: intakeBursts[0],

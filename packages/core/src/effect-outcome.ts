@@ -4,8 +4,15 @@
  */
 import { finishedArcheryStatus, isFailedArcheryStatus } from './archery-status.js';
 import type { ReleaseEffect } from './release-effects.js';
-import type { EffectResultEvent } from './release-events.js';
+import type { DeployReport, EffectResultEvent } from './release-events.js';
 import type { ArcheryStatus } from './release-types.js';
+
+type CmdbDeploy = Extract<ReleaseEffect, { type: 'cmdb.deploy' }>['deploys'][number];
+
+/** Which deploy of a `cmdb.deploy` effect a report (`DEPLOYS_REPORTED`) is about: service, target, attempt. */
+export function reportedDeploy(deploy: CmdbDeploy): Pick<DeployReport, 'service' | 'targetId' | 'attempt'> {
+  return { service: deploy.service, targetId: deploy.target.id, attempt: deploy.attempt };
+}
 
 /** What the machine hears when an effect fails for good (not retryable, or retries exhausted). */
 export function effectFailedEvent(effect: ReleaseEffect, reason: string): EffectResultEvent {
@@ -35,9 +42,7 @@ export function effectFailedEvent(effect: ReleaseEffect, reason: string): Effect
       return {
         type: 'DEPLOYS_REPORTED',
         deploys: effect.deploys.map((d) => ({
-          service: d.service,
-          targetId: d.target.id,
-          attempt: d.attempt,
+          ...reportedDeploy(d),
           outcome: 'failed' as const,
           message: reason,
         })),

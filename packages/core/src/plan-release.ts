@@ -26,25 +26,27 @@ export const deployedToUatReason = 'already in UAT (has_deploy_uat)';
 export function planRelease(applied: AppliedState, request: NormalizedRequest): ReleasePlan {
   const inUat = <T extends { deployedToUat?: boolean }>(item: T) =>
     request.env === 'UAT' && item.deployedToUat === true;
+  /** An item applied whole: skipped when in UAT by other means, run when new or when `change` names a change. */
+  const planApplied = <T extends { deployedToUat?: boolean }, A>(
+    item: T,
+    done: A | undefined,
+    change: (done: A) => string | null,
+  ): PlanEntry<T> => {
+    if (inUat(item)) return skip(item, deployedToUatReason);
+    if (!done) return run(item, 'new');
+    const reason = change(done);
+    return reason === null ? skip(item, 'already applied') : run(item, reason);
+  };
+  const contentChange = (item: { hash: string }) => (done: { hash: string }) =>
+    done.hash === item.hash ? null : 'content changed';
   return {
-    sql: request.sql.map((item) => {
-      if (inUat(item)) return skip(item, deployedToUatReason);
-      const done = applied.sql[item.sqlId];
-      if (!done) return run(item, 'new');
-      return done.hash === item.hash ? skip(item, 'already applied') : run(item, 'content changed');
-    }),
-    apollo: request.apollo.map((item) => {
-      if (inUat(item)) return skip(item, deployedToUatReason);
-      const done = applied.apollo[apolloItemKey(item)];
-      if (!done) return run(item, 'new');
-      return done.value === item.value ? skip(item, 'already applied') : run(item, 'value changed');
-    }),
-    config: request.config.map((item) => {
-      if (inUat(item)) return skip(item, deployedToUatReason);
-      const done = applied.config[item.name];
-      if (!done) return run(item, 'new');
-      return done.hash === item.hash ? skip(item, 'already applied') : run(item, 'content changed');
-    }),
+    sql: request.sql.map((item) => planApplied(item, applied.sql[item.sqlId], contentChange(item))),
+    apollo: request.apollo.map((item) =>
+      planApplied(item, applied.apollo[apolloItemKey(item)], (done) =>
+        done.value === item.value ? null : 'value changed',
+      ),
+    ),
+    config: request.config.map((item) => planApplied(item, applied.config[item.name], contentChange(item))),
     code: request.code.map((item) => {
       if (item.svnVersion === '') return skip(item, 'no deploy (empty svn_version)');
       const done = applied.code[item.service];

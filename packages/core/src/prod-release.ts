@@ -10,8 +10,10 @@ import { apolloItemKey } from './plan-release.js';
 import type { PromotionSource } from './release-effects.js';
 import type { PersonEvent } from './release-events.js';
 import type {
+  ApolloItem,
   AppliedState,
   ChangeWindow,
+  ConfigItem,
   DroppedItem,
   NormalizedRequest,
   PlanEntry,
@@ -274,15 +276,44 @@ export function differencesText(differences: readonly ProdDifference[]): string 
 const exempt = (item: { deployedToUat?: boolean; prodOnly?: boolean }) =>
   item.deployedToUat === true || item.prodOnly === true;
 
-function sqlDifference(item: SqlItem, base: AppliedState | null): string | null {
+/**
+ * How an item UAT applies (SQL, config, Apollo) differs from `done`, what UAT applied of it (null: no UAT
+ * release applied anything): not at all when exempt, else what `differs` says of the applied one.
+ */
+function appliedDifference<A>(
+  item: { deployedToUat?: boolean; prodOnly?: boolean },
+  done: A | null | undefined,
+  differs: (done: A) => string | null,
+): string | null {
   if (exempt(item)) return null;
-  if (base === null) return 'no UAT release of this summary applied it';
-  const done = base.sql[item.sqlId];
+  if (done === null) return 'no UAT release of this summary applied it';
   if (!done) return 'UAT did not apply it';
-  if (item.hash !== '' && done.hash !== item.hash)
-    return `its SQL text differs from the one UAT applied (${item.hash.slice(0, 12)} here, ${done.hash.slice(0, 12)} in UAT)`;
-  return null;
+  return differs(done);
 }
+
+/** What UAT applied of the item `key` of `section`; null when no UAT release applied anything. */
+const appliedIn = <S extends 'sql' | 'config' | 'apollo'>(
+  base: AppliedState | null,
+  section: S,
+  key: string,
+) => (base === null ? null : (base[section][key] as AppliedState[S][string] | undefined));
+
+const sqlDifference = (item: SqlItem, base: AppliedState | null) =>
+  appliedDifference(item, appliedIn(base, 'sql', item.sqlId), (done) =>
+    item.hash !== '' && done.hash !== item.hash
+      ? `its SQL text differs from the one UAT applied (${item.hash.slice(0, 12)} here, ${done.hash.slice(0, 12)} in UAT)`
+      : null,
+  );
+
+const configDifference = (item: ConfigItem, base: AppliedState | null) =>
+  appliedDifference(item, appliedIn(base, 'config', item.name), (done) =>
+    done.hash === item.hash ? null : 'its content differs from what UAT applied',
+  );
+
+const apolloDifference = (item: ApolloItem, base: AppliedState | null) =>
+  appliedDifference(item, appliedIn(base, 'apollo', apolloItemKey(item)), (done) =>
+    done.value === item.value ? null : `value ${item.value} here, UAT applied ${done.value}`,
+  );
 
 function codeDifference(item: NormalizedRequest['code'][number], base: AppliedState | null): string | null {
   if (item.svnVersion === '' || item.prodOnly === true) return null;
@@ -293,28 +324,6 @@ function codeDifference(item: NormalizedRequest['code'][number], base: AppliedSt
     return `version ${item.svnVersion} here, UAT deployed ${done.svnVersion}`;
   if (done.tag !== item.tag) return `tag ${item.tag} here, UAT deployed tag ${done.tag}`;
   return null;
-}
-
-function configDifference(
-  item: NormalizedRequest['config'][number],
-  base: AppliedState | null,
-): string | null {
-  if (exempt(item)) return null;
-  if (base === null) return 'no UAT release of this summary applied it';
-  const done = base.config[item.name];
-  if (!done) return 'UAT did not apply it';
-  return done.hash === item.hash ? null : 'its content differs from what UAT applied';
-}
-
-function apolloDifference(
-  item: NormalizedRequest['apollo'][number],
-  base: AppliedState | null,
-): string | null {
-  if (exempt(item)) return null;
-  if (base === null) return 'no UAT release of this summary applied it';
-  const done = base.apollo[apolloItemKey(item)];
-  if (!done) return 'UAT did not apply it';
-  return done.value === item.value ? null : `value ${item.value} here, UAT applied ${done.value}`;
 }
 
 /**
@@ -385,6 +394,18 @@ export const defaultSqlFileFilters: SqlFileFilters = { UAT: ['ONLYPROD'], PRO: [
 /** The mark of `file` that keeps it out of `env`, or null. */
 export function sqlFileMark(file: string, filters: SqlFileFilters, env: 'UAT' | 'PRO'): string | null {
   return filters[env].find((mark) => mark !== '' && file.includes(mark)) ?? null;
+}
+
+/** What a UAT release promoted to production hands over: what it ran and applied, as it stands. */
+export function promotionSource(context: ReleaseContext): PromotionSource {
+  return {
+    releaseId: context.releaseId,
+    summary: context.summary,
+    request: context.request,
+    applied: context.applied,
+    sqlTexts: context.sqlTexts ?? {},
+    version: context.request.version,
+  };
 }
 
 /**

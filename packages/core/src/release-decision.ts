@@ -223,45 +223,54 @@ function toEffects(
     if (!isReleaseEffectType(action.type)) continue;
     const params = (action.params ?? {}) as Record<string, unknown>;
     const effect = { type: action.type, ...params } as ReleaseEffect;
-    let key: string;
-    switch (effect.type) {
-      case 'jira.ensureIssue':
-        key = `${context.releaseId}:issue`;
-        break;
-      case 'archery.submitOrder':
-        key = `${context.releaseId}:sql:${effect.order.sqlId}:${effect.order.hash}`;
-        break;
-      case 'sql.fetch':
-        key = `${context.releaseId}:sql.fetch:${effect.ref}`;
-        break;
-      case 'archery.cancelOrder':
-        key = `${context.releaseId}:cancel:${effect.workflowId}`;
-        break;
-      case 'release.promote':
-        key = `${context.releaseId}:promote`;
-        break;
-      case 'cmdb.findTargets':
-        key = `${base}:${effect.type}:${effect.service}`;
-        break;
-      case 'jira.moveTo':
-        key = `${base}:${effect.type}:${effect.state}`;
-        break;
-      case 'timer.schedule':
-      case 'timer.cancel':
-        key = `${base}:${effect.type}:${effect.timer}`;
-        break;
-      case 'archery.executeOrder':
-        key = `${base}:${effect.type}:${effect.workflowId}`;
-        break;
-      default:
-        key = `${base}:${effect.type}`;
-    }
+    const detail = decisionDetail(effect);
+    const key =
+      releaseScopedKey(context.releaseId, effect) ??
+      (detail === undefined ? `${base}:${effect.type}` : `${base}:${effect.type}:${detail}`);
     // Two effects of one type and detail in one decision stay distinct.
     const n = used.get(key) ?? 0;
     used.set(key, n + 1);
     effects.push({ ...effect, idempotencyKey: n === 0 ? key : `${key}:${n + 1}`, revision });
   }
   return effects;
+}
+
+/**
+ * The key of an effect that is done once for the whole release, whatever decision asks for it again (the
+ * issue, an order of one content, a file read, a cancel, the promotion); undefined for the others.
+ */
+function releaseScopedKey(releaseId: string, effect: ReleaseEffect): string | undefined {
+  switch (effect.type) {
+    case 'jira.ensureIssue':
+      return `${releaseId}:issue`;
+    case 'archery.submitOrder':
+      return `${releaseId}:sql:${effect.order.sqlId}:${effect.order.hash}`;
+    case 'sql.fetch':
+      return `${releaseId}:sql.fetch:${effect.ref}`;
+    case 'archery.cancelOrder':
+      return `${releaseId}:cancel:${effect.workflowId}`;
+    case 'release.promote':
+      return `${releaseId}:promote`;
+    default:
+      return undefined;
+  }
+}
+
+/** What tells one effect of a decision from another of its type (the service, status, timer, order). */
+function decisionDetail(effect: ReleaseEffect): string | number | undefined {
+  switch (effect.type) {
+    case 'cmdb.findTargets':
+      return effect.service;
+    case 'jira.moveTo':
+      return effect.state;
+    case 'timer.schedule':
+    case 'timer.cancel':
+      return effect.timer;
+    case 'archery.executeOrder':
+      return effect.workflowId;
+    default:
+      return undefined;
+  }
 }
 
 /** A production release's settings and progress as it starts (null for a UAT release). */
@@ -387,6 +396,28 @@ function newlyAppliedVersion(before: string | null, after: string, context: Rele
   return arrived ? context.request.version : null;
 }
 
+/**
+ * The decision of an accepted transition (or of the start) that reached `stamped`, its context stamped
+ * with the decision's revision: persisted, with the effects of `actions` keyed. `before`: the state left.
+ */
+function acceptedDecision(
+  stamped: AnyMachineSnapshot,
+  actions: ReadonlyArray<{ type: string; params?: unknown }>,
+  before: string | null,
+): Decision {
+  const state = stateIdOf(stamped.value);
+  const context = stamped.context as ReleaseContext;
+  return {
+    accepted: true,
+    refusal: null,
+    next: persist(stamped),
+    state,
+    context,
+    effects: toEffects(actions, context),
+    appliedVersion: newlyAppliedVersion(before, state, context),
+  };
+}
+
 /** The first decision of a release: iteration 1, `jira.ensureIssue` first, then what the plan needs. */
 export function startRelease(input: StartReleaseInput): Decision {
   const prod = prodStart(input);
@@ -399,7 +430,6 @@ export function startRelease(input: StartReleaseInput): Decision {
     ...(input.sqlTexts ? { sqlTexts: input.sqlTexts } : {}),
     ...(prod ? { prod: prod.progress } : {}),
   });
-  const state = stateIdOf(snapshot.value);
   const initial = snapshot.context as ReleaseContext;
   // The first decision keeps revision 1 (decide stamps later ones): a move it made to mirror Jira is
   // where Jira is as of revision 1, not of a revision 2 no decision has yet (its moves would be dropped
@@ -407,15 +437,7 @@ export function startRelease(input: StartReleaseInput): Decision {
   const context: ReleaseContext =
     initial.jiraMirrorSince === undefined ? initial : { ...initial, jiraMirrorSince: initial.revision };
   const stamped = (context === initial ? snapshot : { ...snapshot, context }) as AnyMachineSnapshot;
-  return {
-    accepted: true,
-    refusal: null,
-    next: persist(stamped),
-    state,
-    context,
-    effects: toEffects(actions as Array<{ type: string; params?: unknown }>, context),
-    appliedVersion: newlyAppliedVersion(null, state, context),
-  };
+  return acceptedDecision(stamped, actions as Array<{ type: string; params?: unknown }>, null);
 }
 
 /**
@@ -453,17 +475,7 @@ export function decide(persisted: PersistedRelease, event: ReleaseEvent): Decisi
     revision: (current.context as ReleaseContext).revision + 1,
   };
   // A snapshot is a plain object: stamping the revision needs no second resolve.
-  const stamped = { ...next, context } as AnyMachineSnapshot;
-  const state = stateIdOf(stamped.value);
-  return {
-    accepted: true,
-    refusal: null,
-    next: persist(stamped),
-    state,
-    context,
-    effects: toEffects(actions, context),
-    appliedVersion: newlyAppliedVersion(beforeState, state, context),
-  };
+  return acceptedDecision({ ...next, context } as AnyMachineSnapshot, actions, beforeState);
 }
 
 export function describeRelease(persisted: PersistedRelease): ReleaseDescription {

@@ -37,6 +37,7 @@ import {
   prodDifferences,
   prodJiraStatus,
   prodMoveNames,
+  promotionSource,
   rejectionRefusal,
 } from './prod-release.js';
 import {
@@ -1040,14 +1041,7 @@ export const promoteToProduction = releaseSetup.createAction(
       type: 'release.promote',
       params: {
         by: event.by,
-        uat: {
-          releaseId: context.releaseId,
-          summary: context.summary,
-          request: context.request,
-          applied: context.applied,
-          sqlTexts: context.sqlTexts ?? {},
-          version: context.request.version,
-        },
+        uat: promotionSource(context),
       },
     });
   }),

@@ -13,6 +13,7 @@
  */
 import { and, assertEvent } from 'xstate';
 import { releaseIssueContent } from './jira-issue-content.js';
+import type { JiraMirrorState, JiraMoveKey } from './jira-workflow.js';
 import {
   apolloFailedComment,
   codeFailedComment,
@@ -68,7 +69,7 @@ import {
   sqlToCheck,
   unfinishedOrders,
 } from './release-progress.js';
-import { codeStageTimers, sqlStageTimers } from './release-timers.js';
+import { codeStageTimers, sqlStageTimers, type TimerName } from './release-timers.js';
 import type { ReleaseContext } from './release-types.js';
 
 export type { EffectParams, ReleaseInput } from './release-machine-setup.js';
@@ -78,6 +79,32 @@ export const releaseMachineVersion = 1;
 
 /** Who moves a state on (see the file comment). */
 export type WaitsOn = 'person' | 'upstream' | 'timer';
+
+/** A Jira comment written from the event of type `type` that the transition takes (and the context). */
+function commentOn<const T extends ReleaseEvent['type']>(
+  type: T,
+  body: (event: Extract<ReleaseEvent, { type: T }>, context: ReleaseContext) => string,
+) {
+  return {
+    type: 'jira.comment',
+    params: ({ context, event }: { context: ReleaseContext; event: ReleaseEvent }) => {
+      assertEvent(event, type);
+      return { body: body(event as unknown as Extract<ReleaseEvent, { type: T }>, context) };
+    },
+  } as const;
+}
+
+/** Ask Archery where each order goes (group, instance, database), before anything is submitted. */
+const resolveRoutes = {
+  type: 'archery.resolveRoutes',
+  params: ({ context }: { context: ReleaseContext }) => ({ routes: routesToResolve(context) }),
+} as const;
+
+/** Archery's own check of every item about to be submitted, in the database it runs in. */
+const checkSql = {
+  type: 'archery.checkSql',
+  params: ({ context }: { context: ReleaseContext }) => ({ items: sqlToCheck(context) }),
+} as const;
 
 /** The answer to a refused SQL升级成功: the orders Archery does not show finished, with their ids and statuses. */
 const confirmationRefusedComment = {
@@ -128,6 +155,35 @@ function onDeployEvent(options: { deploys: boolean }) {
     { guard: 'deployEventApplies', actions: ['recordDeployEvent', ...next] },
   ] as const;
 }
+
+/**
+ * A transition to the sibling state `state` that Jira mirrors: `record` runs first, then the Jira move
+ * (preferring the transition `via`).
+ */
+function moveTo<const A extends readonly unknown[]>(state: JiraMirrorState, via: JiraMoveKey, ...record: A) {
+  return { target: state, actions: [...record, ...moveJira(state, via)] } as const;
+}
+
+/**
+ * A `TIMER_FIRED` transition for `timer`: taken while the timer is pending, it forgets the timer (it fired),
+ * then runs `then.actions`.
+ */
+function onTimer<const T extends TimerName, const A extends readonly unknown[] = readonly []>(
+  timer: T,
+  then: { target?: string; actions?: A },
+) {
+  return {
+    ...then,
+    guard: { type: 'timerPending', params: { timer } },
+    actions: [{ type: 'removeTimer', params: { timer } }, ...((then.actions ?? []) as A)],
+  } as const;
+}
+
+/** While a deploy waits (for a window, a delay), the targets looked up meanwhile are recorded. */
+const lookUpsWhileWaiting = {
+  DEPLOY_TARGETS_FOUND: onDeployEvent({ deploys: false }),
+  DEPLOY_FAILED: onDeployEvent({ deploys: false }),
+} as const;
 
 export const releaseMachine = releaseSetup.createMachine({
   id: 'release',
@@ -220,13 +276,9 @@ export const releaseMachine = releaseSetup.createMachine({
               target: 'failed',
               actions: [
                 'recordSqlFetchFailure',
-                {
-                  type: 'jira.comment',
-                  params: ({ event }) => {
-                    assertEvent(event, 'SQL_FETCH_FAILED');
-                    return { body: sqlFetchFailedComment(event.ref, event.sqlIds, event.reason) };
-                  },
-                },
+                commentOn('SQL_FETCH_FAILED', (event) =>
+                  sqlFetchFailedComment(event.ref, event.sqlIds, event.reason),
+                ),
               ],
             },
           },
@@ -251,13 +303,7 @@ export const releaseMachine = releaseSetup.createMachine({
                 target: 'failed',
                 actions: [
                   'recordPolicyFindings',
-                  {
-                    type: 'jira.comment',
-                    params: ({ event }) => {
-                      assertEvent(event, 'POLICY_CHECKED');
-                      return { body: policyRefusedComment(event.findings) };
-                    },
-                  },
+                  commentOn('POLICY_CHECKED', (event) => policyRefusedComment(event.findings)),
                 ],
               },
               { target: 'routing', actions: 'recordPolicyFindings' },
@@ -267,23 +313,14 @@ export const releaseMachine = releaseSetup.createMachine({
         // Where each order goes in Archery (group, instance, database), before anything is submitted.
         resolvingRoutes: {
           meta: { waitsOn: 'upstream' },
-          entry: {
-            type: 'archery.resolveRoutes',
-            params: ({ context }) => ({ routes: routesToResolve(context) }),
-          },
+          entry: resolveRoutes,
           on: {
             SQL_ROUTES_RESOLVED: { target: 'routing', actions: 'recordRoutes' },
             SQL_ROUTES_FAILED: {
               target: 'failed',
               actions: [
                 'recordRouteFailures',
-                {
-                  type: 'jira.comment',
-                  params: ({ event }) => {
-                    assertEvent(event, 'SQL_ROUTES_FAILED');
-                    return { body: routesFailedComment(event.failures) };
-                  },
-                },
+                commentOn('SQL_ROUTES_FAILED', (event) => routesFailedComment(event.failures)),
               ],
             },
           },
@@ -292,10 +329,7 @@ export const releaseMachine = releaseSetup.createMachine({
         // and nothing is submitted (not even the items before it); warnings are recorded on the release.
         checkingSql: {
           meta: { waitsOn: 'upstream' },
-          entry: {
-            type: 'archery.checkSql',
-            params: ({ context }) => ({ items: sqlToCheck(context) }),
-          },
+          entry: checkSql,
           on: {
             SQL_CHECKED: [
               {
@@ -337,13 +371,7 @@ export const releaseMachine = releaseSetup.createMachine({
               target: 'failed',
               actions: [
                 'recordSubmitFailure',
-                {
-                  type: 'jira.comment',
-                  params: ({ event }) => {
-                    assertEvent(event, 'SQL_SUBMIT_FAILED');
-                    return { body: submitFailedComment(event.sqlId, event.reason) };
-                  },
-                },
+                commentOn('SQL_SUBMIT_FAILED', (event) => submitFailedComment(event.sqlId, event.reason)),
               ],
             },
           },
@@ -388,13 +416,11 @@ export const releaseMachine = releaseSetup.createMachine({
           target: 'sqlPending.failed',
           actions: ['recordSqlReportedFailed', ...moveJira('sqlPending', 'sqlFailed')],
         },
-        TIMER_FIRED: {
-          guard: { type: 'timerPending', params: { timer: 'archery.poll' } },
+        TIMER_FIRED: onTimer('archery.poll', {
           actions: [
-            { type: 'removeTimer', params: { timer: 'archery.poll' } },
             {
               type: 'archery.pollOrders',
-              params: ({ context }) => ({
+              params: ({ context }: { context: ReleaseContext }) => ({
                 workflowIds: context.sqlOrders.flatMap((o) => (o.workflowId === null ? [] : [o.workflowId])),
                 known: context.sqlOrders.flatMap((o) =>
                   o.workflowId === null ? [] : [{ workflowId: o.workflowId, status: o.status }],
@@ -403,7 +429,7 @@ export const releaseMachine = releaseSetup.createMachine({
               }),
             },
           ],
-        },
+        }),
         SQL_ORDERS_POLLED: [
           {
             // Every mode: an order that ended without running fails the release (manual included).
@@ -520,14 +546,8 @@ export const releaseMachine = releaseSetup.createMachine({
       description: 'CONFIG执行中: ops apply apollo_info / config_info and confirm',
       initial: 'routing',
       on: {
-        CONFIG_CONFIRMED: {
-          target: 'codeExecuting',
-          actions: ['recordConfigConfirmed', ...moveJira('codeExecuting', 'configSucceeded')],
-        },
-        CONFIG_REPORTED_FAILED: {
-          target: 'fixing',
-          actions: ['recordConfigFailure', ...moveJira('fixing', 'configFailed')],
-        },
+        CONFIG_CONFIRMED: moveTo('codeExecuting', 'configSucceeded', 'recordConfigConfirmed'),
+        CONFIG_REPORTED_FAILED: moveTo('fixing', 'configFailed', 'recordConfigFailure'),
       },
       states: {
         routing: {
@@ -570,13 +590,7 @@ export const releaseMachine = releaseSetup.createMachine({
               actions: [
                 'recordConfigFailure',
                 ...moveJira('fixing', 'configFailed'),
-                {
-                  type: 'jira.comment',
-                  params: ({ event }) => {
-                    assertEvent(event, 'CONFIG_APPLY_FAILED');
-                    return { body: apolloFailedComment(event.reason) };
-                  },
-                },
+                commentOn('CONFIG_APPLY_FAILED', (event) => apolloFailedComment(event.reason)),
               ],
             },
           },
@@ -617,8 +631,7 @@ export const releaseMachine = releaseSetup.createMachine({
               { guard: 'windowOpen', target: 'routing', actions: 'recordWindow' },
               { target: 'waitingForWindow', actions: 'recordWindow' },
             ],
-            DEPLOY_TARGETS_FOUND: onDeployEvent({ deploys: false }),
-            DEPLOY_FAILED: onDeployEvent({ deploys: false }),
+            ...lookUpsWhileWaiting,
           },
         },
         waitingForWindow: {
@@ -627,13 +640,8 @@ export const releaseMachine = releaseSetup.createMachine({
           meta: { waitsOn: 'timer' },
           entry: scheduleWindowTimer,
           on: {
-            TIMER_FIRED: {
-              guard: { type: 'timerPending', params: { timer: 'prod.window' } },
-              target: 'checkingWindow',
-              actions: { type: 'removeTimer', params: { timer: 'prod.window' } },
-            },
-            DEPLOY_TARGETS_FOUND: onDeployEvent({ deploys: false }),
-            DEPLOY_FAILED: onDeployEvent({ deploys: false }),
+            TIMER_FIRED: onTimer('prod.window', { target: 'checkingWindow' }),
+            ...lookUpsWhileWaiting,
           },
         },
         delaying: {
@@ -641,13 +649,8 @@ export const releaseMachine = releaseSetup.createMachine({
           // The original waited for image sync before deploying; the targets are looked up meanwhile.
           entry: scheduleTimer('deploy.delay'),
           on: {
-            TIMER_FIRED: {
-              guard: { type: 'timerPending', params: { timer: 'deploy.delay' } },
-              target: 'deploying',
-              actions: { type: 'removeTimer', params: { timer: 'deploy.delay' } },
-            },
-            DEPLOY_TARGETS_FOUND: onDeployEvent({ deploys: false }),
-            DEPLOY_FAILED: onDeployEvent({ deploys: false }),
+            TIMER_FIRED: onTimer('deploy.delay', { target: 'deploying' }),
+            ...lookUpsWhileWaiting,
           },
         },
         deploying: {
@@ -659,36 +662,16 @@ export const releaseMachine = releaseSetup.createMachine({
             DEPLOYS_REPORTED: onDeployEvent({ deploys: true }),
             DEPLOY_TASKS_POLLED: onDeployEvent({ deploys: true }),
             TIMER_FIRED: [
-              {
-                // Deploys that found no free slot are sent again, then the running tasks are polled: a
-                // poll waits (quietly) for a task to change, so the deploys go first, not behind it.
-                guard: { type: 'timerPending', params: { timer: 'cmdb.poll' } },
-                actions: [
-                  { type: 'removeTimer', params: { timer: 'cmdb.poll' } },
-                  'requeueDeploys',
-                  deployPending,
-                  pollCmdbTasks,
-                ],
-              },
-              {
-                // The retry pause is over: failed deploys with attempts left are sent again.
-                guard: { type: 'timerPending', params: { timer: 'deploy.retry' } },
-                actions: [
-                  { type: 'removeTimer', params: { timer: 'deploy.retry' } },
-                  'startDeployRetries',
-                  deployPending,
-                ],
-              },
-              {
-                // Whatever has not finished by now failed; no retry after the stage's deadline.
-                guard: { type: 'timerPending', params: { timer: 'deploy.timeout' } },
+              // Deploys that found no free slot are sent again, then the running tasks are polled: a
+              // poll waits (quietly) for a task to change, so the deploys go first, not behind it.
+              onTimer('cmdb.poll', { actions: ['requeueDeploys', deployPending, pollCmdbTasks] }),
+              // The retry pause is over: failed deploys with attempts left are sent again.
+              onTimer('deploy.retry', { actions: ['startDeployRetries', deployPending] }),
+              // Whatever has not finished by now failed; no retry after the stage's deadline.
+              onTimer('deploy.timeout', {
                 target: '#release.fixing',
-                actions: [
-                  { type: 'removeTimer', params: { timer: 'deploy.timeout' } },
-                  'timeOutDeployments',
-                  ...codeFailed,
-                ],
-              },
+                actions: ['timeOutDeployments', ...codeFailed],
+              }),
             ],
           },
         },
@@ -699,37 +682,25 @@ export const releaseMachine = releaseSetup.createMachine({
       meta: { waitsOn: 'person', resting: true },
       entry: 'recordAppliedVersion',
       on: {
-        NEW_ITERATION: {
-          target: 'sqlPending',
-          // Fields first, then the transition, so no webhook sees stale fields (rule 7).
-          actions: [...beginIterationFromRequest, ...moveJira('sqlPending', 'uatAutoIteration')],
-        },
-        UAT_AUTO_ITERATION: {
-          target: 'sqlPending',
-          actions: [...beginIterationFromLatestRequest, ...moveJira('sqlPending', 'uatAutoIteration')],
-        },
-        UAT_MANUAL_ITERATION: { target: 'fixing', actions: moveJira('fixing', 'uatManualIteration') },
+        // Fields first, then the transition, so no webhook sees stale fields (rule 7).
+        NEW_ITERATION: moveTo('sqlPending', 'uatAutoIteration', ...beginIterationFromRequest),
+        UAT_AUTO_ITERATION: moveTo('sqlPending', 'uatAutoIteration', ...beginIterationFromLatestRequest),
+        UAT_MANUAL_ITERATION: moveTo('fixing', 'uatManualIteration'),
         // The production release is created by the host from exactly what this release applied.
         PROMOTE_TO_PROD: {
           guard: 'prodUpstreamsReady',
           target: 'prodUpgrade',
           actions: [...moveJira('prodUpgrade', 'promoteToProd'), promoteToProduction],
         },
-        FINISH: { target: 'closed', actions: moveJira('closed', 'finish') },
+        FINISH: moveTo('closed', 'finish'),
       },
     },
     fixing: {
       description: '开发/运维修改: dev/ops fix a config or code failure',
       meta: { waitsOn: 'person' },
       on: {
-        RESUBMIT_CONFIG: {
-          target: 'configExecuting',
-          actions: ['replanConfig', ...moveJira('configExecuting', 'resubmitConfig')],
-        },
-        RESUBMIT_CODE: {
-          target: 'codeExecuting',
-          actions: ['replanCode', ...moveJira('codeExecuting', 'resubmitCode')],
-        },
+        RESUBMIT_CONFIG: moveTo('configExecuting', 'resubmitConfig', 'replanConfig'),
+        RESUBMIT_CODE: moveTo('codeExecuting', 'resubmitCode', 'replanCode'),
         RESUBMIT_ITERATION: {
           target: 'sqlPending',
           actions: [...beginIterationFromLatestRequest, moveJiraForIteration],
@@ -785,7 +756,7 @@ export const releaseMachine = releaseSetup.createMachine({
       description: '运营升级完成: production is upgraded',
       meta: { waitsOn: 'person', resting: true },
       entry: 'recordAppliedVersion',
-      on: { FINISH: { target: 'closed', actions: moveJira('closed', 'finish') } },
+      on: { FINISH: moveTo('closed', 'finish') },
     },
     closed: { type: 'final', description: '升级流程结束' },
   },

@@ -25,23 +25,20 @@ export const codeStageTimers: readonly TimerName[] = [
   'prod.window',
 ];
 
+/** How long each timer waits, read from the release's settings. */
+const timerDelays: Record<TimerName, (settings: ReleaseSettings) => number> = {
+  'archery.poll': (s) => s.archeryPollMs,
+  'cmdb.poll': (s) => s.cmdbPollMs,
+  'deploy.delay': (s) => s.preDeployDelayMs,
+  'deploy.timeout': (s) => s.deployTimeoutMs,
+  // Releases started before the pause was a setting wait as the original did.
+  'deploy.retry': (s) => s.deployRetryPauseMs ?? 10_000,
+  // Scheduled with the delay to the next window's start (core computes it from the host's clock).
+  'prod.window': () => 0,
+};
+
 export function timerDelayMs(settings: ReleaseSettings, timer: TimerName): number {
-  switch (timer) {
-    case 'archery.poll':
-      return settings.archeryPollMs;
-    case 'cmdb.poll':
-      return settings.cmdbPollMs;
-    case 'deploy.delay':
-      return settings.preDeployDelayMs;
-    case 'deploy.timeout':
-      return settings.deployTimeoutMs;
-    case 'deploy.retry':
-      // Releases started before the pause was a setting wait as the original did.
-      return settings.deployRetryPauseMs ?? 10_000;
-    case 'prod.window':
-      // Scheduled with the delay to the next window's start (core computes it from the host's clock).
-      return 0;
-  }
+  return timerDelays[timer](settings);
 }
 
 export function isTimerName(value: string): value is TimerName {

@@ -168,81 +168,76 @@ describe('NonRetryableError and RetryAfterError (effects: "never retry", "retry 
 });
 
 describe("core's errors are CdflowErrors with their names, codes and fields", () => {
-  it('UnknownProjectError', () => {
-    const err = new UnknownProjectError('B99', ['A18', 'B01']);
+  it.each<[string, () => Error, Record<string, unknown>]>([
+    [
+      'UnknownProjectError',
+      () => new UnknownProjectError('B99', ['A18', 'B01']),
+      {
+        code: 'UNKNOWN_PROJECT',
+        retryable: false,
+        project: 'B99',
+        knownProjects: ['A18', 'B01'],
+        message:
+          'Unknown project "B99": known projects are A18, B01. ' +
+          'Add it to the project map of the configuration or fix the request.',
+      },
+    ],
+    [
+      'RoutingError',
+      () => new RoutingError('3', 'svn_path "x" names no database'),
+      {
+        code: 'SQL_ROUTING',
+        sqlId: '3',
+        message:
+          'Cannot route SQL item "3" to Archery: svn_path "x" names no database. ' +
+          'Give instance, db_name and group in the item, or an svn_path like "database_acc/db_a18/acc".',
+      },
+    ],
+    [
+      'InvalidRequestItemError',
+      () => new InvalidRequestItemError('/code_info/0/tag', 'must be V1, V2 or empty'),
+      {
+        code: 'INVALID_REQUEST_ITEM',
+        path: '/code_info/0/tag',
+        message: '/code_info/0/tag: must be V1, V2 or empty',
+      },
+    ],
+    [
+      'MachineVersionError',
+      () => new MachineVersionError(7, 1),
+      {
+        code: 'MACHINE_VERSION',
+        found: 7,
+        expected: 1,
+        message:
+          'Snapshot of release machine version 7 cannot be loaded by machine version 1: ' +
+          'migrate the snapshot or run the cdflow version that wrote it.',
+      },
+    ],
+  ])('%s', (name, make, fields) => {
+    const err = make();
     expect(err).toBeInstanceOf(CdflowError);
-    expect(err).toMatchObject({
-      name: 'UnknownProjectError',
-      code: 'UNKNOWN_PROJECT',
-      retryable: false,
-      project: 'B99',
-      knownProjects: ['A18', 'B01'],
-      message:
-        'Unknown project "B99": known projects are A18, B01. ' +
-        'Add it to the project map of the configuration or fix the request.',
-    });
-  });
-
-  it('RoutingError', () => {
-    const err = new RoutingError('3', 'svn_path "x" names no database');
-    expect(err).toMatchObject({
-      name: 'RoutingError',
-      code: 'SQL_ROUTING',
-      sqlId: '3',
-      message:
-        'Cannot route SQL item "3" to Archery: svn_path "x" names no database. ' +
-        'Give instance, db_name and group in the item, or an svn_path like "database_acc/db_a18/acc".',
-    });
-  });
-
-  it('InvalidRequestItemError', () => {
-    const err = new InvalidRequestItemError('/code_info/0/tag', 'must be V1, V2 or empty');
-    expect(err).toMatchObject({
-      name: 'InvalidRequestItemError',
-      code: 'INVALID_REQUEST_ITEM',
-      path: '/code_info/0/tag',
-      message: '/code_info/0/tag: must be V1, V2 or empty',
-    });
-  });
-
-  it('MachineVersionError', () => {
-    const err = new MachineVersionError(7, 1);
-    expect(err).toMatchObject({
-      name: 'MachineVersionError',
-      code: 'MACHINE_VERSION',
-      found: 7,
-      expected: 1,
-      message:
-        'Snapshot of release machine version 7 cannot be loaded by machine version 1: ' +
-        'migrate the snapshot or run the cdflow version that wrote it.',
-    });
+    expect(err).toMatchObject({ name, ...fields });
   });
 });
 
 describe('errorAnswer: the HTTP answer of an error', () => {
+  /** The 400 answer of an error about one field of the request: its message, and the field's path with it. */
+  const fieldAnswer = (err: Error, error: string, path: string, extra: Record<string, unknown> = {}) => ({
+    status: 400,
+    body: { error, message: err.message, errors: [{ path, message: err.message }], ...extra },
+  });
+
   it("answers an unknown project as the intake route does today, the field's path included", () => {
     const err = new UnknownProjectError('B99', ['A18']);
-    expect(errorAnswer(err)).toEqual({
-      status: 400,
-      body: {
-        error: 'unknown_project',
-        message: err.message,
-        errors: [{ path: '/project', message: err.message }],
-        knownProjects: ['A18'],
-      },
-    });
+    expect(errorAnswer(err)).toEqual(
+      fieldAnswer(err, 'unknown_project', '/project', { knownProjects: ['A18'] }),
+    );
   });
 
   it('answers routing and item errors as invalid_request naming the field', () => {
     const routing = new RoutingError('3', 'no group');
-    expect(errorAnswer(routing)).toEqual({
-      status: 400,
-      body: {
-        error: 'invalid_request',
-        message: routing.message,
-        errors: [{ path: '/sql_info', message: routing.message }],
-      },
-    });
+    expect(errorAnswer(routing)).toEqual(fieldAnswer(routing, 'invalid_request', '/sql_info'));
     const item = new InvalidRequestItemError('/code_info/0/tag', 'must be V1, V2 or empty');
     expect(errorAnswer(item).body).toEqual({
       error: 'invalid_request',

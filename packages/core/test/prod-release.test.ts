@@ -14,8 +14,8 @@ import {
   jiraStatusOf,
   type NormalizedRequest,
   type ProdSettings,
-  type PromotionSource,
   promotedRequest,
+  promotionSource,
   type ReleaseEvent,
   type ReleaseSettings,
   startRelease,
@@ -94,18 +94,6 @@ function uatComplete(request: NormalizedRequest = normalizedFixture('first-upgra
   return d;
 }
 
-function sourceOf(d: Decision): PromotionSource {
-  const c = d.context;
-  return {
-    releaseId: c.releaseId,
-    summary: c.summary,
-    request: c.request,
-    applied: c.applied,
-    sqlTexts: c.sqlTexts ?? {},
-    version: c.request.version,
-  };
-}
-
 class Prod {
   last: Decision;
   constructor(
@@ -147,7 +135,7 @@ class Prod {
 
 function promoted(s: ReleaseSettings = prodRunSettings()): { prod: Prod; uat: Decision } {
   const uat = uatComplete();
-  const prod = new Prod(promotedRequest(sourceOf(uat)), s, 'promotion', uat);
+  const prod = new Prod(promotedRequest(promotionSource(uat.context)), s, 'promotion', uat);
   prod.send({ type: 'ISSUE_READY', issueKey: 'AC-2', created: true });
   return { prod, uat };
 }
@@ -180,7 +168,7 @@ describe('promotion: the production release is exactly what UAT applied', () => 
     });
     expect(request.sql.map((s) => s.sqlId)).toEqual([SQL1, SQL2, 'a18-uat-only']);
     const uat = uatComplete(request);
-    const pro = promotedRequest(sourceOf(uat));
+    const pro = promotedRequest(promotionSource(uat.context));
     expect(pro.env).toBe('PRO');
     expect(pro.sql.map((s) => [s.seq, s.sqlId])).toEqual([
       [1, SQL1],

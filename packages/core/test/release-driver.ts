@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import {
   type ArcheryStatus,
   type Decision,
+  type DeployReport,
   decide,
   defaultReleaseSettings,
   type NormalizedRequest,
@@ -15,6 +16,7 @@ import {
   startRelease,
   validateReleaseRequest,
 } from '@cdflow/core';
+import { expect } from 'vitest';
 import type { PolledTask } from './upstream-answers.js';
 
 export function fixture(name: string): Record<string, unknown> {
@@ -138,6 +140,11 @@ export class Drive {
     return this.send({ type: 'DEPLOY_TASKS_POLLED', tasks });
   }
 
+  /** The host reports what the CMDB answered to the deploys it sent. */
+  reportDeploys(deploys: DeployReport[]): Decision {
+    return this.send({ type: 'DEPLOYS_REPORTED', deploys });
+  }
+
   get state(): string {
     return this.last.state;
   }
@@ -145,6 +152,16 @@ export class Drive {
   get context() {
     return this.last.context;
   }
+}
+
+/** The decision reached `state` and asked for exactly `effects` (as `summarize` writes them), in order. */
+export function expectDecision(
+  decision: Pick<Decision, 'state' | 'effects'>,
+  state: string,
+  effects: string[],
+): void {
+  expect(decision.state).toBe(state);
+  expect(summarize(decision.effects)).toEqual(effects);
 }
 
 /** Effects as short readable strings: `jira.moveTo sqlExecuting via submitSql`, `archery.submitOrder a18-1`. */

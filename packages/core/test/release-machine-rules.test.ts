@@ -11,7 +11,7 @@ import {
 } from '@cdflow/core';
 import { describe, expect, it } from 'vitest';
 import { CONSOLE, REPORT, SQL1, SQL2 } from './first-upgrade-items.js';
-import { Drive, normalizedFixture, settings, summarize } from './release-driver.js';
+import { Drive, expectDecision, normalizedFixture, settings, summarize } from './release-driver.js';
 import { orderSubmitted, polledTask, readOrder } from './upstream-answers.js';
 
 const first = () => normalizedFixture('first-upgrade.json');
@@ -62,6 +62,23 @@ const sqlSucceededEffects = [
   'jira.showOrders',
 ];
 
+/** An order failed in Archery: Jira goes back to SQL待执行 with a comment, the order list shown again. */
+const orderFailedEffects = ['jira.moveTo sqlPending via sqlFailed', 'jira.comment', 'jira.showOrders'];
+
+/** The SQL stage starting in watch mode: Jira moves on, Archery is polled on a timer, the list is shown. */
+const watchStartEffects = [
+  'jira.moveTo sqlExecuting via submitSql',
+  'timer.schedule archery.poll',
+  'jira.showOrders',
+];
+
+/** UAT自动迭代升级 from uatComplete: the fields first, then the Jira move, then the policy check. */
+const autoIterationEffects = [
+  'jira.updateFields',
+  'jira.moveTo sqlPending via uatAutoIteration',
+  'policy.check',
+];
+
 /** Both SQL items routed to the database named after their instance. */
 const routedToAcc: ReleaseEvent = {
   type: 'SQL_ROUTES_RESOLVED',
@@ -85,10 +102,11 @@ const answered = (
 
 function toUatComplete(): Drive {
   const d = findTargets(toCodeExecuting());
-  d.send({
-    type: 'DEPLOYS_REPORTED',
-    deploys: [started(CONSOLE, 12, 1, 't1'), started(CONSOLE, 13, 1, 't2'), started(REPORT, 20, 1, 't3')],
-  });
+  d.reportDeploys([
+    started(CONSOLE, 12, 1, 't1'),
+    started(CONSOLE, 13, 1, 't2'),
+    started(REPORT, 20, 1, 't3'),
+  ]);
   d.pollDeployTasks([
     polledTask(CONSOLE, 12, 1, 'success'),
     polledTask(CONSOLE, 13, 1, 'success'),
@@ -134,8 +152,7 @@ describe('rule 1/2: starting a release', () => {
         { sqlId: SQL2, dbName: 'acc_main' },
       ],
     });
-    expect(resolved.state).toBe('sqlPending.checkingSql');
-    expect(summarize(resolved.effects)).toEqual(['archery.checkSql']);
+    expectDecision(resolved, 'sqlPending.checkingSql', ['archery.checkSql']);
     const check = resolved.effects[0]!;
     expect(
       check.type === 'archery.checkSql' && check.items.map((i) => [i.sqlId, i.instance, i.dbName]),
@@ -159,11 +176,7 @@ describe('rule 1/2: starting a release', () => {
     const done = d.send(orderSubmitted(SQL2, 12));
     expect(done.state).toBe('sqlExecuting.watching');
     // cdflow reads Archery in every mode (manual too: read-only).
-    expect(summarize(done.effects)).toEqual([
-      'jira.moveTo sqlExecuting via submitSql',
-      'timer.schedule archery.poll',
-      'jira.showOrders',
-    ]);
+    expect(summarize(done.effects)).toEqual(watchStartEffects);
     const shown = done.effects[2]!;
     expect(
       shown.type === 'jira.showOrders' && shown.orders.map((o) => [o.seq, o.workflowId, o.status]),
@@ -208,8 +221,7 @@ describe('rule 1/2: starting a release', () => {
         },
       ],
     });
-    expect(refused.state).toBe('sqlPending.failed');
-    expect(summarize(refused.effects)).toEqual(['jira.comment']);
+    expectDecision(refused, 'sqlPending.failed', ['jira.comment']);
     const comment = refused.effects[0]!;
     expect(comment.type === 'jira.comment' && comment.body).toContain('DF-V002');
   });
@@ -217,8 +229,7 @@ describe('rule 1/2: starting a release', () => {
   it('a policy violation fails the stage, comments the findings and submits nothing', () => {
     const d = new Drive(first());
     const r = d.send({ type: 'POLICY_CHECKED', findings: [policyError] });
-    expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    expectDecision(r, 'sqlPending.failed', ['jira.comment']);
     const comment = r.effects[0]!;
     expect(comment.type === 'jira.comment' && comment.body).toContain('DF-D007');
     expect(r.context.failure).toMatchObject({ stage: 'policy' });
@@ -239,8 +250,7 @@ describe('rule 1/2: starting a release', () => {
       [SQL2]: { errors: ["Table 'acc.store_region' doesn't exist."] },
       [SQL1]: { warnings: ['Please set the where condition.'] },
     });
-    expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    expectDecision(r, 'sqlPending.failed', ['jira.comment']);
     const comment = r.effects[0]!;
     expect(comment.type === 'jira.comment' && comment.body).toContain(
       `- ${SQL2} (02.acc_dml_store.sql):\n  - Table 'acc.store_region' doesn't exist.`,
@@ -287,16 +297,14 @@ describe('rule 1/2: starting a release', () => {
     expect(r.context.failure?.reason).toContain('你所在组未关联该实例');
     expect(summarize(r.effects)).toEqual(['jira.comment']);
     const retry = d.send({ type: 'RETRY_SQL_SUBMIT', by: 'dba.li' });
-    expect(retry.state).toBe('sqlPending.submitting');
-    expect(summarize(retry.effects)).toEqual([`archery.submitOrder ${SQL1}`]);
+    expectDecision(retry, 'sqlPending.submitting', [`archery.submitOrder ${SQL1}`]);
   });
 
   it('an order Archery rejects at submission fails the stage; the next is not submitted', () => {
     const d = new Drive(first(), settings({ policyGate: false }));
     d.resolveRoutes();
     const r = d.send(orderSubmitted(SQL1, 11, 'workflow_autoreviewwrong'));
-    expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual(['jira.comment', 'jira.showOrders']);
+    expectDecision(r, 'sqlPending.failed', ['jira.comment', 'jira.showOrders']);
     expect(d.send({ type: 'RETRY_SQL_SUBMIT', by: 'dba.li' }).accepted).toBe(false);
   });
 
@@ -360,8 +368,7 @@ describe('rule 3: sqlExecuting', () => {
       type: 'SQL_CONFIRMATION_CHECKED',
       orders: [readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_review_pass')],
     });
-    expect(r.state).toBe('sqlExecuting.watching');
-    expect(summarize(r.effects)).toEqual([
+    expectDecision(r, 'sqlExecuting.watching', [
       'jira.comment',
       'jira.moveTo sqlExecuting via sqlUnfinished',
       'jira.showOrders',
@@ -390,8 +397,7 @@ describe('rule 3: sqlExecuting', () => {
         readOrder(12, 'workflow_exception', "Unknown column 'city'"),
       ],
     });
-    expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual([
+    expectDecision(r, 'sqlPending.failed', [
       'timer.cancel archery.poll',
       'jira.comment',
       'jira.moveTo sqlExecuting via sqlUnfinished',
@@ -429,8 +435,7 @@ describe('rule 3: sqlExecuting', () => {
       orders: [readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_finish')],
     });
     // A person confirms in mode manual; every order ended, so there is nothing more to read.
-    expect(finished.state).toBe('sqlExecuting.watching');
-    expect(summarize(finished.effects)).toEqual(['jira.showOrders']);
+    expectDecision(finished, 'sqlExecuting.watching', ['jira.showOrders']);
     expect(finished.context.timers).toEqual([]);
     // Never audits or executes.
     expect(d.effects.some((e) => e.type === 'archery.executeOrder')).toBe(false);
@@ -440,19 +445,13 @@ describe('rule 3: sqlExecuting', () => {
       readOrder(11, 'workflow_exception', 'Duplicate column name city'),
       readOrder(12, 'workflow_manreviewing'),
     ]);
-    expect(failed.state).toBe('sqlPending.failed');
-    expect(summarize(failed.effects)).toEqual([
-      'jira.moveTo sqlPending via sqlFailed',
-      'jira.comment',
-      'jira.showOrders',
-    ]);
+    expectDecision(failed, 'sqlPending.failed', orderFailedEffects);
   });
 
   it('a person reporting SQL升级失败 → sqlPending.failed', () => {
     const d = toSqlExecuting();
     const r = d.send({ type: 'SQL_REPORTED_FAILED', by: 'dba.li', reason: 'lock timeout' });
-    expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual([
+    expectDecision(r, 'sqlPending.failed', [
       'timer.cancel archery.poll',
       'jira.moveTo sqlPending via sqlFailed',
     ]);
@@ -461,11 +460,7 @@ describe('rule 3: sqlExecuting', () => {
 
   it('watch: polls Archery on a timer and confirms itself when every order finished', () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'watch', archeryPollMs: 3000 }));
-    expect(summarize(d.last.effects)).toEqual([
-      'jira.moveTo sqlExecuting via submitSql',
-      'timer.schedule archery.poll',
-      'jira.showOrders',
-    ]);
+    expect(summarize(d.last.effects)).toEqual(watchStartEffects);
     const schedule = d.last.effects[1]!;
     expect(schedule.type === 'timer.schedule' && schedule.delayMs).toBe(3000);
     const fired = d.send({ type: 'TIMER_FIRED', timer: 'archery.poll' });
@@ -484,8 +479,7 @@ describe('rule 3: sqlExecuting', () => {
     // Nothing changed: not shown again.
     expect(summarize(same.effects)).toEqual(['timer.schedule archery.poll']);
     const finished = d.pollSqlOrders([readOrder(11, 'workflow_finish'), readOrder(12, 'workflow_finish')]);
-    expect(finished.state).toBe('configExecuting.awaitingConfirmation');
-    expect(summarize(finished.effects)).toEqual([
+    expectDecision(finished, 'configExecuting.awaitingConfirmation', [
       'jira.moveTo configExecuting via sqlSucceeded',
       'jira.showOrders',
     ]);
@@ -498,12 +492,7 @@ describe('rule 3: sqlExecuting', () => {
       readOrder(11, 'workflow_exception', 'Duplicate column name city'),
       readOrder(12, 'workflow_finish'),
     ]);
-    expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual([
-      'jira.moveTo sqlPending via sqlFailed',
-      'jira.comment',
-      'jira.showOrders',
-    ]);
+    expectDecision(r, 'sqlPending.failed', orderFailedEffects);
     const body = r.effects[1]!.type === 'jira.comment' ? r.effects[1]!.body : '';
     expect(body).toContain('Duplicate column name city');
     expect(body).toContain(`${SQL2} (order 12) was run after an earlier order failed`);
@@ -544,8 +533,7 @@ describe('rule 3: sqlExecuting', () => {
     const d = toSqlExecuting(first(), settings({ sqlMode: 'auto' }));
     const refusal = '操作失败, 当前配置禁止本人审核自己的工单';
     const r = d.send({ type: 'SQL_AUDIT_REFUSED', workflowId: 11, sqlId: SQL1, reason: refusal });
-    expect(r.state).toBe('sqlExecuting.watching');
-    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    expectDecision(r, 'sqlExecuting.watching', ['jira.comment']);
     const comment = r.effects[0]!;
     expect(comment.type === 'jira.comment' && comment.body).toContain(
       `A DBA must audit order 11 in Archery and execute it`,
@@ -597,8 +585,7 @@ describe('rule 4: configExecuting', () => {
     const d = toSqlExecuting();
     d.confirmSql('dba.li');
     const r = d.send({ type: 'CONFIG_REPORTED_FAILED', by: 'ops.wang', reason: 'nginx reload failed' });
-    expect(r.state).toBe('fixing');
-    expect(summarize(r.effects)).toEqual(['jira.moveTo fixing via configFailed']);
+    expectDecision(r, 'fixing', ['jira.moveTo fixing via configFailed']);
     expect(r.context.failure).toMatchObject({ stage: 'config' });
   });
 
@@ -608,8 +595,7 @@ describe('rule 4: configExecuting', () => {
     });
     const d = toSqlExecuting(request, settings({ apolloAutomatic: true }));
     const r = d.confirmSql('dba.li');
-    expect(r.state).toBe('configExecuting.applyingApollo');
-    expect(summarize(r.effects)).toEqual([
+    expectDecision(r, 'configExecuting.applyingApollo', [
       'timer.cancel archery.poll',
       'jira.moveTo configExecuting via sqlSucceeded',
       'jira.showOrders',
@@ -627,8 +613,7 @@ describe('rule 4: configExecuting', () => {
     const e = toSqlExecuting(first(), settings({ apolloAutomatic: true }));
     e.confirmSql('dba.li');
     const failed = e.send({ type: 'CONFIG_APPLY_FAILED', reason: '403 forbidden' });
-    expect(failed.state).toBe('fixing');
-    expect(summarize(failed.effects)).toEqual(['jira.moveTo fixing via configFailed', 'jira.comment']);
+    expectDecision(failed, 'fixing', ['jira.moveTo fixing via configFailed', 'jira.comment']);
   });
 });
 
@@ -657,10 +642,11 @@ describe('rule 5: codeExecuting', () => {
       `rel-1:deploy:${CONSOLE}:1105:i1:r10:t13:a1`,
       `rel-1:deploy:${REPORT}:912:i1:r10:t20:a1`,
     ]);
-    const reported = d.send({
-      type: 'DEPLOYS_REPORTED',
-      deploys: [started(CONSOLE, 12, 1, 't1'), started(CONSOLE, 13, 1, 't2'), started(REPORT, 20, 1, 't3')],
-    });
+    const reported = d.reportDeploys([
+      started(CONSOLE, 12, 1, 't1'),
+      started(CONSOLE, 13, 1, 't2'),
+      started(REPORT, 20, 1, 't3'),
+    ]);
     expect(summarize(reported.effects)).toEqual(['timer.schedule cmdb.poll']);
     const poll = d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
     expect(poll.effects[0]!.type === 'cmdb.pollTasks' && poll.effects[0]!.tasks).toEqual([
@@ -680,8 +666,7 @@ describe('rule 5: codeExecuting', () => {
     expect(half.state).toBe('codeExecuting.deploying');
     expect(half.context.deployments.map((x) => x.status)).toEqual(['running', 'success']);
     const done = d.pollDeployTasks([polledTask(CONSOLE, 13, 1, 'success')]);
-    expect(done.state).toBe('uatComplete');
-    expect(summarize(done.effects)).toEqual([
+    expectDecision(done, 'uatComplete', [
       'timer.cancel deploy.timeout',
       'jira.moveTo uatComplete via codeSucceeded',
     ]);
@@ -690,16 +675,12 @@ describe('rule 5: codeExecuting', () => {
 
   it('a synchronous CMDB answers the outcome itself: no poll; one failing target fails the item with its text', () => {
     const d = findTargets(toCodeExecuting(settings({ deployRetries: 0 })));
-    const r = d.send({
-      type: 'DEPLOYS_REPORTED',
-      deploys: [
-        answered(CONSOLE, 12, 1, 'success', '成功'),
-        answered(CONSOLE, 13, 1, 'failed', '失败: 镜像拉取超时'),
-        answered(REPORT, 20, 1, 'success', '成功'),
-      ],
-    });
-    expect(r.state).toBe('fixing');
-    expect(summarize(r.effects)).toEqual([
+    const r = d.reportDeploys([
+      answered(CONSOLE, 12, 1, 'success', '成功'),
+      answered(CONSOLE, 13, 1, 'failed', '失败: 镜像拉取超时'),
+      answered(REPORT, 20, 1, 'success', '成功'),
+    ]);
+    expectDecision(r, 'fixing', [
       'timer.cancel deploy.timeout',
       'jira.moveTo fixing via codeFailed',
       'jira.comment',
@@ -718,14 +699,11 @@ describe('rule 5: codeExecuting', () => {
 
   it('a failed deploy is retried after the pause (deployRetries), then fails for good → fixing', () => {
     const d = findTargets(toCodeExecuting(settings({ deployRetries: 1, deployRetryPauseMs: 10_000 })));
-    const r = d.send({
-      type: 'DEPLOYS_REPORTED',
-      deploys: [
-        answered(CONSOLE, 12, 1, 'success', '成功'),
-        answered(CONSOLE, 13, 1, 'success', '成功'),
-        answered(REPORT, 20, 1, 'failed', 'image not found'),
-      ],
-    });
+    const r = d.reportDeploys([
+      answered(CONSOLE, 12, 1, 'success', '成功'),
+      answered(CONSOLE, 13, 1, 'success', '成功'),
+      answered(REPORT, 20, 1, 'failed', 'image not found'),
+    ]);
     expect(r.state).toBe('codeExecuting.deploying');
     // Not at once: after the pause.
     expect(summarize(r.effects)).toEqual(['timer.schedule deploy.retry']);
@@ -733,10 +711,7 @@ describe('rule 5: codeExecuting', () => {
     expect(pause.type === 'timer.schedule' && pause.delayMs).toBe(10_000);
     const retry = d.send({ type: 'TIMER_FIRED', timer: 'deploy.retry' });
     expect(summarize(retry.effects)).toEqual([`cmdb.deploy ${REPORT}@20 a2`]);
-    const failed = d.send({
-      type: 'DEPLOYS_REPORTED',
-      deploys: [answered(REPORT, 20, 2, 'failed', 'image not found')],
-    });
+    const failed = d.reportDeploys([answered(REPORT, 20, 2, 'failed', 'image not found')]);
     expect(failed.state).toBe('fixing');
     const comment = failed.effects.find((e) => e.type === 'jira.comment');
     expect(comment?.type === 'jira.comment' && comment.body).toContain(
@@ -759,24 +734,18 @@ describe('rule 5: codeExecuting', () => {
       message: `No CMDB deploy target for ${REPORT} with tag V2 in UAT: register it in the CMDB or fix the tag of the code item.`,
     });
     expect(summarize(r.effects)).toEqual([`cmdb.deploy ${CONSOLE}@12 a1`]);
-    const f = d.send({
-      type: 'DEPLOYS_REPORTED',
-      deploys: [answered(CONSOLE, 12, 1, 'success', '成功')],
-    });
+    const f = d.reportDeploys([answered(CONSOLE, 12, 1, 'success', '成功')]);
     expect(f.state).toBe('fixing');
     expect(f.context.failure?.reason).toBe(`deploy failed: ${REPORT}`);
   });
 
   it('a deploy that found no free slot is sent again at the next CMDB poll', () => {
     const d = findTargets(toCodeExecuting());
-    const queued = d.send({
-      type: 'DEPLOYS_REPORTED',
-      deploys: [
-        started(CONSOLE, 12, 1, 't1'),
-        answered(CONSOLE, 13, 1, 'queued', '4 deploys in flight'),
-        answered(REPORT, 20, 1, 'queued', '4 deploys in flight'),
-      ],
-    });
+    const queued = d.reportDeploys([
+      started(CONSOLE, 12, 1, 't1'),
+      answered(CONSOLE, 13, 1, 'queued', '4 deploys in flight'),
+      answered(REPORT, 20, 1, 'queued', '4 deploys in flight'),
+    ]);
     expect(summarize(queued.effects)).toEqual(['timer.schedule cmdb.poll']);
     const poll = d.send({ type: 'TIMER_FIRED', timer: 'cmdb.poll' });
     // The deploys first: the poll may wait quietly for its task to change, and must not hold them back.
@@ -799,10 +768,7 @@ describe('rule 5: codeExecuting', () => {
 
   it('the deploy timeout fails what has not finished', () => {
     const d = findTargets(toCodeExecuting());
-    d.send({
-      type: 'DEPLOYS_REPORTED',
-      deploys: [started(CONSOLE, 12, 1, 't1')],
-    });
+    d.reportDeploys([started(CONSOLE, 12, 1, 't1')]);
     const r = d.send({ type: 'TIMER_FIRED', timer: 'deploy.timeout' });
     expect(r.state).toBe('fixing');
     expect(r.context.deployments.every((x) => x.status === 'failed')).toBe(true);
@@ -835,8 +801,7 @@ describe('rule 5: codeExecuting', () => {
     const d = toCodeExecuting(settings({ preDeployDelayMs: 60_000 }));
     d.send({ type: 'DEPLOY_TARGETS_FOUND', service: CONSOLE, targets: [] });
     const r = d.send({ type: 'DEPLOY_FAILED', service: REPORT, reason: 'cmdb answered 403' });
-    expect(r.state).toBe('fixing');
-    expect(summarize(r.effects)).toEqual([
+    expectDecision(r, 'fixing', [
       'timer.cancel deploy.delay',
       'jira.moveTo fixing via codeFailed',
       'jira.comment',
@@ -851,14 +816,9 @@ describe('rule 5: codeExecuting', () => {
       by: 'release-system',
     });
     expect(r.context.iteration).toBe(2);
-    expect(summarize(r.effects)).toEqual([
-      'jira.updateFields',
-      'jira.moveTo sqlPending via uatAutoIteration',
-      'policy.check',
-    ]);
+    expect(summarize(r.effects)).toEqual(autoIterationEffects);
     const checked = d.send({ type: 'POLICY_CHECKED', findings: [] });
-    expect(checked.state).toBe('codeExecuting.deploying');
-    expect(summarize(checked.effects)).toEqual([
+    expectDecision(checked, 'codeExecuting.deploying', [
       'jira.moveTo configExecuting via noSql',
       'jira.moveTo codeExecuting via noConfig',
       `cmdb.findTargets ${CONSOLE}`,
@@ -888,8 +848,7 @@ describe('rules 6/7: fixing and new iterations', () => {
   it('重新提交代码 re-plans code against what was applied and deploys again', () => {
     const d = toFixingAfterCode();
     const r = d.send({ type: 'RESUBMIT_CODE', by: 'dev.zhao' });
-    expect(r.state).toBe('codeExecuting.deploying');
-    expect(summarize(r.effects)).toEqual([
+    expectDecision(r, 'codeExecuting.deploying', [
       'jira.moveTo codeExecuting via resubmitCode',
       `cmdb.findTargets ${CONSOLE}`,
       `cmdb.findTargets ${REPORT}`,
@@ -901,10 +860,11 @@ describe('rules 6/7: fixing and new iterations', () => {
     const d = findTargets(toCodeExecuting(settings({ deployRetries: 0 })));
     const firstRound = d.last.effects.find((e) => e.type === 'cmdb.deploy');
     const firstIds = firstRound?.type === 'cmdb.deploy' ? firstRound.deploys.map((x) => x.requestId) : [];
-    d.send({
-      type: 'DEPLOYS_REPORTED',
-      deploys: [started(CONSOLE, 12, 1, 't1'), started(CONSOLE, 13, 1, 't2'), started(REPORT, 20, 1, 't3')],
-    });
+    d.reportDeploys([
+      started(CONSOLE, 12, 1, 't1'),
+      started(CONSOLE, 13, 1, 't2'),
+      started(REPORT, 20, 1, 't3'),
+    ]);
     const failed = d.pollDeployTasks([
       polledTask(CONSOLE, 12, 1, 'success'),
       polledTask(CONSOLE, 13, 1, 'failed', 'image not found'),
@@ -960,11 +920,7 @@ describe('rules 6/7: fixing and new iterations', () => {
   it('NEW_ITERATION in uatComplete updates the fields first, then moves Jira (UAT自动迭代升级)', () => {
     const d = toUatComplete();
     const r0 = d.send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
-    expect(summarize(r0.effects)).toEqual([
-      'jira.updateFields',
-      'jira.moveTo sqlPending via uatAutoIteration',
-      'policy.check',
-    ]);
+    expect(summarize(r0.effects)).toEqual(autoIterationEffects);
     expect(r0.context.iteration).toBe(2);
     const r = d.send({ type: 'POLICY_CHECKED', findings: [] });
     expect(summarize(r.effects)).toEqual([
@@ -988,8 +944,7 @@ describe('rules 6/7: fixing and new iterations', () => {
         'ALTER TABLE store ADD COLUMN city varchar(80);';
     });
     const r = d.send({ type: 'NEW_ITERATION', request: fixed, by: 'release-system' });
-    expect(r.state).toBe('sqlPending.awaitingPolicy');
-    expect(summarize(r.effects)).toEqual(['jira.updateFields', 'policy.check']);
+    expectDecision(r, 'sqlPending.awaitingPolicy', ['jira.updateFields', 'policy.check']);
     const check = r.effects[1]!;
     expect(check.type === 'policy.check' && check.sql.map((s) => s.sqlId)).toEqual([SQL1]);
     d.send({ type: 'POLICY_CHECKED', findings: [] });
@@ -1099,8 +1054,7 @@ describe('rules 6/7: fixing and new iterations', () => {
         { sqlId: SQL1, instance: 'acc', group: 'A18', reason: 'Archery has no instance named "acc"' },
       ],
     });
-    expect(r.state).toBe('sqlPending.failed');
-    expect(summarize(r.effects)).toEqual(['jira.comment']);
+    expectDecision(r, 'sqlPending.failed', ['jira.comment']);
     const comment = r.effects[0]!;
     expect(comment.type === 'jira.comment' && comment.body).toContain(
       `${SQL1} (instance acc, group A18): Archery has no instance named "acc"`,
@@ -1114,8 +1068,7 @@ describe('rules 6/7: fixing and new iterations', () => {
     const d = new Drive(first());
     const r = d.send({ type: 'NEW_ITERATION', request: first(), by: 'release-system' });
     expect(r.accepted).toBe(true);
-    expect(r.state).toBe('sqlPending.awaitingPolicy');
-    expect(summarize(r.effects)).toEqual(['jira.updateFields', 'policy.check']);
+    expectDecision(r, 'sqlPending.awaitingPolicy', ['jira.updateFields', 'policy.check']);
   });
 
   it('a re-publish while an order is being submitted: the late answer is not kept, it is cancelled; the new order binds', () => {
@@ -1145,8 +1098,7 @@ describe('rules 6/7: fixing and new iterations', () => {
       dbName: oldSubmit.order.dbName,
     });
     expect(late.accepted).toBe(true);
-    expect(late.state).toBe('sqlPending.submitting');
-    expect(summarize(late.effects)).toEqual(['archery.cancelOrder 21']);
+    expectDecision(late, 'sqlPending.submitting', ['archery.cancelOrder 21']);
     expect(late.context.sqlOrders.find((o) => o.sqlId === SQL1)).toMatchObject({
       status: 'submitting',
       workflowId: null,

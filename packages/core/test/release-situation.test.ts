@@ -7,6 +7,7 @@ import {
   type PolicyFindingSummary,
   type ReleaseEffect,
   situationErrorMessage,
+  type TimerName,
   waitsOn,
   waitsOnNow,
 } from '@cdflow/core';
@@ -51,6 +52,14 @@ function explainWhilePending(
   return explainRelease(
     { state: d.state, context: d.context },
     { pendingEffect: { effect, attempts, nextAttemptAt, lastError, queuedAt: '2026-11-22T10:00:00.000Z' } },
+  );
+}
+
+/** The release as `d` drives it now, explained with `timer` pending until `dueAt`. */
+function explainWithTimer(d: Drive, timer: TimerName, dueAt: string) {
+  return explainRelease(
+    { state: d.state, context: d.context },
+    { timers: [{ name: timer, dueAt: at(dueAt) }] },
   );
 }
 
@@ -188,10 +197,7 @@ describe('explainRelease: waiting for a timer', () => {
     d.confirmSql('dba.li');
     d.send({ type: 'CONFIG_CONFIRMED', by: 'ops.wang' });
     expect(d.state).toBe('codeExecuting.delaying');
-    const situation = explainRelease(
-      { state: d.state, context: d.context },
-      { timers: [{ name: 'deploy.delay', dueAt: at('2026-11-22T10:00:30.000Z') }] },
-    );
+    const situation = explainWithTimer(d, 'deploy.delay', '2026-11-22T10:00:30.000Z');
     expect(situation.waitsFor).toEqual({
       kind: 'timer',
       timer: 'deploy.delay',
@@ -213,10 +219,7 @@ describe('explainRelease: the SQL mode decides who sqlExecuting waits on', () =>
 
   it('watch: waits for the DBA working in Archery, with the next look at Archery', () => {
     const d = toSqlExecuting(settings({ sqlMode: 'watch' }));
-    const situation = explainRelease(
-      { state: d.state, context: d.context },
-      { timers: [{ name: 'archery.poll', dueAt: at('2026-11-22T10:00:05.000Z') }] },
-    );
+    const situation = explainWithTimer(d, 'archery.poll', '2026-11-22T10:00:05.000Z');
     expect(situation.waitsFor).toEqual({
       kind: 'upstream',
       upstream: 'archery',

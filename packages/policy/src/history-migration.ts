@@ -1,5 +1,6 @@
 import { distributionOf, distributionRequired } from './database-rules.js';
 import { HistoryTableNaming } from './history-table.js';
+import { CodedError } from './input-error.js';
 import { type PolicyConfig, resolvePolicyConfig } from './policy-config.js';
 import type { SchemaChange } from './schema-change.js';
 import { parseVersion, registryVersion } from './version.js';
@@ -31,12 +32,8 @@ export interface HistoryMigration {
   sql: string;
 }
 
-export class HistoryMigrationError extends Error {
+export class HistoryMigrationError extends CodedError {
   readonly code = 'HISTORY_MIGRATION_UNKNOWN_PREDECESSOR';
-  constructor(message: string) {
-    super(message);
-    this.name = 'HistoryMigrationError';
-  }
 }
 
 function previousRegistry(version: string, previousVersion: string | undefined): string {

@@ -1,16 +1,10 @@
 import { SaxesParser } from 'saxes';
+import { InputLineError } from './input-error.js';
 import { type LiquibaseChange, type LiquibaseColumn, liquibaseChangeToSchema } from './liquibase-change.js';
 import type { SchemaChange } from './schema-change.js';
 
-export class ChangelogParseError extends Error {
+export class ChangelogParseError extends InputLineError {
   readonly code = 'CHANGELOG_UNPARSABLE';
-  constructor(
-    message: string,
-    readonly line: number | null,
-  ) {
-    super(message);
-    this.name = 'ChangelogParseError';
-  }
 }
 
 type OpenElement = LiquibaseChange & { columns: LiquibaseColumn[] };

@@ -1,17 +1,11 @@
 import mysqlParser from 'node-sql-parser/build/mysql.js';
 import { type ColumnType, canonicalTypeName } from './column-type.js';
+import { InputLineError } from './input-error.js';
 import type { ChangeSource, SchemaChange } from './schema-change.js';
 import type { SqlText } from './sql-text.js';
 
-export class MysqlSyntaxError extends Error {
+export class MysqlSyntaxError extends InputLineError {
   readonly code = 'SQL_SYNTAX';
-  constructor(
-    message: string,
-    readonly line: number | null,
-  ) {
-    super(message);
-    this.name = 'MysqlSyntaxError';
-  }
 }
 
 const parser = new mysqlParser.Parser();

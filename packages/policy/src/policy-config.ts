@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import type { Severity } from './finding.js';
+import { CodedError } from './input-error.js';
 import { policyRules } from './policy-rules.js';
 
 export type RuleSetting = Severity | 'off';
@@ -28,12 +29,8 @@ export const defaultPolicyConfig: PolicyConfig = {
 
 const configKeys = ['rules', 'historyTablePattern', 'distributedTables', 'temporaryTablePatterns'];
 
-export class PolicyConfigError extends Error {
+export class PolicyConfigError extends CodedError {
   readonly code = 'POLICY_CONFIG_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'PolicyConfigError';
-  }
 }
 
 /**

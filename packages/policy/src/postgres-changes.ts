@@ -1,18 +1,18 @@
 import type { AlterTableCmd, ColumnDef, Constraint, Node, RawStmt } from 'libpg-query';
 import { parseSync } from 'libpg-query';
 import { type ColumnType, columnTypeFromPg, pgIntMods, pgNames } from './column-type.js';
+import { CodedError } from './input-error.js';
 import type { ChangeSource, SchemaChange } from './schema-change.js';
 import type { SqlText } from './sql-text.js';
 
 /** Thrown when the PostgreSQL grammar refuses the text; carries the byte offset of the error. */
-export class PostgresSyntaxError extends Error {
+export class PostgresSyntaxError extends CodedError {
   readonly code = 'SQL_SYNTAX';
   constructor(
     message: string,
     readonly offset: number | null,
   ) {
     super(message);
-    this.name = 'PostgresSyntaxError';
   }
 }
 

@@ -1,3 +1,5 @@
+import { CodedError } from './input-error.js';
+
 /** A regulation version `platform.major.minor` (docs/policy.md). */
 export interface Version {
   platform: number;
@@ -5,11 +7,10 @@ export interface Version {
   minor: number;
 }
 
-export class VersionFormatError extends Error {
+export class VersionFormatError extends CodedError {
   readonly code = 'VERSION_FORMAT';
   constructor(readonly input: string) {
     super(`"${input}" is not a version: use platform.major.minor, e.g. 1.2.0 (no leading zeros)`);
-    this.name = 'VersionFormatError';
   }
 }
 

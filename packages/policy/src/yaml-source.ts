@@ -8,16 +8,10 @@ import {
   Scalar,
   type YAMLMap,
 } from 'yaml';
+import { InputLineError } from './input-error.js';
 
-export class YamlParseError extends Error {
+export class YamlParseError extends InputLineError {
   readonly code = 'YAML_UNPARSABLE';
-  constructor(
-    message: string,
-    readonly line: number | null,
-  ) {
-    super(message);
-    this.name = 'YamlParseError';
-  }
 }
 
 /** YAML (or JSON, a subset of YAML 1.2) documents with their line positions (eemeli/yaml + LineCounter). */

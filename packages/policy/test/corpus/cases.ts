@@ -24,6 +24,23 @@ const historyMigration = `    <sql>
       INSERT INTO laboratory_hst_1_2 SELECT * FROM laboratory_hst_1_1;
     </sql>`;
 
+/** A case of one inline file, at version 1.2.0 unless `more` says otherwise. */
+const oneFile = (
+  name: string,
+  path: string,
+  content: string,
+  expect: string[],
+  more: Partial<CorpusCase> = {},
+): CorpusCase => ({ name, version: '1.2.0', files: [{ path, content }], expect, ...more });
+
+/** A case of a release request's SQL items, at version 1.2.0 unless `more` says otherwise. */
+const releaseSql = (
+  name: string,
+  sqlItems: NonNullable<CorpusCase['sqlItems']>,
+  expect: string[],
+  more: Partial<CorpusCase> = {},
+): CorpusCase => ({ name, version: '1.2.0', sqlItems, expect, ...more });
+
 export const corpus: CorpusCase[] = [
   // ── The reference examples (fixtures/policy/README.md) ──
   {
@@ -59,36 +76,17 @@ export const corpus: CorpusCase[] = [
   },
 
   // ── PostgreSQL DDL ──
-  {
-    name: 'pg: rename column',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: 'ALTER TABLE laboratory\n  RENAME COLUMN name TO full_name;\n' }],
-    expect: ['DF-D001@a.sql:1'],
-  },
-  {
-    name: 'pg: rename table',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: '-- rename\nALTER TABLE laboratory RENAME TO lab;\n' }],
-    expect: ['DF-D001@a.sql:2'],
-  },
-  {
-    name: 'pg: rename view is free',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: 'ALTER VIEW search_lab RENAME TO search_laboratory;\n' }],
-    expect: [],
-  },
-  {
-    name: 'pg: drop column',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: 'SELECT 1;\nALTER TABLE laboratory DROP COLUMN fax;\n' }],
-    expect: ['DF-D002@a.sql:2'],
-  },
-  {
-    name: 'pg: drop table',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: 'DROP TABLE laboratory;\n' }],
-    expect: ['DF-D003@a.sql:1'],
-  },
+  oneFile('pg: rename column', 'a.sql', 'ALTER TABLE laboratory\n  RENAME COLUMN name TO full_name;\n', [
+    'DF-D001@a.sql:1',
+  ]),
+  oneFile('pg: rename table', 'a.sql', '-- rename\nALTER TABLE laboratory RENAME TO lab;\n', [
+    'DF-D001@a.sql:2',
+  ]),
+  oneFile('pg: rename view is free', 'a.sql', 'ALTER VIEW search_lab RENAME TO search_laboratory;\n', []),
+  oneFile('pg: drop column', 'a.sql', 'SELECT 1;\nALTER TABLE laboratory DROP COLUMN fax;\n', [
+    'DF-D002@a.sql:2',
+  ]),
+  oneFile('pg: drop table', 'a.sql', 'DROP TABLE laboratory;\n', ['DF-D003@a.sql:1']),
   {
     name: 'pg: drop and recreate view is free',
     version: '1.2.0',
@@ -131,50 +129,35 @@ export const corpus: CorpusCase[] = [
     ],
     expect: ['DF-D004@a.sql:2', 'DF-D004@a.sql:3', 'DF-D004@a.sql:4', 'DF-D004@a.sql:5'],
   },
-  {
-    name: 'pg: dropping a scratch table (temporaryTablePatterns, default ^tmp_) is allowed',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: 'DROP TABLE IF EXISTS tmp_x;\nDROP TABLE TMP_report_2026;\n' }],
-    expect: [],
-  },
-  {
-    name: 'pg: the scratch-table patterns are configurable',
-    version: '1.2.0',
-    config: { temporaryTablePatterns: ['^scratch_'] },
-    files: [{ path: 'a.sql', content: 'DROP TABLE scratch_x;\nDROP TABLE tmp_x;\n' }],
-    expect: ['DF-D003@a.sql:2'],
-  },
-  {
-    name: 'pg: type change with unknown previous type',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: 'ALTER TABLE laboratory ALTER COLUMN code TYPE bigint;\n' }],
-    expect: ['DF-D004@a.sql:1'],
-  },
-  {
-    name: 'pg: enum rename value',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: "ALTER TYPE status RENAME VALUE 'closed' TO 'archived';\n" }],
-    expect: ['DF-D005@a.sql:1'],
-  },
-  {
-    name: 'pg: enum add value is allowed',
-    version: '1.2.0',
+  oneFile(
+    'pg: dropping a scratch table (temporaryTablePatterns, default ^tmp_) is allowed',
+    'a.sql',
+    'DROP TABLE IF EXISTS tmp_x;\nDROP TABLE TMP_report_2026;\n',
+    [],
+  ),
+  oneFile(
+    'pg: the scratch-table patterns are configurable',
+    'a.sql',
+    'DROP TABLE scratch_x;\nDROP TABLE tmp_x;\n',
+    ['DF-D003@a.sql:2'],
+    { config: { temporaryTablePatterns: ['^scratch_'] } },
+  ),
+  oneFile(
+    'pg: type change with unknown previous type',
+    'a.sql',
+    'ALTER TABLE laboratory ALTER COLUMN code TYPE bigint;\n',
+    ['DF-D004@a.sql:1'],
+  ),
+  oneFile('pg: enum rename value', 'a.sql', "ALTER TYPE status RENAME VALUE 'closed' TO 'archived';\n", [
+    'DF-D005@a.sql:1',
+  ]),
+  oneFile('pg: enum add value is allowed', 'a.sql', "ALTER TYPE status ADD VALUE 'paused';\n", [], {
     previous: '1.1.0',
-    files: [{ path: 'a.sql', content: "ALTER TYPE status ADD VALUE 'paused';\n" }],
-    expect: [],
-  },
-  {
-    name: 'pg: enum drop type',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: 'DROP TYPE status;\n' }],
-    expect: ['DF-D005@a.sql:1'],
-  },
-  {
-    name: 'pg: delete from pg_enum',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: "DELETE FROM pg_enum WHERE enumlabel = 'closed';\n" }],
-    expect: ['DF-D005@a.sql:1'],
-  },
+  }),
+  oneFile('pg: enum drop type', 'a.sql', 'DROP TYPE status;\n', ['DF-D005@a.sql:1']),
+  oneFile('pg: delete from pg_enum', 'a.sql', "DELETE FROM pg_enum WHERE enumlabel = 'closed';\n", [
+    'DF-D005@a.sql:1',
+  ]),
   {
     name: 'pg: add constraints warn and name the constraint',
     version: '1.2.0',
@@ -208,12 +191,12 @@ export const corpus: CorpusCase[] = [
     ],
     expect: [],
   },
-  {
-    name: 'pg: new column without history migration',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: '\n\nALTER TABLE laboratory ADD COLUMN phone varchar(7);\n' }],
-    expect: ['DF-D007@a.sql:3'],
-  },
+  oneFile(
+    'pg: new column without history migration',
+    'a.sql',
+    '\n\nALTER TABLE laboratory ADD COLUMN phone varchar(7);\n',
+    ['DF-D007@a.sql:3'],
+  ),
   {
     name: 'pg: history table created but rows not copied',
     version: '1.2.0',
@@ -313,12 +296,7 @@ export const corpus: CorpusCase[] = [
     ],
     expect: [],
   },
-  {
-    name: 'pg: unparsable SQL',
-    version: '1.2.0',
-    files: [{ path: 'a.sql', content: 'SELECT 1;\nALTER TABLE FROM WHERE;\n' }],
-    expect: ['DF-P001@a.sql:2'],
-  },
+  oneFile('pg: unparsable SQL', 'a.sql', 'SELECT 1;\nALTER TABLE FROM WHERE;\n', ['DF-P001@a.sql:2']),
   {
     name: 'formatted SQL changelog with non-ASCII comments keeps lines',
     version: '1.2.0',
@@ -333,18 +311,18 @@ export const corpus: CorpusCase[] = [
   },
 
   // ── MySQL where the syntax differs ──
-  {
-    name: 'mysql: CHANGE renames a column (and its previous type is unknown)',
-    version: '1.2.0',
-    files: [{ path: 'm.sql', content: '-- MySQL\nALTER TABLE t CHANGE a b int;\n' }],
-    expect: ['DF-D001@m.sql:2', 'DF-D004@m.sql:2'],
-  },
-  {
-    name: 'mysql: CHANGE on a table created in the same change is free',
-    version: '1.2.0',
-    files: [{ path: 'm.sql', content: 'CREATE TABLE t (a int);\nALTER TABLE t CHANGE a b int;\n' }],
-    expect: [],
-  },
+  oneFile(
+    'mysql: CHANGE renames a column (and its previous type is unknown)',
+    'm.sql',
+    '-- MySQL\nALTER TABLE t CHANGE a b int;\n',
+    ['DF-D001@m.sql:2', 'DF-D004@m.sql:2'],
+  ),
+  oneFile(
+    'mysql: CHANGE on a table created in the same change is free',
+    'm.sql',
+    'CREATE TABLE t (a int);\nALTER TABLE t CHANGE a b int;\n',
+    [],
+  ),
   {
     name: 'mysql: MODIFY narrows a column',
     version: '1.2.0',
@@ -368,12 +346,9 @@ export const corpus: CorpusCase[] = [
     ],
     expect: [],
   },
-  {
-    name: 'mysql: RENAME TABLE',
-    version: '1.2.0',
-    files: [{ path: 'm.sql', content: 'CREATE TABLE x (a int);\nRENAME TABLE t TO u;\n' }],
-    expect: ['DF-D001@m.sql:2'],
-  },
+  oneFile('mysql: RENAME TABLE', 'm.sql', 'CREATE TABLE x (a int);\nRENAME TABLE t TO u;\n', [
+    'DF-D001@m.sql:2',
+  ]),
   {
     name: 'mysql: enum loses a value',
     version: '1.2.0',
@@ -437,12 +412,12 @@ export const corpus: CorpusCase[] = [
     ],
     expect: [],
   },
-  {
-    name: 'xml: malformed XML',
-    version: '1.2.0',
-    files: [{ path: 'c.xml', content: '<databaseChangeLog>\n  <changeSet id="1">\n</databaseChangeLog>\n' }],
-    expect: ['DF-P001@c.xml:3'],
-  },
+  oneFile(
+    'xml: malformed XML',
+    'c.xml',
+    '<databaseChangeLog>\n  <changeSet id="1">\n</databaseChangeLog>\n',
+    ['DF-P001@c.xml:3'],
+  ),
   {
     name: 'xml: MySQL-only sql block',
     version: '1.2.0',
@@ -580,67 +555,49 @@ export const corpus: CorpusCase[] = [
   },
 
   // ── Versions ──
-  {
-    name: 'version format',
-    version: '1.02.0',
-    files: [{ path: 'q.txt', content: 'create-lab-1.2-inbound\n' }],
-    expect: ['DF-V001@version'],
-  },
-  {
-    name: 'version goes backwards',
+  oneFile('version format', 'q.txt', 'create-lab-1.2-inbound\n', ['DF-V001@version'], { version: '1.02.0' }),
+  oneFile('version goes backwards', 'a.sql', 'SELECT 1;\n', ['DF-V002@version'], {
     version: '1.1.0',
     previous: '1.2.0',
-    files: [{ path: 'a.sql', content: 'SELECT 1;\n' }],
-    expect: ['DF-V002@version'],
-  },
-  {
-    name: 'minor bump with a new table',
+  }),
+  oneFile(
+    'minor bump with a new table',
+    'a.sql',
+    'SELECT 1;\nCREATE TABLE report (id int);\n',
+    ['DF-V003@a.sql:2'],
+    { version: '1.1.1', previous: '1.1.0' },
+  ),
+  oneFile('minor bump without data-model change', 'a.sql', 'CREATE OR REPLACE VIEW v AS SELECT 1;\n', [], {
     version: '1.1.1',
     previous: '1.1.0',
-    files: [{ path: 'a.sql', content: 'SELECT 1;\nCREATE TABLE report (id int);\n' }],
-    expect: ['DF-V003@a.sql:2'],
-  },
-  {
-    name: 'minor bump without data-model change',
-    version: '1.1.1',
-    previous: '1.1.0',
-    files: [{ path: 'a.sql', content: 'CREATE OR REPLACE VIEW v AS SELECT 1;\n' }],
-    expect: [],
-  },
-  {
-    name: 'platform bump with a new table',
+  }),
+  oneFile('platform bump with a new table', 'a.sql', 'CREATE TABLE report (id int);\n', [], {
     version: '2.0.0',
     previous: '1.4.2',
-    files: [{ path: 'a.sql', content: 'CREATE TABLE report (id int);\n' }],
-    expect: [],
-  },
+  }),
 
   // ── Release requests (the runtime gate) ──
-  {
-    name: 'release: renamed column in sql_info',
-    version: '1.2.0',
-    previous: '1.1.0',
-    sqlItems: [
+  releaseSql(
+    'release: renamed column in sql_info',
+    [
       { id: 'a18-0001', file: '05.act_ddl.sql', sql: 'CREATE VIEW v AS SELECT 1;' },
       { id: 'a18-0002', file: '06.ddl.sql', sql: '\nALTER TABLE acc RENAME COLUMN a TO b;' },
     ],
-    expect: ['DF-D001@sql_info[a18-0002] 06.ddl.sql:2'],
-  },
-  {
-    name: 'release: history migration split across items, minor bump',
-    version: '1.1.5',
-    previous: '1.1.4',
-    sqlItems: [
+    ['DF-D001@sql_info[a18-0002] 06.ddl.sql:2'],
+    { previous: '1.1.0' },
+  ),
+  releaseSql(
+    'release: history migration split across items, minor bump',
+    [
       { id: 's1', file: '01.sql', sql: 'ALTER TABLE lab ADD COLUMN phone text;' },
       { id: 's2', file: '02.sql', sql: 'CREATE TABLE lab_hst_1_1 AS SELECT * FROM lab_hst_1_0;' },
     ],
-    expect: ['DF-V003@sql_info[s1] 01.sql:1'],
-  },
-  {
-    name: 'release: rule switched off by configuration',
-    version: '1.2.0',
-    config: { rules: { 'DF-D002': 'off', 'DF-D001': 'warning' } },
-    sqlItems: [
+    ['DF-V003@sql_info[s1] 01.sql:1'],
+    { version: '1.1.5', previous: '1.1.4' },
+  ),
+  releaseSql(
+    'release: rule switched off by configuration',
+    [
       {
         id: 's1',
         file: '01.sql',
@@ -648,6 +605,7 @@ export const corpus: CorpusCase[] = [
         dialect: 'postgresql',
       },
     ],
-    expect: ['DF-D001@sql_info[s1] 01.sql:2'],
-  },
+    ['DF-D001@sql_info[s1] 01.sql:2'],
+    { config: { rules: { 'DF-D002': 'off', 'DF-D001': 'warning' } } },
+  ),
 ];
