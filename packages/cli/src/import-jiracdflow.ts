@@ -21,6 +21,7 @@ import {
 import {
   ConfigError,
   createSqlSource,
+  describeError,
   loadConfig,
   openStore,
   ReleaseRepository,
@@ -43,21 +44,12 @@ export interface ImportRequest {
   report: (line: string) => void;
 }
 
-export interface ImportResult {
-  imported: number;
-  skipped: number;
-  failed: number;
-  db: string;
-}
+/** What became of each release of the export: created in cdflow, left (already there, or not importable), failed. */
+export type ImportOutcome = 'imported' | 'skipped' | 'failed';
 
-function reason(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && !error.message.includes(code)
-      ? `${code}: ${error.message}`
-      : error.message;
-  }
-  return String(error);
+/** How many releases came to each outcome, and the database they went to. */
+export interface ImportResult extends Record<ImportOutcome, number> {
+  db: string;
 }
 
 function serverConfig(request: ImportRequest): ServerConfig {
@@ -78,13 +70,13 @@ async function readExport(file: string) {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new CliUsageError('CLI_UNREADABLE_INPUT', `cannot read ${file}: ${reason(error)}`);
+    throw new CliUsageError('CLI_UNREADABLE_INPUT', `cannot read ${file}: ${describeError(error)}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new CliUsageError('CLI_UNREADABLE_INPUT', `${file} is not JSON: ${reason(error)}`);
+    throw new CliUsageError('CLI_UNREADABLE_INPUT', `${file} is not JSON: ${describeError(error)}`);
   }
   try {
     return parseJiracdflowExport(value);
@@ -218,7 +210,7 @@ export async function importJiracdflow(request: ImportRequest): Promise<ImportRe
         );
       } catch (error) {
         result.failed++;
-        request.report(`failed ${row.summary} (${row.issue_key}): ${reason(error)}`);
+        request.report(`failed ${row.summary} (${row.issue_key}): ${describeError(error)}`);
       }
     }
   } finally {

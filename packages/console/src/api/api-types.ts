@@ -3,36 +3,33 @@
  * /api/console/settings). Only the fields the console shows are typed; the server sends more. What a
  * release carries (plan, SQL orders, deployments, situation) is core's data, as the server sends it.
  */
-import type {
-  Deployment,
-  Env,
-  PolicyFindingSummary,
-  ReleaseFailure,
-  ReleasePlan,
-  ReleaseSituation,
-  SqlOrder,
-} from '@cdflow/core';
+import type { Env, HistoryMoment, ReleaseContext, ReleaseSituation } from '@cdflow/core';
 
 export type { Deployment, PlanEntry, SqlOrder } from '@cdflow/core';
 
-export interface Release {
+/** The fields of a release that are core's context as it is (its plan, orders, deployments, ...). */
+type ReleaseData = Pick<
+  ReleaseContext,
+  | 'releaseId'
+  | 'summary'
+  | 'iteration'
+  | 'plan'
+  | 'sqlOrders'
+  | 'deployments'
+  | 'failure'
+  | 'warnings'
+  | 'revision'
+>;
+
+export interface Release extends ReleaseData {
   key: string | null;
-  releaseId: string;
-  summary: string;
   project: string;
   env: Env;
   state: string;
   step: string;
   jiraStatus: string;
-  iteration: number;
-  plan: ReleasePlan;
-  sqlOrders: SqlOrder[];
-  deployments: Deployment[];
-  failure: ReleaseFailure | null;
   situation: ReleaseSituation;
-  warnings: PolicyFindingSummary[];
   acceptedEvents: string[];
-  revision: number;
   createdAt: string;
   updatedAt: string;
   waitingSince: string | null;
@@ -46,15 +43,12 @@ export interface ReleaseList {
   items: Release[];
 }
 
-export interface HistoryEntry {
+/** One entry of GET /api/releases/:key/history: core's moment (when, from and to which state, accepted), and more. */
+export interface HistoryEntry extends HistoryMoment {
   seq: number;
-  at: string;
   source: string;
   actor: string;
   event: string;
-  fromState: string | null;
-  toState: string | null;
-  accepted: boolean;
   detail: unknown;
 }
 

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import type { Deployment, PlanEntry, Release, SqlOrder } from '../api/api-types.js';
 import { useApp } from '../app-context.js';
 import { translateOr, useI18n } from '../i18n/language.js';
+import type { MessageKey } from '../i18n/messages.js';
 import { ColumnHeads } from './column-heads.js';
 
 function Section({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
@@ -14,29 +15,41 @@ function Section({ id, title, children }: { id: string; title: string; children:
   );
 }
 
-/** A section with a table of `children` rows under `columns`, or the line `none` when there are no rows. */
-function RowsSection({
+/** The prefixes of a section's messages: `<prefix>.title`, `<prefix>.none` and one key per column. */
+type SectionMessages<K = MessageKey> = K extends `${infer P}.none`
+  ? `${P}.title` extends MessageKey
+    ? P
+    : never
+  : never;
+/** The message keys under `prefix`, without it (`sql.id` → `id`). */
+type KeysUnder<P extends string, K = MessageKey> = K extends `${P}.${infer Name}` ? Name : never;
+
+/**
+ * A section with a table of `children` rows under `columns`, or the line `<messages>.none` when there are no
+ * rows; its title and column heads are the messages under `messages`.
+ */
+function RowsSection<P extends SectionMessages>({
   id,
-  title,
-  none,
+  messages,
   columns,
   empty,
   children,
 }: {
   id: string;
-  title: string;
-  none: string;
-  columns: string[];
+  messages: P;
+  columns: KeysUnder<P>[];
   empty: boolean;
   children: ComponentChildren;
 }) {
+  const { t } = useI18n();
+  const text = (name: string) => t(`${messages}.${name}` as MessageKey);
   return (
-    <Section id={id} title={title}>
+    <Section id={id} title={text('title')}>
       {empty ? (
-        <p class="muted">{none}</p>
+        <p class="muted">{text('none')}</p>
       ) : (
         <table>
-          <ColumnHeads labels={columns} />
+          <ColumnHeads labels={columns.map(text)} />
           <tbody>{children}</tbody>
         </table>
       )}
@@ -110,14 +123,12 @@ export function PlanSection({ release }: { release: Release }) {
 const archeryLink = (base: string, workflowId: number) => `${base.replace(/\/+$/, '')}/detail/${workflowId}/`;
 
 export function SqlOrdersSection({ orders }: { orders: SqlOrder[] }) {
-  const { t } = useI18n();
   const { settings } = useApp();
   return (
     <RowsSection
       id="sql-orders"
-      title={t('sql.title')}
-      none={t('sql.none')}
-      columns={[t('sql.id'), t('sql.workOrder'), t('sql.status'), t('sql.confirmedBy'), t('sql.error')]}
+      messages="sql"
+      columns={['id', 'workOrder', 'status', 'confirmedBy', 'error']}
       empty={orders.length === 0}
     >
       {orders.map((o) => (
@@ -146,21 +157,11 @@ export function SqlOrdersSection({ orders }: { orders: SqlOrder[] }) {
 }
 
 export function DeploymentsSection({ deployments }: { deployments: Deployment[] }) {
-  const { t } = useI18n();
   return (
     <RowsSection
       id="deployments"
-      title={t('deploy.title')}
-      none={t('deploy.none')}
-      columns={[
-        t('deploy.service'),
-        t('deploy.version'),
-        t('deploy.target'),
-        t('deploy.attempt'),
-        t('deploy.task'),
-        t('deploy.status'),
-        t('deploy.message'),
-      ]}
+      messages="deploy"
+      columns={['service', 'version', 'target', 'attempt', 'task', 'status', 'message']}
       empty={deployments.length === 0}
     >
       {deployments.flatMap((d) =>

@@ -8,6 +8,7 @@ import { ApiFailure, api, type ListQuery } from '../api/api-client.js';
 import type { Release, ReleaseList } from '../api/api-types.js';
 import { useApp } from '../app-context.js';
 import { ColumnHeads } from '../components/column-heads.js';
+import { SelectField, TextField } from '../components/form-fields.js';
 import { isStuck, StateBadge, WaitBadge } from '../components/release-badges.js';
 import { durationText, timeText } from '../components/time-text.js';
 import { stuckCheckMs, useNow } from '../components/use-now.js';
@@ -72,6 +73,16 @@ export function ReleaseListPage({ search }: { search: string }) {
   const setFilters = (next: Partial<Filters>) => {
     navigate(`/ui/${searchOf({ ...filters, page: 1, ...next })}`, { replace: true });
   };
+  /** A filter's field: its name, its value from the address, and the filter a new value sets. */
+  const filterField = (name: 'state' | 'project' | 'env', clean = (value: string) => value) => ({
+    name,
+    value: filters[name],
+    onValue: (value: string) => {
+      const next: Partial<Filters> = {};
+      next[name] = clean(value);
+      setFilters(next);
+    },
+  });
 
   load.current = () => {
     const query: ListQuery = {
@@ -138,52 +149,29 @@ export function ReleaseListPage({ search }: { search: string }) {
 
   const pages = list === null ? 1 : Math.max(1, Math.ceil(list.total / pageSize));
   const stuckCount = list?.items.filter((r) => isStuck(r, settings.stuckAfterMinutes, now)).length ?? 0;
+  const any = ['', t('list.any')] as const;
+  const stateChoices = [any, ...stateOptions.map((s) => [s, translateOr(t, `state.${s}`, s)] as const)];
+  const envChoices = [any, ['UAT', 'UAT'] as const, ['PRO', 'PRO'] as const];
 
   return (
     <main class="release-list">
       <form class="filters" aria-label={t('list.filters')} onSubmit={(e) => e.preventDefault()}>
-        <label>
-          {t('list.search')}
-          <input
-            name="q"
-            type="search"
-            value={typed}
-            maxLength={200}
-            onInput={(e) => setTyped(e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          {t('list.state')}
-          <select
-            name="state"
-            value={filters.state}
-            onChange={(e) => setFilters({ state: e.currentTarget.value })}
-          >
-            <option value="">{t('list.any')}</option>
-            {stateOptions.map((s) => (
-              <option value={s} key={s}>
-                {translateOr(t, `state.${s}`, s)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('list.project')}
-          <input
-            name="project"
-            value={filters.project}
-            maxLength={64}
-            onChange={(e) => setFilters({ project: e.currentTarget.value.trim() })}
-          />
-        </label>
-        <label>
-          {t('list.env')}
-          <select name="env" value={filters.env} onChange={(e) => setFilters({ env: e.currentTarget.value })}>
-            <option value="">{t('list.any')}</option>
-            <option value="UAT">UAT</option>
-            <option value="PRO">PRO</option>
-          </select>
-        </label>
+        <TextField
+          label={t('list.search')}
+          name="q"
+          type="search"
+          value={typed}
+          maxLength={200}
+          onValue={setTyped}
+        />
+        <SelectField label={t('list.state')} {...filterField('state')} options={stateChoices} />
+        <TextField
+          label={t('list.project')}
+          {...filterField('project', (v) => v.trim())}
+          maxLength={64}
+          on="change"
+        />
+        <SelectField label={t('list.env')} {...filterField('env')} options={envChoices} />
       </form>
 
       {error !== null && (

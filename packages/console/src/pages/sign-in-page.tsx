@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ApiFailure, api } from '../api/api-client.js';
 import type { Person } from '../api/api-types.js';
+import { TextField } from '../components/form-fields.js';
 import { translateOr, useI18n } from '../i18n/language.js';
 
 export function SignInPage({ expired, onSignedIn }: { expired: boolean; onSignedIn(person: Person): void }) {
@@ -35,27 +36,23 @@ export function SignInPage({ expired, onSignedIn }: { expired: boolean; onSigned
       <form onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">{t('signIn.title')}</h1>
         {expired && <p class="notice">{t('signIn.expired')}</p>}
-        <label>
-          {t('signIn.username')}
-          <input
-            name="username"
-            autocomplete="username"
-            required
-            value={username}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          {t('signIn.password')}
-          <input
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
+        <TextField
+          label={t('signIn.username')}
+          name="username"
+          autocomplete="username"
+          required
+          value={username}
+          onValue={setUsername}
+        />
+        <TextField
+          label={t('signIn.password')}
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          value={password}
+          onValue={setPassword}
+        />
         {error !== null && (
           <p class="error" role="alert">
             {error}

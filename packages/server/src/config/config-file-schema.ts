@@ -3,6 +3,7 @@
  * partial overrides of the defaults. Unknown keys are refused so a typo never silently does nothing.
  */
 import Type, { type Static } from 'typebox';
+import { switches } from './config-switches.js';
 import { notificationsFileSchema } from './notification-settings.js';
 import { metricsFileSchema } from './observability-settings.js';
 import { consoleFileSchema, peopleFileSchema } from './people-settings.js';
@@ -10,6 +11,43 @@ import { consoleFileSchema, peopleFileSchema } from './people-settings.js';
 const nonNegativeMs = Type.Integer({ minimum: 0, description: 'milliseconds, an integer ≥ 0' });
 const positiveInt = Type.Integer({ minimum: 1 });
 const nonEmpty = Type.String({ minLength: 1 });
+
+/** The `timings` section; the server's `Timings` are these, every one set (the file's, else the default). */
+const timingsFileSchema = Type.Object(
+  {
+    /** Wait before deploying, for the images to sync (the original waited 30–90 s). 60 s; 0 in sandbox mode. */
+    preDeployDelayMs: Type.Optional(nonNegativeMs),
+    archeryPollMs: Type.Optional(positiveInt),
+    cmdbPollMs: Type.Optional(positiveInt),
+    deployTimeoutMs: Type.Optional(positiveInt),
+    /** Deploys in flight (started and not finished) at once, across releases. */
+    deployParallelism: Type.Optional(positiveInt),
+    deployRetries: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Pause before a failed deploy is sent again (the original: 10 s). */
+    deployRetryPauseMs: Type.Optional(nonNegativeMs),
+    /** How long the synchronous (jiracdflow) CMDB may take to answer an upgrade. */
+    cmdbUpgradeTimeoutMs: Type.Optional(positiveInt),
+    /** Per-call timeout for every upstream request. */
+    upstreamTimeoutMs: Type.Optional(positiveInt),
+    /** Retries of a retryable upstream failure inside one effect attempt (429/5xx/network). */
+    upstreamRetries: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Back-off of the effect runner between attempts of an effect that failed retryably. */
+    effectRetryBaseMs: Type.Optional(positiveInt),
+    effectRetryMaxMs: Type.Optional(positiveInt),
+    /** How long intake waits for the Jira issue to exist so its answer can carry the key (0: never wait). */
+    intakeIssueWaitMs: Type.Optional(nonNegativeMs),
+    /** How long a move that would walk Jira back waits for a person's webhook before the machine's truth wins. */
+    jiraMoveGraceMs: Type.Optional(nonNegativeMs),
+    /**
+     * Every this often, releases waiting on a person are compared with their Jira issue, so a decision
+     * whose webhook never arrived (cdflow was down, a delivery was lost) is still applied. 0: off.
+     */
+    jiraReconcileMs: Type.Optional(nonNegativeMs),
+    /** Only releases changed within this window are reconciled (older ones are left to operators). */
+    jiraReconcileWindowMs: Type.Optional(positiveInt),
+  },
+  { additionalProperties: false },
+);
 
 /** A routing map entry: the instance, or the instance with its database and group. */
 const routingMapEntry = Type.Union([
@@ -128,15 +166,12 @@ export const configFileSchema = Type.Object(
       Type.Object(
         {
           rules: Type.Optional(
-            Type.Object(
-              {
-                dropOperationalSqlInUat: Type.Optional(Type.Boolean()),
-                skipProdPathsInUat: Type.Optional(Type.Boolean()),
-                emptySvnVersionMeansNoDeploy: Type.Optional(Type.Boolean()),
-                emptyTagMeansV1: Type.Optional(Type.Boolean()),
-              },
-              { additionalProperties: false },
-            ),
+            switches([
+              'dropOperationalSqlInUat',
+              'skipProdPathsInUat',
+              'emptySvnVersionMeansNoDeploy',
+              'emptyTagMeansV1',
+            ]),
           ),
           routing: Type.Optional(
             Type.Object(
@@ -179,29 +214,7 @@ export const configFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    timings: Type.Optional(
-      Type.Object(
-        {
-          preDeployDelayMs: Type.Optional(nonNegativeMs),
-          archeryPollMs: Type.Optional(positiveInt),
-          cmdbPollMs: Type.Optional(positiveInt),
-          deployTimeoutMs: Type.Optional(positiveInt),
-          deployParallelism: Type.Optional(positiveInt),
-          deployRetries: Type.Optional(Type.Integer({ minimum: 0 })),
-          deployRetryPauseMs: Type.Optional(nonNegativeMs),
-          cmdbUpgradeTimeoutMs: Type.Optional(positiveInt),
-          upstreamTimeoutMs: Type.Optional(positiveInt),
-          upstreamRetries: Type.Optional(Type.Integer({ minimum: 0 })),
-          effectRetryBaseMs: Type.Optional(positiveInt),
-          effectRetryMaxMs: Type.Optional(positiveInt),
-          intakeIssueWaitMs: Type.Optional(nonNegativeMs),
-          jiraMoveGraceMs: Type.Optional(nonNegativeMs),
-          jiraReconcileMs: Type.Optional(nonNegativeMs),
-          jiraReconcileWindowMs: Type.Optional(positiveInt),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    timings: Type.Optional(timingsFileSchema),
     /** The SQL source (its URL and credentials are environment variables). */
     sqlSource: Type.Optional(
       Type.Object(

@@ -13,6 +13,7 @@ import {
   RetryPolicyError,
 } from '@cdflow/core';
 import Type, { type Static } from 'typebox';
+import { switches } from './config-switches.js';
 
 export type ChatChannelKind = 'dingtalk' | 'feishu' | 'wecom' | 'webhook';
 const chatChannelKinds: readonly ChatChannelKind[] = ['dingtalk', 'feishu', 'wecom', 'webhook'];
@@ -64,17 +65,8 @@ const envName = Type.String({
 
 export const notificationsFileSchema = Type.Object(
   {
-    events: Type.Optional(
-      Type.Object(
-        {
-          completed: Type.Optional(Type.Boolean()),
-          failed: Type.Optional(Type.Boolean()),
-          waiting: Type.Optional(Type.Boolean()),
-          stuck: Type.Optional(Type.Boolean()),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    /** A switch per notification kind. */
+    events: Type.Optional(switches(notificationKinds)),
     mail: Type.Optional(
       Type.Object({ events: Type.Optional(Type.Array(kind)) }, { additionalProperties: false }),
     ),

@@ -3,6 +3,7 @@
  * CDFLOW_CONFIG file; see load-config.ts). Everything downstream reads this, never process.env.
  */
 import type { JiraWorkflowNames, NormalizeOptions, ProdSettings, SqlMode } from '@cdflow/core';
+import type { ConfigFile } from './config-file-schema.js';
 import type { NotificationSettings } from './notification-settings.js';
 import type { MetricsSettings } from './observability-settings.js';
 import type { ConsoleSettings, PeopleSettings } from './people-settings.js';
@@ -44,38 +45,8 @@ export interface JiraSettings {
   orderList: OrderListMode;
 }
 
-export interface Timings {
-  /** Wait before deploying, for the images to sync (the original waited 30–90 s). 60 s; 0 in sandbox mode. */
-  preDeployDelayMs: number;
-  archeryPollMs: number;
-  cmdbPollMs: number;
-  deployTimeoutMs: number;
-  /** Deploys in flight (started and not finished) at once, across releases. */
-  deployParallelism: number;
-  deployRetries: number;
-  /** Pause before a failed deploy is sent again (the original: 10 s). */
-  deployRetryPauseMs: number;
-  /** How long the synchronous (jiracdflow) CMDB may take to answer an upgrade. */
-  cmdbUpgradeTimeoutMs: number;
-  /** Per-call timeout for every upstream request. */
-  upstreamTimeoutMs: number;
-  /** Retries of a retryable upstream failure inside one effect attempt (429/5xx/network). */
-  upstreamRetries: number;
-  /** Back-off of the effect runner between attempts of an effect that failed retryably. */
-  effectRetryBaseMs: number;
-  effectRetryMaxMs: number;
-  /**
-   * Every this often, releases waiting on a person are compared with their Jira issue, so a decision
-   * whose webhook never arrived (cdflow was down, a delivery was lost) is still applied. 0: off.
-   */
-  jiraReconcileMs: number;
-  /** Only releases changed within this window are reconciled (older ones are left to operators). */
-  jiraReconcileWindowMs: number;
-  /** How long a move that would walk Jira back waits for a person's webhook before the machine's truth wins. */
-  jiraMoveGraceMs: number;
-  /** How long intake waits for the Jira issue to exist so its answer can carry the key (0: never wait). */
-  intakeIssueWaitMs: number;
-}
+/** The server's timings: every field of the config file's `timings` section, with its default when not given. */
+export type Timings = Required<NonNullable<ConfigFile['timings']>>;
 
 /**
  * Where a SQL item's text is read when the request has no `sql_content`: Subversion over HTTP(S)

@@ -37,8 +37,14 @@ export const described = <T extends object>(schema: T, description: string): T &
   description,
 });
 
+/** The OpenAPI security of a route that takes a bearer token or a console session. */
+export const bearerOrSession: Array<Record<string, string[]>> = [{ bearer: [] }, { session: [] }];
+
 /** An error answer documented with what it means on that route. */
 export const errorResponse = (description: string) => described(errorBody, description);
+
+/** The 401 of a route that takes one of several credentials (bearer tokens, a console session). */
+export const unauthenticated = errorResponse('No credential, or not one this endpoint takes');
 
 /**
  * The answers the JSON body parser gives before a route runs: not JSON or empty (400 `invalid_json`),
@@ -268,6 +274,9 @@ export const releaseSituation = Type.Object(
   open,
 );
 
+/** A list whose items only the runtime's types describe (core's data, sent as it is). */
+const untypedList = Type.Array(Type.Unknown());
+
 export const releaseView = Type.Object(
   {
     key: Type.Union([Type.String(), Type.Null()]),
@@ -279,8 +288,8 @@ export const releaseView = Type.Object(
     jiraStatus: Type.String(),
     iteration: Type.Integer(),
     plan: Type.Unknown(),
-    sqlOrders: Type.Array(Type.Unknown()),
-    deployments: Type.Array(Type.Unknown()),
+    sqlOrders: untypedList,
+    deployments: untypedList,
     acceptedEvents: Type.Array(Type.String()),
     situation: releaseSituation,
   },
@@ -292,7 +301,7 @@ export const releaseList = Type.Object(
   open,
 );
 
-export const historyList = Type.Object({ key: Type.String(), items: Type.Array(Type.Unknown()) }, open);
+export const historyList = Type.Object({ key: Type.String(), items: untypedList }, open);
 
 /** The longest path parameter: the router refuses longer ones (400) before the route's schema sees them. */
 export const maxPathParamLength = 200;

@@ -26,91 +26,62 @@ export interface MetricsSources {
 const stageBuckets = [1, 5, 15, 60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 3 * 24 * 3600];
 const upstreamBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** Every metric cdflow defines, with its help text (the scrape shows it). */
+const metricHelp = {
+  cdflow_upstream_requests_total:
+    'HTTP attempts to an upstream, by upstream, method and status (0: no answer)',
+  cdflow_upstream_errors_total:
+    'Failed HTTP attempts to an upstream, by upstream and error code (TIMEOUT, NETWORK, UPSTREAM_UNAVAILABLE, ...)',
+  cdflow_upstream_retries_total: 'In-call retries of an HTTP request to an upstream',
+  cdflow_upstream_request_duration_seconds:
+    'Duration of one HTTP attempt to an upstream, answer body included',
+  cdflow_jira_webhook_deliveries_total:
+    'Jira webhook deliveries received, by result (accepted, duplicate, refused: bad signature or body)',
+  cdflow_notifications_total:
+    'Notification delivery attempts, by channel kind, notification kind and outcome (sent, retrying, failed)',
+  cdflow_effects_total:
+    'Effect attempts recorded in the audit trail, by effect type and outcome (done, failed, retrying, waiting)',
+  cdflow_effect_retries_total:
+    'Effect attempts that failed retryably and were scheduled again, by effect type',
+  cdflow_events_total:
+    'Events decided on releases, by event type, source and whether the release accepted them',
+  cdflow_stage_duration_seconds:
+    'Time a release spent in a stage (product state, uatComplete included) before moving on, by stage',
+  cdflow_releases: 'Releases by product state',
+  cdflow_queue_depth:
+    'Work waiting, by queue: effects (pending, running), timers, jira_deliveries (not yet processed), notifications (pending, sending)',
+  cdflow_stuck_releases: 'Releases waiting on a person for longer than the stuck threshold (last sweep)',
+} as const;
+
+type MetricName = keyof typeof metricHelp;
+
 export class CdflowMetrics {
   readonly registry = new Registry();
   private sources: MetricsSources | null = null;
   /** When each release entered its current stage (epoch ms), as the audit tail saw it. */
   private readonly enteredStage = new Map<string, { stage: string; at: number }>();
 
-  private readonly upstreamRequests = new Counter({
-    name: 'cdflow_upstream_requests_total',
-    help: 'HTTP attempts to an upstream, by upstream, method and status (0: no answer)',
-    labelNames: ['upstream', 'method', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly upstreamErrors = new Counter({
-    name: 'cdflow_upstream_errors_total',
-    help: 'Failed HTTP attempts to an upstream, by upstream and error code (TIMEOUT, NETWORK, UPSTREAM_UNAVAILABLE, ...)',
-    labelNames: ['upstream', 'code'] as const,
-    registers: [this.registry],
-  });
-  private readonly upstreamRetries = new Counter({
-    name: 'cdflow_upstream_retries_total',
-    help: 'In-call retries of an HTTP request to an upstream',
-    labelNames: ['upstream'] as const,
-    registers: [this.registry],
-  });
-  private readonly upstreamLatency = new Histogram({
-    name: 'cdflow_upstream_request_duration_seconds',
-    help: 'Duration of one HTTP attempt to an upstream, answer body included',
-    labelNames: ['upstream'] as const,
-    buckets: upstreamBuckets,
-    registers: [this.registry],
-  });
-  private readonly webhookDeliveries = new Counter({
-    name: 'cdflow_jira_webhook_deliveries_total',
-    help: 'Jira webhook deliveries received, by result (accepted, duplicate, refused: bad signature or body)',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
-  private readonly notifications = new Counter({
-    name: 'cdflow_notifications_total',
-    help: 'Notification delivery attempts, by channel kind, notification kind and outcome (sent, retrying, failed)',
-    labelNames: ['via', 'kind', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  private readonly effects = new Counter({
-    name: 'cdflow_effects_total',
-    help: 'Effect attempts recorded in the audit trail, by effect type and outcome (done, failed, retrying, waiting)',
-    labelNames: ['type', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  private readonly effectRetries = new Counter({
-    name: 'cdflow_effect_retries_total',
-    help: 'Effect attempts that failed retryably and were scheduled again, by effect type',
-    labelNames: ['type'] as const,
-    registers: [this.registry],
-  });
-  private readonly events = new Counter({
-    name: 'cdflow_events_total',
-    help: 'Events decided on releases, by event type, source and whether the release accepted them',
-    labelNames: ['event', 'source', 'accepted'] as const,
-    registers: [this.registry],
-  });
-  private readonly stageDuration = new Histogram({
-    name: 'cdflow_stage_duration_seconds',
-    help: 'Time a release spent in a stage (product state, uatComplete included) before moving on, by stage',
-    labelNames: ['stage'] as const,
-    buckets: stageBuckets,
-    registers: [this.registry],
-  });
-  private readonly releases = new Gauge({
-    name: 'cdflow_releases',
-    help: 'Releases by product state',
-    labelNames: ['state'] as const,
-    registers: [this.registry],
-  });
-  private readonly queueDepth = new Gauge({
-    name: 'cdflow_queue_depth',
-    help: 'Work waiting, by queue: effects (pending, running), timers, jira_deliveries (not yet processed), notifications (pending, sending)',
-    labelNames: ['queue', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly stuck = new Gauge({
-    name: 'cdflow_stuck_releases',
-    help: 'Releases waiting on a person for longer than the stuck threshold (last sweep)',
-    registers: [this.registry],
-  });
+  private readonly upstreamRequests = this.counter('cdflow_upstream_requests_total', [
+    'upstream',
+    'method',
+    'status',
+  ]);
+  private readonly upstreamErrors = this.counter('cdflow_upstream_errors_total', ['upstream', 'code']);
+  private readonly upstreamRetries = this.counter('cdflow_upstream_retries_total', ['upstream']);
+  private readonly upstreamLatency = this.histogram(
+    'cdflow_upstream_request_duration_seconds',
+    ['upstream'],
+    upstreamBuckets,
+  );
+  private readonly webhookDeliveries = this.counter('cdflow_jira_webhook_deliveries_total', ['result']);
+  private readonly notifications = this.counter('cdflow_notifications_total', ['via', 'kind', 'outcome']);
+  private readonly effects = this.counter('cdflow_effects_total', ['type', 'outcome']);
+  private readonly effectRetries = this.counter('cdflow_effect_retries_total', ['type']);
+  private readonly events = this.counter('cdflow_events_total', ['event', 'source', 'accepted']);
+  private readonly stageDuration = this.histogram('cdflow_stage_duration_seconds', ['stage'], stageBuckets);
+  private readonly releases = this.gauge('cdflow_releases', ['state']);
+  private readonly queueDepth = this.gauge('cdflow_queue_depth', ['queue', 'status']);
+  private readonly stuck = this.gauge('cdflow_stuck_releases', []);
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // Process metrics (CPU, memory, event loop lag) with the same prefix, unless turned off (tests).
@@ -205,6 +176,22 @@ export class CdflowMetrics {
   private countEffect(type: string, outcome: string): void {
     this.effects.inc({ type, outcome });
     if (outcome === 'retrying') this.effectRetries.inc({ type });
+  }
+
+  private counter<L extends string>(name: MetricName, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help: metricHelp[name], labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: MetricName, labelNames: readonly L[]): Gauge<L> {
+    return new Gauge({ name, help: metricHelp[name], labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(
+    name: MetricName,
+    labelNames: readonly L[],
+    buckets: number[],
+  ): Histogram<L> {
+    return new Histogram({ name, help: metricHelp[name], labelNames, buckets, registers: [this.registry] });
   }
 }
 

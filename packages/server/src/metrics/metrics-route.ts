@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PeopleAuth } from '../http/auth/people-auth.js';
 import type { CdflowApp, RouteContext } from '../http/route-context.js';
-import { errorResponse, textResponse } from '../http/schemas.js';
+import { bearerOrSession, textResponse, unauthenticated } from '../http/schemas.js';
 import type { CdflowMetrics } from './cdflow-metrics.js';
 
 const jiraWebhookUrl = '/cicdflow/jira/';
@@ -39,12 +39,10 @@ export function registerMetricsRoute(
           'errors, webhook deliveries, queue depths, stuck releases). Needs a read credential unless ' +
           'metrics.public is true in CDFLOW_CONFIG.',
         tags: ['observability'],
-        ...(config.metrics.public ? {} : { security: [{ bearer: [] }, { session: [] }] }),
+        ...(config.metrics.public ? {} : { security: bearerOrSession }),
         response: {
           200: textResponse('text/plain', 'The metrics, in the Prometheus text format (version 0.0.4)'),
-          ...(config.metrics.public
-            ? {}
-            : { 401: errorResponse('No credential, or not one this endpoint takes') }),
+          ...(config.metrics.public ? {} : { 401: unauthenticated }),
         },
       },
     },

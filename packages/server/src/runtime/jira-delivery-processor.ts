@@ -23,6 +23,7 @@ import { DeliveryProcessedError, type DeliveryStore, type ReleaseStore } from '.
 import type { ReplicaClaims } from './effect-runner.js';
 import { describeError } from './effects/effect-errors.js';
 import type { RuntimePorts } from './effects/runtime-ports.js';
+import { KeyQueue } from './key-queue.js';
 import type { ReleaseDecisions } from './release-decisions.js';
 import { deliveryRetryPolicy } from './retry-policies.js';
 import type { JiraDelivery } from './runtime-api.js';
@@ -50,8 +51,8 @@ const movesWaitIn: ReadonlySet<string> = new Set(['sqlExecuting.confirming']);
 export class JiraDeliveryProcessor {
   private readonly background = new Set<Promise<unknown>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
-  /** The last delivery scheduled per issue: the next one starts after it (arrival order). */
-  private readonly lastOfIssue = new Map<string, Promise<void>>();
+  /** Deliveries of one issue run one at a time, in arrival order. */
+  private readonly issues = new KeyQueue();
   /** Deliveries scheduled or being processed here (replicas: the sweep leaves them alone). */
   private readonly mine = new Set<number>();
   /** Deliveries waiting here for a retry's time (still in hand: the sweep must not run them early). */
@@ -186,18 +187,8 @@ export class JiraDeliveryProcessor {
     });
     this.background.add(tracked);
     const run = () => {
-      const previous = issueKey === null ? undefined : this.lastOfIssue.get(issueKey);
-      const processed = (previous ?? Promise.resolve()).then(() => this.process(id, accepted));
-      if (issueKey !== null) {
-        const last = processed.then(
-          () => undefined,
-          () => undefined,
-        );
-        this.lastOfIssue.set(issueKey, last);
-        void last.then(() => {
-          if (this.lastOfIssue.get(issueKey) === last) this.lastOfIssue.delete(issueKey);
-        });
-      }
+      const task = () => this.process(id, accepted);
+      const processed = issueKey === null ? Promise.resolve().then(task) : this.issues.run(issueKey, task);
       processed
         .catch((error: unknown) => {
           // Another replica processed it first (its claim of this one had run out): nothing to do.

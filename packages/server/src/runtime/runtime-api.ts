@@ -16,6 +16,11 @@ import type {
   ReleaseSituation,
   SqlOrder,
 } from '@cdflow/core';
+import type { AuditInput } from '../store/release-repository.js';
+import type { ReleaseListFilter } from '../store/release-store.js';
+
+/** How the runtime describes a failure in one line; tools that report the same failures (the CLI) use it too. */
+export { describeError } from './effects/effect-errors.js';
 
 /** A release as the query API shows it. */
 export interface ReleaseView {
@@ -91,17 +96,13 @@ export interface ProdReleaseView {
   window: { checkedAt: string; open: boolean; opensAt: string | null; closesAt: string | null } | null;
 }
 
-export interface HistoryEntry {
+/**
+ * One entry of a release's history: the audit row as it was written (`source`: 'intake' | 'jira' |
+ * 'operator' | 'runner' | 'system'), with its number and time.
+ */
+export interface HistoryEntry extends Required<AuditInput> {
   seq: number;
   at: string;
-  /** 'intake' | 'jira' | 'operator' | 'runner' | 'system' */
-  source: string;
-  actor: string;
-  event: string;
-  fromState: string | null;
-  toState: string | null;
-  accepted: boolean;
-  detail: unknown;
 }
 
 export type IntakeResult =
@@ -156,18 +157,8 @@ export interface DecidedChange {
   decision: Decision;
 }
 
-export interface ListFilter {
-  state?: string;
-  project?: string;
-  env?: 'UAT' | 'PRO';
-  limit: number;
-  offset: number;
-  /**
-   * Keyset paging: only releases after this one in the list's order (newest first), instead of `offset`
-   * rows skipped (which reads them all again, page after page). With it, `total` is not counted (-1).
-   */
-  after?: { createdAt: string; releaseId: string };
-}
+/** Which releases a list shows: the store's filter, as the runtime passes it on. */
+export type ListFilter = ReleaseListFilter;
 
 export interface ReleaseRuntimeApi {
   /** A validated, normalised request from the release system: create, iterate, or refuse (409). */

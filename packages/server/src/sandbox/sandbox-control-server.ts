@@ -19,60 +19,38 @@ import { registerFaultControlRoutes } from './control-fault-routes.js';
 import { registerJiraControlRoutes } from './control-jira-routes.js';
 import { registerReleaseControlRoutes } from './control-release-routes.js';
 
-/** Every route, for `GET /` and the README: what it does and its body. */
-export const controlRoutes = [
-  { route: 'GET /', does: 'this list' },
-  { route: 'GET /releases', does: 'every release in one line (text): step, Jira status, what it waits for' },
-  {
-    route: 'GET /releases/:key',
-    does: "one release's story (text): now, failure, history one line per step",
-  },
-  { route: 'GET /jira/people', does: 'the people of the simulated Jira with their sandbox passwords' },
-  { route: 'GET /jira/issues/:key', does: 'an issue: status, the transitions open now, comments' },
-  {
-    route: 'POST /jira/issues/:key/transitions',
-    body: '{ as, transition }',
-    does: 'move the issue as that person',
-  },
-  { route: 'POST /jira/issues/:key/comments', body: '{ as, body }', does: 'comment as that person' },
-  {
-    route: 'POST /ops/releases/:key/confirm',
-    body: '{ as? = ops1 }',
-    does: 'ops confirms the config change in Jira',
-  },
-  {
-    route: 'POST /ops/releases/:key/fail',
-    body: '{ as? = ops1, reason? }',
-    does: 'ops reports the config change failed',
-  },
-  { route: 'GET /archery/orders?release=', does: 'the SQL orders (of one release)' },
-  { route: 'POST /archery/orders/:id/audit', does: 'the DBA passes the remaining audit levels' },
-  { route: 'POST /archery/orders/:id/execute', body: '{ mode? = auto }', does: 'the DBA executes the order' },
-  { route: 'POST /archery/orders/:id/fail', body: '{ message? }', does: "the order's execution fails" },
-  {
-    route: 'POST /archery/releases/:key/execute',
-    does: "the DBA passes and executes the release's open orders",
-  },
-  {
-    route: 'POST /archery/fail-next',
-    body: '{ message?, times? = 1 }',
-    does: 'the next orders cdflow submits fail at execution',
-  },
-  { route: 'DELETE /archery/fail-next', does: 'disarm it' },
-  { route: 'GET /cmdb/targets', does: 'the deploy targets' },
-  {
-    route: 'POST /cmdb/outcome',
-    body: '{ service, outcome: failed|success, message? }',
-    does: 'how its deploys end from now on',
-  },
-  { route: 'GET /faults', does: 'the faults injected, per upstream' },
-  {
-    route: 'POST /faults',
-    body: '{ upstream, route? = *, status?, body?, retryAfterSeconds?, latencyMs?, malformed?, rate?, times? }',
-    does: 'inject an upstream fault',
-  },
-  { route: 'DELETE /faults?upstream=', does: 'remove the faults (of one upstream)' },
-] as const;
+/** Every route, for `GET /` and the README: the route, what it does, and its body when it takes one. */
+const routeTable: ReadonlyArray<readonly [route: string, does: string, body?: string]> = [
+  ['GET /', 'this list'],
+  ['GET /releases', 'every release in one line (text): step, Jira status, what it waits for'],
+  ['GET /releases/:key', "one release's story (text): now, failure, history one line per step"],
+  ['GET /jira/people', 'the people of the simulated Jira with their sandbox passwords'],
+  ['GET /jira/issues/:key', 'an issue: status, the transitions open now, comments'],
+  ['POST /jira/issues/:key/transitions', 'move the issue as that person', '{ as, transition }'],
+  ['POST /jira/issues/:key/comments', 'comment as that person', '{ as, body }'],
+  ['POST /ops/releases/:key/confirm', 'ops confirms the config change in Jira', '{ as? = ops1 }'],
+  ['POST /ops/releases/:key/fail', 'ops reports the config change failed', '{ as? = ops1, reason? }'],
+  ['GET /archery/orders?release=', 'the SQL orders (of one release)'],
+  ['POST /archery/orders/:id/audit', 'the DBA passes the remaining audit levels'],
+  ['POST /archery/orders/:id/execute', 'the DBA executes the order', '{ mode? = auto }'],
+  ['POST /archery/orders/:id/fail', "the order's execution fails", '{ message? }'],
+  ['POST /archery/releases/:key/execute', "the DBA passes and executes the release's open orders"],
+  ['POST /archery/fail-next', 'the next orders cdflow submits fail at execution', '{ message?, times? = 1 }'],
+  ['DELETE /archery/fail-next', 'disarm it'],
+  ['GET /cmdb/targets', 'the deploy targets'],
+  ['POST /cmdb/outcome', 'how its deploys end from now on', '{ service, outcome: failed|success, message? }'],
+  ['GET /faults', 'the faults injected, per upstream'],
+  [
+    'POST /faults',
+    'inject an upstream fault',
+    '{ upstream, route? = *, status?, body?, retryAfterSeconds?, latencyMs?, malformed?, rate?, times? }',
+  ],
+  ['DELETE /faults?upstream=', 'remove the faults (of one upstream)'],
+];
+
+export const controlRoutes = routeTable.map(([route, does, body]) =>
+  body === undefined ? { route, does } : { route, body, does },
+);
 
 export interface SandboxControlServer {
   url: string;

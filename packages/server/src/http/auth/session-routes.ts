@@ -6,7 +6,7 @@
 import Type from 'typebox';
 import { ApiError, forbidden } from '../api-error.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
-import { described, errorResponse, jsonBodyErrors } from '../schemas.js';
+import { bearerOrSession, described, errorResponse, jsonBodyErrors } from '../schemas.js';
 import { JiraSignInError, signInWithJira } from './jira-sign-in.js';
 import type { PeopleAuth } from './people-auth.js';
 import { identityOf } from './person.js';
@@ -102,7 +102,7 @@ export function registerSessionRoutes(
       schema: {
         summary: 'Who am I: the person this request acts for',
         tags: ['people'],
-        security: [{ bearer: [] }, { session: [] }],
+        security: bearerOrSession,
         response: {
           200: described(whoAmI, 'The person, and the session with its CSRF token for a console session'),
           401: errorResponse(

@@ -15,7 +15,7 @@ import type { PersonEventType } from '../../config/people-settings.js';
 import type { ServerConfig } from '../../config/server-config.js';
 import type { PeopleAuth } from '../auth/people-auth.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
-import { described, errorResponse } from '../schemas.js';
+import { bearerOrSession, described, unauthenticated } from '../schemas.js';
 
 /** The Jira transition a person takes for each event (core maps them the same way for webhooks). */
 export const transitionOfEvent: Readonly<Record<PersonEventType, JiraMoveKey>> = jiraTransitionOfPersonEvent;
@@ -64,10 +64,10 @@ export function registerConsoleSettingsRoute(
       schema: {
         summary: "The console's settings: Jira names, link bases, stuck threshold, event permissions",
         tags: ['console'],
-        security: [{ bearer: [] }, { session: [] }],
+        security: bearerOrSession,
         response: {
           200: described(settingsAnswer, "The console's settings"),
-          401: errorResponse('No credential, or not one this endpoint takes'),
+          401: unauthenticated,
         },
       },
     },

@@ -9,7 +9,7 @@ import type { ReleaseView } from '../../runtime/runtime-api.js';
 import type { PeopleAuth } from '../auth/people-auth.js';
 import { identityOf } from '../auth/person.js';
 import type { CdflowApp } from '../route-context.js';
-import { errorResponse, textResponse } from '../schemas.js';
+import { bearerOrSession, textResponse, unauthenticated } from '../schemas.js';
 import type { WaitingView } from './person-wait-clock.js';
 import type { ReleaseChangeFeed } from './release-change-feed.js';
 
@@ -92,10 +92,10 @@ export function registerReleaseEventStream(app: CdflowApp, options: ReleaseEvent
           'GET /api/releases/:key answers it (changes coalesced per release), heartbeat comments, and ' +
           '`event: session-ended` before a console session stream closes.',
         tags: ['releases'],
-        security: [{ bearer: [] }, { session: [] }],
+        security: bearerOrSession,
         response: {
           200: textResponse('text/event-stream', 'The stream: ready, then release events and heartbeats'),
-          401: errorResponse('No credential, or not one this endpoint takes'),
+          401: unauthenticated,
         },
       },
     },

@@ -13,6 +13,7 @@ import type { LiveReleases } from '../console/install-console.js';
 import { searchReleases } from '../console/release-search.js';
 import type { CdflowApp, RouteContext } from '../route-context.js';
 import {
+  bearerOrSession,
   described,
   effectRetryParams,
   errorResponse,
@@ -24,6 +25,7 @@ import {
   releaseKeyParams,
   releaseList,
   releaseView,
+  unauthenticated,
 } from '../schemas.js';
 
 /** A production decision: its author's Jira groups are read from Jira, as for a move in Jira. */
@@ -34,7 +36,6 @@ const unknownRelease = (key: string) =>
     `no release ${JSON.stringify(key)} (give a Jira issue key, a release id, or a summary with ?env=UAT or ?env=PRO)`,
   );
 
-const unauthenticated = errorResponse('No credential, or not one this endpoint takes');
 const badKey = errorResponse('The key is empty or longer than 200 characters');
 const noRelease = errorResponse('No release has this Jira key or release id');
 
@@ -52,7 +53,7 @@ export function registerReleaseRoutes(
       schema: {
         summary: 'List releases (newest first), filtered by state, project, env, searched by q',
         tags: ['releases'],
-        security: [{ bearer: [] }, { session: [] }],
+        security: bearerOrSession,
         querystring: listQuery,
         response: {
           200: described(releaseList, 'One page of releases, and how many match in all'),
@@ -83,54 +84,50 @@ export function registerReleaseRoutes(
     },
   );
 
-  app.get(
+  /** A read of one release (by its key, or a summary with ?env): `read` gives it, or null (404). */
+  const getOfRelease = <T>(
+    url: string,
+    { summary, found }: { summary: string; found: object },
+    read: (key: string, env: 'UAT' | 'PRO' | undefined) => Promise<T | null>,
+    answer: (value: T, key: string) => unknown,
+  ) =>
+    app.get(
+      url,
+      {
+        onRequest: readAuth,
+        schema: {
+          summary,
+          tags: ['releases'],
+          security: bearerOrSession,
+          params: releaseKeyParams,
+          querystring: releaseEnvQuery,
+          response: { 200: found, 400: badKey, 401: unauthenticated, 404: noRelease },
+        },
+      },
+      async (request) => {
+        const value = await read(request.params.key, request.query.env);
+        if (value === null) throw unknownRelease(request.params.key);
+        return answer(value, request.params.key);
+      },
+    );
+
+  getOfRelease(
     '/api/releases/:key',
     {
-      onRequest: readAuth,
-      schema: {
-        summary: 'One release: state, Jira status, plan, SQL orders, deployments, iteration',
-        tags: ['releases'],
-        security: [{ bearer: [] }, { session: [] }],
-        params: releaseKeyParams,
-        querystring: releaseEnvQuery,
-        response: {
-          200: described(releaseView, 'The release, with where it is and why (situation)'),
-          400: badKey,
-          401: unauthenticated,
-          404: noRelease,
-        },
-      },
+      summary: 'One release: state, Jira status, plan, SQL orders, deployments, iteration',
+      found: described(releaseView, 'The release, with where it is and why (situation)'),
     },
-    async (request) => {
-      const release = await runtime.getRelease(request.params.key, request.query.env);
-      if (release === null) throw unknownRelease(request.params.key);
-      return live.annotate(release);
-    },
+    (key, env) => runtime.getRelease(key, env),
+    (release) => live.annotate(release),
   );
-
-  app.get(
+  getOfRelease(
     '/api/releases/:key/history',
     {
-      onRequest: readAuth,
-      schema: {
-        summary: 'Audit trail of a release: every event, decision and effect',
-        tags: ['releases'],
-        security: [{ bearer: [] }, { session: [] }],
-        params: releaseKeyParams,
-        querystring: releaseEnvQuery,
-        response: {
-          200: described(historyList, 'Every entry, oldest first'),
-          400: badKey,
-          401: unauthenticated,
-          404: noRelease,
-        },
-      },
+      summary: 'Audit trail of a release: every event, decision and effect',
+      found: described(historyList, 'Every entry, oldest first'),
     },
-    async (request) => {
-      const items = await runtime.history(request.params.key, request.query.env);
-      if (items === null) throw unknownRelease(request.params.key);
-      return { key: request.params.key, items };
-    },
+    (key, env) => runtime.history(key, env),
+    (items, key) => ({ key, items }),
   );
 
   app.post(
@@ -144,7 +141,7 @@ export function registerReleaseRoutes(
           'The history names the authenticated person (session, person token, or `operator` for the ' +
           'shared token); a `by` in the body is ignored. people.events may limit an event to Jira groups (403).',
         tags: ['releases'],
-        security: [{ bearer: [] }, { session: [] }],
+        security: bearerOrSession,
         params: releaseKeyParams,
         querystring: releaseEnvQuery,
         body: operatorEventBody,
@@ -228,7 +225,7 @@ export function registerReleaseRoutes(
           'queues the failed effect again, in its own place. 404: no such release or effect; 409: the ' +
           'effect has not failed, or the release took its failure as the stage failing (act on the release).',
         tags: ['releases'],
-        security: [{ bearer: [] }, { session: [] }],
+        security: bearerOrSession,
         params: effectRetryParams,
         response: {
           200: described(releaseView, 'The effect is queued again: the release after the retry'),
