@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { parseArgs, runInspectMachine, UsageError } from '../src/run-inspect-machine.js';
 
-/** A local WebSocket server standing in for Stately's inspector relay. */
+/** A local WebSocket server standing in for Stately's inspector relay, closed when the test ends. */
 async function startRelay() {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const records: Array<Record<string, unknown>> = [];
   server.on('connection', (ws) =>
     ws.on('message', (data) => records.push(JSON.parse(String(data)) as Record<string, unknown>)),
@@ -14,7 +15,6 @@ async function startRelay() {
   return {
     url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
     records,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
@@ -27,20 +27,14 @@ async function until(what: string, probe: () => boolean): Promise<void> {
   }
 }
 
-let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
-afterEach(async () => {
-  await relay?.close();
-  relay = undefined;
-});
-
 describe('examples/inspect-machine', () => {
   it('walks the sample release to uatComplete and every record reaches the inspector', async () => {
-    relay = await startRelay();
+    const relay = await startRelay();
     const lines: string[] = [];
     const run = await runInspectMachine(parseArgs(['--headless', '--url', relay.url]), (l) => lines.push(l));
     expect(run.states.at(-1)).toBe('uatComplete');
     expect(lines.at(-1)).toBe(`sent ${run.states.length} decisions to ${relay.url}`);
-    const snapshots = () => relay?.records.filter((r) => r.type === '@xstate.snapshot') ?? [];
+    const snapshots = () => relay.records.filter((r) => r.type === '@xstate.snapshot');
     await until('every snapshot', () => snapshots().length === run.states.length);
     // The DBA's SQL升级成功 is checked on a fresh read of Archery, which moves the release on.
     expect(lines.some((l) => l.startsWith('SQL_CONFIRMED') && l.endsWith('-> sqlExecuting.confirming'))).toBe(

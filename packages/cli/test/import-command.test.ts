@@ -11,6 +11,7 @@ import { ArcheryClient, JiraClient } from '@cdflow/adapters';
 import { type Sandbox, sqlSeedFiles, startSandbox } from '@cdflow/sandbox';
 import { createLogger, loadConfig, type RunningServer, startServer } from '@cdflow/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quickTimings, simulatorEnv } from '../../server/test/support/sandbox-site.js';
 import { buildCli, cdflow } from './support/cdflow-process.js';
 
 const tokens = {
@@ -34,15 +35,9 @@ function serverEnv(): Record<string, string> {
     configPath,
     JSON.stringify({
       timings: {
+        ...quickTimings,
         // Outside sandbox mode a site waits 60 s for image sync before deploying; a test does not.
         preDeployDelayMs: 0,
-        archeryPollMs: 50,
-        cmdbPollMs: 50,
-        deployRetries: 0,
-        effectRetryBaseMs: 50,
-        effectRetryMaxMs: 500,
-        jiraMoveGraceMs: 500,
-        jiraReconcileMs: 0,
       },
     }),
   );
@@ -56,13 +51,7 @@ function serverEnv(): Record<string, string> {
     CDFLOW_OPERATOR_TOKEN: tokens.operator,
     CDFLOW_WEBHOOK_SECRET: tokens.webhook,
     CDFLOW_LOG_LEVEL: 'warn',
-    JIRA_BASE_URL: sandbox.urls.jira,
-    JIRA_TOKEN: sandbox.credentials.jira.token,
-    ARCHERY_BASE_URL: sandbox.urls.archery,
-    ARCHERY_USER: sandbox.credentials.archery.username,
-    ARCHERY_PASSWORD: sandbox.credentials.archery.password,
-    CMDB_BASE_URL: sandbox.urls.cmdb,
-    CMDB_TOKEN: sandbox.credentials.cmdb.token,
+    ...simulatorEnv(sandbox),
     SVN_BASE_URL: sandbox.urls.svn,
     SVN_USER: sandbox.credentials.svn.user,
     SVN_PASSWORD: sandbox.credentials.svn.password,

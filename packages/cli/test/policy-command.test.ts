@@ -63,20 +63,6 @@ describe('cdflow policy check', () => {
     expect(run.code).toBe(0);
   });
 
-  it('exits 0 with warnings only', async () => {
-    const run = await policy('check', 'warn.sql', '--version', '1.2.0');
-    expect(run.stdout).toContain('warn.sql:1: warning DF-D006: constraint UNIQUE lab_uq');
-    expect(run.code).toBe(0);
-  });
-
-  it('exits 1 on errors and says where and what to do', async () => {
-    const run = await policy('check', 'rename.sql', '--version', '1.2.0');
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain('rename.sql:2: error DF-D001: column laboratory.name is renamed to title');
-    expect(run.stdout).toContain('→ Keep name; add title as a new column');
-    expect(run.stdout).toContain('policy: 1 error, 1 warning');
-  });
-
   it('--format json gives the findings and a summary', async () => {
     const run = await policy('check', 'rename.sql', '--version', '1.2.0', '--format', 'json');
     expect(run.code).toBe(1);
@@ -99,48 +85,70 @@ describe('cdflow policy check', () => {
     expect(log.runs[0]?.results).toHaveLength(2);
   });
 
-  it('--config switches rule severities (an error made a warning exits 0)', async () => {
-    const run = await policy('check', 'rename.sql', '--version', '1.2.0', '--config', 'policy.yaml');
-    expect(run.stdout).toContain('rename.sql:2: warning DF-D001');
-    expect(run.code).toBe(0);
+  // `policy check <args>`: its exit code and what its output contains.
+  it.each<[what: string, args: string, code: number, says: string[]]>([
+    [
+      'exits 0 with warnings only',
+      'warn.sql --version 1.2.0',
+      0,
+      ['warn.sql:1: warning DF-D006: constraint UNIQUE lab_uq'],
+    ],
+    [
+      'exits 1 on errors and says where and what to do',
+      'rename.sql --version 1.2.0',
+      1,
+      [
+        'rename.sql:2: error DF-D001: column laboratory.name is renamed to title',
+        '→ Keep name; add title as a new column',
+        'policy: 1 error, 1 warning',
+      ],
+    ],
+    [
+      '--config switches rule severities (an error made a warning exits 0)',
+      'rename.sql --version 1.2.0 --config policy.yaml',
+      0,
+      ['rename.sql:2: warning DF-D001'],
+    ],
+    [
+      'an invalid --version is a DF-V001 finding (exit 1)',
+      'warn.sql --version 1.2',
+      1,
+      ['version: error DF-V001'],
+    ],
+    [
+      '--suggest prints the missing history migration after the findings',
+      'add-column.xml --version 1.2.0 --suggest',
+      1,
+      [
+        'add-column.xml:4: error DF-D007',
+        'Suggested history migrations:',
+        'CREATE TABLE laboratory_hst_1_2 (LIKE laboratory_hst_1_1 INCLUDING ALL);',
+      ],
+    ],
+  ])('%s', async (_what, args, code, says) => {
+    const run = await policy('check', ...args.split(' '));
+    expect(run.code).toBe(code);
+    for (const text of says) expect(run.stdout).toContain(text);
   });
 
-  it('exits 2 naming a missing input', async () => {
-    const run = await policy('check', 'nope.sql', '--version', '1.2.0');
+  // `policy check <args>` refused: exit 2, and what stderr says.
+  it.each<[what: string, args: string, says: string]>([
+    [
+      'naming a missing input',
+      'nope.sql --version 1.2.0',
+      'cdflow: cannot read nope.sql: no such file or directory',
+    ],
+    ['without --version', 'rename.sql', "required option '--version <version>' not specified"],
+    ['on an unknown format', 'rename.sql --version 1.2.0 --format xml', '--format'],
+    [
+      'on an invalid configuration, naming the problem',
+      'rename.sql --version 1.2.0 --config bad-policy.yaml',
+      'bad-policy.yaml: unknown rule "DF-NOPE"',
+    ],
+  ])('exits 2 %s', async (_what, args, says) => {
+    const run = await policy('check', ...args.split(' '));
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('cdflow: cannot read nope.sql: no such file or directory');
-  });
-
-  it('exits 2 without --version', async () => {
-    const run = await policy('check', 'rename.sql');
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain("required option '--version <version>' not specified");
-  });
-
-  it('exits 2 on an unknown format', async () => {
-    const run = await policy('check', 'rename.sql', '--version', '1.2.0', '--format', 'xml');
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--format');
-  });
-
-  it('exits 2 on an invalid configuration, naming the problem', async () => {
-    const run = await policy('check', 'rename.sql', '--version', '1.2.0', '--config', 'bad-policy.yaml');
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('bad-policy.yaml: unknown rule "DF-NOPE"');
-  });
-
-  it('an invalid --version is a DF-V001 finding (exit 1)', async () => {
-    const run = await policy('check', 'warn.sql', '--version', '1.2');
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain('version: error DF-V001');
-  });
-
-  it('--suggest prints the missing history migration after the findings', async () => {
-    const run = await policy('check', 'add-column.xml', '--version', '1.2.0', '--suggest');
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain('add-column.xml:4: error DF-D007');
-    expect(run.stdout).toContain('Suggested history migrations:');
-    expect(run.stdout).toContain('CREATE TABLE laboratory_hst_1_2 (LIKE laboratory_hst_1_1 INCLUDING ALL);');
+    expect(run.stderr).toContain(says);
   });
 });
 

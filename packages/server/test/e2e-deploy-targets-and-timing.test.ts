@@ -5,7 +5,7 @@
  * pre-deploy delay lets images sync first.
  */
 import { describe, expect, it } from 'vitest';
-import { closingAfterEach, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { closingAfterEach, type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
 import { eventually, startScenario } from './support/e2e-scenario.js';
 
 const closedAfterTest = closingAfterEach();
@@ -22,13 +22,26 @@ function codeRelease(code: Array<Record<string, string>>): Record<string, unknow
   });
 }
 
+/** Waits until the release settles (uatComplete or fixing), expecting uatComplete; the release. */
+async function settledInUat(h: Harness, key: string): Promise<Record<string, unknown>> {
+  const done = await h.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
+  expect(done.state).toBe('uatComplete');
+  return done;
+}
+
+/** When each deploy started: the CMDB's receipt of each upgrade request it accepted (202), in order. */
+function deployStarts(h: Harness): number[] {
+  return h.sandbox.cmdb
+    .requests()
+    .filter((r) => r.route === upgradeRoute && r.status === 202)
+    .map((r) => r.receivedAt);
+}
+
 describe('deploying code items (CMDB dialect tasks)', () => {
   it('deploys every target an item selects, each with its own request_id', async () => {
     const h = await closedAfterTest(startScenario({ sqlMode: 'auto' }));
     const res = await h.intake(codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '505', tag: '' }]));
-    const key = String(res.body.key);
-    const done = await h.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
-    expect(done.state).toBe('uatComplete');
+    await settledInUat(h, String(res.body.key));
     const deploys = h.sandbox.cmdb.deploys();
     const names = new Map(h.sandbox.cmdb.targets().map((t) => [t.id, t.name]));
     expect(deploys.map((d) => names.get(d.targetId)).sort()).toEqual([
@@ -50,16 +63,10 @@ describe('deploying code items (CMDB dialect tasks)', () => {
     const b = await h.intake(
       codeRelease([{ svn_path: 'a18/cc_merchant_console', svn_version: '1080', tag: '' }]),
     );
-    for (const res of [a, b]) {
-      const done = await h.waitForState(String(res.body.key), (s) => s === 'uatComplete' || s === 'fixing');
-      expect(done.state).toBe('uatComplete');
-    }
+    for (const res of [a, b]) await settledInUat(h, String(res.body.key));
     // Three deploys (two targets of one release, one of the other), each started only after the one
     // before had ended: the simulator's tasks run 100 ms.
-    const starts = h.sandbox.cmdb
-      .requests()
-      .filter((r) => r.route === upgradeRoute && r.status === 202)
-      .map((r) => r.receivedAt);
+    const starts = deployStarts(h);
     expect(starts).toHaveLength(3);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(100);
     // A deploy that found no free slot said so, and was sent again later.
@@ -85,15 +92,9 @@ describe('deploying code items (CMDB dialect tasks)', () => {
       codeRelease([{ svn_path: 'a18/cc_report_service', svn_version: '734', tag: '' }]),
     );
     const keys = [String(a.body.key), String(b.body.key)];
-    for (const key of keys) {
-      const done = await h.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
-      expect(done.state).toBe('uatComplete');
-    }
+    for (const key of keys) await settledInUat(h, key);
     // One deploy at a time: the second started once the first task (100 ms) had ended, five polls later.
-    const starts = h.sandbox.cmdb
-      .requests()
-      .filter((r) => r.route === upgradeRoute && r.status === 202)
-      .map((r) => r.receivedAt);
+    const starts = deployStarts(h);
     expect(starts).toHaveLength(2);
     expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(100);
     const queuedReports: number[] = [];
@@ -125,8 +126,7 @@ describe('deploying code items (CMDB dialect tasks)', () => {
     await eventually('cdflow took 重新提交代码', async () =>
       (await h.history(key)).some((e) => e.event === 'RESUBMIT_CODE' && e.accepted) ? true : undefined,
     );
-    const done = await h.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
-    expect(done.state).toBe('uatComplete');
+    const done = await settledInUat(h, key);
     expect(done.iteration).toBe(1);
     const deploys = h.sandbox.cmdb.deploys();
     // Two new deploys, not the failed tasks answered again for a reused request_id.
@@ -147,8 +147,7 @@ describe('deploying code items (CMDB dialect tasks)', () => {
         codeRelease([{ svn_path: 'a18/cc_gateway', svn_version: '508', tag: '' }]),
       );
       const key = String(res.body.key);
-      const done = await quiet.waitForState(key, (s) => s === 'uatComplete' || s === 'fixing');
-      expect(done.state).toBe('uatComplete');
+      await settledInUat(quiet, key);
       const reads = quiet.sandbox.cmdb.requests().filter((r) => r.route === 'GET /api/v1/tasks/:taskId');
       const polled = (await quiet.history(key)).filter((e) => e.event === 'DEPLOY_TASKS_POLLED');
       // Two targets, each seen running then ended at most: four decisions, however many reads it took.

@@ -7,6 +7,15 @@ const closedAfterTest = closingAfterEach();
 const apolloPublish =
   'POST /openapi/v1/envs/:env/apps/:appId/clusters/:cluster/namespaces/:namespace/releases';
 
+/** Jira's statuses of a release with no SQL whose config failed and whose code was then resubmitted and deployed. */
+const configFailedThenFixedStatuses = [
+  'SQL待执行',
+  'CONFIG执行中',
+  '开发/运维修改',
+  'CODE执行中',
+  'UAT升级完成',
+];
+
 /** A release with no SQL, once cdflow is publishing its Apollo keys and Jira shows CONFIG执行中; its key. */
 async function intakeUntilPublishingApollo(h: Scenario): Promise<string> {
   const res = await h.intake(sampleRequest({ sql_info: [] }));
@@ -50,13 +59,7 @@ describe('config and code failures', () => {
         .map((d) => `${d.svnPath}@${d.version}:${d.status}`)
         .sort(),
     ).toEqual(['a18/cc_merchant_console@1061:success', 'a18/cc_report_service@877:success']);
-    expect(h.jiraStatuses(key)).toEqual([
-      'SQL待执行',
-      'CONFIG执行中',
-      '开发/运维修改',
-      'CODE执行中',
-      'UAT升级完成',
-    ]);
+    expect(h.jiraStatuses(key)).toEqual(configFailedThenFixedStatuses);
     expect(h.sandbox.archery.counters.get('POST /api/v1/workflow/')).toBe(0);
   });
 
@@ -77,13 +80,7 @@ describe('config and code failures', () => {
     await h.waitForState(key, 'uatComplete');
     await h.waitForJiraStatus(key, 'UAT升级完成');
     // Jira shows what people did and where the release went, without a bounce through 代码升级失败.
-    expect(h.jiraStatuses(key)).toEqual([
-      'SQL待执行',
-      'CONFIG执行中',
-      '开发/运维修改',
-      'CODE执行中',
-      'UAT升级完成',
-    ]);
+    expect(h.jiraStatuses(key)).toEqual(configFailedThenFixedStatuses);
     const skipped = (await h.history(key)).filter(
       (i) =>
         i.event === 'effect:jira.moveTo' &&

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closingAfterEach, sampleRequest } from './support/e2e-harness.js';
+import { closingAfterEach, firstUpgradeJiraStatuses, sampleRequest } from './support/e2e-harness.js';
 import { ordersOf, startScenario, threeSqlItems } from './support/e2e-scenario.js';
 
 const closedAfterTest = closingAfterEach();
@@ -76,13 +76,7 @@ describe.each(modes)('first upgrade with SQL, Apollo, config and code, SQL mode 
     ]);
     expect(deploys.every((d) => d.status === 'success')).toBe(true);
 
-    expect(h.jiraStatuses(key)).toEqual([
-      'SQL待执行',
-      'SQL执行中',
-      'CONFIG执行中',
-      'CODE执行中',
-      'UAT升级完成',
-    ]);
+    expect(h.jiraStatuses(key)).toEqual(firstUpgradeJiraStatuses);
     // One issue, one order per item, whatever the mode.
     expect(h.sandbox.jira.issues()).toHaveLength(1);
     expect(h.sandbox.archery.counters.get('POST /api/v1/workflow/')).toBe(3);

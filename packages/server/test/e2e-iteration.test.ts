@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { closingAfterEach, sampleRequest } from './support/e2e-harness.js';
-import { eventually, type Scenario, startScenario } from './support/e2e-scenario.js';
+import { closingAfterEach, firstUpgradeJiraStatuses, sampleRequest } from './support/e2e-harness.js';
+import {
+  confirmConfigUntilUatComplete,
+  eventually,
+  type Scenario,
+  startScenario,
+} from './support/e2e-scenario.js';
 
 const closedAfterTest = closingAfterEach();
 
@@ -9,12 +14,7 @@ async function firstUpgrade(s: Scenario, body: Record<string, unknown>): Promise
   const res = await s.intake(body);
   expect(res.status).toBe(201);
   const key = String(res.body.key);
-  await s.waitForState(key, (st) => st.startsWith('configExecuting'));
-  await s.waitForJiraStatus(key, 'CONFIG执行中');
-  await s.sandbox.jira.actAs('ops').transition(key, '配置升级成功');
-  await s.waitForState(key, 'uatComplete');
-  await s.waitForJiraStatus(key, 'UAT升级完成');
-  await s.sandbox.jira.flushWebhooks();
+  await confirmConfigUntilUatComplete(s, key);
   await s.server.runtime.idle(); // the last move's outcome is recorded after Jira shows it
   return key;
 }
@@ -69,11 +69,7 @@ describe('a new request for a completed release', () => {
       'a18/cc_report_service@878:success',
     ]);
     expect(h.jiraStatuses(key)).toEqual([
-      'SQL待执行',
-      'SQL执行中',
-      'CONFIG执行中',
-      'CODE执行中',
-      'UAT升级完成',
+      ...firstUpgradeJiraStatuses,
       'SQL待执行',
       'CONFIG执行中',
       'CODE执行中',

@@ -45,6 +45,18 @@ async function legacy(s: Scenario, summary: string): Promise<LegacyData> {
   return body.data;
 }
 
+/** The release's situation, expected at `step` and waiting for what matches `waitsFor`. */
+function situationAt(
+  release: Record<string, unknown>,
+  step: string,
+  waitsFor: Record<string, unknown>,
+): Situation {
+  const situation = release.situation as Situation;
+  expect(situation.step).toBe(step);
+  expect(situation.waitsFor).toMatchObject(waitsFor);
+  return situation;
+}
+
 const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('where and why: a policy refusal', () => {
@@ -188,21 +200,21 @@ describe('where and why: waiting for a person', () => {
     const key = String((await h.intake(request)).body.key);
     const executing = await h.waitForState(key, 'sqlExecuting');
 
-    const situation = executing.situation as Situation;
-    expect(situation.step).toBe(
+    const situation = situationAt(
+      executing,
       'SQL执行中: the DBA reviews and executes the SQL work orders in Archery, in sequence order, then confirms; cdflow watches Archery',
+      {
+        kind: 'person',
+        who: 'the DBA',
+        task: expect.stringMatching(
+          /^review and execute #1 a18-0001 \(work order \d+, workflow_manreviewing\), #2 a18-0002/,
+        ),
+        moves: [
+          { event: 'SQL_CONFIRMED', jiraTransition: 'SQL升级成功', allowedGroups: ['dba'] },
+          { event: 'SQL_REPORTED_FAILED', jiraTransition: 'SQL升级失败', allowedGroups: null },
+        ],
+      },
     );
-    expect(situation.waitsFor).toMatchObject({
-      kind: 'person',
-      who: 'the DBA',
-      task: expect.stringMatching(
-        /^review and execute #1 a18-0001 \(work order \d+, workflow_manreviewing\), #2 a18-0002/,
-      ),
-      moves: [
-        { event: 'SQL_CONFIRMED', jiraTransition: 'SQL升级成功', allowedGroups: ['dba'] },
-        { event: 'SQL_REPORTED_FAILED', jiraTransition: 'SQL升级失败', allowedGroups: null },
-      ],
-    });
     expect(situation.lastFailure).toBeNull();
 
     const answer = await legacy(h, String(request.summary));
@@ -224,15 +236,15 @@ describe('where and why: waiting for a timer', () => {
       return view.step === 'codeExecuting.delaying' ? view : undefined;
     });
 
-    const situation = delaying.situation as Situation;
-    expect(situation.step).toBe(
+    const situation = situationAt(
+      delaying,
       'CODE执行中: cdflow waits the pre-deploy delay (image sync) before deploying',
+      {
+        kind: 'timer',
+        timer: 'deploy.delay',
+        purpose: 'the pre-deploy delay (image sync) ends and cdflow deploys',
+      },
     );
-    expect(situation.waitsFor).toMatchObject({
-      kind: 'timer',
-      timer: 'deploy.delay',
-      purpose: 'the pre-deploy delay (image sync) ends and cdflow deploys',
-    });
     const firesAt = String((situation.waitsFor as { firesAt: string }).firesAt);
     expect(firesAt).toMatch(iso);
     // Scheduled with the decision that entered the step: a minute after it, as configured.

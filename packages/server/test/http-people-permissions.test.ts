@@ -32,6 +32,17 @@ afterAll(() => h.close());
 const send = (key: string, body: Record<string, unknown>, token: string) =>
   h.call(`/api/releases/${encodeURIComponent(key)}/events`, { method: 'POST', body, token });
 
+/** Signs `username` in to the console and sends the event `body` in that session (cookie and CSRF header). */
+async function sendSignedIn(key: string, body: Record<string, unknown>, username: string, password: string) {
+  const signed = await h.signIn(username, password);
+  return h.call(`/api/releases/${encodeURIComponent(key)}/events`, {
+    method: 'POST',
+    body,
+    cookies: signed.cookies,
+    csrf: signed.csrfToken,
+  });
+}
+
 describe('person tokens: configured as SHA-256 hashes', () => {
   it('each token is its person, with their groups, wherever it stands in the list', async () => {
     for (const [token, name, groups] of [
@@ -79,13 +90,12 @@ describe('group permissions and who the history names', () => {
   });
 
   it('a console session whose Jira groups do not include dba → 403 too', async () => {
-    const signed = await h.signIn(people.alice.name, people.alice.password);
-    const answer = await h.call(`/api/releases/${key}/events`, {
-      method: 'POST',
-      body: { type: 'SQL_CONFIRMED' },
-      cookies: signed.cookies,
-      csrf: signed.csrfToken,
-    });
+    const answer = await sendSignedIn(
+      key,
+      { type: 'SQL_CONFIRMED' },
+      people.alice.name,
+      people.alice.password,
+    );
     expect(answer.status).toBe(403);
     expect(String(answer.body.message)).toContain('alice is in jira-software-users');
   });
@@ -121,13 +131,12 @@ describe('group permissions and who the history names', () => {
 
   it('an event no rule names may be sent by any signed-in person, as themselves', async () => {
     await h.waitForState(key, 'uatComplete');
-    const signed = await h.signIn(people.alice.name, people.alice.password);
-    const answer = await h.call(`/api/releases/${key}/events`, {
-      method: 'POST',
-      body: { type: 'FINISH', by: 'not-alice' },
-      cookies: signed.cookies,
-      csrf: signed.csrfToken,
-    });
+    const answer = await sendSignedIn(
+      key,
+      { type: 'FINISH', by: 'not-alice' },
+      people.alice.name,
+      people.alice.password,
+    );
     expect(answer.status).toBe(200);
     expect(answer.body.state).toBe('closed');
     const finish = (await h.history(key)).find((e) => e.event === 'FINISH');
@@ -139,13 +148,7 @@ describe('group permissions and who the history names', () => {
     const other = String(intake.body.key);
     await h.waitForState(other, 'sqlExecuting');
     finishSqlOrders(h.sandbox);
-    const signed = await h.signIn('dba1', jiraSandboxPasswords.dba1);
-    const answer = await h.call(`/api/releases/${other}/events`, {
-      method: 'POST',
-      body: { type: 'SQL_CONFIRMED' },
-      cookies: signed.cookies,
-      csrf: signed.csrfToken,
-    });
+    const answer = await sendSignedIn(other, { type: 'SQL_CONFIRMED' }, 'dba1', jiraSandboxPasswords.dba1);
     expect(answer.status).toBe(200);
     const confirmed = (await h.history(other)).find((e) => e.event === 'SQL_CONFIRMED');
     expect(confirmed).toMatchObject({ source: 'operator', actor: 'dba1', accepted: true });

@@ -8,15 +8,18 @@ import { describe, expect, it } from 'vitest';
 import { releaseRequest, sharedTestServer, testTokens } from './support/test-server.js';
 
 describe('presentedToken', () => {
-  it('reads `Bearer <token>` and the bare token; refuses other schemes and empty headers', () => {
-    expect(presentedToken('Bearer abc123')).toBe('abc123');
-    expect(presentedToken('bearer abc123 ')).toBe('abc123');
-    expect(presentedToken('abc123')).toBe('abc123');
-    expect(presentedToken(' abc123 ')).toBe('abc123');
-    expect(presentedToken(['abc123', 'other'])).toBe('abc123');
-    expect(presentedToken('Basic YWJjOjEyMw==')).toBeNull();
-    expect(presentedToken('')).toBeNull();
-    expect(presentedToken(undefined)).toBeNull();
+  // `Bearer <token>` and the bare token are read; other schemes and empty headers are refused (null).
+  it.each<[string | string[] | undefined, string | null]>([
+    ['Bearer abc123', 'abc123'],
+    ['bearer abc123 ', 'abc123'],
+    ['abc123', 'abc123'],
+    [' abc123 ', 'abc123'],
+    [['abc123', 'other'], 'abc123'],
+    ['Basic YWJjOjEyMw==', null],
+    ['', null],
+    [undefined, null],
+  ])('reads %j as %j', (header, token) => {
+    expect(presentedToken(header)).toBe(token);
   });
 });
 

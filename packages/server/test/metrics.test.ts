@@ -7,7 +7,7 @@ import {
   startHarness,
   tokens,
 } from './support/e2e-harness.js';
-import { parseScrape, scrapeMetrics } from './support/prometheus-scrape.js';
+import { parseScrape, type Scrape, scrapeMetrics } from './support/prometheus-scrape.js';
 
 const closedAfterTest = closingAfterEach();
 
@@ -19,6 +19,18 @@ async function postWebhook(url: string, raw: string, signature: string): Promise
   });
   await res.text();
   return res.status;
+}
+
+/** cdflow_releases of each state named in `counts` is its count. */
+function expectReleasesIn(scrape: Scrape, counts: Record<string, number>): void {
+  for (const [state, count] of Object.entries(counts))
+    expect(scrape.value('cdflow_releases', { state }), `releases in ${state}`).toBe(count);
+}
+
+/** cdflow_effects_total done of each effect type named in `counts` is its count. */
+function expectEffectsDone(scrape: Scrape, counts: Record<string, number>): void {
+  for (const [type, count] of Object.entries(counts))
+    expect(scrape.value('cdflow_effects_total', { type, outcome: 'done' }), `${type} done`).toBe(count);
 }
 
 describe('GET /metrics', () => {
@@ -70,10 +82,8 @@ describe('GET /metrics', () => {
     await h.waitForState(key, 'sqlExecuting');
     await h.server.runtime.idle();
     const waiting = await scrapeMetrics(h.url, tokens.operator);
-    expect(waiting.value('cdflow_releases', { state: 'sqlExecuting' })).toBe(1);
-    expect(waiting.value('cdflow_releases', { state: 'uatComplete' })).toBe(0);
-    expect(waiting.value('cdflow_effects_total', { type: 'archery.submitOrder', outcome: 'done' })).toBe(2);
-    expect(waiting.value('cdflow_effects_total', { type: 'jira.ensureIssue', outcome: 'done' })).toBe(1);
+    expectReleasesIn(waiting, { sqlExecuting: 1, uatComplete: 0 });
+    expectEffectsDone(waiting, { 'archery.submitOrder': 2, 'jira.ensureIssue': 1 });
     expect(waiting.histogramCount('cdflow_stage_duration_seconds', { stage: 'sqlPending' })).toBe(1);
     expect(waiting.sum('cdflow_upstream_requests_total', { upstream: 'jira' })).toBeGreaterThan(
       jiraCallsBefore,
@@ -99,11 +109,9 @@ describe('GET /metrics', () => {
     await h.waitForState(key, 'uatComplete');
     await h.server.runtime.idle();
     const done = await scrapeMetrics(h.url, tokens.operator);
-    expect(done.value('cdflow_releases', { state: 'sqlExecuting' })).toBe(0);
-    expect(done.value('cdflow_releases', { state: 'uatComplete' })).toBe(1);
+    expectReleasesIn(done, { sqlExecuting: 0, uatComplete: 1 });
     // One target look-up per code item, then one effect deploys every target side by side.
-    expect(done.value('cdflow_effects_total', { type: 'cmdb.findTargets', outcome: 'done' })).toBe(2);
-    expect(done.value('cdflow_effects_total', { type: 'cmdb.deploy', outcome: 'done' })).toBe(1);
+    expectEffectsDone(done, { 'cmdb.findTargets': 2, 'cmdb.deploy': 1 });
     for (const stage of ['sqlPending', 'sqlExecuting', 'configExecuting', 'codeExecuting'])
       expect(done.histogramCount('cdflow_stage_duration_seconds', { stage })).toBe(1);
     expect(done.value('cdflow_queue_depth', { queue: 'effects', status: 'pending' })).toBe(0);

@@ -114,11 +114,34 @@ const post = (path: string, body: unknown, token?: string, headers?: Record<stri
   ...(headers ? { headers } : {}),
 });
 
+/** POST …/effects/:id/retry of the release `key`, with no body. */
+const retryCall = (key: string, id: string | number, token?: string): Call => ({
+  method: 'POST',
+  path: `/api/releases/${key}/effects/${id}/retry`,
+  ...(token ? { token } : {}),
+});
+
 /** The 401s of a route that takes a bearer token. */
 const unauthenticated = (call: (token?: string) => Call): Recipe[] => [
   { status: 401, what: 'no credential', call: () => call() },
   { status: 401, what: 'a token the server does not know', call: () => call('no-such-token-0123456789') },
 ];
+
+/** A read behind a bearer token: `what` it answers `token` with (200), and its 401s. */
+const guardedRead = (path: string, what: string, token: string): RouteRecipes => ({
+  recipes: [
+    { status: 200, what, call: () => get(path, token) },
+    ...unauthenticated((other) => get(path, other)),
+  ],
+});
+
+/** A 400 for the release list's query string `query`: the message says each of `says`. */
+const badListQuery = (what: string, query: string, ...says: string[]): Recipe => ({
+  status: 400,
+  what,
+  call: () => get(`/api/releases?${query}`, tokens.operator),
+  says,
+});
 
 /** The body parser's answers on a JSON route. */
 const badBodies = (call: (body: unknown, headers?: Record<string, string>) => Call): Recipe[] => [
@@ -155,12 +178,7 @@ const recipes: Record<string, RouteRecipes> = {
     ],
   },
   'GET /api/machine': { recipes: [{ status: 200, what: 'the machine', call: () => get('/api/machine') }] },
-  'GET /metrics': {
-    recipes: [
-      { status: 200, what: 'the metrics', call: () => get('/metrics', tokens.operator) },
-      ...unauthenticated((token) => get('/metrics', token)),
-    ],
-  },
+  'GET /metrics': guardedRead('/metrics', 'the metrics', tokens.operator),
   'POST /cicdflow/': {
     recipes: [
       {
@@ -353,12 +371,7 @@ const recipes: Record<string, RouteRecipes> = {
       ...unauthenticated((token) => get('/api/events', token)),
     ],
   },
-  'GET /api/console/settings': {
-    recipes: [
-      { status: 200, what: 'the settings', call: () => get('/api/console/settings', tokens.intake) },
-      ...unauthenticated((token) => get('/api/console/settings', token)),
-    ],
-  },
+  'GET /api/console/settings': guardedRead('/api/console/settings', 'the settings', tokens.intake),
   'GET /api/releases': {
     recipes: [
       { status: 200, what: 'the first page', call: () => get('/api/releases', tokens.operator) },
@@ -368,36 +381,16 @@ const recipes: Record<string, RouteRecipes> = {
         call: () =>
           get('/api/releases?state=sqlExecuting&project=A18&env=UAT&q=A18&limit=5&offset=1', tokens.operator),
       },
-      {
-        status: 400,
-        what: 'an unknown state',
-        call: () => get('/api/releases?state=bogus', tokens.operator),
-        says: ['querystring/state must be one of sqlPending, sqlExecuting', 'sqlPending.failed'],
-      },
-      {
-        status: 400,
-        what: 'a limit over 200',
-        call: () => get('/api/releases?limit=201', tokens.operator),
-        says: ['querystring/limit must be <= 200'],
-      },
-      {
-        status: 400,
-        what: 'a negative offset',
-        call: () => get('/api/releases?offset=-1', tokens.operator),
-        says: ['querystring/offset must be >= 0'],
-      },
-      {
-        status: 400,
-        what: 'a limit that is no number',
-        call: () => get('/api/releases?limit=ten', tokens.operator),
-        says: ['querystring/limit must be integer'],
-      },
-      {
-        status: 400,
-        what: 'an unknown parameter',
-        call: () => get('/api/releases?sort=newest', tokens.operator),
-        says: ['querystring/sort is not an accepted field'],
-      },
+      badListQuery(
+        'an unknown state',
+        'state=bogus',
+        'querystring/state must be one of sqlPending, sqlExecuting',
+        'sqlPending.failed',
+      ),
+      badListQuery('a limit over 200', 'limit=201', 'querystring/limit must be <= 200'),
+      badListQuery('a negative offset', 'offset=-1', 'querystring/offset must be >= 0'),
+      badListQuery('a limit that is no number', 'limit=ten', 'querystring/limit must be integer'),
+      badListQuery('an unknown parameter', 'sort=newest', 'querystring/sort is not an accepted field'),
       ...unauthenticated((token) => get('/api/releases', token)),
     ],
   },
@@ -505,62 +498,26 @@ const recipes: Record<string, RouteRecipes> = {
       {
         status: 400,
         what: 'an effect id that is not a positive integer',
-        call: (w) => ({
-          method: 'POST',
-          path: `/api/releases/${w.key}/effects/zero/retry`,
-          token: tokens.operator,
-        }),
+        call: (w) => retryCall(w.key, 'zero', tokens.operator),
         says: ['id'],
       },
-      {
-        status: 400,
-        what: 'a key too long',
-        call: () => ({
-          method: 'POST',
-          path: `/api/releases/${'K'.repeat(201)}/effects/1/retry`,
-          token: tokens.operator,
-        }),
-      },
-      ...unauthenticated((token) => ({
-        method: 'POST',
-        path: '/api/releases/AC-1/effects/1/retry',
-        ...(token ? { token } : {}),
-      })),
+      { status: 400, what: 'a key too long', call: () => retryCall('K'.repeat(201), 1, tokens.operator) },
+      ...unauthenticated((token) => retryCall('AC-1', 1, token)),
       {
         status: 401,
         what: 'the intake token (it reads only)',
-        call: (w) => ({
-          method: 'POST',
-          path: `/api/releases/${w.key}/effects/1/retry`,
-          token: tokens.intake,
-        }),
+        call: (w) => retryCall(w.key, 1, tokens.intake),
       },
       {
         status: 403,
         what: 'a console session without its CSRF token',
-        call: async (w) => ({
-          method: 'POST',
-          path: `/api/releases/${w.key}/effects/1/retry`,
-          headers: { cookie: (await w.session()).cookie },
-        }),
+        call: async (w) => ({ ...retryCall(w.key, 1), headers: { cookie: (await w.session()).cookie } }),
       },
-      {
-        status: 404,
-        what: 'an unknown release',
-        call: () => ({
-          method: 'POST',
-          path: '/api/releases/NOPE-404/effects/1/retry',
-          token: tokens.operator,
-        }),
-      },
+      { status: 404, what: 'an unknown release', call: () => retryCall('NOPE-404', 1, tokens.operator) },
       {
         status: 404,
         what: 'an effect the release does not have',
-        call: (w) => ({
-          method: 'POST',
-          path: `/api/releases/${w.key}/effects/999999/retry`,
-          token: tokens.operator,
-        }),
+        call: (w) => retryCall(w.key, 999999, tokens.operator),
       },
     ],
     notProvoked: {

@@ -59,17 +59,19 @@ const junk: fc.Arbitrary<unknown> = fc.oneof(
 
 type Mutation = { kind: 'set'; path: string[]; value: unknown } | { kind: 'delete'; path: string[] };
 
+/** The fields of the first item of each list that the mutations aim at. */
+const firstItemFields: Record<string, string[]> = {
+  sql_info: ['sql_id', 'sql_content', 'svn_path'],
+  apollo_info: ['value'],
+  config_info: ['name'],
+  code_info: ['svn_version', 'tag'],
+};
+
 /** A path into the sample request: a top-level key, or a field of the first item of a list. */
 const requestPaths: fc.Arbitrary<string[]> = fc.oneof(
   fc.constantFrom(
     ...Object.keys(sampleRequest()).map((k) => [k]),
-    ['sql_info', '0', 'sql_id'],
-    ['sql_info', '0', 'sql_content'],
-    ['sql_info', '0', 'svn_path'],
-    ['apollo_info', '0', 'value'],
-    ['config_info', '0', 'name'],
-    ['code_info', '0', 'svn_version'],
-    ['code_info', '0', 'tag'],
+    ...Object.entries(firstItemFields).flatMap(([list, fields]) => fields.map((field) => [list, '0', field])),
     ['sql_info', '0'],
     ['code_info', '5'],
   ),

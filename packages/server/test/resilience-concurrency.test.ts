@@ -6,14 +6,29 @@
 import { startSandbox } from '@cdflow/sandbox';
 import { describe, expect, it } from 'vitest';
 import { cdflowClient, waitUntil } from './support/cdflow-client.js';
-import { closingAfterEach, sampleRequest, startHarness } from './support/e2e-harness.js';
+import { closingAfterEach, type Harness, sampleRequest, startHarness } from './support/e2e-harness.js';
 
 const closedAfterTest = closingAfterEach();
+
+/**
+ * `person` moves the issue in Jira with `transition`; the delivery that move makes is posted 20 times at
+ * once. The payload is built when Jira makes the change and the simulator sends it on the next tick, so
+ * these 20 race with Jira's own delivery. Their answers.
+ */
+async function moveAndDeliverTwentyTimes(h: Harness, key: string, person: string, transition: string) {
+  const client = cdflowClient(h.url);
+  const before = h.sandbox.jira.webhookDeliveries().length;
+  await h.sandbox.jira.actAs(person).transition(key, transition);
+  const delivery = h.sandbox.jira.webhookDeliveries().slice(before)[0];
+  expect(delivery?.issueKey).toBe(key);
+  return Promise.all(
+    Array.from({ length: 20 }, () => client.webhook(delivery?.body ?? '', delivery?.signature ?? undefined)),
+  );
+}
 
 describe('the same webhook delivery, many times at once', () => {
   it('applies a signed delivery posted 20 times concurrently once', async () => {
     const h = await closedAfterTest(startHarness({ sqlMode: 'manual' }));
-    const client = cdflowClient(h.url);
     const request = sampleRequest({ config_info: [] });
     const created = await h.intake(request);
     expect(created.status).toBe(201);
@@ -24,17 +39,7 @@ describe('the same webhook delivery, many times at once', () => {
       h.sandbox.archery.dba.execute(o.workflowId, 'manual');
     }
     await waitUntil(() => h.sandbox.jira.issue(key)?.status === 'SQL执行中', 'Jira to show SQL执行中');
-    const before = h.sandbox.jira.webhookDeliveries().length;
-    await h.sandbox.jira.actAs('dba').transition(key, 'SQL升级成功');
-    // The payload is built when Jira makes the change; the simulator sends it on the next tick, so these
-    // 20 race with Jira's own delivery.
-    const delivery = h.sandbox.jira.webhookDeliveries().slice(before)[0];
-    expect(delivery?.issueKey).toBe(key);
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        client.webhook(delivery?.body ?? '', delivery?.signature ?? undefined),
-      ),
-    );
+    const answers = await moveAndDeliverTwentyTimes(h, key, 'dba', 'SQL升级成功');
     await h.sandbox.jira.flushWebhooks();
 
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
@@ -55,22 +60,13 @@ describe('the same webhook delivery, many times at once', () => {
   it('answers the same refused move with one Jira comment however often it is delivered', async () => {
     const ownSandbox = await closedAfterTest(startSandbox({ cmdb: { taskDurationMs: 4_000 } }));
     const h = await closedAfterTest(startHarness({ sqlMode: 'auto', sandbox: ownSandbox }));
-    const client = cdflowClient(h.url);
     const created = await h.intake(sampleRequest({ config_info: [] }));
     const key = String(created.body.key);
     await h.waitForState(key, (s) => s.startsWith('codeExecuting'));
     await waitUntil(() => h.sandbox.jira.issue(key)?.status === 'CODE执行中', 'Jira to show CODE执行中');
     const commentsBefore = h.sandbox.jira.issue(key)?.comments.length ?? 0;
     // 代码升级成功 is a step cdflow takes itself once the deploys succeed: a person's is refused.
-    const before = h.sandbox.jira.webhookDeliveries().length;
-    await h.sandbox.jira.actAs('ops').transition(key, '代码升级成功');
-    const delivery = h.sandbox.jira.webhookDeliveries().slice(before)[0];
-    expect(delivery?.issueKey).toBe(key);
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        client.webhook(delivery?.body ?? '', delivery?.signature ?? undefined),
-      ),
-    );
+    const answers = await moveAndDeliverTwentyTimes(h, key, 'ops', '代码升级成功');
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
     await h.sandbox.jira.flushWebhooks();
     await waitUntil(

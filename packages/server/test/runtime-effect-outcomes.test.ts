@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsTo, type RuntimeHarness, releaseRequest, startRuntimeHarness } from './runtime-harness.js';
+import { callsTo, type RuntimeHarness, startRuntimeHarness } from './runtime-harness.js';
 
 let h: RuntimeHarness;
 
@@ -12,9 +12,7 @@ const jiraMoves = () => callsTo(h.sandbox.jira.counters, 'POST', /\/transitions$
 describe('the outcome of an effect that brings no event', () => {
   it('is in the history once each, in the order the effects ran, the last one as soon as the release is idle', async () => {
     h = await startRuntimeHarness({ sqlMode: 'auto' });
-    const request = releaseRequest();
-    await h.runtime.intake(request, 'release-system');
-    const done = await h.waitFor(request.summary, (r) => r.state === 'uatComplete', 'uatComplete');
+    const done = await h.intakeUntil('uatComplete');
     await h.runtime.idle();
 
     const history = (await h.runtime.history(done.releaseId)) ?? [];

@@ -41,6 +41,8 @@ export interface RuntimeHarness {
     predicate: (release: ReleaseView) => boolean | Promise<boolean>,
     what: string,
   ): Promise<ReleaseView>;
+  /** Takes `request` (by default the sample) from the release system, then waits until its release is in `state`. */
+  intakeUntil(state: string, request?: NormalizedRequest): Promise<ReleaseView>;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,10 @@ export async function startRuntimeHarness(options: RuntimeHarnessOptions = {}): 
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       throw new Error(`release ${ref} never reached ${what}; last state ${last?.state ?? 'none'}`);
+    },
+    async intakeUntil(state, request = releaseRequest()) {
+      await harness.runtime.intake(request, 'release-system');
+      return harness.waitFor(request.summary, (r) => r.state === state, state);
     },
     async close() {
       await harness.runtime.stop();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JiraDelivery } from '../src/runtime/runtime-api.js';
-import { callsTo, type RuntimeHarness, releaseRequest, startRuntimeHarness } from './runtime-harness.js';
+import { callsTo, type RuntimeHarness, startRuntimeHarness } from './runtime-harness.js';
 
 let h: RuntimeHarness;
 
@@ -29,9 +29,7 @@ const comments = () => callsTo(h.sandbox.jira.counters, 'POST', /\/comment$/);
 describe('Jira deliveries', () => {
   it('apply a person’s decision once, however many times and however often it is delivered', async () => {
     h = await startRuntimeHarness({ sqlMode: 'manual' });
-    const request = releaseRequest();
-    await h.runtime.intake(request, 'release-system');
-    const executing = await h.waitFor(request.summary, (r) => r.state === 'sqlExecuting', 'sqlExecuting');
+    const executing = await h.intakeUntil('sqlExecuting');
     const key = executing.key!;
     const workflowId = executing.sqlOrders[0]!.workflowId!;
     await h.sandbox.archery.dba.pass(workflowId);
@@ -85,9 +83,7 @@ describe('Jira deliveries', () => {
 
   it('stores a delivery without a status change as processed when it answers: nothing is left to do', async () => {
     h = await startRuntimeHarness({ sqlMode: 'manual' });
-    const request = releaseRequest();
-    await h.runtime.intake(request, 'release-system');
-    const key = (await h.waitFor(request.summary, (r) => r.state === 'sqlExecuting', 'sqlExecuting')).key!;
+    const key = (await h.intakeUntil('sqlExecuting')).key!;
     await h.runtime.idle();
     const issueReads = () => callsTo(h.sandbox.jira.counters, 'GET', /\/issue\//);
     const reads = issueReads();
@@ -128,13 +124,7 @@ describe('Jira deliveries', () => {
         },
       ],
     });
-    const request = releaseRequest();
-    await h.runtime.intake(request, 'release-system');
-    const failed = await h.waitFor(
-      request.summary,
-      (r) => r.state === 'sqlPending.failed',
-      'sqlPending.failed',
-    );
+    const failed = await h.intakeUntil('sqlPending.failed');
     const key = failed.key!;
     const commentsBefore = comments();
     await h.sandbox.jira.actAs('dev.li').transition(key, '提交SQL');

@@ -1,6 +1,6 @@
 /** The reconciliation reads a bounded page of waiting releases per sweep and gives every one its turn. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsTo, type RuntimeHarness, releaseRequest, startRuntimeHarness } from './runtime-harness.js';
+import { callsTo, type RuntimeHarness, startRuntimeHarness } from './runtime-harness.js';
 import { testDialect } from './support/test-store.js';
 
 let h: RuntimeHarness | undefined;
@@ -12,9 +12,7 @@ afterEach(async () => {
 describe('Jira reconciliation sweeps', () => {
   it('read at most 100 releases each and go round all 150 waiting ones', async () => {
     h = await startRuntimeHarness({ sqlMode: 'manual', timings: { jiraReconcileMs: 0, jiraMoveGraceMs: 0 } });
-    const request = releaseRequest();
-    await h.runtime.intake(request, 'release-system');
-    const waiting = await h.waitFor(request.summary, (r) => r.state === 'sqlExecuting', 'sqlExecuting');
+    const waiting = await h.intakeUntil('sqlExecuting');
     await h.runtime.idle();
     // 149 more releases waiting on people, each with its own issue, changed at distinct times (SQLite
     // keeps the link to the stored request in a column of its own).

@@ -50,8 +50,7 @@ describe("one release's events", () => {
   it('are applied one at a time in arrival order, each decision on top of the previous one', async () => {
     h = await startRuntimeHarness();
     const request = releaseRequest({ sql_info: [] });
-    await h.runtime.intake(request, 'release-system');
-    const done = await h.waitFor(request.summary, (r) => r.state === 'uatComplete', 'uatComplete');
+    const done = await h.intakeUntil('uatComplete', request);
     const types: PersonEvent['type'][] = [
       'UAT_MANUAL_ITERATION',
       'RESUBMIT_CODE',

@@ -14,6 +14,7 @@ import {
   ReleaseRepository,
   RevisionConflictError,
 } from '../src/store/release-repository.js';
+import { moveDecision, newReleaseRow, nothingWritten } from './support/release-rows.js';
 
 let dir: string;
 let store: Store;
@@ -28,41 +29,15 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const baseRelease = {
-  releaseId: 'rel-1',
+const baseRelease = newReleaseRow('rel-1', {
   summary: '【A18】【升级】20230101_01',
-  issueKey: null,
-  project: 'A18',
-  jiraProject: 'AC',
-  env: 'UAT' as const,
-  state: 'sqlPending',
-  iteration: 1,
-  machineVersion: 1,
   snapshot: { value: 'sqlPending' },
-};
+});
 
-const emptyWrite = { audit: [], effects: [], scheduleTimers: [], cancelTimers: [] };
+const emptyWrite = nothingWritten;
 
-function decision(
-  expectedRevision: number,
-  state: string,
-  extra: Partial<DecisionWrite> = {},
-): DecisionWrite {
-  return {
-    releaseId: 'rel-1',
-    release: {
-      expectedRevision,
-      state,
-      iteration: 1,
-      issueKey: 'AC-1',
-      machineVersion: 1,
-      snapshot: { value: state },
-    },
-    ...emptyWrite,
-    audit: [{ source: 'test', actor: 'tester', event: 'E', fromState: null, toState: state, accepted: true }],
-    ...extra,
-  };
-}
+const decision = (expectedRevision: number, state: string, extra: Partial<DecisionWrite> = {}) =>
+  moveDecision('rel-1', expectedRevision, state, extra, { value: state });
 
 describe('the store', () => {
   it('creates the parent directory, runs in WAL mode with full fsync and a busy timeout', () => {
@@ -126,16 +101,19 @@ describe('the store', () => {
       payload: { n },
     });
     const keys = (releaseId: string) => repo.pendingEffects(releaseId).map((r) => r.idempotencyKey);
+    /** Finishes rel-1's effect `id` and queues `next` in the same write. */
+    const finishAndQueue = (id: number, next: ReturnType<typeof effect>) =>
+      repo.commitDecision({
+        releaseId: 'rel-1',
+        ...emptyWrite,
+        completeEffect: { id, status: 'done' },
+        effects: [next],
+      });
     const [a] = repo.commitDecision({ releaseId: 'rel-1', ...emptyWrite, effects: [effect('a', 1)] }).queued;
     // Another release's later rows do not matter; the next effect is what the queue returns and stores.
     repo.commitDecision({ releaseId: 'rel-2', ...emptyWrite, effects: [effect('z', 9)] });
     store.resetStats();
-    const { queued } = repo.commitDecision({
-      releaseId: 'rel-1',
-      ...emptyWrite,
-      completeEffect: { id: a!.id, status: 'done' },
-      effects: [effect('b', 2)],
-    });
+    const { queued } = finishAndQueue(a!.id, effect('b', 2));
     expect(store.stats().statements).toBe(1);
     expect(queued.map((r) => [r.idempotencyKey, r.payload])).toEqual([['b', { n: 2 }]]);
     expect(repo.headEffect('rel-1')).toMatchObject({
@@ -148,21 +126,11 @@ describe('the store', () => {
     // Two queued: finishing the first and queueing a third keeps the third after the second.
     repo.commitDecision({ releaseId: 'rel-1', ...emptyWrite, effects: [effect('c', 3)] });
     const head = repo.headEffect('rel-1')!;
-    repo.commitDecision({
-      releaseId: 'rel-1',
-      ...emptyWrite,
-      completeEffect: { id: head.id, status: 'done' },
-      effects: [effect('d', 4)],
-    });
+    finishAndQueue(head.id, effect('d', 4));
     expect(keys('rel-1')).toEqual(['c', 'd']);
     // The next key already queued: queued once, as ever.
     const c = repo.headEffect('rel-1')!;
-    repo.commitDecision({
-      releaseId: 'rel-1',
-      ...emptyWrite,
-      completeEffect: { id: c.id, status: 'done' },
-      effects: [effect('d', 5)],
-    });
+    finishAndQueue(c.id, effect('d', 5));
     expect(repo.pendingEffects('rel-1').map((r) => [r.idempotencyKey, r.payload])).toEqual([['d', { n: 4 }]]);
     expect(keys('rel-2')).toEqual(['z']);
 

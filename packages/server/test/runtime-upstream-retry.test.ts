@@ -40,14 +40,7 @@ describe('a retryable upstream failure', () => {
       status: 400,
       body: { errors: '你所在组未关联该实例！' },
     });
-    const request = releaseRequest();
-    await h.runtime.intake(request, 'release-system');
-
-    const failed = await h.waitFor(
-      request.summary,
-      (r) => r.state === 'sqlPending.failed',
-      'sqlPending.failed',
-    );
+    const failed = await h.intakeUntil('sqlPending.failed');
 
     expect(failed.failure?.reason ?? '').toMatch(/你所在组未关联该实例/);
     expect(callsTo(h.sandbox.archery.counters, 'POST', /^\/api\/v1\/workflow\/$/)).toBe(1);

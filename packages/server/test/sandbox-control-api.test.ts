@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultTimings } from '../src/config/load-config.js';
+import { quickTimings } from './support/sandbox-site.js';
 import { releaseRequest, startTestServer, type TestServer, testTokens } from './support/test-server.js';
 
 let server: TestServer | null = null;
@@ -26,16 +27,7 @@ interface Release {
 
 async function start() {
   server = await startTestServer({
-    timings: {
-      ...defaultTimings,
-      archeryPollMs: 50,
-      cmdbPollMs: 50,
-      deployRetries: 0,
-      effectRetryBaseMs: 50,
-      effectRetryMaxMs: 500,
-      jiraMoveGraceMs: 500,
-      jiraReconcileMs: 0,
-    },
+    timings: { ...defaultTimings, ...quickTimings },
   });
   const running = server;
   const controlUrl = running.sandboxMode?.controlUrl ?? '';
@@ -60,28 +52,22 @@ async function start() {
     } catch {}
     return { status: res.status, text, json };
   };
-  const intake = async (body: unknown) => {
-    const res = await running.request('/cicdflow/', {
+  const postRequest = (body: unknown) =>
+    running.request('/cicdflow/', {
       method: 'POST',
       token: testTokens.intake,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+  const intake = async (body: unknown) => {
+    const res = await postRequest(body);
     expect(res.status).toBe(201);
     const answer = (await res.json()) as { key: string | null };
     expect(answer.key).toMatch(/^AC-\d+$/);
     return answer.key as string;
   };
   /** A request for an existing release (same summary): its new iteration's answer status. */
-  const intakeAgain = async (body: unknown) =>
-    (
-      await running.request('/cicdflow/', {
-        method: 'POST',
-        token: testTokens.intake,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    ).status;
+  const intakeAgain = async (body: unknown) => (await postRequest(body)).status;
   const release = async (key: string) =>
     (await (await running.request(`/api/releases/${key}`, { token: testTokens.operator })).json()) as Release;
   const waitFor = async (key: string, match: (r: Release) => boolean, what: string) => {
@@ -94,7 +80,13 @@ async function start() {
     }
     throw new Error(`${key} never reached ${what}; last ${last?.step} (${JSON.stringify(last?.failure)})`);
   };
-  return { server: running, controlUrl, control, intake, intakeAgain, release, waitFor };
+  /** Waits for the release to stop in `state`, failed at `stage`; the release. */
+  const stoppedIn = async (key: string, state: string, stage: string) => {
+    const stopped = await waitFor(key, (r) => r.state === state, state);
+    expect(stopped.failure).toMatchObject({ stage });
+    return stopped;
+  };
+  return { server: running, controlUrl, control, intake, intakeAgain, release, waitFor, stoppedIn };
 }
 
 const codeOnly = (summary: string, extra: Record<string, unknown> = {}) =>
@@ -121,13 +113,12 @@ describe('sandbox control API', () => {
   });
 
   it("drives a SQL failure end to end: the next execution fails, the release stops with Archery's words, the fixed script goes through", async () => {
-    const { control, intake, intakeAgain, waitFor } = await start();
+    const { control, intake, intakeAgain, waitFor, stoppedIn } = await start();
     const message = "(1146, \"Table 'acc.member' doesn't exist\")";
     expect((await control('POST', '/archery/fail-next', { message })).json).toEqual({ failNext: 1 });
 
     const key = await intake(releaseRequest('【A18】【升级】control_sql_failure_01'));
-    const failed = await waitFor(key, (r) => r.state === 'sqlPending.failed', 'sqlPending.failed');
-    expect(failed.failure).toMatchObject({ stage: 'sql' });
+    const failed = await stoppedIn(key, 'sqlPending.failed', 'sql');
     expect(failed.sqlOrders).toEqual([
       expect.objectContaining({
         status: 'workflow_exception',
@@ -162,7 +153,7 @@ describe('sandbox control API', () => {
   });
 
   it('drives a deploy failure end to end: the CMDB answers failed, the release goes to fixing, a new build deploys', async () => {
-    const { control, intake, intakeAgain, waitFor } = await start();
+    const { control, intake, intakeAgain, waitFor, stoppedIn } = await start();
     const outcome = await control('POST', '/cmdb/outcome', {
       service: 'a18/cc_merchant_console',
       outcome: 'failed',
@@ -172,8 +163,7 @@ describe('sandbox control API', () => {
     expect(outcome.json.targets).toEqual(expect.arrayContaining(['UAT_a18_console']));
 
     const key = await intake(codeOnly('【A18】【升级】control_deploy_failure_01'));
-    const fixing = await waitFor(key, (r) => r.state === 'fixing', 'fixing');
-    expect(fixing.failure).toMatchObject({ stage: 'code' });
+    const fixing = await stoppedIn(key, 'fixing', 'code');
     expect(fixing.deployments).toEqual([
       expect.objectContaining({
         service: 'a18/cc_merchant_console',

@@ -20,11 +20,22 @@ import {
   StoreUrlError,
 } from '../src/store/index.js';
 import { type PgServer, startPostgres } from './support/pg-harness.js';
+import { newReleaseRow, nothingWritten } from './support/release-rows.js';
 import { siteEnv } from './support/site-env.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const migrateChild = fileURLToPath(new URL('./support/pg-migrate-child.mjs', import.meta.url));
 const builtStore = fileURLToPath(new URL('../dist/store/open-release-store.js', import.meta.url));
+
+/** What `run` throws (undefined when it returns). */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
 
 let server: PgServer;
 let databases = 0;
@@ -96,12 +107,7 @@ describe('CDFLOW_DB', () => {
       [`postgres://u:${secret}@db:99999/cdflow`, 'cannot be parsed'],
       [`postgres://u:${secret}@db/a/b`, 'contains a slash'],
     ] as const) {
-      let error: unknown;
-      try {
-        parseStoreLocation(url);
-      } catch (e) {
-        error = e;
-      }
+      const error = thrownBy(() => parseStoreLocation(url));
       expect(error).toBeInstanceOf(StoreUrlError);
       expect((error as StoreUrlError).code).toBe('STORE_URL_INVALID');
       expect((error as Error).message).toContain(problem);
@@ -111,12 +117,7 @@ describe('CDFLOW_DB', () => {
   });
 
   it('is checked with the rest of the configuration at start', () => {
-    let error: unknown;
-    try {
-      loadConfig({ CDFLOW_DB: 'postgres://cdflow:hunter2-secret@/cdflow' });
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => loadConfig({ CDFLOW_DB: 'postgres://cdflow:hunter2-secret@/cdflow' }));
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems.some((p) => p.startsWith('CDFLOW_DB') && p.includes('not a usable PostgreSQL URL'))).toBe(
@@ -129,12 +130,7 @@ describe('CDFLOW_DB', () => {
   });
 
   it('is refused in sandbox mode, which keeps its simulators beside a SQLite file, saying what to do', () => {
-    let error: unknown;
-    try {
-      loadConfig({ CDFLOW_DB: 'postgresql://cdflow:pw@db:5432/cdflow' });
-    } catch (e) {
-      error = e;
-    }
+    const error = thrownBy(() => loadConfig({ CDFLOW_DB: 'postgresql://cdflow:pw@db:5432/cdflow' }));
     expect(error).toBeInstanceOf(ConfigError);
     const problem = (error as ConfigError).problems.find((p) => p.startsWith('CDFLOW_DB'));
     expect(problem).toContain('sandbox mode');
@@ -200,19 +196,8 @@ describe('migrations', () => {
     const url = await fresh();
     const first = await openReleaseStore(url);
     await first.createRelease(
-      {
-        releaseId: 'rel-1',
-        summary: 's',
-        issueKey: null,
-        project: 'A18',
-        jiraProject: 'AC',
-        env: 'UAT',
-        state: 'sqlPending',
-        iteration: 1,
-        machineVersion: 1,
-        snapshot: { value: 'sqlPending' },
-      },
-      { audit: [], effects: [], scheduleTimers: [], cancelTimers: [] },
+      newReleaseRow('rel-1', { summary: 's', snapshot: { value: 'sqlPending' } }),
+      nothingWritten,
     );
     await first.close();
     const again = await openReleaseStore(url);

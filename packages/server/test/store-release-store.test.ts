@@ -17,6 +17,7 @@ import {
   RevisionConflictError,
 } from '../src/store/index.js';
 import { emptyDatabase, type PgServer, startPostgres } from './support/pg-harness.js';
+import { moveDecision, newReleaseRow, nothingWritten } from './support/release-rows.js';
 
 interface Dialect {
   name: 'sqlite' | 'postgres';
@@ -70,20 +71,9 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const release = (id: string) => ({
-  releaseId: id,
-  summary: `【A18】【升级】${id}`,
-  issueKey: null,
-  project: 'A18',
-  jiraProject: 'AC',
-  env: 'UAT' as const,
-  state: 'sqlPending',
-  iteration: 1,
-  machineVersion: 1,
-  snapshot: { value: 'sqlPending', context: { iteration: 1 } },
-});
+const release = (id: string) => newReleaseRow(id);
 
-const nothing = { audit: [], effects: [], scheduleTimers: [], cancelTimers: [] };
+const nothing = nothingWritten;
 
 /** The audit entry of the release request that creates a release. */
 const releaseRequested: DecisionWrite['audit'][number] = {
@@ -101,27 +91,7 @@ const effect = (key: string, extra: Record<string, unknown> = {}) => ({
   payload: { type: 'jira.comment', idempotencyKey: key, ...extra },
 });
 
-function decision(
-  releaseId: string,
-  expectedRevision: number,
-  state: string,
-  extra: Partial<DecisionWrite> = {},
-) {
-  return {
-    releaseId,
-    release: {
-      expectedRevision,
-      state,
-      iteration: 1,
-      issueKey: 'AC-1',
-      machineVersion: 1,
-      snapshot: { value: state, context: { iteration: 1 } },
-    },
-    ...nothing,
-    audit: [{ source: 'test', actor: 'tester', event: 'E', fromState: null, toState: state, accepted: true }],
-    ...extra,
-  } satisfies DecisionWrite;
-}
+const decision = moveDecision;
 
 describe.each([sqlite, postgres])('the release store on $name', (dialect) => {
   let db: string;

@@ -4,13 +4,10 @@
  * wait polls with a deadline and says what it last saw.
  */
 import { signWebhookBody } from '../../src/http/webhook-signature.js';
+import { type Answer, apiCaller } from './api-call.js';
 import { tokens } from './e2e-harness.js';
 
-export interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  text: string;
-}
+export type { Answer } from './api-call.js';
 
 export interface ReleaseAnswer extends Record<string, unknown> {
   key: string | null;
@@ -37,24 +34,7 @@ export interface CdflowClient {
 }
 
 export function cdflowClient(url: string): CdflowClient {
-  const call = async (method: string, path: string, token: string | null, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      parsed = { unparsable: text };
-    }
-    return { status: res.status, body: parsed, text };
-  };
+  const call = apiCaller(url);
   const client: CdflowClient = {
     url,
     call,

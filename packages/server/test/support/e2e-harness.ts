@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { type Sandbox, startSandbox } from '@cdflow/sandbox';
 import { afterEach } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { type StartedServer, startServer } from '../../src/index.js';
+import { type StartedServer, sampleReleaseRequest, startServer } from '../../src/index.js';
+import { apiCaller } from './api-call.js';
+import { quickTimings, simulatorEnv } from './sandbox-site.js';
 import { sqliteStatement, type TestDatabase, testDatabase } from './test-store.js';
 
 export const tokens = {
@@ -67,13 +69,7 @@ export function environmentFor(
     CDFLOW_INTAKE_TOKEN: tokens.intake,
     CDFLOW_OPERATOR_TOKEN: tokens.operator,
     CDFLOW_WEBHOOK_SECRET: tokens.webhook,
-    JIRA_BASE_URL: sandbox.urls.jira,
-    JIRA_TOKEN: sandbox.credentials.jira.token,
-    ARCHERY_BASE_URL: sandbox.urls.archery,
-    ARCHERY_USER: sandbox.credentials.archery.username,
-    ARCHERY_PASSWORD: sandbox.credentials.archery.password,
-    CMDB_BASE_URL: sandbox.urls.cmdb,
-    CMDB_TOKEN: sandbox.credentials.cmdb.token,
+    ...simulatorEnv(sandbox),
     APOLLO_BASE_URL: sandbox.urls.apollo,
     APOLLO_TOKEN: sandbox.credentials.apollo.token,
     CDFLOW_LOG_LEVEL: 'warn',
@@ -83,19 +79,12 @@ export function environmentFor(
 /** Timings fast enough for tests (the defaults suit a real site). */
 export const fastTimings = {
   timings: {
+    ...quickTimings,
     preDeployDelayMs: 0,
-    archeryPollMs: 50,
-    cmdbPollMs: 50,
     deployTimeoutMs: 20_000,
     deployParallelism: 4,
-    deployRetries: 0,
     upstreamTimeoutMs: 3_000,
     upstreamRetries: 1,
-    effectRetryBaseMs: 50,
-    effectRetryMaxMs: 500,
-    jiraMoveGraceMs: 500,
-    // Off by default in tests (deterministic webhooks); e2e-jira-reconcile turns it on.
-    jiraReconcileMs: 0,
   },
 };
 
@@ -161,18 +150,7 @@ export function harnessOver(
   dbPath: string,
   ownsSandbox: boolean,
 ): Harness {
-  const call = async (method: string, path: string, token: string | null, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = apiCaller(url);
   const h: Harness = {
     sandbox,
     server,
@@ -217,16 +195,24 @@ export function harnessOver(
   return h;
 }
 
-/** A release request as the release system sends it (our own sample, modelled on the original's payload). */
+/** Jira's statuses of a first upgrade whose SQL the DBA executes, from the new issue to UAT升级完成. */
+export const firstUpgradeJiraStatuses = [
+  'SQL待执行',
+  'SQL执行中',
+  'CONFIG执行中',
+  'CODE执行中',
+  'UAT升级完成',
+];
+
+/**
+ * A release request as the release system sends it, modelled on the original's payload: the sandbox's own
+ * sample (an A18 first upgrade in UAT with one nginx file) under a new summary, with this suite's functions,
+ * SQL (its text inline), Apollo key and service versions.
+ */
 export function sampleRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    project: 'A18',
-    summary: `【A18】【升级】20261122_${Math.random().toString(36).slice(2, 8)}`,
-    env: 'UAT',
-    issue_type: '升级',
-    upgrade_type: '日常版本需求',
+    ...sampleReleaseRequest(`【A18】【升级】20261122_${Math.random().toString(36).slice(2, 8)}`),
     function_list: ['【A18】商户后台导出报表', '【A18】实验室按城市搜索'],
-    version: '1.1.1',
     sql_info: [
       {
         sql_id: 'a18-0001',
@@ -247,7 +233,6 @@ export function sampleRequest(overrides: Record<string, unknown> = {}): Record<s
     apollo_info: [
       { app_id: 'a18-console', namespace: 'application', key: 'report.export.enabled', value: 'true' },
     ],
-    config_info: [{ name: 'nginx/a18-console.conf', content: 'client_max_body_size 20m;' }],
     code_info: [
       { svn_path: 'a18/cc_merchant_console', svn_version: '1061', tag: '' },
       { svn_path: 'a18/cc_report_service', svn_version: '877', tag: 'v2' },

@@ -96,6 +96,20 @@ export async function startScenario(
   });
 }
 
+/**
+ * Once the release is in configExecuting and Jira shows CONFIG执行中, ops confirm the config; waits until the
+ * release is uatComplete and Jira shows UAT升级完成, then until Jira's webhook deliveries are all answered.
+ */
+export async function confirmConfigUntilUatComplete(s: Scenario, key: string): Promise<void> {
+  await s.waitForState(key, (st) => st.startsWith('configExecuting'));
+  await s.waitForJiraStatus(key, 'CONFIG执行中');
+  await s.sandbox.jira.actAs('ops').transition(key, '配置升级成功');
+  await s.waitForState(key, 'uatComplete');
+  // cdflow's own last move fires the post function too: every delivery sent is answered before the look.
+  await s.waitForJiraStatus(key, 'UAT升级完成');
+  await s.sandbox.jira.flushWebhooks();
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails with `what` at the deadline. */
 export async function eventually<T>(
   what: string,

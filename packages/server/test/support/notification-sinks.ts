@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpTestServer } from '../../../adapters/test/support/smtp-test-server.js';
 
 export interface Mail {
   from: string;
@@ -63,40 +63,22 @@ export async function startSmtpSink(options: { refusing?: boolean } = {}): Promi
     refusing: options.refusing ?? false,
     close: async () => undefined,
   };
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    authOptional: true,
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === 'cdflow' && auth.password === 'smtp-pass-0123456789')
-        return callback(null, { user: 'cdflow' });
-      return callback(new Error('Invalid username or password'));
+  const password = 'smtp-pass-0123456789';
+  const server = await startSmtpTestServer(
+    password,
+    ({ raw, ...envelope }) => sink.mails.push({ ...envelope, ...decode(raw) }),
+    {
+      onMailFrom(_address, _session, callback) {
+        if (!sink.refusing) return callback();
+        sink.refused++;
+        const error = new Error('mailbox busy, try again later') as Error & { responseCode: number };
+        error.responseCode = 451;
+        return callback(error);
+      },
     },
-    onMailFrom(_address, _session, callback) {
-      if (!sink.refusing) return callback();
-      sink.refused++;
-      const error = new Error('mailbox busy, try again later') as Error & { responseCode: number };
-      error.responseCode = 451;
-      return callback(error);
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        sink.mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          ...decode(Buffer.concat(chunks).toString('utf8')),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  sink.url = `smtp://cdflow:smtp-pass-0123456789@127.0.0.1:${port}`;
-  sink.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  );
+  sink.url = `smtp://cdflow:${password}@127.0.0.1:${server.port}`;
+  sink.close = () => server.close();
   return sink;
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, loadConfig, type RunningServer, type ServerConfig, startServer } from '@cdflow/server';
 import { afterAll, beforeAll } from 'vitest';
+import { releaseRequestExample } from '../../src/http/routes/intake-route.js';
 
 export const testTokens = {
   intake: 'test-intake-token-5f1c2a9e',
@@ -88,28 +89,13 @@ export function jsonInit(body: unknown, token?: string): RequestInit & { token?:
   };
 }
 
-/** A valid first-upgrade request (own sample data). */
+/** A valid first-upgrade request: the OpenAPI document's example under its own summary and SQL item names. */
 export function releaseRequest(summary: string, overrides: Record<string, unknown> = {}) {
+  const [sql] = releaseRequestExample.sql_info;
   return {
-    project: 'A18',
+    ...releaseRequestExample,
     summary,
-    env: 'UAT',
-    issue_type: '升级',
-    upgrade_type: '日常版本需求',
-    function_list: ['【A18】会员积分导出'],
-    version: '1.1.1',
-    sql_info: [
-      {
-        sql_id: 'a18-http-01',
-        svn_path: 'database_acc/db_a18/acc',
-        svn_file: '01.acc_member_points.sql',
-        svn_version: '3001',
-        sql_content: 'CREATE OR REPLACE VIEW member_points_v AS SELECT id, points FROM member;',
-      },
-    ],
-    apollo_info: [{ app_id: 'a18-console', namespace: 'application', key: 'points.export', value: 'on' }],
-    config_info: [],
-    code_info: [{ svn_path: 'a18/cc_merchant_console', svn_version: '1201', tag: '' }],
+    sql_info: [{ ...sql, sql_id: 'a18-http-01', svn_file: '01.acc_member_points.sql' }],
     ...overrides,
   };
 }
