@@ -40,10 +40,11 @@ const decision = (expectedRevision: number, state: string, extra: Partial<Decisi
   moveDecision('rel-1', expectedRevision, state, extra, { value: state });
 
 describe('the store', () => {
-  it('creates the parent directory, runs in WAL mode with full fsync and a busy timeout', () => {
+  it('creates the parent directory, runs in WAL mode and a busy timeout, and fsyncs the log itself', () => {
     expect(existsSync(join(dir, 'nested', 'data', 'cdflow.sqlite'))).toBe(true);
     expect(store.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+    // NORMAL: SQLite syncs at checkpoints only; the store fsyncs the log after each durable commit.
+    expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(1);
     expect(store.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
   });
 
@@ -221,7 +222,7 @@ function createWithRequest(repo: ReleaseRepository) {
 }
 
 describe('the store counts what it does', () => {
-  it('statements, commits (fsync’d apart) and bytes appended to the WAL', () => {
+  it('statements, commits (fsync’d apart) and bytes appended to the WAL', async () => {
     const repo = new ReleaseRepository(store);
     store.resetStats();
     repo.createRelease(baseRelease, emptyWrite);
@@ -231,6 +232,7 @@ describe('the store counts what it does', () => {
     expect(created.walBytes).toBeGreaterThan(0);
     repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
     repo.getById('rel-1');
+    await store.settled();
     const after = store.stats();
     expect(after.commits).toBe(2);
     expect(after.durableCommits).toBe(1);
@@ -248,30 +250,88 @@ describe('the store counts what it does', () => {
   });
 });
 
-describe('a non-durable write', () => {
-  it('commits with synchronous=NORMAL and leaves the connection at FULL', () => {
+describe('group commit: the writes of one turn of the event loop are one transaction', () => {
+  const file = () => join(dir, 'nested', 'data', 'cdflow.sqlite');
+  /** What another connection (another process, or the file after a kill -9) reads: committed rows only. */
+  const committedState = () => {
+    const other = new Database(file(), { readonly: true });
+    try {
+      return (
+        other.prepare("select state from releases where release_id = 'rel-1'").get() as
+          | { state: string }
+          | undefined
+      )?.state;
+    } finally {
+      other.close();
+    }
+  };
+
+  it('commits the non-durable writes of a turn together when the turn ends, without an fsync', async () => {
     const repo = new ReleaseRepository(store);
     repo.createRelease(baseRelease, emptyWrite);
-    let during: unknown;
-    store.transaction(
-      () => {
-        during = store.sqlite.pragma('synchronous', { simple: true });
-      },
-      { durable: false },
-    );
-    expect(during).toBe(1);
+    store.resetStats();
     repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
-    expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
-    expect(repo.getById('rel-1')?.state).toBe('sqlExecuting');
+    repo.commitDecision({ ...decision(2, 'codeExecuting'), durable: false });
+    // This connection reads its own writes; the file does not have them yet.
+    expect(repo.getById('rel-1')?.state).toBe('codeExecuting');
+    expect(committedState()).toBe('sqlPending');
+    expect(store.stats()).toMatchObject({ commits: 0, durableCommits: 0 });
+    await store.settled();
+    expect(committedState()).toBe('codeExecuting');
+    expect(store.stats()).toMatchObject({ commits: 1, durableCommits: 0 });
   });
 
-  it('restores FULL when the write fails', () => {
+  it('a durable write commits and fsyncs the turn so far at once, before it returns', () => {
     const repo = new ReleaseRepository(store);
     repo.createRelease(baseRelease, emptyWrite);
+    store.resetStats();
+    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    repo.commitDecision(decision(2, 'codeExecuting'));
+    expect(committedState()).toBe('codeExecuting');
+    expect(store.stats()).toMatchObject({ commits: 1, durableCommits: 1 });
+  });
+
+  it('a write outside any transaction commits durably with the turn so far, as it would alone', () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, emptyWrite);
+    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    store.resetStats();
+    store.statement("update releases set summary = 'renamed' where release_id = 'rel-1'").run();
+    expect(committedState()).toBe('sqlExecuting');
+    expect(store.stats()).toMatchObject({ commits: 1, durableCommits: 1 });
+  });
+
+  it('a write that fails undoes itself only: the others of its turn still commit', async () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, emptyWrite);
+    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
     expect(() => repo.commitDecision({ ...decision(7, 'fixing'), durable: false })).toThrow(
       RevisionConflictError,
     );
-    expect(store.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+    await store.settled();
+    expect(committedState()).toBe('sqlExecuting');
+    expect(repo.history('rel-1')).toHaveLength(1);
+  });
+
+  it('a batched write is committed and made durable by the flush that follows it', async () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, emptyWrite);
+    store.resetStats();
+    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: 'batched' });
+    expect(committedState()).toBe('sqlPending');
+    expect(await store.flush()).toBe(true);
+    expect(committedState()).toBe('sqlExecuting');
+    expect(store.stats()).toMatchObject({ commits: 2, durableCommits: 1 });
+  });
+
+  it('closing the store commits what its turn wrote', () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, emptyWrite);
+    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    store.close();
+    expect(committedState()).toBe('sqlExecuting');
+    store = openStore(file());
+    expect(new ReleaseRepository(store).getById('rel-1')?.state).toBe('sqlExecuting');
   });
 });
 

@@ -95,7 +95,8 @@ export class NotificationOutbox {
 
   constructor(private readonly store: Store) {
     store.sqlite.exec(ddl);
-    const db = store.sqlite;
+    // Through the store: counted, and a write outside a transaction commits (durably) as any other.
+    const db = { prepare: (source: string) => store.statement(source) };
     this.statements = {
       insert: db.prepare(
         `INSERT INTO notification_outbox

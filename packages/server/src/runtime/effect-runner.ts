@@ -344,6 +344,8 @@ export class EffectRunner {
       if (started || rerun || !outcomeUnknownAfterStop(effect)) return;
       started = true;
       await store.markEffect(row.id, 'running', {}, { durable: false, ...own });
+      // The mark must be on file before the call goes out: a restart then knows it may have been made.
+      await store.settled();
       row.status = 'running';
     };
     logger.debug(
@@ -367,6 +369,9 @@ export class EffectRunner {
       );
       return;
     }
+    // The decision that queued this effect (and any write before it) is committed before an upstream
+    // hears of it: a process killed meanwhile restarts from a file that has it (see `Store.settled`).
+    await store.settled();
     let result: EffectResult;
     try {
       const outcome = await performEffect(

@@ -6,7 +6,7 @@
  * The Store is also where the repositories' statements are prepared (once per connection, then reused)
  * and where transactions are run, so that it can count what they do (`stats()`).
  */
-import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -41,7 +41,9 @@ export interface TransactionOptions {
    * 'batched': committed like `false`, and made durable by the next `flush()` — the caller must await
    * a flush before it tells anyone the write happened (the runtime does: one fsync for every answer of
    * a burst instead of one each).
-   * Ignored inside another transaction: the outermost one decides.
+   * Ignored inside another transaction: the outermost one decides. In WAL mode the commits of a turn of
+   * the event loop are one (see `Store.transaction`): a durable write commits that one at once, with
+   * one fsync of the log for it and all the writes before it.
    */
   durable?: boolean | 'batched';
 }
@@ -63,8 +65,20 @@ export interface Store {
    */
   profileStatements(): void;
   statementProfile(): Array<{ sql: string; count: number }>;
-  /** Run `fn` in one transaction (BEGIN IMMEDIATE; a savepoint when already inside one). */
+  /**
+   * Run `fn` as one unit of writes: all of it or nothing. In WAL mode the writes of one turn of the event
+   * loop share one transaction (group commit): the first opens it (BEGIN IMMEDIATE), each `fn` runs in a
+   * savepoint of it (an error undoes that `fn` alone), and it commits when the turn ends (setImmediate),
+   * or at once for a durable write, which is fsync'd with all before it. See `settled()` for what may
+   * happen before the commit.
+   */
   transaction<T>(fn: () => T, options?: TransactionOptions): T;
+  /**
+   * Resolves once every write made so far is committed (at once when none waits). Nothing outside the
+   * process may act on a write before: the effect runner awaits it before it calls an upstream, the
+   * notification worker before it sends. (Durability against a power loss is `flush()`'s.)
+   */
+  settled(): Promise<void>;
   /** The statement for `source`, prepared on first use and cached for the connection's lifetime. */
   statement<Row = unknown>(source: string): StoreStatement<Row>;
   /**
@@ -118,10 +132,11 @@ export function findOpenStore(path: string): Store | undefined {
 /**
  * Open the store at `path` (its parent directory is created). Pragmas:
  * - WAL: readers never block the writer, and a commit is one append to the log.
- * - synchronous=FULL by default: a commit is fsync'd before the 2xx answer, so an accepted event survives
- *   a power loss, not only a process crash. Internal, idempotent work (effect outcomes, timer firings)
- *   may commit with `durable: false` (synchronous=NORMAL for that transaction: it survives kill -9 of the
- *   process, not a power loss, and would simply run again after one). The benchmark shows both counts.
+ * - durable by default: a commit is fsync'd before the 2xx answer, so an accepted event survives a power
+ *   loss, not only a process crash. Internal, idempotent work (effect outcomes, timer firings) may commit
+ *   with `durable: false` (not fsync'd: it survives kill -9 of the process, not a power loss, and would
+ *   simply run again after one). The benchmark shows both counts. In WAL mode the store fsyncs the log
+ *   itself (synchronous=NORMAL), after the commit that must be durable; else synchronous=FULL.
  * - page_size (new files only) and wal_autocheckpoint: see StoreOptions; the checkpoint still comes
  *   after about 4 MiB of log.
  * - busy_timeout: a second process (a CLI reading the file) waits for the lock instead of failing.
@@ -130,13 +145,16 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
   const absolute = resolve(path);
   const pageSize = options.pageSize ?? 512;
   let sqlite: Database.Database;
+  let wal: boolean;
   try {
     mkdirSync(dirname(absolute), { recursive: true });
     sqlite = new Database(absolute);
     // Before WAL mode writes the first page; a no-op on an existing file.
     sqlite.pragma(`page_size = ${pageSize}`);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
+    // In WAL mode the store fsyncs the log itself where a commit must be durable (see SqliteStore), so
+    // SQLite need not: NORMAL syncs only at checkpoints. Any other journal mode syncs every commit.
+    wal = String(sqlite.pragma('journal_mode = WAL', { simple: true })).toLowerCase() === 'wal';
+    sqlite.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     const actualPageSize = sqlite.pragma('page_size', { simple: true }) as number;
@@ -161,17 +179,28 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     sqlite.close();
     throw new StoreOpenError(absolute, error);
   }
-  const store = new SqliteStore(absolute, db, sqlite, counters, () => {
+  const store = new SqliteStore(absolute, db, sqlite, counters, wal, () => {
     if (openStores.get(absolute) === store) openStores.delete(absolute);
   });
   openStores.set(absolute, store);
   return store;
 }
 
+/** The transaction the writes of one turn of the event loop share (WAL mode; see `Store.transaction`). */
+interface OpenBatch {
+  readonly committed: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 class SqliteStore implements Store {
   private open = true;
   /** A 'batched' commit is waiting for `flush()`. */
   private unflushed = false;
+  /** The open group commit, if any. */
+  private batch: OpenBatch | null = null;
+  /** `transaction` calls running now: an inner one is a savepoint of the outer one, nothing more. */
+  private depth = 0;
   private readonly statements = new Map<string, StoreStatement<unknown>>();
   private readonly wal: WalMeter;
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
@@ -181,6 +210,8 @@ class SqliteStore implements Store {
     readonly db: StoreDb,
     readonly sqlite: Database.Database,
     private readonly counters: StoreCounters,
+    /** In WAL mode: commits are grouped per turn of the event loop, and durable ones fsync the log. */
+    private readonly walMode: boolean,
     private readonly onClose: () => void,
   ) {
     // Count every statement compiled on this connection, drizzle's included (it calls `prepare` on
@@ -206,6 +237,8 @@ class SqliteStore implements Store {
 
   close(): void {
     if (!this.open) return;
+    // What this turn wrote is kept: the open batch commits before the connection closes.
+    if (this.batch) this.commitBatch(false);
     this.open = false;
     this.onClose();
     this.wal.close();
@@ -245,8 +278,11 @@ class SqliteStore implements Store {
   }
 
   transaction<T>(fn: () => T, options: TransactionOptions = {}): T {
-    if (this.sqlite.inTransaction) return this.runInTransaction.immediate(fn) as T;
+    if (this.depth > 0 || (this.sqlite.inTransaction && !this.batch)) {
+      return this.runInTransaction.immediate(fn) as T;
+    }
     const durable = options.durable ?? true;
+    if (this.walMode) return this.inBatch(fn, durable);
     const fsync = durable === true;
     // exec, not a prepared statement: SQLite applies this pragma when it compiles it, not when it runs.
     if (!fsync) this.sqlite.exec('PRAGMA synchronous = NORMAL');
@@ -260,7 +296,69 @@ class SqliteStore implements Store {
     }
   }
 
+  settled(): Promise<void> {
+    return this.batch ? this.batch.committed : Promise.resolve();
+  }
+
+  /** `fn` in a savepoint of the open batch (opened if none is); a durable write commits the batch now. */
+  private inBatch<T>(fn: () => T, durable: boolean | 'batched'): T {
+    this.openBatch();
+    this.depth += 1;
+    let result: T;
+    try {
+      result = this.runInTransaction.immediate(fn) as T;
+    } finally {
+      this.depth -= 1;
+    }
+    if (durable === true) this.commitBatch(true);
+    else if (durable === 'batched') this.unflushed = true;
+    return result;
+  }
+
+  /** Open the turn's transaction, to commit when the turn ends (setImmediate runs after its I/O). */
+  openBatch(): void {
+    if (this.batch) return;
+    this.sqlite.exec('BEGIN IMMEDIATE');
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const committed = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Whoever awaits it sees the failure; nobody awaiting is no unhandled rejection.
+    committed.catch(() => undefined);
+    this.batch = { committed, resolve, reject };
+    setImmediate(() => this.commitBatch(false));
+  }
+
+  /**
+   * Commit the open batch (nothing when none is open); `fsync`: then fsync the log, which makes it and
+   * every commit before it durable. A commit that fails throws (at the end of a turn, out of the event
+   * loop: the process stops rather than go on believing writes it lost; a restart reads the file).
+   */
+  commitBatch(fsync: boolean): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = null;
+    try {
+      this.sqlite.exec('COMMIT');
+      if (fsync) this.fsyncLog();
+    } catch (error) {
+      if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+      batch.reject(error);
+      throw error;
+    }
+    this.committed(fsync);
+    batch.resolve();
+  }
+
+  private fsyncLog(): void {
+    const fd = this.walFd();
+    if (fd !== null) fsyncSync(fd);
+  }
+
   async flush(): Promise<boolean> {
+    if (this.batch && this.isOpen()) this.commitBatch(false);
     if (!this.unflushed || !this.isOpen()) return false;
     this.unflushed = false;
     // The log's own file: fsync of any descriptor of it writes out every frame appended so far (a
@@ -310,10 +408,24 @@ class SqliteStore implements Store {
     return statement as StoreStatement<Row>;
   }
 
-  /** Called by statements: one more executed; a write outside any transaction commits on its own. */
+  /**
+   * Called by statements: one more executed. A write outside any `transaction` commits on its own, and
+   * durably: true when the caller must then call `autocommitted()`. In WAL mode it runs in the turn's
+   * batch, which it commits with it (so it is as durable as it was alone).
+   */
   executed(source: string, writes: boolean): boolean {
     this.counters.executed(source);
-    return writes && !this.sqlite.inTransaction;
+    if (!writes || this.depth > 0) return false;
+    if (this.walMode && this.open) {
+      this.openBatch();
+      return true;
+    }
+    return !this.sqlite.inTransaction;
+  }
+
+  autocommitted(): void {
+    if (this.batch) this.commitBatch(true);
+    else this.committed(true);
   }
 
   committed(durable: boolean): void {
@@ -336,22 +448,21 @@ class CountedStatement<Row> implements StoreStatement<Row> {
   run(...params: SqlValue[]): Database.RunResult {
     const autocommit = this.store.executed(this.source, this.writes);
     const result = this.statement.run(...params);
-    // Outside a transaction, synchronous is always FULL (a non-durable transaction restores it).
-    if (autocommit) this.store.committed(true);
+    if (autocommit) this.store.autocommitted();
     return result;
   }
 
   get(...params: SqlValue[]): Row | undefined {
     const autocommit = this.store.executed(this.source, this.writes);
     const row = this.statement.get(...params) as Row | undefined;
-    if (autocommit) this.store.committed(true);
+    if (autocommit) this.store.autocommitted();
     return row;
   }
 
   all(...params: SqlValue[]): Row[] {
     const autocommit = this.store.executed(this.source, this.writes);
     const rows = this.statement.all(...params) as Row[];
-    if (autocommit) this.store.committed(true);
+    if (autocommit) this.store.autocommitted();
     return rows;
   }
 }

@@ -576,8 +576,8 @@ export class ReleaseRepository {
    * carries, of effects before it) and queues the next one. The last finished row takes the new effect in
    * place (one update, instead of a delete and an insert, and no page freed and taken again), when that
    * keeps the queue's order and the keys unique: it is the release's last row (no row of the release after
-   * it, so the new effect still comes last) and no other row has the new key (`or ignore`: else nothing
-   * changes, and the rows are written as usual). The other finished rows are deleted as usual.
+   * it, so the new effect still comes last) and no earlier row has the new key (else nothing changes, and
+   * the rows are written as usual). The other finished rows are deleted as usual.
    */
   private queueInFinishedRow(
     releaseId: string,
@@ -595,9 +595,11 @@ export class ReleaseRepository {
     if ((write.requeueEffects ?? []).length > 0) return undefined;
     const { changes } = this.store
       .statement(
-        `update or ignore outbox set idempotency_key = ?, type = ?, payload = ?, status = 'pending', attempts = 0,
+        `update outbox set idempotency_key = ?, type = ?, payload = ?, status = 'pending', attempts = 0,
           next_attempt_at = 0, last_error = null, created_at = ?, updated_at = ?
-         where id = ? and release_id = ? and not exists (select 1 from outbox o where o.release_id = ? and o.id > ?)`,
+         where id = ? and release_id = ?
+           and not exists (select 1 from outbox o
+             where o.release_id = ? and (o.id > ? or (o.id < ? and o.idempotency_key = ?)))`,
       )
       .run(
         effect.idempotencyKey,
@@ -609,6 +611,8 @@ export class ReleaseRepository {
         releaseId,
         releaseId,
         done.id,
+        done.id,
+        effect.idempotencyKey,
       );
     if (changes !== 1) return undefined;
     return queuedRowOf(done.id, releaseId, effect, at);
@@ -836,16 +840,22 @@ export class ReleaseRepository {
     const inserted = new Map<string, number>();
     for (let from = 0; from < effects.length; from += rowsPerInsert) {
       const chunk = effects.slice(from, from + rowsPerInsert);
-      const params: SqlValue[] = [];
-      for (const e of chunk) {
-        params.push(releaseId, e.idempotencyKey, e.type, JSON.stringify(e.payload ?? null), at, at);
-      }
+      // The keys are unique per release without a unique index (see schema.ts): a key already queued is
+      // not inserted again (the writer holds the file: nothing comes between the check and the insert),
+      // nor one this chunk repeats.
+      const fresh = chunk.filter(
+        (e, i) => chunk.findIndex((o) => o.idempotencyKey === e.idempotencyKey) === i,
+      );
+      const params: SqlValue[] = [releaseId, at, at];
+      for (const e of fresh) params.push(e.idempotencyKey, e.type, JSON.stringify(e.payload ?? null));
+      params.push(releaseId);
       const rows = this.store
         .statement<{ id: number; idempotency_key: string }>(
           `insert into outbox (release_id, idempotency_key, type, payload, status, attempts, next_attempt_at,
             created_at, updated_at)
-           values ${placeholderRows(chunk.length, 6, `(?, ?, ?, ?, 'pending', 0, 0, ?, ?)`)}
-           on conflict (release_id, idempotency_key) do nothing
+           select ?, v.column1, v.column2, v.column3, 'pending', 0, 0, ?, ?
+           from (values ${placeholderRows(fresh.length, 3)}) v
+           where not exists (select 1 from outbox o where o.release_id = ? and o.idempotency_key = v.column1)
            returning id, idempotency_key`,
         )
         .all(...params);

@@ -181,6 +181,12 @@ export interface ReleaseStore {
   resetStats(): void;
   /** Make 'batched' commits durable (one fsync on SQLite); false when nothing waited. No-op on PostgreSQL. */
   flush(): Promise<boolean>;
+  /**
+   * Resolves once every write made so far is committed (SQLite groups the writes of a turn of the event
+   * loop in one transaction: see `Store.transaction`); at once on PostgreSQL, where each write commits.
+   * Await it before anything outside the process acts on a write (an upstream call, a notification).
+   */
+  settled(): Promise<void>;
 
   // ---- releases ----
   getById(releaseId: string): Promise<ReleaseRow | undefined>;

@@ -113,6 +113,10 @@ export class SqliteReleaseStore implements ReleaseStore {
     return this.store.isOpen() ? await this.store.flush() : false;
   }
 
+  settled(): Promise<void> {
+    return this.store.settled();
+  }
+
   // ---- releases ----
 
   async getById(releaseId: string): Promise<ReleaseRow | undefined> {
@@ -565,6 +569,8 @@ class SqliteNotifications implements NotificationStore {
     if (this.claims.heldByOther(id, owner)) return false;
     this.outbox.markSending(id);
     this.claims.take(id, owner, leaseMs);
+    // The notification goes out once the decision that queued it (and this mark) is committed.
+    await this.store.settled();
     return true;
   }
 

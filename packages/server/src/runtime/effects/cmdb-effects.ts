@@ -64,7 +64,17 @@ export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, release, deps
     const reason = `waiting for a deploy slot: ${deploySlots.size} deploy(s) in flight (deployParallelism)`;
     return { kind: 'later', delayMs: effect.everyMs, reason, quiet: true };
   }
-  await release.recordStart();
+  // The slots are taken as soon as they are found free, before the start is recorded (which waits for
+  // the store's commit): of the releases that find a slot at once, the first ones take it.
+  const slotted = new Set(
+    effect.deploys.filter((d) => deploySlots.take(d.requestId)).map((d) => d.requestId),
+  );
+  try {
+    await release.recordStart();
+  } catch (error) {
+    for (const key of slotted) deploySlots.free(key);
+    throw error;
+  }
 
   const one = async (d: Deploy): Promise<Attempt> => {
     const at = {
@@ -73,7 +83,7 @@ export const deploy: EffectHandler<'cmdb.deploy'> = async (effect, release, deps
       attempt: d.attempt,
       ...(resent ? { resent } : {}),
     };
-    if (!deploySlots.take(d.requestId)) {
+    if (!slotted.has(d.requestId)) {
       const message = `${deploySlots.size} deploy(s) already in flight (deployParallelism): sent again at the next CMDB poll`;
       return { report: { ...at, outcome: 'queued', message } };
     }

@@ -260,6 +260,9 @@ export class PgReleaseStore implements ReleaseStore {
     return false;
   }
 
+  /** Every write here has committed when its call resolves. */
+  async settled(): Promise<void> {}
+
   // ---- releases ----
 
   async getById(releaseId: string): Promise<ReleaseRow | undefined> {
