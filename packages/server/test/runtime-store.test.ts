@@ -784,3 +784,71 @@ describe('a database written before these migrations', () => {
     expect(repo.getById('rel-1')?.snapshot).toEqual(withRequest('sqlExecuting'));
   });
 });
+
+describe('the history of releases at rest is folded', () => {
+  const other = { ...baseRelease, releaseId: 'rel-2', summary: '【A18】【升级】20230101_02' };
+  const rows = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      source: 'test',
+      actor: 'tester',
+      event: `E${i}`,
+      fromState: 'sqlPending',
+      toState: 'sqlPending',
+      accepted: i % 2 === 0,
+      detail: { n: i, text: `row ${i}` },
+    }));
+  const auditCount = () => (store.sqlite.prepare('select count(*) as n from audit').get() as { n: number }).n;
+
+  it('into fewer rows, reading back the same history, in order, with new rows after it', () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, { ...emptyWrite, audit: rows(12) });
+    repo.createRelease(other, { ...emptyWrite, audit: rows(1) });
+    const before = repo.history('rel-1');
+    const tail = repo.auditAfter(0, 1000);
+    expect(before).toHaveLength(12);
+    expect(repo.compactHistory(8, 100)).toBe(1);
+    expect(auditCount()).toBe(1);
+    expect(repo.history('rel-1')).toEqual(before);
+    expect(repo.auditAfter(0, 1000)).toEqual(tail);
+    expect(repo.auditAfter(tail[5]!.seq, 3).map((r) => r.seq)).toEqual(tail.slice(6, 9).map((r) => r.seq));
+    // The newest row of the table stays: no seq is given twice.
+    repo.commitDecision(decision(1, 'sqlExecuting'));
+    const after = repo.history('rel-1');
+    expect(after.slice(0, 12)).toEqual(before);
+    expect(after[12]).toMatchObject({ event: 'E', toState: 'sqlExecuting' });
+    expect(after[12]!.seq).toBeGreaterThan(tail.at(-1)!.seq);
+  });
+
+  it('not while the release has an effect queued or a timer armed, nor with fewer rows than asked', () => {
+    const repo = new ReleaseRepository(store);
+    repo.createRelease(baseRelease, {
+      ...emptyWrite,
+      audit: rows(12),
+      effects: [{ idempotencyKey: 'rel-1:x', type: 'jira.comment', payload: { type: 'jira.comment' } }],
+    });
+    repo.createRelease(other, {
+      ...emptyWrite,
+      audit: rows(12),
+      scheduleTimers: [{ name: 'archery.poll', dueAt: Date.now() + 60_000, scheduleKey: 'rel-2:t' }],
+    });
+    expect(repo.compactHistory(8, 100)).toBe(0);
+    expect(repo.compactHistory(30, 100)).toBe(0);
+    expect(auditCount()).toBe(24);
+  });
+
+  it('and the pages it frees go back to the file system', () => {
+    const repo = new ReleaseRepository(store);
+    const big = Array.from({ length: 300 }, (_, i) => ({
+      ...rows(1)[0]!,
+      detail: { i, pad: 'x'.repeat(400) },
+    }));
+    repo.createRelease(baseRelease, { ...emptyWrite, audit: big });
+    repo.createRelease(other, { ...emptyWrite, audit: rows(1) });
+    const pages = () => store.sqlite.pragma('page_count', { simple: true }) as number;
+    const full = pages();
+    expect(repo.compactHistory(8, 100)).toBe(1);
+    expect(pages()).toBeLessThan(full / 2);
+    expect(store.sqlite.pragma('freelist_count', { simple: true })).toBe(0);
+    expect(repo.history('rel-1')).toHaveLength(300);
+  });
+});

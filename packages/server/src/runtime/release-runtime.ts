@@ -44,6 +44,7 @@ import { CmdbDeploySlots } from './effects/cmdb-deploy-slots.js';
 import { describeError } from './effects/effect-errors.js';
 import type { PromotionOutcome } from './effects/effect-handler.js';
 import type { CheckPolicy, RuntimePorts } from './effects/runtime-ports.js';
+import { HistorySweep } from './history-sweep.js';
 import { JiraDeliveryProcessor } from './jira-delivery-processor.js';
 import { JiraReconciler } from './jira-reconciler.js';
 import { KeyQueue } from './key-queue.js';
@@ -126,6 +127,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
   private readonly queue = new KeyQueue();
   private readonly runner: EffectRunner;
   private readonly timers: TimerLoop;
+  private readonly historySweep: HistorySweep;
   private readonly outcomes: OutcomeRecorder;
   private readonly jiraDeliveries: JiraDeliveryProcessor;
   private readonly reconciler: JiraReconciler;
@@ -187,12 +189,16 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
         promote: (input) => this.promote(input),
       },
       record: (row, effect, result, owner) => this.outcomes.recordEffect(row, effect, result, owner),
-      leaving: (releaseId) => this.writeCarried(releaseId),
+      leaving: async (releaseId) => {
+        await this.writeCarried(releaseId);
+        this.historySweep.soon();
+      },
       retryPolicy: effectRetryPolicy(timings),
       logger: options.logger,
       ...(this.replica ? { replica: this.replica } : {}),
     });
     this.timers = new TimerLoop(this.store, (timer) => this.outcomes.fireTimer(timer), this.replica);
+    this.historySweep = new HistorySweep(this.store, this.logger.child({ component: 'history-sweep' }));
     this.jiraDeliveries = new JiraDeliveryProcessor({
       store: this.store,
       deliveries,
@@ -254,6 +260,7 @@ export class ReleaseRuntime implements ReleaseRuntimeApi {
     ]);
     // A replica stopping cleanly gives its claims back: the others take them over at once.
     if (this.replica) await this.store.releaseClaims(this.replica.owner).catch(() => undefined);
+    await this.historySweep.stop();
     await this.store.close();
   }
 

@@ -79,6 +79,15 @@ export interface Store {
    * notification worker before it sends. (Durability against a power loss is `flush()`'s.)
    */
   settled(): Promise<void>;
+  /**
+   * Inside a `transaction` in WAL mode: keep `row` to insert with `into` (`insert into t (a, b)`, `width`
+   * columns) just before the turn's commit, with the other rows kept so, in one multi-row statement per
+   * table: true. A write that fails drops the rows it kept. Reads of such a table call
+   * `insertDeferred()` first. Outside a transaction (or in another journal mode): false, nothing kept.
+   */
+  deferInsert(into: string, width: number, row: SqlValue[]): boolean;
+  /** Insert the rows `deferInsert` kept (in the open transaction), so that a read sees them. */
+  insertDeferred(): void;
   /** The statement for `source`, prepared on first use and cached for the connection's lifetime. */
   statement<Row = unknown>(source: string): StoreStatement<Row>;
   /**
@@ -121,6 +130,9 @@ const checkpointBytes = 4 * 1024 * 1024;
 
 const openStores = new Map<string, Store>();
 
+/** Rows per multi-row insert of deferred rows (a statement binds at most 32766 values). */
+const deferredPerInsert = 64;
+
 /**
  * The store this process has open at `path`, if any: lets code around `startServer`, which opens its
  * own, read its `stats()` (the benchmark's server process does).
@@ -151,6 +163,9 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     sqlite = new Database(absolute);
     // Before WAL mode writes the first page; a no-op on an existing file.
     sqlite.pragma(`page_size = ${pageSize}`);
+    // New files only (like the page size): pages freed (a folded history) go back to the file system
+    // at `PRAGMA incremental_vacuum`, instead of waiting in the file for the next rows.
+    sqlite.pragma('auto_vacuum = INCREMENTAL');
     // In WAL mode the store fsyncs the log itself where a commit must be durable (see SqliteStore), so
     // SQLite need not: NORMAL syncs only at checkpoints. Any other journal mode syncs every commit.
     wal = String(sqlite.pragma('journal_mode = WAL', { simple: true })).toLowerCase() === 'wal';
@@ -201,6 +216,8 @@ class SqliteStore implements Store {
   private batch: OpenBatch | null = null;
   /** `transaction` calls running now: an inner one is a savepoint of the outer one, nothing more. */
   private depth = 0;
+  /** Rows kept by `deferInsert`, in order. */
+  private deferred: Array<{ into: string; width: number; row: SqlValue[] }> = [];
   private readonly statements = new Map<string, StoreStatement<unknown>>();
   private readonly wal: WalMeter;
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
@@ -279,7 +296,13 @@ class SqliteStore implements Store {
 
   transaction<T>(fn: () => T, options: TransactionOptions = {}): T {
     if (this.depth > 0 || (this.sqlite.inTransaction && !this.batch)) {
-      return this.runInTransaction.immediate(fn) as T;
+      const kept = this.deferred.length;
+      try {
+        return this.runInTransaction.immediate(fn) as T;
+      } catch (error) {
+        this.deferred.length = kept;
+        throw error;
+      }
     }
     const durable = options.durable ?? true;
     if (this.walMode) return this.inBatch(fn, durable);
@@ -304,9 +327,13 @@ class SqliteStore implements Store {
   private inBatch<T>(fn: () => T, durable: boolean | 'batched'): T {
     this.openBatch();
     this.depth += 1;
+    const kept = this.deferred.length;
     let result: T;
     try {
       result = this.runInTransaction.immediate(fn) as T;
+    } catch (error) {
+      this.deferred.length = kept;
+      throw error;
     } finally {
       this.depth -= 1;
     }
@@ -327,8 +354,12 @@ class SqliteStore implements Store {
     });
     // Whoever awaits it sees the failure; nobody awaiting is no unhandled rejection.
     committed.catch(() => undefined);
-    this.batch = { committed, resolve, reject };
-    setImmediate(() => this.commitBatch(false));
+    const batch = { committed, resolve, reject };
+    this.batch = batch;
+    // This batch's own end: a durable write may have committed it already (and opened the next).
+    setImmediate(() => {
+      if (this.batch === batch) this.commitBatch(false);
+    });
   }
 
   /**
@@ -336,14 +367,50 @@ class SqliteStore implements Store {
    * every commit before it durable. A commit that fails throws (at the end of a turn, out of the event
    * loop: the process stops rather than go on believing writes it lost; a restart reads the file).
    */
+  deferInsert(into: string, width: number, row: SqlValue[]): boolean {
+    if (!this.batch || this.depth === 0) return false;
+    this.deferred.push({ into, width, row });
+    return true;
+  }
+
+  insertDeferred(): void {
+    const rows = this.deferred;
+    if (rows.length === 0) return;
+    this.deferred = [];
+    // Part of the open transaction, not writes of their own (see `executed`).
+    this.depth += 1;
+    try {
+      this.insertRows(rows);
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
+  private insertRows(rows: Array<{ into: string; width: number; row: SqlValue[] }>): void {
+    for (let from = 0; from < rows.length; ) {
+      const { into, width } = rows[from]!;
+      let to = from + 1;
+      while (to < rows.length && to - from < deferredPerInsert && rows[to]!.into === into) to += 1;
+      const params = rows.slice(from, to).flatMap((r) => r.row);
+      const one = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+      this.statement(`${into} values ${Array.from({ length: to - from }, () => one).join(', ')}`).run(
+        ...params,
+      );
+      from = to;
+    }
+  }
+
   commitBatch(fsync: boolean): void {
     const batch = this.batch;
     if (!batch) return;
-    this.batch = null;
     try {
+      this.insertDeferred();
+      this.batch = null;
       this.sqlite.exec('COMMIT');
       if (fsync) this.fsyncLog();
     } catch (error) {
+      this.batch = null;
+      this.deferred = [];
       if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
       batch.reject(error);
       throw error;

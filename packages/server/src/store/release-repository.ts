@@ -8,13 +8,21 @@
  * drizzle from the schema.
  */
 import { CdflowError } from '@cdflow/core';
-import { and, asc, count, desc, eq, isNotNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNotNull, or, type SQL, sql } from 'drizzle-orm';
 import { BoundedMap } from './bounded-map.js';
 import { noteProcessedDelivery } from './delivery-repository.js';
 import type { SqlValue, Store } from './open-store.js';
 import { packedOrNull, packJson, unpackJson } from './packed-json.js';
 import type { ReleaseListFilter } from './release-store.js';
-import { audit, type OutboxStatus, type outbox, releases, requests, type timers } from './schema.js';
+import {
+  audit,
+  auditArchive,
+  type OutboxStatus,
+  type outbox,
+  releases,
+  requests,
+  type timers,
+} from './schema.js';
 import {
   jsonOrNull,
   type OutboxRecord,
@@ -157,6 +165,9 @@ const now = () => new Date().toISOString();
 
 /** Rows per multi-row INSERT: bounds the statements cached per row count. */
 const rowsPerInsert = 32;
+
+const auditInsert =
+  'insert into audit (release_id, at, source, actor, event, from_state, to_state, accepted, detail)';
 
 /** Releases remembered per repository (the ones being worked on), for the two caches below. */
 const recentReleases = 1024;
@@ -409,7 +420,104 @@ export class ReleaseRepository {
   }
 
   history(releaseId: string): AuditRow[] {
-    return this.db.select().from(audit).where(eq(audit.releaseId, releaseId)).orderBy(asc(audit.seq)).all();
+    this.store.insertDeferred();
+    const folded = this.db
+      .select({ rows: auditArchive.rows })
+      .from(auditArchive)
+      .where(eq(auditArchive.releaseId, releaseId))
+      .orderBy(asc(auditArchive.firstSeq))
+      .all()
+      .flatMap((a) => archivedRows(releaseId, a.rows));
+    const live = this.db
+      .select()
+      .from(audit)
+      .where(eq(audit.releaseId, releaseId))
+      .orderBy(asc(audit.seq))
+      .all();
+    return folded.length === 0 ? live : [...folded, ...live];
+  }
+
+  /** The audit rows after `after`, oldest first, at most `limit`, folded ones included (the audit tail). */
+  auditAfter(after: number, limit: number): AuditRow[] {
+    this.store.insertDeferred();
+    const live = this.db
+      .select()
+      .from(audit)
+      .where(gt(audit.seq, after))
+      .orderBy(asc(audit.seq))
+      .limit(limit)
+      .all();
+    const folded = this.db
+      .select({ releaseId: auditArchive.releaseId, rows: auditArchive.rows })
+      .from(auditArchive)
+      .where(gt(auditArchive.lastSeq, after))
+      .all()
+      .flatMap((a) => archivedRows(a.releaseId, a.rows).filter((r) => r.seq > after));
+    if (folded.length === 0) return live;
+    return [...live, ...folded].sort((a, b) => a.seq - b.seq).slice(0, limit);
+  }
+
+  /**
+   * Fold the history of releases at rest (nothing queued or running, no timer armed) into
+   * `audit_archive`: one row per release holding its audit rows packed together, which take about a
+   * fifth of the pages. Only releases with at least `minRows` rows in `audit` are folded, at most
+   * `limit` per call, all in one transaction; the newest audit row of the table stays where it is (row
+   * ids are SQLite's rowids: the next row takes the highest plus one, so the highest must stay for seq
+   * never to be given twice). Then the pages freed go back to the file system (incremental vacuum,
+   * for files made with it). Returns how many releases were folded.
+   */
+  compactHistory(minRows: number, limit: number): number {
+    return this.store.transaction(
+      () => {
+        this.store.insertDeferred();
+        const resting = this.store
+          .statement<{ release_id: string }>(
+            `select a.release_id from audit a
+             where a.seq < (select max(seq) from audit)
+               and not exists (select 1 from outbox o where o.release_id = a.release_id and o.status in ('pending', 'running'))
+               and not exists (select 1 from timers t where t.release_id = a.release_id)
+             group by a.release_id having count(*) >= ? limit ?`,
+          )
+          .all(minRows, limit)
+          .map((r) => r.release_id);
+        if (resting.length === 0) return 0;
+        const rows = this.store
+          .statement<AuditRecord>(
+            `delete from audit where release_id in (select value from json_each(?)) and seq < (select max(seq) from audit)
+             returning seq, release_id, at, source, actor, event, from_state, to_state, accepted, detail`,
+          )
+          .all(JSON.stringify(resting));
+        const byRelease = new Map<string, AuditRecord[]>();
+        for (const row of rows.sort((a, b) => a.seq - b.seq)) {
+          const list = byRelease.get(row.release_id) ?? [];
+          list.push(row);
+          byRelease.set(row.release_id, list);
+        }
+        const params: SqlValue[] = [];
+        for (const [releaseId, list] of byRelease) {
+          const packed = list.map((r) => [
+            r.seq,
+            r.at,
+            r.source,
+            r.actor,
+            r.event,
+            r.from_state,
+            r.to_state,
+            r.accepted,
+            r.detail === null ? null : (JSON.parse(unpackJson(r.detail)) as unknown),
+          ]);
+          params.push(releaseId, list[0]!.seq, list.at(-1)!.seq, packJson(JSON.stringify(packed)));
+        }
+        this.store
+          .statement(
+            `insert into audit_archive (release_id, first_seq, last_seq, rows) values ${placeholderRows(byRelease.size, 4)}`,
+          )
+          .run(...params);
+        this.store.sqlite.exec('PRAGMA incremental_vacuum');
+        return byRelease.size;
+      },
+      { durable: false },
+    );
   }
 
   // ---- decisions --------------------------------------------------------------------------------
@@ -764,28 +872,24 @@ export class ReleaseRepository {
   // ---- audit ------------------------------------------------------------------------------------
 
   private insertAudit(entries: Array<AuditInput & { releaseId: string }>, at: string): void {
-    for (let from = 0; from < entries.length; from += rowsPerInsert) {
-      const chunk = entries.slice(from, from + rowsPerInsert);
-      const params: SqlValue[] = [];
-      for (const e of chunk) {
-        params.push(
-          e.releaseId,
-          at,
-          e.source,
-          e.actor,
-          e.event,
-          e.fromState,
-          e.toState,
-          e.accepted ? 1 : 0,
-          packedOrNull(e.detail),
-        );
-      }
-      this.store
-        .statement(
-          `insert into audit (release_id, at, source, actor, event, from_state, to_state, accepted, detail)
-           values ${placeholderRows(chunk.length, 9)}`,
-        )
-        .run(...params);
+    const rows = entries.map((e): SqlValue[] => [
+      e.releaseId,
+      at,
+      e.source,
+      e.actor,
+      e.event,
+      e.fromState,
+      e.toState,
+      e.accepted ? 1 : 0,
+      packedOrNull(e.detail),
+    ]);
+    // In a transaction, the history rows of the turn are inserted together as it commits (one
+    // statement for all of them): nothing reads them back in between but `history` and the audit tail,
+    // which insert them first.
+    const kept = rows.filter((row) => !this.store.deferInsert(auditInsert, 9, row));
+    for (let from = 0; from < kept.length; from += rowsPerInsert) {
+      const chunk = kept.slice(from, from + rowsPerInsert);
+      this.store.statement(`${auditInsert} values ${placeholderRows(chunk.length, 9)}`).run(...chunk.flat());
     }
   }
 
@@ -1038,4 +1142,38 @@ function inState(state: string): SQL {
     eq(releases.state, state),
     and(sql`${releases.state} > ${`${state}.`}`, sql`${releases.state} < ${`${state}/`}`),
   )!;
+}
+
+/** An audit row as `delete … returning` gives it. */
+interface AuditRecord {
+  seq: number;
+  release_id: string;
+  at: string;
+  source: string;
+  actor: string;
+  event: string;
+  from_state: string | null;
+  to_state: string | null;
+  accepted: number;
+  detail: Uint8Array | string | null;
+}
+
+type ArchivedRow = [number, string, string, string, string, string | null, string | null, number, unknown];
+
+/** The audit rows an `audit_archive` row holds, as `history` returns them. */
+function archivedRows(releaseId: string, rows: unknown): AuditRow[] {
+  return (rows as ArchivedRow[]).map(
+    ([seq, at, source, actor, event, fromState, toState, accepted, detail]) => ({
+      seq,
+      releaseId,
+      at,
+      source,
+      actor,
+      event,
+      fromState,
+      toState,
+      accepted: accepted === 1,
+      detail,
+    }),
+  );
 }

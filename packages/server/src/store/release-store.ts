@@ -296,6 +296,11 @@ export interface ReleaseStore {
   lastAuditSeq(): Promise<number>;
   /** Audit rows with seq above `after`, in seq order, at most `limit`. */
   auditAfter(after: number, limit: number): Promise<AuditRow[]>;
+  /**
+   * Fold the history of up to `limit` releases at rest with `minRows` rows or more into fewer pages
+   * (SQLite: see `ReleaseRepository.compactHistory`); how many were folded. PostgreSQL: none (0).
+   */
+  compactHistory(minRows: number, limit: number): Promise<number>;
 }
 
 /** A decision meant to finish a Jira delivery that another replica has processed already: nothing is written. */

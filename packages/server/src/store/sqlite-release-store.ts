@@ -9,7 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3';
-import { asc, count, gt, max } from 'drizzle-orm';
+import { count, max } from 'drizzle-orm';
 import { NotificationOutbox } from '../notifications/notification-outbox.js';
 import { DeliveryRepository, type DeliveryRow } from './delivery-repository.js';
 import { LocalClaims } from './local-claims.js';
@@ -408,6 +408,7 @@ export class SqliteReleaseStore implements ReleaseStore {
   }
 
   async lastAuditSeq(): Promise<number> {
+    this.store.insertDeferred();
     return (
       this.store.db
         .select({ seq: max(audit.seq) })
@@ -417,13 +418,11 @@ export class SqliteReleaseStore implements ReleaseStore {
   }
 
   async auditAfter(after: number, limit: number): Promise<AuditRow[]> {
-    return this.store.db
-      .select()
-      .from(audit)
-      .where(gt(audit.seq, after))
-      .orderBy(asc(audit.seq))
-      .limit(limit)
-      .all();
+    return this.repo.auditAfter(after, limit);
+  }
+
+  async compactHistory(minRows: number, limit: number): Promise<number> {
+    return this.store.isOpen() ? this.repo.compactHistory(minRows, limit) : 0;
   }
 
   // ---- claims checked on writes ----
