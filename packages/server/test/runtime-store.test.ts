@@ -266,45 +266,45 @@ describe('group commit: the writes of one turn of the event loop are one transac
     }
   };
 
-  it('commits the non-durable writes of a turn together when the turn ends, without an fsync', async () => {
+  /** A release just created, the store's counters from then on, and its first move written `durable`. */
+  const movedOnce = (durable: DecisionWrite['durable']) => {
     const repo = new ReleaseRepository(store);
     repo.createRelease(baseRelease, emptyWrite);
     store.resetStats();
-    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable });
+    return repo;
+  };
+  /** The state the file has, and what the store counted. */
+  const expectOnFile = (state: string, stats: Partial<ReturnType<Store['stats']>>) => {
+    expect(committedState()).toBe(state);
+    expect(store.stats()).toMatchObject(stats);
+  };
+
+  it('commits the non-durable writes of a turn together when the turn ends, without an fsync', async () => {
+    const repo = movedOnce(false);
     repo.commitDecision({ ...decision(2, 'codeExecuting'), durable: false });
     // This connection reads its own writes; the file does not have them yet.
     expect(repo.getById('rel-1')?.state).toBe('codeExecuting');
-    expect(committedState()).toBe('sqlPending');
-    expect(store.stats()).toMatchObject({ commits: 0, durableCommits: 0 });
+    expectOnFile('sqlPending', { commits: 0, durableCommits: 0 });
     await store.settled();
-    expect(committedState()).toBe('codeExecuting');
-    expect(store.stats()).toMatchObject({ commits: 1, durableCommits: 0 });
+    expectOnFile('codeExecuting', { commits: 1, durableCommits: 0 });
   });
 
   it('a durable write commits and fsyncs the turn so far at once, before it returns', () => {
-    const repo = new ReleaseRepository(store);
-    repo.createRelease(baseRelease, emptyWrite);
-    store.resetStats();
-    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    const repo = movedOnce(false);
     repo.commitDecision(decision(2, 'codeExecuting'));
-    expect(committedState()).toBe('codeExecuting');
-    expect(store.stats()).toMatchObject({ commits: 1, durableCommits: 1 });
+    expectOnFile('codeExecuting', { commits: 1, durableCommits: 1 });
   });
 
   it('a write outside any transaction commits durably with the turn so far, as it would alone', () => {
-    const repo = new ReleaseRepository(store);
-    repo.createRelease(baseRelease, emptyWrite);
-    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    movedOnce(false);
     store.resetStats();
     store.statement("update releases set summary = 'renamed' where release_id = 'rel-1'").run();
-    expect(committedState()).toBe('sqlExecuting');
-    expect(store.stats()).toMatchObject({ commits: 1, durableCommits: 1 });
+    expectOnFile('sqlExecuting', { commits: 1, durableCommits: 1 });
   });
 
   it('a write that fails undoes itself only: the others of its turn still commit', async () => {
-    const repo = new ReleaseRepository(store);
-    repo.createRelease(baseRelease, emptyWrite);
-    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    const repo = movedOnce(false);
     expect(() => repo.commitDecision({ ...decision(7, 'fixing'), durable: false })).toThrow(
       RevisionConflictError,
     );
@@ -314,20 +314,14 @@ describe('group commit: the writes of one turn of the event loop are one transac
   });
 
   it('a batched write is committed and made durable by the flush that follows it', async () => {
-    const repo = new ReleaseRepository(store);
-    repo.createRelease(baseRelease, emptyWrite);
-    store.resetStats();
-    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: 'batched' });
+    movedOnce('batched');
     expect(committedState()).toBe('sqlPending');
     expect(await store.flush()).toBe(true);
-    expect(committedState()).toBe('sqlExecuting');
-    expect(store.stats()).toMatchObject({ commits: 2, durableCommits: 1 });
+    expectOnFile('sqlExecuting', { commits: 2, durableCommits: 1 });
   });
 
   it('closing the store commits what its turn wrote', () => {
-    const repo = new ReleaseRepository(store);
-    repo.createRelease(baseRelease, emptyWrite);
-    repo.commitDecision({ ...decision(1, 'sqlExecuting'), durable: false });
+    movedOnce(false);
     store.close();
     expect(committedState()).toBe('sqlExecuting');
     store = openStore(file());
