@@ -568,7 +568,7 @@ describe('the JSON a decision and a delivery store', () => {
       )
       .get();
 
-  it('is packed for the history (in fewer bytes than its text), text for requests and deliveries, and reads back as written', () => {
+  it('is packed for the history and the deliveries (in fewer bytes than its text), text for requests, and reads back as written', () => {
     const repo = new ReleaseRepository(store);
     const detail = {
       event: { type: 'SQL_CHECKED', items: [{ sqlId: 'a', hash: 'b'.repeat(64), errors: [], warnings: [] }] },
@@ -603,7 +603,21 @@ describe('the JSON a decision and a delivery store', () => {
       processed: { outcome: 'no-status-change', detail: { issueKey: 'AC-1', user: 'dba' } },
     })!;
 
-    expect(columnTypes()).toEqual({ audit: 'blob', request: 'text', delivery: 'text', outcome: 'text' });
+    expect(columnTypes()).toEqual({ audit: 'blob', request: 'text', delivery: 'blob', outcome: 'blob' });
+    // The dedupe key (a SHA-256 in hex) is kept as its 32 bytes, the times as epoch milliseconds; both
+    // read back as they were given.
+    expect(
+      store.sqlite
+        .prepare(
+          'select typeof(dedupe_key) as type, length(dedupe_key) as bytes, received_at from webhook_deliveries',
+        )
+        .get(),
+    ).toEqual({ type: 'blob', bytes: 32, received_at: expect.stringMatching(/^\d{13}$/) });
+    expect(deliveries.get(id)).toMatchObject({
+      dedupeKey: 'd'.repeat(64),
+      receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    expect(deliveries.getByDedupeKey('d'.repeat(64))?.id).toBe(id);
     const sizes = store.sqlite.prepare('select length(detail) as packed from audit').get() as {
       packed: number;
     };
@@ -630,6 +644,34 @@ describe('the JSON a decision and a delivery store', () => {
     deliveries.finish(later, 'in-sync', { issueKey: 'AC-1', current: 'SQL执行中' });
     expect(deliveries.get(later)?.detail).toEqual({ issueKey: 'AC-1', current: 'SQL执行中' });
     expect(deliveries.lastSeenStatus('AC-1')).toBe('SQL执行中');
+  });
+
+  it('finds the deliveries an older cdflow stored with hex keys and ISO times, and refuses them again', () => {
+    const old = olderStore('hex-keys.sqlite', 10);
+    const key = 'a1'.repeat(32);
+    old
+      .prepare(
+        `insert into webhook_deliveries (dedupe_key, received_at, webhook_event, issue_key, delivery, raw_size,
+          status, attempts, outcome, detail, processed_at)
+         values (?, '2026-01-01T00:00:00.000Z', 'jira:issue_updated', 'AC-1', '{}', 10, 'received', 0, null, null, null)`,
+      )
+      .run(key);
+    old.close();
+    store.close();
+    store = openStore(join(dir, 'hex-keys.sqlite'));
+    const deliveries = new DeliveryRepository(store);
+    expect(deliveries.getByDedupeKey(key)).toMatchObject({
+      dedupeKey: key,
+      receivedAt: '2026-01-01T00:00:00.000Z',
+    });
+    const again = {
+      dedupeKey: key,
+      webhookEvent: 'jira:issue_updated',
+      issueKey: 'AC-1',
+      delivery: {},
+      rawSize: 10,
+    };
+    expect(deliveries.insert(again)).toBeNull();
   });
 
   it('reads back as it is where an older cdflow stored the history as text', () => {

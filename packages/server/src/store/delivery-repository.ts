@@ -1,10 +1,16 @@
 /** Jira webhook deliveries: dedupe on insert, then the outcome once processed. Statements prepared once. */
 import { BoundedMap } from './bounded-map.js';
 import type { Store } from './open-store.js';
-import { unpackJson } from './packed-json.js';
+import { packedAlwaysOrNull, packJson, unpackJson } from './packed-json.js';
 import type { DeliveryInput } from './release-store.js';
 import type { webhookDeliveries } from './schema.js';
-import { type DeliveryRecord, deliveryColumns, deliveryRowOf, jsonOrNull } from './store-records.js';
+import {
+  type DeliveryRecord,
+  deliveryColumns,
+  deliveryRowOf,
+  storedDedupeKey,
+  storedTime,
+} from './store-records.js';
 import { encodeDelivery } from './stored-delivery.js';
 
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -54,16 +60,16 @@ export class DeliveryRepository {
          on conflict (dedupe_key) do nothing`,
         )
         .run(
-          input.dedupeKey,
-          at,
+          storedDedupeKey(input.dedupeKey),
+          storedTime(at),
           input.webhookEvent,
           input.issueKey,
-          encodeDelivery(input.delivery, input),
+          packJson(encodeDelivery(input.delivery, input)),
           input.rawSize,
           processed ? 'processed' : 'received',
           processed?.outcome ?? null,
-          jsonOrNull(processed?.detail),
-          processed ? at : null,
+          packedAlwaysOrNull(processed?.detail),
+          processed ? storedTime(at) : null,
         );
     const result = this.store.transaction(insert, { durable: options.durable ?? true });
     return result.changes === 1 ? Number(result.lastInsertRowid) : null;
@@ -110,7 +116,7 @@ export class DeliveryRepository {
   getByDedupeKey(dedupeKey: string): DeliveryRow | undefined {
     const r = this.store
       .statement<DeliveryRecord>(`select ${deliveryColumns} from webhook_deliveries where dedupe_key = ?`)
-      .get(dedupeKey);
+      .get(storedDedupeKey(dedupeKey));
     return r && deliveryRowOf(r);
   }
 
@@ -136,7 +142,7 @@ export class DeliveryRepository {
           `update webhook_deliveries set status = 'processed', outcome = ?, detail = ?, processed_at = ?
            where id = ? and status = 'received'`,
         )
-        .run(outcome, jsonOrNull(detail), new Date().toISOString(), id);
+        .run(outcome, packedAlwaysOrNull(detail), String(Date.now()), id);
     if (options.durable === false) this.store.transaction(update, { durable: false });
     else update();
     noteProcessedDelivery(this.store, detail);

@@ -102,3 +102,8 @@ export function packedOrNull(value: unknown): Buffer | string | null {
   const text = JSON.stringify(value);
   return text.length < packedFrom ? text : packJson(text);
 }
+
+/** A nullable JSON value always packed (undefined and null are SQL NULL). */
+export function packedAlwaysOrNull(value: unknown): Buffer | null {
+  return value === undefined || value === null ? null : packJson(JSON.stringify(value));
+}

@@ -12,7 +12,7 @@ import { and, asc, count, desc, eq, gt, isNotNull, or, type SQL, sql } from 'dri
 import { BoundedMap } from './bounded-map.js';
 import { noteProcessedDelivery } from './delivery-repository.js';
 import type { SqlValue, Store } from './open-store.js';
-import { packedOrNull, packJson, unpackJson } from './packed-json.js';
+import { packedAlwaysOrNull, packedOrNull, packJson, unpackJson } from './packed-json.js';
 import type { ReleaseListFilter } from './release-store.js';
 import {
   audit,
@@ -24,12 +24,12 @@ import {
   type timers,
 } from './schema.js';
 import {
-  jsonOrNull,
   type OutboxRecord,
   outboxRowOf,
   outboxSelect,
   placeholderRows,
   queuedRowOf,
+  storedTime,
   type TimerRecord,
   timerColumns,
   timerRowOf,
@@ -645,7 +645,7 @@ export class ReleaseRepository {
         .statement(
           `update webhook_deliveries set status = 'processed', outcome = ?, detail = ?, processed_at = ? where id = ?`,
         )
-        .run(d.outcome, jsonOrNull(d.detail), at, d.id);
+        .run(d.outcome, packedAlwaysOrNull(d.detail), storedTime(at), d.id);
       noteProcessedDelivery(this.store, d.detail);
     }
     const completions = [

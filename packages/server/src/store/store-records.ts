@@ -64,12 +64,40 @@ export function timerRowOf(r: TimerRecord) {
   };
 }
 
+/**
+ * A delivery's dedupe key as stored: a SHA-256 in hex (what the route derives) as its 32 bytes, a BLOB,
+ * half the row's and the unique index's bytes; any other key as it is. `dedupeKeyOf` reads either.
+ */
+export function storedDedupeKey(key: string): Buffer | string {
+  return /^[0-9a-f]{64}$/.test(key) ? Buffer.from(key, 'hex') : key;
+}
+
+export function dedupeKeyOf(stored: Uint8Array | string): string {
+  return typeof stored === 'string' ? stored : Buffer.from(stored).toString('hex');
+}
+
+/**
+ * A delivery's times as stored: epoch milliseconds in the text column, 13 characters for the ISO
+ * string's 24 (with the key as bytes, two processed deliveries share a 512-byte page where each took
+ * one). `isoTimeOf` reads either form back as the ISO string.
+ */
+export function storedTime(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? String(ms) : iso;
+}
+
+export function isoTimeOf(stored: string): string;
+export function isoTimeOf(stored: string | null): string | null;
+export function isoTimeOf(stored: string | null): string | null {
+  return stored !== null && /^\d+$/.test(stored) ? new Date(Number(stored)).toISOString() : stored;
+}
+
 export const deliveryColumns =
   'id, dedupe_key, received_at, webhook_event, issue_key, delivery, raw_size, status, attempts, outcome, detail, processed_at';
 
 export interface DeliveryRecord {
   id: number;
-  dedupe_key: string;
+  dedupe_key: Uint8Array | string;
   received_at: string;
   webhook_event: string;
   issue_key: string | null;
@@ -84,14 +112,15 @@ export interface DeliveryRecord {
 }
 
 export function deliveryRowOf(r: DeliveryRecord) {
+  const dedupeKey = dedupeKeyOf(r.dedupe_key);
   return {
     id: r.id,
-    dedupeKey: r.dedupe_key,
-    receivedAt: r.received_at,
+    dedupeKey,
+    receivedAt: isoTimeOf(r.received_at),
     webhookEvent: r.webhook_event,
     issueKey: r.issue_key,
     delivery: decodeDelivery(unpackJson(r.delivery), {
-      dedupeKey: r.dedupe_key,
+      dedupeKey,
       webhookEvent: r.webhook_event,
       issueKey: r.issue_key,
     }),
@@ -100,7 +129,7 @@ export function deliveryRowOf(r: DeliveryRecord) {
     attempts: r.attempts,
     outcome: r.outcome,
     detail: r.detail === null ? null : (JSON.parse(unpackJson(r.detail)) as unknown),
-    processedAt: r.processed_at,
+    processedAt: isoTimeOf(r.processed_at),
   };
 }
 
