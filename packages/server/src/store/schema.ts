@@ -9,10 +9,12 @@
  * its table: indexes cover the queries the store runs and nothing more. The one over deliveries not
  * processed yet is partial (that table keeps every delivery); the small tables (outbox: unfinished and
  * failed rows; timers: the armed ones) have no index by status or time (migration 0008), their few
- * such reads scan them. Integer primary keys are
- * plain rowids, not AUTOINCREMENT (which rewrites `sqlite_sequence` on every insert): no table here
- * reuses an id in a way that matters (only timers are deleted, and a fired timer is matched by its
- * schedule key as well as its id).
+ * such reads scan them. Integer primary keys are plain rowids, not AUTOINCREMENT (which rewrites
+ * `sqlite_sequence` on every insert): a new row takes the highest id plus one, and no table here reuses
+ * an id in a way that matters (a fired timer is matched by its schedule key as well as its id; a done
+ * outbox row's id is in no pending work; folding a history never deletes the newest audit row, so no
+ * `seq` is given twice). The writes of one turn of the event loop share one transaction (group
+ * commit, see open-store.ts): that, more than any index, keeps the log small.
  */
 import { sql } from 'drizzle-orm';
 import { customType, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
