@@ -96,29 +96,28 @@ export class NotificationOutbox {
   constructor(private readonly store: Store) {
     store.sqlite.exec(ddl);
     // Through the store: counted, and a write outside a transaction commits (durably) as any other.
-    const db = { prepare: (source: string) => store.statement(source) };
     this.statements = {
-      insert: db.prepare(
+      insert: store.statement(
         `INSERT INTO notification_outbox
            (idempotency_key, release_id, kind, channel, payload, status, attempts, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)
          ON CONFLICT (idempotency_key) DO NOTHING`,
       ),
-      due: db.prepare(
+      due: store.statement(
         `SELECT * FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= ?
          ORDER BY next_attempt_at, id LIMIT ?`,
       ),
-      nextDue: db.prepare(
+      nextDue: store.statement(
         `SELECT MIN(next_attempt_at) AS at FROM notification_outbox WHERE status = 'pending'`,
       ),
-      mark: db.prepare(
+      mark: store.statement(
         `UPDATE notification_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, sent_at = ?
          WHERE id = ?`,
       ),
-      sending: db.prepare(`UPDATE notification_outbox SET status = 'sending' WHERE id = ?`),
-      recover: db.prepare(`UPDATE notification_outbox SET status = 'pending' WHERE status = 'sending'`),
-      ofRelease: db.prepare(`SELECT * FROM notification_outbox WHERE release_id = ? ORDER BY id`),
-      depth: db.prepare(`SELECT status, COUNT(*) AS n FROM notification_outbox
+      sending: store.statement(`UPDATE notification_outbox SET status = 'sending' WHERE id = ?`),
+      recover: store.statement(`UPDATE notification_outbox SET status = 'pending' WHERE status = 'sending'`),
+      ofRelease: store.statement(`SELECT * FROM notification_outbox WHERE release_id = ? ORDER BY id`),
+      depth: store.statement(`SELECT status, COUNT(*) AS n FROM notification_outbox
                          WHERE status IN ('pending', 'sending') GROUP BY status`),
     };
   }

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
+import { placeholderRows } from './store-records.js';
 import { StoreCounters, type StoreStats } from './store-stats.js';
 import { WalMeter } from './wal-meter.js';
 
@@ -88,6 +89,8 @@ export interface Store {
   deferInsert(into: string, width: number, row: SqlValue[]): boolean;
   /** Insert the rows `deferInsert` kept (in the open transaction), so that a read sees them. */
   insertDeferred(): void;
+  /** Insert `rows` with `into` (`insert into t (a, b)`, `width` columns), in multi-row statements. */
+  insertRows(into: string, width: number, rows: SqlValue[][]): void;
   /** The statement for `source`, prepared on first use and cached for the connection's lifetime. */
   statement<Row = unknown>(source: string): StoreStatement<Row>;
   /**
@@ -130,8 +133,8 @@ const checkpointBytes = 4 * 1024 * 1024;
 
 const openStores = new Map<string, Store>();
 
-/** Rows per multi-row insert of deferred rows (a statement binds at most 32766 values). */
-const deferredPerInsert = 64;
+/** Rows per multi-row insert (`insertRows`): bounds the statements cached per row count. */
+const rowsPerInsert = 32;
 
 /**
  * The store this process has open at `path`, if any: lets code around `startServer`, which opens its
@@ -295,15 +298,7 @@ class SqliteStore implements Store {
   }
 
   transaction<T>(fn: () => T, options: TransactionOptions = {}): T {
-    if (this.depth > 0 || (this.sqlite.inTransaction && !this.batch)) {
-      const kept = this.deferred.length;
-      try {
-        return this.runInTransaction.immediate(fn) as T;
-      } catch (error) {
-        this.deferred.length = kept;
-        throw error;
-      }
-    }
+    if (this.depth > 0 || (this.sqlite.inTransaction && !this.batch)) return this.inSavepoint(fn);
     const durable = options.durable ?? true;
     if (this.walMode) return this.inBatch(fn, durable);
     const fsync = durable === true;
@@ -323,17 +318,24 @@ class SqliteStore implements Store {
     return this.batch ? this.batch.committed : Promise.resolve();
   }
 
+  /** `fn` in a savepoint (or a transaction of its own): if it fails, the rows it deferred go with it. */
+  private inSavepoint<T>(fn: () => T): T {
+    const kept = this.deferred.length;
+    try {
+      return this.runInTransaction.immediate(fn) as T;
+    } catch (error) {
+      this.deferred.length = kept;
+      throw error;
+    }
+  }
+
   /** `fn` in a savepoint of the open batch (opened if none is); a durable write commits the batch now. */
   private inBatch<T>(fn: () => T, durable: boolean | 'batched'): T {
     this.openBatch();
     this.depth += 1;
-    const kept = this.deferred.length;
     let result: T;
     try {
-      result = this.runInTransaction.immediate(fn) as T;
-    } catch (error) {
-      this.deferred.length = kept;
-      throw error;
+      result = this.inSavepoint(fn);
     } finally {
       this.depth -= 1;
     }
@@ -343,7 +345,7 @@ class SqliteStore implements Store {
   }
 
   /** Open the turn's transaction, to commit when the turn ends (setImmediate runs after its I/O). */
-  openBatch(): void {
+  private openBatch(): void {
     if (this.batch) return;
     this.sqlite.exec('BEGIN IMMEDIATE');
     let resolve!: () => void;
@@ -362,11 +364,6 @@ class SqliteStore implements Store {
     });
   }
 
-  /**
-   * Commit the open batch (nothing when none is open); `fsync`: then fsync the log, which makes it and
-   * every commit before it durable. A commit that fails throws (at the end of a turn, out of the event
-   * loop: the process stops rather than go on believing writes it lost; a restart reads the file).
-   */
   deferInsert(into: string, width: number, row: SqlValue[]): boolean {
     if (!this.batch || this.depth === 0) return false;
     this.deferred.push({ into, width, row });
@@ -380,27 +377,35 @@ class SqliteStore implements Store {
     // Part of the open transaction, not writes of their own (see `executed`).
     this.depth += 1;
     try {
-      this.insertRows(rows);
+      for (let from = 0; from < rows.length; ) {
+        const { into, width } = rows[from]!;
+        let to = from + 1;
+        while (to < rows.length && rows[to]!.into === into) to += 1;
+        this.insertRows(
+          into,
+          width,
+          rows.slice(from, to).map((r) => r.row),
+        );
+        from = to;
+      }
     } finally {
       this.depth -= 1;
     }
   }
 
-  private insertRows(rows: Array<{ into: string; width: number; row: SqlValue[] }>): void {
-    for (let from = 0; from < rows.length; ) {
-      const { into, width } = rows[from]!;
-      let to = from + 1;
-      while (to < rows.length && to - from < deferredPerInsert && rows[to]!.into === into) to += 1;
-      const params = rows.slice(from, to).flatMap((r) => r.row);
-      const one = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-      this.statement(`${into} values ${Array.from({ length: to - from }, () => one).join(', ')}`).run(
-        ...params,
-      );
-      from = to;
+  insertRows(into: string, width: number, rows: SqlValue[][]): void {
+    for (let from = 0; from < rows.length; from += rowsPerInsert) {
+      const chunk = rows.slice(from, from + rowsPerInsert);
+      this.statement(`${into} values ${placeholderRows(chunk.length, width)}`).run(...chunk.flat());
     }
   }
 
-  commitBatch(fsync: boolean): void {
+  /**
+   * Commit the open batch (nothing when none is open); `fsync`: then fsync the log, which makes it and
+   * every commit before it durable. A commit that fails throws (at the end of a turn, out of the event
+   * loop: the process stops rather than go on believing writes it lost; a restart reads the file).
+   */
+  private commitBatch(fsync: boolean): void {
     const batch = this.batch;
     if (!batch) return;
     try {

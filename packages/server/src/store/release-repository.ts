@@ -887,10 +887,7 @@ export class ReleaseRepository {
     // statement for all of them): nothing reads them back in between but `history` and the audit tail,
     // which insert them first.
     const kept = rows.filter((row) => !this.store.deferInsert(auditInsert, 9, row));
-    for (let from = 0; from < kept.length; from += rowsPerInsert) {
-      const chunk = kept.slice(from, from + rowsPerInsert);
-      this.store.statement(`${auditInsert} values ${placeholderRows(chunk.length, 9)}`).run(...chunk.flat());
-    }
+    if (kept.length > 0) this.store.insertRows(auditInsert, 9, kept);
   }
 
   appendAudit(releaseId: string, entry: AuditInput): void {
